@@ -1,0 +1,54 @@
+//! Command-line flags, parsed into plain values before any I/O happens.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+#[derive(Debug, Parser)]
+#[command(name = "slsr", version, about = "Deploy AWS Lambda applications from one YAML spec", long_about = None)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Check a spec and print every problem in it (exit 1 on an error).
+    Validate {
+        #[command(flatten)]
+        spec: SpecArgs,
+    },
+    /// Print the JSON Schema of the spec format (for editors).
+    Schema,
+    /// Show the AWS account, identity and region slsr would use.
+    Whoami {
+        #[command(flatten)]
+        aws: AwsArgs,
+    },
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct SpecArgs {
+    /// The spec file.
+    #[arg(short = 'f', long = "file", default_value = "slsr.yaml", value_name = "FILE")]
+    pub file: PathBuf,
+    /// The stage to deploy (overrides the spec's `stage`).
+    #[arg(long, value_name = "STAGE")]
+    pub stage: Option<String>,
+    /// The AWS region (overrides the environment and the spec's `region`).
+    #[arg(long, value_name = "REGION")]
+    pub region: Option<String>,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct AwsArgs {
+    /// The AWS profile to use (else AWS_PROFILE or the default chain).
+    #[arg(long, value_name = "NAME")]
+    pub profile: Option<String>,
+    /// The AWS region (else AWS_REGION, the profile's, or the spec's).
+    #[arg(long, value_name = "REGION")]
+    pub region: Option<String>,
+    /// Send every AWS call to this endpoint (a local emulator); also AWS_ENDPOINT_URL.
+    #[arg(long, value_name = "URL")]
+    pub endpoint_url: Option<String>,
+}

@@ -1,0 +1,238 @@
+//! Diagnostics: what validation found wrong with a spec, and how it is printed.
+//!
+//! Broken input is data, not an error path: every check pushes a `Diagnostic` and goes on,
+//! so that one run reports every problem. Codes are stable (documented in
+//! docs/diagnostics.md); messages may be reworded.
+
+use std::fmt::Write as _;
+
+use anstyle::{AnsiColor, Style};
+
+use crate::source::{SourceFile, Span};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Severity {
+    Error,
+    Warning,
+}
+
+/// Stable diagnostic codes. The number never changes meaning once released.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Code {
+    /// The file is not well-formed YAML.
+    YamlSyntax,
+    /// A key appears twice in one mapping.
+    DuplicateKey,
+    /// A field the spec format does not define.
+    UnknownField,
+    /// A value of the wrong type (a string where a number is expected...).
+    WrongType,
+    /// A number outside its allowed range.
+    OutOfRange,
+    /// A required field is missing.
+    MissingField,
+    /// A value that is not one of those allowed, or does not match the expected form.
+    InvalidValue,
+    /// A list that is too long or too short.
+    ListLength,
+    /// A `${...}` reference that does not resolve.
+    UnknownReference,
+    /// A function's `code`/`image`/`handler`/`runtime` combination is not allowed.
+    CodeOrImage,
+    /// A reference to a queue, role or other resource that the spec does not declare.
+    Undeclared,
+    /// Two events claim the same HTTP route.
+    DuplicateRoute,
+    /// An HTTP route key that API Gateway would reject.
+    InvalidRoute,
+    /// A physical name longer than AWS allows, or with characters AWS rejects.
+    InvalidName,
+    /// An environment variable name that Lambda rejects.
+    InvalidEnvName,
+    /// Environment variables over Lambda's 4 KB total.
+    EnvTooLarge,
+    /// A runtime that Lambda no longer accepts, or does not know.
+    Runtime,
+    /// A rate() or cron() expression that EventBridge would reject.
+    InvalidSchedule,
+    /// Fields that cannot be used together.
+    Conflict,
+    /// An SQS visibility timeout shorter than six times its consumer's timeout.
+    ShortVisibilityTimeout,
+    /// An HTTP function whose timeout exceeds API Gateway's 30 s.
+    HttpTimeout,
+    /// An IAM statement that grants every action or every resource.
+    BroadPermission,
+    /// A reference to `${account_id}` or another value that cannot be checked offline.
+    Unverified,
+}
+
+impl Code {
+    /// The printed code, e.g. `E102`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Code::YamlSyntax => "E100",
+            Code::DuplicateKey => "E101",
+            Code::UnknownField => "E102",
+            Code::WrongType => "E103",
+            Code::OutOfRange => "E104",
+            Code::MissingField => "E105",
+            Code::InvalidValue => "E106",
+            Code::ListLength => "E107",
+            Code::UnknownReference => "E110",
+            Code::CodeOrImage => "E200",
+            Code::Undeclared => "E201",
+            Code::DuplicateRoute => "E202",
+            Code::InvalidRoute => "E203",
+            Code::InvalidName => "E204",
+            Code::InvalidEnvName => "E205",
+            Code::EnvTooLarge => "E206",
+            Code::Runtime => "E207",
+            Code::InvalidSchedule => "E208",
+            Code::Conflict => "E209",
+            Code::ShortVisibilityTimeout => "W300",
+            Code::HttpTimeout => "W301",
+            Code::BroadPermission => "W302",
+            Code::Unverified => "W303",
+        }
+    }
+}
+
+/// One problem found in a spec, pointing at the place that caused it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Diagnostic {
+    pub severity: Severity,
+    pub code: Code,
+    pub message: String,
+    pub span: Span,
+    /// A short text shown under the marked part of the line.
+    pub label: Option<String>,
+    /// What is expected instead.
+    pub help: Option<String>,
+}
+
+impl Diagnostic {
+    pub fn error(code: Code, span: Span, message: impl Into<String>) -> Diagnostic {
+        Diagnostic {
+            severity: Severity::Error,
+            code,
+            message: message.into(),
+            span,
+            label: None,
+            help: None,
+        }
+    }
+
+    pub fn warning(code: Code, span: Span, message: impl Into<String>) -> Diagnostic {
+        Diagnostic {
+            severity: Severity::Warning,
+            ..Diagnostic::error(code, span, message)
+        }
+    }
+
+    pub fn with_help(mut self, help: impl Into<String>) -> Diagnostic {
+        self.help = Some(help.into());
+        self
+    }
+
+    pub fn with_label(mut self, label: impl Into<String>) -> Diagnostic {
+        self.label = Some(label.into());
+        self
+    }
+
+    pub fn is_error(&self) -> bool {
+        self.severity == Severity::Error
+    }
+}
+
+/// Sorts diagnostics by position so output reads top to bottom, and drops exact repeats.
+pub fn sort(diags: &mut Vec<Diagnostic>) {
+    diags.sort_by(|a, b| {
+        (a.span, a.severity, a.code, &a.message).cmp(&(b.span, b.severity, b.code, &b.message))
+    });
+    diags.dedup();
+}
+
+const ERROR: Style = AnsiColor::Red.on_default().bold();
+const WARNING: Style = AnsiColor::Yellow.on_default().bold();
+const BOLD: Style = Style::new().bold();
+const GUTTER: Style = AnsiColor::Blue.on_default().bold();
+const HELP: Style = AnsiColor::Cyan.on_default().bold();
+
+/// Renders one diagnostic in the rustc style, with ANSI styles that the caller strips
+/// (anstream) when the output is not a colour terminal:
+///
+/// ```text
+/// error[E104]: memory must be between 128 and 10240, got 64
+///   --> slsr.yaml:12:13
+///    |
+/// 12 |     memory: 64
+///    |             ^^ out of range
+///    = help: memory is in MB, 128 to 10240
+/// ```
+pub fn render(diag: &Diagnostic, file: &SourceFile) -> String {
+    let mut out = String::new();
+    let (word, style) = match diag.severity {
+        Severity::Error => ("error", ERROR),
+        Severity::Warning => ("warning", WARNING),
+    };
+    let _ = writeln!(
+        out,
+        "{style}{word}[{}]{style:#}{BOLD}: {}{BOLD:#}",
+        diag.code.as_str(),
+        diag.message
+    );
+    let span = diag.span;
+    let number = span.line.to_string();
+    let pad = " ".repeat(number.len());
+    let _ = writeln!(
+        out,
+        "{pad}{GUTTER}-->{GUTTER:#} {}:{}:{}",
+        file.name(),
+        span.line,
+        span.col
+    );
+    if let Some(text) = file.line(span.line) {
+        let text = text.replace('\t', " ");
+        let line_chars = text.chars().count();
+        let start = span.col.saturating_sub(1).min(line_chars);
+        let end = if span.end_line == span.line && span.end_col > span.col {
+            (span.end_col - 1).min(line_chars)
+        } else {
+            line_chars
+        };
+        let width = end.saturating_sub(start).max(1);
+        let _ = writeln!(out, "{pad} {GUTTER}|{GUTTER:#}");
+        let _ = writeln!(out, "{GUTTER}{number} |{GUTTER:#} {text}");
+        let label = diag
+            .label
+            .as_deref()
+            .map(|l| format!(" {l}"))
+            .unwrap_or_default();
+        let _ = writeln!(
+            out,
+            "{pad} {GUTTER}|{GUTTER:#} {}{style}{}{label}{style:#}",
+            " ".repeat(start),
+            "^".repeat(width)
+        );
+    }
+    if let Some(help) = &diag.help {
+        let _ = writeln!(out, "{pad} {GUTTER}={GUTTER:#} {HELP}help{HELP:#}: {help}");
+    }
+    out
+}
+
+/// The closing line: `2 errors, 1 warning` or `no problems`.
+pub fn summary(diags: &[Diagnostic]) -> String {
+    let errors = diags.iter().filter(|d| d.is_error()).count();
+    let warnings = diags.len() - errors;
+    let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
+    match (errors, warnings) {
+        (0, 0) => "no problems found".to_string(),
+        _ => format!(
+            "{}, {}",
+            plural(errors, "error"),
+            plural(warnings, "warning")
+        ),
+    }
+}

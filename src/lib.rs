@@ -1,0 +1,11 @@
+//! slsr: deploy AWS Lambda applications from one YAML spec.
+//!
+//! The library holds everything; the `slsr` binary (`main.rs`) is glue that parses flags,
+//! calls into here and turns results into exit codes. See ARCHITECTURE.md for the map.
+
+pub mod aws;
+pub mod cli;
+pub mod diag;
+pub mod source;
+pub mod spec;
+pub mod yaml;

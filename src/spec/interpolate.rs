@@ -1,0 +1,231 @@
+//! `${...}` references: found in every string of the spec and replaced by their values.
+//!
+//! Runs on the positioned YAML tree, before structural validation, so that a scalar that
+//! is exactly one reference can take the referenced value's type (`memory: ${param:memory}`
+//! becomes a number) and so that an unknown reference is reported at its own column.
+//! References to what apply creates (`${queue:jobs.url}`...) and to SSM are checked for
+//! form and target here and left in the text: later stages resolve them.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::diag::{Code, Diagnostic};
+use crate::source::Span;
+use crate::yaml::{self, Node, Value};
+
+/// What references resolve to. `None` for region or account keeps the reference as text:
+/// a plan shows it as a placeholder.
+pub struct Context<'a> {
+    pub service: String,
+    pub stage: String,
+    pub region: Option<String>,
+    pub account_id: Option<String>,
+    /// The params of the chosen stage, `default` merged under it.
+    pub params: BTreeMap<String, Node>,
+    /// Names the spec declares, for `${queue:NAME...}` and friends.
+    pub declared: Declared,
+    pub env: &'a dyn Fn(&str) -> Option<String>,
+}
+
+#[derive(Default)]
+pub struct Declared {
+    pub queues: BTreeSet<String>,
+    pub functions: BTreeSet<String>,
+    pub roles: BTreeSet<String>,
+}
+
+const FORMS: &str = "${service}, ${stage}, ${region}, ${account_id}, ${param:NAME}, ${env:NAME}, ${env:NAME, default}, ${queue:NAME.url|arn}, ${function:NAME.arn|name}, ${role:NAME.arn}, ${http_api.url}, ${ssm:/path}";
+
+/// What one reference stands for.
+enum Resolved {
+    /// A value to put in its place (a param keeps its YAML type).
+    Value(Value),
+    /// Text to splice in, typed like a plain scalar when it is the whole value (env vars).
+    PlainText(String),
+    /// Left as written; resolved later (known after apply, SSM, or a placeholder).
+    Kept,
+}
+
+/// Replaces references in every string value of `node` (keys are left alone).
+pub fn interpolate(node: &mut Node, ctx: &Context, diags: &mut Vec<Diagnostic>) {
+    match &mut node.value {
+        Value::Str(_) => interpolate_scalar(node, ctx, diags),
+        Value::Seq(items) => items.iter_mut().for_each(|item| interpolate(item, ctx, diags)),
+        Value::Map(entries) => entries.iter_mut().for_each(|(_, v)| interpolate(v, ctx, diags)),
+        _ => {}
+    }
+}
+
+fn interpolate_scalar(node: &mut Node, ctx: &Context, diags: &mut Vec<Diagnostic>) {
+    let Value::Str(text) = &node.value else { return };
+    if !text.contains("${") {
+        return;
+    }
+    let text = text.clone();
+    let mut out = String::new();
+    let mut rest = text.as_str();
+    let mut offset = 0;
+    let mut whole: Option<Resolved> = None;
+    let mut failed = false;
+    while let Some(start) = rest.find("${") {
+        out.push_str(&rest[..start]);
+        let after = &rest[start + 2..];
+        let column = offset + start;
+        let Some(end) = after.find('}') else {
+            diags.push(
+                Diagnostic::error(Code::UnknownReference, sub_span(node, &text, column, rest.len() - start), "`${` is not closed with `}`")
+                    .with_help(format!("references are written {FORMS}")),
+            );
+            return;
+        };
+        let inner = &after[..end];
+        let reference_len = end + 3;
+        let span = sub_span(node, &text, column, reference_len);
+        match resolve(inner, ctx, span) {
+            Ok(resolved) => {
+                let is_whole = start == 0 && reference_len == rest.len() && offset == 0;
+                match &resolved {
+                    Resolved::Value(v) => out.push_str(&value_text(v)),
+                    Resolved::PlainText(s) => out.push_str(s),
+                    Resolved::Kept => out.push_str(&rest[start..start + reference_len]),
+                }
+                if is_whole {
+                    whole = Some(resolved);
+                }
+            }
+            Err(d) => {
+                diags.push(d);
+                failed = true;
+            }
+        }
+        offset += start + reference_len;
+        rest = &rest[start + reference_len..];
+    }
+    out.push_str(rest);
+    if failed {
+        return;
+    }
+    node.value = match whole {
+        Some(Resolved::Value(v)) => v,
+        Some(Resolved::PlainText(s)) if !node.quoted => yaml::type_plain(&s),
+        _ => Value::Str(out),
+    };
+}
+
+fn resolve(inner: &str, ctx: &Context, span: Span) -> Result<Resolved, Diagnostic> {
+    let unknown = |message: String, help: String| Diagnostic::error(Code::UnknownReference, span, message).with_label("unknown reference").with_help(help);
+    let trimmed = inner.trim();
+    match trimmed {
+        "service" => return Ok(Resolved::Value(Value::Str(ctx.service.clone()))),
+        "stage" => return Ok(Resolved::Value(Value::Str(ctx.stage.clone()))),
+        "region" => {
+            return Ok(ctx.region.clone().map_or(Resolved::Kept, |r| Resolved::Value(Value::Str(r))));
+        }
+        "account_id" => {
+            return Ok(ctx.account_id.clone().map_or(Resolved::Kept, |a| Resolved::Value(Value::Str(a))));
+        }
+        "http_api.url" => return Ok(Resolved::Kept),
+        _ => {}
+    }
+    let Some((kind, arg)) = trimmed.split_once(':') else {
+        return Err(unknown(format!("unknown reference `${{{inner}}}`"), format!("references are written {FORMS}")));
+    };
+    let arg = arg.trim();
+    match kind.trim() {
+        "param" => match ctx.params.get(arg) {
+            Some(node) => Ok(Resolved::Value(node.value.clone())),
+            None => {
+                let known: Vec<&str> = ctx.params.keys().map(String::as_str).collect();
+                let help = match super::structure::closest(arg, known.iter().copied()) {
+                    Some(best) => format!("did you mean `${{param:{best}}}`?"),
+                    None if known.is_empty() => format!("declare it under `params: {{default: {{{arg}: ...}}}}` or under `params.{}`", ctx.stage),
+                    None => format!("params for stage {}: {}", ctx.stage, known.join(", ")),
+                };
+                Err(unknown(format!("no param `{arg}` for stage `{}`", ctx.stage), help))
+            }
+        },
+        "env" => {
+            let (name, default) = match arg.split_once(',') {
+                Some((n, d)) => (n.trim(), Some(d.trim())),
+                None => (arg, None),
+            };
+            match ((ctx.env)(name), default) {
+                (Some(v), _) => Ok(Resolved::PlainText(v)),
+                (None, Some(d)) => Ok(Resolved::PlainText(unquote(d).to_string())),
+                (None, None) => Err(Diagnostic::error(Code::UnknownReference, span, format!("environment variable `{name}` is not set"))
+                    .with_label("not set")
+                    .with_help(format!("set {name}, or give a default: ${{env:{name}, VALUE}}"))),
+            }
+        }
+        "ssm" if arg.starts_with('/') => Ok(Resolved::Kept),
+        "ssm" => Err(unknown(format!("SSM parameter name `{arg}` must start with /"), "write ${ssm:/path/name}".into())),
+        kind @ ("queue" | "function" | "role") => {
+            let (name, attribute) = arg.split_once('.').unwrap_or((arg, ""));
+            let (names, attributes): (&BTreeSet<String>, &[&str]) = match kind {
+                "queue" => (&ctx.declared.queues, &["url", "arn"]),
+                "function" => (&ctx.declared.functions, &["arn", "name"]),
+                _ => (&ctx.declared.roles, &["arn"]),
+            };
+            if !names.contains(name) {
+                let plural = format!("{kind}s");
+                let help = match super::structure::closest(name, names.iter().map(String::as_str)) {
+                    Some(best) => format!("did you mean `{best}`?"),
+                    None => format!("declare it under `{}`", if kind == "function" { "functions" } else { plural.as_str() }),
+                };
+                return Err(Diagnostic::error(Code::Undeclared, span, format!("`${{{trimmed}}}` refers to {kind} `{name}`, which the spec does not declare"))
+                    .with_label("undeclared")
+                    .with_help(help));
+            }
+            if !attributes.contains(&attribute) {
+                return Err(unknown(
+                    format!("`{attribute}` is not an attribute of a {kind}"),
+                    format!("write {}", attributes.iter().map(|a| format!("${{{kind}:{name}.{a}}}")).collect::<Vec<_>>().join(" or ")),
+                ));
+            }
+            Ok(Resolved::Kept)
+        }
+        other => {
+            let kinds = ["param", "env", "ssm", "queue", "function", "role"];
+            let help = match super::structure::closest(other, kinds.iter().copied()) {
+                Some(best) => format!("did you mean `${{{best}:{arg}}}`?"),
+                None => format!("references are written {FORMS}"),
+            };
+            Err(unknown(format!("unknown reference `${{{inner}}}`"), help))
+        }
+    }
+}
+
+fn unquote(s: &str) -> &str {
+    for q in ['"', '\''] {
+        if let Some(inner) = s.strip_prefix(q).and_then(|s| s.strip_suffix(q)) {
+            return inner;
+        }
+    }
+    s
+}
+
+fn value_text(v: &Value) -> String {
+    match v {
+        Value::Str(s) => s.clone(),
+        Value::Null => String::new(),
+        Value::Bool(b) => b.to_string(),
+        Value::Int(i) => i.to_string(),
+        Value::Float(f) => f.to_string(),
+        Value::Seq(_) | Value::Map(_) => "<structured value>".into(),
+    }
+}
+
+/// The span of part of a scalar; exact on a one-line scalar, else the whole scalar.
+fn sub_span(node: &Node, text: &str, char_offset: usize, len: usize) -> Span {
+    let s = node.span;
+    if s.line != s.end_line || text.contains('\n') {
+        return s;
+    }
+    let quote = usize::from(node.quoted);
+    let col = s.col + quote + text[..char_offset].chars().count();
+    Span {
+        line: s.line,
+        col,
+        end_line: s.line,
+        end_col: col + text[char_offset..char_offset + len].chars().count(),
+    }
+}

@@ -1,0 +1,260 @@
+//! The spec pipeline: text -> YAML tree -> interpolated -> structurally checked ->
+//! typed -> defaults merged -> rule-checked `Project`.
+//!
+//! Each stage collects diagnostics and goes on when it can, so one run reports every
+//! problem. Only problems that leave nothing to check (no file, not text, not YAML, not a
+//! mapping) stop the pipeline, as a `FileError` with a one-line message.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+
+use super::interpolate::{self, Context, Declared};
+use super::model::{Function, HttpApi, Output, Queue, Role, Spec};
+use super::{rules, schema, structure};
+use crate::diag::{self, Code, Diagnostic};
+use crate::source::{SourceFile, Span};
+use crate::yaml::{self, Node, Value};
+
+/// What the command line and the environment decide, over what the spec says.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// `--stage`; else the spec's `stage`; else `dev`.
+    pub stage: Option<String>,
+    /// `--region` or the AWS environment; else the spec's `region`.
+    pub region: Option<String>,
+    /// Known once the account has been asked; `None` keeps `${account_id}` as a placeholder.
+    pub account_id: Option<String>,
+}
+
+/// Why a file could not be checked at all. Printed as one line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileError {
+    pub path: PathBuf,
+    pub line: Option<(usize, usize)>,
+    pub message: String,
+}
+
+impl std::fmt::Display for FileError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.line {
+            Some((line, col)) => write!(f, "{}:{line}:{col}: {}", self.path.display(), self.message),
+            None => write!(f, "{}: {}", self.path.display(), self.message),
+        }
+    }
+}
+
+impl std::error::Error for FileError {}
+
+/// Where each value of the spec was written, by dotted path (`functions.api.memory`,
+/// `functions.api.events[0].sqs.queue`): the key's span and the value's span.
+#[derive(Debug, Clone, Default)]
+pub struct Spans(HashMap<String, (Span, Span)>);
+
+impl Spans {
+    /// The value's span at `path`.
+    pub fn value(&self, path: &str) -> Option<Span> {
+        self.0.get(path).map(|(_, v)| *v)
+    }
+
+    /// The key's span at `path`.
+    pub fn key(&self, path: &str) -> Option<Span> {
+        self.0.get(path).map(|(k, _)| *k)
+    }
+
+    /// The first path that exists, as a value span; else the top of the file.
+    pub fn first_value(&self, paths: &[&str]) -> Span {
+        paths.iter().find_map(|p| self.value(p)).unwrap_or(Span::point(1, 1))
+    }
+}
+
+/// The spec for one stage, with `defaults` merged into every function.
+#[derive(Debug, Clone)]
+pub struct Project {
+    pub service: String,
+    pub stage: String,
+    pub region: Option<String>,
+    pub tags: BTreeMap<String, String>,
+    pub roles: BTreeMap<String, Role>,
+    pub queues: BTreeMap<String, Queue>,
+    pub http_api: Option<HttpApi>,
+    pub functions: BTreeMap<String, Function>,
+    pub outputs: BTreeMap<String, Output>,
+    /// The directory the spec file is in; `code` paths are relative to it.
+    pub base_dir: PathBuf,
+    pub spans: Spans,
+}
+
+impl Project {
+    /// `{service}-{stage}-{name}`, the physical name of every resource.
+    pub fn physical_name(&self, name: &str) -> String {
+        format!("{}-{}-{name}", self.service, self.stage)
+    }
+
+    /// Where a function's field was written: the function's own value, else `defaults`.
+    pub fn field_span(&self, function: &str, field: &str) -> Span {
+        self.spans.value(&format!("functions.{function}.{field}"))
+            .or_else(|| self.spans.value(&format!("defaults.{field}")))
+            .or_else(|| self.spans.key(&format!("functions.{function}")))
+            .unwrap_or(Span::point(1, 1))
+    }
+}
+
+/// The result of checking a spec: every diagnostic, and the project when there was no error.
+#[derive(Debug)]
+pub struct Loaded {
+    pub file: SourceFile,
+    pub diagnostics: Vec<Diagnostic>,
+    pub project: Option<Project>,
+}
+
+impl Loaded {
+    pub fn has_errors(&self) -> bool {
+        self.diagnostics.iter().any(Diagnostic::is_error)
+    }
+}
+
+/// Reads and checks the spec file at `path`.
+pub fn load_file(path: &Path, options: &Options, env: &dyn Fn(&str) -> Option<String>) -> Result<Loaded, FileError> {
+    let fail = |message: String| FileError { path: path.to_path_buf(), line: None, message };
+    let bytes = std::fs::read(path).map_err(|e| match e.kind() {
+        std::io::ErrorKind::NotFound => fail("no such file; pass the spec with -f FILE (default slsr.yaml)".into()),
+        std::io::ErrorKind::PermissionDenied => fail("cannot read the file: permission denied".into()),
+        _ if path.is_dir() => fail("is a directory; pass the spec file itself".into()),
+        _ => fail(format!("cannot read the file: {e}")),
+    })?;
+    if let Some(at) = bytes.iter().position(|&b| b == 0) {
+        return Err(fail(format!("is a binary file (NUL byte at offset {at}), not a YAML spec")));
+    }
+    let text = String::from_utf8(bytes).map_err(|e| fail(format!("is not UTF-8 text (invalid byte at offset {})", e.utf8_error().valid_up_to())))?;
+    load_source(SourceFile::new(path, text), options, env)
+}
+
+/// Checks a spec already in memory.
+pub fn load_source(file: SourceFile, options: &Options, env: &dyn Fn(&str) -> Option<String>) -> Result<Loaded, FileError> {
+    let fail = |line: Option<(usize, usize)>, message: String| FileError { path: file.path.clone(), line, message };
+    let text = file.text.strip_prefix('\u{feff}').unwrap_or(&file.text);
+    if text.contains('\0') {
+        return Err(fail(None, "is a binary file (it contains NUL bytes), not a YAML spec".into()));
+    }
+    let (root, mut diagnostics) = yaml::parse(text).map_err(|e| fail(Some((e.line, e.col)), e.message))?;
+    let mut root = match root {
+        None | Some(Node { value: Value::Null, .. }) => {
+            return Err(fail(None, "is empty; a spec needs at least `service:` and `functions:`".into()));
+        }
+        Some(node @ Node { value: Value::Map(_), .. }) => node,
+        Some(node) => {
+            return Err(fail(Some((node.span.line, node.span.col)), format!("the spec must be a YAML mapping (service:, functions:, ...), found {}", node.kind())));
+        }
+    };
+
+    let context = context(&root, options, env, &mut diagnostics);
+    interpolate::interpolate(&mut root, &context, &mut diagnostics);
+
+    let mut project = None;
+    let mut spans = HashMap::new();
+    let checked = structure::check(&root, &schema::strict(), &mut spans, &mut diagnostics);
+    let spans = Spans(spans);
+    if let Some(checked) = checked {
+        match serde_json::from_value::<Spec>(checked) {
+            Ok(spec) => {
+                let base_dir = file.path.parent().map(Path::to_path_buf).unwrap_or_default();
+                let p = resolve(spec, &context, base_dir, spans);
+                rules::check(&p, &mut diagnostics);
+                project = Some(p);
+            }
+            // Structural validation passes only what these types read; reaching this is
+            // a bug in the schema, reported rather than hidden.
+            Err(e) => diagnostics.push(Diagnostic::error(Code::InvalidValue, root.span, format!("the spec could not be read: {e}"))),
+        }
+    }
+    diag::sort(&mut diagnostics);
+    let project = if diagnostics.iter().any(Diagnostic::is_error) { None } else { project };
+    Ok(Loaded { file, diagnostics, project })
+}
+
+/// Service, stage, region and params come first: every reference is resolved with them.
+fn context<'a>(root: &Node, options: &Options, env: &'a dyn Fn(&str) -> Option<String>, diags: &mut Vec<Diagnostic>) -> Context<'a> {
+    let text = |key: &str| root.get(key).and_then(Node::as_str).map(str::to_string);
+    let service = text("service").unwrap_or_else(|| "service".into());
+    let stage = options.stage.clone().or_else(|| text("stage")).unwrap_or_else(|| "dev".into());
+    let region = options.region.clone().or_else(|| text("region"));
+    let mut declared = Declared::default();
+    for (section, names) in [("queues", &mut declared.queues), ("functions", &mut declared.functions), ("roles", &mut declared.roles)] {
+        if let Some(Node { value: Value::Map(entries), .. }) = root.get(section) {
+            names.extend(entries.iter().map(|(k, _)| yaml::key_text(k)));
+        }
+    }
+    let mut context = Context { service, stage, region, account_id: options.account_id.clone(), params: BTreeMap::new(), declared, env };
+    // A stage's params override `default` key by key; params may use every reference but params.
+    let mut params = BTreeMap::new();
+    if let Some(Node { value: Value::Map(stages), .. }) = root.get("params") {
+        for wanted in ["default", context.stage.as_str()] {
+            if let Some((_, Node { value: Value::Map(values), .. })) = stages.iter().find(|(k, _)| k.as_str() == Some(wanted)) {
+                for (k, v) in values {
+                    let mut v = v.clone();
+                    interpolate::interpolate(&mut v, &context, diags);
+                    params.insert(yaml::key_text(k), v);
+                }
+            }
+        }
+    }
+    context.params = params;
+    context
+}
+
+fn resolve(spec: Spec, context: &Context, base_dir: PathBuf, spans: Spans) -> Project {
+    let defaults = spec.defaults;
+    let functions = spec.functions.into_iter().map(|(name, f)| (name, merge(&defaults, f))).collect();
+    Project {
+        service: spec.service,
+        stage: context.stage.clone(),
+        region: context.region.clone(),
+        tags: spec.tags,
+        roles: spec.roles,
+        queues: spec.queues,
+        http_api: spec.http_api,
+        functions,
+        outputs: spec.outputs,
+        base_dir,
+        spans,
+    }
+}
+
+/// A function's own value wins over `defaults`; `env` is merged key by key. `handler` and
+/// `runtime` from defaults do not apply to image functions, which may not have them.
+fn merge(defaults: &Function, f: Function) -> Function {
+    let image = f.image.is_some();
+    let code = f.code.is_some();
+    let env = match (&defaults.env, f.env) {
+        (Some(base), Some(own)) => {
+            let mut merged = base.clone();
+            merged.extend(own);
+            Some(merged)
+        }
+        (base, own) => own.or_else(|| base.clone()),
+    };
+    Function {
+        handler: f.handler.or_else(|| if image { None } else { defaults.handler.clone() }),
+        runtime: f.runtime.or_else(|| if image { None } else { defaults.runtime.clone() }),
+        code: f.code.or_else(|| if image { None } else { defaults.code.clone() }),
+        image: f.image.or_else(|| if code { None } else { defaults.image.clone() }),
+        description: f.description.or_else(|| defaults.description.clone()),
+        memory: f.memory.or(defaults.memory),
+        timeout: f.timeout.or(defaults.timeout),
+        ephemeral_storage: f.ephemeral_storage.or(defaults.ephemeral_storage),
+        architecture: f.architecture.or(defaults.architecture),
+        env,
+        kms_key_arn: f.kms_key_arn.or_else(|| defaults.kms_key_arn.clone()),
+        role: f.role.or_else(|| defaults.role.clone()),
+        layers: f.layers.or_else(|| defaults.layers.clone()),
+        vpc: f.vpc.or_else(|| defaults.vpc.clone()),
+        reserved_concurrency: f.reserved_concurrency.or(defaults.reserved_concurrency),
+        provisioned_concurrency: f.provisioned_concurrency.or(defaults.provisioned_concurrency),
+        tracing: f.tracing.or(defaults.tracing),
+        log_retention_days: f.log_retention_days.or(defaults.log_retention_days),
+        allow_invoke: f.allow_invoke.or_else(|| defaults.allow_invoke.clone()),
+        events: f.events.or_else(|| defaults.events.clone()),
+        statements: f.statements.or_else(|| defaults.statements.clone()),
+        async_invoke: f.async_invoke.or_else(|| defaults.async_invoke.clone()),
+    }
+}

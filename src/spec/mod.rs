@@ -1,0 +1,16 @@
+//! The spec: `slsr.yaml` read, interpolated, validated and resolved into a `Project`.
+//!
+//! Nothing here does I/O except reading the spec file, and nothing knows of AWS's SDK.
+//! The pipeline is in `load.rs`; each stage is its own module.
+
+pub mod interpolate;
+pub mod load;
+pub mod model;
+pub mod names;
+pub mod rules;
+pub mod runtime;
+pub mod schedule;
+pub mod schema;
+pub mod structure;
+
+pub use load::{FileError, Loaded, Options, Project, Spans, load_file, load_source};

@@ -1,0 +1,454 @@
+//! The typed spec: what `slsr.yaml` may contain, as Rust types.
+//!
+//! These types are the single source of the spec's shape: the JSON Schema (for editors and
+//! for structural validation) is generated from them, and their doc comments are the hover
+//! help and the `help:` lines of diagnostics. Constraints that JSON Schema can say (ranges,
+//! enums, patterns, list lengths) are written here as `schemars` attributes; rules that span
+//! several fields live in `rules.rs`.
+
+use std::borrow::Cow;
+use std::collections::BTreeMap;
+
+use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
+use serde::Deserialize;
+
+/// An slsr spec: one serverless service, deployed once per stage.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Spec {
+    /// Spec format version. Only 1 exists; omitted means 1.
+    #[schemars(extend("enum" = [1]))]
+    pub version: Option<u32>,
+    /// The service name, the first part of every physical name `{service}-{stage}-{name}`: lower-case letters, digits and dashes, starting with a letter.
+    #[schemars(regex(pattern = r"^[a-z][a-z0-9-]*$"), length(min = 1, max = 40))]
+    pub service: String,
+    /// The default stage (for example dev or prod); `--stage` overrides it. Omitted: dev.
+    #[schemars(regex(pattern = r"^[a-z0-9][a-z0-9-]*$"), length(min = 1, max = 20))]
+    pub stage: Option<String>,
+    /// The AWS region, for example us-east-1. `--region`, then the AWS profile or environment, override it.
+    #[schemars(regex(pattern = r"^[a-z]{2}(-[a-z]+)+-[0-9]+$"))]
+    pub region: Option<String>,
+    /// Tags added to every resource slsr creates, besides its own `slsr:service` and `slsr:stage`.
+    #[serde(default)]
+    pub tags: BTreeMap<String, String>,
+    /// Per-stage values used as `${param:NAME}`: `default` applies to every stage, a stage's own mapping overrides it key by key.
+    #[serde(default)]
+    pub params: BTreeMap<String, BTreeMap<String, ParamValue>>,
+    /// Function fields applied to every function; a function's own value wins, and `env` is merged key by key.
+    #[serde(default)]
+    pub defaults: Function,
+    /// IAM roles that functions name with `role: NAME`.
+    #[serde(default)]
+    pub roles: BTreeMap<String, Role>,
+    /// SQS queues, named `{service}-{stage}-{name}` (with `.fifo` for FIFO queues).
+    #[serde(default)]
+    pub queues: BTreeMap<String, Queue>,
+    /// Settings of the service's HTTP API (API Gateway v2). The API exists when any function has an `http` event.
+    pub http_api: Option<HttpApi>,
+    /// The Lambda functions, each named `{service}-{stage}-{name}`.
+    #[serde(default)]
+    pub functions: BTreeMap<String, Function>,
+    /// Values printed after apply and by `slsr outputs`, optionally published to SSM Parameter Store.
+    #[serde(default)]
+    pub outputs: BTreeMap<String, Output>,
+}
+
+/// A parameter's value: any YAML value; a reference that is the whole scalar takes its type.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(transparent)]
+pub struct ParamValue(pub serde_json::Value);
+
+impl JsonSchema for ParamValue {
+    fn schema_name() -> Cow<'static, str> {
+        "ParamValue".into()
+    }
+    fn json_schema(_: &mut SchemaGenerator) -> Schema {
+        json_schema!({
+            "description": "A parameter value: a string, number, boolean, list or mapping."
+        })
+    }
+}
+
+/// An environment variable's value. Numbers and booleans are written as text, as Lambda stores them.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(from = "serde_json::Value")]
+pub struct EnvValue(pub String);
+
+impl From<serde_json::Value> for EnvValue {
+    fn from(value: serde_json::Value) -> EnvValue {
+        match value {
+            serde_json::Value::String(s) => EnvValue(s),
+            other => EnvValue(other.to_string()),
+        }
+    }
+}
+
+impl JsonSchema for EnvValue {
+    fn schema_name() -> Cow<'static, str> {
+        "EnvValue".into()
+    }
+    fn json_schema(_: &mut SchemaGenerator) -> Schema {
+        json_schema!({
+            "type": ["string", "number", "boolean"],
+            "description": "An environment variable's value; numbers and booleans are stored as text."
+        })
+    }
+}
+
+/// A Lambda function. Either `code` (with `handler` and `runtime`) or `image`.
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Function {
+    /// The handler Lambda calls, for example `index.handler` or `bootstrap`. Required with `code`, not allowed with `image`.
+    #[schemars(length(min = 1, max = 128))]
+    pub handler: Option<String>,
+    /// The Lambda runtime, for example python3.12, nodejs22.x or provided.al2023. Required with `code`, not allowed with `image`.
+    pub runtime: Option<String>,
+    /// The function's code: a directory (zipped deterministically) or a .zip file, relative to the spec file.
+    #[schemars(length(min = 1))]
+    pub code: Option<String>,
+    /// A container image URI in ECR, for an image function (instead of `code`).
+    #[schemars(length(min = 1))]
+    pub image: Option<String>,
+    /// A description shown in the Lambda console, at most 256 characters.
+    #[schemars(length(max = 256))]
+    pub description: Option<String>,
+    /// Memory in MB, from 128 to 10240. Lambda's default is 128.
+    #[schemars(range(min = 128, max = 10240))]
+    pub memory: Option<u32>,
+    /// Timeout in seconds, from 1 to 900. Lambda's default is 3.
+    #[schemars(range(min = 1, max = 900))]
+    pub timeout: Option<u32>,
+    /// Size of /tmp in MB, from 512 to 10240. Lambda's default is 512.
+    #[schemars(range(min = 512, max = 10240))]
+    pub ephemeral_storage: Option<u32>,
+    /// The instruction set: x86_64 (Lambda's default) or arm64.
+    pub architecture: Option<Architecture>,
+    /// Environment variables. Names start with a letter and use letters, digits and `_`; all together at most 4 KB.
+    pub env: Option<BTreeMap<String, EnvValue>>,
+    /// The ARN of the KMS key that encrypts the environment variables.
+    pub kms_key_arn: Option<String>,
+    /// The execution role: the name of a role under `roles`, or a role ARN. Omitted: a generated least-privilege role.
+    pub role: Option<String>,
+    /// Layer version ARNs, at most 5.
+    #[schemars(length(max = 5))]
+    pub layers: Option<Vec<String>>,
+    /// Runs the function in a VPC: its subnets and security groups.
+    pub vpc: Option<Vpc>,
+    /// Concurrency reserved for this function (0 stops it from running).
+    #[schemars(range(min = 0, max = 100000))]
+    pub reserved_concurrency: Option<u32>,
+    /// Pre-initialized environments. Publishes a version and points the alias `live` at it.
+    #[schemars(range(min = 1, max = 100000))]
+    pub provisioned_concurrency: Option<u32>,
+    /// X-Ray tracing: active or passthrough (Lambda's default).
+    pub tracing: Option<Tracing>,
+    /// Days CloudWatch Logs keeps the function's logs: 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288 or 3653.
+    #[schemars(extend("enum" = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653]))]
+    pub log_retention_days: Option<u32>,
+    /// Other principals allowed to invoke the function (a resource-based policy statement each).
+    pub allow_invoke: Option<Vec<AllowInvoke>>,
+    /// What triggers the function: http routes, schedules, EventBridge patterns, SQS queues.
+    pub events: Option<Vec<Event>>,
+    /// Extra IAM statements added to the function's generated role. Not allowed together with `role`.
+    pub statements: Option<Vec<Statement>>,
+    /// Asynchronous invocation settings: retries, maximum event age and an SQS on-failure destination.
+    #[serde(rename = "async")]
+    pub async_invoke: Option<AsyncInvoke>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
+pub enum Architecture {
+    #[serde(rename = "x86_64")]
+    X86_64,
+    #[serde(rename = "arm64")]
+    Arm64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Tracing {
+    Active,
+    Passthrough,
+}
+
+/// VPC settings: both lists are required and not empty.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Vpc {
+    /// Subnet ids, for example subnet-0a1b2c3d.
+    #[schemars(length(min = 1, max = 16))]
+    pub subnet_ids: Vec<String>,
+    /// Security group ids, for example sg-0123abcd.
+    #[schemars(length(min = 1, max = 5))]
+    pub security_group_ids: Vec<String>,
+}
+
+/// A principal allowed to invoke the function.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AllowInvoke {
+    /// A service principal (for example alexa-appkit.amazon.com) or an AWS account id or ARN.
+    #[schemars(length(min = 1))]
+    pub principal: String,
+    /// Only calls made on behalf of this ARN are allowed.
+    pub source_arn: Option<String>,
+    /// Only calls made on behalf of this account are allowed.
+    pub source_account: Option<String>,
+    /// The token an Alexa skill or other event source must present.
+    pub event_source_token: Option<String>,
+}
+
+/// One trigger of a function. Exactly one of http, schedule, eventbridge or sqs.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase", deny_unknown_fields)]
+pub enum Event {
+    /// A route on the service's HTTP API: `METHOD /path`, or a mapping with `route` and `auth`.
+    Http(HttpEvent),
+    /// An EventBridge schedule: `rate(...)` or `cron(...)`, or a mapping with `expression`, `input` and `enabled`.
+    Schedule(ScheduleEvent),
+    /// An EventBridge rule with an event pattern.
+    Eventbridge(EventBridgeEvent),
+    /// An SQS event source mapping.
+    Sqs(SqsEvent),
+}
+
+/// An HTTP route: `METHOD /path` or `{route, auth}`.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(untagged)]
+pub enum HttpEvent {
+    /// A route key, `METHOD /path`: METHOD is GET, POST, PUT, PATCH, DELETE, HEAD, OPTIONS or ANY; the path may use {param} and a final {proxy+}.
+    Route(String),
+    Detailed(HttpRoute),
+}
+
+/// An HTTP route with its authorization.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct HttpRoute {
+    /// The route key, `METHOD /path`: METHOD is GET, POST, PUT, PATCH, DELETE, HEAD, OPTIONS or ANY; the path may use {param} and a final {proxy+}.
+    pub route: String,
+    /// Who may call the route: `none` (public, the default), `iam`, or the name of an authorizer under `http_api.authorizers`.
+    pub auth: Option<String>,
+}
+
+/// A schedule: `rate(5 minutes)`, `cron(0 3 * * ? *)`, or `{expression, input, enabled}`.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(untagged)]
+pub enum ScheduleEvent {
+    /// A schedule expression: rate(VALUE UNIT) or cron(minutes hours day-of-month month day-of-week year).
+    Expression(String),
+    Detailed(Schedule),
+}
+
+/// A schedule with its options.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Schedule {
+    /// A schedule expression: rate(VALUE UNIT) or cron(minutes hours day-of-month month day-of-week year).
+    pub expression: String,
+    /// A constant JSON input passed to the function instead of the scheduled event.
+    pub input: Option<serde_json::Value>,
+    /// Whether the rule is enabled (default true).
+    pub enabled: Option<bool>,
+}
+
+/// An EventBridge rule that matches an event pattern.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EventBridgeEvent {
+    /// The name or ARN of an existing event bus; default `default`. slsr does not create buses.
+    pub bus: Option<String>,
+    /// The event pattern, for example {source: [orders.app], detail-type: [OrderPlaced]}.
+    pub pattern: serde_json::Map<String, serde_json::Value>,
+    /// A constant JSON input passed to the function instead of the matched event.
+    pub input: Option<serde_json::Value>,
+}
+
+/// An SQS event source mapping: a declared `queue` or an existing queue's `arn`.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SqsEvent {
+    /// The name of a queue under `queues`.
+    pub queue: Option<String>,
+    /// The ARN of a queue that this spec does not declare.
+    pub arn: Option<String>,
+    /// Messages per invocation: 1 to 10000 (at most 10 for FIFO queues; over 10 needs a batching_window).
+    #[schemars(range(min = 1, max = 10000))]
+    pub batch_size: Option<u32>,
+    /// Seconds to gather a batch, 0 to 300.
+    #[schemars(range(min = 0, max = 300))]
+    pub batching_window: Option<u32>,
+    /// Whether the function reports failed messages one by one (ReportBatchItemFailures).
+    pub report_batch_item_failures: Option<bool>,
+    /// Whether the mapping is enabled (default true).
+    pub enabled: Option<bool>,
+}
+
+/// An IAM role for functions that name it with `role:`.
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Role {
+    /// ARNs of managed policies attached to the role.
+    #[serde(default)]
+    #[schemars(length(max = 20))]
+    pub managed_policies: Vec<String>,
+    /// Statements of the role's inline policy.
+    #[serde(default)]
+    pub statements: Vec<Statement>,
+}
+
+/// An IAM policy statement.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Statement {
+    /// Allow (the default) or Deny.
+    pub effect: Option<Effect>,
+    /// IAM actions, for example dynamodb:PutItem.
+    #[schemars(length(min = 1))]
+    pub actions: Vec<String>,
+    /// Resource ARNs the actions apply to.
+    #[schemars(length(min = 1))]
+    pub resources: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
+pub enum Effect {
+    Allow,
+    Deny,
+}
+
+/// An SQS queue.
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Queue {
+    /// A FIFO queue; its physical name ends in `.fifo`.
+    pub fifo: Option<bool>,
+    /// FIFO only: deduplicate messages by a hash of their body.
+    pub content_based_deduplication: Option<bool>,
+    /// Seconds a received message stays hidden, 0 to 43200 (SQS default 30). At least 6 times the consumer's timeout.
+    #[schemars(range(min = 0, max = 43200))]
+    pub visibility_timeout: Option<u32>,
+    /// Seconds a message is kept, 60 to 1209600 (SQS default 345600, 4 days).
+    #[schemars(range(min = 60, max = 1209600))]
+    pub message_retention: Option<u32>,
+    /// Seconds each message is delayed, 0 to 900.
+    #[schemars(range(min = 0, max = 900))]
+    pub delay: Option<u32>,
+    /// Long-polling wait in seconds, 0 to 20.
+    #[schemars(range(min = 0, max = 20))]
+    pub receive_wait_time: Option<u32>,
+    /// Largest message in bytes, 1024 to 1048576.
+    #[schemars(range(min = 1024, max = 1048576))]
+    pub max_message_size: Option<u32>,
+    /// A KMS key id, alias or ARN for server-side encryption.
+    pub kms_key: Option<String>,
+    /// Where messages go after `max_receive_count` failed receives.
+    pub dead_letter: Option<DeadLetter>,
+}
+
+/// A dead-letter queue for a queue.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DeadLetter {
+    /// The name of another queue under `queues`.
+    pub queue: String,
+    /// Receives before a message moves to the dead-letter queue, 1 to 1000.
+    #[schemars(range(min = 1, max = 1000))]
+    pub max_receive_count: u32,
+}
+
+/// The service's HTTP API (API Gateway v2).
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct HttpApi {
+    /// CORS settings of the API.
+    pub cors: Option<Cors>,
+    /// The Lambda proxy payload format: "2.0" (the default) or "1.0" for handlers written for REST APIs.
+    pub payload_format: Option<PayloadFormat>,
+    /// JWT authorizers that routes name in `auth`.
+    #[serde(default)]
+    pub authorizers: BTreeMap<String, Authorizer>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
+pub enum PayloadFormat {
+    #[serde(rename = "2.0")]
+    V2,
+    #[serde(rename = "1.0")]
+    V1,
+}
+
+/// CORS settings of the HTTP API.
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Cors {
+    /// Origins allowed to call the API, for example https://example.com, or *.
+    pub allow_origins: Option<Vec<String>>,
+    /// Methods allowed, for example GET and POST, or *.
+    pub allow_methods: Option<Vec<String>>,
+    /// Request headers allowed.
+    pub allow_headers: Option<Vec<String>>,
+    /// Response headers exposed to the browser.
+    pub expose_headers: Option<Vec<String>>,
+    /// Seconds a browser may cache the preflight answer, 0 to 86400.
+    #[schemars(range(min = 0, max = 86400))]
+    pub max_age: Option<u32>,
+    /// Whether credentials (cookies, authorization headers) are allowed.
+    pub allow_credentials: Option<bool>,
+}
+
+/// An authorizer of the HTTP API.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Authorizer {
+    /// A JWT authorizer: the token's issuer and accepted audiences.
+    pub jwt: Jwt,
+}
+
+/// A JWT authorizer's settings.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Jwt {
+    /// The token issuer URL, for example https://cognito-idp.us-east-1.amazonaws.com/POOL_ID.
+    #[schemars(length(min = 1))]
+    pub issuer: String,
+    /// Accepted audiences (client ids).
+    #[schemars(length(min = 1))]
+    pub audience: Vec<String>,
+}
+
+/// Asynchronous invocation settings.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AsyncInvoke {
+    /// Retries after a failed asynchronous invocation, 0 to 2.
+    #[schemars(range(min = 0, max = 2))]
+    pub max_retries: Option<u32>,
+    /// Seconds an event may wait before it is dropped, 60 to 21600.
+    #[schemars(range(min = 60, max = 21600))]
+    pub max_event_age: Option<u32>,
+    /// Where failed events go: a queue under `queues`.
+    pub on_failure: Option<OnFailure>,
+}
+
+/// The on-failure destination of asynchronous invocations.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OnFailure {
+    /// The name of a queue under `queues`.
+    pub queue: String,
+}
+
+/// A value the service exposes after apply.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Output {
+    /// The value, usually a reference such as ${http_api.url} or ${queue:jobs.url}.
+    pub value: String,
+    /// An SSM parameter name (starting with /) to publish the value under.
+    #[schemars(regex(pattern = r"^/[A-Za-z0-9_.\-/]+$"))]
+    pub ssm: Option<String>,
+    /// A description of the output.
+    pub description: Option<String>,
+}

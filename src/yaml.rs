@@ -1,0 +1,513 @@
+//! YAML to a tree of nodes that remember where they came from.
+//!
+//! serde-based YAML crates lose positions after the first error; validation needs the
+//! line and column of every key and value, so the spec is first read into this tree with
+//! the event parser of saphyr-parser. Scalars are typed by the YAML 1.2 core schema, so
+//! `yes` is a string and `0755` a number, as in every current YAML library. Depth and
+//! alias expansion are bounded so that no input can exhaust the stack or the memory.
+
+use saphyr_parser::{Event, Parser, ScalarStyle, Span as YamlSpan};
+
+use crate::diag::{Code, Diagnostic};
+use crate::source::Span;
+
+/// How deep mappings and sequences may nest; far beyond any real spec.
+const MAX_DEPTH: usize = 64;
+/// How many nodes a document may have once aliases are expanded (a "billion laughs" guard).
+const MAX_NODES: usize = 200_000;
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Value {
+    Null,
+    Bool(bool),
+    Int(i64),
+    Float(f64),
+    Str(String),
+    Seq(Vec<Node>),
+    Map(Vec<(Node, Node)>),
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Node {
+    pub value: Value,
+    pub span: Span,
+    /// For strings: whether the scalar was quoted (a quoted `"512"` stays a string
+    /// even when interpolation re-types plain scalars).
+    pub quoted: bool,
+}
+
+impl Node {
+    pub fn new(value: Value, span: Span) -> Node {
+        Node {
+            value,
+            span,
+            quoted: false,
+        }
+    }
+
+    /// The type name used in messages: "a string", "a mapping"...
+    pub fn kind(&self) -> &'static str {
+        match &self.value {
+            Value::Null => "null",
+            Value::Bool(_) => "a boolean",
+            Value::Int(_) => "an integer",
+            Value::Float(_) => "a number",
+            Value::Str(_) => "a string",
+            Value::Seq(_) => "a list",
+            Value::Map(_) => "a mapping",
+        }
+    }
+
+    pub fn as_str(&self) -> Option<&str> {
+        match &self.value {
+            Value::Str(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    /// The value under `key` when this node is a mapping.
+    pub fn get(&self, key: &str) -> Option<&Node> {
+        match &self.value {
+            Value::Map(entries) => entries
+                .iter()
+                .find(|(k, _)| k.as_str() == Some(key))
+                .map(|(_, v)| v),
+            _ => None,
+        }
+    }
+
+    fn size(&self) -> usize {
+        1 + match &self.value {
+            Value::Seq(items) => items.iter().map(Node::size).sum(),
+            Value::Map(entries) => entries.iter().map(|(k, v)| k.size() + v.size()).sum(),
+            _ => 0,
+        }
+    }
+}
+
+/// Why a file could not be read as one YAML document at all.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LoadError {
+    pub line: usize,
+    pub col: usize,
+    pub message: String,
+}
+
+/// Parses one YAML document. Problems that still leave a usable tree (duplicate keys)
+/// come back as diagnostics; anything else is a `LoadError`. `Ok(None)` is an empty file.
+pub fn parse(text: &str) -> Result<(Option<Node>, Vec<Diagnostic>), LoadError> {
+    let mut builder = Builder::default();
+    let mut documents = 0;
+    for event in Parser::new_from_str(text) {
+        let (event, span) = event.map_err(|e| syntax_error(text, &e))?;
+        if let Event::DocumentStart(_) = event {
+            documents += 1;
+            if documents > 1 {
+                return Err(LoadError {
+                    line: span.start.line(),
+                    col: span.start.col() + 1,
+                    message: "more than one YAML document; a spec is one document".into(),
+                });
+            }
+        }
+        builder.event(event, span)?;
+    }
+    Ok((builder.root, builder.diagnostics))
+}
+
+fn syntax_error(text: &str, e: &saphyr_parser::ScanError) -> LoadError {
+    let marker = e.marker();
+    let line = marker.line();
+    // saphyr reports a tab in indentation as an unexpected character; say what it is.
+    let tab_line = (line.saturating_sub(1)..=line).find(|&n| {
+        text.split('\n')
+            .nth(n.saturating_sub(1))
+            .is_some_and(|l| l.starts_with(|c: char| c == ' ' || c == '\t') && l.trim_start_matches(' ').starts_with('\t'))
+    });
+    if let Some(n) = tab_line {
+        let col = text.split('\n').nth(n - 1).map_or(1, |l| l.find('\t').map_or(1, |i| i + 1));
+        return LoadError {
+            line: n,
+            col,
+            message: "tab character in indentation; YAML indents with spaces only".into(),
+        };
+    }
+    LoadError {
+        line,
+        col: marker.col() + 1,
+        message: format!("invalid YAML: {}", e.info()),
+    }
+}
+
+fn span_of(span: &YamlSpan) -> Span {
+    Span {
+        line: span.start.line(),
+        col: span.start.col() + 1,
+        end_line: span.end.line(),
+        end_col: span.end.col() + 1,
+    }
+}
+
+enum Frame {
+    Seq {
+        start: Span,
+        anchor: usize,
+        items: Vec<Node>,
+    },
+    Map {
+        start: Span,
+        anchor: usize,
+        entries: Vec<(Node, Node)>,
+        key: Option<Node>,
+    },
+}
+
+#[derive(Default)]
+struct Builder {
+    stack: Vec<Frame>,
+    anchors: Vec<(usize, Node, usize)>,
+    nodes: usize,
+    root: Option<Node>,
+    diagnostics: Vec<Diagnostic>,
+}
+
+impl Builder {
+    fn event(&mut self, event: Event, span: YamlSpan) -> Result<(), LoadError> {
+        let here = span_of(&span);
+        let too_deep = || LoadError {
+            line: here.line,
+            col: here.col,
+            message: format!("nesting deeper than {MAX_DEPTH} levels"),
+        };
+        match event {
+            Event::Scalar(text, style, anchor, tag) => {
+                let tag = tag.map(|t| t.to_string());
+                let node = scalar(&text, style, tag.as_deref(), here)?;
+                self.add(node, anchor)?;
+            }
+            Event::Alias(id) => {
+                let Some((_, node, size)) = self.anchors.iter().rev().find(|(a, _, _)| *a == id)
+                else {
+                    return Err(LoadError {
+                        line: here.line,
+                        col: here.col,
+                        message: "alias to an unknown anchor".into(),
+                    });
+                };
+                let mut node = node.clone();
+                let size = *size;
+                self.count(size, here)?;
+                node.span = here;
+                self.add_counted(node, 0)?;
+            }
+            Event::SequenceStart(anchor, _) => {
+                if self.stack.len() >= MAX_DEPTH {
+                    return Err(too_deep());
+                }
+                self.stack.push(Frame::Seq {
+                    start: here,
+                    anchor,
+                    items: Vec::new(),
+                });
+            }
+            Event::MappingStart(anchor, _) => {
+                if self.stack.len() >= MAX_DEPTH {
+                    return Err(too_deep());
+                }
+                self.stack.push(Frame::Map {
+                    start: here,
+                    anchor,
+                    entries: Vec::new(),
+                    key: None,
+                });
+            }
+            Event::SequenceEnd => {
+                if let Some(Frame::Seq {
+                    start,
+                    anchor,
+                    items,
+                }) = self.stack.pop()
+                {
+                    let span = Span {
+                        end_line: here.end_line,
+                        end_col: here.end_col,
+                        ..start
+                    };
+                    self.add(Node::new(Value::Seq(items), span), anchor)?;
+                }
+            }
+            Event::MappingEnd => {
+                if let Some(Frame::Map {
+                    start,
+                    anchor,
+                    entries,
+                    ..
+                }) = self.stack.pop()
+                {
+                    let span = Span {
+                        end_line: here.end_line,
+                        end_col: here.end_col,
+                        ..start
+                    };
+                    let entries = self.merge_and_check(entries);
+                    self.add(Node::new(Value::Map(entries), span), anchor)?;
+                }
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+
+    fn count(&mut self, n: usize, here: Span) -> Result<(), LoadError> {
+        self.nodes += n;
+        if self.nodes > MAX_NODES {
+            return Err(LoadError {
+                line: here.line,
+                col: here.col,
+                message: format!("more than {MAX_NODES} nodes once aliases are expanded"),
+            });
+        }
+        Ok(())
+    }
+
+    fn add(&mut self, node: Node, anchor: usize) -> Result<(), LoadError> {
+        self.count(1, node.span)?;
+        self.add_counted(node, anchor)
+    }
+
+    fn add_counted(&mut self, node: Node, anchor: usize) -> Result<(), LoadError> {
+        if anchor != 0 {
+            let size = node.size();
+            self.anchors.push((anchor, node.clone(), size));
+        }
+        match self.stack.last_mut() {
+            None => self.root = Some(node),
+            Some(Frame::Seq { items, .. }) => items.push(node),
+            Some(Frame::Map { entries, key, .. }) => match key.take() {
+                None => *key = Some(node),
+                Some(k) => entries.push((k, node)),
+            },
+        }
+        Ok(())
+    }
+
+    /// Applies `<<` merge keys (entries written in the mapping win) and reports
+    /// duplicate keys, which YAML forbids and which would otherwise hide a value.
+    fn merge_and_check(&mut self, entries: Vec<(Node, Node)>) -> Vec<(Node, Node)> {
+        let mut own: Vec<(Node, Node)> = Vec::with_capacity(entries.len());
+        let mut merged: Vec<(Node, Node)> = Vec::new();
+        for (key, value) in entries {
+            if key.as_str() == Some("<<") && !key.quoted {
+                let sources = match value.value {
+                    Value::Seq(items) => items,
+                    _ => vec![value],
+                };
+                for source in sources {
+                    match source.value {
+                        Value::Map(more) => merged.extend(more),
+                        _ => self.diagnostics.push(
+                            Diagnostic::error(
+                                Code::WrongType,
+                                source.span,
+                                "a merge key `<<` takes a mapping or a list of mappings",
+                            )
+                            .with_help("write `<<: *anchor` where the anchor names a mapping"),
+                        ),
+                    }
+                }
+                continue;
+            }
+            if let Some((first, _)) = own.iter().find(|(k, _)| same_key(k, &key)) {
+                self.diagnostics.push(
+                    Diagnostic::error(
+                        Code::DuplicateKey,
+                        key.span,
+                        format!("duplicate key `{}`", key_text(&key)),
+                    )
+                    .with_label("written again here")
+                    .with_help(format!(
+                        "the first `{}` is at line {}; remove one of them",
+                        key_text(&key),
+                        first.span.line
+                    )),
+                );
+                continue;
+            }
+            own.push((key, value));
+        }
+        for (key, value) in merged {
+            if !own.iter().any(|(k, _)| same_key(k, &key)) {
+                own.push((key, value));
+            }
+        }
+        own
+    }
+}
+
+fn same_key(a: &Node, b: &Node) -> bool {
+    key_text(a) == key_text(b)
+}
+
+/// A mapping key as text; non-string keys (`200:`) are written as YAML would print them.
+pub fn key_text(node: &Node) -> String {
+    match &node.value {
+        Value::Str(s) => s.clone(),
+        Value::Null => "null".into(),
+        Value::Bool(b) => b.to_string(),
+        Value::Int(i) => i.to_string(),
+        Value::Float(f) => f.to_string(),
+        Value::Seq(_) | Value::Map(_) => "<complex key>".into(),
+    }
+}
+
+fn scalar(text: &str, style: ScalarStyle, tag: Option<&str>, span: Span) -> Result<Node, LoadError> {
+    let plain = style == ScalarStyle::Plain;
+    let value = match tag {
+        Some("tag:yaml.org,2002:!str") | Some("!!str") => Value::Str(text.to_string()),
+        Some(t) if t.contains("2002:") => type_plain(text),
+        Some(t) => {
+            return Err(LoadError {
+                line: span.line,
+                col: span.col,
+                message: format!(
+                    "YAML tag `{t}` is not supported; slsr specs use plain values and ${{...}} references"
+                ),
+            });
+        }
+        None if plain => type_plain(text),
+        None => Value::Str(text.to_string()),
+    };
+    Ok(Node {
+        quoted: !plain,
+        ..Node::new(value, span)
+    })
+}
+
+/// Types a plain scalar by the YAML 1.2 core schema.
+pub fn type_plain(text: &str) -> Value {
+    match text {
+        "" | "~" | "null" | "Null" | "NULL" => return Value::Null,
+        "true" | "True" | "TRUE" => return Value::Bool(true),
+        "false" | "False" | "FALSE" => return Value::Bool(false),
+        ".inf" | ".Inf" | ".INF" | "+.inf" | "+.Inf" | "+.INF" => {
+            return Value::Float(f64::INFINITY);
+        }
+        "-.inf" | "-.Inf" | "-.INF" => return Value::Float(f64::NEG_INFINITY),
+        ".nan" | ".NaN" | ".NAN" => return Value::Float(f64::NAN),
+        _ => {}
+    }
+    let digits = text.strip_prefix(['-', '+']).unwrap_or(text);
+    if !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()) {
+        if let Ok(i) = text.parse::<i64>() {
+            return Value::Int(i);
+        }
+        if let Ok(f) = text.parse::<f64>() {
+            return Value::Float(f);
+        }
+    }
+    if let Some(hex) = text.strip_prefix("0x")
+        && let Ok(i) = i64::from_str_radix(hex, 16)
+    {
+        return Value::Int(i);
+    }
+    if let Some(oct) = text.strip_prefix("0o")
+        && let Ok(i) = i64::from_str_radix(oct, 8)
+    {
+        return Value::Int(i);
+    }
+    if is_float(text)
+        && let Ok(f) = text.parse::<f64>()
+    {
+        return Value::Float(f);
+    }
+    Value::Str(text.to_string())
+}
+
+/// `[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?`, the core schema's float.
+fn is_float(text: &str) -> bool {
+    let s = text.strip_prefix(['-', '+']).unwrap_or(text);
+    let (mantissa, exponent) = match s.find(['e', 'E']) {
+        Some(i) => (&s[..i], Some(&s[i + 1..])),
+        None => (s, None),
+    };
+    let (int, frac) = match mantissa.split_once('.') {
+        Some((i, f)) => (i, Some(f)),
+        None => (mantissa, None),
+    };
+    let all_digits = |p: &str| p.bytes().all(|b| b.is_ascii_digit());
+    let mantissa_ok = match frac {
+        Some(f) => all_digits(int) && all_digits(f) && !(int.is_empty() && f.is_empty()),
+        None => !int.is_empty() && all_digits(int),
+    };
+    let exponent_ok = exponent.is_none_or(|e| {
+        let e = e.strip_prefix(['-', '+']).unwrap_or(e);
+        !e.is_empty() && all_digits(e)
+    });
+    mantissa_ok && exponent_ok
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn root(text: &str) -> Node {
+        parse(text).unwrap().0.unwrap()
+    }
+
+    #[test]
+    fn keeps_positions_of_keys_and_values() {
+        let node = root("service: orders\nfunctions:\n  api:\n    memory: 64\n");
+        let memory = node.get("functions").unwrap().get("api").unwrap().get("memory").unwrap();
+        assert_eq!(memory.value, Value::Int(64));
+        assert_eq!((memory.span.line, memory.span.col), (4, 13));
+        assert_eq!(memory.span.end_col, 15);
+    }
+
+    #[test]
+    fn types_scalars_by_the_core_schema() {
+        assert_eq!(type_plain("yes"), Value::Str("yes".into()));
+        assert_eq!(type_plain("1.5"), Value::Float(1.5));
+        assert_eq!(type_plain("-12"), Value::Int(-12));
+        assert_eq!(type_plain("~"), Value::Null);
+        assert_eq!(type_plain("1e3"), Value::Float(1000.0));
+        assert_eq!(type_plain("1.2.3"), Value::Str("1.2.3".into()));
+        assert_eq!(root("a: '12'").get("a").unwrap().value, Value::Str("12".into()));
+    }
+
+    #[test]
+    fn reports_duplicate_keys_and_keeps_the_first() {
+        let (node, diags) = parse("a: 1\nb: 2\na: 3\n").unwrap();
+        assert_eq!(node.unwrap().get("a").unwrap().value, Value::Int(1));
+        assert_eq!(diags.len(), 1);
+        assert_eq!(diags[0].code, Code::DuplicateKey);
+        assert_eq!(diags[0].span.line, 3);
+    }
+
+    #[test]
+    fn merges_anchored_mappings() {
+        let node = root("base: &b {memory: 256, timeout: 3}\nf:\n  <<: *b\n  timeout: 9\n");
+        let f = node.get("f").unwrap();
+        assert_eq!(f.get("memory").unwrap().value, Value::Int(256));
+        assert_eq!(f.get("timeout").unwrap().value, Value::Int(9));
+    }
+
+    #[test]
+    fn refuses_alias_bombs_and_deep_nesting() {
+        let mut bomb = String::from("l0: &l0 [x,x,x,x,x,x,x,x,x,x]\n");
+        for level in 1..7 {
+            let prev = format!("*l{}", level - 1);
+            let items = vec![prev.as_str(); 10].join(",");
+            bomb.push_str(&format!("l{level}: &l{level} [{items}]\n"));
+        }
+        assert!(parse(&bomb).unwrap_err().message.contains("aliases"));
+        let deep = "[".repeat(200) + &"]".repeat(200);
+        assert!(parse(&deep).unwrap_err().message.contains("nesting"));
+    }
+
+    #[test]
+    fn names_a_tab_in_indentation() {
+        let err = parse("functions:\n\tapi: {}\n").unwrap_err();
+        assert!(err.message.contains("tab"), "{err:?}");
+        assert_eq!(err.line, 2);
+    }
+}

@@ -222,6 +222,23 @@ pub fn render(diag: &Diagnostic, file: &SourceFile) -> String {
     out
 }
 
+/// Every diagnostic, then the closing line, styled; `anstream` strips the styles where
+/// colour is off.
+pub fn report(diags: &[Diagnostic], file: &SourceFile) -> String {
+    let mut out = String::new();
+    for d in diags {
+        out.push_str(&render(d, file));
+        out.push('\n');
+    }
+    let _ = writeln!(out, "{}: {}", file.name(), summary(diags));
+    out
+}
+
+/// The same report without styles, as written to a file or a pipe.
+pub fn report_plain(diags: &[Diagnostic], file: &SourceFile) -> String {
+    anstream::adapter::strip_str(&report(diags, file)).to_string()
+}
+
 /// The closing line: `2 errors, 1 warning` or `no problems`.
 pub fn summary(diags: &[Diagnostic]) -> String {
     let errors = diags.iter().filter(|d| d.is_error()).count();

@@ -48,11 +48,7 @@ fn validate(args: &SpecArgs) -> ExitCode {
         Ok(loaded) => loaded,
         Err(e) => return fail(&e.to_string()),
     };
-    let mut err = anstream::stderr().lock();
-    for d in &loaded.diagnostics {
-        let _ = writeln!(err, "{}", diag::render(d, &loaded.file));
-    }
-    let _ = writeln!(err, "{}: {}", loaded.file.name(), diag::summary(&loaded.diagnostics));
+    let _ = write!(anstream::stderr().lock(), "{}", diag::report(&loaded.diagnostics, &loaded.file));
     if loaded.has_errors() { ExitCode::FAILURE } else { ExitCode::SUCCESS }
 }
 

@@ -10,7 +10,6 @@ use aws_config::meta::region::RegionProviderChain;
 use aws_config::retry::RetryConfig;
 use aws_config::timeout::TimeoutConfig;
 use aws_config::{BehaviorVersion, Region, SdkConfig};
-use aws_smithy_types::error::display::DisplayErrorContext;
 
 /// How to reach AWS, from flags; anything unset comes from the AWS environment and profile.
 #[derive(Debug, Clone, Default)]
@@ -22,7 +21,7 @@ pub struct Connection {
 
 /// An AWS call that failed, with the operation, what it was about, and AWS's own message.
 #[derive(Debug, thiserror::Error)]
-#[error("{operation} {target}: {message}")]
+#[error("{operation} ({target}) failed: {message}")]
 pub struct AwsError {
     pub operation: &'static str,
     pub target: String,
@@ -31,8 +30,24 @@ pub struct AwsError {
 
 impl AwsError {
     pub fn new(operation: &'static str, target: impl Into<String>, err: impl std::error::Error) -> AwsError {
-        AwsError { operation, target: target.into(), message: DisplayErrorContext(err).to_string() }
+        AwsError { operation, target: target.into(), message: error_chain(&err) }
     }
+}
+
+/// An error and its causes, each by its Display, `: `-joined. The SDK's own Display says
+/// only "dispatch failure" or "service error"; the cause is further down the chain. (The
+/// SDK's DisplayErrorContext also appends a Debug dump, too long for a one-line message.)
+pub fn error_chain(err: &dyn std::error::Error) -> String {
+    let mut parts: Vec<String> = vec![err.to_string()];
+    let mut source = err.source();
+    while let Some(e) = source {
+        let text = e.to_string();
+        if !parts.iter().any(|p| p.contains(&text)) {
+            parts.push(text);
+        }
+        source = e.source();
+    }
+    parts.join(": ")
 }
 
 /// Attempts per call, including the first. Throttling and 5xx are retried with backoff.
@@ -78,11 +93,28 @@ pub struct Identity {
     pub region: Option<String>,
 }
 
+/// Resolves the credentials once, up front, so that missing credentials are one clear
+/// line instead of the provider chain's report on every call.
+pub async fn check_credentials(config: &SdkConfig) -> Result<(), AwsError> {
+    use aws_sdk_sts::config::ProvideCredentials;
+    let missing = |detail: String| AwsError {
+        operation: "LoadCredentials",
+        target: "AWS credentials".into(),
+        message: format!("none found ({detail}); set AWS_PROFILE, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY"),
+    };
+    let provider = config.credentials_provider().ok_or_else(|| missing("no provider configured".into()))?;
+    match provider.provide_credentials().await {
+        Ok(_) => Ok(()),
+        Err(aws_credential_types::provider::error::CredentialsError::CredentialsNotLoaded(_)) => {
+            Err(missing("tried the environment, the profile, web identity, ECS and instance metadata".into()))
+        }
+        Err(e) => Err(missing(error_chain(&e))),
+    }
+}
+
 pub async fn whoami(config: &SdkConfig) -> Result<Identity, AwsError> {
     let region = config.region().map(|r| r.to_string());
-    if config.credentials_provider().is_none() {
-        return Err(AwsError { operation: "GetCallerIdentity", target: "credentials".into(), message: "no AWS credentials found; set AWS_PROFILE or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY".into() });
-    }
+    check_credentials(config).await?;
     let sts = aws_sdk_sts::Client::new(config);
     let out = sts.get_caller_identity().send().await.map_err(|e| AwsError::new("GetCallerIdentity", "the current credentials", e))?;
     Ok(Identity {

@@ -119,9 +119,15 @@ pub fn load_file(path: &Path, options: &Options, env: &dyn Fn(&str) -> Option<St
     let bytes = std::fs::read(path).map_err(|e| match e.kind() {
         std::io::ErrorKind::NotFound => fail("no such file; pass the spec with -f FILE (default slsr.yaml)".into()),
         std::io::ErrorKind::PermissionDenied => fail("cannot read the file: permission denied".into()),
-        _ if path.is_dir() => fail("is a directory; pass the spec file itself".into()),
+        _ if path.is_dir() => fail("is a directory, not a spec file".into()),
         _ => fail(format!("cannot read the file: {e}")),
     })?;
+    load_bytes(path, bytes, options, env)
+}
+
+/// Checks the bytes of a spec file: they must be UTF-8 text without NUL bytes.
+pub fn load_bytes(path: &Path, bytes: Vec<u8>, options: &Options, env: &dyn Fn(&str) -> Option<String>) -> Result<Loaded, FileError> {
+    let fail = |message: String| FileError { path: path.to_path_buf(), line: None, message };
     if let Some(at) = bytes.iter().position(|&b| b == 0) {
         return Err(fail(format!("is a binary file (NUL byte at offset {at}), not a YAML spec")));
     }

@@ -13,4 +13,4 @@ pub mod schedule;
 pub mod schema;
 pub mod structure;
 
-pub use load::{FileError, Loaded, Options, Project, Spans, load_file, load_source};
+pub use load::{FileError, Loaded, Options, Project, Spans, load_bytes, load_file, load_source};

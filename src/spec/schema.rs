@@ -9,9 +9,6 @@ use serde_json::{Map, Value, json};
 
 use super::model::Spec;
 
-/// Where editors find the schema; also its `$id`.
-pub const SCHEMA_ID: &str = "https://slsr.dev/schema/slsr.schema.json";
-
 /// A `${...}` reference: the whole scalar is one reference.
 const REFERENCE_PATTERN: &str = r"^\$\{[^}]+\}$";
 
@@ -20,7 +17,6 @@ pub fn strict() -> Value {
     let mut value = schema.to_value();
     drop_null(&mut value);
     if let Some(object) = value.as_object_mut() {
-        object.insert("$id".into(), json!(SCHEMA_ID));
         object.insert("title".into(), json!("slsr spec"));
     }
     value

@@ -1,1 +1,10 @@
-fn main(){}
+//! slsr's one integration-test binary (one binary links the SDK once).
+//!
+//! Modules by subject; `support` holds the emulator and binary helpers they share.
+
+mod cli;
+mod emulator;
+mod fixtures;
+mod fuzz;
+mod schema;
+mod support;

@@ -1,0 +1,134 @@
+//! What the integration tests share: the emulator's address, a fresh emulator account per
+//! test, and a way to run the real `slsr` binary against it.
+//!
+//! Every AWS call a test makes goes to the emulator named by SLSR_TEST_ENDPOINT, a loopback
+//! address; nothing reaches real AWS. Each test gets its own account (moto keeps accounts
+//! apart by access key), so tests run in parallel on one emulator.
+
+use std::net::TcpStream;
+use std::process::{Command, Output};
+use std::time::Duration;
+
+use aws_config::{BehaviorVersion, Region, SdkConfig};
+use aws_sdk_iam::config::Credentials;
+
+pub const REGION: &str = "us-east-1";
+
+/// The emulator's endpoint. A test that needs it and cannot reach it fails, saying how to
+/// start one: nothing is skipped silently.
+pub fn endpoint() -> String {
+    let endpoint = std::env::var("SLSR_TEST_ENDPOINT").unwrap_or_else(|_| {
+        panic!("SLSR_TEST_ENDPOINT is not set: this test needs the local AWS emulator. Run the tests with `scripts/test`, which installs and starts moto, or start moto yourself (see README) and set SLSR_TEST_ENDPOINT=http://127.0.0.1:PORT")
+    });
+    let host = endpoint.trim_start_matches("http://").trim_end_matches('/');
+    assert!(host.starts_with("127.0.0.1:") || host.starts_with("localhost:"), "SLSR_TEST_ENDPOINT must be a loopback address, got {endpoint}");
+    let addr = host.replace("localhost", "127.0.0.1").parse().expect("SLSR_TEST_ENDPOINT is http://127.0.0.1:PORT");
+    if TcpStream::connect_timeout(&addr, Duration::from_secs(2)).is_err() {
+        panic!("no emulator answers at {endpoint}: run the tests with `scripts/test`, which starts moto");
+    }
+    endpoint
+}
+
+/// An emulator account of the test's own, with credentials that select it.
+pub struct Account {
+    pub id: String,
+    pub access_key: String,
+    pub secret_key: String,
+}
+
+fn sdk_config(endpoint: &str, access_key: &str, secret_key: &str) -> impl Future<Output = SdkConfig> {
+    aws_config::defaults(BehaviorVersion::latest())
+        .endpoint_url(endpoint)
+        .region(Region::new(REGION))
+        .credentials_provider(Credentials::new(access_key, secret_key, None, None, "slsr-tests"))
+        .load()
+}
+
+impl Account {
+    /// Creates an account: a user and an access key made with moto's `x-moto-account-id`
+    /// header; calls signed with that key then land in that account.
+    pub async fn new() -> Account {
+        let endpoint = endpoint();
+        let id = format!("{:012}", fastrand::u64(100_000_000_000..999_999_999_999));
+        let config = sdk_config(&endpoint, "test", "test").await;
+        let iam = aws_sdk_iam::Client::new(&config);
+        let header = id.clone();
+        iam.create_user()
+            .user_name("slsr-test")
+            .customize()
+            .mutate_request(move |req| {
+                req.headers_mut().insert("x-moto-account-id", header.clone());
+            })
+            .send()
+            .await
+            .expect("create a user in the test account");
+        let header = id.clone();
+        let key = iam
+            .create_access_key()
+            .user_name("slsr-test")
+            .customize()
+            .mutate_request(move |req| {
+                req.headers_mut().insert("x-moto-account-id", header.clone());
+            })
+            .send()
+            .await
+            .expect("create an access key in the test account")
+            .access_key
+            .expect("an access key");
+        Account { id, access_key: key.access_key_id, secret_key: key.secret_access_key }
+    }
+
+    /// SDK configuration for this account, pointed at the emulator.
+    pub async fn config(&self) -> SdkConfig {
+        sdk_config(&endpoint(), &self.access_key, &self.secret_key).await
+    }
+
+    /// The `slsr` binary with this account's credentials and the emulator's endpoint.
+    pub fn slsr(&self) -> Command {
+        let mut cmd = slsr();
+        cmd.env("AWS_ACCESS_KEY_ID", &self.access_key)
+            .env("AWS_SECRET_ACCESS_KEY", &self.secret_key)
+            .env("AWS_REGION", REGION)
+            .env("AWS_ENDPOINT_URL", endpoint());
+        cmd
+    }
+}
+
+/// The real `slsr` binary with an environment that cannot reach AWS: no credentials, no
+/// profile, no instance metadata, no colour.
+pub fn slsr() -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_slsr"));
+    for var in ["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_REGION", "AWS_DEFAULT_REGION", "AWS_ENDPOINT_URL", "CLICOLOR_FORCE"] {
+        cmd.env_remove(var);
+    }
+    let home = std::env::temp_dir().join("slsr-test-home");
+    std::fs::create_dir_all(&home).unwrap();
+    cmd.env("HOME", &home)
+        .env("AWS_CONFIG_FILE", home.join("no-config"))
+        .env("AWS_SHARED_CREDENTIALS_FILE", home.join("no-credentials"))
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env("NO_COLOR", "1")
+        .current_dir(env!("CARGO_MANIFEST_DIR"));
+    cmd
+}
+
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+pub fn run(cmd: &mut Command) -> Run {
+    let Output { status, stdout, stderr } = cmd.output().expect("slsr runs");
+    let run = Run { code: status.code().unwrap_or(-1), stdout: String::from_utf8_lossy(&stdout).into_owned(), stderr: String::from_utf8_lossy(&stderr).into_owned() };
+    assert!(!run.stderr.contains("panicked"), "slsr panicked:\n{}", run.stderr);
+    run
+}
+
+/// A scratch directory of the test's own.
+pub fn scratch(name: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("slsr-test-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}

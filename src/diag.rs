@@ -63,8 +63,8 @@ pub enum Code {
     HttpTimeout,
     /// An IAM statement that grants every action or every resource.
     BroadPermission,
-    /// A reference to `${account_id}` or another value that cannot be checked offline.
-    Unverified,
+    /// A runtime Lambda has deprecated but still deploys.
+    DeprecatedRuntime,
 }
 
 impl Code {
@@ -93,7 +93,7 @@ impl Code {
             Code::ShortVisibilityTimeout => "W300",
             Code::HttpTimeout => "W301",
             Code::BroadPermission => "W302",
-            Code::Unverified => "W303",
+            Code::DeprecatedRuntime => "W303",
         }
     }
 }

@@ -127,7 +127,12 @@ fn resolve(inner: &str, ctx: &Context, span: Span) -> Result<Resolved, Diagnosti
         _ => {}
     }
     let Some((kind, arg)) = trimmed.split_once(':') else {
-        return Err(unknown(format!("unknown reference `${{{inner}}}`"), format!("references are written {FORMS}")));
+        let bare = ["service", "stage", "region", "account_id", "http_api.url"];
+        let help = match super::structure::closest(trimmed, bare.iter().copied()) {
+            Some(best) => format!("did you mean `${{{best}}}`?"),
+            None => format!("references are written {FORMS}"),
+        };
+        return Err(unknown(format!("unknown reference `${{{inner}}}`"), help));
     };
     let arg = arg.trim();
     match kind.trim() {

@@ -45,6 +45,10 @@ fn events_path(p: &Project, function: &str) -> String {
     if p.spans.value(&own).is_some() { own } else { "defaults.events".into() }
 }
 
+fn fn_key_span(p: &Project, name: &str) -> Span {
+    p.spans.key(&format!("functions.{name}")).unwrap_or(Span::point(1, 1))
+}
+
 fn unresolved(s: &str) -> bool {
     s.contains("${")
 }
@@ -104,7 +108,7 @@ fn check_tags(p: &Project, diags: &mut Vec<Diagnostic>) {
         let at = p.spans.key(&format!("tags.{key}")).unwrap_or(Span::point(1, 1));
         let lower = key.to_lowercase();
         if lower.starts_with("aws:") || lower.starts_with("slsr:") {
-            diags.push(Diagnostic::error(Code::InvalidName, at, format!("tag key `{key}` uses a reserved prefix"))
+            diags.push(Diagnostic::error(Code::InvalidName, at, format!("tag key `{key}` uses a reserved prefix")).with_label("reserved prefix")
                 .with_help("`aws:` belongs to AWS and `slsr:` to slsr's ownership tags; choose another key"));
         } else if key.is_empty() || key.chars().count() > 128 || value.chars().count() > 256 {
             diags.push(Diagnostic::error(Code::InvalidName, at, format!("tag `{key}` is outside AWS's limits"))
@@ -120,13 +124,18 @@ fn check_function(p: &Project, name: &str, f: &Function, diags: &mut Vec<Diagnos
         (Some(_), Some(_)) => diags.push(Diagnostic::error(Code::CodeOrImage, own("image").unwrap_or(fn_key), format!("function `{name}` has both `code` and `image`"))
             .with_label("second source of code")
             .with_help("a function is either a zip (`code`, with `handler` and `runtime`) or a container `image`; remove one")),
-        (None, None) => diags.push(Diagnostic::error(Code::CodeOrImage, fn_key, format!("function `{name}` has neither `code` nor `image`"))
+        (None, None) if own("code").is_none() && own("image").is_none() => diags.push(Diagnostic::error(Code::CodeOrImage, fn_key, format!("function `{name}` has neither `code` nor `image`"))
+            .with_label("no code")
             .with_help("add `code: ./path` (a directory or .zip) with `handler` and `runtime`, or `image: URI`")),
+        (None, None) => {}
         (Some(_), None) => {
             for field in ["handler", "runtime"] {
                 let missing = if field == "handler" { f.handler.is_none() } else { f.runtime.is_none() };
-                if missing {
-                    diags.push(Diagnostic::error(Code::CodeOrImage, p.field_span(name, "code"), format!("function `{name}` has `code` but no `{field}`"))
+                // Written but invalid (already reported): not missing.
+                let written = own(field).is_some() || p.spans.value(&format!("defaults.{field}")).is_some();
+                if missing && !written {
+                    diags.push(Diagnostic::error(Code::CodeOrImage, fn_key, format!("function `{name}` has `code` but no `{field}`"))
+                        .with_label(format!("no {field}"))
                         .with_help(format!("a zip function needs `{field}`, in the function or in `defaults`")));
                 }
             }
@@ -147,7 +156,7 @@ fn check_function(p: &Project, name: &str, f: &Function, diags: &mut Vec<Diagnos
             Status::Supported => {}
             Status::Deprecated { successor, blocked: true } => diags.push(Diagnostic::error(Code::Runtime, at, format!("runtime `{r}` is deprecated and Lambda no longer accepts it"))
                 .with_label("deprecated runtime").with_help(format!("use {successor}"))),
-            Status::Deprecated { successor, blocked: false } => diags.push(Diagnostic::warning(Code::Runtime, at, format!("runtime `{r}` is deprecated; Lambda will soon refuse updates to it"))
+            Status::Deprecated { successor, blocked: false } => diags.push(Diagnostic::warning(Code::DeprecatedRuntime, at, format!("runtime `{r}` is deprecated; Lambda will soon refuse updates to it"))
                 .with_label("deprecated runtime").with_help(format!("move to {successor}"))),
             Status::Unknown => {
                 let best = super::structure::closest(r, runtime::SUPPORTED.iter().copied());
@@ -167,7 +176,9 @@ fn check_function(p: &Project, name: &str, f: &Function, diags: &mut Vec<Diagnos
             diags.push(undeclared(at, "role", role, p.roles.keys(), "roles"));
         }
         if f.statements.is_some() {
-            diags.push(Diagnostic::error(Code::Conflict, p.field_span(name, "statements"), format!("function `{name}` has both `role` and `statements`"))
+            let at = p.spans.key(&format!("functions.{name}.statements")).unwrap_or_else(|| p.field_span(name, "statements"));
+            diags.push(Diagnostic::error(Code::Conflict, at, format!("function `{name}` has both `role` and `statements`"))
+                .with_label("not allowed with role")
                 .with_help("`statements` extend the generated role; add them to the declared role instead, or remove `role`"));
         }
     }
@@ -195,7 +206,7 @@ fn check_function(p: &Project, name: &str, f: &Function, diags: &mut Vec<Diagnos
             for (i, id) in ids.iter().enumerate() {
                 let hex = id.strip_prefix(prefix).is_some_and(|h| !h.is_empty() && h.chars().all(|c| c.is_ascii_hexdigit()));
                 if !hex && !unresolved(id) {
-                    diags.push(Diagnostic::error(Code::InvalidValue, span(p, &format!("{base}.{field}[{i}]")), format!("`{id}` is not a valid {} id", if prefix == "sg-" { "security group" } else { "subnet" }))
+                    diags.push(Diagnostic::error(Code::InvalidValue, span(p, &format!("{base}.{field}[{i}]")), format!("`{id}` is not a valid {} id", if prefix == "sg-" { "security group" } else { "subnet" })).with_label("invalid id")
                         .with_help(format!("ids look like {prefix}0123456789abcdef0")));
                 }
             }
@@ -246,7 +257,10 @@ fn check_env(p: &Project, name: &str, f: &Function, diags: &mut Vec<Diagnostic>)
         }
     }
     if total > names::ENV_LIMIT {
-        diags.push(Diagnostic::error(Code::EnvTooLarge, p.field_span(name, "env"), format!("function `{name}`'s environment is {total} bytes, over Lambda's 4 KB limit"))
+        let at = p.spans.key(&format!("functions.{name}.env")).or_else(|| p.spans.key("defaults.env")).unwrap_or(fn_key_span(p, name));
+        let (largest, value) = env.iter().max_by_key(|(k, v)| k.len() + v.0.len()).expect("a non-empty environment");
+        diags.push(Diagnostic::error(Code::EnvTooLarge, at, format!("function `{name}`'s environment is {total} bytes, over Lambda's 4 KB limit"))
+            .with_label(format!("largest: {largest} ({} bytes)", largest.len() + value.0.len()))
             .with_help("keys and values together must fit in 4096 bytes; move large values to SSM Parameter Store or a file in the package"));
     }
 }
@@ -272,8 +286,9 @@ fn check_events(p: &Project, name: &str, f: &Function, diags: &mut Vec<Diagnosti
                     && !p.http_api.as_ref().is_some_and(|api| api.authorizers.contains_key(auth))
                 {
                     let known = p.http_api.iter().flat_map(|a| a.authorizers.keys());
-                    diags.push(undeclared(span(p, &format!("{base}[{i}].http.auth")), "authorizer", auth, known, "http_api.authorizers")
-                        .with_help(format!("`auth` is `none`, `iam`, or an authorizer under http_api.authorizers")));
+                    let d = undeclared(span(p, &format!("{base}[{i}].http.auth")), "authorizer", auth, known, "http_api.authorizers");
+                    let help = format!("{} (`auth` is `none`, `iam`, or an authorizer under http_api.authorizers)", d.help.clone().unwrap_or_default());
+                    diags.push(d.with_help(help));
                 }
                 if timeout > HTTP_MAX_SECONDS && !warned_http_timeout {
                     warned_http_timeout = true;
@@ -315,7 +330,7 @@ fn check_events(p: &Project, name: &str, f: &Function, diags: &mut Vec<Diagnosti
                     diags.push(Diagnostic::error(Code::OutOfRange, span(p, &format!("{path}.batch_size")), format!("batch_size {batch} is over 10, the most a FIFO queue allows"))
                         .with_help("FIFO queues deliver at most 10 messages per batch"));
                 } else if batch > 10 && sqs.batching_window.unwrap_or(0) == 0 {
-                    diags.push(Diagnostic::error(Code::Conflict, span(p, &format!("{path}.batch_size")), format!("batch_size {batch} needs a batching_window of at least 1 second"))
+                    diags.push(Diagnostic::error(Code::Conflict, span(p, &format!("{path}.batch_size")), format!("batch_size {batch} needs a batching_window of at least 1 second")).with_label("needs batching_window")
                         .with_help("Lambda takes batches over 10 only with a batching window; add batching_window"));
                 }
                 if let Some(q) = sqs.queue.as_ref().and_then(|q| p.queues.get(q)) {
@@ -379,7 +394,7 @@ pub fn check_route(route: &str) -> Result<(), String> {
 /// Two functions (or one twice) claiming one route: API Gateway keeps one, silently.
 /// Parameter names do not make routes different: `/a/{id}` and `/a/{key}` collide.
 fn check_routes(p: &Project, diags: &mut Vec<Diagnostic>) {
-    let mut seen: BTreeMap<String, (String, Span)> = BTreeMap::new();
+    let mut seen: BTreeMap<String, (String, String, Span)> = BTreeMap::new();
     let mut any_http = false;
     for (name, f) in &p.functions {
         let base = events_path(p, name);
@@ -396,11 +411,15 @@ fn check_routes(p: &Project, diags: &mut Vec<Diagnostic>) {
             let at = span(p, &path);
             let shape = route_shape(route);
             match seen.get(&shape) {
-                Some((first, first_at)) => diags.push(Diagnostic::error(Code::DuplicateRoute, at, format!("route `{route}` is already served by function `{first}`"))
-                    .with_label("duplicate route")
-                    .with_help(format!("the first is at line {}; one route goes to one function", first_at.line))),
+                Some((first, first_route, first_at)) => {
+                    let same = if first_route == route { format!("route `{route}`") } else { format!("route `{route}` is the same route as `{first_route}` and") };
+                    let why = if first_route == route { String::new() } else { "; API Gateway ignores parameter names, so these are one route".to_string() };
+                    diags.push(Diagnostic::error(Code::DuplicateRoute, at, format!("{same} is already served by function `{first}` (line {})", first_at.line))
+                        .with_label("duplicate route")
+                        .with_help(format!("one route goes to one function{why}")));
+                }
                 None => {
-                    seen.insert(shape, (name.clone(), at));
+                    seen.insert(shape, (name.clone(), route.clone(), at));
                 }
             }
         }

@@ -106,7 +106,12 @@ impl Checker {
         if let Some(expected) = resolved.get("type")
             && !type_accepts(expected, node)
         {
-            diags.push(self.wrong_type(node, &type_names(expected), path, help.as_deref()));
+            let mut d = self.wrong_type(node, &type_names(expected), path, help.as_deref());
+            if node.span.end_line > node.span.line && matches!(node.value, Yaml::Map(_) | Yaml::Seq(_)) && !path.0.is_empty() {
+                // A multi-line value: the key names it better than its first line.
+                d.span = key_span;
+            }
+            diags.push(d);
             return None;
         }
         if let Some(allowed) = resolved.get("enum").and_then(Value::as_array)
@@ -126,7 +131,12 @@ impl Checker {
                 Value::String(s.clone())
             }
             Yaml::Seq(items) => {
+                let before_len = diags.len();
                 self.length(node, items.len(), resolved, path, help.as_deref(), diags);
+                // A list's length is a property of the whole list: point at its key.
+                for d in &mut diags[before_len..] {
+                    d.span = key_span;
+                }
                 let mut valid = Vec::with_capacity(items.len());
                 for (i, item) in items.iter().enumerate() {
                     let item_at = format!("{at}[{}]", valid.len());
@@ -177,8 +187,8 @@ impl Checker {
             && !re.is_match(s)
         {
             diags.push(with_help(
-                Diagnostic::error(Code::InvalidValue, node.span, format!("`{}` has an invalid value `{s}`", path.name()))
-                    .with_label("not allowed here"),
+                Diagnostic::error(Code::InvalidValue, node.span, format!("`{}` is not in the expected form, found `{s}`", path.name()))
+                    .with_label("invalid form"),
                 help,
             ));
         }
@@ -431,11 +441,11 @@ fn not_one_of(node: &Node, allowed: &[Value], path: &Path, help: Option<&str>) -
         other => other.to_string(),
     }).collect();
     let found = display_scalar(node);
-    let mut d = Diagnostic::error(
-        Code::InvalidValue,
-        node.span,
-        format!("`{}` must be one of {}, found {found}", path.name(), shown.join(", ")),
-    )
+    let expected = match shown.as_slice() {
+        [only] => only.clone(),
+        _ => format!("one of {}", shown.join(", ")),
+    };
+    let mut d = Diagnostic::error(Code::InvalidValue, node.span, format!("`{}` must be {expected}, found {found}", path.name()))
     .with_label("not allowed");
     if shown.iter().any(|s| *s == found) {
         // `payload_format: 2.0` is the number 2 to YAML; the allowed value is the text "2.0".

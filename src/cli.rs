@@ -30,7 +30,12 @@ pub enum Command {
 #[derive(Debug, Clone, Args)]
 pub struct SpecArgs {
     /// The spec file.
-    #[arg(short = 'f', long = "file", default_value = "slsr.yaml", value_name = "FILE")]
+    #[arg(
+        short = 'f',
+        long = "file",
+        default_value = "slsr.yaml",
+        value_name = "FILE"
+    )]
     pub file: PathBuf,
     /// The stage to deploy (overrides the spec's `stage`).
     #[arg(long, value_name = "STAGE")]

@@ -120,12 +120,15 @@ fn syntax_error(text: &str, e: &saphyr_parser::ScanError) -> LoadError {
     let line = marker.line();
     // saphyr reports a tab in indentation as an unexpected character; say what it is.
     let tab_line = (line.saturating_sub(1)..=line).find(|&n| {
-        text.split('\n')
-            .nth(n.saturating_sub(1))
-            .is_some_and(|l| l.starts_with(|c: char| c == ' ' || c == '\t') && l.trim_start_matches(' ').starts_with('\t'))
+        text.split('\n').nth(n.saturating_sub(1)).is_some_and(|l| {
+            l.starts_with([' ', '\t']) && l.trim_start_matches(' ').starts_with('\t')
+        })
     });
     if let Some(n) = tab_line {
-        let col = text.split('\n').nth(n - 1).map_or(1, |l| l.find('\t').map_or(1, |i| i + 1));
+        let col = text
+            .split('\n')
+            .nth(n - 1)
+            .map_or(1, |l| l.find('\t').map_or(1, |i| i + 1));
         return LoadError {
             line: n,
             col,
@@ -360,7 +363,12 @@ pub fn key_text(node: &Node) -> String {
     }
 }
 
-fn scalar(text: &str, style: ScalarStyle, tag: Option<&str>, span: Span) -> Result<Node, LoadError> {
+fn scalar(
+    text: &str,
+    style: ScalarStyle,
+    tag: Option<&str>,
+    span: Span,
+) -> Result<Node, LoadError> {
     let plain = style == ScalarStyle::Plain;
     let value = match tag {
         Some("tag:yaml.org,2002:!str") | Some("!!str") => Value::Str(text.to_string()),
@@ -457,7 +465,13 @@ mod tests {
     #[test]
     fn keeps_positions_of_keys_and_values() {
         let node = root("service: orders\nfunctions:\n  api:\n    memory: 64\n");
-        let memory = node.get("functions").unwrap().get("api").unwrap().get("memory").unwrap();
+        let memory = node
+            .get("functions")
+            .unwrap()
+            .get("api")
+            .unwrap()
+            .get("memory")
+            .unwrap();
         assert_eq!(memory.value, Value::Int(64));
         assert_eq!((memory.span.line, memory.span.col), (4, 13));
         assert_eq!(memory.span.end_col, 15);
@@ -471,7 +485,10 @@ mod tests {
         assert_eq!(type_plain("~"), Value::Null);
         assert_eq!(type_plain("1e3"), Value::Float(1000.0));
         assert_eq!(type_plain("1.2.3"), Value::Str("1.2.3".into()));
-        assert_eq!(root("a: '12'").get("a").unwrap().value, Value::Str("12".into()));
+        assert_eq!(
+            root("a: '12'").get("a").unwrap().value,
+            Value::Str("12".into())
+        );
     }
 
     #[test]
@@ -496,7 +513,7 @@ mod tests {
         let mut bomb = String::from("l0: &l0 [x,x,x,x,x,x,x,x,x,x]\n");
         for level in 1..7 {
             let prev = format!("*l{}", level - 1);
-            let items = vec![prev.as_str(); 10].join(",");
+            let items = [prev.as_str(); 10].join(",");
             bomb.push_str(&format!("l{level}: &l{level} [{items}]\n"));
         }
         assert!(parse(&bomb).unwrap_err().message.contains("aliases"));

@@ -29,8 +29,16 @@ pub struct AwsError {
 }
 
 impl AwsError {
-    pub fn new(operation: &'static str, target: impl Into<String>, err: impl std::error::Error) -> AwsError {
-        AwsError { operation, target: target.into(), message: error_chain(&err) }
+    pub fn new(
+        operation: &'static str,
+        target: impl Into<String>,
+        err: impl std::error::Error,
+    ) -> AwsError {
+        AwsError {
+            operation,
+            target: target.into(),
+            message: error_chain(&err),
+        }
     }
 }
 
@@ -100,13 +108,20 @@ pub async fn check_credentials(config: &SdkConfig) -> Result<(), AwsError> {
     let missing = |detail: String| AwsError {
         operation: "LoadCredentials",
         target: "AWS credentials".into(),
-        message: format!("none found ({detail}); set AWS_PROFILE, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY"),
+        message: format!(
+            "none found ({detail}); set AWS_PROFILE, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY"
+        ),
     };
-    let provider = config.credentials_provider().ok_or_else(|| missing("no provider configured".into()))?;
+    let provider = config
+        .credentials_provider()
+        .ok_or_else(|| missing("no provider configured".into()))?;
     match provider.provide_credentials().await {
         Ok(_) => Ok(()),
         Err(aws_credential_types::provider::error::CredentialsError::CredentialsNotLoaded(_)) => {
-            Err(missing("tried the environment, the profile, web identity, ECS and instance metadata".into()))
+            Err(missing(
+                "tried the environment, the profile, web identity, ECS and instance metadata"
+                    .into(),
+            ))
         }
         Err(e) => Err(missing(error_chain(&e))),
     }
@@ -116,7 +131,11 @@ pub async fn whoami(config: &SdkConfig) -> Result<Identity, AwsError> {
     let region = config.region().map(|r| r.to_string());
     check_credentials(config).await?;
     let sts = aws_sdk_sts::Client::new(config);
-    let out = sts.get_caller_identity().send().await.map_err(|e| AwsError::new("GetCallerIdentity", "the current credentials", e))?;
+    let out = sts
+        .get_caller_identity()
+        .send()
+        .await
+        .map_err(|e| AwsError::new("GetCallerIdentity", "the current credentials", e))?;
     Ok(Identity {
         account: out.account().unwrap_or_default().to_string(),
         arn: out.arn().unwrap_or_default().to_string(),

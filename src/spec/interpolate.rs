@@ -49,14 +49,20 @@ enum Resolved {
 pub fn interpolate(node: &mut Node, ctx: &Context, diags: &mut Vec<Diagnostic>) {
     match &mut node.value {
         Value::Str(_) => interpolate_scalar(node, ctx, diags),
-        Value::Seq(items) => items.iter_mut().for_each(|item| interpolate(item, ctx, diags)),
-        Value::Map(entries) => entries.iter_mut().for_each(|(_, v)| interpolate(v, ctx, diags)),
+        Value::Seq(items) => items
+            .iter_mut()
+            .for_each(|item| interpolate(item, ctx, diags)),
+        Value::Map(entries) => entries
+            .iter_mut()
+            .for_each(|(_, v)| interpolate(v, ctx, diags)),
         _ => {}
     }
 }
 
 fn interpolate_scalar(node: &mut Node, ctx: &Context, diags: &mut Vec<Diagnostic>) {
-    let Value::Str(text) = &node.value else { return };
+    let Value::Str(text) = &node.value else {
+        return;
+    };
     if !text.contains("${") {
         return;
     }
@@ -72,8 +78,12 @@ fn interpolate_scalar(node: &mut Node, ctx: &Context, diags: &mut Vec<Diagnostic
         let column = offset + start;
         let Some(end) = after.find('}') else {
             diags.push(
-                Diagnostic::error(Code::UnknownReference, sub_span(node, &text, column, rest.len() - start), "`${` is not closed with `}`")
-                    .with_help(format!("references are written {FORMS}")),
+                Diagnostic::error(
+                    Code::UnknownReference,
+                    sub_span(node, &text, column, rest.len() - start),
+                    "`${` is not closed with `}`",
+                )
+                .with_help(format!("references are written {FORMS}")),
             );
             return;
         };
@@ -112,16 +122,26 @@ fn interpolate_scalar(node: &mut Node, ctx: &Context, diags: &mut Vec<Diagnostic
 }
 
 fn resolve(inner: &str, ctx: &Context, span: Span) -> Result<Resolved, Diagnostic> {
-    let unknown = |message: String, help: String| Diagnostic::error(Code::UnknownReference, span, message).with_label("unknown reference").with_help(help);
+    let unknown = |message: String, help: String| {
+        Diagnostic::error(Code::UnknownReference, span, message)
+            .with_label("unknown reference")
+            .with_help(help)
+    };
     let trimmed = inner.trim();
     match trimmed {
         "service" => return Ok(Resolved::Value(Value::Str(ctx.service.clone()))),
         "stage" => return Ok(Resolved::Value(Value::Str(ctx.stage.clone()))),
         "region" => {
-            return Ok(ctx.region.clone().map_or(Resolved::Kept, |r| Resolved::Value(Value::Str(r))));
+            return Ok(ctx
+                .region
+                .clone()
+                .map_or(Resolved::Kept, |r| Resolved::Value(Value::Str(r))));
         }
         "account_id" => {
-            return Ok(ctx.account_id.clone().map_or(Resolved::Kept, |a| Resolved::Value(Value::Str(a))));
+            return Ok(ctx
+                .account_id
+                .clone()
+                .map_or(Resolved::Kept, |a| Resolved::Value(Value::Str(a))));
         }
         "http_api.url" => return Ok(Resolved::Kept),
         _ => {}
@@ -142,10 +162,16 @@ fn resolve(inner: &str, ctx: &Context, span: Span) -> Result<Resolved, Diagnosti
                 let known: Vec<&str> = ctx.params.keys().map(String::as_str).collect();
                 let help = match super::structure::closest(arg, known.iter().copied()) {
                     Some(best) => format!("did you mean `${{param:{best}}}`?"),
-                    None if known.is_empty() => format!("declare it under `params: {{default: {{{arg}: ...}}}}` or under `params.{}`", ctx.stage),
+                    None if known.is_empty() => format!(
+                        "declare it under `params: {{default: {{{arg}: ...}}}}` or under `params.{}`",
+                        ctx.stage
+                    ),
                     None => format!("params for stage {}: {}", ctx.stage, known.join(", ")),
                 };
-                Err(unknown(format!("no param `{arg}` for stage `{}`", ctx.stage), help))
+                Err(unknown(
+                    format!("no param `{arg}` for stage `{}`", ctx.stage),
+                    help,
+                ))
             }
         },
         "env" => {
@@ -156,13 +182,22 @@ fn resolve(inner: &str, ctx: &Context, span: Span) -> Result<Resolved, Diagnosti
             match ((ctx.env)(name), default) {
                 (Some(v), _) => Ok(Resolved::PlainText(v)),
                 (None, Some(d)) => Ok(Resolved::PlainText(unquote(d).to_string())),
-                (None, None) => Err(Diagnostic::error(Code::UnknownReference, span, format!("environment variable `{name}` is not set"))
-                    .with_label("not set")
-                    .with_help(format!("set {name}, or give a default: ${{env:{name}, VALUE}}"))),
+                (None, None) => Err(Diagnostic::error(
+                    Code::UnknownReference,
+                    span,
+                    format!("environment variable `{name}` is not set"),
+                )
+                .with_label("not set")
+                .with_help(format!(
+                    "set {name}, or give a default: ${{env:{name}, VALUE}}"
+                ))),
             }
         }
         "ssm" if arg.starts_with('/') => Ok(Resolved::Kept),
-        "ssm" => Err(unknown(format!("SSM parameter name `{arg}` must start with /"), "write ${ssm:/path/name}".into())),
+        "ssm" => Err(unknown(
+            format!("SSM parameter name `{arg}` must start with /"),
+            "write ${ssm:/path/name}".into(),
+        )),
         kind @ ("queue" | "function" | "role") => {
             let (name, attribute) = arg.split_once('.').unwrap_or((arg, ""));
             let (names, attributes): (&BTreeSet<String>, &[&str]) = match kind {
@@ -174,7 +209,14 @@ fn resolve(inner: &str, ctx: &Context, span: Span) -> Result<Resolved, Diagnosti
                 let plural = format!("{kind}s");
                 let help = match super::structure::closest(name, names.iter().map(String::as_str)) {
                     Some(best) => format!("did you mean `{best}`?"),
-                    None => format!("declare it under `{}`", if kind == "function" { "functions" } else { plural.as_str() }),
+                    None => format!(
+                        "declare it under `{}`",
+                        if kind == "function" {
+                            "functions"
+                        } else {
+                            plural.as_str()
+                        }
+                    ),
                 };
                 return Err(Diagnostic::error(Code::Undeclared, span, format!("`${{{trimmed}}}` refers to {kind} `{name}`, which the spec does not declare"))
                     .with_label("undeclared")
@@ -183,7 +225,14 @@ fn resolve(inner: &str, ctx: &Context, span: Span) -> Result<Resolved, Diagnosti
             if !attributes.contains(&attribute) {
                 return Err(unknown(
                     format!("`{attribute}` is not an attribute of a {kind}"),
-                    format!("write {}", attributes.iter().map(|a| format!("${{{kind}:{name}.{a}}}")).collect::<Vec<_>>().join(" or ")),
+                    format!(
+                        "write {}",
+                        attributes
+                            .iter()
+                            .map(|a| format!("${{{kind}:{name}.{a}}}"))
+                            .collect::<Vec<_>>()
+                            .join(" or ")
+                    ),
                 ));
             }
             Ok(Resolved::Kept)

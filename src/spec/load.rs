@@ -37,7 +37,9 @@ pub struct FileError {
 impl std::fmt::Display for FileError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self.line {
-            Some((line, col)) => write!(f, "{}:{line}:{col}: {}", self.path.display(), self.message),
+            Some((line, col)) => {
+                write!(f, "{}:{line}:{col}: {}", self.path.display(), self.message)
+            }
             None => write!(f, "{}: {}", self.path.display(), self.message),
         }
     }
@@ -63,7 +65,10 @@ impl Spans {
 
     /// The first path that exists, as a value span; else the top of the file.
     pub fn first_value(&self, paths: &[&str]) -> Span {
-        paths.iter().find_map(|p| self.value(p)).unwrap_or(Span::point(1, 1))
+        paths
+            .iter()
+            .find_map(|p| self.value(p))
+            .unwrap_or(Span::point(1, 1))
     }
 }
 
@@ -92,7 +97,8 @@ impl Project {
 
     /// Where a function's field was written: the function's own value, else `defaults`.
     pub fn field_span(&self, function: &str, field: &str) -> Span {
-        self.spans.value(&format!("functions.{function}.{field}"))
+        self.spans
+            .value(&format!("functions.{function}.{field}"))
             .or_else(|| self.spans.value(&format!("defaults.{field}")))
             .or_else(|| self.spans.key(&format!("functions.{function}")))
             .unwrap_or(Span::point(1, 1))
@@ -114,11 +120,23 @@ impl Loaded {
 }
 
 /// Reads and checks the spec file at `path`.
-pub fn load_file(path: &Path, options: &Options, env: &dyn Fn(&str) -> Option<String>) -> Result<Loaded, FileError> {
-    let fail = |message: String| FileError { path: path.to_path_buf(), line: None, message };
+pub fn load_file(
+    path: &Path,
+    options: &Options,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<Loaded, FileError> {
+    let fail = |message: String| FileError {
+        path: path.to_path_buf(),
+        line: None,
+        message,
+    };
     let bytes = std::fs::read(path).map_err(|e| match e.kind() {
-        std::io::ErrorKind::NotFound => fail("no such file; pass the spec with -f FILE (default slsr.yaml)".into()),
-        std::io::ErrorKind::PermissionDenied => fail("cannot read the file: permission denied".into()),
+        std::io::ErrorKind::NotFound => {
+            fail("no such file; pass the spec with -f FILE (default slsr.yaml)".into())
+        }
+        std::io::ErrorKind::PermissionDenied => {
+            fail("cannot read the file: permission denied".into())
+        }
         _ if path.is_dir() => fail("is a directory, not a spec file".into()),
         _ => fail(format!("cannot read the file: {e}")),
     })?;
@@ -126,30 +144,75 @@ pub fn load_file(path: &Path, options: &Options, env: &dyn Fn(&str) -> Option<St
 }
 
 /// Checks the bytes of a spec file: they must be UTF-8 text without NUL bytes.
-pub fn load_bytes(path: &Path, bytes: Vec<u8>, options: &Options, env: &dyn Fn(&str) -> Option<String>) -> Result<Loaded, FileError> {
-    let fail = |message: String| FileError { path: path.to_path_buf(), line: None, message };
+pub fn load_bytes(
+    path: &Path,
+    bytes: Vec<u8>,
+    options: &Options,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<Loaded, FileError> {
+    let fail = |message: String| FileError {
+        path: path.to_path_buf(),
+        line: None,
+        message,
+    };
     if let Some(at) = bytes.iter().position(|&b| b == 0) {
-        return Err(fail(format!("is a binary file (NUL byte at offset {at}), not a YAML spec")));
+        return Err(fail(format!(
+            "is a binary file (NUL byte at offset {at}), not a YAML spec"
+        )));
     }
-    let text = String::from_utf8(bytes).map_err(|e| fail(format!("is not UTF-8 text (invalid byte at offset {})", e.utf8_error().valid_up_to())))?;
+    let text = String::from_utf8(bytes).map_err(|e| {
+        fail(format!(
+            "is not UTF-8 text (invalid byte at offset {})",
+            e.utf8_error().valid_up_to()
+        ))
+    })?;
     load_source(SourceFile::new(path, text), options, env)
 }
 
 /// Checks a spec already in memory.
-pub fn load_source(file: SourceFile, options: &Options, env: &dyn Fn(&str) -> Option<String>) -> Result<Loaded, FileError> {
-    let fail = |line: Option<(usize, usize)>, message: String| FileError { path: file.path.clone(), line, message };
+pub fn load_source(
+    file: SourceFile,
+    options: &Options,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<Loaded, FileError> {
+    let fail = |line: Option<(usize, usize)>, message: String| FileError {
+        path: file.path.clone(),
+        line,
+        message,
+    };
     let text = file.text.strip_prefix('\u{feff}').unwrap_or(&file.text);
     if text.contains('\0') {
-        return Err(fail(None, "is a binary file (it contains NUL bytes), not a YAML spec".into()));
+        return Err(fail(
+            None,
+            "is a binary file (it contains NUL bytes), not a YAML spec".into(),
+        ));
     }
-    let (root, mut diagnostics) = yaml::parse(text).map_err(|e| fail(Some((e.line, e.col)), e.message))?;
+    let (root, mut diagnostics) =
+        yaml::parse(text).map_err(|e| fail(Some((e.line, e.col)), e.message))?;
     let mut root = match root {
-        None | Some(Node { value: Value::Null, .. }) => {
-            return Err(fail(None, "is empty; a spec needs at least `service:` and `functions:`".into()));
+        None
+        | Some(Node {
+            value: Value::Null, ..
+        }) => {
+            return Err(fail(
+                None,
+                "is empty; a spec needs at least `service:` and `functions:`".into(),
+            ));
         }
-        Some(node @ Node { value: Value::Map(_), .. }) => node,
+        Some(
+            node @ Node {
+                value: Value::Map(_),
+                ..
+            },
+        ) => node,
         Some(node) => {
-            return Err(fail(Some((node.span.line, node.span.col)), format!("the spec must be a YAML mapping (service:, functions:, ...), found {}", node.kind())));
+            return Err(fail(
+                Some((node.span.line, node.span.col)),
+                format!(
+                    "the spec must be a YAML mapping (service:, functions:, ...), found {}",
+                    node.kind()
+                ),
+            ));
         }
     };
 
@@ -163,39 +226,91 @@ pub fn load_source(file: SourceFile, options: &Options, env: &dyn Fn(&str) -> Op
     if let Some(checked) = checked {
         match serde_json::from_value::<Spec>(checked) {
             Ok(spec) => {
-                let base_dir = file.path.parent().map(Path::to_path_buf).unwrap_or_default();
+                let base_dir = file
+                    .path
+                    .parent()
+                    .map(Path::to_path_buf)
+                    .unwrap_or_default();
                 let p = resolve(spec, &context, base_dir, spans);
                 rules::check(&p, &mut diagnostics);
                 project = Some(p);
             }
             // Structural validation passes only what these types read; reaching this is
             // a bug in the schema, reported rather than hidden.
-            Err(e) => diagnostics.push(Diagnostic::error(Code::InvalidValue, root.span, format!("the spec could not be read: {e}"))),
+            Err(e) => diagnostics.push(Diagnostic::error(
+                Code::InvalidValue,
+                root.span,
+                format!("the spec could not be read: {e}"),
+            )),
         }
     }
     diag::sort(&mut diagnostics);
-    let project = if diagnostics.iter().any(Diagnostic::is_error) { None } else { project };
-    Ok(Loaded { file, diagnostics, project })
+    let project = if diagnostics.iter().any(Diagnostic::is_error) {
+        None
+    } else {
+        project
+    };
+    Ok(Loaded {
+        file,
+        diagnostics,
+        project,
+    })
 }
 
 /// Service, stage, region and params come first: every reference is resolved with them.
-fn context<'a>(root: &Node, options: &Options, env: &'a dyn Fn(&str) -> Option<String>, diags: &mut Vec<Diagnostic>) -> Context<'a> {
+fn context<'a>(
+    root: &Node,
+    options: &Options,
+    env: &'a dyn Fn(&str) -> Option<String>,
+    diags: &mut Vec<Diagnostic>,
+) -> Context<'a> {
     let text = |key: &str| root.get(key).and_then(Node::as_str).map(str::to_string);
     let service = text("service").unwrap_or_else(|| "service".into());
-    let stage = options.stage.clone().or_else(|| text("stage")).unwrap_or_else(|| "dev".into());
+    let stage = options
+        .stage
+        .clone()
+        .or_else(|| text("stage"))
+        .unwrap_or_else(|| "dev".into());
     let region = options.region.clone().or_else(|| text("region"));
     let mut declared = Declared::default();
-    for (section, names) in [("queues", &mut declared.queues), ("functions", &mut declared.functions), ("roles", &mut declared.roles)] {
-        if let Some(Node { value: Value::Map(entries), .. }) = root.get(section) {
+    for (section, names) in [
+        ("queues", &mut declared.queues),
+        ("functions", &mut declared.functions),
+        ("roles", &mut declared.roles),
+    ] {
+        if let Some(Node {
+            value: Value::Map(entries),
+            ..
+        }) = root.get(section)
+        {
             names.extend(entries.iter().map(|(k, _)| yaml::key_text(k)));
         }
     }
-    let mut context = Context { service, stage, region, account_id: options.account_id.clone(), params: BTreeMap::new(), declared, env };
+    let mut context = Context {
+        service,
+        stage,
+        region,
+        account_id: options.account_id.clone(),
+        params: BTreeMap::new(),
+        declared,
+        env,
+    };
     // A stage's params override `default` key by key; params may use every reference but params.
     let mut params = BTreeMap::new();
-    if let Some(Node { value: Value::Map(stages), .. }) = root.get("params") {
+    if let Some(Node {
+        value: Value::Map(stages),
+        ..
+    }) = root.get("params")
+    {
         for wanted in ["default", context.stage.as_str()] {
-            if let Some((_, Node { value: Value::Map(values), .. })) = stages.iter().find(|(k, _)| k.as_str() == Some(wanted)) {
+            if let Some((
+                _,
+                Node {
+                    value: Value::Map(values),
+                    ..
+                },
+            )) = stages.iter().find(|(k, _)| k.as_str() == Some(wanted))
+            {
                 for (k, v) in values {
                     let mut v = v.clone();
                     interpolate::interpolate(&mut v, &context, diags);
@@ -210,7 +325,11 @@ fn context<'a>(root: &Node, options: &Options, env: &'a dyn Fn(&str) -> Option<S
 
 fn resolve(spec: Spec, context: &Context, base_dir: PathBuf, spans: Spans) -> Project {
     let defaults = spec.defaults;
-    let functions = spec.functions.into_iter().map(|(name, f)| (name, merge(&defaults, f))).collect();
+    let functions = spec
+        .functions
+        .into_iter()
+        .map(|(name, f)| (name, merge(&defaults, f)))
+        .collect();
     Project {
         service: spec.service,
         stage: context.stage.clone(),
@@ -240,10 +359,26 @@ fn merge(defaults: &Function, f: Function) -> Function {
         (base, own) => own.or_else(|| base.clone()),
     };
     Function {
-        handler: f.handler.or_else(|| if image { None } else { defaults.handler.clone() }),
-        runtime: f.runtime.or_else(|| if image { None } else { defaults.runtime.clone() }),
-        code: f.code.or_else(|| if image { None } else { defaults.code.clone() }),
-        image: f.image.or_else(|| if code { None } else { defaults.image.clone() }),
+        handler: f.handler.or_else(|| {
+            if image {
+                None
+            } else {
+                defaults.handler.clone()
+            }
+        }),
+        runtime: f.runtime.or_else(|| {
+            if image {
+                None
+            } else {
+                defaults.runtime.clone()
+            }
+        }),
+        code: f
+            .code
+            .or_else(|| if image { None } else { defaults.code.clone() }),
+        image: f
+            .image
+            .or_else(|| if code { None } else { defaults.image.clone() }),
         description: f.description.or_else(|| defaults.description.clone()),
         memory: f.memory.or(defaults.memory),
         timeout: f.timeout.or(defaults.timeout),
@@ -255,7 +390,9 @@ fn merge(defaults: &Function, f: Function) -> Function {
         layers: f.layers.or_else(|| defaults.layers.clone()),
         vpc: f.vpc.or_else(|| defaults.vpc.clone()),
         reserved_concurrency: f.reserved_concurrency.or(defaults.reserved_concurrency),
-        provisioned_concurrency: f.provisioned_concurrency.or(defaults.provisioned_concurrency),
+        provisioned_concurrency: f
+            .provisioned_concurrency
+            .or(defaults.provisioned_concurrency),
         tracing: f.tracing.or(defaults.tracing),
         log_retention_days: f.log_retention_days.or(defaults.log_retention_days),
         allow_invoke: f.allow_invoke.or_else(|| defaults.allow_invoke.clone()),

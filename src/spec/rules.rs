@@ -20,7 +20,9 @@ const LAMBDA_DEFAULT_TIMEOUT: u32 = 3;
 const SQS_DEFAULT_VISIBILITY: u32 = 30;
 /// API Gateway's integration timeout: an HTTP function cannot answer later than this.
 const HTTP_MAX_SECONDS: u32 = 30;
-const METHODS: &[&str] = &["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS", "ANY"];
+const METHODS: &[&str] = &[
+    "GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS", "ANY",
+];
 
 pub fn check(p: &Project, diags: &mut Vec<Diagnostic>) {
     check_names(p, diags);
@@ -31,22 +33,36 @@ pub fn check(p: &Project, diags: &mut Vec<Diagnostic>) {
     check_routes(p, diags);
     check_queues(p, diags);
     for (name, role) in &p.roles {
-        check_statements(p, &format!("roles.{name}.statements"), &role.statements, diags);
+        check_statements(
+            p,
+            &format!("roles.{name}.statements"),
+            &role.statements,
+            diags,
+        );
     }
 }
 
 fn span(p: &Project, path: &str) -> Span {
-    p.spans.value(path).or_else(|| p.spans.key(path)).unwrap_or(Span::point(1, 1))
+    p.spans
+        .value(path)
+        .or_else(|| p.spans.key(path))
+        .unwrap_or(Span::point(1, 1))
 }
 
 /// Where a function's `events` list was written: its own, or the one in `defaults`.
 fn events_path(p: &Project, function: &str) -> String {
     let own = format!("functions.{function}.events");
-    if p.spans.value(&own).is_some() { own } else { "defaults.events".into() }
+    if p.spans.value(&own).is_some() {
+        own
+    } else {
+        "defaults.events".into()
+    }
 }
 
 fn fn_key_span(p: &Project, name: &str) -> Span {
-    p.spans.key(&format!("functions.{name}")).unwrap_or(Span::point(1, 1))
+    p.spans
+        .key(&format!("functions.{name}"))
+        .unwrap_or(Span::point(1, 1))
 }
 
 fn unresolved(s: &str) -> bool {
@@ -61,11 +77,22 @@ fn check_names(p: &Project, diags: &mut Vec<Diagnostic>) {
     ];
     for (section, keys, kind) in sections {
         for key in keys {
-            let at = p.spans.key(&format!("{section}.{key}")).unwrap_or(Span::point(1, 1));
+            let at = p
+                .spans
+                .key(&format!("{section}.{key}"))
+                .unwrap_or(Span::point(1, 1));
             if !names::valid_key(key) {
-                diags.push(Diagnostic::error(Code::InvalidName, at, format!("`{key}` cannot be part of an AWS name"))
+                diags.push(
+                    Diagnostic::error(
+                        Code::InvalidName,
+                        at,
+                        format!("`{key}` cannot be part of an AWS name"),
+                    )
                     .with_label("invalid name")
-                    .with_help("names use letters, digits, `-` and `_`, starting with a letter or digit"));
+                    .with_help(
+                        "names use letters, digits, `-` and `_`, starting with a letter or digit",
+                    ),
+                );
                 continue;
             }
             let mut physical = p.physical_name(key);
@@ -76,11 +103,21 @@ fn check_names(p: &Project, diags: &mut Vec<Diagnostic>) {
         }
     }
     for (name, f) in &p.functions {
-        let at = p.spans.key(&format!("functions.{name}")).unwrap_or(Span::point(1, 1));
-        let has_rule = f.events.iter().flatten().any(|e| matches!(e, Event::Schedule(_) | Event::Eventbridge(_)));
+        let at = p
+            .spans
+            .key(&format!("functions.{name}"))
+            .unwrap_or(Span::point(1, 1));
+        let has_rule = f
+            .events
+            .iter()
+            .flatten()
+            .any(|e| matches!(e, Event::Schedule(_) | Event::Eventbridge(_)));
         if has_rule && names::valid_key(name) {
             let rule = format!("{}-xxxxxxxx", p.physical_name(name));
-            debug_assert_eq!(rule.len(), p.physical_name(name).len() + names::RULE_SUFFIX_LEN);
+            debug_assert_eq!(
+                rule.len(),
+                p.physical_name(name).len() + names::RULE_SUFFIX_LEN
+            );
             name_length(&rule, Kind::Rule, at, diags);
         }
         if f.role.is_none() && p.roles.contains_key(name) {
@@ -97,29 +134,54 @@ fn check_names(p: &Project, diags: &mut Vec<Diagnostic>) {
 
 fn name_length(physical: &str, kind: Kind, at: Span, diags: &mut Vec<Diagnostic>) {
     if physical.len() > kind.max_len() {
-        diags.push(Diagnostic::error(Code::InvalidName, at, format!("the {} `{physical}` is {} characters, over AWS's limit of {}", kind.noun(), physical.len(), kind.max_len()))
+        diags.push(
+            Diagnostic::error(
+                Code::InvalidName,
+                at,
+                format!(
+                    "the {} `{physical}` is {} characters, over AWS's limit of {}",
+                    kind.noun(),
+                    physical.len(),
+                    kind.max_len()
+                ),
+            )
             .with_label("name too long")
-            .with_help("names are {service}-{stage}-{name}; shorten the service, the stage or this name"));
+            .with_help(
+                "names are {service}-{stage}-{name}; shorten the service, the stage or this name",
+            ),
+        );
     }
 }
 
 fn check_tags(p: &Project, diags: &mut Vec<Diagnostic>) {
     for (key, value) in &p.tags {
-        let at = p.spans.key(&format!("tags.{key}")).unwrap_or(Span::point(1, 1));
+        let at = p
+            .spans
+            .key(&format!("tags.{key}"))
+            .unwrap_or(Span::point(1, 1));
         let lower = key.to_lowercase();
         if lower.starts_with("aws:") || lower.starts_with("slsr:") {
             diags.push(Diagnostic::error(Code::InvalidName, at, format!("tag key `{key}` uses a reserved prefix")).with_label("reserved prefix")
                 .with_help("`aws:` belongs to AWS and `slsr:` to slsr's ownership tags; choose another key"));
         } else if key.is_empty() || key.chars().count() > 128 || value.chars().count() > 256 {
-            diags.push(Diagnostic::error(Code::InvalidName, at, format!("tag `{key}` is outside AWS's limits"))
-                .with_help("tag keys are 1 to 128 characters, values at most 256"));
+            diags.push(
+                Diagnostic::error(
+                    Code::InvalidName,
+                    at,
+                    format!("tag `{key}` is outside AWS's limits"),
+                )
+                .with_help("tag keys are 1 to 128 characters, values at most 256"),
+            );
         }
     }
 }
 
 fn check_function(p: &Project, name: &str, f: &Function, diags: &mut Vec<Diagnostic>) {
     let own = |field: &str| p.spans.value(&format!("functions.{name}.{field}"));
-    let fn_key = p.spans.key(&format!("functions.{name}")).unwrap_or(Span::point(1, 1));
+    let fn_key = p
+        .spans
+        .key(&format!("functions.{name}"))
+        .unwrap_or(Span::point(1, 1));
     match (&f.code, &f.image) {
         (Some(_), Some(_)) => diags.push(Diagnostic::error(Code::CodeOrImage, own("image").unwrap_or(fn_key), format!("function `{name}` has both `code` and `image`"))
             .with_label("second source of code")
@@ -154,60 +216,145 @@ fn check_function(p: &Project, name: &str, f: &Function, diags: &mut Vec<Diagnos
         let at = p.field_span(name, "runtime");
         match runtime::status(r) {
             Status::Supported => {}
-            Status::Deprecated { successor, blocked: true } => diags.push(Diagnostic::error(Code::Runtime, at, format!("runtime `{r}` is deprecated and Lambda no longer accepts it"))
-                .with_label("deprecated runtime").with_help(format!("use {successor}"))),
-            Status::Deprecated { successor, blocked: false } => diags.push(Diagnostic::warning(Code::DeprecatedRuntime, at, format!("runtime `{r}` is deprecated; Lambda will soon refuse updates to it"))
-                .with_label("deprecated runtime").with_help(format!("move to {successor}"))),
+            Status::Deprecated {
+                successor,
+                blocked: true,
+            } => diags.push(
+                Diagnostic::error(
+                    Code::Runtime,
+                    at,
+                    format!("runtime `{r}` is deprecated and Lambda no longer accepts it"),
+                )
+                .with_label("deprecated runtime")
+                .with_help(format!("use {successor}")),
+            ),
+            Status::Deprecated {
+                successor,
+                blocked: false,
+            } => diags.push(
+                Diagnostic::warning(
+                    Code::DeprecatedRuntime,
+                    at,
+                    format!("runtime `{r}` is deprecated; Lambda will soon refuse updates to it"),
+                )
+                .with_label("deprecated runtime")
+                .with_help(format!("move to {successor}")),
+            ),
             Status::Unknown => {
                 let best = super::structure::closest(r, runtime::SUPPORTED.iter().copied());
-                diags.push(Diagnostic::error(Code::Runtime, at, format!("unknown runtime `{r}`")).with_label("unknown runtime")
-                    .with_help(match best { Some(b) => format!("did you mean `{b}`?"), None => format!("Lambda's runtimes: {}", runtime::SUPPORTED.join(", ")) }));
+                diags.push(
+                    Diagnostic::error(Code::Runtime, at, format!("unknown runtime `{r}`"))
+                        .with_label("unknown runtime")
+                        .with_help(match best {
+                            Some(b) => format!("did you mean `{b}`?"),
+                            None => format!("Lambda's runtimes: {}", runtime::SUPPORTED.join(", ")),
+                        }),
+                );
             }
         }
     }
     if let Some(role) = &f.role {
         let at = p.field_span(name, "role");
         if role.starts_with("arn:") {
-            let ok = unresolved(role) || regex_lite::Regex::new(r"^arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]+$").expect("valid regex").is_match(role);
+            let ok = unresolved(role)
+                || regex_lite::Regex::new(r"^arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]+$")
+                    .expect("valid regex")
+                    .is_match(role);
             if !ok {
-                diags.push(Diagnostic::error(Code::InvalidValue, at, format!("`{role}` is not an IAM role ARN")).with_help("a role ARN looks like arn:aws:iam::123456789012:role/NAME"));
+                diags.push(
+                    Diagnostic::error(
+                        Code::InvalidValue,
+                        at,
+                        format!("`{role}` is not an IAM role ARN"),
+                    )
+                    .with_help("a role ARN looks like arn:aws:iam::123456789012:role/NAME"),
+                );
             }
         } else if !p.roles.contains_key(role) {
             diags.push(undeclared(at, "role", role, p.roles.keys(), "roles"));
         }
         if f.statements.is_some() {
-            let at = p.spans.key(&format!("functions.{name}.statements")).unwrap_or_else(|| p.field_span(name, "statements"));
+            let at = p
+                .spans
+                .key(&format!("functions.{name}.statements"))
+                .unwrap_or_else(|| p.field_span(name, "statements"));
             diags.push(Diagnostic::error(Code::Conflict, at, format!("function `{name}` has both `role` and `statements`"))
                 .with_label("not allowed with role")
                 .with_help("`statements` extend the generated role; add them to the declared role instead, or remove `role`"));
         }
     }
     if let Some(statements) = &f.statements {
-        let path = if own("statements").is_some() { format!("functions.{name}.statements") } else { "defaults.statements".into() };
+        let path = if own("statements").is_some() {
+            format!("functions.{name}.statements")
+        } else {
+            "defaults.statements".into()
+        };
         check_statements(p, &path, statements, diags);
     }
     check_env(p, name, f, diags);
     if let Some(arn) = &f.kms_key_arn
-        && !unresolved(arn) && !regex_lite::Regex::new(r"^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key/[A-Za-z0-9-]+$").expect("valid regex").is_match(arn)
+        && !unresolved(arn)
+        && !regex_lite::Regex::new(r"^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key/[A-Za-z0-9-]+$")
+            .expect("valid regex")
+            .is_match(arn)
     {
-        diags.push(Diagnostic::error(Code::InvalidValue, p.field_span(name, "kms_key_arn"), format!("`{arn}` is not a KMS key ARN"))
-            .with_help("a key ARN looks like arn:aws:kms:REGION:ACCOUNT:key/KEY-ID"));
+        diags.push(
+            Diagnostic::error(
+                Code::InvalidValue,
+                p.field_span(name, "kms_key_arn"),
+                format!("`{arn}` is not a KMS key ARN"),
+            )
+            .with_help("a key ARN looks like arn:aws:kms:REGION:ACCOUNT:key/KEY-ID"),
+        );
     }
     for (i, layer) in f.layers.iter().flatten().enumerate() {
-        if !unresolved(layer) && !regex_lite::Regex::new(r"^arn:aws[a-z-]*:lambda:[a-z0-9-]+:\d{12}:layer:[A-Za-z0-9_-]+:\d+$").expect("valid regex").is_match(layer) {
-            let path = if own("layers").is_some() { format!("functions.{name}.layers[{i}]") } else { format!("defaults.layers[{i}]") };
+        if !unresolved(layer)
+            && !regex_lite::Regex::new(
+                r"^arn:aws[a-z-]*:lambda:[a-z0-9-]+:\d{12}:layer:[A-Za-z0-9_-]+:\d+$",
+            )
+            .expect("valid regex")
+            .is_match(layer)
+        {
+            let path = if own("layers").is_some() {
+                format!("functions.{name}.layers[{i}]")
+            } else {
+                format!("defaults.layers[{i}]")
+            };
             diags.push(Diagnostic::error(Code::InvalidValue, span(p, &path), format!("`{layer}` is not a layer version ARN"))
                 .with_help("a layer version ARN looks like arn:aws:lambda:REGION:ACCOUNT:layer:NAME:VERSION"));
         }
     }
     if let Some(vpc) = &f.vpc {
-        let base = if own("vpc").is_some() { format!("functions.{name}.vpc") } else { "defaults.vpc".into() };
-        for (field, ids, prefix) in [("subnet_ids", &vpc.subnet_ids, "subnet-"), ("security_group_ids", &vpc.security_group_ids, "sg-")] {
+        let base = if own("vpc").is_some() {
+            format!("functions.{name}.vpc")
+        } else {
+            "defaults.vpc".into()
+        };
+        for (field, ids, prefix) in [
+            ("subnet_ids", &vpc.subnet_ids, "subnet-"),
+            ("security_group_ids", &vpc.security_group_ids, "sg-"),
+        ] {
             for (i, id) in ids.iter().enumerate() {
-                let hex = id.strip_prefix(prefix).is_some_and(|h| !h.is_empty() && h.chars().all(|c| c.is_ascii_hexdigit()));
+                let hex = id
+                    .strip_prefix(prefix)
+                    .is_some_and(|h| !h.is_empty() && h.chars().all(|c| c.is_ascii_hexdigit()));
                 if !hex && !unresolved(id) {
-                    diags.push(Diagnostic::error(Code::InvalidValue, span(p, &format!("{base}.{field}[{i}]")), format!("`{id}` is not a valid {} id", if prefix == "sg-" { "security group" } else { "subnet" })).with_label("invalid id")
-                        .with_help(format!("ids look like {prefix}0123456789abcdef0")));
+                    diags.push(
+                        Diagnostic::error(
+                            Code::InvalidValue,
+                            span(p, &format!("{base}.{field}[{i}]")),
+                            format!(
+                                "`{id}` is not a valid {} id",
+                                if prefix == "sg-" {
+                                    "security group"
+                                } else {
+                                    "subnet"
+                                }
+                            ),
+                        )
+                        .with_label("invalid id")
+                        .with_help(format!("ids look like {prefix}0123456789abcdef0")),
+                    );
                 }
             }
         }
@@ -221,25 +368,44 @@ fn check_function(p: &Project, name: &str, f: &Function, diags: &mut Vec<Diagnos
     if let Some(on_failure) = f.async_invoke.as_ref().and_then(|a| a.on_failure.as_ref())
         && !p.queues.contains_key(&on_failure.queue)
     {
-        diags.push(undeclared(p.field_span(name, "async"), "queue", &on_failure.queue, p.queues.keys(), "queues"));
+        diags.push(undeclared(
+            p.field_span(name, "async"),
+            "queue",
+            &on_failure.queue,
+            p.queues.keys(),
+            "queues",
+        ));
     }
     check_events(p, name, f, diags);
 }
 
-fn undeclared<'a>(at: Span, kind: &str, name: &str, known: impl Iterator<Item = &'a String>, section: &str) -> Diagnostic {
+fn undeclared<'a>(
+    at: Span,
+    kind: &str,
+    name: &str,
+    known: impl Iterator<Item = &'a String>,
+    section: &str,
+) -> Diagnostic {
     let known: Vec<&str> = known.map(String::as_str).collect();
     let help = match super::structure::closest(name, known.iter().copied()) {
         Some(best) => format!("did you mean `{best}`?"),
         None if known.is_empty() => format!("declare it under `{section}:`"),
         None => format!("declared {section}: {}", known.join(", ")),
     };
-    Diagnostic::error(Code::Undeclared, at, format!("{kind} `{name}` is not declared")).with_label(format!("no such {kind}")).with_help(help)
+    Diagnostic::error(
+        Code::Undeclared,
+        at,
+        format!("{kind} `{name}` is not declared"),
+    )
+    .with_label(format!("no such {kind}"))
+    .with_help(help)
 }
 
 fn check_env(p: &Project, name: &str, f: &Function, diags: &mut Vec<Diagnostic>) {
     let Some(env) = &f.env else { return };
     let key_span = |key: &str| {
-        p.spans.key(&format!("functions.{name}.env.{key}"))
+        p.spans
+            .key(&format!("functions.{name}.env.{key}"))
             .or_else(|| p.spans.key(&format!("defaults.env.{key}")))
             .unwrap_or_else(|| p.field_span(name, "env"))
     };
@@ -251,14 +417,27 @@ fn check_env(p: &Project, name: &str, f: &Function, diags: &mut Vec<Diagnostic>)
                 .with_label("invalid name")
                 .with_help("Lambda requires a letter, then letters, digits or `_`, at least two characters"));
         } else if names::RESERVED_ENV.contains(&key.as_str()) {
-            diags.push(Diagnostic::error(Code::InvalidEnvName, key_span(key), format!("`{key}` is reserved by Lambda"))
+            diags.push(
+                Diagnostic::error(
+                    Code::InvalidEnvName,
+                    key_span(key),
+                    format!("`{key}` is reserved by Lambda"),
+                )
                 .with_label("reserved name")
-                .with_help("Lambda sets this variable itself; choose another name"));
+                .with_help("Lambda sets this variable itself; choose another name"),
+            );
         }
     }
     if total > names::ENV_LIMIT {
-        let at = p.spans.key(&format!("functions.{name}.env")).or_else(|| p.spans.key("defaults.env")).unwrap_or(fn_key_span(p, name));
-        let (largest, value) = env.iter().max_by_key(|(k, v)| k.len() + v.0.len()).expect("a non-empty environment");
+        let at = p
+            .spans
+            .key(&format!("functions.{name}.env"))
+            .or_else(|| p.spans.key("defaults.env"))
+            .unwrap_or(fn_key_span(p, name));
+        let (largest, value) = env
+            .iter()
+            .max_by_key(|(k, v)| k.len() + v.0.len())
+            .expect("a non-empty environment");
         diags.push(Diagnostic::error(Code::EnvTooLarge, at, format!("function `{name}`'s environment is {total} bytes, over Lambda's 4 KB limit"))
             .with_label(format!("largest: {largest} ({} bytes)", largest.len() + value.0.len()))
             .with_help("keys and values together must fit in 4096 bytes; move large values to SSM Parameter Store or a file in the package"));
@@ -274,7 +453,9 @@ fn check_events(p: &Project, name: &str, f: &Function, diags: &mut Vec<Diagnosti
             Event::Http(http) => {
                 let (route, auth, path) = match http {
                     HttpEvent::Route(r) => (r, None, format!("{base}[{i}].http")),
-                    HttpEvent::Detailed(d) => (&d.route, d.auth.as_ref(), format!("{base}[{i}].http.route")),
+                    HttpEvent::Detailed(d) => {
+                        (&d.route, d.auth.as_ref(), format!("{base}[{i}].http.route"))
+                    }
                 };
                 if let Err(e) = check_route(route) {
                     diags.push(Diagnostic::error(Code::InvalidRoute, span(p, &path), format!("invalid route `{route}`: {e}"))
@@ -282,12 +463,25 @@ fn check_events(p: &Project, name: &str, f: &Function, diags: &mut Vec<Diagnosti
                         .with_help("a route is `METHOD /path`, e.g. `GET /orders/{id}` or `ANY /{proxy+}`; METHOD is GET, POST, PUT, PATCH, DELETE, HEAD, OPTIONS or ANY"));
                 }
                 if let Some(auth) = auth
-                    && auth != "none" && auth != "iam"
-                    && !p.http_api.as_ref().is_some_and(|api| api.authorizers.contains_key(auth))
+                    && auth != "none"
+                    && auth != "iam"
+                    && !p
+                        .http_api
+                        .as_ref()
+                        .is_some_and(|api| api.authorizers.contains_key(auth))
                 {
                     let known = p.http_api.iter().flat_map(|a| a.authorizers.keys());
-                    let d = undeclared(span(p, &format!("{base}[{i}].http.auth")), "authorizer", auth, known, "http_api.authorizers");
-                    let help = format!("{} (`auth` is `none`, `iam`, or an authorizer under http_api.authorizers)", d.help.clone().unwrap_or_default());
+                    let d = undeclared(
+                        span(p, &format!("{base}[{i}].http.auth")),
+                        "authorizer",
+                        auth,
+                        known,
+                        "http_api.authorizers",
+                    );
+                    let help = format!(
+                        "{} (`auth` is `none`, `iam`, or an authorizer under http_api.authorizers)",
+                        d.help.clone().unwrap_or_default()
+                    );
                     diags.push(d.with_help(help));
                 }
                 if timeout > HTTP_MAX_SECONDS && !warned_http_timeout {
@@ -299,18 +493,32 @@ fn check_events(p: &Project, name: &str, f: &Function, diags: &mut Vec<Diagnosti
             Event::Schedule(s) => {
                 let (expression, path) = match s {
                     ScheduleEvent::Expression(e) => (e, format!("{base}[{i}].schedule")),
-                    ScheduleEvent::Detailed(d) => (&d.expression, format!("{base}[{i}].schedule.expression")),
+                    ScheduleEvent::Detailed(d) => {
+                        (&d.expression, format!("{base}[{i}].schedule.expression"))
+                    }
                 };
                 if let Err(e) = schedule::check(expression) {
-                    diags.push(Diagnostic::error(Code::InvalidSchedule, span(p, &path), format!("invalid schedule `{expression}`"))
+                    diags.push(
+                        Diagnostic::error(
+                            Code::InvalidSchedule,
+                            span(p, &path),
+                            format!("invalid schedule `{expression}`"),
+                        )
                         .with_label("EventBridge rejects this")
-                        .with_help(e));
+                        .with_help(e),
+                    );
                 }
             }
             Event::Eventbridge(e) => {
                 if e.pattern.is_empty() {
-                    diags.push(Diagnostic::error(Code::InvalidValue, span(p, &format!("{base}[{i}].eventbridge.pattern")), "an event pattern must match on at least one field")
-                        .with_help("for example pattern: {source: [orders.app]}"));
+                    diags.push(
+                        Diagnostic::error(
+                            Code::InvalidValue,
+                            span(p, &format!("{base}[{i}].eventbridge.pattern")),
+                            "an event pattern must match on at least one field",
+                        )
+                        .with_help("for example pattern: {source: [orders.app]}"),
+                    );
                 }
             }
             Event::Sqs(sqs) => {
@@ -324,11 +532,21 @@ fn check_events(p: &Project, name: &str, f: &Function, diags: &mut Vec<Diagnosti
                     _ => {}
                 }
                 let batch = sqs.batch_size.unwrap_or(10);
-                let fifo = sqs.queue.as_ref().and_then(|q| p.queues.get(q)).is_some_and(|q| q.fifo == Some(true))
+                let fifo = sqs
+                    .queue
+                    .as_ref()
+                    .and_then(|q| p.queues.get(q))
+                    .is_some_and(|q| q.fifo == Some(true))
                     || sqs.arn.as_ref().is_some_and(|a| a.ends_with(".fifo"));
                 if fifo && batch > 10 {
-                    diags.push(Diagnostic::error(Code::OutOfRange, span(p, &format!("{path}.batch_size")), format!("batch_size {batch} is over 10, the most a FIFO queue allows"))
-                        .with_help("FIFO queues deliver at most 10 messages per batch"));
+                    diags.push(
+                        Diagnostic::error(
+                            Code::OutOfRange,
+                            span(p, &format!("{path}.batch_size")),
+                            format!("batch_size {batch} is over 10, the most a FIFO queue allows"),
+                        )
+                        .with_help("FIFO queues deliver at most 10 messages per batch"),
+                    );
                 } else if batch > 10 && sqs.batching_window.unwrap_or(0) == 0 {
                     diags.push(Diagnostic::error(Code::Conflict, span(p, &format!("{path}.batch_size")), format!("batch_size {batch} needs a batching_window of at least 1 second")).with_label("needs batching_window")
                         .with_help("Lambda takes batches over 10 only with a batching window; add batching_window"));
@@ -336,7 +554,12 @@ fn check_events(p: &Project, name: &str, f: &Function, diags: &mut Vec<Diagnosti
                 if let Some(q) = sqs.queue.as_ref().and_then(|q| p.queues.get(q)) {
                     let visibility = q.visibility_timeout.unwrap_or(SQS_DEFAULT_VISIBILITY);
                     if visibility < timeout.saturating_mul(6) {
-                        let at = p.spans.value(&format!("queues.{}.visibility_timeout", sqs.queue.as_deref().unwrap_or_default()))
+                        let at = p
+                            .spans
+                            .value(&format!(
+                                "queues.{}.visibility_timeout",
+                                sqs.queue.as_deref().unwrap_or_default()
+                            ))
                             .unwrap_or_else(|| span(p, &format!("{path}.queue")));
                         diags.push(Diagnostic::warning(Code::ShortVisibilityTimeout, at, format!("queue `{}` has a visibility timeout of {visibility} s, less than 6 x {timeout} s, the timeout of its consumer `{name}`", sqs.queue.as_deref().unwrap_or_default()))
                             .with_help(format!("AWS recommends at least 6 times the function's timeout, here {}; else messages are received again while still being processed", timeout * 6)));
@@ -354,10 +577,12 @@ pub fn check_route(route: &str) -> Result<(), String> {
         return Err("expected `METHOD /path`".into());
     };
     if !METHODS.contains(&method) {
-        return Err(match METHODS.iter().find(|m| m.eq_ignore_ascii_case(method)) {
-            Some(m) => format!("methods are upper case: `{m}`"),
-            None => format!("unknown method `{method}`"),
-        });
+        return Err(
+            match METHODS.iter().find(|m| m.eq_ignore_ascii_case(method)) {
+                Some(m) => format!("methods are upper case: `{m}`"),
+                None => format!("unknown method `{method}`"),
+            },
+        );
     }
     if !path.starts_with('/') {
         return Err("the path must start with `/`".into());
@@ -378,14 +603,24 @@ pub fn check_route(route: &str) -> Result<(), String> {
                 Some(n) => (n, true),
                 None => (name, false),
             };
-            if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-') {
-                return Err(format!("parameter `{segment}` needs a name of letters, digits, `_` or `-`"));
+            if name.is_empty()
+                || !name
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+            {
+                return Err(format!(
+                    "parameter `{segment}` needs a name of letters, digits, `_` or `-`"
+                ));
             }
             if greedy && i + 1 != segments.len() {
-                return Err(format!("the greedy parameter `{segment}` must be the last segment"));
+                return Err(format!(
+                    "the greedy parameter `{segment}` must be the last segment"
+                ));
             }
         } else if segment.contains(['{', '}', ' ']) {
-            return Err(format!("segment `{segment}` mixes text with `{{` `}}` or spaces"));
+            return Err(format!(
+                "segment `{segment}` mixes text with `{{` `}}` or spaces"
+            ));
         }
     }
     Ok(())
@@ -412,11 +647,28 @@ fn check_routes(p: &Project, diags: &mut Vec<Diagnostic>) {
             let shape = route_shape(route);
             match seen.get(&shape) {
                 Some((first, first_route, first_at)) => {
-                    let same = if first_route == route { format!("route `{route}`") } else { format!("route `{route}` is the same route as `{first_route}` and") };
-                    let why = if first_route == route { String::new() } else { "; API Gateway ignores parameter names, so these are one route".to_string() };
-                    diags.push(Diagnostic::error(Code::DuplicateRoute, at, format!("{same} is already served by function `{first}` (line {})", first_at.line))
+                    let same = if first_route == route {
+                        format!("route `{route}`")
+                    } else {
+                        format!("route `{route}` is the same route as `{first_route}` and")
+                    };
+                    let why = if first_route == route {
+                        String::new()
+                    } else {
+                        "; API Gateway ignores parameter names, so these are one route".to_string()
+                    };
+                    diags.push(
+                        Diagnostic::error(
+                            Code::DuplicateRoute,
+                            at,
+                            format!(
+                                "{same} is already served by function `{first}` (line {})",
+                                first_at.line
+                            ),
+                        )
                         .with_label("duplicate route")
-                        .with_help(format!("one route goes to one function{why}")));
+                        .with_help(format!("one route goes to one function{why}")),
+                    );
                 }
                 None => {
                     seen.insert(shape, (name.clone(), route.clone(), at));
@@ -425,16 +677,31 @@ fn check_routes(p: &Project, diags: &mut Vec<Diagnostic>) {
         }
     }
     if p.http_api.is_some() && !any_http {
-        diags.push(Diagnostic::warning(Code::Conflict, p.spans.key("http_api").unwrap_or(Span::point(1, 1)), "`http_api` is set but no function has an http event, so no API is created")
-            .with_help("add an `http: METHOD /path` event to a function, or remove http_api"));
+        diags.push(
+            Diagnostic::warning(
+                Code::Conflict,
+                p.spans.key("http_api").unwrap_or(Span::point(1, 1)),
+                "`http_api` is set but no function has an http event, so no API is created",
+            )
+            .with_help("add an `http: METHOD /path` event to a function, or remove http_api"),
+        );
     }
 }
 
 fn route_shape(route: &str) -> String {
     let (method, path) = route.split_once(' ').unwrap_or((route, ""));
-    let path: Vec<String> = path.split('/').map(|s| {
-        if s.starts_with('{') && s.ends_with("+}") { "{+}".to_string() } else if s.starts_with('{') { "{}".to_string() } else { s.to_string() }
-    }).collect();
+    let path: Vec<String> = path
+        .split('/')
+        .map(|s| {
+            if s.starts_with('{') && s.ends_with("+}") {
+                "{+}".to_string()
+            } else if s.starts_with('{') {
+                "{}".to_string()
+            } else {
+                s.to_string()
+            }
+        })
+        .collect();
     format!("{method} {}", path.join("/"))
 }
 
@@ -442,8 +709,14 @@ fn check_queues(p: &Project, diags: &mut Vec<Diagnostic>) {
     for (name, q) in &p.queues {
         let fifo = q.fifo == Some(true);
         if q.content_based_deduplication == Some(true) && !fifo {
-            diags.push(Diagnostic::error(Code::Conflict, span(p, &format!("queues.{name}.content_based_deduplication")), "content-based deduplication needs a FIFO queue")
-                .with_help("add `fifo: true`, or remove content_based_deduplication"));
+            diags.push(
+                Diagnostic::error(
+                    Code::Conflict,
+                    span(p, &format!("queues.{name}.content_based_deduplication")),
+                    "content-based deduplication needs a FIFO queue",
+                )
+                .with_help("add `fifo: true`, or remove content_based_deduplication"),
+            );
         }
         let Some(dl) = &q.dead_letter else { continue };
         let at = span(p, &format!("queues.{name}.dead_letter.queue"));
@@ -458,7 +731,12 @@ fn check_queues(p: &Project, diags: &mut Vec<Diagnostic>) {
     }
 }
 
-fn check_statements(p: &Project, path: &str, statements: &[Statement], diags: &mut Vec<Diagnostic>) {
+fn check_statements(
+    p: &Project,
+    path: &str,
+    statements: &[Statement],
+    diags: &mut Vec<Diagnostic>,
+) {
     for (i, s) in statements.iter().enumerate() {
         if s.effect == Some(super::model::Effect::Deny) {
             continue;
@@ -466,9 +744,18 @@ fn check_statements(p: &Project, path: &str, statements: &[Statement], diags: &m
         for (j, action) in s.actions.iter().enumerate() {
             let broad = action == "*" || action.ends_with(":*");
             if broad {
-                diags.push(Diagnostic::warning(Code::BroadPermission, span(p, &format!("{path}[{i}].actions[{j}]")), format!("`{action}` grants every action{}", if action == "*" { "" } else { " of the service" }))
+                diags.push(
+                    Diagnostic::warning(
+                        Code::BroadPermission,
+                        span(p, &format!("{path}[{i}].actions[{j}]")),
+                        format!(
+                            "`{action}` grants every action{}",
+                            if action == "*" { "" } else { " of the service" }
+                        ),
+                    )
                     .with_label("broad permission")
-                    .with_help("name the actions the function calls, e.g. dynamodb:GetItem"));
+                    .with_help("name the actions the function calls, e.g. dynamodb:GetItem"),
+                );
             }
         }
         for (j, resource) in s.resources.iter().enumerate() {

@@ -138,6 +138,9 @@ mod tests {
         let defs = schema["$defs"].as_object().unwrap().clone();
         let mut missing = Vec::new();
         walk(&schema, &defs, "", &mut missing);
-        assert!(missing.is_empty(), "properties without description: {missing:?}");
+        assert!(
+            missing.is_empty(),
+            "properties without description: {missing:?}"
+        );
     }
 }

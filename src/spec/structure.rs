@@ -24,7 +24,12 @@ use crate::yaml::{self, Node, Value as Yaml};
 ///
 /// `spans` receives where each kept value was written, by its path in the returned JSON
 /// (list indices count kept items only, so they match what the typed spec holds).
-pub fn check(node: &Node, schema: &Value, spans: &mut HashMap<String, (Span, Span)>, diags: &mut Vec<Diagnostic>) -> Option<Value> {
+pub fn check(
+    node: &Node,
+    schema: &Value,
+    spans: &mut HashMap<String, (Span, Span)>,
+    diags: &mut Vec<Diagnostic>,
+) -> Option<Value> {
     let checker = Checker {
         spans: RefCell::new(std::mem::take(spans)),
         defs: schema
@@ -57,7 +62,11 @@ impl Path {
         Path(format!("{}[{i}]", self.0))
     }
     fn name(&self) -> &str {
-        if self.0.is_empty() { "the spec" } else { &self.0 }
+        if self.0.is_empty() {
+            "the spec"
+        } else {
+            &self.0
+        }
     }
 }
 
@@ -92,8 +101,18 @@ impl Checker {
     }
 
     /// `key_span` is where the node's key is: missing fields are reported there.
-    fn node(&self, node: &Node, schema: &Value, path: &Path, at: &str, key_span: Span, diags: &mut Vec<Diagnostic>) -> Option<Value> {
-        self.spans.borrow_mut().insert(at.to_string(), (key_span, node.span));
+    fn node(
+        &self,
+        node: &Node,
+        schema: &Value,
+        path: &Path,
+        at: &str,
+        key_span: Span,
+        diags: &mut Vec<Diagnostic>,
+    ) -> Option<Value> {
+        self.spans
+            .borrow_mut()
+            .insert(at.to_string(), (key_span, node.span));
         let help = self.description(schema);
         let resolved = self.resolve(schema);
         if let Some(branches) = resolved
@@ -107,7 +126,10 @@ impl Checker {
             && !type_accepts(expected, node)
         {
             let mut d = self.wrong_type(node, &type_names(expected), path, help.as_deref());
-            if node.span.end_line > node.span.line && matches!(node.value, Yaml::Map(_) | Yaml::Seq(_)) && !path.0.is_empty() {
+            if node.span.end_line > node.span.line
+                && matches!(node.value, Yaml::Map(_) | Yaml::Seq(_))
+                && !path.0.is_empty()
+            {
                 // A multi-line value: the key names it better than its first line.
                 d.span = key_span;
             }
@@ -141,7 +163,14 @@ impl Checker {
                 for (i, item) in items.iter().enumerate() {
                     let item_at = format!("{at}[{}]", valid.len());
                     let checked = match resolved.get("items") {
-                        Some(item_schema) => self.node(item, item_schema, &path.index(i), &item_at, item.span, diags),
+                        Some(item_schema) => self.node(
+                            item,
+                            item_schema,
+                            &path.index(i),
+                            &item_at,
+                            item.span,
+                            diags,
+                        ),
                         None => Some(to_json(item)),
                     };
                     valid.extend(checked);
@@ -152,11 +181,20 @@ impl Checker {
             Yaml::Null | Yaml::Bool(_) => scalar_json(node),
         };
         // A scalar or list with its own problem (range, pattern, length) is left out whole.
-        let own_problem = diags[before..].iter().any(|d| d.is_error() && d.span == node.span);
+        let own_problem = diags[before..]
+            .iter()
+            .any(|d| d.is_error() && d.span == node.span);
         (!own_problem).then_some(value)
     }
 
-    fn number(&self, node: &Node, schema: &Value, path: &Path, help: Option<&str>, diags: &mut Vec<Diagnostic>) {
+    fn number(
+        &self,
+        node: &Node,
+        schema: &Value,
+        path: &Path,
+        help: Option<&str>,
+        diags: &mut Vec<Diagnostic>,
+    ) {
         let value = match node.value {
             Yaml::Int(i) => i as f64,
             Yaml::Float(f) => f,
@@ -169,17 +207,35 @@ impl Checker {
         if below || above {
             let shown = display_scalar(node);
             let message = match (min, max) {
-                (Some(lo), Some(hi)) => format!("`{}` must be between {lo} and {hi}, found {shown}", path.name()),
-                (Some(lo), None) => format!("`{}` must be at least {lo}, found {shown}", path.name()),
-                (None, Some(hi)) => format!("`{}` must be at most {hi}, found {shown}", path.name()),
+                (Some(lo), Some(hi)) => format!(
+                    "`{}` must be between {lo} and {hi}, found {shown}",
+                    path.name()
+                ),
+                (Some(lo), None) => {
+                    format!("`{}` must be at least {lo}, found {shown}", path.name())
+                }
+                (None, Some(hi)) => {
+                    format!("`{}` must be at most {hi}, found {shown}", path.name())
+                }
                 (None, None) => unreachable!("a bound was crossed"),
             };
             let label = if below { "too small" } else { "too large" };
-            diags.push(with_help(Diagnostic::error(Code::OutOfRange, node.span, message).with_label(label), help));
+            diags.push(with_help(
+                Diagnostic::error(Code::OutOfRange, node.span, message).with_label(label),
+                help,
+            ));
         }
     }
 
-    fn string(&self, node: &Node, s: &str, schema: &Value, path: &Path, help: Option<&str>, diags: &mut Vec<Diagnostic>) {
+    fn string(
+        &self,
+        node: &Node,
+        s: &str,
+        schema: &Value,
+        path: &Path,
+        help: Option<&str>,
+        diags: &mut Vec<Diagnostic>,
+    ) {
         let chars = s.chars().count();
         self.length(node, chars, schema, path, help, diags);
         if let Some(pattern) = schema.get("pattern").and_then(Value::as_str)
@@ -187,21 +243,43 @@ impl Checker {
             && !re.is_match(s)
         {
             diags.push(with_help(
-                Diagnostic::error(Code::InvalidValue, node.span, format!("`{}` is not in the expected form, found `{s}`", path.name()))
-                    .with_label("invalid form"),
+                Diagnostic::error(
+                    Code::InvalidValue,
+                    node.span,
+                    format!("`{}` is not in the expected form, found `{s}`", path.name()),
+                )
+                .with_label("invalid form"),
                 help,
             ));
         }
     }
 
     /// minLength/maxLength for strings and minItems/maxItems for lists.
-    fn length(&self, node: &Node, len: usize, schema: &Value, path: &Path, help: Option<&str>, diags: &mut Vec<Diagnostic>) {
+    fn length(
+        &self,
+        node: &Node,
+        len: usize,
+        schema: &Value,
+        path: &Path,
+        help: Option<&str>,
+        diags: &mut Vec<Diagnostic>,
+    ) {
         let (min_key, max_key, unit) = match node.value {
             Yaml::Seq(_) => ("minItems", "maxItems", "item"),
             _ => ("minLength", "maxLength", "character"),
         };
-        let plural = |n: u64| if n == 1 { unit.to_string() } else { format!("{unit}s") };
-        let code = if unit == "item" { Code::ListLength } else { Code::InvalidValue };
+        let plural = |n: u64| {
+            if n == 1 {
+                unit.to_string()
+            } else {
+                format!("{unit}s")
+            }
+        };
+        let code = if unit == "item" {
+            Code::ListLength
+        } else {
+            Code::InvalidValue
+        };
         if let Some(min) = schema.get(min_key).and_then(Value::as_u64)
             && (len as u64) < min
         {
@@ -210,7 +288,11 @@ impl Checker {
             } else if min == 1 {
                 format!("`{}` must not be an empty string", path.name())
             } else {
-                format!("`{}` needs at least {min} {}, found {len}", path.name(), plural(min))
+                format!(
+                    "`{}` needs at least {min} {}, found {len}",
+                    path.name(),
+                    plural(min)
+                )
             };
             diags.push(with_help(Diagnostic::error(code, node.span, message), help));
         }
@@ -218,14 +300,30 @@ impl Checker {
             && (len as u64) > max
         {
             diags.push(with_help(
-                Diagnostic::error(code, node.span, format!("`{}` has {len} {}, at most {max} allowed", path.name(), plural(len as u64)))
-                    .with_label("too long"),
+                Diagnostic::error(
+                    code,
+                    node.span,
+                    format!(
+                        "`{}` has {len} {}, at most {max} allowed",
+                        path.name(),
+                        plural(len as u64)
+                    ),
+                )
+                .with_label("too long"),
                 help,
             ));
         }
     }
 
-    fn object(&self, entries: &[(Node, Node)], schema: &Value, path: &Path, at: &str, key_span: Span, diags: &mut Vec<Diagnostic>) -> Option<Value> {
+    fn object(
+        &self,
+        entries: &[(Node, Node)],
+        schema: &Value,
+        path: &Path,
+        at: &str,
+        key_span: Span,
+        diags: &mut Vec<Diagnostic>,
+    ) -> Option<Value> {
         let mut valid = Map::new();
         let mut complete = true;
         let properties = schema.get("properties").and_then(Value::as_object);
@@ -233,11 +331,21 @@ impl Checker {
         for (key, value) in entries {
             let name = yaml::key_text(key);
             if !matches!(key.value, Yaml::Str(_)) {
-                diags.push(Diagnostic::error(Code::WrongType, key.span, format!("the key `{name}` in `{}` must be a string", path.name()))
-                    .with_help("quote the key, for example \"200\": ..."));
+                diags.push(
+                    Diagnostic::error(
+                        Code::WrongType,
+                        key.span,
+                        format!("the key `{name}` in `{}` must be a string", path.name()),
+                    )
+                    .with_help("quote the key, for example \"200\": ..."),
+                );
                 continue;
             }
-            let child_at = if at.is_empty() { name.clone() } else { format!("{at}.{name}") };
+            let child_at = if at.is_empty() {
+                name.clone()
+            } else {
+                format!("{at}.{name}")
+            };
             let checked = if let Some(prop) = properties.and_then(|p| p.get(&name)) {
                 self.node(value, prop, &path.key(&name), &child_at, key.span, diags)
             } else {
@@ -246,7 +354,9 @@ impl Checker {
                         diags.push(unknown_field(key, &name, properties, path));
                         continue;
                     }
-                    Some(extra @ Value::Object(_)) => self.node(value, extra, &path.key(&name), &child_at, key.span, diags),
+                    Some(extra @ Value::Object(_)) => {
+                        self.node(value, extra, &path.key(&name), &child_at, key.span, diags)
+                    }
                     _ => {
                         self.record(value, &child_at, key.span);
                         Some(to_json(value))
@@ -270,10 +380,18 @@ impl Checker {
                         .and_then(|p| self.description(p))
                         .unwrap_or_else(|| format!("add `{field}`"));
                     complete = false;
-                    let span = if path.0.is_empty() { Span::point(1, 1) } else { key_span };
+                    let span = if path.0.is_empty() {
+                        Span::point(1, 1)
+                    } else {
+                        key_span
+                    };
                     diags.push(
-                        Diagnostic::error(Code::MissingField, span, format!("`{}` is missing the required field `{field}`", path.name()))
-                            .with_help(format!("{field}: {help}")),
+                        Diagnostic::error(
+                            Code::MissingField,
+                            span,
+                            format!("`{}` is missing the required field `{field}`", path.name()),
+                        )
+                        .with_help(format!("{field}: {help}")),
                     );
                 }
             }
@@ -283,15 +401,33 @@ impl Checker {
 
     /// Records the spans of a value the schema does not describe (event patterns, params).
     fn record(&self, node: &Node, at: &str, key_span: Span) {
-        self.spans.borrow_mut().insert(at.to_string(), (key_span, node.span));
+        self.spans
+            .borrow_mut()
+            .insert(at.to_string(), (key_span, node.span));
         match &node.value {
-            Yaml::Map(entries) => entries.iter().for_each(|(k, v)| self.record(v, &format!("{at}.{}", yaml::key_text(k)), k.span)),
-            Yaml::Seq(items) => items.iter().enumerate().for_each(|(i, v)| self.record(v, &format!("{at}[{i}]"), v.span)),
+            Yaml::Map(entries) => entries
+                .iter()
+                .for_each(|(k, v)| self.record(v, &format!("{at}.{}", yaml::key_text(k)), k.span)),
+            Yaml::Seq(items) => items
+                .iter()
+                .enumerate()
+                .for_each(|(i, v)| self.record(v, &format!("{at}[{i}]"), v.span)),
             _ => {}
         }
     }
 
-    fn alternatives(&self, node: &Node, branches: &[Value], path: &Path, at: &str, key_span: Span, help: Option<&str>, diags: &mut Vec<Diagnostic>) -> Option<Value> {
+    // Where the node is (message path, kept-value path, key span) travels with it, as in `node`.
+    #[allow(clippy::too_many_arguments)]
+    fn alternatives(
+        &self,
+        node: &Node,
+        branches: &[Value],
+        path: &Path,
+        at: &str,
+        key_span: Span,
+        help: Option<&str>,
+        diags: &mut Vec<Diagnostic>,
+    ) -> Option<Value> {
         let mut tried: Vec<(&Value, Vec<Diagnostic>)> = Vec::new();
         for branch in branches {
             let mut found = Vec::new();
@@ -304,7 +440,11 @@ impl Checker {
         }
         let fitting: Vec<&(&Value, Vec<Diagnostic>)> = tried
             .iter()
-            .filter(|(b, _)| self.resolve(b).get("type").is_none_or(|t| type_accepts(t, node)))
+            .filter(|(b, _)| {
+                self.resolve(b)
+                    .get("type")
+                    .is_none_or(|t| type_accepts(t, node))
+            })
             .collect();
         if fitting.is_empty() {
             let mut names: Vec<String> = Vec::new();
@@ -327,26 +467,43 @@ impl Checker {
                 .filter_map(|(b, d)| single_required(self.resolve(b)).map(|t| (t, d)))
                 .collect();
             if tags.len() == fitting.len() && tags.len() > 1 {
-                if let Some((_, found)) = tags.iter().find(|(t, _)| entries.iter().any(|(k, _)| k.as_str() == Some(t))) {
+                if let Some((_, found)) = tags
+                    .iter()
+                    .find(|(t, _)| entries.iter().any(|(k, _)| k.as_str() == Some(t)))
+                {
                     diags.extend(found.iter().cloned());
                     return None;
                 }
                 let names: Vec<&str> = tags.iter().map(|(t, _)| *t).collect();
-                let list = names.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", ");
+                let list = names
+                    .iter()
+                    .map(|n| format!("`{n}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ");
                 match entries.first() {
                     Some((key, _)) => {
                         let name = yaml::key_text(key);
-                        let mut d = Diagnostic::error(Code::UnknownField, key.span, format!("`{name}` is not a kind of `{}`", path.name()))
-                            .with_label("unknown");
+                        let mut d = Diagnostic::error(
+                            Code::UnknownField,
+                            key.span,
+                            format!("`{name}` is not a kind of `{}`", path.name()),
+                        )
+                        .with_label("unknown");
                         d = match closest(&name, names.iter().copied()) {
-                            Some(best) => d.with_help(format!("did you mean `{best}`? expected one of {list}")),
+                            Some(best) => d.with_help(format!(
+                                "did you mean `{best}`? expected one of {list}"
+                            )),
                             None => d.with_help(format!("expected one of {list}")),
                         };
                         diags.push(d);
                     }
                     None => diags.push(
-                        Diagnostic::error(Code::MissingField, node.span, format!("`{}` is empty", path.name()))
-                            .with_help(format!("expected one of {list}")),
+                        Diagnostic::error(
+                            Code::MissingField,
+                            node.span,
+                            format!("`{}` is empty", path.name()),
+                        )
+                        .with_help(format!("expected one of {list}")),
                     ),
                 }
                 return None;
@@ -360,12 +517,22 @@ impl Checker {
         None
     }
 
-    fn wrong_type(&self, node: &Node, expected: &[String], path: &Path, help: Option<&str>) -> Diagnostic {
+    fn wrong_type(
+        &self,
+        node: &Node,
+        expected: &[String],
+        path: &Path,
+        help: Option<&str>,
+    ) -> Diagnostic {
         let expected_text = join_or(expected);
         let mut d = Diagnostic::error(
             Code::WrongType,
             node.span,
-            format!("`{}` must be {expected_text}, found {}", path.name(), node.kind()),
+            format!(
+                "`{}` must be {expected_text}, found {}",
+                path.name(),
+                node.kind()
+            ),
         )
         .with_label(format!("expected {expected_text}"));
         // The usual slip: a number written where text was meant, or text with digits.
@@ -381,7 +548,10 @@ impl Checker {
 }
 
 fn is_required(schema: &Value, name: &str) -> bool {
-    schema.get("required").and_then(Value::as_array).is_some_and(|r| r.iter().any(|f| f == name))
+    schema
+        .get("required")
+        .and_then(Value::as_array)
+        .is_some_and(|r| r.iter().any(|f| f == name))
 }
 
 fn scalar_json(node: &Node) -> Value {
@@ -397,7 +567,12 @@ pub fn to_json(node: &Node) -> Value {
         Yaml::Float(f) => serde_json::Number::from_f64(*f).map_or(Value::Null, Value::Number),
         Yaml::Str(s) => Value::String(s.clone()),
         Yaml::Seq(items) => Value::Array(items.iter().map(to_json).collect()),
-        Yaml::Map(entries) => Value::Object(entries.iter().map(|(k, v)| (yaml::key_text(k), to_json(v))).collect()),
+        Yaml::Map(entries) => Value::Object(
+            entries
+                .iter()
+                .map(|(k, v)| (yaml::key_text(k), to_json(v)))
+                .collect(),
+        ),
     }
 }
 
@@ -409,45 +584,84 @@ fn with_help(d: Diagnostic, help: Option<&str>) -> Diagnostic {
 }
 
 fn single_required(schema: &Value) -> Option<&str> {
-    match schema.get("required").and_then(Value::as_array).map(Vec::as_slice) {
+    match schema
+        .get("required")
+        .and_then(Value::as_array)
+        .map(Vec::as_slice)
+    {
         Some([one]) => one.as_str(),
         _ => None,
     }
 }
 
-fn unknown_field(key: &Node, name: &str, properties: Option<&Map<String, Value>>, path: &Path) -> Diagnostic {
-    let known: Vec<&str> = properties.map(|p| p.keys().map(String::as_str).collect()).unwrap_or_default();
-    let place = if path.0.is_empty() { "at the top level".to_string() } else { format!("in `{}`", path.name()) };
-    let d = Diagnostic::error(Code::UnknownField, key.span, format!("unknown field `{name}` {place}")).with_label("unknown field");
+fn unknown_field(
+    key: &Node,
+    name: &str,
+    properties: Option<&Map<String, Value>>,
+    path: &Path,
+) -> Diagnostic {
+    let known: Vec<&str> = properties
+        .map(|p| p.keys().map(String::as_str).collect())
+        .unwrap_or_default();
+    let place = if path.0.is_empty() {
+        "at the top level".to_string()
+    } else {
+        format!("in `{}`", path.name())
+    };
+    let d = Diagnostic::error(
+        Code::UnknownField,
+        key.span,
+        format!("unknown field `{name}` {place}"),
+    )
+    .with_label("unknown field");
     match closest(name, known.iter().copied()) {
         Some(best) => d.with_help(format!("did you mean `{best}`?")),
         None if known.is_empty() => d,
-        None => d.with_help(format!("expected one of {}", known.iter().map(|k| format!("`{k}`")).collect::<Vec<_>>().join(", "))),
+        None => d.with_help(format!(
+            "expected one of {}",
+            known
+                .iter()
+                .map(|k| format!("`{k}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        )),
     }
 }
 
 /// The known name closest to `name`, when it is close enough to be a typo.
 pub fn closest<'a>(name: &str, known: impl Iterator<Item = &'a str>) -> Option<&'a str> {
     known
-        .map(|k| (strsim::damerau_levenshtein(&name.to_lowercase(), &k.to_lowercase()), k))
+        .map(|k| {
+            (
+                strsim::damerau_levenshtein(&name.to_lowercase(), &k.to_lowercase()),
+                k,
+            )
+        })
         .filter(|(distance, k)| *distance <= 2.max(k.len() / 4) && *distance < k.len())
         .min_by_key(|(distance, _)| *distance)
         .map(|(_, k)| k)
 }
 
 fn not_one_of(node: &Node, allowed: &[Value], path: &Path, help: Option<&str>) -> Diagnostic {
-    let shown: Vec<String> = allowed.iter().map(|a| match a {
-        Value::String(s) => s.clone(),
-        other => other.to_string(),
-    }).collect();
+    let shown: Vec<String> = allowed
+        .iter()
+        .map(|a| match a {
+            Value::String(s) => s.clone(),
+            other => other.to_string(),
+        })
+        .collect();
     let found = display_scalar(node);
     let expected = match shown.as_slice() {
         [only] => only.clone(),
         _ => format!("one of {}", shown.join(", ")),
     };
-    let mut d = Diagnostic::error(Code::InvalidValue, node.span, format!("`{}` must be {expected}, found {found}", path.name()))
+    let mut d = Diagnostic::error(
+        Code::InvalidValue,
+        node.span,
+        format!("`{}` must be {expected}, found {found}", path.name()),
+    )
     .with_label("not allowed");
-    if shown.iter().any(|s| *s == found) {
+    if shown.contains(&found) {
         // `payload_format: 2.0` is the number 2 to YAML; the allowed value is the text "2.0".
         return d.with_help(format!("write it in quotes: \"{found}\""));
     }
@@ -481,15 +695,17 @@ fn same_value(allowed: &Value, node: &Node) -> bool {
 }
 
 fn type_accepts(expected: &Value, node: &Node) -> bool {
-    let accepts = |t: &str| match (t, &node.value) {
-        ("string", Yaml::Str(_)) => true,
-        ("integer", Yaml::Int(_)) => true,
-        ("number", Yaml::Int(_) | Yaml::Float(_)) => true,
-        ("boolean", Yaml::Bool(_)) => true,
-        ("object", Yaml::Map(_)) => true,
-        ("array", Yaml::Seq(_)) => true,
-        ("null", Yaml::Null) => true,
-        _ => false,
+    let accepts = |t: &str| {
+        matches!(
+            (t, &node.value),
+            ("string", Yaml::Str(_))
+                | ("integer", Yaml::Int(_))
+                | ("number", Yaml::Int(_) | Yaml::Float(_))
+                | ("boolean", Yaml::Bool(_))
+                | ("object", Yaml::Map(_))
+                | ("array", Yaml::Seq(_))
+                | ("null", Yaml::Null)
+        )
     };
     match expected {
         Value::String(t) => accepts(t),
@@ -499,16 +715,18 @@ fn type_accepts(expected: &Value, node: &Node) -> bool {
 }
 
 fn type_names(expected: &Value) -> Vec<String> {
-    let name = |t: &str| match t {
-        "string" => "a string",
-        "integer" => "an integer",
-        "number" => "a number",
-        "boolean" => "true or false",
-        "object" => "a mapping",
-        "array" => "a list",
-        _ => "null",
-    }
-    .to_string();
+    let name = |t: &str| {
+        match t {
+            "string" => "a string",
+            "integer" => "an integer",
+            "number" => "a number",
+            "boolean" => "true or false",
+            "object" => "a mapping",
+            "array" => "a list",
+            _ => "null",
+        }
+        .to_string()
+    };
     match expected {
         Value::String(t) => vec![name(t)],
         Value::Array(ts) => ts.iter().filter_map(Value::as_str).map(name).collect(),

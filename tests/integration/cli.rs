@@ -21,13 +21,25 @@ fn an_error_exits_one_and_a_warning_alone_exits_zero() {
     let dir = scratch("exit-codes");
     let base = "service: shop\nfunctions:\n  api:\n    handler: index.handler\n    runtime: nodejs22.x\n    code: ./src\n";
     std::fs::write(dir.join("error.yaml"), format!("{base}    memory: 64\n")).unwrap();
-    std::fs::write(dir.join("warning.yaml"), format!("{base}    timeout: 60\n    events:\n      - http: GET /\n")).unwrap();
+    std::fs::write(
+        dir.join("warning.yaml"),
+        format!("{base}    timeout: 60\n    events:\n      - http: GET /\n"),
+    )
+    .unwrap();
     let error = validate(&dir.join("error.yaml"));
     assert_eq!(error.code, 1, "{}", error.stderr);
-    assert!(error.stderr.contains("error[E104]") && error.stderr.contains("error.yaml:7:13"), "{}", error.stderr);
+    assert!(
+        error.stderr.contains("error[E104]") && error.stderr.contains("error.yaml:7:13"),
+        "{}",
+        error.stderr
+    );
     let warning = validate(&dir.join("warning.yaml"));
     assert_eq!(warning.code, 0, "{}", warning.stderr);
-    assert!(warning.stderr.contains("warning[W301]") && warning.stderr.contains("0 errors, 1 warning"), "{}", warning.stderr);
+    assert!(
+        warning.stderr.contains("warning[W301]") && warning.stderr.contains("0 errors, 1 warning"),
+        "{}",
+        warning.stderr
+    );
 }
 
 /// Files that cannot be checked at all: one clear line naming the file, exit 1.
@@ -36,29 +48,74 @@ fn unusable_files_get_one_line_errors() {
     let dir = scratch("file-errors");
     let cases: Vec<(&str, Vec<u8>, &str)> = vec![
         ("empty.yaml", b"".to_vec(), "is empty"),
-        ("comments.yaml", b"# nothing here yet\n\n".to_vec(), "is empty"),
-        ("list.yaml", b"- service: x\n".to_vec(), "must be a YAML mapping"),
-        ("scalar.yaml", b"just some text\n".to_vec(), "must be a YAML mapping"),
-        ("tabs.yaml", b"service: x\nfunctions:\n\tapi:\n\t\thandler: a\n".to_vec(), "tab character"),
-        ("binary.yaml", vec![0x7f, b'E', b'L', b'F', 0, 1, 2, 3], "binary"),
+        (
+            "comments.yaml",
+            b"# nothing here yet\n\n".to_vec(),
+            "is empty",
+        ),
+        (
+            "list.yaml",
+            b"- service: x\n".to_vec(),
+            "must be a YAML mapping",
+        ),
+        (
+            "scalar.yaml",
+            b"just some text\n".to_vec(),
+            "must be a YAML mapping",
+        ),
+        (
+            "tabs.yaml",
+            b"service: x\nfunctions:\n\tapi:\n\t\thandler: a\n".to_vec(),
+            "tab character",
+        ),
+        (
+            "binary.yaml",
+            vec![0x7f, b'E', b'L', b'F', 0, 1, 2, 3],
+            "binary",
+        ),
         ("latin1.yaml", b"service: caf\xe9\n".to_vec(), "not UTF-8"),
-        ("broken.yaml", b"service: [x\nfunctions: {\n".to_vec(), "invalid YAML"),
-        ("two-docs.yaml", b"service: a\n---\nservice: b\n".to_vec(), "more than one YAML document"),
+        (
+            "broken.yaml",
+            b"service: [x\nfunctions: {\n".to_vec(),
+            "invalid YAML",
+        ),
+        (
+            "two-docs.yaml",
+            b"service: a\n---\nservice: b\n".to_vec(),
+            "more than one YAML document",
+        ),
     ];
     for (name, bytes, says) in cases {
         let path = dir.join(name);
         std::fs::write(&path, bytes).unwrap();
         let out = validate(&path);
         assert_eq!(out.code, 1, "{name}: {}", out.stderr);
-        assert_eq!(out.stderr.lines().count(), 1, "{name}: one line expected:\n{}", out.stderr);
-        assert!(out.stderr.contains(says) && out.stderr.contains(name), "{name}: {}", out.stderr);
+        assert_eq!(
+            out.stderr.lines().count(),
+            1,
+            "{name}: one line expected:\n{}",
+            out.stderr
+        );
+        assert!(
+            out.stderr.contains(says) && out.stderr.contains(name),
+            "{name}: {}",
+            out.stderr
+        );
     }
     let missing = validate(&dir.join("absent.yaml"));
     assert_eq!(missing.code, 1);
-    assert!(missing.stderr.contains("absent.yaml: no such file"), "{}", missing.stderr);
+    assert!(
+        missing.stderr.contains("absent.yaml: no such file"),
+        "{}",
+        missing.stderr
+    );
     let directory = validate(&dir);
     assert_eq!(directory.code, 1);
-    assert!(directory.stderr.contains("is a directory"), "{}", directory.stderr);
+    assert!(
+        directory.stderr.contains("is a directory"),
+        "{}",
+        directory.stderr
+    );
 }
 
 #[test]
@@ -66,20 +123,49 @@ fn tab_error_names_the_line() {
     let dir = scratch("tab-line");
     std::fs::write(dir.join("s.yaml"), "service: x\nfunctions:\n\tapi: {}\n").unwrap();
     let out = validate(&dir.join("s.yaml"));
-    assert!(out.stderr.contains("s.yaml:3:1: tab character in indentation"), "{}", out.stderr);
+    assert!(
+        out.stderr
+            .contains("s.yaml:3:1: tab character in indentation"),
+        "{}",
+        out.stderr
+    );
 }
 
 #[test]
 fn colour_only_when_asked_for_and_never_with_no_color() {
     let dir = scratch("colour");
-    std::fs::write(dir.join("s.yaml"), "service: shop\nfunctions:\n  api: {image: x, memory: 64}\n").unwrap();
+    std::fs::write(
+        dir.join("s.yaml"),
+        "service: shop\nfunctions:\n  api: {image: x, memory: 64}\n",
+    )
+    .unwrap();
     let piped = validate(&dir.join("s.yaml"));
-    assert!(!piped.stderr.contains('\u{1b}'), "no colour in a pipe: {:?}", piped.stderr);
+    assert!(
+        !piped.stderr.contains('\u{1b}'),
+        "no colour in a pipe: {:?}",
+        piped.stderr
+    );
     // CLICOLOR_FORCE stands in for a terminal here.
-    let forced = run(slsr().env_remove("NO_COLOR").env("CLICOLOR_FORCE", "1").args(["validate", "-f"]).arg(dir.join("s.yaml")));
-    assert!(forced.stderr.contains("\u{1b}["), "colour when forced: {:?}", forced.stderr);
-    let both = run(slsr().env("NO_COLOR", "1").env("CLICOLOR_FORCE", "1").args(["validate", "-f"]).arg(dir.join("s.yaml")));
-    assert!(!both.stderr.contains('\u{1b}'), "NO_COLOR wins over CLICOLOR_FORCE: {:?}", both.stderr);
+    let forced = run(slsr()
+        .env_remove("NO_COLOR")
+        .env("CLICOLOR_FORCE", "1")
+        .args(["validate", "-f"])
+        .arg(dir.join("s.yaml")));
+    assert!(
+        forced.stderr.contains("\u{1b}["),
+        "colour when forced: {:?}",
+        forced.stderr
+    );
+    let both = run(slsr()
+        .env("NO_COLOR", "1")
+        .env("CLICOLOR_FORCE", "1")
+        .args(["validate", "-f"])
+        .arg(dir.join("s.yaml")));
+    assert!(
+        !both.stderr.contains('\u{1b}'),
+        "NO_COLOR wins over CLICOLOR_FORCE: {:?}",
+        both.stderr
+    );
 }
 
 #[test]
@@ -89,9 +175,15 @@ fn stage_flag_chooses_params_and_names() {
     std::fs::write(dir.join("s.yaml"), spec).unwrap();
     let dev = validate(&dir.join("s.yaml"));
     assert_eq!(dev.code, 0, "{}", dev.stderr);
-    let prod = run(slsr().args(["validate", "--stage", "prod", "-f"]).arg(dir.join("s.yaml")));
+    let prod = run(slsr()
+        .args(["validate", "--stage", "prod", "-f"])
+        .arg(dir.join("s.yaml")));
     assert_eq!(prod.code, 1);
-    assert!(prod.stderr.contains("found 99999") && prod.stderr.contains("s.yaml:10:13"), "{}", prod.stderr);
+    assert!(
+        prod.stderr.contains("found 99999") && prod.stderr.contains("s.yaml:10:13"),
+        "{}",
+        prod.stderr
+    );
 }
 
 #[test]
@@ -101,8 +193,18 @@ fn env_references_resolve_from_the_environment() {
     std::fs::write(dir.join("s.yaml"), spec).unwrap();
     let unset = validate(&dir.join("s.yaml"));
     assert_eq!(unset.code, 1);
-    assert!(unset.stderr.contains("environment variable `SLSR_TEST_MEMORY` is not set") && unset.stderr.contains("s.yaml:7:13"), "{}", unset.stderr);
-    let set = run(slsr().env("SLSR_TEST_MEMORY", "512").args(["validate", "-f"]).arg(dir.join("s.yaml")));
+    assert!(
+        unset
+            .stderr
+            .contains("environment variable `SLSR_TEST_MEMORY` is not set")
+            && unset.stderr.contains("s.yaml:7:13"),
+        "{}",
+        unset.stderr
+    );
+    let set = run(slsr()
+        .env("SLSR_TEST_MEMORY", "512")
+        .args(["validate", "-f"])
+        .arg(dir.join("s.yaml")));
     assert_eq!(set.code, 0, "{}", set.stderr);
 }
 
@@ -110,6 +212,12 @@ fn env_references_resolve_from_the_environment() {
 fn schema_command_prints_the_checked_in_schema() {
     let out = run(slsr().arg("schema"));
     assert_eq!(out.code, 0);
-    let checked_in = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("schema/slsr.schema.json")).unwrap();
-    assert!(out.stdout == checked_in, "schema/slsr.schema.json is stale: run `cargo run -- schema > schema/slsr.schema.json`");
+    let checked_in = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("schema/slsr.schema.json"),
+    )
+    .unwrap();
+    assert!(
+        out.stdout == checked_in,
+        "schema/slsr.schema.json is stale: run `cargo run -- schema > schema/slsr.schema.json`"
+    );
 }

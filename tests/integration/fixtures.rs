@@ -20,10 +20,18 @@ fn no_env(name: &str) -> Option<String> {
 
 /// The report for one fixture, as `slsr validate` prints it without colour.
 fn report(relative: &Path) -> (String, Vec<String>) {
-    let options = spec::Options { stage: None, region: Some("us-east-1".into()), account_id: None };
+    let options = spec::Options {
+        stage: None,
+        region: Some("us-east-1".into()),
+        account_id: None,
+    };
     match spec::load_file(relative, &options, &no_env) {
         Ok(loaded) => {
-            let codes = loaded.diagnostics.iter().map(|d| d.code.as_str().to_string()).collect();
+            let codes = loaded
+                .diagnostics
+                .iter()
+                .map(|d| d.code.as_str().to_string())
+                .collect();
             (diag::report_plain(&loaded.diagnostics, &loaded.file), codes)
         }
         Err(e) => (format!("error: {e}\n"), vec!["FILE".into()]),
@@ -40,7 +48,11 @@ fn every_bad_spec_gets_its_exact_diagnostics() {
         .filter(|p| p.extension().is_some_and(|e| e == "yaml"))
         .collect();
     fixtures.sort();
-    assert!(fixtures.len() >= 30, "expected at least 30 fixtures, found {}", fixtures.len());
+    assert!(
+        fixtures.len() >= 30,
+        "expected at least 30 fixtures, found {}",
+        fixtures.len()
+    );
     let mut failures = Vec::new();
     for path in &fixtures {
         let relative = path.strip_prefix(env!("CARGO_MANIFEST_DIR")).unwrap();
@@ -55,11 +67,17 @@ fn every_bad_spec_gets_its_exact_diagnostics() {
         let (actual, codes) = report(relative);
         for code in &wanted {
             if !codes.iter().any(|c| c == code) {
-                failures.push(format!("{}: expected a {code} diagnostic, got {codes:?}\n{actual}", relative.display()));
+                failures.push(format!(
+                    "{}: expected a {code} diagnostic, got {codes:?}\n{actual}",
+                    relative.display()
+                ));
             }
         }
         if !actual.contains("error") {
-            failures.push(format!("{}: a bad spec must get at least one error\n{actual}", relative.display()));
+            failures.push(format!(
+                "{}: a bad spec must get at least one error\n{actual}",
+                relative.display()
+            ));
         }
         let expected_path = path.with_extension("expected");
         if update {
@@ -68,10 +86,19 @@ fn every_bad_spec_gets_its_exact_diagnostics() {
         }
         let expected = std::fs::read_to_string(&expected_path).unwrap_or_default();
         if expected != actual {
-            failures.push(format!("{}: report differs from {}\n--- expected\n{expected}\n--- actual\n{actual}", relative.display(), expected_path.display()));
+            failures.push(format!(
+                "{}: report differs from {}\n--- expected\n{expected}\n--- actual\n{actual}",
+                relative.display(),
+                expected_path.display()
+            ));
         }
     }
-    assert!(failures.is_empty(), "{} fixture(s) failed:\n\n{}", failures.len(), failures.join("\n\n"));
+    assert!(
+        failures.is_empty(),
+        "{} fixture(s) failed:\n\n{}",
+        failures.len(),
+        failures.join("\n\n")
+    );
 }
 
 #[test]
@@ -85,9 +112,18 @@ fn every_example_validates_cleanly() {
         }
         seen += 1;
         for stage in [None, Some("prod".to_string())] {
-            let options = spec::Options { stage: stage.clone(), region: None, account_id: None };
+            let options = spec::Options {
+                stage: stage.clone(),
+                region: None,
+                account_id: None,
+            };
             let loaded = spec::load_file(&spec_path, &options, &|_| None).unwrap();
-            assert!(loaded.diagnostics.is_empty(), "{} (stage {stage:?}):\n{}", spec_path.display(), diag::report_plain(&loaded.diagnostics, &loaded.file));
+            assert!(
+                loaded.diagnostics.is_empty(),
+                "{} (stage {stage:?}):\n{}",
+                spec_path.display(),
+                diag::report_plain(&loaded.diagnostics, &loaded.file)
+            );
             assert!(loaded.project.is_some());
         }
     }

@@ -11,27 +11,42 @@ use std::time::{Duration, Instant};
 use slsr::spec;
 
 fn budget() -> Duration {
-    let secs = std::env::var("SLSR_FUZZ_SECONDS").ok().and_then(|s| s.parse().ok()).unwrap_or(3.0);
+    let secs = std::env::var("SLSR_FUZZ_SECONDS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(3.0);
     Duration::from_secs_f64(secs)
 }
 
 fn rng() -> (fastrand::Rng, u64) {
-    let seed = std::env::var("SLSR_FUZZ_SEED").ok().and_then(|s| s.parse().ok()).unwrap_or_else(|| fastrand::u64(..));
+    let seed = std::env::var("SLSR_FUZZ_SEED")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(|| fastrand::u64(..));
     (fastrand::Rng::with_seed(seed), seed)
 }
 
 /// Runs the whole validation pipeline on `bytes`; a panic fails with the input shown.
 fn check_no_panic(bytes: &[u8], seed: u64, kind: &str) {
-    let options = spec::Options { stage: None, region: Some("us-east-1".into()), account_id: None };
+    let options = spec::Options {
+        stage: None,
+        region: Some("us-east-1".into()),
+        account_id: None,
+    };
     let result = catch_unwind(AssertUnwindSafe(|| {
-        let loaded = spec::load_bytes(Path::new("fuzz.yaml"), bytes.to_vec(), &options, &|name| (name == "SET").then(|| "1".into()));
+        let loaded = spec::load_bytes(Path::new("fuzz.yaml"), bytes.to_vec(), &options, &|name| {
+            (name == "SET").then(|| "1".into())
+        });
         if let Ok(loaded) = loaded {
             // Rendering must not panic either (spans past the end of a line, odd characters).
             let _ = slsr::diag::report_plain(&loaded.diagnostics, &loaded.file);
         }
     }));
     if result.is_err() {
-        panic!("{kind} input made slsr panic (SLSR_FUZZ_SEED={seed}):\n{:?}", String::from_utf8_lossy(bytes));
+        panic!(
+            "{kind} input made slsr panic (SLSR_FUZZ_SEED={seed}):\n{:?}",
+            String::from_utf8_lossy(bytes)
+        );
     }
 }
 
@@ -52,22 +67,116 @@ fn run_for(kind: &str, mut generate: impl FnMut(&mut fastrand::Rng) -> Vec<u8>) 
 fn arbitrary_bytes_never_panic() {
     let n = run_for("bytes", |rng| {
         let len = rng.usize(0..400);
-        (0..len).map(|_| if rng.bool() { rng.u8(..) } else { rng.u8(0x20..0x7f) }).collect()
+        (0..len)
+            .map(|_| {
+                if rng.bool() {
+                    rng.u8(..)
+                } else {
+                    rng.u8(0x20..0x7f)
+                }
+            })
+            .collect()
     });
     assert!(n >= 200);
 }
 
 const KEYS: &[&str] = &[
-    "service", "stage", "region", "version", "tags", "params", "default", "prod", "defaults", "roles", "queues", "http_api", "functions",
-    "outputs", "handler", "runtime", "code", "image", "memory", "timeout", "env", "events", "http", "sqs", "schedule", "eventbridge",
-    "queue", "arn", "batch_size", "dead_letter", "max_receive_count", "vpc", "subnet_ids", "role", "statements", "actions", "resources",
-    "layers", "cors", "allow_origins", "authorizers", "jwt", "route", "auth", "pattern", "fifo", "async", "on_failure", "<<", "api", "jobs",
+    "service",
+    "stage",
+    "region",
+    "version",
+    "tags",
+    "params",
+    "default",
+    "prod",
+    "defaults",
+    "roles",
+    "queues",
+    "http_api",
+    "functions",
+    "outputs",
+    "handler",
+    "runtime",
+    "code",
+    "image",
+    "memory",
+    "timeout",
+    "env",
+    "events",
+    "http",
+    "sqs",
+    "schedule",
+    "eventbridge",
+    "queue",
+    "arn",
+    "batch_size",
+    "dead_letter",
+    "max_receive_count",
+    "vpc",
+    "subnet_ids",
+    "role",
+    "statements",
+    "actions",
+    "resources",
+    "layers",
+    "cors",
+    "allow_origins",
+    "authorizers",
+    "jwt",
+    "route",
+    "auth",
+    "pattern",
+    "fifo",
+    "async",
+    "on_failure",
+    "<<",
+    "api",
+    "jobs",
 ];
 const VALUES: &[&str] = &[
-    "shop", "dev", "1", "0", "-1", "128", "99999999999999999999", "1.5", ".nan", "true", "~", "null", "''", "\"\"", "GET /x", "ANY /{proxy+}",
-    "get x", "rate(5 minutes)", "cron(0 3 * * ? *)", "cron(", "${param:m}", "${env:SET}", "${env:UNSET}", "${queue:jobs.url}", "${",
-    "${}", "${ssm:x}", "python3.12", "nodejs18.x", "arn:aws:iam::123456789012:role/x", "[]", "{}", "[a, b]", "{a: 1}", "*a", "&a x",
-    "!!str 5", "!Ref x", "|\n  block", "ü∂ƒ", "\t", "'", "x: y: z",
+    "shop",
+    "dev",
+    "1",
+    "0",
+    "-1",
+    "128",
+    "99999999999999999999",
+    "1.5",
+    ".nan",
+    "true",
+    "~",
+    "null",
+    "''",
+    "\"\"",
+    "GET /x",
+    "ANY /{proxy+}",
+    "get x",
+    "rate(5 minutes)",
+    "cron(0 3 * * ? *)",
+    "cron(",
+    "${param:m}",
+    "${env:SET}",
+    "${env:UNSET}",
+    "${queue:jobs.url}",
+    "${",
+    "${}",
+    "${ssm:x}",
+    "python3.12",
+    "nodejs18.x",
+    "arn:aws:iam::123456789012:role/x",
+    "[]",
+    "{}",
+    "[a, b]",
+    "{a: 1}",
+    "*a",
+    "&a x",
+    "!!str 5",
+    "!Ref x",
+    "|\n  block",
+    "ü∂ƒ",
+    "\t",
+    "'",
+    "x: y: z",
 ];
 
 #[test]
@@ -98,10 +207,21 @@ fn arbitrary_yaml_never_panics() {
 fn mutated_examples_never_panic() {
     let examples: Vec<String> = ["hello-http", "orders", "image-etl"]
         .iter()
-        .map(|e| std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("examples").join(e).join("slsr.yaml")).unwrap())
+        .map(|e| {
+            std::fs::read_to_string(
+                Path::new(env!("CARGO_MANIFEST_DIR"))
+                    .join("examples")
+                    .join(e)
+                    .join("slsr.yaml"),
+            )
+            .unwrap()
+        })
         .collect();
     let n = run_for("mutation", |rng| {
-        let mut lines: Vec<String> = examples[rng.usize(..examples.len())].lines().map(str::to_string).collect();
+        let mut lines: Vec<String> = examples[rng.usize(..examples.len())]
+            .lines()
+            .map(str::to_string)
+            .collect();
         for _ in 0..rng.usize(1..6) {
             if lines.is_empty() {
                 break;
@@ -124,13 +244,17 @@ fn mutated_examples_never_panic() {
                 3 => {
                     let key = KEYS[rng.usize(..KEYS.len())];
                     let indent: String = lines[i].chars().take_while(|c| *c == ' ').collect();
-                    lines.insert(i, format!("{indent}{key}: {}", VALUES[rng.usize(..VALUES.len())]));
+                    lines.insert(
+                        i,
+                        format!("{indent}{key}: {}", VALUES[rng.usize(..VALUES.len())]),
+                    );
                 }
                 4 => {
                     let mut chars: Vec<char> = lines[i].chars().collect();
                     if !chars.is_empty() {
                         let at = rng.usize(..chars.len());
-                        chars[at] = ['{', '}', '[', ']', ':', '-', '"', '$', ' ', '#', '&', '*'][rng.usize(..12)];
+                        chars[at] = ['{', '}', '[', ']', ':', '-', '"', '$', ' ', '#', '&', '*']
+                            [rng.usize(..12)];
                     }
                     lines[i] = chars.into_iter().collect();
                 }

@@ -21,10 +21,18 @@ pub fn endpoint() -> String {
         panic!("SLSR_TEST_ENDPOINT is not set: this test needs the local AWS emulator. Run the tests with `scripts/test`, which installs and starts moto, or start moto yourself (see README) and set SLSR_TEST_ENDPOINT=http://127.0.0.1:PORT")
     });
     let host = endpoint.trim_start_matches("http://").trim_end_matches('/');
-    assert!(host.starts_with("127.0.0.1:") || host.starts_with("localhost:"), "SLSR_TEST_ENDPOINT must be a loopback address, got {endpoint}");
-    let addr = host.replace("localhost", "127.0.0.1").parse().expect("SLSR_TEST_ENDPOINT is http://127.0.0.1:PORT");
+    assert!(
+        host.starts_with("127.0.0.1:") || host.starts_with("localhost:"),
+        "SLSR_TEST_ENDPOINT must be a loopback address, got {endpoint}"
+    );
+    let addr = host
+        .replace("localhost", "127.0.0.1")
+        .parse()
+        .expect("SLSR_TEST_ENDPOINT is http://127.0.0.1:PORT");
     if TcpStream::connect_timeout(&addr, Duration::from_secs(2)).is_err() {
-        panic!("no emulator answers at {endpoint}: run the tests with `scripts/test`, which starts moto");
+        panic!(
+            "no emulator answers at {endpoint}: run the tests with `scripts/test`, which starts moto"
+        );
     }
     endpoint
 }
@@ -36,11 +44,21 @@ pub struct Account {
     pub secret_key: String,
 }
 
-fn sdk_config(endpoint: &str, access_key: &str, secret_key: &str) -> impl Future<Output = SdkConfig> {
+fn sdk_config(
+    endpoint: &str,
+    access_key: &str,
+    secret_key: &str,
+) -> impl Future<Output = SdkConfig> {
     aws_config::defaults(BehaviorVersion::latest())
         .endpoint_url(endpoint)
         .region(Region::new(REGION))
-        .credentials_provider(Credentials::new(access_key, secret_key, None, None, "slsr-tests"))
+        .credentials_provider(Credentials::new(
+            access_key,
+            secret_key,
+            None,
+            None,
+            "slsr-tests",
+        ))
         .load()
 }
 
@@ -57,7 +75,8 @@ impl Account {
             .user_name("slsr-test")
             .customize()
             .mutate_request(move |req| {
-                req.headers_mut().insert("x-moto-account-id", header.clone());
+                req.headers_mut()
+                    .insert("x-moto-account-id", header.clone());
             })
             .send()
             .await
@@ -68,14 +87,19 @@ impl Account {
             .user_name("slsr-test")
             .customize()
             .mutate_request(move |req| {
-                req.headers_mut().insert("x-moto-account-id", header.clone());
+                req.headers_mut()
+                    .insert("x-moto-account-id", header.clone());
             })
             .send()
             .await
             .expect("create an access key in the test account")
             .access_key
             .expect("an access key");
-        Account { id, access_key: key.access_key_id, secret_key: key.secret_access_key }
+        Account {
+            id,
+            access_key: key.access_key_id,
+            secret_key: key.secret_access_key,
+        }
     }
 
     /// SDK configuration for this account, pointed at the emulator.
@@ -98,7 +122,17 @@ impl Account {
 /// profile, no instance metadata, no colour.
 pub fn slsr() -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_slsr"));
-    for var in ["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_REGION", "AWS_DEFAULT_REGION", "AWS_ENDPOINT_URL", "CLICOLOR_FORCE"] {
+    for var in [
+        "AWS_ACCESS_KEY_ID",
+        "AWS_SECRET_ACCESS_KEY",
+        "AWS_SESSION_TOKEN",
+        "AWS_PROFILE",
+        "AWS_DEFAULT_PROFILE",
+        "AWS_REGION",
+        "AWS_DEFAULT_REGION",
+        "AWS_ENDPOINT_URL",
+        "CLICOLOR_FORCE",
+    ] {
         cmd.env_remove(var);
     }
     let home = std::env::temp_dir().join("slsr-test-home");
@@ -119,9 +153,21 @@ pub struct Run {
 }
 
 pub fn run(cmd: &mut Command) -> Run {
-    let Output { status, stdout, stderr } = cmd.output().expect("slsr runs");
-    let run = Run { code: status.code().unwrap_or(-1), stdout: String::from_utf8_lossy(&stdout).into_owned(), stderr: String::from_utf8_lossy(&stderr).into_owned() };
-    assert!(!run.stderr.contains("panicked"), "slsr panicked:\n{}", run.stderr);
+    let Output {
+        status,
+        stdout,
+        stderr,
+    } = cmd.output().expect("slsr runs");
+    let run = Run {
+        code: status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&stderr).into_owned(),
+    };
+    assert!(
+        !run.stderr.contains("panicked"),
+        "slsr panicked:\n{}",
+        run.stderr
+    );
     run
 }
 

@@ -2,7 +2,8 @@
 //!
 //! Broken input is data, not an error path: every check pushes a `Diagnostic` and goes on,
 //! so that one run reports every problem. Codes are stable (documented in
-//! docs/diagnostics.md); messages may be reworded.
+//! docs/diagnostics.md); messages may be reworded. Files that cannot be read as a spec at
+//! all are not diagnostics but a one-line `FileError` (spec/load.rs).
 
 use std::fmt::Write as _;
 
@@ -19,8 +20,6 @@ pub enum Severity {
 /// Stable diagnostic codes. The number never changes meaning once released.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Code {
-    /// The file is not well-formed YAML.
-    YamlSyntax,
     /// A key appears twice in one mapping.
     DuplicateKey,
     /// A field the spec format does not define.
@@ -71,7 +70,6 @@ impl Code {
     /// The printed code, e.g. `E102`.
     pub fn as_str(self) -> &'static str {
         match self {
-            Code::YamlSyntax => "E100",
             Code::DuplicateKey => "E101",
             Code::UnknownField => "E102",
             Code::WrongType => "E103",

@@ -401,3 +401,109 @@ fn merge(defaults: &Function, f: Function) -> Function {
         async_invoke: f.async_invoke.or_else(|| defaults.async_invoke.clone()),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn load(text: &str, stage: Option<&str>) -> Loaded {
+        let options = Options {
+            stage: stage.map(str::to_string),
+            region: None,
+            account_id: None,
+        };
+        load_source(SourceFile::new("slsr.yaml", text), &options, &|name| {
+            (name == "HOME_REGION").then(|| "eu-west-1".into())
+        })
+        .unwrap()
+    }
+
+    const SPEC: &str = "service: shop
+params:
+  default: {memory: 256, level: info}
+  prod: {memory: 1024}
+defaults:
+  runtime: python3.12
+  handler: app.handler
+  timeout: 10
+  env: {LEVEL: '${param:level}', SHARED: base}
+functions:
+  api:
+    code: ./src
+    memory: ${param:memory}
+    env: {SHARED: own, NAME: '${service}-${stage}'}
+  etl:
+    image: 123456789012.dkr.ecr.us-east-1.amazonaws.com/etl:1
+    timeout: 900
+";
+
+    #[test]
+    fn defaults_merge_under_each_function_and_env_merges_by_key() {
+        let loaded = load(SPEC, None);
+        assert!(loaded.diagnostics.is_empty(), "{:?}", loaded.diagnostics);
+        let p = loaded.project.unwrap();
+        let api = &p.functions["api"];
+        assert_eq!(api.memory, Some(256));
+        assert_eq!(api.timeout, Some(10));
+        let env: Vec<(&str, &str)> = api
+            .env
+            .as_ref()
+            .unwrap()
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.0.as_str()))
+            .collect();
+        assert_eq!(
+            env,
+            [("LEVEL", "info"), ("NAME", "shop-dev"), ("SHARED", "own")]
+        );
+        let etl = &p.functions["etl"];
+        assert_eq!(
+            (etl.handler.as_deref(), etl.runtime.as_deref()),
+            (None, None),
+            "no handler or runtime for an image"
+        );
+        assert_eq!(etl.timeout, Some(900));
+    }
+
+    #[test]
+    fn the_stage_chooses_params_over_default() {
+        let p = load(SPEC, Some("prod")).project.unwrap();
+        assert_eq!(p.stage, "prod");
+        assert_eq!(p.functions["api"].memory, Some(1024));
+        assert_eq!(p.functions["api"].env.as_ref().unwrap()["LEVEL"].0, "info");
+        assert_eq!(p.physical_name("api"), "shop-prod-api");
+    }
+
+    #[test]
+    fn unknown_account_stays_a_placeholder() {
+        let spec = "service: shop\nroles:\n  r:\n    statements:\n      - actions: [sqs:SendMessage]\n        resources: ['arn:aws:sqs:${region}:${account_id}:q']\n";
+        let p = load(spec, None).project.unwrap();
+        assert_eq!(
+            p.roles["r"].statements[0].resources[0],
+            "arn:aws:sqs:${region}:${account_id}:q"
+        );
+        let known = load_source(
+            SourceFile::new("slsr.yaml", spec),
+            &Options {
+                stage: None,
+                region: Some("eu-west-1".into()),
+                account_id: Some("123456789012".into()),
+            },
+            &|_| None,
+        )
+        .unwrap();
+        assert_eq!(
+            known.project.unwrap().roles["r"].statements[0].resources[0],
+            "arn:aws:sqs:eu-west-1:123456789012:q"
+        );
+    }
+
+    #[test]
+    fn structural_and_cross_field_problems_come_out_together() {
+        let spec = "service: shop\nfunctions:\n  api:\n    image: x\n    memroy: 1\n    events:\n      - sqs: {queue: nope}\n";
+        let loaded = load(spec, None);
+        let codes: Vec<&str> = loaded.diagnostics.iter().map(|d| d.code.as_str()).collect();
+        assert_eq!(codes, ["E102", "E201"]);
+        assert!(loaded.project.is_none());
+    }
+}

@@ -47,6 +47,16 @@ impl std::fmt::Display for FileError {
 
 impl std::error::Error for FileError {}
 
+impl FileError {
+    fn new(path: &Path, line: Option<(usize, usize)>, message: String) -> FileError {
+        FileError {
+            path: path.to_path_buf(),
+            line,
+            message,
+        }
+    }
+}
+
 /// Where each value of the spec was written, by dotted path (`functions.api.memory`,
 /// `functions.api.events[0].sqs.queue`): the key's span and the value's span.
 #[derive(Debug, Clone, Default)]
@@ -125,11 +135,7 @@ pub fn load_file(
     options: &Options,
     env: &dyn Fn(&str) -> Option<String>,
 ) -> Result<Loaded, FileError> {
-    let fail = |message: String| FileError {
-        path: path.to_path_buf(),
-        line: None,
-        message,
-    };
+    let fail = |message: String| FileError::new(path, None, message);
     let bytes = std::fs::read(path).map_err(|e| match e.kind() {
         std::io::ErrorKind::NotFound => {
             fail("no such file; pass the spec with -f FILE (default slsr.yaml)".into())
@@ -150,11 +156,7 @@ pub fn load_bytes(
     options: &Options,
     env: &dyn Fn(&str) -> Option<String>,
 ) -> Result<Loaded, FileError> {
-    let fail = |message: String| FileError {
-        path: path.to_path_buf(),
-        line: None,
-        message,
-    };
+    let fail = |message: String| FileError::new(path, None, message);
     if let Some(at) = bytes.iter().position(|&b| b == 0) {
         return Err(fail(format!(
             "is a binary file (NUL byte at offset {at}), not a YAML spec"
@@ -175,11 +177,8 @@ pub fn load_source(
     options: &Options,
     env: &dyn Fn(&str) -> Option<String>,
 ) -> Result<Loaded, FileError> {
-    let fail = |line: Option<(usize, usize)>, message: String| FileError {
-        path: file.path.clone(),
-        line,
-        message,
-    };
+    let fail =
+        |line: Option<(usize, usize)>, message: String| FileError::new(&file.path, line, message);
     let text = file.text.strip_prefix('\u{feff}').unwrap_or(&file.text);
     if text.contains('\0') {
         return Err(fail(

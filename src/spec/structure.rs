@@ -146,7 +146,7 @@ impl Checker {
         let value = match &node.value {
             Yaml::Int(_) | Yaml::Float(_) => {
                 self.number(node, resolved, path, help.as_deref(), diags);
-                scalar_json(node)
+                to_json(node)
             }
             Yaml::Str(s) => {
                 self.string(node, s, resolved, path, help.as_deref(), diags);
@@ -178,7 +178,7 @@ impl Checker {
                 Value::Array(valid)
             }
             Yaml::Map(entries) => return self.object(entries, resolved, path, at, key_span, diags),
-            Yaml::Null | Yaml::Bool(_) => scalar_json(node),
+            Yaml::Null | Yaml::Bool(_) => to_json(node),
         };
         // A scalar or list with its own problem (range, pattern, length) is left out whole.
         let own_problem = diags[before..]
@@ -552,10 +552,6 @@ fn is_required(schema: &Value, name: &str) -> bool {
         .get("required")
         .and_then(Value::as_array)
         .is_some_and(|r| r.iter().any(|f| f == name))
-}
-
-fn scalar_json(node: &Node) -> Value {
-    to_json(node)
 }
 
 /// A node as JSON, unchecked (for values the schema does not describe, such as patterns).

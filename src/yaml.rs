@@ -119,8 +119,9 @@ fn syntax_error(text: &str, e: &saphyr_parser::ScanError) -> LoadError {
     let marker = e.marker();
     let line = marker.line();
     // saphyr reports a tab in indentation as an unexpected character; say what it is.
-    let tab_line = (line.saturating_sub(1)..=line).find(|&n| {
-        text.split('\n').nth(n.saturating_sub(1)).is_some_and(|l| {
+    // Lines are 1-based: look at the error's line and the one before it, if any.
+    let tab_line = (line.saturating_sub(1).max(1)..=line).find(|&n| {
+        text.split('\n').nth(n - 1).is_some_and(|l| {
             l.starts_with([' ', '\t']) && l.trim_start_matches(' ').starts_with('\t')
         })
     });
@@ -519,6 +520,14 @@ mod tests {
         assert!(parse(&bomb).unwrap_err().message.contains("aliases"));
         let deep = "[".repeat(200) + &"]".repeat(200);
         assert!(parse(&deep).unwrap_err().message.contains("nesting"));
+    }
+
+    #[test]
+    fn a_tab_on_the_first_line_is_named_too() {
+        // Found by the fuzz test: a tab at the very start once underflowed the line number.
+        let err = parse("\t,Hwm").unwrap_err();
+        assert_eq!((err.line, err.col), (1, 1), "{err:?}");
+        assert!(err.message.contains("tab"), "{err:?}");
     }
 
     #[test]

@@ -22,34 +22,48 @@ fn budget() -> Duration {
 }
 
 fn rng() -> (fastrand::Rng, u64) {
-    let seed = std::env::var("SLSR_FUZZ_SEED")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or_else(|| fastrand::u64(..));
+    let seed = match std::env::var("SLSR_FUZZ_SEED").as_deref() {
+        Ok("random") => fastrand::u64(..),
+        Ok(n) => n.parse().expect("SLSR_FUZZ_SEED is a number or `random`"),
+        Err(_) => 0x5157_5253,
+    };
     (fastrand::Rng::with_seed(seed), seed)
 }
 
-/// Runs the whole validation pipeline on `bytes`; a panic fails with the input shown.
+/// How long one input may take before it counts as a hang.
+const HANG: Duration = Duration::from_secs(5);
+
+/// Runs the whole validation pipeline on `bytes`, on a thread of its own so that a hang is
+/// caught too; a panic or a hang fails with the input shown.
 fn check_no_panic(bytes: &[u8], seed: u64, kind: &str) {
-    let options = spec::Options {
-        stage: None,
-        region: Some("us-east-1".into()),
-        account_id: None,
-    };
-    let result = catch_unwind(AssertUnwindSafe(|| {
-        let loaded = spec::load_bytes(Path::new("fuzz.yaml"), bytes.to_vec(), &options, &|name| {
-            (name == "SET").then(|| "1".into())
-        });
-        if let Ok(loaded) = loaded {
-            // Rendering must not panic either (spans past the end of a line, odd characters).
-            let _ = slsr::diag::report_plain(&loaded.diagnostics, &loaded.file);
+    let input = bytes.to_vec();
+    let (done, finished) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let options = spec::Options {
+            stage: None,
+            region: Some("us-east-1".into()),
+            account_id: None,
+        };
+        let result = catch_unwind(AssertUnwindSafe(|| {
+            let loaded = spec::load_bytes(Path::new("fuzz.yaml"), input, &options, &|name| {
+                (name == "SET").then(|| "1".into())
+            });
+            if let Ok(loaded) = loaded {
+                // Rendering must not panic either (spans past a line's end, odd characters).
+                let _ = slsr::diag::report_plain(&loaded.diagnostics, &loaded.file);
+            }
+        }));
+        let _ = done.send(result.is_ok());
+    });
+    let shown = String::from_utf8_lossy(bytes);
+    match finished.recv_timeout(HANG) {
+        Ok(true) => {}
+        Ok(false) | Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => {
+            panic!("{kind} input made slsr panic (SLSR_FUZZ_SEED={seed}):\n{shown:?}")
         }
-    }));
-    if result.is_err() {
-        panic!(
-            "{kind} input made slsr panic (SLSR_FUZZ_SEED={seed}):\n{:?}",
-            String::from_utf8_lossy(bytes)
-        );
+        Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {
+            panic!("{kind} input made slsr hang for {HANG:?} (SLSR_FUZZ_SEED={seed}):\n{shown:?}")
+        }
     }
 }
 
@@ -63,6 +77,7 @@ fn run_for(kind: &str, mut generate: impl FnMut(&mut fastrand::Rng) -> Vec<u8>) 
         check_no_panic(&input, seed, kind);
         count += 1;
     }
+    eprintln!("fuzz {kind}: {count} inputs in {:.1?}", started.elapsed());
     count
 }
 

@@ -18,6 +18,17 @@ pub enum Command {
         #[command(flatten)]
         spec: SpecArgs,
     },
+    /// Zip every function's code deterministically and print each zip's CodeSha256.
+    Package {
+        #[command(flatten)]
+        spec: SpecArgs,
+        /// Where the zips go (default: .slsr/build next to the spec).
+        #[arg(long, value_name = "DIR")]
+        out_dir: Option<PathBuf>,
+        /// Rebuild every zip, even those whose content has not changed.
+        #[arg(long)]
+        force: bool,
+    },
     /// Print the JSON Schema of the spec format (for editors).
     Schema,
     /// Show the AWS account, identity and region slsr would use.

@@ -6,6 +6,7 @@
 pub mod aws;
 pub mod cli;
 pub mod diag;
+pub mod package;
 pub mod source;
 pub mod spec;
 pub mod yaml;

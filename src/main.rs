@@ -2,16 +2,23 @@
 //! Everything it does is in the library; this file only wires and prints.
 
 use std::io::Write;
+use std::path::Path;
 use std::process::ExitCode;
 
 use clap::Parser;
 use slsr::cli::{Cli, Command, SpecArgs};
+use slsr::package::{CodeIdentity, Packager, human_size};
 use slsr::{aws, diag, spec};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::Validate { spec } => validate(&spec),
+        Command::Package {
+            spec,
+            out_dir,
+            force,
+        } => package(&spec, out_dir.as_deref(), force),
         Command::Schema => {
             print!("{}", spec::schema::editor_text());
             ExitCode::SUCCESS
@@ -54,26 +61,96 @@ fn region_override(flag: Option<&String>) -> Option<String> {
         .filter(|r| !r.is_empty())
 }
 
-fn validate(args: &SpecArgs) -> ExitCode {
+fn load(args: &SpecArgs) -> Result<spec::Loaded, ExitCode> {
     let options = spec::Options {
         stage: args.stage.clone(),
         region: region_override(args.region.as_ref()),
         account_id: None,
     };
-    let loaded = match spec::load_file(&args.file, &options, &env_var) {
+    spec::load_file(&args.file, &options, &env_var).map_err(|e| fail(&e.to_string()))
+}
+
+fn print_diagnostics(loaded: &spec::Loaded) {
+    let report = diag::report(&loaded.diagnostics, &loaded.file);
+    let _ = write!(anstream::stderr().lock(), "{report}");
+}
+
+fn validate(args: &SpecArgs) -> ExitCode {
+    let loaded = match load(args) {
         Ok(loaded) => loaded,
-        Err(e) => return fail(&e.to_string()),
+        Err(code) => return code,
     };
-    let _ = write!(
-        anstream::stderr().lock(),
-        "{}",
-        diag::report(&loaded.diagnostics, &loaded.file)
-    );
+    print_diagnostics(&loaded);
     if loaded.has_errors() {
         ExitCode::FAILURE
     } else {
         ExitCode::SUCCESS
     }
+}
+
+/// Commands that act on a spec print its diagnostics only when there are some, and stop
+/// on an error.
+fn load_project(args: &SpecArgs) -> Result<spec::Project, ExitCode> {
+    let loaded = load(args)?;
+    if !loaded.diagnostics.is_empty() {
+        print_diagnostics(&loaded);
+    }
+    loaded.project.ok_or(ExitCode::FAILURE)
+}
+
+fn package(args: &SpecArgs, out_dir: Option<&Path>, force: bool) -> ExitCode {
+    let project = match load_project(args) {
+        Ok(p) => p,
+        Err(code) => return code,
+    };
+    let mut packager = Packager::new(&project, out_dir, force);
+    let mut out = anstream::stdout().lock();
+    let mut failed = false;
+    for name in project.functions.keys() {
+        match packager.code(&project, name) {
+            Ok(CodeIdentity::Image(uri)) => {
+                let _ = writeln!(out, "{name}: image {uri}");
+            }
+            Ok(CodeIdentity::Zip(p)) => {
+                let how = match (p.prebuilt, p.reused) {
+                    (true, _) => " (given)",
+                    (_, true) => " (unchanged)",
+                    _ => "",
+                };
+                let _ = writeln!(
+                    out,
+                    "{name}: {}{how}  {} zipped, {} unzipped  CodeSha256 {}",
+                    p.path.display(),
+                    human_size(p.zipped),
+                    human_size(p.unzipped),
+                    p.code_sha256
+                );
+                if p.large {
+                    warn(&format!(
+                        "function `{name}`: the zip is {}; packages over 10 MB slow cold starts (move dependencies to a layer, or exclude what the function does not use)",
+                        human_size(p.zipped)
+                    ));
+                }
+            }
+            Err(e) => {
+                failed = true;
+                fail(&e.to_string());
+            }
+        }
+    }
+    if failed {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+fn warn(message: &str) {
+    let style = anstyle::AnsiColor::Yellow.on_default().bold();
+    let _ = writeln!(
+        anstream::stderr().lock(),
+        "{style}warning{style:#}: {message}"
+    );
 }
 
 fn fail(message: &str) -> ExitCode {

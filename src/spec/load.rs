@@ -358,6 +358,7 @@ fn merge(defaults: &Function, f: Function) -> Function {
         (base, own) => own.or_else(|| base.clone()),
     };
     Function {
+        exclude: f.exclude.or_else(|| defaults.exclude.clone()),
         handler: f.handler.or_else(|| {
             if image {
                 None

@@ -107,6 +107,8 @@ pub struct Function {
     /// The function's code: a directory (zipped deterministically) or a .zip file, relative to the spec file.
     #[schemars(length(min = 1))]
     pub code: Option<String>,
+    /// Glob patterns of files under `code` to leave out of the zip, relative to the code directory (`*` also matches `/`; a pattern matching a directory leaves out all under it). `.git` and `.slsr` are always left out.
+    pub exclude: Option<Vec<String>>,
     /// A container image URI in ECR, for an image function (instead of `code`).
     #[schemars(length(min = 1))]
     pub image: Option<String>,

@@ -6,5 +6,6 @@ mod cli;
 mod emulator;
 mod fixtures;
 mod fuzz;
+mod package;
 mod schema;
 mod support;

@@ -24,6 +24,9 @@ use super::walk::{Entry, Kind};
 
 /// Compressed entries that may wait for the writer at once.
 const WINDOW: usize = 32;
+/// Compressed bytes that may wait for the writer at once (the entry the writer needs next
+/// is always compressed, so one large file can exceed this by its own size).
+const WINDOW_BYTES: usize = 32 * 1024 * 1024;
 /// Deflate level: zlib's (and Info-ZIP's) default, a good size for the time.
 const LEVEL: i64 = 6;
 /// Bytes sampled to decide whether deflating a file is worth it.
@@ -48,6 +51,7 @@ pub fn write(entries: &[Entry], out: &Path, threads: usize) -> Result<Written, P
     let state = Mutex::new(Pending {
         written: 0,
         ready: BTreeMap::new(),
+        bytes: 0,
         error: None,
     });
     let changed = Condvar::new();
@@ -65,7 +69,7 @@ pub fn write(entries: &[Entry], out: &Path, threads: usize) -> Result<Written, P
                     // never waits for an entry no one will compress.
                     let go_on = {
                         let mut pending = state.lock().expect("no worker panics holding the lock");
-                        while index >= pending.written + WINDOW && !failed.load(Ordering::SeqCst) {
+                        while !pending.may_start(index) && !failed.load(Ordering::SeqCst) {
                             pending = changed
                                 .wait(pending)
                                 .expect("no worker panics holding the lock");
@@ -88,11 +92,10 @@ pub fn write(entries: &[Entry], out: &Path, threads: usize) -> Result<Written, P
                     } else {
                         None
                     };
-                    state
-                        .lock()
-                        .expect("no worker panics holding the lock")
-                        .ready
-                        .insert(index, answer);
+                    let mut pending = state.lock().expect("no worker panics holding the lock");
+                    pending.bytes += answer.as_ref().map_or(0, Vec::len);
+                    pending.ready.insert(index, answer);
+                    drop(pending);
                     changed.notify_all();
                 }
             });
@@ -113,6 +116,7 @@ pub fn write(entries: &[Entry], out: &Path, threads: usize) -> Result<Written, P
                 let mut pending = state.lock().expect("no worker panics holding the lock");
                 loop {
                     if let Some(c) = pending.ready.remove(&index) {
+                        pending.bytes -= c.as_ref().map_or(0, Vec::len);
                         break c;
                     }
                     pending = changed
@@ -167,8 +171,17 @@ struct Pending {
     written: usize,
     /// Compressed entries waiting for the writer; `None` when a failure cancelled one.
     ready: BTreeMap<usize, Option<Vec<u8>>>,
+    /// The size of what waits in `ready`.
+    bytes: usize,
     /// The first failure, which is what the caller hears about.
     error: Option<PackageError>,
+}
+
+impl Pending {
+    /// The next entry the writer needs always starts; others only within the window.
+    fn may_start(&self, index: usize) -> bool {
+        index == self.written || (index < self.written + WINDOW && self.bytes < WINDOW_BYTES)
+    }
 }
 
 fn options(entry: &Entry, method: CompressionMethod) -> SimpleFileOptions {
@@ -263,4 +276,64 @@ pub fn hash_file(path: &Path) -> Result<(u64, [u8; 32]), PackageError> {
         hasher.update(&buffer[..n]);
     }
     Ok((total, hasher.finalize().into()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entries(dir: &Path, count: usize) -> Vec<Entry> {
+        (0..count)
+            .map(|i| {
+                let path = dir.join(format!("f{i:03}"));
+                std::fs::write(&path, format!("line {i}\n").repeat(i + 1)).unwrap();
+                Entry {
+                    name: format!("f{i:03}"),
+                    size: std::fs::metadata(&path).unwrap().len(),
+                    path,
+                    kind: Kind::File { executable: false },
+                }
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_failing_entry_stops_the_zip_without_a_hang_or_a_partial_file() {
+        let dir = std::env::temp_dir().join(format!("slsr-zipper-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let mut list = entries(&dir, 150);
+        // The file vanishes between the walk and the compression.
+        std::fs::remove_file(&list[97].path).unwrap();
+        let out = dir.join("out.zip");
+        for threads in [1, 4] {
+            let err = write(&list, &out, threads).unwrap_err();
+            assert!(err.to_string().contains("f097"), "{err}");
+            assert!(!out.exists() && !out.with_extension("zip.partial").exists());
+        }
+        list.remove(97);
+        let written = write(&list, &out, 4).unwrap();
+        assert_eq!(written.zipped, std::fs::metadata(&out).unwrap().len());
+        assert_eq!(written.unzipped, list.iter().map(|e| e.size).sum::<u64>());
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn incompressible_data_is_stored_and_text_deflated() {
+        let mut state = 0x9E37_79B9_7F4A_7C15u64;
+        let noise: Vec<u8> = (0..70_000)
+            .map(|_| {
+                state ^= state << 13;
+                state ^= state >> 7;
+                state ^= state << 17;
+                state as u8
+            })
+            .collect();
+        assert!(!worth_deflating(&noise));
+        assert!(worth_deflating(
+            "def handler(event, context):\n    return event\n"
+                .repeat(500)
+                .as_bytes()
+        ));
+        assert!(!worth_deflating(b""));
+    }
 }

@@ -29,6 +29,20 @@ pub enum Command {
         #[arg(long)]
         force: bool,
     },
+    /// Show, attribute by attribute, what apply would change in the account.
+    Plan {
+        #[command(flatten)]
+        spec: SpecArgs,
+        /// Plan against an empty account without calling AWS (no credentials needed).
+        #[arg(long)]
+        offline: bool,
+        /// How to print the plan.
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+        /// Exit 0 when there is nothing to change, 2 when there is, 1 on an error.
+        #[arg(long)]
+        detailed_exitcode: bool,
+    },
     /// Print the JSON Schema of the spec format (for editors).
     Schema,
     /// Show the AWS account, identity and region slsr would use.
@@ -67,4 +81,14 @@ pub struct AwsArgs {
     /// Send every AWS call to this endpoint (a local emulator); also AWS_ENDPOINT_URL.
     #[arg(long, value_name = "URL")]
     pub endpoint_url: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// For people: Terraform-like, colour on a terminal.
+    Text,
+    /// For machines: the versioned format of docs/plan-format.md.
+    Json,
+    /// For a pull-request comment.
+    Markdown,
 }

@@ -5,8 +5,12 @@
 
 pub mod aws;
 pub mod cli;
+pub mod desired;
 pub mod diag;
+pub mod model;
 pub mod package;
+pub mod plan;
+pub mod render;
 pub mod source;
 pub mod spec;
 pub mod yaml;

@@ -6,7 +6,7 @@ use std::path::Path;
 use std::process::ExitCode;
 
 use clap::Parser;
-use slsr::cli::{Cli, Command, SpecArgs};
+use slsr::cli::{Cli, Command, Format, SpecArgs};
 use slsr::package::{CodeIdentity, Packager, human_size};
 use slsr::{aws, diag, spec};
 
@@ -19,6 +19,12 @@ fn main() -> ExitCode {
             out_dir,
             force,
         } => package(&spec, out_dir.as_deref(), force),
+        Command::Plan {
+            spec,
+            offline,
+            format,
+            detailed_exitcode,
+        } => plan(&spec, offline, format, detailed_exitcode),
         Command::Schema => {
             print!("{}", spec::schema::editor_text());
             ExitCode::SUCCESS
@@ -140,6 +146,53 @@ fn package(args: &SpecArgs, out_dir: Option<&Path>, force: bool) -> ExitCode {
     }
     if failed {
         ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+fn plan(args: &SpecArgs, offline: bool, format: Format, detailed_exitcode: bool) -> ExitCode {
+    let project = match load_project(args) {
+        Ok(p) => p,
+        Err(code) => return code,
+    };
+    if !offline {
+        return fail(
+            "reading the live account is not built yet (issue 4); run `slsr plan --offline` to plan against an empty account",
+        );
+    }
+    let mut packager = Packager::new(&project, None, false);
+    let mut code = std::collections::HashMap::new();
+    for name in project.functions.keys() {
+        match packager.code(&project, name) {
+            Ok(identity) => {
+                code.insert(name.clone(), identity);
+            }
+            Err(e) => return fail(&e.to_string()),
+        }
+    }
+    let target = slsr::desired::Target {
+        account_id: None,
+        region: project.region.clone(),
+    };
+    let desired = slsr::desired::build(&project, &code, &target);
+    let plan = slsr::plan::plan(&desired, &slsr::model::State::default());
+    let header = slsr::render::Header {
+        service: project.service.clone(),
+        stage: project.stage.clone(),
+        account: None,
+        region: project.region.clone(),
+    };
+    let text = match format {
+        Format::Text => slsr::render::text(&plan, &header),
+        Format::Json => slsr::render::json(&plan, &header),
+        Format::Markdown => slsr::render::markdown(&plan, &header),
+    };
+    let _ = write!(anstream::stdout().lock(), "{text}");
+    if !plan.conflicts.is_empty() {
+        ExitCode::FAILURE
+    } else if detailed_exitcode && plan.has_changes() {
+        ExitCode::from(2)
     } else {
         ExitCode::SUCCESS
     }

@@ -7,5 +7,6 @@ mod emulator;
 mod fixtures;
 mod fuzz;
 mod package;
+mod plan;
 mod schema;
 mod support;

@@ -1,0 +1,171 @@
+//! The normalized model: desired state (from the spec) and live state (from the account)
+//! as the same resources with the same attributes, so that the plan is one generic diff.
+//!
+//! Both sides fill AWS's defaults (memory 128, timeout 3, ...), so a default never shows as
+//! a change. Maps are flattened into one attribute per key (`env.LOG_LEVEL`, `tags.team`)
+//! so that a plan shows exactly which key changed; unordered lists are sorted; policies and
+//! event patterns are parsed JSON, compared as values.
+
+use std::collections::BTreeMap;
+
+use serde_json::Value;
+
+/// Shown where a value is only known once apply has created something (an API id, an ARN
+/// in an account not yet read).
+pub const KNOWN_AFTER_APPLY: &str = "(known after apply)";
+
+/// The kinds of resource slsr manages, in the order apply creates them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Kind {
+    Role,
+    Queue,
+    LogGroup,
+    Function,
+    Alias,
+    Permission,
+    EventSourceMapping,
+    Rule,
+    HttpApi,
+    Integration,
+    Route,
+    Stage,
+}
+
+impl Kind {
+    /// The first part of an address: `function.api`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::Role => "role",
+            Kind::Queue => "queue",
+            Kind::LogGroup => "log_group",
+            Kind::Function => "function",
+            Kind::Alias => "alias",
+            Kind::Permission => "permission",
+            Kind::EventSourceMapping => "event_source_mapping",
+            Kind::Rule => "rule",
+            Kind::HttpApi => "http_api",
+            Kind::Integration => "integration",
+            Kind::Route => "route",
+            Kind::Stage => "stage",
+        }
+    }
+
+    /// Attributes AWS cannot change in place: a change to one replaces the resource.
+    pub fn replaced_by(self) -> &'static [&'static str] {
+        match self {
+            Kind::Function => &["package_type"],
+            Kind::Queue => &["fifo"],
+            Kind::Role => &["path"],
+            Kind::Rule => &["bus"],
+            Kind::EventSourceMapping => &["event_source_arn"],
+            Kind::Permission => &[
+                "principal",
+                "source_arn",
+                "source_account",
+                "event_source_token",
+            ],
+            _ => &[],
+        }
+    }
+}
+
+/// One resource, desired or live.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Resource {
+    pub kind: Kind,
+    /// Unique within the kind: `api`, `jobs`, `nightly.1a2b3c4d`, `GET /orders/{id}`.
+    pub key: String,
+    /// The name (or id) it has in AWS.
+    pub name: String,
+    pub attrs: BTreeMap<String, Value>,
+}
+
+impl Resource {
+    pub fn new(kind: Kind, key: impl Into<String>, name: impl Into<String>) -> Resource {
+        Resource {
+            kind,
+            key: key.into(),
+            name: name.into(),
+            attrs: BTreeMap::new(),
+        }
+    }
+
+    /// `function.api`: how plans and errors name it.
+    pub fn address(&self) -> String {
+        address(self.kind, &self.key)
+    }
+
+    /// Sets an attribute (builder style).
+    pub fn with(mut self, attr: &str, value: impl Into<Value>) -> Resource {
+        self.attrs.insert(attr.to_string(), value.into());
+        self
+    }
+
+    /// Sets `prefix.KEY` for every entry of a map (env vars, tags).
+    pub fn with_map<'a>(
+        mut self,
+        prefix: &str,
+        map: impl IntoIterator<Item = (&'a String, &'a String)>,
+    ) -> Resource {
+        for (k, v) in map {
+            self.attrs
+                .insert(format!("{prefix}.{k}"), Value::String(v.clone()));
+        }
+        self
+    }
+}
+
+/// `function.api`, or `route["GET /orders/{id}"]` for a key that is not a plain name.
+pub fn address(kind: Kind, key: &str) -> String {
+    let plain = key
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.' | '$'));
+    if plain {
+        format!("{}.{key}", kind.as_str())
+    } else {
+        format!("{}[{key:?}]", kind.as_str())
+    }
+}
+
+/// A live resource with a name slsr would use but without slsr's ownership tags: slsr
+/// will not touch it, and a plan that needs it fails.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Conflict {
+    pub address: String,
+    pub name: String,
+    pub reason: String,
+}
+
+/// All resources of one side, by address.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct State {
+    pub resources: BTreeMap<String, Resource>,
+    pub conflicts: Vec<Conflict>,
+}
+
+impl State {
+    pub fn insert(&mut self, resource: Resource) {
+        self.resources.insert(resource.address(), resource);
+    }
+}
+
+/// Environment variable names that look like they hold secrets: their values are masked
+/// in every output, and a change to one still shows as a change.
+pub fn looks_secret(name: &str) -> bool {
+    let upper = name.to_uppercase();
+    [
+        "SECRET",
+        "PASSWORD",
+        "PASSWD",
+        "TOKEN",
+        "KEY",
+        "CREDENTIAL",
+        "PRIVATE",
+        "AUTH",
+        "SIGNATURE",
+        "DSN",
+        "CERT",
+    ]
+    .iter()
+    .any(|word| upper.contains(word))
+}

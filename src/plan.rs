@@ -1,0 +1,322 @@
+//! The planner: desired state against live state, attribute by attribute.
+//!
+//! Pure: no I/O, no async, and it cannot fail. Apply is built from the `Plan` alone, never
+//! from the spec, so it cannot touch what was not planned.
+
+use serde_json::Value;
+
+use crate::model::{Conflict, Kind, Resource, State, looks_secret};
+
+/// What apply does to one resource. The symbols are what the text plan shows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Action {
+    Create,
+    Update,
+    Replace,
+    Delete,
+    NoOp,
+}
+
+impl Action {
+    pub fn symbol(self) -> &'static str {
+        match self {
+            Action::Create => "+",
+            Action::Update => "~",
+            Action::Replace => "-/+",
+            Action::Delete => "-",
+            Action::NoOp => " ",
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Action::Create => "create",
+            Action::Update => "update",
+            Action::Replace => "replace",
+            Action::Delete => "delete",
+            Action::NoOp => "no-op",
+        }
+    }
+}
+
+/// One attribute that differs. `None` is "absent" (a new env var, a removed tag).
+#[derive(Clone, Debug, PartialEq)]
+pub struct FieldDiff {
+    pub path: String,
+    pub before: Option<Value>,
+    pub after: Option<Value>,
+    /// The value is masked in every output (an env var whose name looks secret).
+    pub sensitive: bool,
+    /// Changing this attribute replaces the resource.
+    pub forces_replacement: bool,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Change {
+    pub address: String,
+    pub kind: Kind,
+    pub name: String,
+    pub action: Action,
+    pub diffs: Vec<FieldDiff>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Plan {
+    pub changes: Vec<Change>,
+    /// Live resources slsr would need but does not own; a plan with any cannot be applied.
+    pub conflicts: Vec<Conflict>,
+}
+
+/// `Plan: 2 to add, 1 to change, 0 to replace, 1 to destroy.`
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Summary {
+    pub add: usize,
+    pub change: usize,
+    pub replace: usize,
+    pub destroy: usize,
+}
+
+impl Plan {
+    pub fn summary(&self) -> Summary {
+        let count = |a: Action| self.changes.iter().filter(|c| c.action == a).count();
+        Summary {
+            add: count(Action::Create),
+            change: count(Action::Update),
+            replace: count(Action::Replace),
+            destroy: count(Action::Delete),
+        }
+    }
+
+    pub fn has_changes(&self) -> bool {
+        self.changes.iter().any(|c| c.action != Action::NoOp)
+    }
+}
+
+fn sensitive(path: &str) -> bool {
+    path.strip_prefix("env.").is_some_and(looks_secret)
+}
+
+/// Compares every desired resource with its live twin, and plans the deletion of owned
+/// live resources the spec no longer has. Changes come in creation order (by kind, then
+/// address); deletions last, in reverse.
+pub fn plan(desired: &State, live: &State) -> Plan {
+    let mut changes = Vec::new();
+    for (address, want) in &desired.resources {
+        let change = match live.resources.get(address) {
+            None => Change {
+                address: address.clone(),
+                kind: want.kind,
+                name: want.name.clone(),
+                action: Action::Create,
+                diffs: want
+                    .attrs
+                    .iter()
+                    .map(|(path, v)| FieldDiff {
+                        path: path.clone(),
+                        before: None,
+                        after: Some(v.clone()),
+                        sensitive: sensitive(path),
+                        forces_replacement: false,
+                    })
+                    .collect(),
+            },
+            Some(have) => compare(want, have),
+        };
+        changes.push(change);
+    }
+    let mut deletions: Vec<Change> = live
+        .resources
+        .iter()
+        .filter(|(address, _)| !desired.resources.contains_key(*address))
+        .map(|(address, have)| Change {
+            address: address.clone(),
+            kind: have.kind,
+            name: have.name.clone(),
+            action: Action::Delete,
+            diffs: have
+                .attrs
+                .iter()
+                .map(|(path, v)| FieldDiff {
+                    path: path.clone(),
+                    before: Some(v.clone()),
+                    after: None,
+                    sensitive: sensitive(path),
+                    forces_replacement: false,
+                })
+                .collect(),
+        })
+        .collect();
+    changes.sort_by(|a, b| (a.kind, &a.address).cmp(&(b.kind, &b.address)));
+    deletions.sort_by(|a, b| (b.kind, &b.address).cmp(&(a.kind, &a.address)));
+    changes.extend(deletions);
+    Plan {
+        changes,
+        conflicts: live.conflicts.clone(),
+    }
+}
+
+fn compare(want: &Resource, have: &Resource) -> Change {
+    let replaced_by = want.kind.replaced_by();
+    let mut diffs = Vec::new();
+    let paths: std::collections::BTreeSet<&String> =
+        want.attrs.keys().chain(have.attrs.keys()).collect();
+    for path in paths {
+        let after = want.attrs.get(path);
+        let before = have.attrs.get(path);
+        // A value only known after apply cannot be compared: it is not a change by itself.
+        if after.is_some_and(is_unknown) {
+            continue;
+        }
+        if after != before {
+            diffs.push(FieldDiff {
+                path: path.clone(),
+                before: before.cloned(),
+                after: after.cloned(),
+                sensitive: sensitive(path),
+                forces_replacement: replaced_by.contains(&path.as_str()),
+            });
+        }
+    }
+    let action = if diffs.is_empty() {
+        Action::NoOp
+    } else if diffs.iter().any(|d| d.forces_replacement) {
+        Action::Replace
+    } else {
+        Action::Update
+    };
+    Change {
+        address: want.address(),
+        kind: want.kind,
+        name: want.name.clone(),
+        action,
+        diffs,
+    }
+}
+
+fn is_unknown(value: &Value) -> bool {
+    value
+        .as_str()
+        .is_some_and(|s| s.contains(crate::model::KNOWN_AFTER_APPLY))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn function(memory: u32, env: &[(&str, &str)]) -> Resource {
+        let mut r = Resource::new(Kind::Function, "api", "shop-dev-api")
+            .with("memory", memory)
+            .with("package_type", "Zip");
+        for (k, v) in env {
+            r = r.with(&format!("env.{k}"), *v);
+        }
+        r
+    }
+
+    fn state(resources: Vec<Resource>) -> State {
+        let mut s = State::default();
+        for r in resources {
+            s.insert(r);
+        }
+        s
+    }
+
+    #[test]
+    fn same_on_both_sides_is_no_change() {
+        let p = plan(
+            &state(vec![function(256, &[("A", "1")])]),
+            &state(vec![function(256, &[("A", "1")])]),
+        );
+        assert!(!p.has_changes());
+        assert_eq!(p.changes[0].action, Action::NoOp);
+    }
+
+    #[test]
+    fn every_changed_field_is_listed_with_before_and_after() {
+        let want = function(512, &[("A", "1"), ("NEW", "x"), ("DB_PASSWORD", "s2")]);
+        let have = function(256, &[("A", "1"), ("OLD", "y"), ("DB_PASSWORD", "s1")]);
+        let p = plan(&state(vec![want]), &state(vec![have]));
+        let c = &p.changes[0];
+        assert_eq!(c.action, Action::Update);
+        let paths: Vec<(&str, Option<Value>, Option<Value>, bool)> = c
+            .diffs
+            .iter()
+            .map(|d| {
+                (
+                    d.path.as_str(),
+                    d.before.clone(),
+                    d.after.clone(),
+                    d.sensitive,
+                )
+            })
+            .collect();
+        assert_eq!(
+            paths,
+            vec![
+                (
+                    "env.DB_PASSWORD",
+                    Some(json!("s1")),
+                    Some(json!("s2")),
+                    true
+                ),
+                ("env.NEW", None, Some(json!("x")), false),
+                ("env.OLD", Some(json!("y")), None, false),
+                ("memory", Some(json!(256)), Some(json!(512)), false),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_change_to_a_fixed_attribute_replaces() {
+        let want = function(128, &[]).with("package_type", "Image");
+        let p = plan(&state(vec![want]), &state(vec![function(128, &[])]));
+        assert_eq!(p.changes[0].action, Action::Replace);
+        assert!(
+            p.changes[0]
+                .diffs
+                .iter()
+                .any(|d| d.path == "package_type" && d.forces_replacement)
+        );
+    }
+
+    #[test]
+    fn live_only_is_deleted_and_desired_only_created_in_order() {
+        let role = Resource::new(Kind::Role, "api", "shop-dev-api").with("path", "/slsr/shop/dev/");
+        let queue = Resource::new(Kind::Queue, "old", "shop-dev-old").with("fifo", false);
+        let p = plan(
+            &state(vec![function(128, &[]), role]),
+            &state(vec![queue.clone(), Resource::new(Kind::Rule, "api.1", "r")]),
+        );
+        let order: Vec<(&str, Action)> = p
+            .changes
+            .iter()
+            .map(|c| (c.address.as_str(), c.action))
+            .collect();
+        assert_eq!(
+            order,
+            vec![
+                ("role.api", Action::Create),
+                ("function.api", Action::Create),
+                ("rule.api.1", Action::Delete),
+                ("queue.old", Action::Delete)
+            ]
+        );
+        assert_eq!(
+            p.summary(),
+            Summary {
+                add: 2,
+                change: 0,
+                replace: 0,
+                destroy: 2
+            }
+        );
+    }
+
+    #[test]
+    fn values_known_only_after_apply_are_not_changes() {
+        let want = function(128, &[]).with("function_version", crate::model::KNOWN_AFTER_APPLY);
+        let have = function(128, &[]).with("function_version", "7");
+        assert!(!plan(&state(vec![want]), &state(vec![have])).has_changes());
+    }
+}

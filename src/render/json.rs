@@ -1,0 +1,51 @@
+//! The JSON plan: a versioned, documented format (docs/plan-format.md) for pipelines.
+
+use serde_json::{Value, json};
+
+use super::{Header, MASK};
+use crate::plan::{Action, Plan};
+
+/// Bumped on any change a consumer could notice.
+pub const FORMAT_VERSION: &str = "1";
+
+pub fn json(plan: &Plan, header: &Header) -> String {
+    let value = |v: &Option<Value>, sensitive: bool| match v {
+        Some(_) if sensitive => Value::String(MASK.into()),
+        Some(v) => v.clone(),
+        None => Value::Null,
+    };
+    let changes: Vec<Value> = plan
+        .changes
+        .iter()
+        .filter(|c| c.action != Action::NoOp)
+        .map(|c| {
+            json!({
+                "address": c.address,
+                "kind": c.kind.as_str(),
+                "name": c.name,
+                "action": c.action.as_str(),
+                "diffs": c.diffs.iter().map(|d| json!({
+                    "path": d.path,
+                    "before": value(&d.before, d.sensitive),
+                    "after": value(&d.after, d.sensitive),
+                    "sensitive": d.sensitive,
+                    "forces_replacement": d.forces_replacement,
+                })).collect::<Vec<_>>(),
+            })
+        })
+        .collect();
+    let s = plan.summary();
+    let doc = json!({
+        "format_version": FORMAT_VERSION,
+        "service": header.service,
+        "stage": header.stage,
+        "account": header.account,
+        "region": header.region,
+        "changes": changes,
+        "conflicts": plan.conflicts.iter().map(|c| json!({"address": c.address, "name": c.name, "reason": c.reason})).collect::<Vec<_>>(),
+        "summary": {"add": s.add, "change": s.change, "replace": s.replace, "destroy": s.destroy},
+    });
+    let mut text = serde_json::to_string_pretty(&doc).expect("a JSON value prints");
+    text.push('\n');
+    text
+}

@@ -1,0 +1,71 @@
+//! The Markdown plan, for a pull-request comment: a summary table and collapsible details.
+
+use std::fmt::Write as _;
+
+use super::{Header, change_text, show};
+use crate::plan::{Action, Plan};
+
+pub fn markdown(plan: &Plan, header: &Header) -> String {
+    let mut out = String::new();
+    let s = plan.summary();
+    let _ = writeln!(
+        out,
+        "### slsr plan: `{}` stage `{}`\n",
+        header.service, header.stage
+    );
+    for c in &plan.conflicts {
+        let _ = writeln!(
+            out,
+            "> **Conflict** `{}` ({}): {}\n",
+            c.address, c.name, c.reason
+        );
+    }
+    if !plan.has_changes() {
+        let _ = writeln!(out, "**No changes.** The account matches the spec.");
+        return out;
+    }
+    let _ = writeln!(
+        out,
+        "**Plan: {} to add, {} to change, {} to replace, {} to destroy.**\n",
+        s.add, s.change, s.replace, s.destroy
+    );
+    let _ = writeln!(out, "| action | resource | name |\n|---|---|---|");
+    for c in plan.changes.iter().filter(|c| c.action != Action::NoOp) {
+        let _ = writeln!(
+            out,
+            "| {} {} | `{}` | `{}` |",
+            c.action.symbol(),
+            c.action.as_str(),
+            c.address,
+            c.name
+        );
+    }
+    let _ = writeln!(out, "\n<details><summary>Details</summary>\n\n```diff");
+    for c in plan.changes.iter().filter(|c| c.action != Action::NoOp) {
+        let mark = match c.action {
+            Action::Create => "+",
+            Action::Delete => "-",
+            _ => "!",
+        };
+        let _ = writeln!(out, "{mark} {} ({})", c.address, c.action.as_str());
+        for d in &c.diffs {
+            match c.action {
+                Action::Create if d.after.as_ref().is_none_or(|v| v.is_null()) => {}
+                Action::Create => {
+                    let _ = writeln!(
+                        out,
+                        "+     {} = {}",
+                        d.path,
+                        show(d.after.as_ref(), d.sensitive)
+                    );
+                }
+                Action::Delete => {}
+                _ => {
+                    let _ = writeln!(out, "!     {}: {}", d.path, change_text(d));
+                }
+            }
+        }
+    }
+    let _ = writeln!(out, "```\n\n</details>");
+    out
+}

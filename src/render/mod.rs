@@ -1,0 +1,61 @@
+//! Plans as text (for people), JSON (for machines) and Markdown (for pull requests).
+//! Renderers format; they never decide. Secret values are masked here, in every format.
+
+mod json;
+mod markdown;
+mod text;
+
+pub use json::{FORMAT_VERSION, json};
+pub use markdown::markdown;
+pub use text::text;
+
+use serde_json::Value;
+
+use crate::plan::FieldDiff;
+
+/// What a plan is about, for its header.
+#[derive(Clone, Debug, Default)]
+pub struct Header {
+    pub service: String,
+    pub stage: String,
+    /// `None` offline.
+    pub account: Option<String>,
+    pub region: Option<String>,
+}
+
+/// Shown instead of a secret value.
+pub const MASK: &str = "(sensitive)";
+
+/// A value as one line: strings quoted, JSON compact, secrets masked.
+pub fn show(value: Option<&Value>, sensitive: bool) -> String {
+    match value {
+        None => "(none)".into(),
+        Some(_) if sensitive => MASK.into(),
+        Some(Value::String(s)) if s == crate::model::KNOWN_AFTER_APPLY => s.clone(),
+        Some(v) => v.to_string(),
+    }
+}
+
+/// The one-line form of a diff's change: `30 -> 120`, or for code size `2.1 KB -> 2.3 KB (+204 B)`.
+pub fn change_text(d: &FieldDiff) -> String {
+    if d.path == "code_size"
+        && let (Some(before), Some(after)) = (
+            d.before.as_ref().and_then(Value::as_u64),
+            d.after.as_ref().and_then(Value::as_u64),
+        )
+    {
+        let delta = after as i64 - before as i64;
+        let sign = if delta >= 0 { "+" } else { "-" };
+        return format!(
+            "{} -> {} ({sign}{})",
+            crate::package::human_size(before),
+            crate::package::human_size(after),
+            crate::package::human_size(delta.unsigned_abs())
+        );
+    }
+    format!(
+        "{} -> {}",
+        show(d.before.as_ref(), d.sensitive),
+        show(d.after.as_ref(), d.sensitive)
+    )
+}

@@ -1,0 +1,177 @@
+//! `slsr plan --offline`: the whole plan with no AWS account, in three formats, with
+//! secrets masked and Terraform's exit codes.
+
+use std::fs;
+
+use crate::support::{run, scratch, slsr};
+
+#[test]
+fn every_example_plans_offline_without_credentials() {
+    for example in ["hello-http", "orders", "image-etl"] {
+        let spec = format!("examples/{example}/slsr.yaml");
+        let out = run(slsr().args(["plan", "--offline", "-f", &spec]));
+        assert_eq!(out.code, 0, "{example}: {}", out.stderr);
+        assert!(
+            out.stdout.contains("(offline: no account read)"),
+            "{}",
+            out.stdout
+        );
+        let last = out.stdout.lines().last().unwrap_or_default();
+        assert!(
+            last.starts_with("Plan: ")
+                && last.ends_with("0 to change, 0 to replace, 0 to destroy."),
+            "{example}: {last}"
+        );
+        let detailed = run(slsr().args(["plan", "--offline", "--detailed-exitcode", "-f", &spec]));
+        assert_eq!(detailed.code, 2, "changes exit 2 with --detailed-exitcode");
+    }
+}
+
+#[test]
+fn the_orders_plan_creates_what_the_spec_declares() {
+    let out = run(slsr().args([
+        "plan",
+        "--offline",
+        "--format",
+        "json",
+        "-f",
+        "examples/orders/slsr.yaml",
+    ]));
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let plan: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    assert_eq!(plan["format_version"], "1");
+    assert_eq!(
+        (
+            plan["service"].as_str(),
+            plan["stage"].as_str(),
+            plan["account"].is_null()
+        ),
+        (Some("orders"), Some("dev"), true)
+    );
+    let changes = plan["changes"].as_array().unwrap();
+    assert_eq!(
+        plan["summary"]["add"].as_u64().unwrap() as usize,
+        changes.len()
+    );
+    let addresses: Vec<&str> = changes
+        .iter()
+        .map(|c| c["address"].as_str().unwrap())
+        .collect();
+    for expected in [
+        "role.worker",
+        "queue.jobs",
+        "queue.jobs-dlq",
+        "function.api",
+        "function.worker",
+        "log_group.api",
+        "event_source_mapping.worker.jobs",
+        "http_api.api",
+        "route[\"POST /orders\"]",
+        "stage.$default",
+    ] {
+        assert!(
+            addresses.contains(&expected),
+            "{expected} missing from {addresses:?}"
+        );
+    }
+    assert_eq!(
+        addresses.iter().filter(|a| a.starts_with("rule.")).count(),
+        2,
+        "a schedule and a pattern"
+    );
+    let worker = changes
+        .iter()
+        .find(|c| c["address"] == "function.worker")
+        .unwrap();
+    let memory = worker["diffs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["path"] == "memory")
+        .unwrap();
+    assert_eq!(
+        memory["before"],
+        serde_json::Value::Null,
+        "a new function has no before"
+    );
+    assert!(memory["after"].is_u64());
+    assert!(changes.iter().all(|c| c["action"] == "create"));
+}
+
+#[test]
+fn secrets_are_masked_in_every_format() {
+    let dir = scratch("secrets");
+    fs::create_dir_all(dir.join("src")).unwrap();
+    fs::write(
+        dir.join("src/index.py"),
+        "def handler(e, c):\n    return 1\n",
+    )
+    .unwrap();
+    fs::write(
+        dir.join("slsr.yaml"),
+        "service: shop\nfunctions:\n  api:\n    handler: index.handler\n    runtime: python3.12\n    code: ./src\n    env:\n      DB_PASSWORD: hunter2-do-not-print\n      STRIPE_API_KEY: sk_live_do_not_print\n      TABLE: orders\n",
+    )
+    .unwrap();
+    for format in ["text", "json", "markdown"] {
+        let out = run(slsr()
+            .args(["plan", "--offline", "--format", format, "-f"])
+            .arg(dir.join("slsr.yaml")));
+        assert_eq!(out.code, 0, "{}", out.stderr);
+        assert!(
+            !out.stdout.contains("do-not-print") && !out.stdout.contains("do_not_print"),
+            "{format} leaks a secret:\n{}",
+            out.stdout
+        );
+        assert!(
+            out.stdout.contains("(sensitive)") && out.stdout.contains("orders"),
+            "{format}:\n{}",
+            out.stdout
+        );
+    }
+}
+
+#[test]
+fn markdown_has_a_summary_table_and_collapsed_details() {
+    let out = run(slsr().args([
+        "plan",
+        "--offline",
+        "--format",
+        "markdown",
+        "-f",
+        "examples/hello-http/slsr.yaml",
+    ]));
+    assert_eq!(out.code, 0);
+    assert!(
+        out.stdout.contains("| action | resource | name |"),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout.contains("| + create | `function.hello` |"),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout.contains("<details><summary>Details</summary>")
+            && out.stdout.contains("</details>")
+    );
+}
+
+#[test]
+fn an_invalid_spec_is_not_planned() {
+    let dir = scratch("plan-invalid");
+    fs::write(
+        dir.join("slsr.yaml"),
+        "service: shop\nfunctions:\n  api: {image: x, memory: 64}\n",
+    )
+    .unwrap();
+    let out = run(slsr()
+        .args(["plan", "--offline", "--detailed-exitcode", "-f"])
+        .arg(dir.join("slsr.yaml")));
+    assert_eq!(out.code, 1);
+    assert!(
+        out.stderr.contains("error[E104]") && out.stdout.is_empty(),
+        "{}",
+        out.stderr
+    );
+}

@@ -42,6 +42,11 @@ pub enum Command {
         /// Exit 0 when there is nothing to change, 2 when there is, 1 on an error.
         #[arg(long)]
         detailed_exitcode: bool,
+        #[command(flatten)]
+        aws: ConnectionArgs,
+        /// Also print how many AWS calls of each operation the plan made.
+        #[arg(short, long)]
+        verbose: bool,
     },
     /// Print the JSON Schema of the spec format (for editors).
     Schema,
@@ -91,4 +96,15 @@ pub enum Format {
     Json,
     /// For a pull-request comment.
     Markdown,
+}
+
+/// How to reach AWS, for commands that also take a spec (whose `--region` is in SpecArgs).
+#[derive(Debug, Clone, Args)]
+pub struct ConnectionArgs {
+    /// The AWS profile to use (else AWS_PROFILE or the default chain).
+    #[arg(long, value_name = "NAME")]
+    pub profile: Option<String>,
+    /// Send every AWS call to this endpoint (a local emulator); also AWS_ENDPOINT_URL.
+    #[arg(long, value_name = "URL")]
+    pub endpoint_url: Option<String>,
 }

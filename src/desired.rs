@@ -32,6 +32,8 @@ pub const DEFAULT_BATCH: u32 = 10;
 pub struct Target {
     pub account_id: Option<String>,
     pub region: Option<String>,
+    /// The HTTP API's id once it exists; before, permissions name it as known after apply.
+    pub api_id: Option<String>,
 }
 
 impl Target {
@@ -75,11 +77,12 @@ pub fn build(project: &Project, code: &HashMap<String, CodeIdentity>, target: &T
                 name.as_str(),
                 format!("/aws/lambda/{physical}"),
             )
+            // Tags are set when apply creates the group but not compared: reading them
+            // would cost a call per function, and Lambda creates untagged groups itself.
             .with(
                 "retention_days",
                 f.log_retention_days.map_or(Value::Null, Value::from),
-            )
-            .with_map("tags", &b.tags),
+            ),
         );
         if let Some(n) = f.provisioned_concurrency {
             state.insert(
@@ -165,9 +168,16 @@ fn tags(p: &Project) -> BTreeMap<String, String> {
     tags
 }
 
-/// An IAM policy document.
+/// An IAM policy document, in the normal form live documents are compared in.
 fn policy(statements: Vec<Value>) -> Value {
-    json!({"Version": "2012-10-17", "Statement": statements})
+    crate::normalize::policy(&json!({"Version": "2012-10-17", "Statement": statements}))
+}
+
+/// The role trust policy that lets Lambda assume a function's role.
+pub fn trust_policy() -> Value {
+    crate::normalize::policy(
+        &json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}]}),
+    )
 }
 
 fn statement(s: &Statement) -> Value {
@@ -258,9 +268,10 @@ impl Builder<'_> {
         let method = if method == "ANY" { "*" } else { method };
         // The API's id is known only once it exists.
         format!(
-            "arn:aws:execute-api:{}:{}:{KNOWN_AFTER_APPLY}/*/{method}{path}",
+            "arn:aws:execute-api:{}:{}:{}/*/{method}{path}",
             self.t.region(),
-            self.t.account()
+            self.t.account(),
+            self.t.api_id.as_deref().unwrap_or(KNOWN_AFTER_APPLY)
         )
     }
 
@@ -273,8 +284,11 @@ impl Builder<'_> {
     ) -> Resource {
         Resource::new(Kind::Role, key, physical)
             .with("arn", self.role_arn(physical))
-            .with("path", format!("/slsr/{}/{}/", self.p.service, self.p.stage))
-            .with("trust_policy", json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}]}))
+            .with(
+                "path",
+                format!("/slsr/{}/{}/", self.p.service, self.p.stage),
+            )
+            .with("trust_policy", trust_policy())
             .with("inline_policy", policy.unwrap_or(Value::Null))
             .with("managed_policies", managed)
             .with_map("tags", &self.tags)
@@ -655,6 +669,7 @@ mod tests {
             &Target {
                 account_id: Some("123456789012".into()),
                 region: Some("eu-west-1".into()),
+                api_id: None,
             },
         )
     }
@@ -767,6 +782,7 @@ EVENTS
             &Target {
                 account_id: None,
                 region: Some("us-east-1".into()),
+                api_id: None,
             },
         );
         assert_eq!(

@@ -6,7 +6,7 @@ use std::path::Path;
 use std::process::ExitCode;
 
 use clap::Parser;
-use slsr::cli::{Cli, Command, Format, SpecArgs};
+use slsr::cli::{Cli, Command, ConnectionArgs, Format, SpecArgs};
 use slsr::package::{CodeIdentity, Packager, human_size};
 use slsr::{aws, diag, spec};
 
@@ -24,7 +24,9 @@ fn main() -> ExitCode {
             offline,
             format,
             detailed_exitcode,
-        } => plan(&spec, offline, format, detailed_exitcode),
+            aws,
+            verbose,
+        } => plan(&spec, offline, format, detailed_exitcode, &aws, verbose),
         Command::Schema => {
             print!("{}", spec::schema::editor_text());
             ExitCode::SUCCESS
@@ -151,47 +153,53 @@ fn package(args: &SpecArgs, out_dir: Option<&Path>, force: bool) -> ExitCode {
     }
 }
 
-fn plan(args: &SpecArgs, offline: bool, format: Format, detailed_exitcode: bool) -> ExitCode {
+fn plan(
+    args: &SpecArgs,
+    offline: bool,
+    format: Format,
+    detailed_exitcode: bool,
+    aws: &ConnectionArgs,
+    verbose: bool,
+) -> ExitCode {
     let project = match load_project(args) {
         Ok(p) => p,
         Err(code) => return code,
     };
-    if !offline {
-        return fail(
-            "reading the live account is not built yet (issue 4); run `slsr plan --offline` to plan against an empty account",
-        );
-    }
-    let mut packager = Packager::new(&project, None, false);
-    let mut code = std::collections::HashMap::new();
-    for name in project.functions.keys() {
-        match packager.code(&project, name) {
-            Ok(identity) => {
-                code.insert(name.clone(), identity);
-            }
-            Err(e) => return fail(&e.to_string()),
-        }
-    }
-    let target = slsr::desired::Target {
-        account_id: None,
-        region: project.region.clone(),
+    let planned = if offline {
+        slsr::planning::offline(&project)
+    } else {
+        let connection = aws::Connection {
+            profile: aws.profile.clone(),
+            region: region_override(args.region.as_ref()),
+            endpoint_url: aws.endpoint_url.clone(),
+        };
+        let runtime = tokio::runtime::Runtime::new().expect("a tokio runtime starts");
+        runtime.block_on(slsr::planning::live(&project, &connection))
     };
-    let desired = slsr::desired::build(&project, &code, &target);
-    let plan = slsr::plan::plan(&desired, &slsr::model::State::default());
-    let header = slsr::render::Header {
-        service: project.service.clone(),
-        stage: project.stage.clone(),
-        account: None,
-        region: project.region.clone(),
+    let planned = match planned {
+        Ok(p) => p,
+        Err(e) => return fail(&e.to_string()),
     };
     let text = match format {
-        Format::Text => slsr::render::text(&plan, &header),
-        Format::Json => slsr::render::json(&plan, &header),
-        Format::Markdown => slsr::render::markdown(&plan, &header),
+        Format::Text => slsr::render::text(&planned.plan, &planned.header),
+        Format::Json => slsr::render::json(&planned.plan, &planned.header),
+        Format::Markdown => slsr::render::markdown(&planned.plan, &planned.header),
     };
     let _ = write!(anstream::stdout().lock(), "{text}");
-    if !plan.conflicts.is_empty() {
-        ExitCode::FAILURE
-    } else if detailed_exitcode && plan.has_changes() {
+    if verbose {
+        let mut err = anstream::stderr().lock();
+        let total: usize = planned.calls.values().sum();
+        let _ = writeln!(err, "AWS calls: {total}");
+        for (operation, n) in &planned.calls {
+            let _ = writeln!(err, "  {operation}: {n}");
+        }
+    }
+    if !planned.plan.conflicts.is_empty() {
+        fail(&format!(
+            "{} resource(s) exist without slsr's ownership tags; see the plan",
+            planned.plan.conflicts.len()
+        ))
+    } else if detailed_exitcode && planned.plan.has_changes() {
         ExitCode::from(2)
     } else {
         ExitCode::SUCCESS

@@ -4,6 +4,8 @@
 //! environment, with retries and timeouts chosen for a deployer: a few quick attempts,
 //! connections that fail fast, and calls that cannot hang a CI job.
 
+pub mod read;
+
 use std::time::Duration;
 
 use aws_config::meta::region::RegionProviderChain;

@@ -1,0 +1,151 @@
+//! The HTTP API (API Gateway v2): GetApis (tags included) to find `{service}-{stage}`, then
+//! its routes, integrations and stages, one call each.
+
+use serde_json::Value;
+
+use super::{Reader, Scope, conflict};
+use crate::aws::AwsError;
+use crate::model::{Kind, Resource, State, address};
+
+/// The API's resources, the conflicts, and the API's id when slsr owns one.
+pub async fn read(
+    r: &Reader,
+    scope: &Scope,
+    wanted: &State,
+) -> Result<(Vec<Resource>, Vec<crate::model::Conflict>, Option<String>), AwsError> {
+    let name = format!("{}-{}", scope.service, scope.stage);
+    let mut apis = Vec::new();
+    let mut token = None;
+    loop {
+        r.calls.count("ApiGatewayV2.GetApis");
+        let out = r
+            .apigw
+            .get_apis()
+            .set_next_token(token)
+            .send()
+            .await
+            .map_err(|e| AwsError::new("GetApis", "HTTP APIs", e))?;
+        apis.extend(out.items().iter().cloned());
+        token = out.next_token().map(str::to_string);
+        if token.is_none() {
+            break;
+        }
+    }
+    let Some(api) = apis.into_iter().find(|a| a.name() == Some(name.as_str())) else {
+        return Ok((vec![], vec![], None));
+    };
+    let tags = api.tags().cloned().unwrap_or_default();
+    if !scope.owns(&tags) {
+        let at = address(Kind::HttpApi, "api");
+        let conflicts = if wanted.resources.contains_key(&at) {
+            vec![conflict(at, &name, scope)]
+        } else {
+            vec![]
+        };
+        return Ok((vec![], conflicts, None));
+    }
+    let id = api.api_id().unwrap_or_default().to_string();
+    let mut http = Resource::new(Kind::HttpApi, "api", name.as_str()).with(
+        "protocol",
+        api.protocol_type().map_or("HTTP", |p| p.as_str()),
+    );
+    if let Some(c) = api.cors_configuration() {
+        let sorted = |v: &[String]| {
+            let mut v = v.to_vec();
+            v.sort();
+            v
+        };
+        http = http
+            .with("cors.allow_origins", sorted(c.allow_origins()))
+            .with("cors.allow_methods", sorted(c.allow_methods()))
+            .with("cors.allow_headers", sorted(c.allow_headers()))
+            .with("cors.expose_headers", sorted(c.expose_headers()))
+            .with("cors.max_age", c.max_age().map_or(Value::Null, Value::from))
+            .with(
+                "cors.allow_credentials",
+                c.allow_credentials().unwrap_or(false),
+            );
+    }
+    for (k, v) in &tags {
+        http = http.with(&format!("tags.{k}"), v.as_str());
+    }
+    let (routes, integrations, stages) = tokio::try_join!(
+        async {
+            r.calls.count("ApiGatewayV2.GetRoutes");
+            r.apigw
+                .get_routes()
+                .api_id(&id)
+                .send()
+                .await
+                .map_err(|e| AwsError::new("GetRoutes", id.clone(), e))
+        },
+        async {
+            r.calls.count("ApiGatewayV2.GetIntegrations");
+            r.apigw
+                .get_integrations()
+                .api_id(&id)
+                .send()
+                .await
+                .map_err(|e| AwsError::new("GetIntegrations", id.clone(), e))
+        },
+        async {
+            r.calls.count("ApiGatewayV2.GetStages");
+            r.apigw
+                .get_stages()
+                .api_id(&id)
+                .send()
+                .await
+                .map_err(|e| AwsError::new("GetStages", id.clone(), e))
+        },
+    )?;
+    let mut resources = vec![http];
+    let mut integration_keys = std::collections::HashMap::new();
+    for i in integrations.items() {
+        let uri = i.integration_uri().unwrap_or_default();
+        // The function's name sits after `function:` in its ARN.
+        let function = uri
+            .split("function:")
+            .nth(1)
+            .and_then(|rest| rest.split([':', '/']).next())
+            .unwrap_or_default();
+        let key = scope.logical(function).unwrap_or(function).to_string();
+        let integration_id = i.integration_id().unwrap_or_default();
+        integration_keys.insert(format!("integrations/{integration_id}"), key.clone());
+        resources.push(
+            Resource::new(Kind::Integration, key, integration_id)
+                .with("integration_uri", uri)
+                .with(
+                    "payload_format_version",
+                    i.payload_format_version().unwrap_or("2.0"),
+                ),
+        );
+    }
+    for route in routes.items() {
+        let key = route.route_key().unwrap_or_default();
+        let target = route.target().map(|t| {
+            integration_keys
+                .get(t)
+                .map_or_else(|| t.to_string(), |k| format!("integration.{k}"))
+        });
+        resources.push(
+            Resource::new(Kind::Route, key, key)
+                .with("target", target.map_or(Value::Null, Value::from))
+                .with(
+                    "authorization",
+                    route.authorization_type().map_or("NONE", |a| a.as_str()),
+                )
+                .with(
+                    "authorizer",
+                    route.authorizer_id().map_or(Value::Null, Value::from),
+                ),
+        );
+    }
+    for stage in stages.items() {
+        let stage_name = stage.stage_name().unwrap_or_default();
+        resources.push(
+            Resource::new(Kind::Stage, stage_name, stage_name)
+                .with("auto_deploy", stage.auto_deploy().unwrap_or(false)),
+        );
+    }
+    Ok((resources, vec![], Some(id)))
+}

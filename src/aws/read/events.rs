@@ -1,0 +1,129 @@
+//! EventBridge rules: ListRules by prefix on each bus the spec uses, then per rule
+//! ListTagsForResource (ownership) and ListTargetsByRule.
+
+use std::collections::HashMap;
+
+use serde_json::Value;
+
+use super::{Found, Reader, Scope, conflict};
+use crate::aws::AwsError;
+use crate::model::{Kind, Resource, State, address};
+
+/// The id slsr gives the one target of each of its rules.
+pub const TARGET_ID: &str = "slsr";
+
+pub async fn read(r: &Reader, scope: &Scope, wanted: &State) -> Result<Found, AwsError> {
+    let mut buses = vec!["default".to_string()];
+    buses.extend(scope.buses.iter().filter(|b| *b != "default").cloned());
+    let mut rules = Vec::new();
+    for bus in &buses {
+        r.calls.count("EventBridge.ListRules");
+        let mut token = None;
+        loop {
+            let out = r
+                .events
+                .list_rules()
+                .name_prefix(scope.prefix())
+                .event_bus_name(bus)
+                .set_next_token(token)
+                .send()
+                .await
+                .map_err(|e| AwsError::new("ListRules", format!("bus {bus}"), e))?;
+            rules.extend(out.rules().iter().cloned().map(|rule| (bus.clone(), rule)));
+            token = out.next_token().map(str::to_string);
+            if token.is_none() {
+                break;
+            }
+            r.calls.count("EventBridge.ListRules");
+        }
+    }
+    let mut tasks = tokio::task::JoinSet::new();
+    for (bus, rule) in rules {
+        let r = r.clone();
+        tasks.spawn(async move {
+            let _slot = r.slot().await;
+            let name = rule.name().unwrap_or_default().to_string();
+            let arn = rule.arn().unwrap_or_default().to_string();
+            r.calls.count("EventBridge.ListTagsForResource");
+            let tags = r
+                .events
+                .list_tags_for_resource()
+                .resource_arn(&arn)
+                .send()
+                .await
+                .map_err(|e| AwsError::new("ListTagsForResource", arn.clone(), e))?;
+            let tags: HashMap<String, String> = tags
+                .tags()
+                .iter()
+                .map(|t| (t.key().to_string(), t.value().to_string()))
+                .collect();
+            r.calls.count("EventBridge.ListTargetsByRule");
+            let targets = r
+                .events
+                .list_targets_by_rule()
+                .rule(&name)
+                .event_bus_name(&bus)
+                .send()
+                .await
+                .map_err(|e| AwsError::new("ListTargetsByRule", name.clone(), e))?;
+            let target = targets
+                .targets()
+                .iter()
+                .find(|t| t.id() == TARGET_ID)
+                .or_else(|| targets.targets().first())
+                .cloned();
+            Ok::<_, AwsError>((bus, rule, tags, target))
+        });
+    }
+    let mut resources = Vec::new();
+    let mut conflicts = Vec::new();
+    while let Some(joined) = tasks.join_next().await {
+        let (bus, rule, tags, target) = joined.expect("a read task does not panic")?;
+        let name = rule.name().unwrap_or_default();
+        // `{service}-{stage}-{function}-{8 hex}`
+        let Some((function, hash)) = scope.logical(name).and_then(|rest| rest.rsplit_once('-'))
+        else {
+            continue;
+        };
+        let key = format!("{function}.{hash}");
+        let at = address(Kind::Rule, &key);
+        if !scope.owns(&tags) {
+            if wanted.resources.contains_key(&at) {
+                conflicts.push(conflict(at, name, scope));
+            }
+            continue;
+        }
+        let mut res = Resource::new(Kind::Rule, key, name)
+            .with("arn", rule.arn().unwrap_or_default())
+            .with("bus", bus.as_str())
+            .with("state", rule.state().map_or("ENABLED", |s| s.as_str()))
+            .with(
+                "target",
+                target
+                    .as_ref()
+                    .map(|t| t.arn().to_string())
+                    .unwrap_or_default(),
+            )
+            .with(
+                "input",
+                target
+                    .as_ref()
+                    .and_then(|t| t.input())
+                    .map_or(Value::Null, Value::from),
+            );
+        if let Some(expression) = rule.schedule_expression() {
+            res = res.with("schedule_expression", expression);
+        }
+        if let Some(pattern) = rule
+            .event_pattern()
+            .and_then(|p| serde_json::from_str::<Value>(p).ok())
+        {
+            res = res.with("event_pattern", pattern);
+        }
+        for (k, v) in &tags {
+            res = res.with(&format!("tags.{k}"), v.as_str());
+        }
+        resources.push(res);
+    }
+    Ok((resources, conflicts))
+}

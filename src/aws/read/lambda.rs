@@ -1,0 +1,392 @@
+//! Lambda (and each function's log group): functions, their resource-policy statements,
+//! event source mappings, the `live` alias. Calls: ListFunctions (paged), then per owned
+//! function GetFunction (configuration, code, tags and concurrency in one) and GetPolicy;
+//! ListEventSourceMappings and DescribeLogGroups once for the whole service.
+
+use std::collections::HashMap;
+
+use serde_json::Value;
+
+use super::{Found, Reader, Scope, conflict};
+use crate::aws::AwsError;
+use crate::model::{Kind, Resource, State, address};
+
+pub async fn read(r: &Reader, scope: &Scope, wanted: &State) -> Result<Found, AwsError> {
+    let prefix = scope.prefix();
+    r.calls.count("Lambda.ListFunctions");
+    let listed = r
+        .lambda
+        .list_functions()
+        .into_paginator()
+        .items()
+        .send()
+        .try_collect()
+        .await
+        .map_err(|e| AwsError::new("ListFunctions", "Lambda functions", e))?;
+    let names: Vec<String> = listed
+        .iter()
+        .filter_map(|f| f.function_name())
+        .filter(|n| n.starts_with(&prefix))
+        .map(str::to_string)
+        .collect();
+
+    let mut tasks = tokio::task::JoinSet::new();
+    for name in names {
+        let r = r.clone();
+        tasks.spawn(async move {
+            let _slot = r.slot().await;
+            r.calls.count("Lambda.GetFunction");
+            let out = r
+                .lambda
+                .get_function()
+                .function_name(&name)
+                .send()
+                .await
+                .map_err(|e| AwsError::new("GetFunction", name.clone(), e))?;
+            Ok::<_, AwsError>((name, out))
+        });
+    }
+    let mut resources = Vec::new();
+    let mut conflicts = Vec::new();
+    let mut owned = Vec::new();
+    while let Some(joined) = tasks.join_next().await {
+        let (name, out) = joined.expect("a read task does not panic")?;
+        let Some(key) = scope.logical(&name) else {
+            continue;
+        };
+        let tags = out.tags().cloned().unwrap_or_default();
+        let at = address(Kind::Function, key);
+        if !scope.owns(&tags) {
+            if wanted.resources.contains_key(&at) {
+                conflicts.push(conflict(at, &name, scope));
+            }
+            continue;
+        }
+        owned.push(name.clone());
+        resources.push(function(key, &name, &out, &tags));
+    }
+    owned.sort();
+
+    // Per owned function: its policy statements, and its alias when the spec wants one.
+    let mut tasks = tokio::task::JoinSet::new();
+    for name in &owned {
+        let (r, name, scope) = (r.clone(), name.clone(), scope.clone());
+        let wants_alias = wanted.resources.contains_key(&address(
+            Kind::Alias,
+            scope.logical(&name).unwrap_or_default(),
+        ));
+        tasks.spawn(async move {
+            let _slot = r.slot().await;
+            let mut found = permissions(&r, &scope, &name).await?;
+            if wants_alias {
+                found.extend(alias(&r, &scope, &name).await?);
+            }
+            Ok::<_, AwsError>(found)
+        });
+    }
+    // A log group is the function's: read it for every owned or wanted function (a group
+    // left behind by an earlier function of the same name is taken over, not recreated).
+    let mut with_logs = owned.clone();
+    with_logs.extend(
+        wanted
+            .resources
+            .values()
+            .filter(|w| w.kind == Kind::Function)
+            .map(|w| w.name.clone()),
+    );
+    let (mappings, logs) =
+        tokio::try_join!(mappings(r, scope, &owned), log_groups(r, scope, &with_logs))?;
+    while let Some(joined) = tasks.join_next().await {
+        resources.extend(joined.expect("a read task does not panic")?);
+    }
+    resources.extend(mappings);
+    resources.extend(logs);
+    Ok((resources, conflicts))
+}
+
+fn function(
+    key: &str,
+    name: &str,
+    out: &aws_sdk_lambda::operation::get_function::GetFunctionOutput,
+    tags: &HashMap<String, String>,
+) -> Resource {
+    let c = out
+        .configuration()
+        .cloned()
+        .unwrap_or_else(|| aws_sdk_lambda::types::FunctionConfiguration::builder().build());
+    let image = c.package_type().is_some_and(|p| p.as_str() == "Image");
+    let mut res = Resource::new(Kind::Function, key, name)
+        .with("arn", c.function_arn().unwrap_or_default())
+        .with("memory", c.memory_size().unwrap_or(128))
+        .with("timeout", c.timeout().unwrap_or(3))
+        .with(
+            "ephemeral_storage",
+            c.ephemeral_storage().map_or(512, |e| e.size()),
+        )
+        .with(
+            "architecture",
+            c.architectures().first().map_or("x86_64", |a| a.as_str()),
+        )
+        .with(
+            "tracing",
+            c.tracing_config()
+                .and_then(|t| t.mode())
+                .map_or("PassThrough", |m| m.as_str()),
+        )
+        .with("description", c.description().unwrap_or_default())
+        .with(
+            "kms_key_arn",
+            c.kms_key_arn().map_or(Value::Null, Value::from),
+        )
+        .with("role", c.role().unwrap_or_default())
+        .with(
+            "layers",
+            c.layers()
+                .iter()
+                .filter_map(|l| l.arn())
+                .map(str::to_string)
+                .collect::<Vec<_>>(),
+        )
+        .with(
+            "reserved_concurrency",
+            out.concurrency()
+                .and_then(|c| c.reserved_concurrent_executions())
+                .map_or(Value::Null, Value::from),
+        )
+        .with("package_type", if image { "Image" } else { "Zip" });
+    for (k, v) in tags {
+        res = res.with(&format!("tags.{k}"), v.as_str());
+    }
+    if let Some(vpc) = c.vpc_config().filter(|v| !v.subnet_ids().is_empty()) {
+        let mut subnets = vpc.subnet_ids().to_vec();
+        subnets.sort();
+        let mut groups = vpc.security_group_ids().to_vec();
+        groups.sort();
+        res = res
+            .with("vpc.subnet_ids", subnets)
+            .with("vpc.security_group_ids", groups);
+    }
+    if let Some(vars) = c.environment().and_then(|e| e.variables()) {
+        for (k, v) in vars {
+            res = res.with(&format!("env.{k}"), v.as_str());
+        }
+    }
+    if image {
+        res.with(
+            "image_uri",
+            out.code().and_then(|c| c.image_uri()).unwrap_or_default(),
+        )
+    } else {
+        res.with("runtime", c.runtime().map_or("", |r| r.as_str()))
+            .with("handler", c.handler().unwrap_or_default())
+            .with("code_sha256", c.code_sha256().unwrap_or_default())
+            .with("code_size", c.code_size())
+    }
+}
+
+/// The function's resource-policy statements whose ids slsr gave (`slsr-...`); others are
+/// someone else's and left alone.
+async fn permissions(r: &Reader, scope: &Scope, name: &str) -> Result<Vec<Resource>, AwsError> {
+    r.calls.count("Lambda.GetPolicy");
+    let policy = match r.lambda.get_policy().function_name(name).send().await {
+        Ok(out) => out.policy().unwrap_or_default().to_string(),
+        Err(e)
+            if e.as_service_error()
+                .is_some_and(|s| s.is_resource_not_found_exception()) =>
+        {
+            return Ok(vec![]);
+        }
+        Err(e) => return Err(AwsError::new("GetPolicy", name, e)),
+    };
+    let doc: Value = serde_json::from_str(&policy).unwrap_or(Value::Null);
+    let key = scope.logical(name).unwrap_or(name);
+    let statements = match &doc["Statement"] {
+        Value::Array(items) => items.clone(),
+        Value::Null => vec![],
+        single => vec![single.clone()],
+    };
+    let mut found = Vec::new();
+    for s in statements {
+        let Some(sid) = s["Sid"].as_str().filter(|sid| sid.starts_with("slsr-")) else {
+            continue;
+        };
+        let principal = match &s["Principal"] {
+            Value::String(p) => p.clone(),
+            Value::Object(p) => p
+                .values()
+                .next()
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_string(),
+            _ => String::new(),
+        };
+        let condition = |op: &str, key: &str| s["Condition"][op][key].as_str().map(str::to_string);
+        let mut res = Resource::new(Kind::Permission, format!("{key}.{sid}"), sid)
+            .with("function", name)
+            .with("action", s["Action"].as_str().unwrap_or_default())
+            .with("principal", principal);
+        if let Some(arn) = condition("ArnLike", "AWS:SourceArn") {
+            res = res.with("source_arn", arn);
+        }
+        if let Some(account) = condition("StringEquals", "AWS:SourceAccount") {
+            res = res.with("source_account", account);
+        }
+        if let Some(token) = condition("StringEquals", "lambda:EventSourceToken") {
+            res = res.with("event_source_token", token);
+        }
+        found.push(res);
+    }
+    Ok(found)
+}
+
+async fn alias(r: &Reader, scope: &Scope, name: &str) -> Result<Vec<Resource>, AwsError> {
+    r.calls.count("Lambda.GetAlias");
+    let alias = match r
+        .lambda
+        .get_alias()
+        .function_name(name)
+        .name("live")
+        .send()
+        .await
+    {
+        Ok(a) => a,
+        Err(e)
+            if e.as_service_error()
+                .is_some_and(|s| s.is_resource_not_found_exception()) =>
+        {
+            return Ok(vec![]);
+        }
+        Err(e) => return Err(AwsError::new("GetAlias", format!("{name}:live"), e)),
+    };
+    r.calls.count("Lambda.GetProvisionedConcurrencyConfig");
+    let provisioned = match r
+        .lambda
+        .get_provisioned_concurrency_config()
+        .function_name(name)
+        .qualifier("live")
+        .send()
+        .await
+    {
+        Ok(p) => p
+            .requested_provisioned_concurrent_executions()
+            .map_or(Value::Null, Value::from),
+        Err(e)
+            if e.as_service_error()
+                .is_some_and(|s| s.is_provisioned_concurrency_config_not_found_exception()) =>
+        {
+            Value::Null
+        }
+        Err(e) => {
+            return Err(AwsError::new(
+                "GetProvisionedConcurrencyConfig",
+                format!("{name}:live"),
+                e,
+            ));
+        }
+    };
+    let key = scope.logical(name).unwrap_or(name);
+    Ok(vec![
+        Resource::new(Kind::Alias, key, format!("{name}:live"))
+            .with("provisioned_concurrency", provisioned)
+            .with(
+                "function_version",
+                alias.function_version().unwrap_or_default(),
+            ),
+    ])
+}
+
+/// Every SQS mapping of the owned functions, from one listing of the account's mappings.
+async fn mappings(r: &Reader, scope: &Scope, owned: &[String]) -> Result<Vec<Resource>, AwsError> {
+    if owned.is_empty() {
+        return Ok(vec![]);
+    }
+    r.calls.count("Lambda.ListEventSourceMappings");
+    let all = r
+        .lambda
+        .list_event_source_mappings()
+        .into_paginator()
+        .items()
+        .send()
+        .try_collect()
+        .await
+        .map_err(|e| AwsError::new("ListEventSourceMappings", "event source mappings", e))?;
+    let mut found = Vec::new();
+    for m in all {
+        let function = m
+            .function_arn()
+            .and_then(|a| a.rsplit(':').next())
+            .unwrap_or_default()
+            .to_string();
+        if !owned.contains(&function) {
+            continue;
+        }
+        let source = m.event_source_arn().unwrap_or_default();
+        let queue = source.rsplit(':').next().unwrap_or_default();
+        let queue_key = scope
+            .logical(queue)
+            .map(|q| q.trim_end_matches(".fifo"))
+            .unwrap_or(queue);
+        let key = format!(
+            "{}.{queue_key}",
+            scope.logical(&function).unwrap_or(&function)
+        );
+        let enabled = m
+            .state()
+            .is_some_and(|s| matches!(s, "Enabled" | "Enabling" | "Creating" | "Updating"));
+        let reports = m
+            .function_response_types()
+            .iter()
+            .any(|t| t.as_str() == "ReportBatchItemFailures");
+        found.push(
+            Resource::new(Kind::EventSourceMapping, key, m.uuid().unwrap_or_default())
+                .with("function", function.as_str())
+                .with("event_source_arn", source)
+                .with("batch_size", m.batch_size().unwrap_or(10))
+                .with(
+                    "batching_window",
+                    m.maximum_batching_window_in_seconds().unwrap_or(0),
+                )
+                .with("enabled", enabled)
+                .with("report_batch_item_failures", reports),
+        );
+    }
+    Ok(found)
+}
+
+/// The log groups of the given functions, from one listing by prefix.
+async fn log_groups(
+    r: &Reader,
+    scope: &Scope,
+    functions: &[String],
+) -> Result<Vec<Resource>, AwsError> {
+    if functions.is_empty() {
+        return Ok(vec![]);
+    }
+    r.calls.count("CloudWatchLogs.DescribeLogGroups");
+    let prefix = format!("/aws/lambda/{}", scope.prefix());
+    let groups = r
+        .logs
+        .describe_log_groups()
+        .log_group_name_prefix(&prefix)
+        .into_paginator()
+        .items()
+        .send()
+        .try_collect()
+        .await
+        .map_err(|e| AwsError::new("DescribeLogGroups", prefix.clone(), e))?;
+    Ok(groups
+        .into_iter()
+        .filter_map(|g| {
+            let name = g.log_group_name()?.to_string();
+            let function = name.strip_prefix("/aws/lambda/")?.to_string();
+            if !functions.contains(&function) {
+                return None;
+            }
+            let key = scope.logical(&function)?.to_string();
+            Some(Resource::new(Kind::LogGroup, key, name).with(
+                "retention_days",
+                g.retention_in_days().map_or(Value::Null, Value::from),
+            ))
+        })
+        .collect())
+}

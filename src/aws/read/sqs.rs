@@ -1,0 +1,136 @@
+//! SQS queues: ListQueues by prefix, then per queue GetQueueAttributes (all of them) and
+//! ListQueueTags.
+
+use std::collections::HashMap;
+
+use aws_sdk_sqs::types::QueueAttributeName;
+use serde_json::{Value, json};
+
+use super::{Found, Reader, Scope, conflict};
+use crate::aws::AwsError;
+use crate::model::{Kind, Resource, State, address};
+
+pub async fn read(r: &Reader, scope: &Scope, wanted: &State) -> Result<Found, AwsError> {
+    r.calls.count("SQS.ListQueues");
+    let pages: Vec<_> = r
+        .sqs
+        .list_queues()
+        .queue_name_prefix(scope.prefix())
+        .into_paginator()
+        .send()
+        .try_collect()
+        .await
+        .map_err(|e| AwsError::new("ListQueues", scope.prefix(), e))?;
+    let urls: Vec<String> = pages.iter().flat_map(|p| p.queue_urls()).cloned().collect();
+    let mut tasks = tokio::task::JoinSet::new();
+    for url in urls {
+        let r = r.clone();
+        tasks.spawn(async move {
+            let _slot = r.slot().await;
+            r.calls.count("SQS.GetQueueAttributes");
+            let attrs = r
+                .sqs
+                .get_queue_attributes()
+                .queue_url(&url)
+                .attribute_names(QueueAttributeName::All)
+                .send()
+                .await
+                .map_err(|e| AwsError::new("GetQueueAttributes", url.clone(), e))?;
+            r.calls.count("SQS.ListQueueTags");
+            let tags = r
+                .sqs
+                .list_queue_tags()
+                .queue_url(&url)
+                .send()
+                .await
+                .map_err(|e| AwsError::new("ListQueueTags", url.clone(), e))?;
+            let attrs: HashMap<String, String> = attrs
+                .attributes()
+                .map(|a| {
+                    a.iter()
+                        .map(|(k, v)| (k.as_str().to_string(), v.clone()))
+                        .collect()
+                })
+                .unwrap_or_default();
+            Ok::<_, AwsError>((url, attrs, tags.tags().cloned().unwrap_or_default()))
+        });
+    }
+    let mut resources = Vec::new();
+    let mut conflicts = Vec::new();
+    while let Some(joined) = tasks.join_next().await {
+        let (url, attrs, tags) = joined.expect("a read task does not panic")?;
+        let name = url.rsplit('/').next().unwrap_or_default().to_string();
+        let Some(key) = scope
+            .logical(&name)
+            .map(|k| k.trim_end_matches(".fifo").to_string())
+        else {
+            continue;
+        };
+        let at = address(Kind::Queue, &key);
+        if !scope.owns(&tags) {
+            if wanted.resources.contains_key(&at) {
+                conflicts.push(conflict(at, &name, scope));
+            }
+            continue;
+        }
+        resources.push(queue(&key, &name, &attrs, &tags));
+    }
+    Ok((resources, conflicts))
+}
+
+fn number(attrs: &HashMap<String, String>, name: &str) -> Value {
+    attrs
+        .get(name)
+        .and_then(|v| v.parse::<u64>().ok())
+        .map_or(Value::Null, Value::from)
+}
+
+fn queue(
+    key: &str,
+    name: &str,
+    attrs: &HashMap<String, String>,
+    tags: &HashMap<String, String>,
+) -> Resource {
+    let fifo = attrs.get("FifoQueue").is_some_and(|v| v == "true") || name.ends_with(".fifo");
+    let redrive = attrs
+        .get("RedrivePolicy")
+        .and_then(|p| serde_json::from_str::<Value>(p).ok())
+        .map_or(Value::Null, |p| {
+            // SQS returns maxReceiveCount as a number or as text, depending on how it was set.
+            let count = p["maxReceiveCount"]
+                .as_u64()
+                .or_else(|| p["maxReceiveCount"].as_str().and_then(|s| s.parse().ok()));
+            json!({"deadLetterTargetArn": p["deadLetterTargetArn"], "maxReceiveCount": count})
+        });
+    let mut res = Resource::new(Kind::Queue, key, name)
+        .with("arn", attrs.get("QueueArn").cloned().unwrap_or_default())
+        .with("fifo", fifo)
+        .with("visibility_timeout", number(attrs, "VisibilityTimeout"))
+        .with("message_retention", number(attrs, "MessageRetentionPeriod"))
+        .with("delay", number(attrs, "DelaySeconds"))
+        .with(
+            "receive_wait_time",
+            number(attrs, "ReceiveMessageWaitTimeSeconds"),
+        )
+        .with("max_message_size", number(attrs, "MaximumMessageSize"))
+        .with(
+            "kms_key",
+            attrs
+                .get("KmsMasterKeyId")
+                .cloned()
+                .map_or(Value::Null, Value::from),
+        )
+        .with("redrive_policy", redrive);
+    if fifo {
+        res = res.with(
+            "content_based_deduplication",
+            attrs
+                .get("ContentBasedDeduplication")
+                .is_some_and(|v| v == "true"),
+        );
+    }
+    for (k, v) in tags {
+        res = res.with(&format!("tags.{k}"), v.as_str());
+    }
+    res
+}

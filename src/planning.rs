@@ -1,0 +1,122 @@
+//! Making a plan for a project: package the code, read the account (unless offline), build
+//! the desired state, diff. The glue between the pure parts and the AWS layer.
+
+use std::collections::{BTreeMap, HashMap};
+
+use crate::aws::read::{Reader, Scope};
+use crate::aws::{self, AwsError, Connection};
+use crate::desired::{self, Target};
+use crate::model::{Kind, State};
+use crate::package::{CodeIdentity, PackageError, Packager};
+use crate::plan::{self, Plan};
+use crate::render::Header;
+use crate::spec::Project;
+use crate::spec::model::Event;
+
+#[derive(Debug, thiserror::Error)]
+pub enum PlanError {
+    #[error(transparent)]
+    Package(#[from] PackageError),
+    #[error(transparent)]
+    Aws(#[from] AwsError),
+}
+
+/// A finished plan, what it was made against, and the AWS calls it took.
+pub struct Planned {
+    pub plan: Plan,
+    pub header: Header,
+    pub calls: BTreeMap<&'static str, usize>,
+}
+
+/// Every function's code identity, packaging what needs it.
+pub fn code_identities(project: &Project) -> Result<HashMap<String, CodeIdentity>, PackageError> {
+    let mut packager = Packager::new(project, None, false);
+    project
+        .functions
+        .keys()
+        .map(|name| Ok((name.clone(), packager.code(project, name)?)))
+        .collect()
+}
+
+/// Plans against an empty account: no AWS call at all.
+pub fn offline(project: &Project) -> Result<Planned, PlanError> {
+    let code = code_identities(project)?;
+    let target = Target {
+        account_id: None,
+        region: project.region.clone(),
+        api_id: None,
+    };
+    let desired = desired::build(project, &code, &target);
+    Ok(Planned {
+        plan: plan::plan(&desired, &State::default()),
+        header: Header {
+            service: project.service.clone(),
+            stage: project.stage.clone(),
+            account: None,
+            region: project.region.clone(),
+        },
+        calls: BTreeMap::new(),
+    })
+}
+
+/// Plans against the live account. Fails whole on any read error: a partial plan is never
+/// presented as complete.
+pub async fn live(project: &Project, connection: &Connection) -> Result<Planned, PlanError> {
+    let code = code_identities(project)?;
+    let config = aws::sdk_config(connection, project.region.as_deref()).await;
+    let identity = aws::whoami(&config).await?;
+    let region = identity.region.clone();
+    let reader = Reader::new(&config);
+    reader.calls.count("STS.GetCallerIdentity");
+    let mut target = Target {
+        account_id: Some(identity.account.clone()),
+        region: region.clone(),
+        api_id: None,
+    };
+    let wanted = desired::build(project, &code, &target);
+    let live = reader.read(&scope(project), &wanted).await?;
+    // The API's id appears in permissions' source ARNs: build again now that it is known.
+    target.api_id = live.api_id.clone();
+    let desired = if target.api_id.is_some() {
+        desired::build(project, &code, &target)
+    } else {
+        wanted
+    };
+    Ok(Planned {
+        plan: plan::plan(&desired, &live.state),
+        header: Header {
+            service: project.service.clone(),
+            stage: project.stage.clone(),
+            account: Some(identity.account),
+            region,
+        },
+        calls: reader.calls.snapshot(),
+    })
+}
+
+fn scope(project: &Project) -> Scope {
+    let mut buses: Vec<String> = project
+        .functions
+        .values()
+        .flat_map(|f| f.events.iter().flatten())
+        .filter_map(|e| match e {
+            Event::Eventbridge(e) => e
+                .bus
+                .as_ref()
+                .map(|b| b.rsplit('/').next().unwrap_or(b).to_string()),
+            _ => None,
+        })
+        .collect();
+    buses.sort();
+    buses.dedup();
+    Scope {
+        service: project.service.clone(),
+        stage: project.stage.clone(),
+        buses,
+    }
+}
+
+/// The number of each kind of resource a plan covers, for `-v`.
+pub fn resource_count(state: &State, kind: Kind) -> usize {
+    state.resources.values().filter(|r| r.kind == kind).count()
+}

@@ -3,9 +3,11 @@
 //! Modules by subject; `support` holds the emulator and binary helpers they share.
 
 mod cli;
+mod console;
 mod emulator;
 mod fixtures;
 mod fuzz;
+mod live_plan;
 mod package;
 mod plan;
 mod schema;

@@ -31,15 +31,21 @@ pub struct AwsError {
 }
 
 impl AwsError {
-    pub fn new(
-        operation: &'static str,
-        target: impl Into<String>,
-        err: impl std::error::Error,
-    ) -> AwsError {
+    /// AWS's own error code and message when the service answered, else the cause (a
+    /// connection refused, a timeout) from the error's chain.
+    pub fn new<E>(operation: &'static str, target: impl Into<String>, err: E) -> AwsError
+    where
+        E: std::error::Error + aws_sdk_sts::error::ProvideErrorMetadata,
+    {
+        let message = match (err.code(), err.message()) {
+            (Some(code), Some(message)) => format!("{code}: {message}"),
+            (Some(code), None) => code.to_string(),
+            _ => error_chain(&err),
+        };
         AwsError {
             operation,
             target: target.into(),
-            message: error_chain(&err),
+            message,
         }
     }
 }

@@ -519,3 +519,26 @@ async fn the_examples_created_with_the_sdk_plan_as_no_change() {
         assert_eq!(out.code, 0, "{example}:\n{}{}", out.stdout, out.stderr);
     }
 }
+
+#[tokio::test]
+async fn a_read_that_is_denied_fails_the_plan_naming_the_operation() {
+    let dir = write_app("live-denied", SPEC);
+    let account = Account::new().await;
+    let upstream = crate::support::endpoint()
+        .trim_start_matches("http://")
+        .to_string();
+    let proxy = crate::proxy::deny(upstream, "AmazonSQS.ListQueues").await;
+    let out = tokio::task::spawn_blocking(move || {
+        run(account
+            .slsr()
+            .env("AWS_ENDPOINT_URL", proxy)
+            .args(["plan", "-f"])
+            .arg(dir.join("slsr.yaml")))
+    })
+    .await
+    .unwrap();
+    assert_eq!(out.code, 1, "{}{}", out.stdout, out.stderr);
+    assert!(out.stdout.is_empty(), "no partial plan:\n{}", out.stdout);
+    assert!(out.stderr.contains("ListQueues (shop-dev-) failed: AccessDeniedException: User: arn:aws:iam::123456789012:user/ci is not authorized"), "{}", out.stderr);
+    assert_eq!(out.stderr.lines().count(), 1, "{}", out.stderr);
+}

@@ -10,5 +10,6 @@ mod fuzz;
 mod live_plan;
 mod package;
 mod plan;
+mod proxy;
 mod schema;
 mod support;

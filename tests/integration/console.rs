@@ -191,6 +191,33 @@ pub async fn create(
                 .unwrap();
         }
     }
+    for alias in of(state, Kind::Alias) {
+        let function = alias.name.trim_end_matches(":live");
+        let version = lambda
+            .publish_version()
+            .function_name(function)
+            .send()
+            .await
+            .unwrap()
+            .version
+            .unwrap();
+        lambda
+            .create_alias()
+            .function_name(function)
+            .name("live")
+            .function_version(version)
+            .send()
+            .await
+            .unwrap();
+        lambda
+            .put_provisioned_concurrency_config()
+            .function_name(function)
+            .qualifier("live")
+            .provisioned_concurrent_executions(n(alias, "provisioned_concurrency"))
+            .send()
+            .await
+            .unwrap();
+    }
     let logs = aws_sdk_cloudwatchlogs::Client::new(config);
     for g in of(state, Kind::LogGroup) {
         logs.create_log_group()

@@ -167,13 +167,14 @@ async fn what_was_just_created_plans_as_no_change() {
         out.stdout, out.stderr
     );
     assert!(out.stdout.contains("No changes."), "{}", out.stdout);
-    // Reads: one listing per service, then per function GetFunction and GetPolicy, per
+    // Reads: one listing per service, then per function GetFunction, GetPolicy and GetAlias, per
     // queue its attributes and tags, per rule its tags and targets, and the API's routes,
     // integrations and stages.
-    assert!(out.stderr.contains("AWS calls: 21"), "{}", out.stderr);
+    assert!(out.stderr.contains("AWS calls: 23"), "{}", out.stderr);
     for line in [
         "Lambda.GetFunction: 2",
         "Lambda.GetPolicy: 2",
+        "Lambda.GetAlias: 2",
         "SQS.GetQueueAttributes: 2",
         "IAM.GetAccountAuthorizationDetails: 1",
     ] {
@@ -541,4 +542,42 @@ async fn a_read_that_is_denied_fails_the_plan_naming_the_operation() {
     assert!(out.stdout.is_empty(), "no partial plan:\n{}", out.stdout);
     assert!(out.stderr.contains("ListQueues (shop-dev-) failed: AccessDeniedException: User: arn:aws:iam::123456789012:user/ci is not authorized"), "{}", out.stderr);
     assert_eq!(out.stderr.lines().count(), 1, "{}", out.stderr);
+}
+
+#[tokio::test]
+async fn provisioned_concurrency_is_read_compared_and_its_alias_deleted_when_dropped() {
+    let spec = "service: warm\nfunctions:\n  api:\n    handler: index.handler\n    runtime: python3.12\n    code: ./src\n    provisioned_concurrency: 2\n";
+    let dir = write_app("live-alias", spec);
+    let account = Account::new().await;
+    let config = account.config().await;
+    let (state, zips) = desired(&dir.join("slsr.yaml"), &account, None);
+    console::create(&config, &state, &zips).await;
+    let d = Deployed {
+        account,
+        dir,
+        config,
+    };
+    let out = d.plan(&["--detailed-exitcode"]);
+    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+
+    std::fs::write(
+        d.spec(),
+        spec.replace("provisioned_concurrency: 2", "provisioned_concurrency: 3"),
+    )
+    .unwrap();
+    let changes = d.changes();
+    assert_eq!(changes.len(), 1, "{:?}", changes.keys());
+    assert_eq!(
+        changes["alias.api"]["diffs"],
+        json!([{"path": "provisioned_concurrency", "before": 2, "after": 3, "sensitive": false, "forces_replacement": false}])
+    );
+
+    std::fs::write(
+        d.spec(),
+        spec.replace("    provisioned_concurrency: 2\n", ""),
+    )
+    .unwrap();
+    let changes = d.changes();
+    assert_eq!(changes.len(), 1, "{:?}", changes.keys());
+    assert_eq!(changes["alias.api"]["action"], "delete");
 }

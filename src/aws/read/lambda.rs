@@ -1,6 +1,7 @@
 //! Lambda (and each function's log group): functions, their resource-policy statements,
 //! event source mappings, the `live` alias. Calls: ListFunctions (paged), then per owned
-//! function GetFunction (configuration, code, tags and concurrency in one) and GetPolicy;
+//! function GetFunction (configuration, code, tags and concurrency in one), GetPolicy and
+//! GetAlias (`live`, with GetProvisionedConcurrencyConfig when it exists);
 //! ListEventSourceMappings and DescribeLogGroups once for the whole service.
 
 use std::collections::HashMap;
@@ -67,20 +68,16 @@ pub async fn read(r: &Reader, scope: &Scope, wanted: &State) -> Result<Found, Aw
     }
     owned.sort();
 
-    // Per owned function: its policy statements, and its alias when the spec wants one.
+    // Per owned function: its policy statements and its `live` alias.
     let mut tasks = tokio::task::JoinSet::new();
     for name in &owned {
         let (r, name, scope) = (r.clone(), name.clone(), scope.clone());
-        let wants_alias = wanted.resources.contains_key(&address(
-            Kind::Alias,
-            scope.logical(&name).unwrap_or_default(),
-        ));
         tasks.spawn(async move {
             let _slot = r.slot().await;
             let mut found = permissions(&r, &scope, &name).await?;
-            if wants_alias {
-                found.extend(alias(&r, &scope, &name).await?);
-            }
+            // Every owned function: an alias left from provisioned concurrency that the
+            // spec no longer wants must show up to be deleted.
+            found.extend(alias(&r, &scope, &name).await?);
             Ok::<_, AwsError>(found)
         });
     }

@@ -1,0 +1,71 @@
+#!/usr/bin/env python3
+"""The test emulator: moto's server, patched where slsr depends on AWS behaviour that moto
+lacks (see shared/design/emulator.md), so that a field's read-then-plan test is real.
+
+Patches:
+- Lambda provisioned concurrency (Get/Put/DeleteProvisionedConcurrencyConfig), which moto
+  answers with 404: kept per account, region, function and qualifier, and READY at once.
+
+Run as moto_server: python scripts/moto_server.py -H 127.0.0.1 -p PORT
+"""
+import json
+import sys
+from urllib.parse import unquote
+
+from moto.awslambda import responses, urls
+from moto.server import main
+
+urls.url_paths[
+    r"{0}/(?P<api_version>[^/]+)/functions/(?P<function_name>[\w_:%-]+)/provisioned-concurrency/?$"
+] = responses.LambdaResponse.dispatch
+
+_provisioned = {}
+
+
+def _key(self):
+    name = unquote(self.path.split("/functions/")[1].split("/")[0])
+    name = name.split(":")[-1] if name.startswith("arn:") else name
+    qualifier = self.querystring.get("Qualifier", [""])[0]
+    return (self.current_account, self.region, name, qualifier)
+
+
+# moto's handlers answer (body, headers), with the status in headers["status"].
+def _not_found():
+    body = {"Type": "User", "Message": "No Provisioned Concurrency Config found for this function"}
+    return json.dumps(body), {"status": 404, "x-amzn-ErrorType": "ProvisionedConcurrencyConfigNotFoundException"}
+
+
+def get_provisioned_concurrency_config(self):
+    count = _provisioned.get(_key(self))
+    if count is None:
+        return _not_found()
+    return json.dumps({
+        "RequestedProvisionedConcurrentExecutions": count,
+        "AvailableProvisionedConcurrentExecutions": count,
+        "AllocatedProvisionedConcurrentExecutions": count,
+        "Status": "READY",
+    }), {"status": 200}
+
+
+def put_provisioned_concurrency_config(self):
+    count = json.loads(self.body or "{}").get("ProvisionedConcurrentExecutions")
+    _provisioned[_key(self)] = count
+    return json.dumps({
+        "RequestedProvisionedConcurrentExecutions": count,
+        "AllocatedProvisionedConcurrentExecutions": 0,
+        "Status": "IN_PROGRESS",
+    }), {"status": 202}
+
+
+def delete_provisioned_concurrency_config(self):
+    if _provisioned.pop(_key(self), None) is None:
+        return _not_found()
+    return "", {"status": 204}
+
+
+responses.LambdaResponse.get_provisioned_concurrency_config = get_provisioned_concurrency_config
+responses.LambdaResponse.put_provisioned_concurrency_config = put_provisioned_concurrency_config
+responses.LambdaResponse.delete_provisioned_concurrency_config = delete_provisioned_concurrency_config
+
+if __name__ == "__main__":
+    sys.exit(main())

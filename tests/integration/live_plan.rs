@@ -581,3 +581,31 @@ async fn provisioned_concurrency_is_read_compared_and_its_alias_deleted_when_dro
     assert_eq!(changes.len(), 1, "{:?}", changes.keys());
     assert_eq!(changes["alias.api"]["action"], "delete");
 }
+
+#[tokio::test]
+async fn a_code_change_shows_both_hashes_and_the_size_change() {
+    let d = deploy("live-code").await;
+    let before = d.changes();
+    assert!(before.is_empty(), "{:?}", before.keys());
+    let source = d.dir.join("src/index.py");
+    let mut code = std::fs::read_to_string(&source).unwrap();
+    code.push_str("\n\ndef health(event, context):\n    return {'statusCode': 204}\n");
+    std::fs::write(&source, code).unwrap();
+    let changes = d.changes();
+    let diffs = changes["function.api"]["diffs"].as_array().unwrap();
+    let paths: Vec<&str> = diffs.iter().map(|d| d["path"].as_str().unwrap()).collect();
+    assert_eq!(paths, ["code_sha256", "code_size"]);
+    assert_ne!(diffs[0]["before"], diffs[0]["after"]);
+    assert!(diffs[1]["after"].as_u64() > diffs[1]["before"].as_u64());
+    let text = d.plan(&[]);
+    assert!(text.stdout.contains("~ code_sha256: \""), "{}", text.stdout);
+    let size_line = text
+        .stdout
+        .lines()
+        .find(|l| l.contains("code_size:"))
+        .unwrap();
+    assert!(
+        size_line.contains(" B -> ") && size_line.contains("(+"),
+        "{size_line}"
+    );
+}

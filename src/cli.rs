@@ -48,6 +48,22 @@ pub enum Command {
         #[arg(short, long)]
         verbose: bool,
     },
+    /// Plan, show the plan, then make exactly the planned changes.
+    Apply {
+        #[command(flatten)]
+        spec: SpecArgs,
+        #[command(flatten)]
+        aws: ConnectionArgs,
+        /// Apply without asking (required when there is no terminal to ask on, as in CI).
+        #[arg(long)]
+        auto_approve: bool,
+        /// Changes in flight at once.
+        #[arg(long, default_value_t = slsr_default_parallelism(), value_name = "N")]
+        parallelism: usize,
+        /// Also print the AWS calls made, by operation.
+        #[arg(short, long)]
+        verbose: bool,
+    },
     /// Print the JSON Schema of the spec format (for editors).
     Schema,
     /// Show the AWS account, identity and region slsr would use.
@@ -107,4 +123,8 @@ pub struct ConnectionArgs {
     /// Send every AWS call to this endpoint (a local emulator); also AWS_ENDPOINT_URL.
     #[arg(long, value_name = "URL")]
     pub endpoint_url: Option<String>,
+}
+
+const fn slsr_default_parallelism() -> usize {
+    crate::apply::DEFAULT_PARALLELISM
 }

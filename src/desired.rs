@@ -151,7 +151,30 @@ pub fn build(project: &Project, code: &HashMap<String, CodeIdentity>, target: &T
         state.insert(Resource::new(Kind::Stage, "$default", "$default").with("auto_deploy", true));
         state.insert(api);
     }
+    // The spec is read before the account is known: its `${account_id}` (and an unknown
+    // `${region}`) are still placeholders, filled here once the target is known.
+    for resource in state.resources.values_mut() {
+        for value in resource.attrs.values_mut() {
+            fill_placeholders(value, target);
+        }
+    }
     state
+}
+
+fn fill_placeholders(value: &mut Value, target: &Target) {
+    match value {
+        Value::String(s) => {
+            if let Some(account) = &target.account_id {
+                *s = s.replace("${account_id}", account);
+            }
+            if let Some(region) = &target.region {
+                *s = s.replace("${region}", region);
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(|v| fill_placeholders(v, target)),
+        Value::Object(map) => map.values_mut().for_each(|v| fill_placeholders(v, target)),
+        _ => {}
+    }
 }
 
 struct Builder<'a> {
@@ -161,7 +184,7 @@ struct Builder<'a> {
 }
 
 /// Every resource's tags: the spec's, and slsr's ownership tags.
-fn tags(p: &Project) -> BTreeMap<String, String> {
+pub fn tags(p: &Project) -> BTreeMap<String, String> {
     let mut tags = p.tags.clone();
     tags.insert("slsr:service".into(), p.service.clone());
     tags.insert("slsr:stage".into(), p.stage.clone());

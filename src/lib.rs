@@ -3,6 +3,7 @@
 //! The library holds everything; the `slsr` binary (`main.rs`) is glue that parses flags,
 //! calls into here and turns results into exit codes. See ARCHITECTURE.md for the map.
 
+pub mod apply;
 pub mod aws;
 pub mod cli;
 pub mod desired;

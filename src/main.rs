@@ -27,6 +27,13 @@ fn main() -> ExitCode {
             aws,
             verbose,
         } => plan(&spec, offline, format, detailed_exitcode, &aws, verbose),
+        Command::Apply {
+            spec,
+            aws,
+            auto_approve,
+            parallelism,
+            verbose,
+        } => apply(&spec, &aws, auto_approve, parallelism, verbose),
         Command::Schema => {
             print!("{}", spec::schema::editor_text());
             ExitCode::SUCCESS
@@ -204,6 +211,131 @@ fn plan(
     } else {
         ExitCode::SUCCESS
     }
+}
+
+fn apply(
+    args: &SpecArgs,
+    aws: &ConnectionArgs,
+    auto_approve: bool,
+    parallelism: usize,
+    verbose: bool,
+) -> ExitCode {
+    let project = match load_project(args) {
+        Ok(p) => p,
+        Err(code) => return code,
+    };
+    let connection = aws::Connection {
+        profile: aws.profile.clone(),
+        region: region_override(args.region.as_ref()),
+        endpoint_url: aws.endpoint_url.clone(),
+    };
+    let runtime = tokio::runtime::Runtime::new().expect("a tokio runtime starts");
+    let planned = match runtime.block_on(slsr::planning::live(&project, &connection)) {
+        Ok(p) => p,
+        Err(e) => return fail(&e.to_string()),
+    };
+    let mut out = anstream::stdout().lock();
+    let _ = write!(
+        out,
+        "{}",
+        slsr::render::text(&planned.plan, &planned.header)
+    );
+    if !planned.plan.conflicts.is_empty() {
+        return fail(&format!(
+            "{} resource(s) exist without slsr's ownership tags; nothing was applied",
+            planned.plan.conflicts.len()
+        ));
+    }
+    if !planned.plan.has_changes() {
+        let _ = writeln!(out, "Nothing to apply.");
+        return ExitCode::SUCCESS;
+    }
+    if !auto_approve {
+        use std::io::IsTerminal;
+        if !std::io::stdin().is_terminal() {
+            return fail(
+                "not applying without confirmation: there is no terminal to ask on; pass --auto-approve to apply unattended (as in CI)",
+            );
+        }
+        let _ = write!(out, "\nApply these changes? Only 'yes' applies: ");
+        let _ = out.flush();
+        let mut answer = String::new();
+        if std::io::stdin().read_line(&mut answer).is_err() || answer.trim() != "yes" {
+            let _ = writeln!(out, "Not applied.");
+            return ExitCode::FAILURE;
+        }
+    }
+    drop(out);
+    let config = planned
+        .config
+        .clone()
+        .expect("a live plan has a connection");
+    let applier = std::sync::Arc::new(slsr::apply::Applier::new(
+        &config,
+        planned.code.clone(),
+        planned.api_id.clone(),
+        slsr::desired::tags(&project),
+        parallelism,
+    ));
+    let progress = |done: &slsr::apply::Done| {
+        let verb = match done.action {
+            slsr::plan::Action::Create => "created",
+            slsr::plan::Action::Delete => "destroyed",
+            _ => "updated",
+        };
+        let _ = writeln!(
+            anstream::stdout().lock(),
+            "  {} {} {verb} in {:.1}s",
+            done.action.symbol(),
+            done.address,
+            done.took.as_secs_f64()
+        );
+    };
+    let report = runtime.block_on(applier.clone().apply(&planned.plan, &progress));
+    let mut out = anstream::stdout().lock();
+    if verbose {
+        let writes = applier.calls.snapshot();
+        let _ = writeln!(out, "AWS write calls: {}", writes.values().sum::<usize>());
+        for (operation, n) in &writes {
+            let _ = writeln!(out, "  {operation}: {n}");
+        }
+    }
+    if report.failed.is_empty() {
+        let s = planned.plan.summary();
+        let _ = writeln!(
+            out,
+            "Apply complete: {} added, {} changed, {} replaced, {} destroyed in {:.1}s",
+            s.add,
+            s.change,
+            s.replace,
+            s.destroy,
+            report.took.as_secs_f64()
+        );
+        return ExitCode::SUCCESS;
+    }
+    drop(out);
+    for e in &report.failed {
+        fail(&e.to_string());
+    }
+    let mut err = anstream::stderr().lock();
+    let _ = writeln!(
+        err,
+        "Apply failed after {:.1}s: {} change(s) done, {} failed, {} not started{}",
+        report.took.as_secs_f64(),
+        report.done.len(),
+        report.failed.len(),
+        report.not_started.len(),
+        if report.not_started.is_empty() {
+            String::new()
+        } else {
+            format!(": {}", report.not_started.join(", "))
+        }
+    );
+    let _ = writeln!(
+        err,
+        "Run `slsr plan` to see where the account stands, and `slsr apply` again to finish."
+    );
+    ExitCode::FAILURE
 }
 
 fn warn(message: &str) {

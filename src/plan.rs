@@ -58,6 +58,10 @@ pub struct Change {
     pub name: String,
     pub action: Action,
     pub diffs: Vec<FieldDiff>,
+    /// The live resource, as read (none for a create).
+    pub before: Option<Resource>,
+    /// The desired resource (none for a delete). Apply works from these two alone.
+    pub after: Option<Resource>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -119,6 +123,8 @@ pub fn plan(desired: &State, live: &State) -> Plan {
                         forces_replacement: false,
                     })
                     .collect(),
+                before: None,
+                after: Some(want.clone()),
             },
             Some(have) => compare(want, have),
         };
@@ -144,6 +150,8 @@ pub fn plan(desired: &State, live: &State) -> Plan {
                     forces_replacement: false,
                 })
                 .collect(),
+            before: Some(have.clone()),
+            after: None,
         })
         .collect();
     changes.sort_by(|a, b| (a.kind, &a.address).cmp(&(b.kind, &b.address)));
@@ -190,6 +198,8 @@ fn compare(want: &Resource, have: &Resource) -> Change {
         name: want.name.clone(),
         action,
         diffs,
+        before: Some(have.clone()),
+        after: Some(want.clone()),
     }
 }
 

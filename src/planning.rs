@@ -26,6 +26,10 @@ pub struct Planned {
     pub plan: Plan,
     pub header: Header,
     pub calls: BTreeMap<&'static str, usize>,
+    /// What apply needs besides the plan: the code, the API's id, the connection.
+    pub code: HashMap<String, CodeIdentity>,
+    pub api_id: Option<String>,
+    pub config: Option<aws_config::SdkConfig>,
 }
 
 /// Every function's code identity, packaging what needs it.
@@ -56,6 +60,9 @@ pub fn offline(project: &Project) -> Result<Planned, PlanError> {
             region: project.region.clone(),
         },
         calls: BTreeMap::new(),
+        code,
+        api_id: None,
+        config: None,
     })
 }
 
@@ -91,6 +98,9 @@ pub async fn live(project: &Project, connection: &Connection) -> Result<Planned,
             region,
         },
         calls: reader.calls.snapshot(),
+        code,
+        api_id: live.api_id,
+        config: Some(config),
     })
 }
 

@@ -128,7 +128,7 @@ pub async fn read(
                 .map_or_else(|| t.to_string(), |k| format!("integration.{k}"))
         });
         resources.push(
-            Resource::new(Kind::Route, key, key)
+            Resource::new(Kind::Route, key, route.route_id().unwrap_or_default())
                 .with("target", target.map_or(Value::Null, Value::from))
                 .with(
                     "authorization",

@@ -7,8 +7,8 @@
 //! like any other, so the plan deletes it. Every call is counted by operation (`-v`).
 
 mod apigw;
-mod events;
-mod iam;
+pub mod events;
+pub mod iam;
 mod lambda;
 mod sqs;
 

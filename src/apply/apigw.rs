@@ -1,0 +1,263 @@
+//! Applying the HTTP API: the API (CORS, tags), one Lambda proxy integration per function,
+//! the routes, and the `$default` stage with automatic deployment. Ids AWS assigns (the
+//! API's, each integration's) are kept for the changes that name them.
+
+use aws_sdk_apigatewayv2::types::{AuthorizationType, Cors, IntegrationType, ProtocolType};
+
+use super::{Applier, Step, attr_i32, attr_list, attr_map, attr_str, tag_changes};
+use crate::aws::AwsError;
+use crate::model::{Kind, Resource};
+use crate::plan::Action;
+
+pub async fn apply(a: &Applier, step: &Step) -> Result<(), AwsError> {
+    match step.change.kind {
+        Kind::HttpApi => api(a, step).await,
+        Kind::Integration => integration(a, step).await,
+        Kind::Route => route(a, step).await,
+        _ => stage(a, step).await,
+    }
+}
+
+fn api_id(a: &Applier) -> Result<String, AwsError> {
+    a.ids.get("http_api").ok_or_else(|| AwsError {
+        operation: "GetApis",
+        target: "the HTTP API".into(),
+        message: "the API does not exist".into(),
+    })
+}
+
+fn cors(r: &Resource) -> Option<Cors> {
+    r.attrs.contains_key("cors.allow_origins").then(|| {
+        Cors::builder()
+            .set_allow_origins(Some(attr_list(r, "cors.allow_origins")))
+            .set_allow_methods(Some(attr_list(r, "cors.allow_methods")))
+            .set_allow_headers(Some(attr_list(r, "cors.allow_headers")))
+            .set_expose_headers(Some(attr_list(r, "cors.expose_headers")))
+            .set_max_age(attr_i32(r, "cors.max_age"))
+            .allow_credentials(r.attrs["cors.allow_credentials"] == true)
+            .build()
+    })
+}
+
+async fn api(a: &Applier, step: &Step) -> Result<(), AwsError> {
+    let r = step.resource();
+    let name = r.name.as_str();
+    match step.action {
+        Action::Create => {
+            a.write("ApiGatewayV2.CreateApi");
+            let out = a
+                .apigw
+                .create_api()
+                .name(name)
+                .protocol_type(ProtocolType::Http)
+                .set_cors_configuration(cors(r))
+                .set_tags(Some(attr_map(r, "tags")))
+                .send()
+                .await
+                .map_err(|e| AwsError::new("CreateApi", name, e))?;
+            a.ids.set("http_api", out.api_id.unwrap_or_default());
+        }
+        Action::Delete => {
+            let id = api_id(a)?;
+            a.write("ApiGatewayV2.DeleteApi");
+            a.apigw
+                .delete_api()
+                .api_id(id)
+                .send()
+                .await
+                .map_err(|e| AwsError::new("DeleteApi", name, e))?;
+        }
+        _ => {
+            let id = api_id(a)?;
+            if step.changes("cors.") {
+                match cors(r) {
+                    Some(c) => {
+                        a.write("ApiGatewayV2.UpdateApi");
+                        a.apigw
+                            .update_api()
+                            .api_id(&id)
+                            .cors_configuration(c)
+                            .send()
+                            .await
+                            .map_err(|e| AwsError::new("UpdateApi", name, e))?;
+                    }
+                    None => {
+                        a.write("ApiGatewayV2.DeleteCorsConfiguration");
+                        a.apigw
+                            .delete_cors_configuration()
+                            .api_id(&id)
+                            .send()
+                            .await
+                            .map_err(|e| AwsError::new("DeleteCorsConfiguration", name, e))?;
+                    }
+                }
+            }
+            let (set, remove) = tag_changes(step);
+            let arn = format!(
+                "arn:aws:apigateway:{}::/apis/{id}",
+                a.apigw
+                    .config()
+                    .region()
+                    .map(|r| r.to_string())
+                    .unwrap_or_default()
+            );
+            if !set.is_empty() {
+                a.write("ApiGatewayV2.TagResource");
+                a.apigw
+                    .tag_resource()
+                    .resource_arn(&arn)
+                    .set_tags(Some(set))
+                    .send()
+                    .await
+                    .map_err(|e| AwsError::new("TagResource", name, e))?;
+            }
+            if !remove.is_empty() {
+                a.write("ApiGatewayV2.UntagResource");
+                a.apigw
+                    .untag_resource()
+                    .resource_arn(&arn)
+                    .set_tag_keys(Some(remove))
+                    .send()
+                    .await
+                    .map_err(|e| AwsError::new("UntagResource", name, e))?;
+            }
+        }
+    }
+    Ok(())
+}
+
+async fn integration(a: &Applier, step: &Step) -> Result<(), AwsError> {
+    let r = step.resource();
+    let id = api_id(a)?;
+    let target = step.change.address.clone();
+    match step.action {
+        Action::Create => {
+            a.write("ApiGatewayV2.CreateIntegration");
+            let out = a
+                .apigw
+                .create_integration()
+                .api_id(&id)
+                .integration_type(IntegrationType::AwsProxy)
+                .integration_uri(attr_str(r, "integration_uri"))
+                .payload_format_version(attr_str(r, "payload_format_version"))
+                .send()
+                .await
+                .map_err(|e| AwsError::new("CreateIntegration", target.clone(), e))?;
+            a.ids.set(&target, out.integration_id.unwrap_or_default());
+        }
+        Action::Delete => {
+            a.write("ApiGatewayV2.DeleteIntegration");
+            a.apigw
+                .delete_integration()
+                .api_id(&id)
+                .integration_id(&r.name)
+                .send()
+                .await
+                .map_err(|e| AwsError::new("DeleteIntegration", target, e))?;
+        }
+        _ => {
+            let integration_id = step.live().map(|l| l.name.clone()).unwrap_or_default();
+            a.write("ApiGatewayV2.UpdateIntegration");
+            a.apigw
+                .update_integration()
+                .api_id(&id)
+                .integration_id(integration_id)
+                .integration_uri(attr_str(r, "integration_uri"))
+                .payload_format_version(attr_str(r, "payload_format_version"))
+                .send()
+                .await
+                .map_err(|e| AwsError::new("UpdateIntegration", target, e))?;
+        }
+    }
+    Ok(())
+}
+
+async fn route(a: &Applier, step: &Step) -> Result<(), AwsError> {
+    let r = step.resource();
+    let id = api_id(a)?;
+    let key = step.change.address.clone();
+    if step.action == Action::Delete {
+        a.write("ApiGatewayV2.DeleteRoute");
+        return a
+            .apigw
+            .delete_route()
+            .api_id(&id)
+            .route_id(&r.name)
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|e| AwsError::new("DeleteRoute", key, e));
+    }
+    let integration = attr_str(r, "target");
+    let integration_id = a.ids.get(&integration).ok_or_else(|| AwsError {
+        operation: "CreateRoute",
+        target: key.clone(),
+        message: format!("{integration} does not exist"),
+    })?;
+    let authorization = AuthorizationType::from(attr_str(r, "authorization").as_str());
+    if step.action == Action::Create {
+        a.write("ApiGatewayV2.CreateRoute");
+        a.apigw
+            .create_route()
+            .api_id(&id)
+            .route_key(&r.key)
+            .target(format!("integrations/{integration_id}"))
+            .authorization_type(authorization)
+            .send()
+            .await
+            .map_err(|e| AwsError::new("CreateRoute", key, e))?;
+    } else {
+        let route_id = step.live().map(|l| l.name.clone()).unwrap_or_default();
+        a.write("ApiGatewayV2.UpdateRoute");
+        a.apigw
+            .update_route()
+            .api_id(&id)
+            .route_id(route_id)
+            .target(format!("integrations/{integration_id}"))
+            .authorization_type(authorization)
+            .send()
+            .await
+            .map_err(|e| AwsError::new("UpdateRoute", key, e))?;
+    }
+    Ok(())
+}
+
+async fn stage(a: &Applier, step: &Step) -> Result<(), AwsError> {
+    let r = step.resource();
+    let id = api_id(a)?;
+    match step.action {
+        Action::Create => {
+            a.write("ApiGatewayV2.CreateStage");
+            a.apigw
+                .create_stage()
+                .api_id(&id)
+                .stage_name(&r.name)
+                .auto_deploy(true)
+                .send()
+                .await
+                .map_err(|e| AwsError::new("CreateStage", r.name.clone(), e))?;
+        }
+        Action::Delete => {
+            a.write("ApiGatewayV2.DeleteStage");
+            a.apigw
+                .delete_stage()
+                .api_id(&id)
+                .stage_name(&r.name)
+                .send()
+                .await
+                .map_err(|e| AwsError::new("DeleteStage", r.name.clone(), e))?;
+        }
+        _ => {
+            a.write("ApiGatewayV2.UpdateStage");
+            a.apigw
+                .update_stage()
+                .api_id(&id)
+                .stage_name(&r.name)
+                .auto_deploy(true)
+                .send()
+                .await
+                .map_err(|e| AwsError::new("UpdateStage", r.name.clone(), e))?;
+        }
+    }
+    Ok(())
+}

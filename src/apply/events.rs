@@ -1,0 +1,126 @@
+//! Applying EventBridge rules: the rule (schedule or pattern, state, tags) and its one
+//! target, the function. Deleting removes the target first, as EventBridge requires.
+
+use aws_sdk_eventbridge::types::{RuleState, Tag, Target};
+
+use super::{Applier, Step, attr_map, attr_str, tag_changes};
+use crate::aws::AwsError;
+use crate::aws::read::events::TARGET_ID;
+use crate::plan::Action;
+
+pub async fn apply(a: &Applier, step: &Step) -> Result<(), AwsError> {
+    let r = step.resource();
+    let (name, bus) = (r.name.as_str(), attr_str(r, "bus"));
+    if step.action == Action::Delete {
+        a.write("EventBridge.RemoveTargets");
+        a.events
+            .remove_targets()
+            .rule(name)
+            .event_bus_name(&bus)
+            .ids(TARGET_ID)
+            .send()
+            .await
+            .map_err(|e| AwsError::new("RemoveTargets", name, e))?;
+        a.write("EventBridge.DeleteRule");
+        a.events
+            .delete_rule()
+            .name(name)
+            .event_bus_name(&bus)
+            .send()
+            .await
+            .map_err(|e| AwsError::new("DeleteRule", name, e))?;
+        return Ok(());
+    }
+    let rule_changed = step.action == Action::Create
+        || ["schedule_expression", "event_pattern", "state"]
+            .iter()
+            .any(|f| step.changes(f));
+    if rule_changed {
+        let mut put = a
+            .events
+            .put_rule()
+            .name(name)
+            .event_bus_name(&bus)
+            .state(RuleState::from(attr_str(r, "state").as_str()));
+        if let Some(expression) = r.attrs.get("schedule_expression").and_then(|v| v.as_str()) {
+            put = put.schedule_expression(expression);
+        }
+        if let Some(pattern) = r.attrs.get("event_pattern") {
+            put = put.event_pattern(pattern.to_string());
+        }
+        if step.action == Action::Create {
+            let tags: Vec<Tag> = attr_map(r, "tags")
+                .into_iter()
+                .map(|(k, v)| {
+                    Tag::builder()
+                        .key(k)
+                        .value(v)
+                        .build()
+                        .expect("key and value are set")
+                })
+                .collect();
+            put = put.set_tags(Some(tags));
+        }
+        a.write("EventBridge.PutRule");
+        put.send()
+            .await
+            .map_err(|e| AwsError::new("PutRule", name, e))?;
+    }
+    if step.action == Action::Create || step.changes("target") || step.changes("input") {
+        let target = Target::builder()
+            .id(TARGET_ID)
+            .arn(attr_str(r, "target"))
+            .set_input(
+                r.attrs
+                    .get("input")
+                    .and_then(|v| v.as_str())
+                    .map(str::to_string),
+            )
+            .build()
+            .expect("id and arn are set");
+        a.write("EventBridge.PutTargets");
+        a.events
+            .put_targets()
+            .rule(name)
+            .event_bus_name(&bus)
+            .targets(target)
+            .send()
+            .await
+            .map_err(|e| AwsError::new("PutTargets", name, e))?;
+    }
+    if step.action == Action::Update {
+        let (set, remove) = tag_changes(step);
+        let arn = attr_str(r, "arn");
+        if !set.is_empty() {
+            let tags: Vec<Tag> = set
+                .into_iter()
+                .map(|(k, v)| {
+                    Tag::builder()
+                        .key(k)
+                        .value(v)
+                        .build()
+                        .expect("key and value are set")
+                })
+                .collect();
+            a.write("EventBridge.TagResource");
+            a.events
+                .tag_resource()
+                .resource_arn(&arn)
+                .set_tags(Some(tags))
+                .send()
+                .await
+                .map_err(|e| AwsError::new("TagResource", name, e))?;
+        }
+        if !remove.is_empty() {
+            a.write("EventBridge.UntagResource");
+            a.events
+                .untag_resource()
+                .resource_arn(&arn)
+                .set_tag_keys(Some(remove))
+                .send()
+                .await
+                .map_err(|e| AwsError::new("UntagResource", name, e))?;
+        }
+    }
+    Ok(())
+}

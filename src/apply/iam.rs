@@ -1,0 +1,215 @@
+//! Applying IAM roles: the role with its path, trust policy and tags, slsr's inline policy,
+//! the attached managed policies. A delete detaches and removes policies first, as IAM
+//! requires.
+
+use aws_sdk_iam::types::Tag;
+use serde_json::Value;
+
+use super::{Applier, Step, attr_list, attr_str, tag_changes};
+use crate::aws::AwsError;
+use crate::aws::read::iam::INLINE_POLICY;
+use crate::plan::Action;
+
+pub async fn apply(a: &Applier, step: &Step) -> Result<(), AwsError> {
+    let r = step.resource();
+    let name = r.name.as_str();
+    match step.action {
+        Action::Delete => {
+            for arn in attr_list(r, "managed_policies") {
+                a.write("IAM.DetachRolePolicy");
+                a.iam
+                    .detach_role_policy()
+                    .role_name(name)
+                    .policy_arn(arn)
+                    .send()
+                    .await
+                    .map_err(|e| AwsError::new("DetachRolePolicy", name, e))?;
+            }
+            for policy in inline_policies(r) {
+                a.write("IAM.DeleteRolePolicy");
+                a.iam
+                    .delete_role_policy()
+                    .role_name(name)
+                    .policy_name(policy)
+                    .send()
+                    .await
+                    .map_err(|e| AwsError::new("DeleteRolePolicy", name, e))?;
+            }
+            a.write("IAM.DeleteRole");
+            a.iam
+                .delete_role()
+                .role_name(name)
+                .send()
+                .await
+                .map_err(|e| AwsError::new("DeleteRole", name, e))?;
+        }
+        Action::Create => {
+            let tags: Vec<Tag> = super::attr_map(r, "tags")
+                .into_iter()
+                .map(|(k, v)| {
+                    Tag::builder()
+                        .key(k)
+                        .value(v)
+                        .build()
+                        .expect("key and value are set")
+                })
+                .collect();
+            a.write("IAM.CreateRole");
+            a.iam
+                .create_role()
+                .role_name(name)
+                .path(attr_str(r, "path"))
+                .assume_role_policy_document(r.attrs["trust_policy"].to_string())
+                .set_tags(Some(tags))
+                .send()
+                .await
+                .map_err(|e| AwsError::new("CreateRole", name, e))?;
+            put_inline(a, step).await?;
+            for arn in attr_list(r, "managed_policies") {
+                a.write("IAM.AttachRolePolicy");
+                a.iam
+                    .attach_role_policy()
+                    .role_name(name)
+                    .policy_arn(arn)
+                    .send()
+                    .await
+                    .map_err(|e| AwsError::new("AttachRolePolicy", name, e))?;
+            }
+        }
+        _ => {
+            if step.changes("trust_policy") {
+                a.write("IAM.UpdateAssumeRolePolicy");
+                a.iam
+                    .update_assume_role_policy()
+                    .role_name(name)
+                    .policy_document(r.attrs["trust_policy"].to_string())
+                    .send()
+                    .await
+                    .map_err(|e| AwsError::new("UpdateAssumeRolePolicy", name, e))?;
+            }
+            if step.changes("inline_policy") {
+                put_inline(a, step).await?;
+            }
+            // Inline policies other than slsr's are drift on a role slsr owns.
+            let live = step.live().expect("an update has a live resource");
+            for policy in inline_policies(live)
+                .into_iter()
+                .filter(|p| p != INLINE_POLICY)
+            {
+                a.write("IAM.DeleteRolePolicy");
+                a.iam
+                    .delete_role_policy()
+                    .role_name(name)
+                    .policy_name(policy)
+                    .send()
+                    .await
+                    .map_err(|e| AwsError::new("DeleteRolePolicy", name, e))?;
+            }
+            let (want, have) = (
+                attr_list(r, "managed_policies"),
+                attr_list(live, "managed_policies"),
+            );
+            for arn in want.iter().filter(|p| !have.contains(p)) {
+                a.write("IAM.AttachRolePolicy");
+                a.iam
+                    .attach_role_policy()
+                    .role_name(name)
+                    .policy_arn(arn)
+                    .send()
+                    .await
+                    .map_err(|e| AwsError::new("AttachRolePolicy", name, e))?;
+            }
+            for arn in have.iter().filter(|p| !want.contains(p)) {
+                a.write("IAM.DetachRolePolicy");
+                a.iam
+                    .detach_role_policy()
+                    .role_name(name)
+                    .policy_arn(arn)
+                    .send()
+                    .await
+                    .map_err(|e| AwsError::new("DetachRolePolicy", name, e))?;
+            }
+            let (set, remove) = tag_changes(step);
+            if !set.is_empty() {
+                let tags: Vec<Tag> = set
+                    .into_iter()
+                    .map(|(k, v)| {
+                        Tag::builder()
+                            .key(k)
+                            .value(v)
+                            .build()
+                            .expect("key and value are set")
+                    })
+                    .collect();
+                a.write("IAM.TagRole");
+                a.iam
+                    .tag_role()
+                    .role_name(name)
+                    .set_tags(Some(tags))
+                    .send()
+                    .await
+                    .map_err(|e| AwsError::new("TagRole", name, e))?;
+            }
+            if !remove.is_empty() {
+                a.write("IAM.UntagRole");
+                a.iam
+                    .untag_role()
+                    .role_name(name)
+                    .set_tag_keys(Some(remove))
+                    .send()
+                    .await
+                    .map_err(|e| AwsError::new("UntagRole", name, e))?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Writes slsr's inline policy, or removes it when the role should have none.
+async fn put_inline(a: &Applier, step: &Step) -> Result<(), AwsError> {
+    let r = step.resource();
+    match &r.attrs["inline_policy"] {
+        Value::Null => {
+            if step
+                .live()
+                .is_some_and(|l| !l.attrs["inline_policy"].is_null())
+            {
+                a.write("IAM.DeleteRolePolicy");
+                a.iam
+                    .delete_role_policy()
+                    .role_name(&r.name)
+                    .policy_name(INLINE_POLICY)
+                    .send()
+                    .await
+                    .map_err(|e| AwsError::new("DeleteRolePolicy", r.name.clone(), e))?;
+            }
+        }
+        document => {
+            a.write("IAM.PutRolePolicy");
+            a.iam
+                .put_role_policy()
+                .role_name(&r.name)
+                .policy_name(INLINE_POLICY)
+                .policy_document(document.to_string())
+                .send()
+                .await
+                .map_err(|e| AwsError::new("PutRolePolicy", r.name.clone(), e))?;
+        }
+    }
+    Ok(())
+}
+
+/// The names of a live role's inline policies.
+fn inline_policies(r: &crate::model::Resource) -> Vec<String> {
+    let mut names = Vec::new();
+    if r.attrs.get("inline_policy").is_some_and(|p| !p.is_null()) {
+        names.push(INLINE_POLICY.to_string());
+    }
+    names.extend(
+        r.attrs
+            .keys()
+            .filter_map(|k| k.strip_prefix("inline_policy."))
+            .map(str::to_string),
+    );
+    names
+}

@@ -1,0 +1,554 @@
+//! Applying Lambda: functions (code, then configuration, waiting for each update to land),
+//! their log groups, the `live` alias with provisioned concurrency, resource-policy
+//! statements and SQS mappings. A new role may not be assumable by Lambda for a few seconds
+//! on AWS: creating a function retries that error for about a minute.
+
+use std::time::Duration;
+
+use aws_sdk_lambda::primitives::Blob;
+use aws_sdk_lambda::types::{
+    Architecture, Environment, EphemeralStorage, FunctionCode, FunctionResponseType, Runtime,
+    TracingConfig, TracingMode, VpcConfig,
+};
+use serde_json::Value;
+
+use super::{Applier, Step, attr_i32, attr_list, attr_map, attr_str, tag_changes};
+use crate::aws::AwsError;
+use crate::model::{Kind, Resource};
+use crate::package::CodeIdentity;
+use crate::plan::Action;
+
+/// How long a new role may take to become assumable, and a function to become ready.
+const ROLE_PROPAGATION: Duration = Duration::from_secs(60);
+const READY_TIMEOUT: Duration = Duration::from_secs(300);
+
+pub async fn apply(a: &Applier, step: &Step) -> Result<(), AwsError> {
+    match step.change.kind {
+        Kind::LogGroup => log_group(a, step).await,
+        Kind::Function => function(a, step).await,
+        Kind::Alias => alias(a, step).await,
+        Kind::Permission => permission(a, step).await,
+        _ => mapping(a, step).await,
+    }
+}
+
+async fn log_group(a: &Applier, step: &Step) -> Result<(), AwsError> {
+    let r = step.resource();
+    let name = r.name.as_str();
+    if step.action == Action::Delete {
+        a.write("CloudWatchLogs.DeleteLogGroup");
+        return a
+            .logs
+            .delete_log_group()
+            .log_group_name(name)
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|e| AwsError::new("DeleteLogGroup", name, e));
+    }
+    if step.action == Action::Create {
+        a.write("CloudWatchLogs.CreateLogGroup");
+        let tags: std::collections::HashMap<String, String> = a.tags.clone().into_iter().collect();
+        a.logs
+            .create_log_group()
+            .log_group_name(name)
+            .set_tags(Some(tags))
+            .send()
+            .await
+            .map_err(|e| AwsError::new("CreateLogGroup", name, e))?;
+    }
+    match attr_i32(r, "retention_days") {
+        Some(days) => {
+            a.write("CloudWatchLogs.PutRetentionPolicy");
+            a.logs
+                .put_retention_policy()
+                .log_group_name(name)
+                .retention_in_days(days)
+                .send()
+                .await
+                .map_err(|e| AwsError::new("PutRetentionPolicy", name, e))?;
+        }
+        None if step.action == Action::Update => {
+            a.write("CloudWatchLogs.DeleteRetentionPolicy");
+            a.logs
+                .delete_retention_policy()
+                .log_group_name(name)
+                .send()
+                .await
+                .map_err(|e| AwsError::new("DeleteRetentionPolicy", name, e))?;
+        }
+        None => {}
+    }
+    Ok(())
+}
+
+fn environment(r: &Resource) -> Environment {
+    Environment::builder()
+        .set_variables(Some(attr_map(r, "env")))
+        .build()
+}
+
+fn vpc(r: &Resource) -> VpcConfig {
+    // Empty lists detach a function from its VPC.
+    VpcConfig::builder()
+        .set_subnet_ids(Some(attr_list(r, "vpc.subnet_ids")))
+        .set_security_group_ids(Some(attr_list(r, "vpc.security_group_ids")))
+        .build()
+}
+
+fn optional(r: &Resource, attr: &str) -> Option<String> {
+    r.attrs
+        .get(attr)
+        .and_then(Value::as_str)
+        .map(str::to_string)
+}
+
+/// Configuration fields the update sends when any of them changed.
+const CONFIGURATION: &[&str] = &[
+    "memory",
+    "timeout",
+    "ephemeral_storage",
+    "tracing",
+    "description",
+    "kms_key_arn",
+    "role",
+    "layers",
+    "runtime",
+    "handler",
+    "env.",
+    "vpc.",
+];
+
+async fn function(a: &Applier, step: &Step) -> Result<(), AwsError> {
+    let r = step.resource();
+    let name = r.name.as_str();
+    match step.action {
+        Action::Delete => {
+            a.write("Lambda.DeleteFunction");
+            a.lambda
+                .delete_function()
+                .function_name(name)
+                .send()
+                .await
+                .map_err(|e| AwsError::new("DeleteFunction", name, e))?;
+        }
+        Action::Create => {
+            let code = a.code.get(&r.key);
+            let mut create = a
+                .lambda
+                .create_function()
+                .function_name(name)
+                .role(attr_str(r, "role"))
+                .memory_size(attr_i32(r, "memory").unwrap_or(128))
+                .timeout(attr_i32(r, "timeout").unwrap_or(3))
+                .ephemeral_storage(
+                    EphemeralStorage::builder()
+                        .size(attr_i32(r, "ephemeral_storage").unwrap_or(512))
+                        .build()
+                        .expect("size is set"),
+                )
+                .architectures(Architecture::from(attr_str(r, "architecture").as_str()))
+                .tracing_config(
+                    TracingConfig::builder()
+                        .mode(TracingMode::from(attr_str(r, "tracing").as_str()))
+                        .build(),
+                )
+                .description(attr_str(r, "description"))
+                .set_kms_key_arn(optional(r, "kms_key_arn"))
+                .set_layers(Some(attr_list(r, "layers")))
+                .environment(environment(r))
+                .set_tags(Some(attr_map(r, "tags")));
+            if r.attrs.contains_key("vpc.subnet_ids") {
+                create = create.vpc_config(vpc(r));
+            }
+            create = match code {
+                Some(CodeIdentity::Image(uri)) => create
+                    .package_type(aws_sdk_lambda::types::PackageType::Image)
+                    .code(FunctionCode::builder().image_uri(uri).build()),
+                Some(CodeIdentity::Zip(p)) => {
+                    let bytes = std::fs::read(&p.path).map_err(|e| AwsError {
+                        operation: "CreateFunction",
+                        target: name.to_string(),
+                        message: format!("reading {}: {e}", p.path.display()),
+                    })?;
+                    create
+                        .runtime(Runtime::from(attr_str(r, "runtime").as_str()))
+                        .handler(attr_str(r, "handler"))
+                        .code(FunctionCode::builder().zip_file(Blob::new(bytes)).build())
+                }
+                None => {
+                    return Err(AwsError {
+                        operation: "CreateFunction",
+                        target: name.to_string(),
+                        message: "no code was packaged for this function".into(),
+                    });
+                }
+            };
+            let started = std::time::Instant::now();
+            loop {
+                a.write("Lambda.CreateFunction");
+                match create.clone().send().await {
+                    Ok(_) => break,
+                    // A role created moments ago is not yet assumable by Lambda on AWS.
+                    Err(e)
+                        if started.elapsed() < ROLE_PROPAGATION
+                            && e.as_service_error().is_some_and(|s| {
+                                s.is_invalid_parameter_value_exception()
+                                    && s.to_string().contains("role")
+                            }) =>
+                    {
+                        tokio::time::sleep(Duration::from_secs(2)).await;
+                    }
+                    Err(e) => return Err(AwsError::new("CreateFunction", name, e)),
+                }
+            }
+            wait_ready(a, name).await?;
+            if let Some(reserved) = attr_i32(r, "reserved_concurrency") {
+                a.write("Lambda.PutFunctionConcurrency");
+                a.lambda
+                    .put_function_concurrency()
+                    .function_name(name)
+                    .reserved_concurrent_executions(reserved)
+                    .send()
+                    .await
+                    .map_err(|e| AwsError::new("PutFunctionConcurrency", name, e))?;
+            }
+        }
+        _ => {
+            if step.changes("code_sha256") || step.changes("image_uri") {
+                let mut update = a.lambda.update_function_code().function_name(name);
+                update = match a.code.get(&r.key) {
+                    Some(CodeIdentity::Image(uri)) => update.image_uri(uri),
+                    Some(CodeIdentity::Zip(p)) => {
+                        let bytes = std::fs::read(&p.path).map_err(|e| AwsError {
+                            operation: "UpdateFunctionCode",
+                            target: name.to_string(),
+                            message: format!("reading {}: {e}", p.path.display()),
+                        })?;
+                        update.zip_file(Blob::new(bytes))
+                    }
+                    None => {
+                        return Err(AwsError {
+                            operation: "UpdateFunctionCode",
+                            target: name.to_string(),
+                            message: "no code was packaged for this function".into(),
+                        });
+                    }
+                };
+                a.write("Lambda.UpdateFunctionCode");
+                update
+                    .send()
+                    .await
+                    .map_err(|e| AwsError::new("UpdateFunctionCode", name, e))?;
+                wait_ready(a, name).await?;
+            }
+            if CONFIGURATION.iter().any(|f| step.changes(f)) || step.changes("architecture") {
+                let mut update = a
+                    .lambda
+                    .update_function_configuration()
+                    .function_name(name)
+                    .role(attr_str(r, "role"))
+                    .memory_size(attr_i32(r, "memory").unwrap_or(128))
+                    .timeout(attr_i32(r, "timeout").unwrap_or(3))
+                    .ephemeral_storage(
+                        EphemeralStorage::builder()
+                            .size(attr_i32(r, "ephemeral_storage").unwrap_or(512))
+                            .build()
+                            .expect("size is set"),
+                    )
+                    .tracing_config(
+                        TracingConfig::builder()
+                            .mode(TracingMode::from(attr_str(r, "tracing").as_str()))
+                            .build(),
+                    )
+                    .description(attr_str(r, "description"))
+                    .kms_key_arn(optional(r, "kms_key_arn").unwrap_or_default())
+                    .set_layers(Some(attr_list(r, "layers")))
+                    .environment(environment(r))
+                    .vpc_config(vpc(r));
+                if r.attrs.contains_key("runtime") {
+                    update = update
+                        .runtime(Runtime::from(attr_str(r, "runtime").as_str()))
+                        .handler(attr_str(r, "handler"));
+                }
+                a.write("Lambda.UpdateFunctionConfiguration");
+                update
+                    .send()
+                    .await
+                    .map_err(|e| AwsError::new("UpdateFunctionConfiguration", name, e))?;
+                wait_ready(a, name).await?;
+            }
+            if step.changes("reserved_concurrency") {
+                match attr_i32(r, "reserved_concurrency") {
+                    Some(n) => {
+                        a.write("Lambda.PutFunctionConcurrency");
+                        a.lambda
+                            .put_function_concurrency()
+                            .function_name(name)
+                            .reserved_concurrent_executions(n)
+                            .send()
+                            .await
+                            .map_err(|e| AwsError::new("PutFunctionConcurrency", name, e))?;
+                    }
+                    None => {
+                        a.write("Lambda.DeleteFunctionConcurrency");
+                        a.lambda
+                            .delete_function_concurrency()
+                            .function_name(name)
+                            .send()
+                            .await
+                            .map_err(|e| AwsError::new("DeleteFunctionConcurrency", name, e))?;
+                    }
+                }
+            }
+            let (set, remove) = tag_changes(step);
+            let arn = attr_str(r, "arn");
+            if !set.is_empty() {
+                a.write("Lambda.TagResource");
+                a.lambda
+                    .tag_resource()
+                    .resource(&arn)
+                    .set_tags(Some(set))
+                    .send()
+                    .await
+                    .map_err(|e| AwsError::new("TagResource", name, e))?;
+            }
+            if !remove.is_empty() {
+                a.write("Lambda.UntagResource");
+                a.lambda
+                    .untag_resource()
+                    .resource(&arn)
+                    .set_tag_keys(Some(remove))
+                    .send()
+                    .await
+                    .map_err(|e| AwsError::new("UntagResource", name, e))?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Waits until the function is Active and its last update Successful: Lambda refuses the
+/// next change to a function while one is in progress.
+async fn wait_ready(a: &Applier, name: &str) -> Result<(), AwsError> {
+    let started = std::time::Instant::now();
+    let mut pause = Duration::from_millis(250);
+    loop {
+        let c = a
+            .lambda
+            .get_function_configuration()
+            .function_name(name)
+            .send()
+            .await
+            .map_err(|e| AwsError::new("GetFunctionConfiguration", name, e))?;
+        let state = c.state().map(|s| s.as_str().to_string());
+        let update = c.last_update_status().map(|s| s.as_str().to_string());
+        if state.as_deref() == Some("Failed") || update.as_deref() == Some("Failed") {
+            let reason = c
+                .state_reason()
+                .or(c.last_update_status_reason())
+                .unwrap_or("no reason given");
+            return Err(AwsError {
+                operation: "GetFunctionConfiguration",
+                target: name.to_string(),
+                message: format!("the function failed to become ready: {reason}"),
+            });
+        }
+        let active = state.as_deref().is_none_or(|s| s == "Active");
+        let settled = update.as_deref().is_none_or(|s| s == "Successful");
+        if active && settled {
+            return Ok(());
+        }
+        if started.elapsed() > READY_TIMEOUT {
+            return Err(AwsError {
+                operation: "GetFunctionConfiguration",
+                target: name.to_string(),
+                message: format!(
+                    "still {} / {} after {:?}",
+                    state.unwrap_or_default(),
+                    update.unwrap_or_default(),
+                    READY_TIMEOUT
+                ),
+            });
+        }
+        tokio::time::sleep(pause).await;
+        pause = (pause * 2).min(Duration::from_secs(5));
+    }
+}
+
+async fn alias(a: &Applier, step: &Step) -> Result<(), AwsError> {
+    let r = step.resource();
+    let function = r.name.trim_end_matches(":live");
+    match step.action {
+        Action::Delete => {
+            if !step
+                .live()
+                .is_some_and(|l| l.attrs["provisioned_concurrency"].is_null())
+            {
+                a.write("Lambda.DeleteProvisionedConcurrencyConfig");
+                a.lambda
+                    .delete_provisioned_concurrency_config()
+                    .function_name(function)
+                    .qualifier("live")
+                    .send()
+                    .await
+                    .map_err(|e| {
+                        AwsError::new(
+                            "DeleteProvisionedConcurrencyConfig",
+                            format!("{function}:live"),
+                            e,
+                        )
+                    })?;
+            }
+            a.write("Lambda.DeleteAlias");
+            a.lambda
+                .delete_alias()
+                .function_name(function)
+                .name("live")
+                .send()
+                .await
+                .map_err(|e| AwsError::new("DeleteAlias", format!("{function}:live"), e))?;
+        }
+        _ => {
+            a.write("Lambda.PublishVersion");
+            let version = a
+                .lambda
+                .publish_version()
+                .function_name(function)
+                .send()
+                .await
+                .map_err(|e| AwsError::new("PublishVersion", format!("{function}:live"), e))?
+                .version
+                .unwrap_or_default();
+            if step.action == Action::Create {
+                a.write("Lambda.CreateAlias");
+                a.lambda
+                    .create_alias()
+                    .function_name(function)
+                    .name("live")
+                    .function_version(&version)
+                    .send()
+                    .await
+                    .map_err(|e| AwsError::new("CreateAlias", format!("{function}:live"), e))?;
+            } else {
+                a.write("Lambda.UpdateAlias");
+                a.lambda
+                    .update_alias()
+                    .function_name(function)
+                    .name("live")
+                    .function_version(&version)
+                    .send()
+                    .await
+                    .map_err(|e| AwsError::new("UpdateAlias", format!("{function}:live"), e))?;
+            }
+            if let Some(n) = attr_i32(r, "provisioned_concurrency") {
+                a.write("Lambda.PutProvisionedConcurrencyConfig");
+                a.lambda
+                    .put_provisioned_concurrency_config()
+                    .function_name(function)
+                    .qualifier("live")
+                    .provisioned_concurrent_executions(n)
+                    .send()
+                    .await
+                    .map_err(|e| {
+                        AwsError::new(
+                            "PutProvisionedConcurrencyConfig",
+                            format!("{function}:live"),
+                            e,
+                        )
+                    })?;
+            }
+        }
+    }
+    Ok(())
+}
+
+async fn permission(a: &Applier, step: &Step) -> Result<(), AwsError> {
+    let r = step.resource();
+    let function = attr_str(r, "function");
+    let target = format!("{function} {}", r.name);
+    if step.action != Action::Create {
+        let live = step
+            .live()
+            .expect("an update or delete has a live resource");
+        a.write("Lambda.RemovePermission");
+        a.lambda
+            .remove_permission()
+            .function_name(&function)
+            .statement_id(&live.name)
+            .send()
+            .await
+            .map_err(|e| AwsError::new("RemovePermission", target.clone(), e))?;
+        if step.action == Action::Delete {
+            return Ok(());
+        }
+    }
+    a.write("Lambda.AddPermission");
+    a.lambda
+        .add_permission()
+        .function_name(&function)
+        .statement_id(&r.name)
+        .action(attr_str(r, "action"))
+        .principal(attr_str(r, "principal"))
+        .set_source_arn(optional(r, "source_arn").map(|arn| a.resolve(&arn)))
+        .set_source_account(optional(r, "source_account"))
+        .set_event_source_token(optional(r, "event_source_token"))
+        .send()
+        .await
+        .map_err(|e| AwsError::new("AddPermission", target, e))?;
+    Ok(())
+}
+
+async fn mapping(a: &Applier, step: &Step) -> Result<(), AwsError> {
+    let r = step.resource();
+    let target = format!(
+        "{} <- {}",
+        attr_str(r, "function"),
+        attr_str(r, "event_source_arn")
+    );
+    let responses = if r.attrs["report_batch_item_failures"] == true {
+        vec![FunctionResponseType::ReportBatchItemFailures]
+    } else {
+        vec![]
+    };
+    match step.action {
+        Action::Delete => {
+            a.write("Lambda.DeleteEventSourceMapping");
+            a.lambda
+                .delete_event_source_mapping()
+                .uuid(&r.name)
+                .send()
+                .await
+                .map_err(|e| AwsError::new("DeleteEventSourceMapping", target, e))?;
+        }
+        Action::Create => {
+            a.write("Lambda.CreateEventSourceMapping");
+            a.lambda
+                .create_event_source_mapping()
+                .function_name(attr_str(r, "function"))
+                .event_source_arn(attr_str(r, "event_source_arn"))
+                .batch_size(attr_i32(r, "batch_size").unwrap_or(10))
+                .maximum_batching_window_in_seconds(attr_i32(r, "batching_window").unwrap_or(0))
+                .enabled(r.attrs["enabled"] != false)
+                .set_function_response_types(Some(responses))
+                .send()
+                .await
+                .map_err(|e| AwsError::new("CreateEventSourceMapping", target, e))?;
+        }
+        _ => {
+            let uuid = step.live().map(|l| l.name.clone()).unwrap_or_default();
+            a.write("Lambda.UpdateEventSourceMapping");
+            a.lambda
+                .update_event_source_mapping()
+                .uuid(uuid)
+                .batch_size(attr_i32(r, "batch_size").unwrap_or(10))
+                .maximum_batching_window_in_seconds(attr_i32(r, "batching_window").unwrap_or(0))
+                .enabled(r.attrs["enabled"] != false)
+                .set_function_response_types(Some(responses))
+                .send()
+                .await
+                .map_err(|e| AwsError::new("UpdateEventSourceMapping", target, e))?;
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,413 @@
+//! Apply: makes exactly the planned changes, in dependency order, in parallel where safe.
+//!
+//! Built from the `Plan` alone (each change carries the live resource it was planned
+//! against and the desired one), never from the spec, so it cannot touch what was not
+//! planned. Changes run level by level (roles, queues, log groups, functions, ...); within
+//! a level they run in parallel, except that changes to one function run one after another
+//! because Lambda rejects concurrent updates. On the first failure no new change starts,
+//! running ones finish, and the report says what was done and what was not.
+
+mod apigw;
+mod events;
+mod iam;
+mod lambda;
+mod sqs;
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use aws_config::SdkConfig;
+use serde_json::Value;
+
+use crate::aws::AwsError;
+use crate::aws::read::Calls;
+use crate::model::{KNOWN_AFTER_APPLY, Kind, Resource};
+use crate::package::CodeIdentity;
+use crate::plan::{Action, Change, Plan};
+
+/// Changes in flight at once, unless `--parallelism` says otherwise.
+pub const DEFAULT_PARALLELISM: usize = 8;
+
+/// The order apply creates things in; deletions go the other way. A queue with a
+/// dead-letter queue comes after the queues; an HTTP permission names the API's id, so the
+/// API comes before permissions; mappings and rules come last, once their function can be
+/// invoked.
+fn level(c: &Change) -> u8 {
+    let resource = c.after.as_ref().or(c.before.as_ref());
+    let has_redrive =
+        resource.is_some_and(|r| r.attrs.get("redrive_policy").is_some_and(|p| !p.is_null()));
+    match c.kind {
+        Kind::Role => 0,
+        Kind::Queue if has_redrive => 2,
+        Kind::Queue => 1,
+        Kind::LogGroup => 3,
+        Kind::Function => 4,
+        Kind::Alias => 5,
+        Kind::HttpApi => 6,
+        Kind::Integration => 7,
+        Kind::Route => 8,
+        Kind::Stage => 9,
+        Kind::Permission => 10,
+        Kind::Rule => 11,
+        Kind::EventSourceMapping => 12,
+    }
+}
+
+/// What one change did.
+#[derive(Clone, Debug)]
+pub struct Done {
+    pub address: String,
+    pub action: Action,
+    pub took: Duration,
+}
+
+/// A change that failed: the resource, the AWS operation and AWS's message.
+#[derive(Debug, thiserror::Error)]
+#[error("{address}: {source}")]
+pub struct StepError {
+    pub address: String,
+    pub source: AwsError,
+}
+
+/// The outcome of an apply: what was done, what failed, what never started.
+#[derive(Debug, Default)]
+pub struct Report {
+    pub done: Vec<Done>,
+    pub failed: Vec<StepError>,
+    pub not_started: Vec<String>,
+    pub took: Duration,
+}
+
+/// Ids that AWS assigns and later changes need: the HTTP API's, each integration's.
+#[derive(Default)]
+pub(crate) struct Ids(Mutex<HashMap<String, String>>);
+
+impl Ids {
+    pub(crate) fn get(&self, key: &str) -> Option<String> {
+        self.0
+            .lock()
+            .expect("no panic holding ids")
+            .get(key)
+            .cloned()
+    }
+    pub(crate) fn set(&self, key: &str, id: String) {
+        self.0
+            .lock()
+            .expect("no panic holding ids")
+            .insert(key.to_string(), id);
+    }
+}
+
+/// Everything a change needs: clients, code, ids, the write counter.
+pub struct Applier {
+    pub(crate) lambda: aws_sdk_lambda::Client,
+    pub(crate) iam: aws_sdk_iam::Client,
+    pub(crate) sqs: aws_sdk_sqs::Client,
+    pub(crate) events: aws_sdk_eventbridge::Client,
+    pub(crate) apigw: aws_sdk_apigatewayv2::Client,
+    pub(crate) logs: aws_sdk_cloudwatchlogs::Client,
+    pub(crate) code: HashMap<String, CodeIdentity>,
+    pub(crate) ids: Ids,
+    /// Write calls made, by operation.
+    pub calls: Calls,
+    pub(crate) tags: BTreeMap<String, String>,
+    parallelism: usize,
+}
+
+impl Applier {
+    /// `api_id` is the live HTTP API's id, when it exists; `tags` are every resource's tags
+    /// (the ones log groups get at creation).
+    pub fn new(
+        config: &SdkConfig,
+        code: HashMap<String, CodeIdentity>,
+        api_id: Option<String>,
+        tags: BTreeMap<String, String>,
+        parallelism: usize,
+    ) -> Applier {
+        let ids = Ids::default();
+        if let Some(id) = api_id {
+            ids.set("http_api", id);
+        }
+        Applier {
+            lambda: aws_sdk_lambda::Client::new(config),
+            iam: aws_sdk_iam::Client::new(config),
+            sqs: aws_sdk_sqs::Client::new(config),
+            events: aws_sdk_eventbridge::Client::new(config),
+            apigw: aws_sdk_apigatewayv2::Client::new(config),
+            logs: aws_sdk_cloudwatchlogs::Client::new(config),
+            code,
+            ids,
+            calls: Calls::default(),
+            tags,
+            parallelism: parallelism.max(1),
+        }
+    }
+
+    /// Applies `plan`; `progress` hears of each change as it finishes.
+    pub async fn apply(self: Arc<Self>, plan: &Plan, progress: &(dyn Fn(&Done) + Sync)) -> Report {
+        let started = Instant::now();
+        for change in &plan.changes {
+            // Ids of what exists already.
+            if let (Kind::Integration, Some(before)) = (change.kind, &change.before) {
+                self.ids.set(&change.address, before.name.clone());
+            }
+        }
+        let todo: Vec<&Change> = plan
+            .changes
+            .iter()
+            .filter(|c| c.action != Action::NoOp)
+            .collect();
+        // Replaced resources go first (a same-named new one cannot exist beside them), then
+        // creates and updates, then deletions, each phase in its order.
+        let mut phases: Vec<Vec<(u8, Step)>> = vec![vec![], vec![], vec![]];
+        for c in &todo {
+            match c.action {
+                Action::Replace => {
+                    phases[0].push((u8::MAX - level(c), Step::delete(c)));
+                    phases[1].push((level(c), Step::create(c)));
+                }
+                Action::Create | Action::Update => phases[1].push((
+                    level(c),
+                    Step {
+                        change: (*c).clone(),
+                        action: c.action,
+                    },
+                )),
+                Action::Delete => phases[2].push((u8::MAX - level(c), Step::delete(c))),
+                Action::NoOp => {}
+            }
+        }
+        let mut report = Report::default();
+        let mut failed = false;
+        for phase in phases {
+            let mut by_level: BTreeMap<u8, Vec<Step>> = BTreeMap::new();
+            for (l, step) in phase {
+                by_level.entry(l).or_default().push(step);
+            }
+            for (_, steps) in by_level {
+                if failed {
+                    report
+                        .not_started
+                        .extend(steps.iter().map(|s| s.change.address.clone()));
+                    continue;
+                }
+                let (done, errors) = self.clone().run_level(steps, progress).await;
+                report.done.extend(done);
+                if !errors.is_empty() {
+                    failed = true;
+                    report.failed.extend(errors);
+                }
+            }
+        }
+        report.took = started.elapsed();
+        report
+    }
+
+    /// Runs one level: groups of changes to one function in sequence, groups in parallel.
+    async fn run_level(
+        self: Arc<Self>,
+        steps: Vec<Step>,
+        progress: &(dyn Fn(&Done) + Sync),
+    ) -> (Vec<Done>, Vec<StepError>) {
+        let mut groups: BTreeMap<String, Vec<Step>> = BTreeMap::new();
+        for step in steps {
+            groups.entry(step.lock_key()).or_default().push(step);
+        }
+        let limit = Arc::new(tokio::sync::Semaphore::new(self.parallelism));
+        let mut tasks = tokio::task::JoinSet::new();
+        for (_, group) in groups {
+            let (applier, limit) = (self.clone(), limit.clone());
+            tasks.spawn(async move {
+                let _slot = limit.acquire_owned().await.expect("never closed");
+                let mut done = Vec::new();
+                for step in group {
+                    let started = Instant::now();
+                    match applier.run(&step).await {
+                        Ok(()) => done.push(Ok(Done {
+                            address: step.change.address.clone(),
+                            action: step.action,
+                            took: started.elapsed(),
+                        })),
+                        Err(source) => {
+                            done.push(Err(StepError {
+                                address: step.change.address.clone(),
+                                source,
+                            }));
+                            break;
+                        }
+                    }
+                }
+                done
+            });
+        }
+        let (mut ok, mut errors) = (Vec::new(), Vec::new());
+        while let Some(joined) = tasks.join_next().await {
+            for result in joined.expect("an apply task does not panic") {
+                match result {
+                    Ok(done) => {
+                        progress(&done);
+                        ok.push(done);
+                    }
+                    Err(e) => errors.push(e),
+                }
+            }
+        }
+        (ok, errors)
+    }
+
+    async fn run(&self, step: &Step) -> Result<(), AwsError> {
+        let c = &step.change;
+        match (c.kind, step.action) {
+            (Kind::Role, _) => iam::apply(self, step).await,
+            (Kind::Queue, _) => sqs::apply(self, step).await,
+            (
+                Kind::LogGroup
+                | Kind::Function
+                | Kind::Alias
+                | Kind::Permission
+                | Kind::EventSourceMapping,
+                _,
+            ) => lambda::apply(self, step).await,
+            (Kind::Rule, _) => events::apply(self, step).await,
+            (Kind::HttpApi | Kind::Integration | Kind::Route | Kind::Stage, _) => {
+                apigw::apply(self, step).await
+            }
+        }
+    }
+
+    /// Counts a write call.
+    pub(crate) fn write(&self, operation: &'static str) {
+        self.calls.count(operation);
+    }
+
+    /// A desired value with what was unknown at plan time filled in (the API's id).
+    pub(crate) fn resolve(&self, value: &str) -> String {
+        match self.ids.get("http_api") {
+            Some(id) => value.replace(KNOWN_AFTER_APPLY, &id),
+            None => value.to_string(),
+        }
+    }
+}
+
+/// One thing to do to one resource.
+#[derive(Clone, Debug)]
+pub struct Step {
+    pub change: Change,
+    /// Create, Update or Delete (a replace is a delete and a create).
+    pub action: Action,
+}
+
+impl Step {
+    fn delete(c: &Change) -> Step {
+        Step {
+            change: c.clone(),
+            action: Action::Delete,
+        }
+    }
+    fn create(c: &Change) -> Step {
+        Step {
+            change: c.clone(),
+            action: Action::Create,
+        }
+    }
+
+    /// Changes with the same key run one after another: all of one function's (Lambda
+    /// rejects concurrent updates to a function), and all routes of the API.
+    fn lock_key(&self) -> String {
+        let r = self.resource();
+        match self.change.kind {
+            Kind::Function | Kind::Alias => r.name.trim_end_matches(":live").to_string(),
+            Kind::Permission | Kind::EventSourceMapping => attr_str(r, "function"),
+            _ => self.change.address.clone(),
+        }
+    }
+
+    /// The desired resource, or the live one for a delete.
+    pub(crate) fn resource(&self) -> &Resource {
+        match self.action {
+            Action::Delete => self
+                .change
+                .before
+                .as_ref()
+                .expect("a delete has a live resource"),
+            _ => self
+                .change
+                .after
+                .as_ref()
+                .expect("a create or update has a desired resource"),
+        }
+    }
+
+    /// The live resource (an update's or a delete's).
+    pub(crate) fn live(&self) -> Option<&Resource> {
+        self.change.before.as_ref()
+    }
+
+    /// Whether the update changes `path` (or, ending in `.`, any attribute under it).
+    pub(crate) fn changes(&self, path: &str) -> bool {
+        self.change.diffs.iter().any(|d| {
+            if path.ends_with('.') {
+                d.path.starts_with(path)
+            } else {
+                d.path == path
+            }
+        })
+    }
+}
+
+pub(crate) fn attr_str(r: &Resource, attr: &str) -> String {
+    r.attrs
+        .get(attr)
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_string()
+}
+
+pub(crate) fn attr_i32(r: &Resource, attr: &str) -> Option<i32> {
+    r.attrs.get(attr).and_then(Value::as_i64).map(|v| v as i32)
+}
+
+pub(crate) fn attr_list(r: &Resource, attr: &str) -> Vec<String> {
+    r.attrs
+        .get(attr)
+        .and_then(Value::as_array)
+        .map(|items| {
+            items
+                .iter()
+                .filter_map(|v| v.as_str().map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// `prefix.KEY` attributes as a map (env vars, tags).
+pub(crate) fn attr_map(r: &Resource, prefix: &str) -> HashMap<String, String> {
+    let prefix = format!("{prefix}.");
+    r.attrs
+        .iter()
+        .filter_map(|(k, v)| {
+            Some((
+                k.strip_prefix(&prefix)?.to_string(),
+                v.as_str()?.to_string(),
+            ))
+        })
+        .collect()
+}
+
+/// Tags to add or change, and tag keys to remove, between the live and the desired resource.
+pub(crate) fn tag_changes(step: &Step) -> (HashMap<String, String>, Vec<String>) {
+    let want = attr_map(step.resource(), "tags");
+    let have = step.live().map(|l| attr_map(l, "tags")).unwrap_or_default();
+    let set = want
+        .iter()
+        .filter(|(k, v)| have.get(*k) != Some(v))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    let remove = have
+        .keys()
+        .filter(|k| !want.contains_key(*k))
+        .cloned()
+        .collect();
+    (set, remove)
+}

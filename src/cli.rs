@@ -64,6 +64,22 @@ pub enum Command {
         #[arg(short, long)]
         verbose: bool,
     },
+    /// Delete everything the service and stage own, and nothing else.
+    Destroy {
+        #[command(flatten)]
+        spec: SpecArgs,
+        #[command(flatten)]
+        aws: ConnectionArgs,
+        /// Destroy without asking (required when there is no terminal to ask on).
+        #[arg(long)]
+        auto_approve: bool,
+        /// Changes in flight at once.
+        #[arg(long, default_value_t = slsr_default_parallelism(), value_name = "N")]
+        parallelism: usize,
+        /// Also print the AWS calls made, by operation.
+        #[arg(short, long)]
+        verbose: bool,
+    },
     /// Print the JSON Schema of the spec format (for editors).
     Schema,
     /// Show the AWS account, identity and region slsr would use.

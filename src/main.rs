@@ -33,7 +33,14 @@ fn main() -> ExitCode {
             auto_approve,
             parallelism,
             verbose,
-        } => apply(&spec, &aws, auto_approve, parallelism, verbose),
+        } => apply(&spec, &aws, auto_approve, parallelism, verbose, false),
+        Command::Destroy {
+            spec,
+            aws,
+            auto_approve,
+            parallelism,
+            verbose,
+        } => apply(&spec, &aws, auto_approve, parallelism, verbose, true),
         Command::Schema => {
             print!("{}", spec::schema::editor_text());
             ExitCode::SUCCESS
@@ -213,12 +220,14 @@ fn plan(
     }
 }
 
+/// `apply`, or with `destroy` the deletion of everything owned.
 fn apply(
     args: &SpecArgs,
     aws: &ConnectionArgs,
     auto_approve: bool,
     parallelism: usize,
     verbose: bool,
+    destroy: bool,
 ) -> ExitCode {
     let project = match load_project(args) {
         Ok(p) => p,
@@ -230,7 +239,14 @@ fn apply(
         endpoint_url: aws.endpoint_url.clone(),
     };
     let runtime = tokio::runtime::Runtime::new().expect("a tokio runtime starts");
-    let planned = match runtime.block_on(slsr::planning::live(&project, &connection)) {
+    let planning = async {
+        if destroy {
+            slsr::planning::destroy(&project, &connection).await
+        } else {
+            slsr::planning::live(&project, &connection).await
+        }
+    };
+    let planned = match runtime.block_on(planning) {
         Ok(p) => p,
         Err(e) => return fail(&e.to_string()),
     };

@@ -69,7 +69,24 @@ pub fn offline(project: &Project) -> Result<Planned, PlanError> {
 /// Plans against the live account. Fails whole on any read error: a partial plan is never
 /// presented as complete.
 pub async fn live(project: &Project, connection: &Connection) -> Result<Planned, PlanError> {
-    let code = code_identities(project)?;
+    live_with(project, connection, false).await
+}
+
+/// The plan of `slsr destroy`: every resource the service and stage own, deleted.
+pub async fn destroy(project: &Project, connection: &Connection) -> Result<Planned, PlanError> {
+    live_with(project, connection, true).await
+}
+
+async fn live_with(
+    project: &Project,
+    connection: &Connection,
+    destroy: bool,
+) -> Result<Planned, PlanError> {
+    let code = if destroy {
+        HashMap::new()
+    } else {
+        code_identities(project)?
+    };
     let config = aws::sdk_config(connection, project.region.as_deref()).await;
     let identity = aws::whoami(&config).await?;
     let region = identity.region.clone();
@@ -80,11 +97,15 @@ pub async fn live(project: &Project, connection: &Connection) -> Result<Planned,
         region: region.clone(),
         api_id: None,
     };
-    let wanted = desired::build(project, &code, &target);
+    let wanted = if destroy {
+        State::default()
+    } else {
+        desired::build(project, &code, &target)
+    };
     let live = reader.read(&scope(project), &wanted).await?;
     // The API's id appears in permissions' source ARNs: build again now that it is known.
     target.api_id = live.api_id.clone();
-    let desired = if target.api_id.is_some() {
+    let desired = if target.api_id.is_some() && !destroy {
         desired::build(project, &code, &target)
     } else {
         wanted

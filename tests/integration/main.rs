@@ -2,6 +2,7 @@
 //!
 //! Modules by subject; `support` holds the emulator and binary helpers they share.
 
+mod apply;
 mod cli;
 mod console;
 mod emulator;

@@ -38,6 +38,7 @@ pub fn endpoint() -> String {
 }
 
 /// An emulator account of the test's own, with credentials that select it.
+#[derive(Clone)]
 pub struct Account {
     pub id: String,
     pub access_key: String,

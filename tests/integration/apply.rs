@@ -1,0 +1,344 @@
+//! `slsr apply` and `slsr destroy` through the real binary against the emulator: from
+//! empty, no-op, every kind of change, removals, a failure halfway, and destroy.
+
+use std::path::{Path, PathBuf};
+
+use crate::support::{Account, Run, run, scratch};
+
+const SPEC: &str = "service: shop
+stage: dev
+tags: {team: core}
+queues:
+  jobs: {visibility_timeout: 60, dead_letter: {queue: jobs-dlq, max_receive_count: 3}}
+  jobs-dlq: {}
+  spare: {}
+http_api:
+  cors: {allow_origins: ['https://example.com'], allow_methods: [GET]}
+functions:
+  api:
+    handler: index.handler
+    runtime: python3.12
+    code: ./src
+    memory: 256
+    log_retention_days: 14
+    env: {TABLE: orders}
+    events:
+      - http: GET /items/{id}
+      - http: POST /items
+  worker:
+    handler: index.handler
+    runtime: python3.12
+    code: ./src
+    events:
+      - sqs: {queue: jobs, batch_size: 5}
+      - schedule: rate(5 minutes)
+  cleanup:
+    handler: index.handler
+    runtime: python3.12
+    code: ./src
+    events:
+      - schedule: rate(1 day)
+";
+
+fn app(name: &str, spec: &str) -> PathBuf {
+    let dir = scratch(name);
+    std::fs::create_dir_all(dir.join("src")).unwrap();
+    std::fs::write(
+        dir.join("src/index.py"),
+        "def handler(event, context):\n    return {'statusCode': 200}\n",
+    )
+    .unwrap();
+    std::fs::write(dir.join("slsr.yaml"), spec).unwrap();
+    dir.join("slsr.yaml")
+}
+
+fn slsr(account: &Account, command: &str, spec: &Path, extra: &[&str]) -> Run {
+    run(account.slsr().arg(command).arg("-f").arg(spec).args(extra))
+}
+
+fn apply(account: &Account, spec: &Path) -> Run {
+    let out = slsr(account, "apply", spec, &["--auto-approve", "-v"]);
+    assert_eq!(out.code, 0, "apply failed:\n{}{}", out.stdout, out.stderr);
+    out
+}
+
+fn assert_clean(account: &Account, spec: &Path) {
+    let out = slsr(account, "plan", spec, &["--detailed-exitcode"]);
+    assert_eq!(
+        out.code, 0,
+        "the plan after apply is not clean:\n{}{}",
+        out.stdout, out.stderr
+    );
+}
+
+/// The number of write calls `-v` reported (0 when nothing was applied).
+fn writes(out: &Run) -> usize {
+    out.stdout
+        .lines()
+        .find_map(|l| l.strip_prefix("AWS write calls: "))
+        .map_or(0, |n| n.parse().unwrap())
+}
+
+#[tokio::test]
+async fn every_example_applies_from_empty_then_plans_clean_then_applies_nothing() {
+    for example in ["hello-http", "orders"] {
+        let spec = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("examples")
+            .join(example)
+            .join("slsr.yaml");
+        let account = Account::new().await;
+        let first = apply(&account, &spec);
+        assert!(
+            first.stdout.contains("Apply complete: ")
+                && first
+                    .stdout
+                    .contains(" added, 0 changed, 0 replaced, 0 destroyed"),
+            "{example}:\n{}",
+            first.stdout
+        );
+        assert_clean(&account, &spec);
+        let again = apply(&account, &spec);
+        assert!(
+            again.stdout.contains("Nothing to apply."),
+            "{}",
+            again.stdout
+        );
+        assert_eq!(
+            writes(&again),
+            0,
+            "a no-op apply must make no write call:\n{}",
+            again.stdout
+        );
+    }
+}
+
+#[tokio::test]
+async fn each_kind_of_change_is_applied_and_then_plans_clean() {
+    let spec = app("apply-changes", SPEC);
+    let account = Account::new().await;
+    apply(&account, &spec);
+    let changed = SPEC
+        .replace("memory: 256", "memory: 512")
+        .replace("env: {TABLE: orders}", "env: {TABLE: items, MODE: fast}")
+        .replace("log_retention_days: 14", "log_retention_days: 30")
+        .replace("visibility_timeout: 60", "visibility_timeout: 120")
+        .replace("batch_size: 5", "batch_size: 8")
+        .replace("tags: {team: core}", "tags: {team: platform}")
+        .replace("allow_methods: [GET]", "allow_methods: [GET, POST]")
+        .replace(
+            "      - http: POST /items\n",
+            "      - http: POST /items\n      - http: DELETE /items/{id}\n",
+        );
+    std::fs::write(&spec, changed).unwrap();
+    let plan = slsr(&account, "plan", &spec, &["--detailed-exitcode"]);
+    assert_eq!(plan.code, 2);
+    for line in [
+        "~ memory: 256 -> 512",
+        "~ env.TABLE: \"orders\" -> \"items\"",
+        "+ env.MODE: (none) -> \"fast\"",
+        "~ retention_days: 14 -> 30",
+        "~ visibility_timeout: 60 -> 120",
+        "~ batch_size: 5 -> 8",
+        "~ tags.team: \"core\" -> \"platform\"",
+        "+ route[\"DELETE /items/{id}\"]",
+    ] {
+        assert!(
+            plan.stdout.contains(line),
+            "{line} missing from the plan:\n{}",
+            plan.stdout
+        );
+    }
+    let out = apply(&account, &spec);
+    assert!(
+        out.stdout.contains("Lambda.UpdateFunctionConfiguration: 1"),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        !out.stdout.contains("UpdateFunctionCode"),
+        "the code did not change:\n{}",
+        out.stdout
+    );
+    assert_clean(&account, &spec);
+}
+
+#[tokio::test]
+async fn a_code_change_is_one_code_update() {
+    let spec = app("apply-code", SPEC);
+    let account = Account::new().await;
+    apply(&account, &spec);
+    let source = spec.parent().unwrap().join("src/index.py");
+    std::fs::write(
+        &source,
+        "def handler(event, context):\n    return {'statusCode': 201}\n",
+    )
+    .unwrap();
+    let out = apply(&account, &spec);
+    // The three functions share ./src: one code update each, and nothing else.
+    assert_eq!(writes(&out), 3, "{}", out.stdout);
+    assert!(
+        out.stdout.contains("Lambda.UpdateFunctionCode: 3"),
+        "{}",
+        out.stdout
+    );
+    assert_clean(&account, &spec);
+}
+
+#[tokio::test]
+async fn removed_functions_queues_routes_and_events_are_deleted_and_nothing_else() {
+    let spec = app("apply-remove", SPEC);
+    let account = Account::new().await;
+    apply(&account, &spec);
+    let removed = SPEC
+        .split("  cleanup:")
+        .next()
+        .unwrap()
+        .replace("  spare: {}\n", "")
+        .replace("      - http: POST /items\n", "")
+        .replace("      - schedule: rate(5 minutes)\n", "");
+    std::fs::write(&spec, &removed).unwrap();
+    let plan = slsr(&account, "plan", &spec, &["--format", "json"]);
+    let plan: serde_json::Value = serde_json::from_str(&plan.stdout).unwrap();
+    let mut deleted: Vec<String> = plan["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            assert_eq!(c["action"], "delete", "{c}");
+            // Hashes aside, which resources go.
+            let address = c["address"].as_str().unwrap();
+            address
+                .rsplit_once('.')
+                .filter(|(_, h)| h.len() == 8 || h.starts_with("slsr-"))
+                .map_or(address.to_string(), |(a, _)| a.to_string())
+        })
+        .collect();
+    deleted.sort();
+    assert_eq!(
+        deleted,
+        [
+            "function.cleanup",
+            "log_group.cleanup",
+            "permission.api",
+            "permission.cleanup",
+            "permission.worker",
+            "queue.spare",
+            "role.cleanup",
+            "route[\"POST /items\"]",
+            "rule.cleanup",
+            "rule.worker"
+        ]
+    );
+    let out = apply(&account, &spec);
+    assert!(
+        out.stdout
+            .contains("0 added, 0 changed, 0 replaced, 10 destroyed"),
+        "{}",
+        out.stdout
+    );
+    assert_clean(&account, &spec);
+}
+
+#[tokio::test]
+async fn without_a_terminal_apply_refuses_unless_approved() {
+    let spec = app("apply-prompt", SPEC);
+    let account = Account::new().await;
+    let out = run(account
+        .slsr()
+        .arg("apply")
+        .arg("-f")
+        .arg(&spec)
+        .stdin(std::process::Stdio::null()));
+    assert_eq!(out.code, 1);
+    assert!(out.stderr.contains("pass --auto-approve"), "{}", out.stderr);
+    let plan = slsr(&account, "plan", &spec, &["--detailed-exitcode"]);
+    assert_eq!(plan.code, 2, "nothing was applied");
+    assert!(plan.stdout.contains("Plan: 24 to add"), "{}", plan.stdout);
+}
+
+#[tokio::test]
+async fn a_failure_halfway_is_reported_and_the_next_apply_finishes_the_work() {
+    let spec = app("apply-fail", SPEC);
+    let account = Account::new().await;
+    let upstream = crate::support::endpoint()
+        .trim_start_matches("http://")
+        .to_string();
+    let proxy = crate::proxy::deny(upstream, "AmazonSQS.CreateQueue").await;
+    let (failing, spec2) = (account.clone(), spec.clone());
+    let out = tokio::task::spawn_blocking(move || {
+        run(failing
+            .slsr()
+            .env("AWS_ENDPOINT_URL", proxy)
+            .args(["apply", "--auto-approve", "-f"])
+            .arg(spec2))
+    })
+    .await
+    .unwrap();
+    assert_eq!(out.code, 1, "{}{}", out.stdout, out.stderr);
+    assert!(
+        out.stderr.contains("CreateQueue") && out.stderr.contains("AccessDeniedException"),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        out.stderr.contains("not started") && out.stderr.contains("function.api"),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        out.stdout.contains("+ role.api created"),
+        "roles come first and were made:\n{}",
+        out.stdout
+    );
+    // The next plan tells the truth: the roles exist, the rest does not.
+    let plan = slsr(&account, "plan", &spec, &["--format", "json"]);
+    let plan: serde_json::Value = serde_json::from_str(&plan.stdout).unwrap();
+    assert!(
+        plan["changes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|c| c["kind"] != "role"),
+        "roles are done"
+    );
+    assert_eq!(plan["summary"]["add"], 21, "24 resources, 3 of them roles");
+    apply(&account, &spec);
+    assert_clean(&account, &spec);
+}
+
+#[tokio::test]
+async fn destroy_removes_everything_owned_and_nothing_else() {
+    let spec = app("apply-destroy", SPEC);
+    let account = Account::new().await;
+    apply(&account, &spec);
+    let config = account.config().await;
+    let sqs = aws_sdk_sqs::Client::new(&config);
+    sqs.create_queue()
+        .queue_name("shop-dev-legacy")
+        .send()
+        .await
+        .unwrap();
+    let out = slsr(&account, "destroy", &spec, &["--auto-approve"]);
+    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+    assert!(
+        out.stdout
+            .contains("0 added, 0 changed, 0 replaced, 24 destroyed"),
+        "{}",
+        out.stdout
+    );
+    let plan = slsr(&account, "plan", &spec, &[]);
+    assert!(
+        plan.stdout
+            .contains("Plan: 24 to add, 0 to change, 0 to replace, 0 to destroy."),
+        "{}",
+        plan.stdout
+    );
+    let queues = sqs.list_queues().send().await.unwrap();
+    assert_eq!(
+        queues.queue_urls().len(),
+        1,
+        "only the unowned queue is left: {:?}",
+        queues.queue_urls()
+    );
+    assert!(queues.queue_urls()[0].ends_with("shop-dev-legacy"));
+}

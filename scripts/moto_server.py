@@ -5,6 +5,8 @@ lacks (see shared/design/emulator.md), so that a field's read-then-plan test is 
 Patches:
 - Lambda provisioned concurrency (Get/Put/DeleteProvisionedConcurrencyConfig), which moto
   answers with 404: kept per account, region, function and qualifier, and READY at once.
+- UpdateFunctionConfiguration also applies KMSKeyArn, TracingConfig and EphemeralStorage,
+  which moto ignores (AWS applies them).
 
 Run as moto_server: python scripts/moto_server.py -H 127.0.0.1 -p PORT
 """
@@ -12,7 +14,7 @@ import json
 import sys
 from urllib.parse import unquote
 
-from moto.awslambda import responses, urls
+from moto.awslambda import models, responses, urls
 from moto.server import main
 
 urls.url_paths[
@@ -66,6 +68,22 @@ def delete_provisioned_concurrency_config(self):
 responses.LambdaResponse.get_provisioned_concurrency_config = get_provisioned_concurrency_config
 responses.LambdaResponse.put_provisioned_concurrency_config = put_provisioned_concurrency_config
 responses.LambdaResponse.delete_provisioned_concurrency_config = delete_provisioned_concurrency_config
+
+_update_configuration = models.LambdaFunction.update_configuration
+
+
+def update_configuration(self, config_updates):
+    for key, value in config_updates.items():
+        if key == "KMSKeyArn":
+            self.kms_key_arn = value or None
+        elif key == "TracingConfig":
+            self.tracing_config = value
+        elif key == "EphemeralStorage":
+            self.ephemeral_storage = value["Size"]
+    return _update_configuration(self, config_updates)
+
+
+models.LambdaFunction.update_configuration = update_configuration
 
 if __name__ == "__main__":
     sys.exit(main())

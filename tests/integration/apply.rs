@@ -118,7 +118,7 @@ async fn each_kind_of_change_is_applied_and_then_plans_clean() {
     let account = Account::new().await;
     apply(&account, &spec);
     let changed = SPEC
-        .replace("memory: 256", "memory: 512")
+        .replace("memory: 256", "memory: 512\n    tracing: active\n    ephemeral_storage: 1024\n    kms_key_arn: arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab")
         .replace("env: {TABLE: orders}", "env: {TABLE: items, MODE: fast}")
         .replace("log_retention_days: 14", "log_retention_days: 30")
         .replace("visibility_timeout: 60", "visibility_timeout: 120")

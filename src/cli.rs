@@ -30,56 +30,11 @@ pub enum Command {
         force: bool,
     },
     /// Show, attribute by attribute, what apply would change in the account.
-    Plan {
-        #[command(flatten)]
-        spec: SpecArgs,
-        /// Plan against an empty account without calling AWS (no credentials needed).
-        #[arg(long)]
-        offline: bool,
-        /// How to print the plan.
-        #[arg(long, value_enum, default_value_t = Format::Text)]
-        format: Format,
-        /// Exit 0 when there is nothing to change, 2 when there is, 1 on an error.
-        #[arg(long)]
-        detailed_exitcode: bool,
-        #[command(flatten)]
-        aws: ConnectionArgs,
-        /// Also print how many AWS calls of each operation the plan made.
-        #[arg(short, long)]
-        verbose: bool,
-    },
+    Plan(PlanArgs),
     /// Plan, show the plan, then make exactly the planned changes.
-    Apply {
-        #[command(flatten)]
-        spec: SpecArgs,
-        #[command(flatten)]
-        aws: ConnectionArgs,
-        /// Apply without asking (required when there is no terminal to ask on, as in CI).
-        #[arg(long)]
-        auto_approve: bool,
-        /// Changes in flight at once.
-        #[arg(long, default_value_t = slsr_default_parallelism(), value_name = "N")]
-        parallelism: usize,
-        /// Also print the AWS calls made, by operation.
-        #[arg(short, long)]
-        verbose: bool,
-    },
+    Apply(ApplyArgs),
     /// Delete everything the service and stage own, and nothing else.
-    Destroy {
-        #[command(flatten)]
-        spec: SpecArgs,
-        #[command(flatten)]
-        aws: ConnectionArgs,
-        /// Destroy without asking (required when there is no terminal to ask on).
-        #[arg(long)]
-        auto_approve: bool,
-        /// Changes in flight at once.
-        #[arg(long, default_value_t = slsr_default_parallelism(), value_name = "N")]
-        parallelism: usize,
-        /// Also print the AWS calls made, by operation.
-        #[arg(short, long)]
-        verbose: bool,
-    },
+    Destroy(DeployArgs),
     /// Print the JSON Schema of the spec format (for editors).
     Schema,
     /// Show the AWS account, identity and region slsr would use.
@@ -141,6 +96,53 @@ pub struct ConnectionArgs {
     pub endpoint_url: Option<String>,
 }
 
-const fn slsr_default_parallelism() -> usize {
-    crate::apply::DEFAULT_PARALLELISM
+#[derive(Debug, Clone, Args)]
+pub struct PlanArgs {
+    #[command(flatten)]
+    pub spec: SpecArgs,
+    #[command(flatten)]
+    pub aws: ConnectionArgs,
+    /// Plan against an empty account without calling AWS (no credentials needed).
+    #[arg(long)]
+    pub offline: bool,
+    /// How to print the plan.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+    /// Exit 0 when there is nothing to change, 2 when there is, 1 on an error.
+    #[arg(long)]
+    pub detailed_exitcode: bool,
+    /// Also print how many AWS calls of each operation the plan made.
+    #[arg(short, long)]
+    pub verbose: bool,
+    /// Save the plan to FILE for `slsr apply FILE` (mode 0600: it holds values in clear).
+    #[arg(long, value_name = "FILE", conflicts_with = "offline")]
+    pub out: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ApplyArgs {
+    /// A plan saved by `slsr plan --out`: applied as it is, unless anything it was made
+    /// from has moved since.
+    #[arg(value_name = "PLAN_FILE")]
+    pub plan_file: Option<PathBuf>,
+    #[command(flatten)]
+    pub deploy: DeployArgs,
+}
+
+/// What apply and destroy share.
+#[derive(Debug, Clone, Args)]
+pub struct DeployArgs {
+    #[command(flatten)]
+    pub spec: SpecArgs,
+    #[command(flatten)]
+    pub aws: ConnectionArgs,
+    /// Go ahead without asking (required when there is no terminal to ask on, as in CI).
+    #[arg(long)]
+    pub auto_approve: bool,
+    /// Changes in flight at once.
+    #[arg(long, default_value_t = crate::apply::DEFAULT_PARALLELISM, value_name = "N")]
+    pub parallelism: usize,
+    /// Also print the AWS calls made, by operation.
+    #[arg(short, long)]
+    pub verbose: bool,
 }

@@ -14,6 +14,7 @@ pub mod package;
 pub mod plan;
 pub mod planning;
 pub mod render;
+pub mod saved;
 pub mod source;
 pub mod spec;
 pub mod yaml;

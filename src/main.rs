@@ -6,7 +6,7 @@ use std::path::Path;
 use std::process::ExitCode;
 
 use clap::Parser;
-use slsr::cli::{Cli, Command, ConnectionArgs, Format, SpecArgs};
+use slsr::cli::{Cli, Command, DeployArgs, Format, PlanArgs, SpecArgs};
 use slsr::package::{CodeIdentity, Packager, human_size};
 use slsr::{aws, diag, spec};
 
@@ -19,28 +19,9 @@ fn main() -> ExitCode {
             out_dir,
             force,
         } => package(&spec, out_dir.as_deref(), force),
-        Command::Plan {
-            spec,
-            offline,
-            format,
-            detailed_exitcode,
-            aws,
-            verbose,
-        } => plan(&spec, offline, format, detailed_exitcode, &aws, verbose),
-        Command::Apply {
-            spec,
-            aws,
-            auto_approve,
-            parallelism,
-            verbose,
-        } => apply(&spec, &aws, auto_approve, parallelism, verbose, false),
-        Command::Destroy {
-            spec,
-            aws,
-            auto_approve,
-            parallelism,
-            verbose,
-        } => apply(&spec, &aws, auto_approve, parallelism, verbose, true),
+        Command::Plan(args) => plan(&args),
+        Command::Apply(args) => apply(&args.deploy, false, args.plan_file.as_deref()),
+        Command::Destroy(args) => apply(&args, true, None),
         Command::Schema => {
             print!("{}", spec::schema::editor_text());
             ExitCode::SUCCESS
@@ -167,14 +148,15 @@ fn package(args: &SpecArgs, out_dir: Option<&Path>, force: bool) -> ExitCode {
     }
 }
 
-fn plan(
-    args: &SpecArgs,
-    offline: bool,
-    format: Format,
-    detailed_exitcode: bool,
-    aws: &ConnectionArgs,
-    verbose: bool,
-) -> ExitCode {
+fn plan(p: &PlanArgs) -> ExitCode {
+    let (args, offline, format, detailed_exitcode, aws, verbose) = (
+        &p.spec,
+        p.offline,
+        p.format,
+        p.detailed_exitcode,
+        &p.aws,
+        p.verbose,
+    );
     let project = match load_project(args) {
         Ok(p) => p,
         Err(code) => return code,
@@ -200,6 +182,31 @@ fn plan(
         Format::Markdown => slsr::render::markdown(&planned.plan, &planned.header),
     };
     let _ = write!(anstream::stdout().lock(), "{text}");
+    if let Some(path) = &p.out
+        && planned.plan.conflicts.is_empty()
+    {
+        let saved = slsr::saved::SavedPlan {
+            format: slsr::saved::FORMAT.to_string(),
+            service: planned.header.service.clone(),
+            stage: planned.header.stage.clone(),
+            account: planned.header.account.clone(),
+            region: planned.header.region.clone(),
+            spec_sha256: slsr::saved::sha256_hex(&std::fs::read(&args.file).unwrap_or_default()),
+            code: slsr::saved::code_ids(&planned.code),
+            live: planned.live.clone(),
+            api_id: planned.api_id.clone(),
+            plan: planned.plan.clone(),
+        };
+        if let Err(e) = slsr::saved::write(path, &saved) {
+            return fail(&format!("{}: {e}", path.display()));
+        }
+        let _ = writeln!(
+            anstream::stderr().lock(),
+            "Saved the plan to {}; apply it with `slsr apply {}`.",
+            path.display(),
+            path.display()
+        );
+    }
     if verbose {
         let mut err = anstream::stderr().lock();
         let total: usize = planned.calls.values().sum();
@@ -220,15 +227,11 @@ fn plan(
     }
 }
 
-/// `apply`, or with `destroy` the deletion of everything owned.
-fn apply(
-    args: &SpecArgs,
-    aws: &ConnectionArgs,
-    auto_approve: bool,
-    parallelism: usize,
-    verbose: bool,
-    destroy: bool,
-) -> ExitCode {
+/// `apply`, or with `destroy` the deletion of everything owned; with `saved`, the plan
+/// saved in that file.
+fn apply(d: &DeployArgs, destroy: bool, saved: Option<&Path>) -> ExitCode {
+    let (args, aws, auto_approve, parallelism, verbose) =
+        (&d.spec, &d.aws, d.auto_approve, d.parallelism, d.verbose);
     let project = match load_project(args) {
         Ok(p) => p,
         Err(code) => return code,
@@ -246,10 +249,45 @@ fn apply(
             slsr::planning::live(&project, &connection).await
         }
     };
-    let planned = match runtime.block_on(planning) {
+    let mut planned = match runtime.block_on(planning) {
         Ok(p) => p,
         Err(e) => return fail(&e.to_string()),
     };
+    // A saved plan is applied as it was reviewed, once nothing it was made from has moved.
+    let from_file = saved.is_some();
+    if let Some(path) = saved {
+        let saved = match slsr::saved::read(path) {
+            Ok(s) => s,
+            Err(e) => return fail(&e),
+        };
+        if (saved.service.as_str(), saved.stage.as_str())
+            != (project.service.as_str(), project.stage.as_str())
+        {
+            return fail(&format!(
+                "{} is a plan for service {} stage {}, not {} stage {}",
+                path.display(),
+                saved.service,
+                saved.stage,
+                project.service,
+                project.stage
+            ));
+        }
+        let spec_sha = slsr::saved::sha256_hex(&std::fs::read(&args.file).unwrap_or_default());
+        let reasons = slsr::saved::moved(
+            &saved,
+            &spec_sha,
+            &slsr::saved::code_ids(&planned.code),
+            &planned.live,
+        );
+        if !reasons.is_empty() {
+            return fail(&format!(
+                "not applying {}: it is out of date ({}); run `slsr plan` again",
+                path.display(),
+                reasons.join("; ")
+            ));
+        }
+        planned.plan = saved.plan;
+    }
     let mut out = anstream::stdout().lock();
     let _ = write!(
         out,
@@ -266,7 +304,7 @@ fn apply(
         let _ = writeln!(out, "Nothing to apply.");
         return ExitCode::SUCCESS;
     }
-    if !auto_approve {
+    if !auto_approve && !from_file {
         use std::io::IsTerminal;
         if !std::io::stdin().is_terminal() {
             return fail(

@@ -8,6 +8,7 @@
 
 use std::collections::BTreeMap;
 
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 /// Shown where a value is only known once apply has created something (an API id, an ARN
@@ -15,7 +16,8 @@ use serde_json::Value;
 pub const KNOWN_AFTER_APPLY: &str = "(known after apply)";
 
 /// The kinds of resource slsr manages, in the order apply creates them.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Kind {
     Role,
     Queue,
@@ -70,7 +72,7 @@ impl Kind {
 }
 
 /// One resource, desired or live.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Resource {
     pub kind: Kind,
     /// Unique within the kind: `api`, `jobs`, `nightly.1a2b3c4d`, `GET /orders/{id}`.
@@ -129,7 +131,7 @@ pub fn address(kind: Kind, key: &str) -> String {
 
 /// A live resource with a name slsr would use but without slsr's ownership tags: slsr
 /// will not touch it, and a plan that needs it fails.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Conflict {
     pub address: String,
     pub name: String,

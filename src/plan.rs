@@ -3,12 +3,14 @@
 //! Pure: no I/O, no async, and it cannot fail. Apply is built from the `Plan` alone, never
 //! from the spec, so it cannot touch what was not planned.
 
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::model::{Conflict, Kind, Resource, State, looks_secret};
 
 /// What apply does to one resource. The symbols are what the text plan shows.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
 pub enum Action {
     Create,
     Update,
@@ -40,7 +42,7 @@ impl Action {
 }
 
 /// One attribute that differs. `None` is "absent" (a new env var, a removed tag).
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct FieldDiff {
     pub path: String,
     pub before: Option<Value>,
@@ -51,7 +53,7 @@ pub struct FieldDiff {
     pub forces_replacement: bool,
 }
 
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Change {
     pub address: String,
     pub kind: Kind,
@@ -64,7 +66,7 @@ pub struct Change {
     pub after: Option<Resource>,
 }
 
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct Plan {
     pub changes: Vec<Change>,
     /// Live resources slsr would need but does not own; a plan with any cannot be applied.

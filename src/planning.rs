@@ -30,6 +30,8 @@ pub struct Planned {
     pub code: HashMap<String, CodeIdentity>,
     pub api_id: Option<String>,
     pub config: Option<aws_config::SdkConfig>,
+    /// Fingerprints of the live resources read, for a saved plan.
+    pub live: BTreeMap<String, String>,
 }
 
 /// Every function's code identity, packaging what needs it.
@@ -63,6 +65,7 @@ pub fn offline(project: &Project) -> Result<Planned, PlanError> {
         code,
         api_id: None,
         config: None,
+        live: BTreeMap::new(),
     })
 }
 
@@ -120,6 +123,7 @@ async fn live_with(
         },
         calls: reader.calls.snapshot(),
         code,
+        live: crate::saved::fingerprints(&live.state),
         api_id: live.api_id,
         config: Some(config),
     })

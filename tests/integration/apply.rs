@@ -342,3 +342,79 @@ async fn destroy_removes_everything_owned_and_nothing_else() {
     );
     assert!(queues.queue_urls()[0].ends_with("shop-dev-legacy"));
 }
+
+#[tokio::test]
+async fn a_saved_plan_is_applied_as_saved_and_refused_once_anything_moved() {
+    use std::os::unix::fs::PermissionsExt;
+    let spec = app("apply-saved", SPEC);
+    let account = Account::new().await;
+    apply(&account, &spec);
+    std::fs::write(&spec, SPEC.replace("memory: 256", "memory: 384")).unwrap();
+    let saved = spec.parent().unwrap().join("plan.json");
+    let out = slsr(&account, "plan", &spec, &["--out", saved.to_str().unwrap()]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_eq!(
+        std::fs::metadata(&saved).unwrap().permissions().mode() & 0o777,
+        0o600
+    );
+
+    // A change in the console since the plan: refused, naming it, and nothing written.
+    let config = account.config().await;
+    let lambda = aws_sdk_lambda::Client::new(&config);
+    lambda
+        .update_function_configuration()
+        .function_name("shop-dev-worker")
+        .timeout(9)
+        .send()
+        .await
+        .unwrap();
+    let refused = run(account
+        .slsr()
+        .args(["apply", saved.to_str().unwrap(), "-v", "-f"])
+        .arg(&spec));
+    assert_eq!(refused.code, 1, "{}{}", refused.stdout, refused.stderr);
+    assert!(
+        refused
+            .stderr
+            .contains("function.worker changed in the account"),
+        "{}",
+        refused.stderr
+    );
+    assert!(
+        !refused.stdout.contains("AWS write calls"),
+        "{}",
+        refused.stdout
+    );
+
+    // Planned again, then the spec edited: refused too.
+    slsr(&account, "plan", &spec, &["--out", saved.to_str().unwrap()]);
+    std::fs::write(&spec, SPEC.replace("memory: 256", "memory: 448")).unwrap();
+    let refused = run(account
+        .slsr()
+        .args(["apply", saved.to_str().unwrap(), "-f"])
+        .arg(&spec));
+    assert_eq!(refused.code, 1);
+    assert!(
+        refused.stderr.contains("the spec file changed"),
+        "{}",
+        refused.stderr
+    );
+
+    // Planned again and untouched: applied exactly, without a prompt even without a terminal.
+    std::fs::write(&spec, SPEC.replace("memory: 256", "memory: 384")).unwrap();
+    slsr(&account, "plan", &spec, &["--out", saved.to_str().unwrap()]);
+    let applied = run(account
+        .slsr()
+        .args(["apply", saved.to_str().unwrap(), "-v", "-f"])
+        .arg(&spec)
+        .stdin(std::process::Stdio::null()));
+    assert_eq!(applied.code, 0, "{}{}", applied.stdout, applied.stderr);
+    assert!(
+        applied
+            .stdout
+            .contains("Lambda.UpdateFunctionConfiguration: 2"),
+        "memory of api and timeout of worker:\n{}",
+        applied.stdout
+    );
+    assert_clean(&account, &spec);
+}

@@ -6,7 +6,7 @@ Patches:
 - Lambda provisioned concurrency (Get/Put/DeleteProvisionedConcurrencyConfig), which moto
   answers with 404: kept per account, region, function and qualifier, and READY at once.
 - UpdateFunctionConfiguration also applies KMSKeyArn, TracingConfig and EphemeralStorage,
-  which moto ignores (AWS applies them).
+  and UpdateFunctionCode applies Architectures, which moto ignores (AWS applies them).
 
 Run as moto_server: python scripts/moto_server.py -H 127.0.0.1 -p PORT
 """
@@ -84,6 +84,17 @@ def update_configuration(self, config_updates):
 
 
 models.LambdaFunction.update_configuration = update_configuration
+
+_update_function_code = models.LambdaFunction.update_function_code
+
+
+def update_function_code(self, updated_spec):
+    if updated_spec.get("Architectures"):
+        self.architectures = updated_spec["Architectures"]
+    return _update_function_code(self, updated_spec)
+
+
+models.LambdaFunction.update_function_code = update_function_code
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -215,8 +215,16 @@ async fn function(a: &Applier, step: &Step) -> Result<(), AwsError> {
             }
         }
         _ => {
-            if step.changes("code_sha256") || step.changes("image_uri") {
-                let mut update = a.lambda.update_function_code().function_name(name);
+            // The instruction set travels with the code: UpdateFunctionCode sets both.
+            if step.changes("code_sha256")
+                || step.changes("image_uri")
+                || step.changes("architecture")
+            {
+                let mut update = a
+                    .lambda
+                    .update_function_code()
+                    .function_name(name)
+                    .architectures(Architecture::from(attr_str(r, "architecture").as_str()));
                 update = match a.code.get(&r.key) {
                     Some(CodeIdentity::Image(uri)) => update.image_uri(uri),
                     Some(CodeIdentity::Zip(p)) => {
@@ -242,7 +250,7 @@ async fn function(a: &Applier, step: &Step) -> Result<(), AwsError> {
                     .map_err(|e| AwsError::new("UpdateFunctionCode", name, e))?;
                 wait_ready(a, name).await?;
             }
-            if CONFIGURATION.iter().any(|f| step.changes(f)) || step.changes("architecture") {
+            if CONFIGURATION.iter().any(|f| step.changes(f)) {
                 let mut update = a
                     .lambda
                     .update_function_configuration()

@@ -145,4 +145,7 @@ pub struct DeployArgs {
     /// Also print the AWS calls made, by operation.
     #[arg(short, long)]
     pub verbose: bool,
+    /// Make no change: print, in order, the AWS calls apply would make.
+    #[arg(long)]
+    pub dry_run: bool,
 }

@@ -304,6 +304,10 @@ fn apply(d: &DeployArgs, destroy: bool, saved: Option<&Path>) -> ExitCode {
         let _ = writeln!(out, "Nothing to apply.");
         return ExitCode::SUCCESS;
     }
+    if d.dry_run {
+        let _ = write!(out, "\n{}", slsr::apply::dry_run::render(&planned.plan));
+        return ExitCode::SUCCESS;
+    }
     if !auto_approve && !from_file {
         use std::io::IsTerminal;
         if !std::io::stdin().is_terminal() {

@@ -104,7 +104,7 @@ fn optional(r: &Resource, attr: &str) -> Option<String> {
 }
 
 /// Configuration fields the update sends when any of them changed.
-const CONFIGURATION: &[&str] = &[
+pub(crate) const CONFIGURATION: &[&str] = &[
     "memory",
     "timeout",
     "ephemeral_storage",

@@ -8,6 +8,7 @@
 //! running ones finish, and the report says what was done and what was not.
 
 mod apigw;
+pub mod dry_run;
 mod events;
 mod iam;
 mod lambda;
@@ -153,51 +154,20 @@ impl Applier {
                 self.ids.set(&change.address, before.name.clone());
             }
         }
-        let todo: Vec<&Change> = plan
-            .changes
-            .iter()
-            .filter(|c| c.action != Action::NoOp)
-            .collect();
-        // Replaced resources go first (a same-named new one cannot exist beside them), then
-        // creates and updates, then deletions, each phase in its order.
-        let mut phases: Vec<Vec<(u8, Step)>> = vec![vec![], vec![], vec![]];
-        for c in &todo {
-            match c.action {
-                Action::Replace => {
-                    phases[0].push((u8::MAX - level(c), Step::delete(c)));
-                    phases[1].push((level(c), Step::create(c)));
-                }
-                Action::Create | Action::Update => phases[1].push((
-                    level(c),
-                    Step {
-                        change: (*c).clone(),
-                        action: c.action,
-                    },
-                )),
-                Action::Delete => phases[2].push((u8::MAX - level(c), Step::delete(c))),
-                Action::NoOp => {}
-            }
-        }
         let mut report = Report::default();
         let mut failed = false;
-        for phase in phases {
-            let mut by_level: BTreeMap<u8, Vec<Step>> = BTreeMap::new();
-            for (l, step) in phase {
-                by_level.entry(l).or_default().push(step);
+        for steps in schedule(plan) {
+            if failed {
+                report
+                    .not_started
+                    .extend(steps.iter().map(|s| s.change.address.clone()));
+                continue;
             }
-            for (_, steps) in by_level {
-                if failed {
-                    report
-                        .not_started
-                        .extend(steps.iter().map(|s| s.change.address.clone()));
-                    continue;
-                }
-                let (done, errors) = self.clone().run_level(steps, progress).await;
-                report.done.extend(done);
-                if !errors.is_empty() {
-                    failed = true;
-                    report.failed.extend(errors);
-                }
+            let (done, errors) = self.clone().run_level(steps, progress).await;
+            report.done.extend(done);
+            if !errors.is_empty() {
+                failed = true;
+                report.failed.extend(errors);
             }
         }
         report.took = started.elapsed();
@@ -288,6 +258,39 @@ impl Applier {
             None => value.to_string(),
         }
     }
+}
+
+/// The plan's changes as steps, level by level in the order they run: replaced resources
+/// out first (a same-named new one cannot exist beside them), then creates and updates,
+/// then deletions, each phase in its order. Steps within a level may run in parallel.
+pub fn schedule(plan: &Plan) -> Vec<Vec<Step>> {
+    let mut phases: Vec<BTreeMap<u8, Vec<Step>>> =
+        vec![BTreeMap::new(), BTreeMap::new(), BTreeMap::new()];
+    for c in plan.changes.iter().filter(|c| c.action != Action::NoOp) {
+        let (phase, l, step) = match c.action {
+            Action::Replace => {
+                phases[0]
+                    .entry(u8::MAX - level(c))
+                    .or_default()
+                    .push(Step::delete(c));
+                (1, level(c), Step::create(c))
+            }
+            Action::Delete => (2, u8::MAX - level(c), Step::delete(c)),
+            _ => (
+                1,
+                level(c),
+                Step {
+                    change: c.clone(),
+                    action: c.action,
+                },
+            ),
+        };
+        phases[phase].entry(l).or_default().push(step);
+    }
+    phases
+        .into_iter()
+        .flat_map(|levels| levels.into_values())
+        .collect()
 }
 
 /// One thing to do to one resource.

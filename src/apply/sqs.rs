@@ -11,7 +11,7 @@ use crate::aws::AwsError;
 use crate::plan::Action;
 
 /// The SQS attributes of a queue resource: every one when `all`, else only those changed.
-fn attributes(step: &Step, all: bool) -> HashMap<A, String> {
+pub(crate) fn attributes(step: &Step, all: bool) -> HashMap<A, String> {
     let r = step.resource();
     let number = |attr: &str| {
         r.attrs

@@ -422,3 +422,61 @@ async fn a_saved_plan_is_applied_as_saved_and_refused_once_anything_moved() {
     );
     assert_clean(&account, &spec);
 }
+
+/// `Op: n` counts from a dry run's numbered lines, or from `-v`'s write calls.
+fn operation_counts(text: &str) -> std::collections::BTreeMap<String, usize> {
+    let mut counts = std::collections::BTreeMap::new();
+    for line in text.lines() {
+        let line = line.trim();
+        if let Some((number, rest)) = line.split_once(". ")
+            && number.trim().parse::<usize>().is_ok()
+        {
+            *counts
+                .entry(rest.split_whitespace().next().unwrap().to_string())
+                .or_default() += 1;
+        } else if let Some((op, n)) = line.split_once(": ")
+            && op.contains('.')
+            && !op.contains(' ')
+            && let Ok(n) = n.parse::<usize>()
+        {
+            *counts.entry(op.to_string()).or_default() += n;
+        }
+    }
+    counts
+}
+
+#[tokio::test]
+async fn a_dry_run_lists_exactly_the_calls_apply_then_makes_and_makes_none() {
+    let spec = app("apply-dry", SPEC);
+    let account = Account::new().await;
+    for step in 0..2 {
+        if step == 1 {
+            std::fs::write(
+                &spec,
+                SPEC.replace("memory: 256", "memory: 512")
+                    .replace("tags: {team: core}", "tags: {team: platform}")
+                    .replace("  spare: {}\n", ""),
+            )
+            .unwrap();
+        }
+        let dry = slsr(&account, "apply", &spec, &["--dry-run"]);
+        assert_eq!(dry.code, 0, "{}{}", dry.stdout, dry.stderr);
+        let dry_text = dry
+            .stdout
+            .split("Dry run:")
+            .nth(1)
+            .expect("a dry run listing")
+            .to_string();
+        let planned = operation_counts(&dry_text);
+        let still = slsr(&account, "plan", &spec, &["--detailed-exitcode"]);
+        assert_eq!(still.code, 2, "the dry run changed nothing");
+        let applied = apply(&account, &spec);
+        let written = operation_counts(applied.stdout.split("AWS write calls:").nth(1).unwrap());
+        assert_eq!(
+            planned, written,
+            "step {step}: dry run\n{dry_text}\nvs apply\n{}",
+            applied.stdout
+        );
+        assert!(!planned.is_empty());
+    }
+}

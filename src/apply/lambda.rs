@@ -18,6 +18,42 @@ use crate::model::{Kind, Resource};
 use crate::package::CodeIdentity;
 use crate::plan::Action;
 
+/// Errors that clear up by themselves: a function still being updated, throttling.
+const TRANSIENT: &[&str] = &[
+    "ResourceConflictException",
+    "TooManyRequestsException",
+    "ThrottlingException",
+];
+/// How long a transient error is waited out.
+const PATIENCE: Duration = Duration::from_secs(60);
+
+/// Makes a call, retrying transient errors with backoff for up to `PATIENCE`.
+pub(crate) async fn patiently<T, E, Fut>(
+    operation: &'static str,
+    target: &str,
+    call: impl Fn() -> Fut,
+) -> Result<T, AwsError>
+where
+    Fut: std::future::Future<Output = Result<T, E>>,
+    E: std::error::Error + aws_sdk_lambda::error::ProvideErrorMetadata,
+{
+    let started = std::time::Instant::now();
+    let mut pause = Duration::from_millis(250);
+    loop {
+        match call().await {
+            Ok(out) => return Ok(out),
+            Err(e)
+                if e.code().is_some_and(|c| TRANSIENT.contains(&c))
+                    && started.elapsed() < PATIENCE =>
+            {
+                tokio::time::sleep(pause).await;
+                pause = (pause * 2).min(Duration::from_secs(8));
+            }
+            Err(e) => return Err(AwsError::new(operation, target, e)),
+        }
+    }
+}
+
 /// How long a new role may take to become assumable, and a function to become ready.
 const ROLE_PROPAGATION: Duration = Duration::from_secs(60);
 const READY_TIMEOUT: Duration = Duration::from_secs(300);
@@ -244,10 +280,7 @@ async fn function(a: &Applier, step: &Step) -> Result<(), AwsError> {
                     }
                 };
                 a.write("Lambda.UpdateFunctionCode");
-                update
-                    .send()
-                    .await
-                    .map_err(|e| AwsError::new("UpdateFunctionCode", name, e))?;
+                patiently("UpdateFunctionCode", name, || update.clone().send()).await?;
                 wait_ready(a, name).await?;
             }
             if CONFIGURATION.iter().any(|f| step.changes(f)) {
@@ -280,10 +313,10 @@ async fn function(a: &Applier, step: &Step) -> Result<(), AwsError> {
                         .handler(attr_str(r, "handler"));
                 }
                 a.write("Lambda.UpdateFunctionConfiguration");
-                update
-                    .send()
-                    .await
-                    .map_err(|e| AwsError::new("UpdateFunctionConfiguration", name, e))?;
+                patiently("UpdateFunctionConfiguration", name, || {
+                    update.clone().send()
+                })
+                .await?;
                 wait_ready(a, name).await?;
             }
             if step.changes("reserved_concurrency") {
@@ -480,19 +513,19 @@ async fn permission(a: &Applier, step: &Step) -> Result<(), AwsError> {
             .live()
             .expect("an update or delete has a live resource");
         a.write("Lambda.RemovePermission");
-        a.lambda
+        let remove = a
+            .lambda
             .remove_permission()
             .function_name(&function)
-            .statement_id(&live.name)
-            .send()
-            .await
-            .map_err(|e| AwsError::new("RemovePermission", target.clone(), e))?;
+            .statement_id(&live.name);
+        patiently("RemovePermission", &target, || remove.clone().send()).await?;
         if step.action == Action::Delete {
             return Ok(());
         }
     }
     a.write("Lambda.AddPermission");
-    a.lambda
+    let add = a
+        .lambda
         .add_permission()
         .function_name(&function)
         .statement_id(&r.name)
@@ -500,10 +533,8 @@ async fn permission(a: &Applier, step: &Step) -> Result<(), AwsError> {
         .principal(attr_str(r, "principal"))
         .set_source_arn(optional(r, "source_arn").map(|arn| a.resolve(&arn)))
         .set_source_account(optional(r, "source_account"))
-        .set_event_source_token(optional(r, "event_source_token"))
-        .send()
-        .await
-        .map_err(|e| AwsError::new("AddPermission", target, e))?;
+        .set_event_source_token(optional(r, "event_source_token"));
+    patiently("AddPermission", &target, || add.clone().send()).await?;
     Ok(())
 }
 
@@ -559,4 +590,256 @@ async fn mapping(a: &Applier, step: &Step) -> Result<(), AwsError> {
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    //! The waits and retries that the emulator never triggers, against scripted answers.
+
+    use std::collections::{BTreeMap, HashMap};
+
+    use aws_sdk_lambda::operation::create_function::{CreateFunctionError, CreateFunctionOutput};
+    use aws_sdk_lambda::operation::get_function_configuration::GetFunctionConfigurationOutput;
+    use aws_sdk_lambda::operation::update_function_configuration::{
+        UpdateFunctionConfigurationError, UpdateFunctionConfigurationOutput,
+    };
+    use aws_sdk_lambda::types::error::{
+        InvalidParameterValueException, ResourceConflictException, TooManyRequestsException,
+    };
+    use aws_sdk_lambda::types::{LastUpdateStatus, State};
+    use aws_smithy_mocks::{RuleMode, mock, mock_client};
+    use aws_smithy_types::error::ErrorMetadata;
+
+    use super::*;
+    use crate::model::Resource;
+    use crate::plan::{Change, FieldDiff};
+
+    fn applier(lambda: aws_sdk_lambda::Client, code: HashMap<String, CodeIdentity>) -> Applier {
+        let config = aws_config::SdkConfig::builder()
+            .behavior_version(aws_config::BehaviorVersion::latest())
+            .region(aws_config::Region::new("us-east-1"))
+            .build();
+        let mut a = Applier::new(&config, code, None, BTreeMap::new(), 1);
+        a.lambda = lambda;
+        a
+    }
+
+    fn configuration(state: State, update: LastUpdateStatus) -> GetFunctionConfigurationOutput {
+        GetFunctionConfigurationOutput::builder()
+            .state(state)
+            .last_update_status(update)
+            .build()
+    }
+
+    fn meta(code: &str, message: &str) -> ErrorMetadata {
+        ErrorMetadata::builder().code(code).message(message).build()
+    }
+
+    fn function_resource(memory: i64) -> Resource {
+        Resource::new(Kind::Function, "api", "shop-dev-api")
+            .with("memory", memory)
+            .with(
+                "role",
+                "arn:aws:iam::123456789012:role/slsr/shop/dev/shop-dev-api",
+            )
+            .with("runtime", "python3.12")
+            .with("handler", "index.handler")
+            .with("architecture", "x86_64")
+            .with("tracing", "PassThrough")
+            .with("package_type", "Zip")
+    }
+
+    fn step(
+        action: Action,
+        before: Option<Resource>,
+        after: Resource,
+        diffs: Vec<FieldDiff>,
+    ) -> Step {
+        Step {
+            change: Change {
+                address: after.address(),
+                kind: after.kind,
+                name: after.name.clone(),
+                action,
+                diffs,
+                before,
+                after: Some(after),
+            },
+            action,
+        }
+    }
+
+    #[tokio::test]
+    async fn waits_while_a_function_is_pending_or_updating() {
+        let rule = mock!(aws_sdk_lambda::Client::get_function_configuration)
+            .sequence()
+            .output(|| configuration(State::Pending, LastUpdateStatus::Successful))
+            .output(|| configuration(State::Active, LastUpdateStatus::InProgress))
+            .output(|| configuration(State::Active, LastUpdateStatus::Successful))
+            .build();
+        let a = applier(
+            mock_client!(aws_sdk_lambda, RuleMode::Sequential, [&rule]),
+            HashMap::new(),
+        );
+        wait_ready(&a, "shop-dev-api").await.unwrap();
+        assert_eq!(rule.num_calls(), 3);
+    }
+
+    #[tokio::test]
+    async fn a_failed_update_is_an_error_with_lambdas_reason() {
+        let rule = mock!(aws_sdk_lambda::Client::get_function_configuration).then_output(|| {
+            GetFunctionConfigurationOutput::builder()
+                .state(State::Active)
+                .last_update_status(LastUpdateStatus::Failed)
+                .last_update_status_reason("subnet has no free IPs")
+                .build()
+        });
+        let a = applier(
+            mock_client!(aws_sdk_lambda, RuleMode::Sequential, [&rule]),
+            HashMap::new(),
+        );
+        let err = wait_ready(&a, "shop-dev-api").await.unwrap_err();
+        assert!(err.message.contains("subnet has no free IPs"), "{err}");
+    }
+
+    #[tokio::test]
+    async fn conflicts_and_throttling_are_waited_out() {
+        let update = mock!(aws_sdk_lambda::Client::update_function_configuration)
+            .sequence()
+            .error(|| {
+                UpdateFunctionConfigurationError::ResourceConflictException(
+                    ResourceConflictException::builder()
+                        .meta(meta(
+                            "ResourceConflictException",
+                            "An update is in progress",
+                        ))
+                        .build(),
+                )
+            })
+            .error(|| {
+                UpdateFunctionConfigurationError::TooManyRequestsException(
+                    TooManyRequestsException::builder()
+                        .meta(meta("TooManyRequestsException", "Rate exceeded"))
+                        .build(),
+                )
+            })
+            .output(|| UpdateFunctionConfigurationOutput::builder().build())
+            .build();
+        let ready = mock!(aws_sdk_lambda::Client::get_function_configuration)
+            .then_output(|| configuration(State::Active, LastUpdateStatus::Successful));
+        let a = applier(
+            mock_client!(aws_sdk_lambda, RuleMode::MatchAny, [&update, &ready]),
+            HashMap::new(),
+        );
+        let diff = FieldDiff {
+            path: "memory".into(),
+            before: Some(256.into()),
+            after: Some(512.into()),
+            sensitive: false,
+            forces_replacement: false,
+        };
+        let s = step(
+            Action::Update,
+            Some(function_resource(256)),
+            function_resource(512),
+            vec![diff],
+        );
+        function(&a, &s).await.unwrap();
+        assert_eq!(update.num_calls(), 3);
+        assert_eq!(
+            a.calls.snapshot()["Lambda.UpdateFunctionConfiguration"],
+            1,
+            "counted once, however often retried"
+        );
+    }
+
+    #[tokio::test]
+    async fn other_errors_fail_the_step_at_once_with_awss_message() {
+        let update =
+            mock!(aws_sdk_lambda::Client::update_function_configuration).then_error(|| {
+                UpdateFunctionConfigurationError::InvalidParameterValueException(
+                    InvalidParameterValueException::builder()
+                        .meta(meta(
+                            "InvalidParameterValueException",
+                            "MemorySize value failed to satisfy constraint",
+                        ))
+                        .build(),
+                )
+            });
+        let a = applier(
+            mock_client!(aws_sdk_lambda, RuleMode::MatchAny, [&update]),
+            HashMap::new(),
+        );
+        let diff = FieldDiff {
+            path: "memory".into(),
+            before: Some(256.into()),
+            after: Some(512.into()),
+            sensitive: false,
+            forces_replacement: false,
+        };
+        let err = function(
+            &a,
+            &step(
+                Action::Update,
+                Some(function_resource(256)),
+                function_resource(512),
+                vec![diff],
+            ),
+        )
+        .await
+        .unwrap_err();
+        assert_eq!(update.num_calls(), 1);
+        assert_eq!(err.operation, "UpdateFunctionConfiguration");
+        assert!(
+            err.message
+                .contains("InvalidParameterValueException: MemorySize value failed"),
+            "{err}"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_new_role_not_yet_assumable_is_retried() {
+        let dir = std::env::temp_dir().join(format!("slsr-role-retry-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let zip = dir.join("api.zip");
+        std::fs::write(&zip, b"PK\x05\x06\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0").unwrap();
+        let package = crate::package::Package {
+            path: zip,
+            code_sha256: "x".into(),
+            zipped: 22,
+            unzipped: 0,
+            reused: false,
+            prebuilt: true,
+            large: false,
+        };
+        let create = mock!(aws_sdk_lambda::Client::create_function)
+            .sequence()
+            .error(|| {
+                CreateFunctionError::InvalidParameterValueException(
+                    InvalidParameterValueException::builder()
+                        .message("The role defined for the function cannot be assumed by Lambda.")
+                        .meta(meta(
+                            "InvalidParameterValueException",
+                            "The role defined for the function cannot be assumed by Lambda.",
+                        ))
+                        .build(),
+                )
+            })
+            .output(|| CreateFunctionOutput::builder().build())
+            .build();
+        let ready = mock!(aws_sdk_lambda::Client::get_function_configuration)
+            .then_output(|| configuration(State::Active, LastUpdateStatus::Successful));
+        let a = applier(
+            mock_client!(aws_sdk_lambda, RuleMode::MatchAny, [&create, &ready]),
+            HashMap::from([("api".to_string(), CodeIdentity::Zip(package))]),
+        );
+        function(
+            &a,
+            &step(Action::Create, None, function_resource(256), vec![]),
+        )
+        .await
+        .unwrap();
+        assert_eq!(create.num_calls(), 2);
+        std::fs::remove_dir_all(&dir).ok();
+    }
 }

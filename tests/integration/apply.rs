@@ -480,3 +480,93 @@ async fn a_dry_run_lists_exactly_the_calls_apply_then_makes_and_makes_none() {
         assert!(!planned.is_empty());
     }
 }
+
+#[tokio::test]
+async fn an_apply_killed_halfway_is_completed_by_the_next_with_nothing_lost_or_twice() {
+    use std::io::{BufRead, BufReader};
+    let spec = app("apply-kill", SPEC);
+    let account = Account::new().await;
+    let upstream = crate::support::endpoint()
+        .trim_start_matches("http://")
+        .to_string();
+    // Every call 100 ms away, as AWS is: the kill lands while changes are in flight.
+    let proxy = crate::proxy::slow(upstream, std::time::Duration::from_millis(100)).await;
+    let mut child = account
+        .slsr()
+        .env("AWS_ENDPOINT_URL", proxy)
+        .args(["apply", "--auto-approve", "-f"])
+        .arg(&spec)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let killed_after = tokio::task::spawn_blocking(move || {
+        let mut done = 0;
+        for line in BufReader::new(stdout).lines() {
+            if line.unwrap().contains(" created in ") {
+                done += 1;
+                if done == 8 {
+                    // SIGKILL: no chance to clean up or to finish anything.
+                    child.kill().unwrap();
+                    child.wait().unwrap();
+                    break;
+                }
+            }
+        }
+        done
+    })
+    .await
+    .unwrap();
+    assert_eq!(killed_after, 8, "the apply was killed halfway");
+    let halfway = slsr(&account, "plan", &spec, &["--format", "json"]);
+    let halfway: serde_json::Value = serde_json::from_str(&halfway.stdout).unwrap();
+    let (left, unfinished) = (
+        halfway["summary"]["add"].as_u64().unwrap(),
+        halfway["summary"]["change"].as_u64().unwrap(),
+    );
+    assert!(left > 0 && left < 24, "{left} of 24 left to create");
+    // A resource caught between two calls (a log group made, its retention not yet set)
+    // plans as an update: the truth.
+    let out = apply(&account, &spec);
+    assert!(
+        out.stdout.contains(&format!(
+            "Apply complete: {left} added, {unfinished} changed, 0 replaced, 0 destroyed"
+        )),
+        "{}",
+        out.stdout
+    );
+    assert_clean(&account, &spec);
+    // Nothing twice: one mapping, one statement per permission, the routes once each.
+    let config = account.config().await;
+    let lambda = aws_sdk_lambda::Client::new(&config);
+    let mappings = lambda
+        .list_event_source_mappings()
+        .function_name("shop-dev-worker")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(mappings.event_source_mappings().len(), 1);
+    let policy = lambda
+        .get_policy()
+        .function_name("shop-dev-api")
+        .send()
+        .await
+        .unwrap();
+    let policy: serde_json::Value = serde_json::from_str(policy.policy().unwrap()).unwrap();
+    assert_eq!(
+        policy["Statement"].as_array().unwrap().len(),
+        2,
+        "one statement per route"
+    );
+    let apigw = aws_sdk_apigatewayv2::Client::new(&config);
+    let apis = apigw.get_apis().send().await.unwrap();
+    assert_eq!(apis.items().len(), 1, "one API");
+    let routes = apigw
+        .get_routes()
+        .api_id(apis.items()[0].api_id().unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(routes.items().len(), 2);
+}

@@ -8,24 +8,39 @@ use tokio::net::{TcpListener, TcpStream};
 /// Starts the proxy; requests whose `x-amz-target` is `denied` get a 400 AccessDenied in
 /// the JSON protocol, everything else goes to `upstream` (host:port). Returns its endpoint.
 pub async fn deny(upstream: String, denied: &'static str) -> String {
+    start(upstream, denied, std::time::Duration::ZERO).await
+}
+
+/// A proxy that holds every request for `delay` before passing it on, like a distant AWS.
+pub async fn slow(upstream: String, delay: std::time::Duration) -> String {
+    start(upstream, "none", delay).await
+}
+
+async fn start(upstream: String, denied: &'static str, delay: std::time::Duration) -> String {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let endpoint = format!("http://{}", listener.local_addr().unwrap());
     tokio::spawn(async move {
         while let Ok((client, _)) = listener.accept().await {
             let upstream = upstream.clone();
             tokio::spawn(async move {
-                let _ = serve(client, &upstream, denied).await;
+                let _ = serve(client, &upstream, denied, delay).await;
             });
         }
     });
     endpoint
 }
 
-async fn serve(mut client: TcpStream, upstream: &str, denied: &str) -> std::io::Result<()> {
+async fn serve(
+    mut client: TcpStream,
+    upstream: &str,
+    denied: &str,
+    delay: std::time::Duration,
+) -> std::io::Result<()> {
     loop {
         let Some(request) = read_request(&mut client).await? else {
             return Ok(());
         };
+        tokio::time::sleep(delay).await;
         let head = String::from_utf8_lossy(&request).to_lowercase();
         if head.contains(&format!("x-amz-target: {}", denied.to_lowercase())) {
             let body = format!(

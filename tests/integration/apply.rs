@@ -507,13 +507,13 @@ async fn an_apply_killed_halfway_is_completed_by_the_next_with_nothing_lost_or_t
             if line.unwrap().contains(" created in ") {
                 done += 1;
                 if done == 8 {
-                    // SIGKILL: no chance to clean up or to finish anything.
-                    child.kill().unwrap();
-                    child.wait().unwrap();
                     break;
                 }
             }
         }
+        // SIGKILL: no chance to clean up or to finish anything.
+        let _ = child.kill();
+        child.wait().unwrap();
         done
     })
     .await

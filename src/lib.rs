@@ -13,6 +13,7 @@ pub mod normalize;
 pub mod package;
 pub mod plan;
 pub mod planning;
+pub mod progress;
 pub mod render;
 pub mod saved;
 pub mod source;

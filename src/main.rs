@@ -335,21 +335,11 @@ fn apply(d: &DeployArgs, destroy: bool, saved: Option<&Path>) -> ExitCode {
         slsr::desired::tags(&project),
         parallelism,
     ));
-    let progress = |done: &slsr::apply::Done| {
-        let verb = match done.action {
-            slsr::plan::Action::Create => "created",
-            slsr::plan::Action::Delete => "destroyed",
-            _ => "updated",
-        };
-        let _ = writeln!(
-            anstream::stdout().lock(),
-            "  {} {} {verb} in {:.1}s",
-            done.action.symbol(),
-            done.address,
-            done.took.as_secs_f64()
-        );
+    let progress = {
+        use std::io::IsTerminal;
+        slsr::progress::reporter(std::io::stdout().is_terminal())
     };
-    let report = runtime.block_on(applier.clone().apply(&planned.plan, &progress));
+    let report = runtime.block_on(applier.clone().apply(&planned.plan, progress));
     let mut out = anstream::stdout().lock();
     if verbose {
         let writes = applier.calls.snapshot();

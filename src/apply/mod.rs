@@ -55,6 +55,16 @@ fn level(c: &Change) -> u8 {
     }
 }
 
+/// What apply tells its caller as it goes, for a live view or one line per change.
+pub enum Event<'a> {
+    Started { address: &'a str, action: Action },
+    Finished(&'a Done),
+    Failed { address: &'a str },
+}
+
+/// Hears every `Event`; called from the tasks that make the changes.
+pub type Progress = Arc<dyn Fn(Event) + Send + Sync>;
+
 /// What one change did.
 #[derive(Clone, Debug)]
 pub struct Done {
@@ -145,8 +155,8 @@ impl Applier {
         }
     }
 
-    /// Applies `plan`; `progress` hears of each change as it finishes.
-    pub async fn apply(self: Arc<Self>, plan: &Plan, progress: &(dyn Fn(&Done) + Sync)) -> Report {
+    /// Applies `plan`; `progress` hears of each change as it starts and as it finishes.
+    pub async fn apply(self: Arc<Self>, plan: &Plan, progress: Progress) -> Report {
         let started = Instant::now();
         for change in &plan.changes {
             // Ids of what exists already.
@@ -163,7 +173,7 @@ impl Applier {
                     .extend(steps.iter().map(|s| s.change.address.clone()));
                 continue;
             }
-            let (done, errors) = self.clone().run_level(steps, progress).await;
+            let (done, errors) = self.clone().run_level(steps, progress.clone()).await;
             report.done.extend(done);
             if !errors.is_empty() {
                 failed = true;
@@ -178,7 +188,7 @@ impl Applier {
     async fn run_level(
         self: Arc<Self>,
         steps: Vec<Step>,
-        progress: &(dyn Fn(&Done) + Sync),
+        progress: Progress,
     ) -> (Vec<Done>, Vec<StepError>) {
         let mut groups: BTreeMap<String, Vec<Step>> = BTreeMap::new();
         for step in steps {
@@ -187,18 +197,26 @@ impl Applier {
         let limit = Arc::new(tokio::sync::Semaphore::new(self.parallelism));
         let mut tasks = tokio::task::JoinSet::new();
         for (_, group) in groups {
-            let (applier, limit) = (self.clone(), limit.clone());
+            let (applier, limit, progress) = (self.clone(), limit.clone(), progress.clone());
             tasks.spawn(async move {
                 let _slot = limit.acquire_owned().await.expect("never closed");
                 let mut done = Vec::new();
                 for step in group {
                     let started = Instant::now();
+                    progress(Event::Started {
+                        address: &step.change.address,
+                        action: step.action,
+                    });
                     match applier.run(&step).await {
-                        Ok(()) => done.push(Ok(Done {
-                            address: step.change.address.clone(),
-                            action: step.action,
-                            took: started.elapsed(),
-                        })),
+                        Ok(()) => {
+                            let finished = Done {
+                                address: step.change.address.clone(),
+                                action: step.action,
+                                took: started.elapsed(),
+                            };
+                            progress(Event::Finished(&finished));
+                            done.push(Ok(finished));
+                        }
                         Err(source) => {
                             done.push(Err(StepError {
                                 address: step.change.address.clone(),
@@ -215,11 +233,13 @@ impl Applier {
         while let Some(joined) = tasks.join_next().await {
             for result in joined.expect("an apply task does not panic") {
                 match result {
-                    Ok(done) => {
-                        progress(&done);
-                        ok.push(done);
+                    Ok(done) => ok.push(done),
+                    Err(e) => {
+                        progress(Event::Failed {
+                            address: &e.address,
+                        });
+                        errors.push(e);
                     }
-                    Err(e) => errors.push(e),
                 }
             }
         }

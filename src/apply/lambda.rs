@@ -132,6 +132,19 @@ fn vpc(r: &Resource) -> VpcConfig {
         .build()
 }
 
+fn ephemeral_storage(r: &Resource) -> EphemeralStorage {
+    EphemeralStorage::builder()
+        .size(attr_i32(r, "ephemeral_storage").unwrap_or(512))
+        .build()
+        .expect("size is set")
+}
+
+fn tracing(r: &Resource) -> TracingConfig {
+    TracingConfig::builder()
+        .mode(TracingMode::from(attr_str(r, "tracing").as_str()))
+        .build()
+}
+
 fn optional(r: &Resource, attr: &str) -> Option<String> {
     r.attrs
         .get(attr)
@@ -177,18 +190,9 @@ async fn function(a: &Applier, step: &Step) -> Result<(), AwsError> {
                 .role(attr_str(r, "role"))
                 .memory_size(attr_i32(r, "memory").unwrap_or(128))
                 .timeout(attr_i32(r, "timeout").unwrap_or(3))
-                .ephemeral_storage(
-                    EphemeralStorage::builder()
-                        .size(attr_i32(r, "ephemeral_storage").unwrap_or(512))
-                        .build()
-                        .expect("size is set"),
-                )
+                .ephemeral_storage(ephemeral_storage(r))
                 .architectures(Architecture::from(attr_str(r, "architecture").as_str()))
-                .tracing_config(
-                    TracingConfig::builder()
-                        .mode(TracingMode::from(attr_str(r, "tracing").as_str()))
-                        .build(),
-                )
+                .tracing_config(tracing(r))
                 .description(attr_str(r, "description"))
                 .set_kms_key_arn(optional(r, "kms_key_arn"))
                 .set_layers(Some(attr_list(r, "layers")))
@@ -291,17 +295,8 @@ async fn function(a: &Applier, step: &Step) -> Result<(), AwsError> {
                     .role(attr_str(r, "role"))
                     .memory_size(attr_i32(r, "memory").unwrap_or(128))
                     .timeout(attr_i32(r, "timeout").unwrap_or(3))
-                    .ephemeral_storage(
-                        EphemeralStorage::builder()
-                            .size(attr_i32(r, "ephemeral_storage").unwrap_or(512))
-                            .build()
-                            .expect("size is set"),
-                    )
-                    .tracing_config(
-                        TracingConfig::builder()
-                            .mode(TracingMode::from(attr_str(r, "tracing").as_str()))
-                            .build(),
-                    )
+                    .ephemeral_storage(ephemeral_storage(r))
+                    .tracing_config(tracing(r))
                     .description(attr_str(r, "description"))
                     .kms_key_arn(optional(r, "kms_key_arn").unwrap_or_default())
                     .set_layers(Some(attr_list(r, "layers")))
@@ -620,7 +615,7 @@ mod tests {
             .region(aws_config::Region::new("us-east-1"))
             .build();
         let mut a = Applier::new(&config, code, None, BTreeMap::new(), 1);
-        a.lambda = lambda;
+        a.clients.lambda = lambda;
         a
     }
 

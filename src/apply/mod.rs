@@ -21,8 +21,8 @@ use std::time::{Duration, Instant};
 use aws_config::SdkConfig;
 use serde_json::Value;
 
-use crate::aws::AwsError;
 use crate::aws::read::Calls;
+use crate::aws::{AwsError, Clients};
 use crate::model::{KNOWN_AFTER_APPLY, Kind, Resource};
 use crate::package::CodeIdentity;
 use crate::plan::{Action, Change, Plan};
@@ -112,12 +112,7 @@ impl Ids {
 
 /// Everything a change needs: clients, code, ids, the write counter.
 pub struct Applier {
-    pub(crate) lambda: aws_sdk_lambda::Client,
-    pub(crate) iam: aws_sdk_iam::Client,
-    pub(crate) sqs: aws_sdk_sqs::Client,
-    pub(crate) events: aws_sdk_eventbridge::Client,
-    pub(crate) apigw: aws_sdk_apigatewayv2::Client,
-    pub(crate) logs: aws_sdk_cloudwatchlogs::Client,
+    pub(crate) clients: Clients,
     pub(crate) code: HashMap<String, CodeIdentity>,
     pub(crate) ids: Ids,
     /// Write calls made, by operation.
@@ -141,12 +136,7 @@ impl Applier {
             ids.set("http_api", id);
         }
         Applier {
-            lambda: aws_sdk_lambda::Client::new(config),
-            iam: aws_sdk_iam::Client::new(config),
-            sqs: aws_sdk_sqs::Client::new(config),
-            events: aws_sdk_eventbridge::Client::new(config),
-            apigw: aws_sdk_apigatewayv2::Client::new(config),
-            logs: aws_sdk_cloudwatchlogs::Client::new(config),
+            clients: Clients::new(config),
             code,
             ids,
             calls: Calls::default(),
@@ -311,6 +301,13 @@ pub fn schedule(plan: &Plan) -> Vec<Vec<Step>> {
         .into_iter()
         .flat_map(|levels| levels.into_values())
         .collect()
+}
+
+impl std::ops::Deref for Applier {
+    type Target = Clients;
+    fn deref(&self) -> &Clients {
+        &self.clients
+    }
 }
 
 /// One thing to do to one resource.

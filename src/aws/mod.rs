@@ -13,6 +13,31 @@ use aws_config::retry::RetryConfig;
 use aws_config::timeout::TimeoutConfig;
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 
+/// One client per service slsr uses, all from one SDK configuration. Reading and applying
+/// both hold one (and reach its clients through `Deref`).
+#[derive(Clone)]
+pub struct Clients {
+    pub lambda: aws_sdk_lambda::Client,
+    pub iam: aws_sdk_iam::Client,
+    pub sqs: aws_sdk_sqs::Client,
+    pub events: aws_sdk_eventbridge::Client,
+    pub apigw: aws_sdk_apigatewayv2::Client,
+    pub logs: aws_sdk_cloudwatchlogs::Client,
+}
+
+impl Clients {
+    pub fn new(config: &SdkConfig) -> Clients {
+        Clients {
+            lambda: aws_sdk_lambda::Client::new(config),
+            iam: aws_sdk_iam::Client::new(config),
+            sqs: aws_sdk_sqs::Client::new(config),
+            events: aws_sdk_eventbridge::Client::new(config),
+            apigw: aws_sdk_apigatewayv2::Client::new(config),
+            logs: aws_sdk_cloudwatchlogs::Client::new(config),
+        }
+    }
+}
+
 /// How to reach AWS, from flags; anything unset comes from the AWS environment and profile.
 #[derive(Debug, Clone, Default)]
 pub struct Connection {

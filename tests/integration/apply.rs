@@ -1,9 +1,9 @@
 //! `slsr apply` and `slsr destroy` through the real binary against the emulator: from
 //! empty, no-op, every kind of change, removals, a failure halfway, and destroy.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-use crate::support::{Account, Run, run, scratch};
+use crate::support::{Account, Run, app, run};
 
 const SPEC: &str = "service: shop
 stage: dev
@@ -39,18 +39,6 @@ functions:
     events:
       - schedule: rate(1 day)
 ";
-
-fn app(name: &str, spec: &str) -> PathBuf {
-    let dir = scratch(name);
-    std::fs::create_dir_all(dir.join("src")).unwrap();
-    std::fs::write(
-        dir.join("src/index.py"),
-        "def handler(event, context):\n    return {'statusCode': 200}\n",
-    )
-    .unwrap();
-    std::fs::write(dir.join("slsr.yaml"), spec).unwrap();
-    dir.join("slsr.yaml")
-}
 
 fn slsr(account: &Account, command: &str, spec: &Path, extra: &[&str]) -> Run {
     run(account.slsr().arg(command).arg("-f").arg(spec).args(extra))

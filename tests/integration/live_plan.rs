@@ -10,7 +10,7 @@ use slsr::desired::{self, Target};
 use slsr::package::CodeIdentity;
 
 use crate::console;
-use crate::support::{Account, REGION, Run, run, scratch};
+use crate::support::{Account, REGION, Run, run};
 
 const SPEC: &str = "service: shop
 stage: dev
@@ -75,16 +75,12 @@ impl Deployed {
     }
 }
 
+/// A small app in a scratch directory: the spec and `src/index.py`. Returns the directory.
 fn write_app(name: &str, spec: &str) -> PathBuf {
-    let dir = scratch(name);
-    std::fs::create_dir_all(dir.join("src")).unwrap();
-    std::fs::write(
-        dir.join("src/index.py"),
-        "def handler(event, context):\n    return {'statusCode': 200}\n",
-    )
-    .unwrap();
-    std::fs::write(dir.join("slsr.yaml"), spec).unwrap();
-    dir
+    crate::support::app(name, spec)
+        .parent()
+        .unwrap()
+        .to_path_buf()
 }
 
 fn desired(

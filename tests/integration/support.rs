@@ -179,3 +179,17 @@ pub fn scratch(name: &str) -> std::path::PathBuf {
     std::fs::create_dir_all(&dir).unwrap();
     dir
 }
+
+/// A small app in a scratch directory: `spec` as slsr.yaml beside a `src/index.py`
+/// handler. Returns the spec's path.
+pub fn app(name: &str, spec: &str) -> std::path::PathBuf {
+    let dir = scratch(name);
+    std::fs::create_dir_all(dir.join("src")).unwrap();
+    std::fs::write(
+        dir.join("src/index.py"),
+        "def handler(event, context):\n    return {'statusCode': 200}\n",
+    )
+    .unwrap();
+    std::fs::write(dir.join("slsr.yaml"), spec).unwrap();
+    dir.join("slsr.yaml")
+}

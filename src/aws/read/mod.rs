@@ -18,7 +18,7 @@ use std::sync::{Arc, Mutex};
 use aws_config::SdkConfig;
 use tokio::sync::Semaphore;
 
-use super::AwsError;
+use super::{AwsError, Clients};
 use crate::model::{Conflict, Resource, State};
 
 /// Reads in flight at once: enough to hide latency, few enough not to be throttled.
@@ -92,25 +92,22 @@ impl Live {
 /// The clients, the call counter and the bound on concurrent reads.
 #[derive(Clone)]
 pub struct Reader {
-    pub lambda: aws_sdk_lambda::Client,
-    pub iam: aws_sdk_iam::Client,
-    pub sqs: aws_sdk_sqs::Client,
-    pub events: aws_sdk_eventbridge::Client,
-    pub apigw: aws_sdk_apigatewayv2::Client,
-    pub logs: aws_sdk_cloudwatchlogs::Client,
+    clients: Clients,
     pub calls: Calls,
     limit: Arc<Semaphore>,
+}
+
+impl std::ops::Deref for Reader {
+    type Target = Clients;
+    fn deref(&self) -> &Clients {
+        &self.clients
+    }
 }
 
 impl Reader {
     pub fn new(config: &SdkConfig) -> Reader {
         Reader {
-            lambda: aws_sdk_lambda::Client::new(config),
-            iam: aws_sdk_iam::Client::new(config),
-            sqs: aws_sdk_sqs::Client::new(config),
-            events: aws_sdk_eventbridge::Client::new(config),
-            apigw: aws_sdk_apigatewayv2::Client::new(config),
-            logs: aws_sdk_cloudwatchlogs::Client::new(config),
+            clients: Clients::new(config),
             calls: Calls::default(),
             limit: Arc::new(Semaphore::new(PARALLEL_READS)),
         }

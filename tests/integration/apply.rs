@@ -558,3 +558,61 @@ async fn an_apply_killed_halfway_is_completed_by_the_next_with_nothing_lost_or_t
         .unwrap();
     assert_eq!(routes.items().len(), 2);
 }
+
+#[tokio::test]
+async fn on_a_terminal_apply_shows_the_changes_in_flight() {
+    let spec = app("apply-terminal", SPEC);
+    let account = Account::new().await;
+    // `script` gives slsr a pseudo-terminal, as a person at a shell would.
+    let command = format!(
+        "{} apply --auto-approve -f {}",
+        env!("CARGO_BIN_EXE_slsr"),
+        spec.display()
+    );
+    let terminal = std::process::Command::new("script")
+        .args(["-qec", &command, "/dev/null"])
+        .envs(
+            account
+                .slsr()
+                .get_envs()
+                .filter_map(|(k, v)| Some((k.to_owned(), v?.to_owned()))),
+        )
+        .env_remove("NO_COLOR")
+        .output()
+        .expect("script (util-linux) runs");
+    let text = String::from_utf8_lossy(&terminal.stdout);
+    assert!(terminal.status.success(), "{text}");
+    assert!(
+        text.contains("creating"),
+        "a spinner line for a change in flight:\n{text}"
+    );
+    assert!(
+        text.contains("+ function.api created in") && text.contains("Apply complete: 24 added"),
+        "{text}"
+    );
+}
+
+#[test]
+fn the_ci_examples_are_valid_yaml_using_slsrs_ci_flags() {
+    for file in ["github-actions.yml", "gitlab-ci.yml"] {
+        let text = std::fs::read_to_string(
+            Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("examples/ci")
+                .join(file),
+        )
+        .unwrap();
+        let (root, problems) = slsr::yaml::parse(&text).unwrap_or_else(|e| panic!("{file}: {e:?}"));
+        assert!(
+            root.is_some() && problems.is_empty(),
+            "{file}: {problems:?}"
+        );
+        for used in [
+            "--detailed-exitcode",
+            "--format markdown",
+            "--out slsr.plan",
+            "slsr apply slsr.plan",
+        ] {
+            assert!(text.contains(used), "{file} should use `{used}`");
+        }
+    }
+}

@@ -64,6 +64,9 @@ pub struct Change {
     pub before: Option<Resource>,
     /// The desired resource (none for a delete). Apply works from these two alone.
     pub after: Option<Resource>,
+    /// Why a resource without a changed field of its own is replaced (display only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -127,6 +130,7 @@ pub fn plan(desired: &State, live: &State) -> Plan {
                     .collect(),
                 before: None,
                 after: Some(want.clone()),
+                reason: None,
             },
             Some(have) => compare(want, have),
         };
@@ -154,14 +158,50 @@ pub fn plan(desired: &State, live: &State) -> Plan {
                 .collect(),
             before: Some(have.clone()),
             after: None,
+            reason: None,
         })
         .collect();
     changes.sort_by(|a, b| (a.kind, &a.address).cmp(&(b.kind, &b.address)));
     deletions.sort_by(|a, b| (b.kind, &b.address).cmp(&(a.kind, &a.address)));
     changes.extend(deletions);
+    replace_dependents(&mut changes);
     Plan {
         changes,
         conflicts: live.conflicts.clone(),
+    }
+}
+
+/// A replaced function takes its alias, its policy statements and its mappings with it
+/// when it is deleted: they are replaced too, so that one apply leaves them in place.
+fn replace_dependents(changes: &mut [Change]) {
+    let replaced: Vec<(String, String)> = changes
+        .iter()
+        .filter(|c| c.kind == Kind::Function && c.action == Action::Replace)
+        .map(|c| (c.name.clone(), c.address.clone()))
+        .collect();
+    for (function, address) in replaced {
+        for c in changes
+            .iter_mut()
+            .filter(|c| matches!(c.action, Action::NoOp | Action::Update) && c.before.is_some())
+        {
+            let resource = c
+                .after
+                .as_ref()
+                .or(c.before.as_ref())
+                .expect("a change has a resource");
+            let depends = match c.kind {
+                Kind::Alias => resource.name.trim_end_matches(":live") == function,
+                Kind::Permission | Kind::EventSourceMapping => {
+                    resource.attrs.get("function").and_then(Value::as_str)
+                        == Some(function.as_str())
+                }
+                _ => false,
+            };
+            if depends {
+                c.action = Action::Replace;
+                c.reason = Some(format!("replaced with {address}"));
+            }
+        }
     }
 }
 
@@ -202,6 +242,7 @@ fn compare(want: &Resource, have: &Resource) -> Change {
         diffs,
         before: Some(have.clone()),
         after: Some(want.clone()),
+        reason: None,
     }
 }
 

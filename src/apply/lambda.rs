@@ -659,6 +659,7 @@ mod tests {
                 diffs,
                 before,
                 after: Some(after),
+                reason: None,
             },
             action,
         }

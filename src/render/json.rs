@@ -24,6 +24,7 @@ pub fn json(plan: &Plan, header: &Header) -> String {
                 "kind": c.kind.as_str(),
                 "name": c.name,
                 "action": c.action.as_str(),
+                "reason": c.reason,
                 "diffs": c.diffs.iter().map(|d| json!({
                     "path": d.path,
                     "before": value(&d.before, d.sensitive),

@@ -48,6 +48,9 @@ pub fn markdown(plan: &Plan, header: &Header) -> String {
             _ => "!",
         };
         let _ = writeln!(out, "{mark} {} ({})", c.address, c.action.as_str());
+        if let Some(reason) = &c.reason {
+            let _ = writeln!(out, "!     # {reason}");
+        }
         for d in &c.diffs {
             match c.action {
                 Action::Create if d.after.as_ref().is_none_or(|v| v.is_null()) => {}

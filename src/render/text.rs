@@ -48,6 +48,9 @@ pub fn text(plan: &Plan, header: &Header) -> String {
             change.address,
             change.name
         );
+        if let Some(reason) = &change.reason {
+            let _ = writeln!(out, "      # {reason}");
+        }
         match change.action {
             Action::Create => {
                 // Unset optional attributes (null) are noise in a new resource.

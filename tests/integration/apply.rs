@@ -616,3 +616,34 @@ fn the_ci_examples_are_valid_yaml_using_slsrs_ci_flags() {
         }
     }
 }
+
+#[tokio::test]
+async fn replacing_a_zip_function_with_an_image_brings_its_triggers_back_in_one_apply() {
+    let zip = "service: shop\nqueues:\n  jobs: {visibility_timeout: 60}\nfunctions:\n  api:\n    handler: index.handler\n    runtime: python3.12\n    code: ./src\n    provisioned_concurrency: 1\n    events:\n      - http: GET /x\n      - sqs: {queue: jobs}\n";
+    let spec = app("apply-replace", zip);
+    let account = Account::new().await;
+    apply(&account, &spec);
+    let image = zip.replace(
+        "    handler: index.handler\n    runtime: python3.12\n    code: ./src\n",
+        "    image: 123456789012.dkr.ecr.us-east-1.amazonaws.com/api:1\n",
+    );
+    std::fs::write(&spec, image).unwrap();
+    let plan = slsr(&account, "plan", &spec, &["--format", "json"]);
+    let plan: serde_json::Value = serde_json::from_str(&plan.stdout).unwrap();
+    let replaced: Vec<(&str, Option<&str>)> = plan["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["action"] == "replace")
+        .map(|c| (c["kind"].as_str().unwrap(), c["reason"].as_str()))
+        .collect();
+    assert!(replaced.contains(&("function", None)), "{replaced:?}");
+    for kind in ["alias", "permission", "event_source_mapping"] {
+        assert!(
+            replaced.contains(&(kind, Some("replaced with function.api"))),
+            "{kind} not replaced with the function: {replaced:?}"
+        );
+    }
+    apply(&account, &spec);
+    assert_clean(&account, &spec);
+}

@@ -79,6 +79,18 @@ pub fn text(plan: &Plan, header: &Header) -> String {
                     } else {
                         ""
                     };
+                    if let Some(lines) = structured_diff(d) {
+                        let _ = writeln!(out, "      {ds}{mark}{ds:#} {}:{forces}", d.path);
+                        for (sign, line) in lines {
+                            let ls = match sign {
+                                '+' => style(Action::Create),
+                                '-' => style(Action::Delete),
+                                _ => Style::new(),
+                            };
+                            let _ = writeln!(out, "          {ls}{sign} {line}{ls:#}");
+                        }
+                        continue;
+                    }
                     let _ = writeln!(
                         out,
                         "      {ds}{mark}{ds:#} {}: {}{forces}",
@@ -105,4 +117,117 @@ pub fn text(plan: &Plan, header: &Header) -> String {
         );
     }
     out
+}
+
+/// Longer than this, a changed JSON document (a policy, an event pattern) is shown as a
+/// line diff of its pretty form instead of two one-line values.
+const ONE_LINE: usize = 100;
+
+/// A changed policy or pattern as lines, each marked `+`, `-` or ` `: only the parts that
+/// changed stand out. `None` for values that read well on one line.
+fn structured_diff(d: &crate::plan::FieldDiff) -> Option<Vec<(char, String)>> {
+    let (before, after) = (d.before.as_ref()?, d.after.as_ref()?);
+    if d.sensitive
+        || !(before.is_object() || before.is_array())
+        || !(after.is_object() || after.is_array())
+    {
+        return None;
+    }
+    if before.to_string().len() + after.to_string().len() <= ONE_LINE {
+        return None;
+    }
+    let pretty = |v: &serde_json::Value| {
+        serde_json::to_string_pretty(v)
+            .unwrap_or_default()
+            .lines()
+            .map(str::to_string)
+            .collect::<Vec<_>>()
+    };
+    Some(with_context(line_diff(&pretty(before), &pretty(after))))
+}
+
+/// Lines kept around each change in a document diff; the rest folds into `...`.
+const CONTEXT: usize = 3;
+
+fn with_context(lines: Vec<(char, String)>) -> Vec<(char, String)> {
+    let near_change = |i: usize| {
+        lines[i.saturating_sub(CONTEXT)..(i + CONTEXT + 1).min(lines.len())]
+            .iter()
+            .any(|(sign, _)| *sign != ' ')
+    };
+    let mut out = Vec::new();
+    let mut folded = false;
+    for (i, line) in lines.iter().enumerate() {
+        if near_change(i) {
+            out.push(line.clone());
+            folded = false;
+        } else if !folded {
+            out.push((' ', "...".to_string()));
+            folded = true;
+        }
+    }
+    out
+}
+
+/// A longest-common-subsequence line diff; documents here are a few dozen lines.
+fn line_diff(a: &[String], b: &[String]) -> Vec<(char, String)> {
+    let mut lcs = vec![vec![0usize; b.len() + 1]; a.len() + 1];
+    for i in (0..a.len()).rev() {
+        for j in (0..b.len()).rev() {
+            lcs[i][j] = if a[i] == b[j] {
+                lcs[i + 1][j + 1] + 1
+            } else {
+                lcs[i + 1][j].max(lcs[i][j + 1])
+            };
+        }
+    }
+    let (mut i, mut j, mut out) = (0, 0, Vec::new());
+    while i < a.len() || j < b.len() {
+        if i < a.len() && j < b.len() && a[i] == b[j] {
+            out.push((' ', a[i].clone()));
+            i += 1;
+            j += 1;
+        } else if j < b.len() && (i == a.len() || lcs[i][j + 1] >= lcs[i + 1][j]) {
+            out.push(('+', b[j].clone()));
+            j += 1;
+        } else {
+            out.push(('-', a[i].clone()));
+            i += 1;
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::plan::FieldDiff;
+    use serde_json::json;
+
+    #[test]
+    fn a_changed_policy_shows_only_what_changed() {
+        let before = json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": ["sqs:ReceiveMessage"], "Resource": ["arn:aws:sqs:us-east-1:123456789012:shop-dev-jobs"]}]});
+        let after = json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": ["sqs:DeleteMessage", "sqs:ReceiveMessage"], "Resource": ["arn:aws:sqs:us-east-1:123456789012:shop-dev-jobs"]}]});
+        let d = FieldDiff {
+            path: "inline_policy".into(),
+            before: Some(before),
+            after: Some(after),
+            sensitive: false,
+            forces_replacement: false,
+        };
+        let lines = structured_diff(&d).expect("a long document is diffed by line");
+        let changed: Vec<&(char, String)> = lines.iter().filter(|(sign, _)| *sign != ' ').collect();
+        assert_eq!(
+            changed,
+            vec![&('+', "        \"sqs:DeleteMessage\",".to_string())]
+        );
+        let short = FieldDiff {
+            path: "layers".into(),
+            before: Some(json!(["a"])),
+            after: Some(json!(["b"])),
+            sensitive: false,
+            forces_replacement: false,
+        };
+        assert!(structured_diff(&short).is_none());
+    }
 }

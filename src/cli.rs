@@ -35,6 +35,17 @@ pub enum Command {
     Apply(ApplyArgs),
     /// Delete everything the service and stage own, and nothing else.
     Destroy(DeployArgs),
+    /// Release a deploy lock left by a run that is gone, by the id its holder reported.
+    Unlock {
+        /// The lock's id, as a waiting run prints it.
+        id: String,
+        #[command(flatten)]
+        spec: SpecArgs,
+        #[command(flatten)]
+        aws: ConnectionArgs,
+        #[command(flatten)]
+        lock: LockArgs,
+    },
     /// Print the JSON Schema of the spec format (for editors).
     Schema,
     /// Show the AWS account, identity and region slsr would use.
@@ -148,4 +159,17 @@ pub struct DeployArgs {
     /// Make no change: print, in order, the AWS calls apply would make.
     #[arg(long)]
     pub dry_run: bool,
+    #[command(flatten)]
+    pub lock: LockArgs,
+}
+
+/// The deploy lock, over the spec's `lock`.
+#[derive(Debug, Clone, Args)]
+pub struct LockArgs {
+    /// The DynamoDB table of the deploy lock (else the spec's `lock.table`).
+    #[arg(long, value_name = "TABLE")]
+    pub lock_table: Option<String>,
+    /// Seconds to wait for a lock another run holds (else the spec's, else 60).
+    #[arg(long, value_name = "SECONDS")]
+    pub lock_timeout: Option<u64>,
 }

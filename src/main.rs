@@ -6,7 +6,7 @@ use std::path::Path;
 use std::process::ExitCode;
 
 use clap::Parser;
-use slsr::cli::{Cli, Command, DeployArgs, Format, PlanArgs, SpecArgs};
+use slsr::cli::{Cli, Command, ConnectionArgs, DeployArgs, Format, LockArgs, PlanArgs, SpecArgs};
 use slsr::package::{CodeIdentity, Packager, human_size};
 use slsr::{aws, diag, spec};
 
@@ -22,6 +22,12 @@ fn main() -> ExitCode {
         Command::Plan(args) => plan(&args),
         Command::Apply(args) => apply(&args.deploy, false, args.plan_file.as_deref()),
         Command::Destroy(args) => apply(&args, true, None),
+        Command::Unlock {
+            id,
+            spec,
+            aws,
+            lock,
+        } => unlock(&id, &spec, &aws, &lock),
         Command::Schema => {
             print!("{}", spec::schema::editor_text());
             ExitCode::SUCCESS
@@ -230,23 +236,118 @@ fn plan(p: &PlanArgs) -> ExitCode {
 /// `apply`, or with `destroy` the deletion of everything owned; with `saved`, the plan
 /// saved in that file.
 fn apply(d: &DeployArgs, destroy: bool, saved: Option<&Path>) -> ExitCode {
-    let (args, aws, auto_approve, parallelism, verbose) =
-        (&d.spec, &d.aws, d.auto_approve, d.parallelism, d.verbose);
-    let project = match load_project(args) {
+    let project = match load_project(&d.spec) {
         Ok(p) => p,
         Err(code) => return code,
     };
     let connection = aws::Connection {
-        profile: aws.profile.clone(),
-        region: region_override(args.region.as_ref()),
-        endpoint_url: aws.endpoint_url.clone(),
+        profile: d.aws.profile.clone(),
+        region: region_override(d.spec.region.as_ref()),
+        endpoint_url: d.aws.endpoint_url.clone(),
     };
     let runtime = tokio::runtime::Runtime::new().expect("a tokio runtime starts");
+    // The deploy lock covers the plan too: what is planned is what is applied.
+    let Some(lock) = lock_config(&project, &d.lock) else {
+        return apply_unlocked(d, destroy, saved, &project, &connection, &runtime);
+    };
+    let db = runtime.block_on(aws::lock::client(&connection, project.region.as_deref()));
+    let held = match runtime.block_on(aws::lock::acquire(
+        &db,
+        &lock,
+        &project.service,
+        &project.stage,
+    )) {
+        Ok(held) => held,
+        Err(e) => return fail(&e.to_string()),
+    };
+    let code = apply_unlocked(d, destroy, saved, &project, &connection, &runtime);
+    if let Err(e) = runtime.block_on(aws::lock::release(&db, &lock, &held)) {
+        warn(&format!(
+            "could not release the deploy lock {}: {e}; release it with `slsr unlock {}`",
+            held.id, held.id
+        ));
+    }
+    code
+}
+
+/// The lock to take: the flags', else the spec's.
+fn lock_config(project: &spec::Project, flags: &LockArgs) -> Option<aws::lock::LockConfig> {
+    let table = flags
+        .lock_table
+        .clone()
+        .or_else(|| project.lock.as_ref().map(|l| l.table.clone()))?;
+    let seconds = flags
+        .lock_timeout
+        .or_else(|| project.lock.as_ref().and_then(|l| l.timeout).map(u64::from))
+        .unwrap_or(60);
+    Some(aws::lock::LockConfig {
+        table,
+        timeout: std::time::Duration::from_secs(seconds),
+    })
+}
+
+fn unlock(
+    id: &str,
+    args: &SpecArgs,
+    connection_args: &ConnectionArgs,
+    flags: &LockArgs,
+) -> ExitCode {
+    let project = match load_project(args) {
+        Ok(p) => p,
+        Err(code) => return code,
+    };
+    let Some(lock) = lock_config(&project, flags) else {
+        return fail(
+            "no deploy lock is configured: set `lock.table` in the spec or pass --lock-table",
+        );
+    };
+    let connection = aws::Connection {
+        profile: connection_args.profile.clone(),
+        region: region_override(args.region.as_ref()),
+        endpoint_url: connection_args.endpoint_url.clone(),
+    };
+    let runtime = tokio::runtime::Runtime::new().expect("a tokio runtime starts");
+    let released = runtime.block_on(async {
+        let db = aws::lock::client(&connection, project.region.as_deref()).await;
+        aws::lock::unlock(
+            &db,
+            &lock,
+            &aws::lock::lock_key(&project.service, &project.stage),
+            id,
+        )
+        .await
+    });
+    match released {
+        Ok(true) => {
+            println!(
+                "Released the deploy lock {id} of {} stage {}.",
+                project.service, project.stage
+            );
+            ExitCode::SUCCESS
+        }
+        Ok(false) => fail(&format!(
+            "{} stage {} holds no lock with id {id}",
+            project.service, project.stage
+        )),
+        Err(e) => fail(&e.to_string()),
+    }
+}
+
+fn apply_unlocked(
+    d: &DeployArgs,
+    destroy: bool,
+    saved: Option<&Path>,
+    project: &spec::Project,
+    connection: &aws::Connection,
+    runtime: &tokio::runtime::Runtime,
+) -> ExitCode {
+    let (args, auto_approve, parallelism, verbose) =
+        (&d.spec, d.auto_approve, d.parallelism, d.verbose);
     let planning = async {
         if destroy {
-            slsr::planning::destroy(&project, &connection).await
+            slsr::planning::destroy(project, connection).await
         } else {
-            slsr::planning::live(&project, &connection).await
+            slsr::planning::live(project, connection).await
         }
     };
     let mut planned = match runtime.block_on(planning) {

@@ -4,6 +4,7 @@
 //! environment, with retries and timeouts chosen for a deployer: a few quick attempts,
 //! connections that fail fast, and calls that cannot hang a CI job.
 
+pub mod lock;
 pub mod read;
 
 use std::time::Duration;

@@ -94,6 +94,7 @@ pub struct Project {
     pub http_api: Option<HttpApi>,
     pub functions: BTreeMap<String, Function>,
     pub outputs: BTreeMap<String, Output>,
+    pub lock: Option<super::model::DeployLock>,
     /// The directory the spec file is in; `code` paths are relative to it.
     pub base_dir: PathBuf,
     pub spans: Spans,
@@ -339,6 +340,7 @@ fn resolve(spec: Spec, context: &Context, base_dir: PathBuf, spans: Spans) -> Pr
         http_api: spec.http_api,
         functions,
         outputs: spec.outputs,
+        lock: spec.lock,
         base_dir,
         spans,
     }

@@ -51,6 +51,20 @@ pub struct Spec {
     /// Values printed after apply and by `slsr outputs`, optionally published to SSM Parameter Store.
     #[serde(default)]
     pub outputs: BTreeMap<String, Output>,
+    /// A deploy lock, so that two pipelines never apply or destroy this service and stage at once.
+    pub lock: Option<DeployLock>,
+}
+
+/// The deploy lock: an item in an existing DynamoDB table.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DeployLock {
+    /// The DynamoDB table that holds locks; its partition key is `lock`, a string. One table can serve many services.
+    #[schemars(length(min = 3, max = 255))]
+    pub table: String,
+    /// Seconds to wait for a lock another run holds before giving up, 0 to 3600 (default 60).
+    #[schemars(range(min = 0, max = 3600))]
+    pub timeout: Option<u32>,
 }
 
 /// A parameter's value: any YAML value; a reference that is the whole scalar takes its type.

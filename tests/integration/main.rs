@@ -9,6 +9,7 @@ mod emulator;
 mod fixtures;
 mod fuzz;
 mod live_plan;
+mod lock;
 mod package;
 mod plan;
 mod proxy;

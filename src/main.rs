@@ -433,7 +433,7 @@ fn apply_unlocked(
         &config,
         planned.code.clone(),
         planned.api_id.clone(),
-        slsr::desired::tags(&project),
+        slsr::desired::tags(project),
         parallelism,
     ));
     let progress = {

@@ -6,6 +6,7 @@
 pub mod apply;
 pub mod aws;
 pub mod cli;
+pub mod commands;
 pub mod desired;
 pub mod diag;
 pub mod model;

@@ -1,0 +1,503 @@
+//! What each command does, between parsed flags and an exit code: loading the spec,
+//! calling the library's parts in order, printing results and errors. `main.rs` only parses
+//! the command line and calls `run`.
+
+use std::io::Write;
+use std::path::Path;
+use std::process::ExitCode;
+
+use crate::cli::{Cli, Command, ConnectionArgs, DeployArgs, Format, LockArgs, PlanArgs, SpecArgs};
+use crate::package::{CodeIdentity, Packager, human_size};
+use crate::{aws, diag, spec};
+
+/// Runs one parsed command line.
+pub fn run(cli: Cli) -> ExitCode {
+    match cli.command {
+        Command::Validate { spec } => validate(&spec),
+        Command::Package {
+            spec,
+            out_dir,
+            force,
+        } => package(&spec, out_dir.as_deref(), force),
+        Command::Plan(args) => plan(&args),
+        Command::Apply(args) => apply(&args.deploy, false, args.plan_file.as_deref()),
+        Command::Destroy(args) => apply(&args, true, None),
+        Command::Unlock {
+            id,
+            spec,
+            aws,
+            lock,
+        } => unlock(&id, &spec, &aws, &lock),
+        Command::Schema => {
+            print!("{}", spec::schema::editor_text());
+            ExitCode::SUCCESS
+        }
+        Command::Whoami { aws } => {
+            let connection = aws::Connection {
+                profile: aws.profile,
+                region: aws.region,
+                endpoint_url: aws.endpoint_url,
+            };
+            let runtime = tokio::runtime::Runtime::new().expect("a tokio runtime starts");
+            runtime.block_on(async {
+                let config = aws::sdk_config(&connection, None).await;
+                match aws::whoami(&config).await {
+                    Ok(id) => {
+                        println!(
+                            "account: {}\nidentity: {}\nregion: {}",
+                            id.account,
+                            id.arn,
+                            id.region.as_deref().unwrap_or("(none)")
+                        );
+                        ExitCode::SUCCESS
+                    }
+                    Err(e) => fail(&e.to_string()),
+                }
+            })
+        }
+    }
+}
+
+fn env_var(name: &str) -> Option<String> {
+    std::env::var(name).ok()
+}
+
+/// `--region`, else the region the AWS environment names.
+fn region_override(flag: Option<&String>) -> Option<String> {
+    flag.cloned()
+        .or_else(|| env_var("AWS_REGION"))
+        .or_else(|| env_var("AWS_DEFAULT_REGION"))
+        .filter(|r| !r.is_empty())
+}
+
+fn load(args: &SpecArgs) -> Result<spec::Loaded, ExitCode> {
+    let options = spec::Options {
+        stage: args.stage.clone(),
+        region: region_override(args.region.as_ref()),
+        account_id: None,
+    };
+    spec::load_file(&args.file, &options, &env_var).map_err(|e| fail(&e.to_string()))
+}
+
+fn print_diagnostics(loaded: &spec::Loaded) {
+    let report = diag::report(&loaded.diagnostics, &loaded.file);
+    let _ = write!(anstream::stderr().lock(), "{report}");
+}
+
+fn validate(args: &SpecArgs) -> ExitCode {
+    let loaded = match load(args) {
+        Ok(loaded) => loaded,
+        Err(code) => return code,
+    };
+    print_diagnostics(&loaded);
+    if loaded.has_errors() {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+/// Commands that act on a spec print its diagnostics only when there are some, and stop
+/// on an error.
+fn load_project(args: &SpecArgs) -> Result<spec::Project, ExitCode> {
+    let loaded = load(args)?;
+    if !loaded.diagnostics.is_empty() {
+        print_diagnostics(&loaded);
+    }
+    loaded.project.ok_or(ExitCode::FAILURE)
+}
+
+fn package(args: &SpecArgs, out_dir: Option<&Path>, force: bool) -> ExitCode {
+    let project = match load_project(args) {
+        Ok(p) => p,
+        Err(code) => return code,
+    };
+    let mut packager = Packager::new(&project, out_dir, force);
+    let mut out = anstream::stdout().lock();
+    let mut failed = false;
+    for name in project.functions.keys() {
+        match packager.code(&project, name) {
+            Ok(CodeIdentity::Image(uri)) => {
+                let _ = writeln!(out, "{name}: image {uri}");
+            }
+            Ok(CodeIdentity::Zip(p)) => {
+                let how = match (p.prebuilt, p.reused) {
+                    (true, _) => " (given)",
+                    (_, true) => " (unchanged)",
+                    _ => "",
+                };
+                let _ = writeln!(
+                    out,
+                    "{name}: {}{how}  {} zipped, {} unzipped  CodeSha256 {}",
+                    p.path.display(),
+                    human_size(p.zipped),
+                    human_size(p.unzipped),
+                    p.code_sha256
+                );
+                if p.large {
+                    warn(&format!(
+                        "function `{name}`: the zip is {}; packages over 10 MB slow cold starts (move dependencies to a layer, or exclude what the function does not use)",
+                        human_size(p.zipped)
+                    ));
+                }
+            }
+            Err(e) => {
+                failed = true;
+                fail(&e.to_string());
+            }
+        }
+    }
+    if failed {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+fn plan(p: &PlanArgs) -> ExitCode {
+    let (args, offline, format, detailed_exitcode, aws, verbose) = (
+        &p.spec,
+        p.offline,
+        p.format,
+        p.detailed_exitcode,
+        &p.aws,
+        p.verbose,
+    );
+    let project = match load_project(args) {
+        Ok(p) => p,
+        Err(code) => return code,
+    };
+    let planned = if offline {
+        crate::planning::offline(&project)
+    } else {
+        let connection = aws::Connection {
+            profile: aws.profile.clone(),
+            region: region_override(args.region.as_ref()),
+            endpoint_url: aws.endpoint_url.clone(),
+        };
+        let runtime = tokio::runtime::Runtime::new().expect("a tokio runtime starts");
+        runtime.block_on(crate::planning::live(&project, &connection))
+    };
+    let planned = match planned {
+        Ok(p) => p,
+        Err(e) => return fail(&e.to_string()),
+    };
+    let text = match format {
+        Format::Text => crate::render::text(&planned.plan, &planned.header),
+        Format::Json => crate::render::json(&planned.plan, &planned.header),
+        Format::Markdown => crate::render::markdown(&planned.plan, &planned.header),
+    };
+    let _ = write!(anstream::stdout().lock(), "{text}");
+    if let Some(path) = &p.out
+        && planned.plan.conflicts.is_empty()
+    {
+        let saved = crate::saved::SavedPlan {
+            format: crate::saved::FORMAT.to_string(),
+            service: planned.header.service.clone(),
+            stage: planned.header.stage.clone(),
+            account: planned.header.account.clone(),
+            region: planned.header.region.clone(),
+            spec_sha256: crate::saved::sha256_hex(&std::fs::read(&args.file).unwrap_or_default()),
+            code: crate::saved::code_ids(&planned.code),
+            live: planned.live.clone(),
+            api_id: planned.api_id.clone(),
+            plan: planned.plan.clone(),
+        };
+        if let Err(e) = crate::saved::write(path, &saved) {
+            return fail(&format!("{}: {e}", path.display()));
+        }
+        let _ = writeln!(
+            anstream::stderr().lock(),
+            "Saved the plan to {}; apply it with `slsr apply {}`.",
+            path.display(),
+            path.display()
+        );
+    }
+    if verbose {
+        let mut err = anstream::stderr().lock();
+        let total: usize = planned.calls.values().sum();
+        let _ = writeln!(err, "AWS calls: {total}");
+        for (operation, n) in &planned.calls {
+            let _ = writeln!(err, "  {operation}: {n}");
+        }
+    }
+    if !planned.plan.conflicts.is_empty() {
+        fail(&format!(
+            "{} resource(s) exist without slsr's ownership tags; see the plan",
+            planned.plan.conflicts.len()
+        ))
+    } else if detailed_exitcode && planned.plan.has_changes() {
+        ExitCode::from(2)
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+/// `apply`, or with `destroy` the deletion of everything owned; with `saved`, the plan
+/// saved in that file.
+fn apply(d: &DeployArgs, destroy: bool, saved: Option<&Path>) -> ExitCode {
+    let project = match load_project(&d.spec) {
+        Ok(p) => p,
+        Err(code) => return code,
+    };
+    let connection = aws::Connection {
+        profile: d.aws.profile.clone(),
+        region: region_override(d.spec.region.as_ref()),
+        endpoint_url: d.aws.endpoint_url.clone(),
+    };
+    let runtime = tokio::runtime::Runtime::new().expect("a tokio runtime starts");
+    // The deploy lock covers the plan too: what is planned is what is applied.
+    let Some(lock) = lock_config(&project, &d.lock) else {
+        return apply_unlocked(d, destroy, saved, &project, &connection, &runtime);
+    };
+    let db = runtime.block_on(aws::lock::client(&connection, project.region.as_deref()));
+    let held = match runtime.block_on(aws::lock::acquire(
+        &db,
+        &lock,
+        &project.service,
+        &project.stage,
+    )) {
+        Ok(held) => held,
+        Err(e) => return fail(&e.to_string()),
+    };
+    let code = apply_unlocked(d, destroy, saved, &project, &connection, &runtime);
+    if let Err(e) = runtime.block_on(aws::lock::release(&db, &lock, &held)) {
+        warn(&format!(
+            "could not release the deploy lock {}: {e}; release it with `slsr unlock {}`",
+            held.id, held.id
+        ));
+    }
+    code
+}
+
+/// The lock to take: the flags', else the spec's.
+fn lock_config(project: &spec::Project, flags: &LockArgs) -> Option<aws::lock::LockConfig> {
+    let table = flags
+        .lock_table
+        .clone()
+        .or_else(|| project.lock.as_ref().map(|l| l.table.clone()))?;
+    let seconds = flags
+        .lock_timeout
+        .or_else(|| project.lock.as_ref().and_then(|l| l.timeout).map(u64::from))
+        .unwrap_or(60);
+    Some(aws::lock::LockConfig {
+        table,
+        timeout: std::time::Duration::from_secs(seconds),
+    })
+}
+
+fn unlock(
+    id: &str,
+    args: &SpecArgs,
+    connection_args: &ConnectionArgs,
+    flags: &LockArgs,
+) -> ExitCode {
+    let project = match load_project(args) {
+        Ok(p) => p,
+        Err(code) => return code,
+    };
+    let Some(lock) = lock_config(&project, flags) else {
+        return fail(
+            "no deploy lock is configured: set `lock.table` in the spec or pass --lock-table",
+        );
+    };
+    let connection = aws::Connection {
+        profile: connection_args.profile.clone(),
+        region: region_override(args.region.as_ref()),
+        endpoint_url: connection_args.endpoint_url.clone(),
+    };
+    let runtime = tokio::runtime::Runtime::new().expect("a tokio runtime starts");
+    let released = runtime.block_on(async {
+        let db = aws::lock::client(&connection, project.region.as_deref()).await;
+        aws::lock::unlock(
+            &db,
+            &lock,
+            &aws::lock::lock_key(&project.service, &project.stage),
+            id,
+        )
+        .await
+    });
+    match released {
+        Ok(true) => {
+            println!(
+                "Released the deploy lock {id} of {} stage {}.",
+                project.service, project.stage
+            );
+            ExitCode::SUCCESS
+        }
+        Ok(false) => fail(&format!(
+            "{} stage {} holds no lock with id {id}",
+            project.service, project.stage
+        )),
+        Err(e) => fail(&e.to_string()),
+    }
+}
+
+fn apply_unlocked(
+    d: &DeployArgs,
+    destroy: bool,
+    saved: Option<&Path>,
+    project: &spec::Project,
+    connection: &aws::Connection,
+    runtime: &tokio::runtime::Runtime,
+) -> ExitCode {
+    let (args, auto_approve, parallelism, verbose) =
+        (&d.spec, d.auto_approve, d.parallelism, d.verbose);
+    let planning = async {
+        if destroy {
+            crate::planning::destroy(project, connection).await
+        } else {
+            crate::planning::live(project, connection).await
+        }
+    };
+    let mut planned = match runtime.block_on(planning) {
+        Ok(p) => p,
+        Err(e) => return fail(&e.to_string()),
+    };
+    // A saved plan is applied as it was reviewed, once nothing it was made from has moved.
+    let from_file = saved.is_some();
+    if let Some(path) = saved {
+        let saved = match crate::saved::read(path) {
+            Ok(s) => s,
+            Err(e) => return fail(&e),
+        };
+        if (saved.service.as_str(), saved.stage.as_str())
+            != (project.service.as_str(), project.stage.as_str())
+        {
+            return fail(&format!(
+                "{} is a plan for service {} stage {}, not {} stage {}",
+                path.display(),
+                saved.service,
+                saved.stage,
+                project.service,
+                project.stage
+            ));
+        }
+        let spec_sha = crate::saved::sha256_hex(&std::fs::read(&args.file).unwrap_or_default());
+        let reasons = crate::saved::moved(
+            &saved,
+            &spec_sha,
+            &crate::saved::code_ids(&planned.code),
+            &planned.live,
+        );
+        if !reasons.is_empty() {
+            return fail(&format!(
+                "not applying {}: it is out of date ({}); run `slsr plan` again",
+                path.display(),
+                reasons.join("; ")
+            ));
+        }
+        planned.plan = saved.plan;
+    }
+    let mut out = anstream::stdout().lock();
+    let _ = write!(
+        out,
+        "{}",
+        crate::render::text(&planned.plan, &planned.header)
+    );
+    if !planned.plan.conflicts.is_empty() {
+        return fail(&format!(
+            "{} resource(s) exist without slsr's ownership tags; nothing was applied",
+            planned.plan.conflicts.len()
+        ));
+    }
+    if !planned.plan.has_changes() {
+        let _ = writeln!(out, "Nothing to apply.");
+        return ExitCode::SUCCESS;
+    }
+    if d.dry_run {
+        let _ = write!(out, "\n{}", crate::apply::dry_run::render(&planned.plan));
+        return ExitCode::SUCCESS;
+    }
+    if !auto_approve && !from_file {
+        use std::io::IsTerminal;
+        if !std::io::stdin().is_terminal() {
+            return fail(
+                "not applying without confirmation: there is no terminal to ask on; pass --auto-approve to apply unattended (as in CI)",
+            );
+        }
+        let _ = write!(out, "\nApply these changes? Only 'yes' applies: ");
+        let _ = out.flush();
+        let mut answer = String::new();
+        if std::io::stdin().read_line(&mut answer).is_err() || answer.trim() != "yes" {
+            let _ = writeln!(out, "Not applied.");
+            return ExitCode::FAILURE;
+        }
+    }
+    drop(out);
+    let config = planned
+        .config
+        .clone()
+        .expect("a live plan has a connection");
+    let applier = std::sync::Arc::new(crate::apply::Applier::new(
+        &config,
+        planned.code.clone(),
+        planned.api_id.clone(),
+        crate::desired::tags(project),
+        parallelism,
+    ));
+    let progress = {
+        use std::io::IsTerminal;
+        crate::progress::reporter(std::io::stdout().is_terminal())
+    };
+    let report = runtime.block_on(applier.clone().apply(&planned.plan, progress));
+    let mut out = anstream::stdout().lock();
+    if verbose {
+        let writes = applier.calls.snapshot();
+        let _ = writeln!(out, "AWS write calls: {}", writes.values().sum::<usize>());
+        for (operation, n) in &writes {
+            let _ = writeln!(out, "  {operation}: {n}");
+        }
+    }
+    if report.failed.is_empty() {
+        let s = planned.plan.summary();
+        let _ = writeln!(
+            out,
+            "Apply complete: {} added, {} changed, {} replaced, {} destroyed in {:.1}s",
+            s.add,
+            s.change,
+            s.replace,
+            s.destroy,
+            report.took.as_secs_f64()
+        );
+        return ExitCode::SUCCESS;
+    }
+    drop(out);
+    for e in &report.failed {
+        fail(&e.to_string());
+    }
+    let mut err = anstream::stderr().lock();
+    let _ = writeln!(
+        err,
+        "Apply failed after {:.1}s: {} change(s) done, {} failed, {} not started{}",
+        report.took.as_secs_f64(),
+        report.done.len(),
+        report.failed.len(),
+        report.not_started.len(),
+        if report.not_started.is_empty() {
+            String::new()
+        } else {
+            format!(": {}", report.not_started.join(", "))
+        }
+    );
+    let _ = writeln!(
+        err,
+        "Run `slsr plan` to see where the account stands, and `slsr apply` again to finish."
+    );
+    ExitCode::FAILURE
+}
+
+fn warn(message: &str) {
+    let style = anstyle::AnsiColor::Yellow.on_default().bold();
+    let _ = writeln!(
+        anstream::stderr().lock(),
+        "{style}warning{style:#}: {message}"
+    );
+}
+
+fn fail(message: &str) -> ExitCode {
+    let mut err = anstream::stderr().lock();
+    let style = anstyle::AnsiColor::Red.on_default().bold();
+    let _ = writeln!(err, "{style}error{style:#}: {message}");
+    ExitCode::FAILURE
+}

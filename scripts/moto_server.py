@@ -7,6 +7,8 @@ Patches:
   answers with 404: kept per account, region, function and qualifier, and READY at once.
 - UpdateFunctionConfiguration also applies KMSKeyArn, TracingConfig and EphemeralStorage,
   and UpdateFunctionCode applies Architectures, which moto ignores (AWS applies them).
+- AddPermission refuses a statement id the policy already has, with AWS's
+  ResourceConflictException (moto adds a second statement).
 
 Run as moto_server: python scripts/moto_server.py -H 127.0.0.1 -p PORT
 """
@@ -14,7 +16,7 @@ import json
 import sys
 from urllib.parse import unquote
 
-from moto.awslambda import models, responses, urls
+from moto.awslambda import exceptions, models, policy, responses, urls
 from moto.server import main
 
 urls.url_paths[
@@ -95,6 +97,25 @@ def update_function_code(self, updated_spec):
 
 
 models.LambdaFunction.update_function_code = update_function_code
+
+_add_statement = policy.Policy.add_statement
+
+
+class StatementExists(exceptions.LambdaClientError):
+    code = 409
+
+
+def add_statement(self, raw, qualifier=None):
+    sid = json.loads(raw).get("StatementId")
+    if sid and any(s.get("Sid") == sid for s in self.statements):
+        raise StatementExists(
+            "ResourceConflictException",
+            f"The statement id ({sid}) provided already exists. Please provide a new statement id, or remove the existing statement.",
+        )
+    return _add_statement(self, raw, qualifier)
+
+
+policy.Policy.add_statement = add_statement
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -42,8 +42,10 @@ where
     loop {
         match call().await {
             Ok(out) => return Ok(out),
+            // A conflict over something that already exists is an answer, not a wait.
             Err(e)
                 if e.code().is_some_and(|c| TRANSIENT.contains(&c))
+                    && !already_exists(&e)
                     && started.elapsed() < PATIENCE =>
             {
                 tokio::time::sleep(pause).await;
@@ -52,6 +54,12 @@ where
             Err(e) => return Err(AwsError::new(operation, target, e)),
         }
     }
+}
+
+/// Whether AWS refused a create because the thing exists: after a call whose answer was
+/// lost and which the SDK sent again, that means the first one took effect.
+pub(crate) fn already_exists(e: &impl aws_sdk_lambda::error::ProvideErrorMetadata) -> bool {
+    e.message().is_some_and(|m| m.contains("already exist"))
 }
 
 /// How long a new role may take to become assumable, and a function to become ready.
@@ -529,8 +537,12 @@ async fn permission(a: &Applier, step: &Step) -> Result<(), AwsError> {
         .set_source_arn(optional(r, "source_arn").map(|arn| a.resolve(&arn)))
         .set_source_account(optional(r, "source_account"))
         .set_event_source_token(optional(r, "event_source_token"));
-    patiently("AddPermission", &target, || add.clone().send()).await?;
-    Ok(())
+    match patiently("AddPermission", &target, || add.clone().send()).await {
+        Ok(_) => Ok(()),
+        // The statement is there: an earlier attempt of this call took effect unanswered.
+        Err(e) if e.message.contains("already exists") => Ok(()),
+        Err(e) => Err(e),
+    }
 }
 
 async fn mapping(a: &Applier, step: &Step) -> Result<(), AwsError> {
@@ -791,6 +803,34 @@ mod tests {
                 .contains("InvalidParameterValueException: MemorySize value failed"),
             "{err}"
         );
+    }
+
+    #[tokio::test]
+    async fn a_statement_that_already_exists_is_done_not_waited_for() {
+        use aws_sdk_lambda::operation::add_permission::AddPermissionError;
+        let message = "The statement id (slsr-1) provided already exists. Please provide a new statement id, or remove the existing statement.";
+        let add = mock!(aws_sdk_lambda::Client::add_permission).then_error(move || {
+            AddPermissionError::ResourceConflictException(
+                ResourceConflictException::builder()
+                    .message(message)
+                    .meta(meta("ResourceConflictException", message))
+                    .build(),
+            )
+        });
+        let a = applier(
+            mock_client!(aws_sdk_lambda, RuleMode::MatchAny, [&add]),
+            HashMap::new(),
+        );
+        let statement = Resource::new(Kind::Permission, "api.slsr-1", "slsr-1")
+            .with("function", "shop-dev-api")
+            .with("action", "lambda:InvokeFunction")
+            .with("principal", "apigateway.amazonaws.com");
+        let started = std::time::Instant::now();
+        permission(&a, &step(Action::Create, None, statement, vec![]))
+            .await
+            .unwrap();
+        assert_eq!(add.num_calls(), 1, "not retried");
+        assert!(started.elapsed() < Duration::from_secs(2));
     }
 
     #[tokio::test]

@@ -42,7 +42,9 @@ pub struct Written {
 
 /// Writes `entries` to `out` as a deterministic zip, using `threads` compressing workers.
 pub fn write(entries: &[Entry], out: &Path, threads: usize) -> Result<Written, PackageError> {
-    let partial = out.with_extension("zip.partial");
+    // Written beside the zip under a name of this process's own, then renamed into place:
+    // two runs packaging one tree at once never write into each other's file.
+    let partial = out.with_extension(format!("zip.{}.partial", std::process::id()));
     let file = File::create(&partial).map_err(|e| PackageError::io(&partial, e))?;
     let mut zip = ZipWriter::new(BufWriter::with_capacity(256 * 1024, file));
 
@@ -308,7 +310,12 @@ mod tests {
         for threads in [1, 4] {
             let err = write(&list, &out, threads).unwrap_err();
             assert!(err.to_string().contains("f097"), "{err}");
-            assert!(!out.exists() && !out.with_extension("zip.partial").exists());
+            assert!(
+                !out.exists()
+                    && !out
+                        .with_extension(format!("zip.{}.partial", std::process::id()))
+                        .exists()
+            );
         }
         list.remove(97);
         let written = write(&list, &out, 4).unwrap();

@@ -525,38 +525,8 @@ async fn an_apply_killed_halfway_is_completed_by_the_next_with_nothing_lost_or_t
         out.stdout
     );
     assert_clean(&account, &spec);
-    // Nothing twice: one mapping, one statement per permission, the routes once each.
-    let config = account.config().await;
-    let lambda = aws_sdk_lambda::Client::new(&config);
-    let mappings = lambda
-        .list_event_source_mappings()
-        .function_name("shop-dev-worker")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(mappings.event_source_mappings().len(), 1);
-    let policy = lambda
-        .get_policy()
-        .function_name("shop-dev-api")
-        .send()
-        .await
-        .unwrap();
-    let policy: serde_json::Value = serde_json::from_str(policy.policy().unwrap()).unwrap();
-    assert_eq!(
-        policy["Statement"].as_array().unwrap().len(),
-        2,
-        "one statement per route"
-    );
-    let apigw = aws_sdk_apigatewayv2::Client::new(&config);
-    let apis = apigw.get_apis().send().await.unwrap();
-    assert_eq!(apis.items().len(), 1, "one API");
-    let routes = apigw
-        .get_routes()
-        .api_id(apis.items()[0].api_id().unwrap())
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(routes.items().len(), 2);
+    // Nothing twice: one mapping, one statement per route, the API, routes and rules once.
+    assert_made_once(&account, "shop-dev", 2, 2).await;
 }
 
 #[tokio::test]
@@ -699,26 +669,33 @@ async fn an_apply_through_failing_calls_converges_with_nothing_made_twice() {
     assert!(injected > 0, "the proxy injected no fault");
     eprintln!("faults injected: {injected}, apply runs: {attempts}");
     assert_clean(&account, &spec);
-    // Nothing twice, though some creates took effect unanswered and were tried again.
+    // Nothing twice, though some calls failed and were sent again.
+    assert_made_once(&account, "orders-dev", 2, 2).await;
+}
+
+/// Asserts that `{prefix}-worker` has one SQS mapping, `{prefix}-api` one policy statement per
+/// route, and that there is one API with `routes` routes and one integration, and `rules`
+/// rules: what an apply that was interrupted or retried must not have made twice.
+async fn assert_made_once(account: &Account, prefix: &str, routes: usize, rules: usize) {
     let config = account.config().await;
     let lambda = aws_sdk_lambda::Client::new(&config);
     let mappings = lambda
         .list_event_source_mappings()
-        .function_name("orders-dev-worker")
+        .function_name(format!("{prefix}-worker"))
         .send()
         .await
         .unwrap();
     assert_eq!(mappings.event_source_mappings().len(), 1, "one SQS mapping");
     let policy = lambda
         .get_policy()
-        .function_name("orders-dev-api")
+        .function_name(format!("{prefix}-api"))
         .send()
         .await
         .unwrap();
     let policy: serde_json::Value = serde_json::from_str(policy.policy().unwrap()).unwrap();
     assert_eq!(
         policy["Statement"].as_array().unwrap().len(),
-        2,
+        routes,
         "one statement per route"
     );
     let apigw = aws_sdk_apigatewayv2::Client::new(&config);
@@ -734,7 +711,8 @@ async fn an_apply_through_failing_calls_converges_with_nothing_made_twice() {
             .unwrap()
             .items()
             .len(),
-        2
+        routes,
+        "each route once"
     );
     assert_eq!(
         apigw
@@ -745,18 +723,20 @@ async fn an_apply_through_failing_calls_converges_with_nothing_made_twice() {
             .unwrap()
             .items()
             .len(),
-        1
+        1,
+        "one integration"
     );
     let events = aws_sdk_eventbridge::Client::new(&config);
     assert_eq!(
         events
             .list_rules()
-            .name_prefix("orders-dev-")
+            .name_prefix(format!("{prefix}-"))
             .send()
             .await
             .unwrap()
             .rules()
             .len(),
-        2
+        rules,
+        "each rule once"
     );
 }

@@ -49,16 +49,7 @@ pub async fn apply(a: &Applier, step: &Step) -> Result<(), AwsError> {
             put = put.event_pattern(pattern.to_string());
         }
         if step.action == Action::Create {
-            let tags: Vec<Tag> = attr_map(r, "tags")
-                .into_iter()
-                .map(|(k, v)| {
-                    Tag::builder()
-                        .key(k)
-                        .value(v)
-                        .build()
-                        .expect("key and value are set")
-                })
-                .collect();
+            let tags: Vec<Tag> = tag_list(attr_map(r, "tags"));
             put = put.set_tags(Some(tags));
         }
         a.write("EventBridge.PutRule");
@@ -92,16 +83,7 @@ pub async fn apply(a: &Applier, step: &Step) -> Result<(), AwsError> {
         let (set, remove) = tag_changes(step);
         let arn = attr_str(r, "arn");
         if !set.is_empty() {
-            let tags: Vec<Tag> = set
-                .into_iter()
-                .map(|(k, v)| {
-                    Tag::builder()
-                        .key(k)
-                        .value(v)
-                        .build()
-                        .expect("key and value are set")
-                })
-                .collect();
+            let tags: Vec<Tag> = tag_list(set);
             a.write("EventBridge.TagResource");
             a.events
                 .tag_resource()
@@ -123,4 +105,17 @@ pub async fn apply(a: &Applier, step: &Step) -> Result<(), AwsError> {
         }
     }
     Ok(())
+}
+
+/// Tags as the EventBridge API takes them.
+fn tag_list(tags: std::collections::HashMap<String, String>) -> Vec<Tag> {
+    tags.into_iter()
+        .map(|(k, v)| {
+            Tag::builder()
+                .key(k)
+                .value(v)
+                .build()
+                .expect("key and value are set")
+        })
+        .collect()
 }

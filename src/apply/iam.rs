@@ -44,16 +44,7 @@ pub async fn apply(a: &Applier, step: &Step) -> Result<(), AwsError> {
                 .map_err(|e| AwsError::new("DeleteRole", name, e))?;
         }
         Action::Create => {
-            let tags: Vec<Tag> = super::attr_map(r, "tags")
-                .into_iter()
-                .map(|(k, v)| {
-                    Tag::builder()
-                        .key(k)
-                        .value(v)
-                        .build()
-                        .expect("key and value are set")
-                })
-                .collect();
+            let tags: Vec<Tag> = tag_list(super::attr_map(r, "tags"));
             a.write("IAM.CreateRole");
             a.iam
                 .create_role()
@@ -131,16 +122,7 @@ pub async fn apply(a: &Applier, step: &Step) -> Result<(), AwsError> {
             }
             let (set, remove) = tag_changes(step);
             if !set.is_empty() {
-                let tags: Vec<Tag> = set
-                    .into_iter()
-                    .map(|(k, v)| {
-                        Tag::builder()
-                            .key(k)
-                            .value(v)
-                            .build()
-                            .expect("key and value are set")
-                    })
-                    .collect();
+                let tags: Vec<Tag> = tag_list(set);
                 a.write("IAM.TagRole");
                 a.iam
                     .tag_role()
@@ -212,4 +194,17 @@ fn inline_policies(r: &crate::model::Resource) -> Vec<String> {
             .map(str::to_string),
     );
     names
+}
+
+/// Tags as the IAM API takes them.
+fn tag_list(tags: std::collections::HashMap<String, String>) -> Vec<Tag> {
+    tags.into_iter()
+        .map(|(k, v)| {
+            Tag::builder()
+                .key(k)
+                .value(v)
+                .build()
+                .expect("key and value are set")
+        })
+        .collect()
 }

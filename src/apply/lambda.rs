@@ -677,6 +677,23 @@ mod tests {
         }
     }
 
+    /// An update of a function's memory from 256 to 512 MB.
+    fn memory_update() -> Step {
+        let diff = FieldDiff {
+            path: "memory".into(),
+            before: Some(256.into()),
+            after: Some(512.into()),
+            sensitive: false,
+            forces_replacement: false,
+        };
+        step(
+            Action::Update,
+            Some(function_resource(256)),
+            function_resource(512),
+            vec![diff],
+        )
+    }
+
     #[tokio::test]
     async fn waits_while_a_function_is_pending_or_updating() {
         let rule = mock!(aws_sdk_lambda::Client::get_function_configuration)
@@ -739,19 +756,7 @@ mod tests {
             mock_client!(aws_sdk_lambda, RuleMode::MatchAny, [&update, &ready]),
             HashMap::new(),
         );
-        let diff = FieldDiff {
-            path: "memory".into(),
-            before: Some(256.into()),
-            after: Some(512.into()),
-            sensitive: false,
-            forces_replacement: false,
-        };
-        let s = step(
-            Action::Update,
-            Some(function_resource(256)),
-            function_resource(512),
-            vec![diff],
-        );
+        let s = memory_update();
         function(&a, &s).await.unwrap();
         assert_eq!(update.num_calls(), 3);
         assert_eq!(
@@ -778,24 +783,7 @@ mod tests {
             mock_client!(aws_sdk_lambda, RuleMode::MatchAny, [&update]),
             HashMap::new(),
         );
-        let diff = FieldDiff {
-            path: "memory".into(),
-            before: Some(256.into()),
-            after: Some(512.into()),
-            sensitive: false,
-            forces_replacement: false,
-        };
-        let err = function(
-            &a,
-            &step(
-                Action::Update,
-                Some(function_resource(256)),
-                function_resource(512),
-                vec![diff],
-            ),
-        )
-        .await
-        .unwrap_err();
+        let err = function(&a, &memory_update()).await.unwrap_err();
         assert_eq!(update.num_calls(), 1);
         assert_eq!(err.operation, "UpdateFunctionConfiguration");
         assert!(

@@ -9,6 +9,13 @@ Patches:
   and UpdateFunctionCode applies Architectures, which moto ignores (AWS applies them).
 - AddPermission refuses a statement id the policy already has, with AWS's
   ResourceConflictException (moto adds a second statement).
+- CreateEventSourceMapping refuses a second mapping of one queue to one function, with
+  AWS's ResourceConflictException (moto's check for it never matches).
+- API Gateway v2 CreateRoute refuses a route key the API has, and CreateStage a stage name
+  it has, with AWS's ConflictException (moto adds a second route, replaces the stage).
+
+These refusals are what make a create whose answer was lost safe to send again, so the
+fault tests depend on them.
 
 Run as moto_server: python scripts/moto_server.py -H 127.0.0.1 -p PORT
 """
@@ -16,6 +23,8 @@ import json
 import sys
 from urllib.parse import unquote
 
+from moto.apigatewayv2 import models as apigw_models
+from moto.apigatewayv2.exceptions import APIGatewayV2Error
 from moto.awslambda import exceptions, models, policy, responses, urls
 from moto.server import main
 
@@ -116,6 +125,59 @@ def add_statement(self, raw, qualifier=None):
 
 
 policy.Policy.add_statement = add_statement
+
+
+class MappingExists(exceptions.LambdaClientError):
+    code = 409
+
+
+_create_event_source_mapping = models.LambdaBackend.create_event_source_mapping
+
+
+def create_event_source_mapping(self, spec):
+    source = spec.get("EventSourceArn")
+    function = (spec.get("FunctionName") or "").split(":")[-1]
+    for esm in self._event_source_mappings.values():
+        if esm.event_source_arn == source and esm.function_name.split(":")[-1] == function:
+            raise MappingExists(
+                "ResourceConflictException",
+                f'An event source mapping with SQS arn (" {source} ") and function (" {function} ") already exists. Please update or delete the existing mapping with UUID {esm.uuid}',
+            )
+    return _create_event_source_mapping(self, spec)
+
+
+models.LambdaBackend.create_event_source_mapping = create_event_source_mapping
+
+
+class Conflict(APIGatewayV2Error):
+    code = 409
+
+    def __init__(self, message):
+        super().__init__("ConflictException", message)
+
+
+_create_route = apigw_models.Api.create_route
+
+
+def create_route(self, *args, **kwargs):
+    key = kwargs.get("route_key")
+    if any(route.route_key == key for route in self.routes.values()):
+        raise Conflict(f"Route with key {key} already exists for this API")
+    return _create_route(self, *args, **kwargs)
+
+
+apigw_models.Api.create_route = create_route
+
+_create_stage = apigw_models.Api.create_stage
+
+
+def create_stage(self, config):
+    if config.get("stageName") in self.stages:
+        raise Conflict(f"Stage {config['stageName']} already exists")
+    return _create_stage(self, config)
+
+
+apigw_models.Api.create_stage = create_stage
 
 if __name__ == "__main__":
     sys.exit(main())

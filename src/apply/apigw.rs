@@ -2,9 +2,14 @@
 //! the routes, and the `$default` stage with automatic deployment. Ids AWS assigns (the
 //! API's, each integration's) are kept for the changes that name them.
 
-use aws_sdk_apigatewayv2::types::{AuthorizationType, Cors, IntegrationType, ProtocolType};
+use std::time::Duration;
 
-use super::{Applier, Step, attr_i32, attr_list, attr_map, attr_str, tag_changes};
+use aws_config::retry::RetryConfig;
+use aws_sdk_apigatewayv2::error::{ProvideErrorMetadata, SdkError};
+use aws_sdk_apigatewayv2::types::{AuthorizationType, Cors, IntegrationType, ProtocolType};
+use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
+
+use super::{Applier, Settle, Step, attr_i32, attr_list, attr_map, attr_str, tag_changes};
 use crate::aws::AwsError;
 use crate::model::{Kind, Resource};
 use crate::plan::Action;
@@ -44,18 +49,42 @@ async fn api(a: &Applier, step: &Step) -> Result<(), AwsError> {
     let name = r.name.as_str();
     match step.action {
         Action::Create => {
-            a.write("ApiGatewayV2.CreateApi");
-            let out = a
-                .apigw
-                .create_api()
-                .name(name)
-                .protocol_type(ProtocolType::Http)
-                .set_cors_configuration(cors(r))
-                .set_tags(Some(attr_map(r, "tags")))
-                .send()
-                .await
-                .map_err(|e| AwsError::new("CreateApi", name, e))?;
-            a.ids.set("http_api", out.api_id.unwrap_or_default());
+            let create = || async {
+                a.write("ApiGatewayV2.CreateApi");
+                a.apigw
+                    .create_api()
+                    .name(name)
+                    .protocol_type(ProtocolType::Http)
+                    .set_cors_configuration(cors(r))
+                    .set_tags(Some(attr_map(r, "tags")))
+                    .customize()
+                    .config_override(without_retries())
+                    .send()
+                    .await
+                    .map(|out| out.api_id.unwrap_or_default())
+            };
+            let tags = attr_map(r, "tags");
+            let find = || async {
+                a.write("ApiGatewayV2.GetApis");
+                let apis = a
+                    .apigw
+                    .get_apis()
+                    .send()
+                    .await
+                    .map_err(|e| AwsError::new("GetApis", name, e))?;
+                Ok(apis
+                    .items()
+                    .iter()
+                    .find(|api| {
+                        api.name() == Some(name)
+                            && ["slsr:service", "slsr:stage"]
+                                .iter()
+                                .all(|k| api.tags().and_then(|t| t.get(*k)) == tags.get(*k))
+                    })
+                    .and_then(|api| api.api_id().map(str::to_string)))
+            };
+            let id = create_once("CreateApi", name, create, find).await?;
+            a.ids.set("http_api", id);
         }
         Action::Delete => {
             let id = api_id(a)?;
@@ -65,7 +94,7 @@ async fn api(a: &Applier, step: &Step) -> Result<(), AwsError> {
                 .api_id(id)
                 .send()
                 .await
-                .map_err(|e| AwsError::new("DeleteApi", name, e))?;
+                .or_gone("DeleteApi", name)?;
         }
         _ => {
             let id = api_id(a)?;
@@ -88,7 +117,7 @@ async fn api(a: &Applier, step: &Step) -> Result<(), AwsError> {
                             .api_id(&id)
                             .send()
                             .await
-                            .map_err(|e| AwsError::new("DeleteCorsConfiguration", name, e))?;
+                            .or_gone("DeleteCorsConfiguration", name)?;
                     }
                 }
             }
@@ -132,18 +161,39 @@ async fn integration(a: &Applier, step: &Step) -> Result<(), AwsError> {
     let target = step.change.address.clone();
     match step.action {
         Action::Create => {
-            a.write("ApiGatewayV2.CreateIntegration");
-            let out = a
-                .apigw
-                .create_integration()
-                .api_id(&id)
-                .integration_type(IntegrationType::AwsProxy)
-                .integration_uri(attr_str(r, "integration_uri"))
-                .payload_format_version(attr_str(r, "payload_format_version"))
-                .send()
-                .await
-                .map_err(|e| AwsError::new("CreateIntegration", target.clone(), e))?;
-            a.ids.set(&target, out.integration_id.unwrap_or_default());
+            let uri = attr_str(r, "integration_uri");
+            let create = || async {
+                a.write("ApiGatewayV2.CreateIntegration");
+                a.apigw
+                    .create_integration()
+                    .api_id(&id)
+                    .integration_type(IntegrationType::AwsProxy)
+                    .integration_uri(&uri)
+                    .payload_format_version(attr_str(r, "payload_format_version"))
+                    .customize()
+                    .config_override(without_retries())
+                    .send()
+                    .await
+                    .map(|out| out.integration_id.unwrap_or_default())
+            };
+            // One integration per function: the one with this function's URI.
+            let find = || async {
+                a.write("ApiGatewayV2.GetIntegrations");
+                let integrations = a
+                    .apigw
+                    .get_integrations()
+                    .api_id(&id)
+                    .send()
+                    .await
+                    .map_err(|e| AwsError::new("GetIntegrations", &target, e))?;
+                Ok(integrations
+                    .items()
+                    .iter()
+                    .find(|i| i.integration_uri() == Some(uri.as_str()))
+                    .and_then(|i| i.integration_id().map(str::to_string)))
+            };
+            let made = create_once("CreateIntegration", &target, create, find).await?;
+            a.ids.set(&target, made);
         }
         Action::Delete => {
             a.write("ApiGatewayV2.DeleteIntegration");
@@ -153,7 +203,7 @@ async fn integration(a: &Applier, step: &Step) -> Result<(), AwsError> {
                 .integration_id(&r.name)
                 .send()
                 .await
-                .map_err(|e| AwsError::new("DeleteIntegration", target, e))?;
+                .or_gone("DeleteIntegration", &target)?;
         }
         _ => {
             let integration_id = step.live().map(|l| l.name.clone()).unwrap_or_default();
@@ -186,7 +236,7 @@ async fn route(a: &Applier, step: &Step) -> Result<(), AwsError> {
             .send()
             .await
             .map(|_| ())
-            .map_err(|e| AwsError::new("DeleteRoute", key, e));
+            .or_gone("DeleteRoute", &key);
     }
     let integration = attr_str(r, "target");
     let integration_id = a.ids.get(&integration).ok_or_else(|| AwsError {
@@ -205,7 +255,7 @@ async fn route(a: &Applier, step: &Step) -> Result<(), AwsError> {
             .authorization_type(authorization)
             .send()
             .await
-            .map_err(|e| AwsError::new("CreateRoute", key, e))?;
+            .or_exists("CreateRoute", &key)?;
     } else {
         let route_id = step.live().map(|l| l.name.clone()).unwrap_or_default();
         a.write("ApiGatewayV2.UpdateRoute");
@@ -235,7 +285,7 @@ async fn stage(a: &Applier, step: &Step) -> Result<(), AwsError> {
                 .auto_deploy(true)
                 .send()
                 .await
-                .map_err(|e| AwsError::new("CreateStage", r.name.clone(), e))?;
+                .or_exists("CreateStage", &r.name)?;
         }
         Action::Delete => {
             a.write("ApiGatewayV2.DeleteStage");
@@ -245,7 +295,7 @@ async fn stage(a: &Applier, step: &Step) -> Result<(), AwsError> {
                 .stage_name(&r.name)
                 .send()
                 .await
-                .map_err(|e| AwsError::new("DeleteStage", r.name.clone(), e))?;
+                .or_gone("DeleteStage", &r.name)?;
         }
         _ => {
             a.write("ApiGatewayV2.UpdateStage");
@@ -260,4 +310,56 @@ async fn stage(a: &Applier, step: &Step) -> Result<(), AwsError> {
         }
     }
     Ok(())
+}
+
+/// Attempts at a create that API Gateway does not deduplicate.
+const CREATE_ATTEMPTS: u32 = 4;
+
+fn without_retries() -> aws_sdk_apigatewayv2::config::Builder {
+    aws_sdk_apigatewayv2::config::Builder::default().retry_config(RetryConfig::disabled())
+}
+
+/// Makes something API Gateway does not deduplicate (an API, an integration) exactly once,
+/// and returns its id. A create whose answer is lost may have taken effect, and the SDK's
+/// own retry would then make a second one. So `create` goes without the SDK's retries, and
+/// after a failure that may have taken effect (no answer, or a 5xx), `find` looks for what
+/// it made before it is sent again.
+async fn create_once<E, C, CF, F, FF>(
+    operation: &'static str,
+    target: &str,
+    create: C,
+    find: F,
+) -> Result<String, AwsError>
+where
+    E: std::error::Error + ProvideErrorMetadata + 'static,
+    C: Fn() -> CF,
+    CF: Future<Output = Result<String, SdkError<E, HttpResponse>>>,
+    F: Fn() -> FF,
+    FF: Future<Output = Result<Option<String>, AwsError>>,
+{
+    let mut pause = Duration::from_millis(250);
+    let mut attempt = 0;
+    loop {
+        attempt += 1;
+        let err = match create().await {
+            Ok(id) => return Ok(id),
+            Err(e) => e,
+        };
+        let maybe_made = match &err {
+            SdkError::DispatchFailure(_)
+            | SdkError::TimeoutError(_)
+            | SdkError::ResponseError(_) => true,
+            SdkError::ServiceError(s) => s.raw().status().is_server_error(),
+            _ => false,
+        };
+        let throttled = err.code().is_some_and(|c| c == "TooManyRequestsException");
+        if attempt >= CREATE_ATTEMPTS || !(maybe_made || throttled) {
+            return Err(AwsError::new(operation, target, err));
+        }
+        tokio::time::sleep(pause).await;
+        pause *= 2;
+        if maybe_made && let Some(id) = find().await? {
+            return Ok(id);
+        }
+    }
 }

@@ -3,7 +3,7 @@
 
 use aws_sdk_eventbridge::types::{RuleState, Tag, Target};
 
-use super::{Applier, Step, attr_map, attr_str, tag_changes};
+use super::{Applier, Settle, Step, attr_map, attr_str, tag_changes};
 use crate::aws::AwsError;
 use crate::aws::read::events::TARGET_ID;
 use crate::plan::Action;
@@ -20,7 +20,7 @@ pub async fn apply(a: &Applier, step: &Step) -> Result<(), AwsError> {
             .ids(TARGET_ID)
             .send()
             .await
-            .map_err(|e| AwsError::new("RemoveTargets", name, e))?;
+            .or_gone("RemoveTargets", name)?;
         a.write("EventBridge.DeleteRule");
         a.events
             .delete_rule()
@@ -28,7 +28,7 @@ pub async fn apply(a: &Applier, step: &Step) -> Result<(), AwsError> {
             .event_bus_name(&bus)
             .send()
             .await
-            .map_err(|e| AwsError::new("DeleteRule", name, e))?;
+            .or_gone("DeleteRule", name)?;
         return Ok(());
     }
     let rule_changed = step.action == Action::Create

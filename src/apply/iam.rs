@@ -5,7 +5,7 @@
 use aws_sdk_iam::types::Tag;
 use serde_json::Value;
 
-use super::{Applier, Step, attr_list, attr_str, tag_changes};
+use super::{Applier, Settle, Step, attr_list, attr_str, tag_changes};
 use crate::aws::AwsError;
 use crate::aws::read::iam::INLINE_POLICY;
 use crate::plan::Action;
@@ -23,7 +23,7 @@ pub async fn apply(a: &Applier, step: &Step) -> Result<(), AwsError> {
                     .policy_arn(arn)
                     .send()
                     .await
-                    .map_err(|e| AwsError::new("DetachRolePolicy", name, e))?;
+                    .or_gone("DetachRolePolicy", name)?;
             }
             for policy in inline_policies(r) {
                 a.write("IAM.DeleteRolePolicy");
@@ -33,7 +33,7 @@ pub async fn apply(a: &Applier, step: &Step) -> Result<(), AwsError> {
                     .policy_name(policy)
                     .send()
                     .await
-                    .map_err(|e| AwsError::new("DeleteRolePolicy", name, e))?;
+                    .or_gone("DeleteRolePolicy", name)?;
             }
             a.write("IAM.DeleteRole");
             a.iam
@@ -41,12 +41,13 @@ pub async fn apply(a: &Applier, step: &Step) -> Result<(), AwsError> {
                 .role_name(name)
                 .send()
                 .await
-                .map_err(|e| AwsError::new("DeleteRole", name, e))?;
+                .or_gone("DeleteRole", name)?;
         }
         Action::Create => {
             let tags: Vec<Tag> = tag_list(super::attr_map(r, "tags"));
             a.write("IAM.CreateRole");
-            a.iam
+            let created = a
+                .iam
                 .create_role()
                 .role_name(name)
                 .path(attr_str(r, "path"))
@@ -54,7 +55,10 @@ pub async fn apply(a: &Applier, step: &Step) -> Result<(), AwsError> {
                 .set_tags(Some(tags))
                 .send()
                 .await
-                .map_err(|e| AwsError::new("CreateRole", name, e))?;
+                .or_exists("CreateRole", name)?;
+            if created.is_none() {
+                ensure_owned(a, step).await?;
+            }
             put_inline(a, step).await?;
             for arn in attr_list(r, "managed_policies") {
                 a.write("IAM.AttachRolePolicy");
@@ -94,7 +98,7 @@ pub async fn apply(a: &Applier, step: &Step) -> Result<(), AwsError> {
                     .policy_name(policy)
                     .send()
                     .await
-                    .map_err(|e| AwsError::new("DeleteRolePolicy", name, e))?;
+                    .or_gone("DeleteRolePolicy", name)?;
             }
             let (want, have) = (
                 attr_list(r, "managed_policies"),
@@ -118,7 +122,7 @@ pub async fn apply(a: &Applier, step: &Step) -> Result<(), AwsError> {
                     .policy_arn(arn)
                     .send()
                     .await
-                    .map_err(|e| AwsError::new("DetachRolePolicy", name, e))?;
+                    .or_gone("DetachRolePolicy", name)?;
             }
             let (set, remove) = tag_changes(step);
             if !set.is_empty() {
@@ -163,7 +167,7 @@ async fn put_inline(a: &Applier, step: &Step) -> Result<(), AwsError> {
                     .policy_name(INLINE_POLICY)
                     .send()
                     .await
-                    .map_err(|e| AwsError::new("DeleteRolePolicy", r.name.clone(), e))?;
+                    .or_gone("DeleteRolePolicy", &r.name)?;
             }
         }
         document => {
@@ -207,4 +211,34 @@ fn tag_list(tags: std::collections::HashMap<String, String>) -> Vec<Tag> {
                 .expect("key and value are set")
         })
         .collect()
+}
+
+/// After a create refused as "exists": the role must be the one the lost attempt made, with
+/// this service and stage's tags, and not someone else's made since the plan.
+async fn ensure_owned(a: &Applier, step: &Step) -> Result<(), AwsError> {
+    let r = step.resource();
+    let out = a
+        .iam
+        .get_role()
+        .role_name(&r.name)
+        .send()
+        .await
+        .map_err(|e| AwsError::new("GetRole", &r.name, e))?;
+    let want = super::attr_map(r, "tags");
+    let have: Vec<(&str, &str)> = out
+        .role()
+        .map(|role| role.tags().iter().map(|t| (t.key(), t.value())).collect())
+        .unwrap_or_default();
+    let ours = ["slsr:service", "slsr:stage"].iter().all(|k| {
+        have.iter()
+            .any(|(hk, hv)| hk == k && want.get(*k).map(String::as_str) == Some(*hv))
+    });
+    if ours {
+        return Ok(());
+    }
+    Err(AwsError {
+        operation: "CreateRole",
+        target: r.name.clone(),
+        message: "a role of this name was made since the plan, without this service and stage's tags; slsr leaves it alone".into(),
+    })
 }

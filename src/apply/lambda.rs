@@ -12,7 +12,7 @@ use aws_sdk_lambda::types::{
 };
 use serde_json::Value;
 
-use super::{Applier, Step, attr_i32, attr_list, attr_map, attr_str, tag_changes};
+use super::{Applier, Settle, Step, attr_i32, attr_list, attr_map, attr_str, tag_changes};
 use crate::aws::AwsError;
 use crate::model::{Kind, Resource};
 use crate::package::CodeIdentity;
@@ -27,12 +27,9 @@ const TRANSIENT: &[&str] = &[
 /// How long a transient error is waited out.
 const PATIENCE: Duration = Duration::from_secs(60);
 
-/// Makes a call, retrying transient errors with backoff for up to `PATIENCE`.
-pub(crate) async fn patiently<T, E, Fut>(
-    operation: &'static str,
-    target: &str,
-    call: impl Fn() -> Fut,
-) -> Result<T, AwsError>
+/// Makes a call, retrying transient errors with backoff for up to `PATIENCE`; the last
+/// error when it does not clear.
+pub(crate) async fn patiently<T, E, Fut>(call: impl Fn() -> Fut) -> Result<T, E>
 where
     Fut: std::future::Future<Output = Result<T, E>>,
     E: std::error::Error + aws_sdk_lambda::error::ProvideErrorMetadata,
@@ -45,21 +42,15 @@ where
             // A conflict over something that already exists is an answer, not a wait.
             Err(e)
                 if e.code().is_some_and(|c| TRANSIENT.contains(&c))
-                    && !already_exists(&e)
+                    && !super::already_exists(&e)
                     && started.elapsed() < PATIENCE =>
             {
                 tokio::time::sleep(pause).await;
                 pause = (pause * 2).min(Duration::from_secs(8));
             }
-            Err(e) => return Err(AwsError::new(operation, target, e)),
+            Err(e) => return Err(e),
         }
     }
-}
-
-/// Whether AWS refused a create because the thing exists: after a call whose answer was
-/// lost and which the SDK sent again, that means the first one took effect.
-pub(crate) fn already_exists(e: &impl aws_sdk_lambda::error::ProvideErrorMetadata) -> bool {
-    e.message().is_some_and(|m| m.contains("already exist"))
 }
 
 /// How long a new role may take to become assumable, and a function to become ready.
@@ -88,7 +79,7 @@ async fn log_group(a: &Applier, step: &Step) -> Result<(), AwsError> {
             .send()
             .await
             .map(|_| ())
-            .map_err(|e| AwsError::new("DeleteLogGroup", name, e));
+            .or_gone("DeleteLogGroup", name);
     }
     if step.action == Action::Create {
         a.write("CloudWatchLogs.CreateLogGroup");
@@ -99,7 +90,7 @@ async fn log_group(a: &Applier, step: &Step) -> Result<(), AwsError> {
             .set_tags(Some(tags))
             .send()
             .await
-            .map_err(|e| AwsError::new("CreateLogGroup", name, e))?;
+            .or_exists("CreateLogGroup", name)?;
     }
     match attr_i32(r, "retention_days") {
         Some(days) => {
@@ -119,7 +110,7 @@ async fn log_group(a: &Applier, step: &Step) -> Result<(), AwsError> {
                 .log_group_name(name)
                 .send()
                 .await
-                .map_err(|e| AwsError::new("DeleteRetentionPolicy", name, e))?;
+                .or_gone("DeleteRetentionPolicy", name)?;
         }
         None => {}
     }
@@ -187,7 +178,7 @@ async fn function(a: &Applier, step: &Step) -> Result<(), AwsError> {
                 .function_name(name)
                 .send()
                 .await
-                .map_err(|e| AwsError::new("DeleteFunction", name, e))?;
+                .or_gone("DeleteFunction", name)?;
         }
         Action::Create => {
             let code = a.code.get(&r.key);
@@ -233,10 +224,15 @@ async fn function(a: &Applier, step: &Step) -> Result<(), AwsError> {
                 }
             };
             let started = std::time::Instant::now();
-            loop {
+            let created = loop {
                 a.write("Lambda.CreateFunction");
                 match create.clone().send().await {
-                    Ok(_) => break,
+                    Ok(out) => break Some(out),
+                    // A lost answer, sent again: the first attempt made the function.
+                    Err(e) if super::already_exists(&e) => {
+                        ensure_owned(a, r).await?;
+                        break None;
+                    }
                     // A role created moments ago is not yet assumable by Lambda on AWS.
                     Err(e)
                         if started.elapsed() < ROLE_PROPAGATION
@@ -249,8 +245,17 @@ async fn function(a: &Applier, step: &Step) -> Result<(), AwsError> {
                     }
                     Err(e) => return Err(AwsError::new("CreateFunction", name, e)),
                 }
+            };
+            // Lambda answers a create with the function Pending; wait only if it is not
+            // ready already (as it is at once on some accounts and on the emulator).
+            let ready = created.is_some_and(|c| {
+                c.state().is_none_or(|s| s.as_str() == "Active")
+                    && c.last_update_status()
+                        .is_none_or(|u| u.as_str() == "Successful")
+            });
+            if !ready {
+                wait_ready(a, name).await?;
             }
-            wait_ready(a, name).await?;
             if let Some(reserved) = attr_i32(r, "reserved_concurrency") {
                 a.write("Lambda.PutFunctionConcurrency");
                 a.lambda
@@ -292,7 +297,9 @@ async fn function(a: &Applier, step: &Step) -> Result<(), AwsError> {
                     }
                 };
                 a.write("Lambda.UpdateFunctionCode");
-                patiently("UpdateFunctionCode", name, || update.clone().send()).await?;
+                patiently(|| update.clone().send())
+                    .await
+                    .map_err(|e| AwsError::new("UpdateFunctionCode", name, e))?;
                 wait_ready(a, name).await?;
             }
             if CONFIGURATION.iter().any(|f| step.changes(f)) {
@@ -316,10 +323,9 @@ async fn function(a: &Applier, step: &Step) -> Result<(), AwsError> {
                         .handler(attr_str(r, "handler"));
                 }
                 a.write("Lambda.UpdateFunctionConfiguration");
-                patiently("UpdateFunctionConfiguration", name, || {
-                    update.clone().send()
-                })
-                .await?;
+                patiently(|| update.clone().send())
+                    .await
+                    .map_err(|e| AwsError::new("UpdateFunctionConfiguration", name, e))?;
                 wait_ready(a, name).await?;
             }
             if step.changes("reserved_concurrency") {
@@ -341,7 +347,7 @@ async fn function(a: &Applier, step: &Step) -> Result<(), AwsError> {
                             .function_name(name)
                             .send()
                             .await
-                            .map_err(|e| AwsError::new("DeleteFunctionConcurrency", name, e))?;
+                            .or_gone("DeleteFunctionConcurrency", name)?;
                     }
                 }
             }
@@ -372,19 +378,49 @@ async fn function(a: &Applier, step: &Step) -> Result<(), AwsError> {
     Ok(())
 }
 
+/// After a create refused as "exists": the function must be the one the lost attempt made,
+/// with this service and stage's tags, and not someone else's made since the plan.
+async fn ensure_owned(a: &Applier, r: &Resource) -> Result<(), AwsError> {
+    let out = a
+        .lambda
+        .get_function()
+        .function_name(&r.name)
+        .send()
+        .await
+        .map_err(|e| AwsError::new("GetFunction", &r.name, e))?;
+    let tags = out.tags().cloned().unwrap_or_default();
+    let want = attr_map(r, "tags");
+    let ours = ["slsr:service", "slsr:stage"]
+        .iter()
+        .all(|k| tags.contains_key(*k) && tags.get(*k) == want.get(*k));
+    if ours {
+        return Ok(());
+    }
+    Err(AwsError {
+        operation: "CreateFunction",
+        target: r.name.clone(),
+        message: "a function of this name was made since the plan, without this service and stage's tags; slsr leaves it alone".into(),
+    })
+}
+
 /// Waits until the function is Active and its last update Successful: Lambda refuses the
 /// next change to a function while one is in progress.
 async fn wait_ready(a: &Applier, name: &str) -> Result<(), AwsError> {
     let started = std::time::Instant::now();
     let mut pause = Duration::from_millis(250);
     loop {
-        let c = a
+        // GetFunction rather than GetFunctionConfiguration: it has a quota of its own (100
+        // a second) instead of a share of the control plane's 15.
+        let out = a
             .lambda
-            .get_function_configuration()
+            .get_function()
             .function_name(name)
             .send()
             .await
-            .map_err(|e| AwsError::new("GetFunctionConfiguration", name, e))?;
+            .map_err(|e| AwsError::new("GetFunction", name, e))?;
+        let Some(c) = out.configuration() else {
+            return Ok(());
+        };
         let state = c.state().map(|s| s.as_str().to_string());
         let update = c.last_update_status().map(|s| s.as_str().to_string());
         if state.as_deref() == Some("Failed") || update.as_deref() == Some("Failed") {
@@ -393,7 +429,7 @@ async fn wait_ready(a: &Applier, name: &str) -> Result<(), AwsError> {
                 .or(c.last_update_status_reason())
                 .unwrap_or("no reason given");
             return Err(AwsError {
-                operation: "GetFunctionConfiguration",
+                operation: "GetFunction",
                 target: name.to_string(),
                 message: format!("the function failed to become ready: {reason}"),
             });
@@ -405,7 +441,7 @@ async fn wait_ready(a: &Applier, name: &str) -> Result<(), AwsError> {
         }
         if started.elapsed() > READY_TIMEOUT {
             return Err(AwsError {
-                operation: "GetFunctionConfiguration",
+                operation: "GetFunction",
                 target: name.to_string(),
                 message: format!(
                     "still {} / {} after {:?}",
@@ -451,7 +487,7 @@ async fn alias(a: &Applier, step: &Step) -> Result<(), AwsError> {
                 .name("live")
                 .send()
                 .await
-                .map_err(|e| AwsError::new("DeleteAlias", format!("{function}:live"), e))?;
+                .or_gone("DeleteAlias", &format!("{function}:live"))?;
         }
         _ => {
             a.write("Lambda.PublishVersion");
@@ -473,7 +509,7 @@ async fn alias(a: &Applier, step: &Step) -> Result<(), AwsError> {
                     .function_version(&version)
                     .send()
                     .await
-                    .map_err(|e| AwsError::new("CreateAlias", format!("{function}:live"), e))?;
+                    .or_exists("CreateAlias", &format!("{function}:live"))?;
             } else {
                 a.write("Lambda.UpdateAlias");
                 a.lambda
@@ -521,7 +557,9 @@ async fn permission(a: &Applier, step: &Step) -> Result<(), AwsError> {
             .remove_permission()
             .function_name(&function)
             .statement_id(&live.name);
-        patiently("RemovePermission", &target, || remove.clone().send()).await?;
+        patiently(|| remove.clone().send())
+            .await
+            .or_gone("RemovePermission", &target)?;
         if step.action == Action::Delete {
             return Ok(());
         }
@@ -537,12 +575,10 @@ async fn permission(a: &Applier, step: &Step) -> Result<(), AwsError> {
         .set_source_arn(optional(r, "source_arn").map(|arn| a.resolve(&arn)))
         .set_source_account(optional(r, "source_account"))
         .set_event_source_token(optional(r, "event_source_token"));
-    match patiently("AddPermission", &target, || add.clone().send()).await {
-        Ok(_) => Ok(()),
-        // The statement is there: an earlier attempt of this call took effect unanswered.
-        Err(e) if e.message.contains("already exists") => Ok(()),
-        Err(e) => Err(e),
-    }
+    patiently(|| add.clone().send())
+        .await
+        .or_exists("AddPermission", &target)?;
+    Ok(())
 }
 
 async fn mapping(a: &Applier, step: &Step) -> Result<(), AwsError> {
@@ -565,7 +601,7 @@ async fn mapping(a: &Applier, step: &Step) -> Result<(), AwsError> {
                 .uuid(&r.name)
                 .send()
                 .await
-                .map_err(|e| AwsError::new("DeleteEventSourceMapping", target, e))?;
+                .or_gone("DeleteEventSourceMapping", &target)?;
         }
         Action::Create => {
             a.write("Lambda.CreateEventSourceMapping");
@@ -579,7 +615,7 @@ async fn mapping(a: &Applier, step: &Step) -> Result<(), AwsError> {
                 .set_function_response_types(Some(responses))
                 .send()
                 .await
-                .map_err(|e| AwsError::new("CreateEventSourceMapping", target, e))?;
+                .or_exists("CreateEventSourceMapping", &target)?;
         }
         _ => {
             let uuid = step.live().map(|l| l.name.clone()).unwrap_or_default();
@@ -606,14 +642,14 @@ mod tests {
     use std::collections::{BTreeMap, HashMap};
 
     use aws_sdk_lambda::operation::create_function::{CreateFunctionError, CreateFunctionOutput};
-    use aws_sdk_lambda::operation::get_function_configuration::GetFunctionConfigurationOutput;
+    use aws_sdk_lambda::operation::get_function::GetFunctionOutput;
     use aws_sdk_lambda::operation::update_function_configuration::{
         UpdateFunctionConfigurationError, UpdateFunctionConfigurationOutput,
     };
     use aws_sdk_lambda::types::error::{
         InvalidParameterValueException, ResourceConflictException, TooManyRequestsException,
     };
-    use aws_sdk_lambda::types::{LastUpdateStatus, State};
+    use aws_sdk_lambda::types::{FunctionConfiguration, LastUpdateStatus, State};
     use aws_smithy_mocks::{RuleMode, mock, mock_client};
     use aws_smithy_types::error::ErrorMetadata;
 
@@ -631,10 +667,14 @@ mod tests {
         a
     }
 
-    fn configuration(state: State, update: LastUpdateStatus) -> GetFunctionConfigurationOutput {
-        GetFunctionConfigurationOutput::builder()
-            .state(state)
-            .last_update_status(update)
+    fn configuration(state: State, update: LastUpdateStatus) -> GetFunctionOutput {
+        GetFunctionOutput::builder()
+            .configuration(
+                FunctionConfiguration::builder()
+                    .state(state)
+                    .last_update_status(update)
+                    .build(),
+            )
             .build()
     }
 
@@ -696,7 +736,7 @@ mod tests {
 
     #[tokio::test]
     async fn waits_while_a_function_is_pending_or_updating() {
-        let rule = mock!(aws_sdk_lambda::Client::get_function_configuration)
+        let rule = mock!(aws_sdk_lambda::Client::get_function)
             .sequence()
             .output(|| configuration(State::Pending, LastUpdateStatus::Successful))
             .output(|| configuration(State::Active, LastUpdateStatus::InProgress))
@@ -712,11 +752,15 @@ mod tests {
 
     #[tokio::test]
     async fn a_failed_update_is_an_error_with_lambdas_reason() {
-        let rule = mock!(aws_sdk_lambda::Client::get_function_configuration).then_output(|| {
-            GetFunctionConfigurationOutput::builder()
-                .state(State::Active)
-                .last_update_status(LastUpdateStatus::Failed)
-                .last_update_status_reason("subnet has no free IPs")
+        let rule = mock!(aws_sdk_lambda::Client::get_function).then_output(|| {
+            GetFunctionOutput::builder()
+                .configuration(
+                    FunctionConfiguration::builder()
+                        .state(State::Active)
+                        .last_update_status(LastUpdateStatus::Failed)
+                        .last_update_status_reason("subnet has no free IPs")
+                        .build(),
+                )
                 .build()
         });
         let a = applier(
@@ -750,7 +794,7 @@ mod tests {
             })
             .output(|| UpdateFunctionConfigurationOutput::builder().build())
             .build();
-        let ready = mock!(aws_sdk_lambda::Client::get_function_configuration)
+        let ready = mock!(aws_sdk_lambda::Client::get_function)
             .then_output(|| configuration(State::Active, LastUpdateStatus::Successful));
         let a = applier(
             mock_client!(aws_sdk_lambda, RuleMode::MatchAny, [&update, &ready]),
@@ -849,9 +893,13 @@ mod tests {
                         .build(),
                 )
             })
-            .output(|| CreateFunctionOutput::builder().build())
+            .output(|| {
+                CreateFunctionOutput::builder()
+                    .state(State::Pending)
+                    .build()
+            })
             .build();
-        let ready = mock!(aws_sdk_lambda::Client::get_function_configuration)
+        let ready = mock!(aws_sdk_lambda::Client::get_function)
             .then_output(|| configuration(State::Active, LastUpdateStatus::Successful));
         let a = applier(
             mock_client!(aws_sdk_lambda, RuleMode::MatchAny, [&create, &ready]),
@@ -864,6 +912,7 @@ mod tests {
         .await
         .unwrap();
         assert_eq!(create.num_calls(), 2);
+        assert_eq!(ready.num_calls(), 1, "a Pending function is waited for");
         std::fs::remove_dir_all(&dir).ok();
     }
 }

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use aws_sdk_sqs::types::QueueAttributeName as A;
 use serde_json::Value;
 
-use super::{Applier, Step, attr_map, tag_changes};
+use super::{Applier, Settle, Step, attr_map, tag_changes};
 use crate::aws::AwsError;
 use crate::plan::Action;
 
@@ -86,7 +86,7 @@ pub async fn apply(a: &Applier, step: &Step) -> Result<(), AwsError> {
                 .queue_url(url)
                 .send()
                 .await
-                .map_err(|e| AwsError::new("DeleteQueue", name, e))?;
+                .or_gone("DeleteQueue", name)?;
         }
         _ => {
             let url = url(a, name).await?;

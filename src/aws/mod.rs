@@ -5,6 +5,7 @@
 //! connections that fail fast, and calls that cannot hang a CI job.
 
 pub mod lock;
+pub mod pace;
 pub mod read;
 
 use std::time::Duration;
@@ -27,14 +28,40 @@ pub struct Clients {
 }
 
 impl Clients {
+    /// Each client names its operations on the requests, for the pacing HTTP client.
     pub fn new(config: &SdkConfig) -> Clients {
+        use pace::NameOperations;
         Clients {
-            lambda: aws_sdk_lambda::Client::new(config),
-            iam: aws_sdk_iam::Client::new(config),
-            sqs: aws_sdk_sqs::Client::new(config),
-            events: aws_sdk_eventbridge::Client::new(config),
-            apigw: aws_sdk_apigatewayv2::Client::new(config),
-            logs: aws_sdk_cloudwatchlogs::Client::new(config),
+            lambda: aws_sdk_lambda::Client::from_conf(
+                aws_sdk_lambda::config::Builder::from(config)
+                    .interceptor(NameOperations)
+                    .build(),
+            ),
+            iam: aws_sdk_iam::Client::from_conf(
+                aws_sdk_iam::config::Builder::from(config)
+                    .interceptor(NameOperations)
+                    .build(),
+            ),
+            sqs: aws_sdk_sqs::Client::from_conf(
+                aws_sdk_sqs::config::Builder::from(config)
+                    .interceptor(NameOperations)
+                    .build(),
+            ),
+            events: aws_sdk_eventbridge::Client::from_conf(
+                aws_sdk_eventbridge::config::Builder::from(config)
+                    .interceptor(NameOperations)
+                    .build(),
+            ),
+            apigw: aws_sdk_apigatewayv2::Client::from_conf(
+                aws_sdk_apigatewayv2::config::Builder::from(config)
+                    .interceptor(NameOperations)
+                    .build(),
+            ),
+            logs: aws_sdk_cloudwatchlogs::Client::from_conf(
+                aws_sdk_cloudwatchlogs::config::Builder::from(config)
+                    .interceptor(NameOperations)
+                    .build(),
+            ),
         }
     }
 }
@@ -98,7 +125,7 @@ const MAX_ATTEMPTS: u32 = 4;
 /// The SDK configuration every client is built from. Region: `--region`, then the
 /// environment (AWS_REGION, AWS_DEFAULT_REGION), then the profile, then the spec's.
 /// The EC2 metadata service is never asked for a region: a CI runner without one would
-/// wait seconds for it.
+/// wait seconds for it. Its HTTP client paces calls to AWS's published quotas (`pace`).
 pub async fn sdk_config(connection: &Connection, spec_region: Option<&str>) -> SdkConfig {
     let mut profile_region = aws_config::profile::ProfileFileRegionProvider::builder();
     if let Some(p) = &connection.profile {
@@ -124,7 +151,29 @@ pub async fn sdk_config(connection: &Connection, spec_region: Option<&str>) -> S
     if let Some(url) = &connection.endpoint_url {
         loader = loader.endpoint_url(url);
     }
-    loader.load().await
+    let pacer = std::sync::Arc::new(pace::Pacer::new(pace::PUBLISHED));
+    loader
+        .http_client(pace::PacedClient::shared(https_client(), pacer))
+        .load()
+        .await
+}
+
+/// The SDK's default HTTPS client (hyper 1, rustls with aws-lc, a proxy from the
+/// environment), made here to be wrapped: left unset, each service client makes its own.
+fn https_client() -> aws_smithy_runtime_api::client::http::SharedHttpClient {
+    use aws_smithy_http_client::proxy::ProxyConfig;
+    use aws_smithy_http_client::{Builder, ConnectorBuilder, tls};
+    Builder::new().build_with_connector_fn(|settings, components| {
+        let mut connector = ConnectorBuilder::default().tls_provider(tls::Provider::Rustls(
+            tls::rustls_provider::CryptoMode::AwsLc,
+        ));
+        connector.set_connector_settings(settings.cloned());
+        if let Some(components) = components {
+            connector.set_sleep_impl(components.sleep_impl());
+        }
+        connector.set_proxy_config(Some(ProxyConfig::from_env()));
+        connector.build()
+    })
 }
 
 /// Who the credentials belong to: the first call of any live command.

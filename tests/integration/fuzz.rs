@@ -6,6 +6,11 @@
 //! `SLSR_FUZZ_SEED=N` replays the seed a failure prints. `SLSR_FUZZ_SECONDS` sets the time
 //! per kind (default 3), e.g. `SLSR_FUZZ_SEED=random SLSR_FUZZ_SECONDS=600 cargo test
 //! --test integration fuzz` for a long session.
+//!
+//! The corpus, `tests/fuzz-corpus/`, is what such a session grew: with
+//! `SLSR_FUZZ_GROW=1`, an input whose outcome (the set of diagnostic codes, or the file
+//! error) no earlier input had is kept, if small, up to `CORPUS_MAX` files. Every run
+//! replays the corpus first.
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::Path;
@@ -33,9 +38,17 @@ fn rng() -> (fastrand::Rng, u64) {
 /// How long one input may take before it counts as a hang.
 const HANG: Duration = Duration::from_secs(5);
 
+/// Where the grown corpus lives, and how much of it to keep.
+fn corpus_dir() -> std::path::PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fuzz-corpus")
+}
+const CORPUS_MAX: usize = 80;
+const CORPUS_INPUT_MAX: usize = 2048;
+
 /// Runs the whole validation pipeline on `bytes`, on a thread of its own so that a hang is
-/// caught too; a panic or a hang fails with the input shown.
-fn check_no_panic(bytes: &[u8], seed: u64, kind: &str) {
+/// caught too; a panic or a hang fails with the input shown. Returns the outcome's
+/// signature: the sorted diagnostic codes, or the kind of file error.
+fn check_no_panic(bytes: &[u8], seed: u64, kind: &str) -> String {
     let input = bytes.to_vec();
     let (done, finished) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
@@ -48,17 +61,32 @@ fn check_no_panic(bytes: &[u8], seed: u64, kind: &str) {
             let loaded = spec::load_bytes(Path::new("fuzz.yaml"), input, &options, &|name| {
                 (name == "SET").then(|| "1".into())
             });
-            if let Ok(loaded) = loaded {
-                // Rendering must not panic either (spans past a line's end, odd characters).
-                let _ = slsr::diag::report_plain(&loaded.diagnostics, &loaded.file);
+            match loaded {
+                Ok(loaded) => {
+                    // Rendering must not panic either (spans past a line's end, odd characters).
+                    let _ = slsr::diag::report_plain(&loaded.diagnostics, &loaded.file);
+                    let mut codes: Vec<&str> =
+                        loaded.diagnostics.iter().map(|d| d.code.as_str()).collect();
+                    codes.sort();
+                    codes.dedup();
+                    codes.join(",")
+                }
+                // The message's leading words: the kind of error, not the input's text.
+                Err(e) => format!(
+                    "file error {}",
+                    e.message
+                        .split(|c: char| !c.is_ascii_alphabetic() && c != ' ')
+                        .next()
+                        .unwrap_or_default()
+                ),
             }
         }));
-        let _ = done.send(result.is_ok());
+        let _ = done.send(result.ok());
     });
     let shown = String::from_utf8_lossy(bytes);
     match finished.recv_timeout(HANG) {
-        Ok(true) => {}
-        Ok(false) | Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => {
+        Ok(Some(signature)) => signature,
+        Ok(None) | Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => {
             panic!("{kind} input made slsr panic (SLSR_FUZZ_SEED={seed}):\n{shown:?}")
         }
         Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {
@@ -71,14 +99,53 @@ fn run_for(kind: &str, mut generate: impl FnMut(&mut fastrand::Rng) -> Vec<u8>) 
     let (mut rng, seed) = rng();
     eprintln!("fuzz {kind}: SLSR_FUZZ_SEED={seed}");
     let started = Instant::now();
+    let grow = std::env::var("SLSR_FUZZ_GROW").is_ok_and(|v| v == "1");
+    let mut seen = std::collections::HashSet::new();
     let mut count = 0;
     while started.elapsed() < budget() || count < 200 {
         let input = generate(&mut rng);
-        check_no_panic(&input, seed, kind);
+        let signature = check_no_panic(&input, seed, kind);
+        if grow && input.len() <= CORPUS_INPUT_MAX && seen.insert(signature.clone()) {
+            keep(kind, &signature, &input);
+        }
         count += 1;
     }
     eprintln!("fuzz {kind}: {count} inputs in {:.1?}", started.elapsed());
     count
+}
+
+/// Adds an input to the corpus, named by its kind and outcome, unless the corpus is full or
+/// has that outcome from this kind already.
+fn keep(kind: &str, signature: &str, input: &[u8]) {
+    let dir = corpus_dir();
+    std::fs::create_dir_all(&dir).unwrap();
+    let size = std::fs::read_dir(&dir).unwrap().count();
+    let name: String = signature
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+        .take(60)
+        .collect();
+    let path = dir.join(format!(
+        "{kind}-{}.yaml",
+        if name.is_empty() { "clean" } else { &name }
+    ));
+    if size < CORPUS_MAX && !path.exists() {
+        std::fs::write(path, input).unwrap();
+    }
+}
+
+#[test]
+fn the_corpus_never_panics() {
+    let mut files: Vec<_> = std::fs::read_dir(corpus_dir())
+        .expect("tests/fuzz-corpus exists")
+        .map(|e| e.unwrap().path())
+        .collect();
+    files.sort();
+    assert!(files.len() >= 10, "the corpus has {} inputs", files.len());
+    for file in files {
+        let input = std::fs::read(&file).unwrap();
+        check_no_panic(&input, 0, &format!("corpus {}", file.display()));
+    }
 }
 
 #[test]

@@ -524,7 +524,7 @@ async fn a_read_that_is_denied_fails_the_plan_naming_the_operation() {
     let upstream = crate::support::endpoint()
         .trim_start_matches("http://")
         .to_string();
-    let proxy = crate::proxy::deny(upstream, "AmazonSQS.ListQueues").await;
+    let proxy = crate::proxy::deny(&upstream, "SQS.ListQueues").await;
     let out = tokio::task::spawn_blocking(move || {
         run(account
             .slsr()

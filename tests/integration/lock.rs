@@ -58,7 +58,7 @@ async fn two_applies_of_one_stage_never_interleave() {
         .trim_start_matches("http://")
         .to_string();
     // The first apply talks to AWS through a slow link: it holds the lock for a while.
-    let slow = crate::proxy::slow(upstream, Duration::from_millis(100)).await;
+    let slow = crate::proxy::slow(&upstream, Duration::from_millis(100)).await;
     let mut first = account
         .slsr()
         .env("AWS_ENDPOINT_URL", slow)

@@ -13,5 +13,6 @@ mod lock;
 mod package;
 mod plan;
 mod proxy;
+mod reliability;
 mod schema;
 mod support;

@@ -1,8 +1,9 @@
 //! Lambda (and each function's log group): functions, their resource-policy statements,
-//! event source mappings, the `live` alias. Calls: ListFunctions (paged), then per owned
-//! function GetFunction (configuration, code, tags and concurrency in one), GetPolicy and
-//! GetAlias (`live`, with GetProvisionedConcurrencyConfig when it exists);
-//! ListEventSourceMappings and DescribeLogGroups once for the whole service.
+//! event source mappings, the `live` alias. Calls: ListFunctions (paged), then per function
+//! with the service's prefix GetFunction (configuration, code, tags and concurrency in one)
+//! and, when slsr owns it, GetPolicy and GetAlias (`live`, with
+//! GetProvisionedConcurrencyConfig when it exists); ListEventSourceMappings and
+//! DescribeLogGroups once for the whole service, alongside.
 
 use std::collections::HashMap;
 
@@ -31,9 +32,12 @@ pub async fn read(r: &Reader, scope: &Scope, wanted: &State) -> Result<Found, Aw
         .map(str::to_string)
         .collect();
 
+    // Per function, one after another: GetFunction, then (when slsr owns it) its policy
+    // statements and its `live` alias, so the calls of the three quotas overlap. The
+    // account-wide listings go at the same time.
     let mut tasks = tokio::task::JoinSet::new();
-    for name in names {
-        let r = r.clone();
+    for name in names.clone() {
+        let (r, scope) = (r.clone(), scope.clone());
         tasks.spawn(async move {
             let _slot = r.slot().await;
             r.calls.count("Lambda.GetFunction");
@@ -44,18 +48,56 @@ pub async fn read(r: &Reader, scope: &Scope, wanted: &State) -> Result<Found, Aw
                 .send()
                 .await
                 .map_err(|e| AwsError::new("GetFunction", name.clone(), e))?;
-            Ok::<_, AwsError>((name, out))
+            let tags = out.tags().cloned().unwrap_or_default();
+            let mut found = Vec::new();
+            if scope.owns(&tags) {
+                found = permissions(&r, &scope, &name).await?;
+                // Every owned function: an alias left from provisioned concurrency that the
+                // spec no longer wants must show up to be deleted.
+                found.extend(alias(&r, &scope, &name).await?);
+            }
+            Ok::<_, AwsError>((name, out, tags, found))
         });
     }
+    // A log group is the function's: read it for every owned or wanted function (a group
+    // left behind by an earlier function of the same name is taken over, not recreated).
+    let wanted_functions: Vec<String> = wanted
+        .resources
+        .values()
+        .filter(|w| w.kind == Kind::Function)
+        .map(|w| w.name.clone())
+        .collect();
+    let functions = async {
+        let mut all = Vec::new();
+        while let Some(joined) = tasks.join_next().await {
+            all.push(joined.expect("a read task does not panic")?);
+        }
+        Ok::<_, AwsError>(all)
+    };
+    let any_listed = !names.is_empty();
+    let any_logs = any_listed || !wanted_functions.is_empty();
+    let (functions, mappings, logs) = tokio::try_join!(
+        functions,
+        async {
+            match any_listed {
+                true => mappings(r, scope).await,
+                false => Ok(vec![]),
+            }
+        },
+        async {
+            match any_logs {
+                true => log_groups(r, scope).await,
+                false => Ok(vec![]),
+            }
+        },
+    )?;
     let mut resources = Vec::new();
     let mut conflicts = Vec::new();
     let mut owned = Vec::new();
-    while let Some(joined) = tasks.join_next().await {
-        let (name, out) = joined.expect("a read task does not panic")?;
+    for (name, out, tags, found) in functions {
         let Some(key) = scope.logical(&name) else {
             continue;
         };
-        let tags = out.tags().cloned().unwrap_or_default();
         let at = address(Kind::Function, key);
         if !scope.owns(&tags) {
             if wanted.resources.contains_key(&at) {
@@ -65,39 +107,17 @@ pub async fn read(r: &Reader, scope: &Scope, wanted: &State) -> Result<Found, Aw
         }
         owned.push(name.clone());
         resources.push(function(key, &name, &out, &tags));
+        resources.extend(found);
     }
-    owned.sort();
-
-    // Per owned function: its policy statements and its `live` alias.
-    let mut tasks = tokio::task::JoinSet::new();
-    for name in &owned {
-        let (r, name, scope) = (r.clone(), name.clone(), scope.clone());
-        tasks.spawn(async move {
-            let _slot = r.slot().await;
-            let mut found = permissions(&r, &scope, &name).await?;
-            // Every owned function: an alias left from provisioned concurrency that the
-            // spec no longer wants must show up to be deleted.
-            found.extend(alias(&r, &scope, &name).await?);
-            Ok::<_, AwsError>(found)
-        });
-    }
-    // A log group is the function's: read it for every owned or wanted function (a group
-    // left behind by an earlier function of the same name is taken over, not recreated).
-    let mut with_logs = owned.clone();
-    with_logs.extend(
-        wanted
-            .resources
-            .values()
-            .filter(|w| w.kind == Kind::Function)
-            .map(|w| w.name.clone()),
+    resources.extend(
+        mappings
+            .into_iter()
+            .filter(|m| owned.iter().any(|f| m.attrs["function"] == f.as_str())),
     );
-    let (mappings, logs) =
-        tokio::try_join!(mappings(r, scope, &owned), log_groups(r, scope, &with_logs))?;
-    while let Some(joined) = tasks.join_next().await {
-        resources.extend(joined.expect("a read task does not panic")?);
-    }
-    resources.extend(mappings);
-    resources.extend(logs);
+    resources.extend(logs.into_iter().filter(|g| {
+        let function = g.name.trim_start_matches("/aws/lambda/");
+        owned.iter().chain(&wanted_functions).any(|f| f == function)
+    }));
     Ok((resources, conflicts))
 }
 
@@ -292,11 +312,9 @@ async fn alias(r: &Reader, scope: &Scope, name: &str) -> Result<Vec<Resource>, A
     ])
 }
 
-/// Every SQS mapping of the owned functions, from one listing of the account's mappings.
-async fn mappings(r: &Reader, scope: &Scope, owned: &[String]) -> Result<Vec<Resource>, AwsError> {
-    if owned.is_empty() {
-        return Ok(vec![]);
-    }
+/// Every SQS mapping of the service's functions (by name), from one listing of the
+/// account's mappings; the caller keeps those of the functions it owns.
+async fn mappings(r: &Reader, scope: &Scope) -> Result<Vec<Resource>, AwsError> {
     r.calls.count("Lambda.ListEventSourceMappings");
     let all = r
         .lambda
@@ -314,7 +332,7 @@ async fn mappings(r: &Reader, scope: &Scope, owned: &[String]) -> Result<Vec<Res
             .and_then(|a| a.rsplit(':').next())
             .unwrap_or_default()
             .to_string();
-        if !owned.contains(&function) {
+        if scope.logical(&function).is_none() {
             continue;
         }
         let source = m.event_source_arn().unwrap_or_default();
@@ -350,15 +368,9 @@ async fn mappings(r: &Reader, scope: &Scope, owned: &[String]) -> Result<Vec<Res
     Ok(found)
 }
 
-/// The log groups of the given functions, from one listing by prefix.
-async fn log_groups(
-    r: &Reader,
-    scope: &Scope,
-    functions: &[String],
-) -> Result<Vec<Resource>, AwsError> {
-    if functions.is_empty() {
-        return Ok(vec![]);
-    }
+/// The log groups of the service's functions, from one listing by prefix; the caller keeps
+/// those of the functions it owns or wants.
+async fn log_groups(r: &Reader, scope: &Scope) -> Result<Vec<Resource>, AwsError> {
     r.calls.count("CloudWatchLogs.DescribeLogGroups");
     let prefix = format!("/aws/lambda/{}", scope.prefix());
     let groups = r
@@ -376,9 +388,6 @@ async fn log_groups(
         .filter_map(|g| {
             let name = g.log_group_name()?.to_string();
             let function = name.strip_prefix("/aws/lambda/")?.to_string();
-            if !functions.contains(&function) {
-                return None;
-            }
             let key = scope.logical(&function)?.to_string();
             Some(Resource::new(Kind::LogGroup, key, name).with(
                 "retention_days",

@@ -1,0 +1,347 @@
+//! A test proxy between slsr and the emulator, to meet slsr with what real AWS does and
+//! moto does not: latency on every call; per-operation rate limits (token buckets) answered
+//! as each service answers them; 500s and dropped connections at a seeded rate; one
+//! operation refused with AccessDenied. It logs every call (service, operation, status), so
+//! tests count calls by operation and tell reads from writes.
+
+pub mod answer;
+pub mod operation;
+
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+
+use answer::Kind;
+use operation::{Head, Operation};
+
+/// A rate limit: `per_second` calls with bursts of up to `burst`, shared by the listed
+/// operations (`Lambda.GetFunction`) or, when `operations` is empty, by every other
+/// operation of `service` (the SigV4 name: `lambda`).
+#[derive(Clone, Debug)]
+pub struct Limit {
+    pub service: &'static str,
+    pub operations: &'static [&'static str],
+    pub per_second: f64,
+    pub burst: f64,
+}
+
+impl Limit {
+    /// Lambda's published control-plane quotas (Lambda developer guide, "Lambda quotas",
+    /// API requests): GetFunction 100 a second, GetPolicy 15, and 15 for the rest of the
+    /// control plane together. AWS does not publish the bursts; one second's worth.
+    pub fn lambda_published() -> Vec<Limit> {
+        vec![
+            Limit {
+                service: "lambda",
+                operations: &["Lambda.GetFunction"],
+                per_second: 100.0,
+                burst: 100.0,
+            },
+            Limit {
+                service: "lambda",
+                operations: &["Lambda.GetPolicy"],
+                per_second: 15.0,
+                burst: 15.0,
+            },
+            Limit {
+                service: "lambda",
+                operations: &[],
+                per_second: 15.0,
+                burst: 15.0,
+            },
+        ]
+    }
+}
+
+/// What the proxy does to the calls through it.
+#[derive(Clone, Debug, Default)]
+pub struct Config {
+    /// Added before each call reaches the emulator.
+    pub latency: Duration,
+    pub limits: Vec<Limit>,
+    /// Seed of the fault sequence.
+    pub seed: u64,
+    /// Calls in a thousand answered with a 500 that never reach the emulator.
+    pub error_permille: u32,
+    /// Calls in a thousand that reach the emulator and take effect, but whose answer is
+    /// lost: the connection drops instead.
+    pub drop_permille: u32,
+    /// An operation (`SQS.CreateQueue`) answered with AccessDenied.
+    pub deny: Option<&'static str>,
+    /// Operations whose first call takes effect but loses its answer.
+    pub drop_first: &'static [&'static str],
+}
+
+/// One call as the proxy saw it.
+#[derive(Clone, Debug)]
+pub struct Call {
+    pub operation: Operation,
+    pub outcome: Outcome,
+    /// The HTTP status the caller got; 0 for a dropped connection.
+    pub status: u16,
+}
+
+/// What became of a call.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    /// The emulator answered.
+    Answered,
+    /// Over its rate limit: answered with the service's throttling error.
+    Throttled,
+    /// The denied operation: answered with AccessDenied.
+    Denied,
+    /// An injected 500; the emulator never saw the call.
+    Failed,
+    /// The emulator made the call, the answer was lost: the connection dropped.
+    Dropped,
+}
+
+pub struct Proxy {
+    pub endpoint: String,
+    shared: Arc<Shared>,
+}
+
+struct Shared {
+    config: Config,
+    upstream: String,
+    rng: Mutex<fastrand::Rng>,
+    buckets: Vec<Mutex<Bucket>>,
+    log: Mutex<Vec<Call>>,
+    /// Of `drop_first`, the operations whose answer was lost already.
+    dropped: Mutex<std::collections::HashSet<String>>,
+}
+
+struct Bucket {
+    tokens: f64,
+    refilled: Instant,
+}
+
+impl Proxy {
+    /// Starts a proxy to `upstream` (an `http://host:port` endpoint) on a free loopback port.
+    pub async fn start(upstream: &str, config: Config) -> Proxy {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let endpoint = format!("http://{}", listener.local_addr().unwrap());
+        let now = Instant::now();
+        let shared = Arc::new(Shared {
+            upstream: upstream.trim_start_matches("http://").to_string(),
+            rng: Mutex::new(fastrand::Rng::with_seed(config.seed)),
+            buckets: config
+                .limits
+                .iter()
+                .map(|l| {
+                    Mutex::new(Bucket {
+                        tokens: l.burst,
+                        refilled: now,
+                    })
+                })
+                .collect(),
+            log: Mutex::new(Vec::new()),
+            dropped: Mutex::new(std::collections::HashSet::new()),
+            config,
+        });
+        let server = shared.clone();
+        tokio::spawn(async move {
+            while let Ok((client, _)) = listener.accept().await {
+                let shared = server.clone();
+                tokio::spawn(async move {
+                    let _ = shared.serve(client).await;
+                });
+            }
+        });
+        Proxy { endpoint, shared }
+    }
+
+    /// Every call so far, in arrival order.
+    pub fn calls(&self) -> Vec<Call> {
+        self.shared.log.lock().unwrap().clone()
+    }
+
+    /// Calls so far whose operation is `name` (`Lambda.CreateFunction`).
+    pub fn count(&self, name: &str) -> usize {
+        self.calls()
+            .iter()
+            .filter(|c| c.operation.name == name)
+            .count()
+    }
+
+    /// Calls with this outcome.
+    pub fn outcomes(&self, outcome: Outcome) -> usize {
+        self.calls().iter().filter(|c| c.outcome == outcome).count()
+    }
+
+    /// Calls failed on purpose: 500s and dropped connections.
+    pub fn faults(&self) -> usize {
+        self.outcomes(Outcome::Failed) + self.outcomes(Outcome::Dropped)
+    }
+
+    /// Forgets the calls so far (between the phases of a measurement).
+    pub fn clear(&self) {
+        self.shared.log.lock().unwrap().clear();
+    }
+}
+
+impl Shared {
+    fn record(&self, operation: Operation, outcome: Outcome, status: u16) {
+        self.log.lock().unwrap().push(Call {
+            operation,
+            outcome,
+            status,
+        });
+    }
+
+    /// Takes a token from the operation's bucket; `false` when it is empty.
+    fn admit(&self, op: &Operation) -> bool {
+        let limits = &self.config.limits;
+        let matching = limits
+            .iter()
+            .position(|l| l.service == op.service && l.operations.contains(&op.name.as_str()))
+            .or_else(|| {
+                limits
+                    .iter()
+                    .position(|l| l.service == op.service && l.operations.is_empty())
+            });
+        let Some(i) = matching else {
+            return true;
+        };
+        let limit = &limits[i];
+        let mut bucket = self.buckets[i].lock().unwrap();
+        let now = Instant::now();
+        let refill = now.duration_since(bucket.refilled).as_secs_f64() * limit.per_second;
+        bucket.tokens = (bucket.tokens + refill).min(limit.burst);
+        bucket.refilled = now;
+        if bucket.tokens >= 1.0 {
+            bucket.tokens -= 1.0;
+            true
+        } else {
+            false
+        }
+    }
+
+    /// Whether to fail this call (`Failed`) or lose its answer (`Dropped`), from the seeded
+    /// sequence.
+    fn draw_fault(&self) -> Outcome {
+        let (errors, drops) = (self.config.error_permille, self.config.drop_permille);
+        if errors + drops == 0 {
+            return Outcome::Answered;
+        }
+        let n = self.rng.lock().unwrap().u32(0..1000);
+        if n < errors {
+            Outcome::Failed
+        } else if n < errors + drops {
+            Outcome::Dropped
+        } else {
+            Outcome::Answered
+        }
+    }
+
+    async fn serve(&self, mut client: TcpStream) -> std::io::Result<()> {
+        while let Some((head_text, body)) = read_request(&mut client).await? {
+            let head = Head::parse(&head_text);
+            let op = operation::of(&head, &body);
+            tokio::time::sleep(self.config.latency).await;
+            let outcome = if !self.admit(&op) {
+                Outcome::Throttled
+            } else if self.config.deny == Some(op.name.as_str()) {
+                Outcome::Denied
+            } else if self.config.drop_first.contains(&op.name.as_str())
+                && self.dropped.lock().unwrap().insert(op.name.clone())
+            {
+                Outcome::Dropped
+            } else {
+                self.draw_fault()
+            };
+            let refusal = match outcome {
+                Outcome::Throttled => Some(Kind::Throttled),
+                Outcome::Denied => Some(Kind::Denied),
+                Outcome::Failed => Some(Kind::Internal),
+                Outcome::Answered | Outcome::Dropped => None,
+            };
+            if let Some(kind) = refusal {
+                let (response, status) = answer::error(&op.service, op.short(), kind);
+                self.record(op, outcome, status);
+                client.write_all(&response).await?;
+                continue;
+            }
+            let response = forward(&self.upstream, &head_text, &body).await?;
+            if outcome == Outcome::Dropped {
+                // The call took effect; the caller never hears so, as when a connection dies.
+                self.record(op, outcome, 0);
+                return Ok(());
+            }
+            let status = std::str::from_utf8(&response[..response.len().min(12)])
+                .ok()
+                .and_then(|l| l.get(9..12))
+                .and_then(|s| s.parse().ok())
+                .unwrap_or(0);
+            self.record(op, Outcome::Answered, status);
+            client.write_all(&response).await?;
+            // The emulator closed its side; close ours too rather than keep a connection
+            // whose next request would need a new upstream one anyway.
+            return Ok(());
+        }
+        Ok(())
+    }
+}
+
+/// Sends one request to the emulator on a connection of its own and reads the whole answer.
+async fn forward(upstream: &str, head: &str, body: &[u8]) -> std::io::Result<Vec<u8>> {
+    let mut server = TcpStream::connect(upstream).await?;
+    let head: Vec<&str> = head
+        .lines()
+        .filter(|l| !l.to_lowercase().starts_with("connection:"))
+        .collect();
+    let mut request = format!("{}\r\nconnection: close\r\n\r\n", head.join("\r\n")).into_bytes();
+    request.extend_from_slice(body);
+    server.write_all(&request).await?;
+    let mut response = Vec::new();
+    server.read_to_end(&mut response).await?;
+    Ok(response)
+}
+
+/// One request: its head as text, and its body by Content-Length. `None` at end of stream.
+async fn read_request(client: &mut TcpStream) -> std::io::Result<Option<(String, Vec<u8>)>> {
+    let mut data = Vec::new();
+    let mut buf = [0u8; 16384];
+    loop {
+        if let Some(end) = data.windows(4).position(|w| w == b"\r\n\r\n") {
+            let head = String::from_utf8_lossy(&data[..end]).to_string();
+            let length: usize = Head::parse(&head)
+                .get("content-length")
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(0);
+            while data.len() < end + 4 + length {
+                let n = client.read(&mut buf).await?;
+                if n == 0 {
+                    break;
+                }
+                data.extend_from_slice(&buf[..n]);
+            }
+            return Ok(Some((head, data[end + 4..].to_vec())));
+        }
+        let n = client.read(&mut buf).await?;
+        if n == 0 {
+            return Ok(None);
+        }
+        data.extend_from_slice(&buf[..n]);
+    }
+}
+
+/// A proxy that refuses `denied` (`SQS.CreateQueue`) with AccessDenied; returns its endpoint.
+pub async fn deny(upstream: &str, denied: &'static str) -> String {
+    let config = Config {
+        deny: Some(denied),
+        ..Config::default()
+    };
+    Proxy::start(upstream, config).await.endpoint
+}
+
+/// A proxy that holds every call for `latency`, like a distant AWS; returns its endpoint.
+pub async fn slow(upstream: &str, latency: Duration) -> String {
+    let config = Config {
+        latency,
+        ..Config::default()
+    };
+    Proxy::start(upstream, config).await.endpoint
+}

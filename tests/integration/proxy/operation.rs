@@ -1,0 +1,269 @@
+//! Names a request as the SDK and AWS's docs do: service and operation, from the SigV4
+//! scope and the protocol's own marker (the JSON target header, the query's Action, or the
+//! REST method and path), so the proxy can rate-limit, answer and log by operation.
+
+/// `service` is the SigV4 signing name (`lambda`, `iam`, ...); `name` is `Lambda.GetFunction`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Operation {
+    pub service: String,
+    pub name: String,
+}
+
+impl Operation {
+    /// The operation alone: `GetFunction`.
+    pub fn short(&self) -> &str {
+        self.name.split_once('.').map_or(&self.name, |(_, op)| op)
+    }
+
+    /// Reads change nothing: Get*, List*, Describe*, Head*.
+    pub fn is_read(&self) -> bool {
+        ["Get", "List", "Describe", "Head"]
+            .iter()
+            .any(|p| self.short().starts_with(p))
+    }
+}
+
+/// A request's head: method, path (without the query) and headers (names lower-cased).
+pub struct Head {
+    pub method: String,
+    pub path: String,
+    pub headers: Vec<(String, String)>,
+}
+
+impl Head {
+    pub fn parse(text: &str) -> Head {
+        let mut lines = text.lines();
+        let mut request_line = lines.next().unwrap_or_default().split(' ');
+        let method = request_line.next().unwrap_or_default().to_string();
+        let target = request_line.next().unwrap_or_default();
+        let headers = lines
+            .filter_map(|l| l.split_once(':'))
+            .map(|(k, v)| (k.trim().to_lowercase(), v.trim().to_string()))
+            .collect();
+        Head {
+            method,
+            path: target.split('?').next().unwrap_or_default().to_string(),
+            headers,
+        }
+    }
+
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// The operation of one request, from its head and body.
+pub fn of(head: &Head, body: &[u8]) -> Operation {
+    let service = head
+        .get("authorization")
+        .and_then(|a| a.split("Credential=").nth(1))
+        .and_then(|c| c.split('/').nth(3))
+        .unwrap_or("unknown")
+        .to_string();
+    let display = match service.as_str() {
+        "lambda" => "Lambda",
+        "iam" => "IAM",
+        "sts" => "STS",
+        "sqs" => "SQS",
+        "events" => "EventBridge",
+        "apigateway" => "ApiGatewayV2",
+        "logs" => "CloudWatchLogs",
+        "dynamodb" => "DynamoDB",
+        other => other,
+    };
+    let (method, path) = (head.method.as_str(), head.path.as_str());
+    let operation = if let Some(target) = head.get("x-amz-target") {
+        // JSON protocols: `AmazonSQS.CreateQueue`.
+        target.rsplit('.').next().unwrap_or_default().to_string()
+    } else if matches!(service.as_str(), "iam" | "sts") {
+        form_action(body)
+    } else if service == "lambda" {
+        lambda(method, path)
+    } else if service == "apigateway" {
+        apigateway(method, path)
+    } else {
+        format!("{method} {path}")
+    };
+    Operation {
+        name: format!("{display}.{operation}"),
+        service,
+    }
+}
+
+/// `Action=CreateRole&...` in a query-protocol body.
+fn form_action(body: &[u8]) -> String {
+    String::from_utf8_lossy(body)
+        .split('&')
+        .find_map(|kv| kv.strip_prefix("Action="))
+        .unwrap_or("Unknown")
+        .to_string()
+}
+
+/// Lambda's REST routes, as its API reference lists them (versioned prefixes dropped).
+fn lambda(method: &str, path: &str) -> String {
+    let segments: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).skip(1).collect();
+    let op = match (method, segments.as_slice()) {
+        ("POST", ["functions"]) => "CreateFunction",
+        ("GET", ["functions"]) => "ListFunctions",
+        ("GET", ["functions", _]) => "GetFunction",
+        ("DELETE", ["functions", _]) => "DeleteFunction",
+        ("GET", ["functions", _, "configuration"]) => "GetFunctionConfiguration",
+        ("PUT", ["functions", _, "configuration"]) => "UpdateFunctionConfiguration",
+        ("PUT", ["functions", _, "code"]) => "UpdateFunctionCode",
+        ("GET", ["functions", _, "policy"]) => "GetPolicy",
+        ("POST", ["functions", _, "policy"]) => "AddPermission",
+        ("DELETE", ["functions", _, "policy", _]) => "RemovePermission",
+        ("PUT", ["functions", _, "concurrency"]) => "PutFunctionConcurrency",
+        ("DELETE", ["functions", _, "concurrency"]) => "DeleteFunctionConcurrency",
+        ("GET", ["functions", _, "concurrency"]) => "GetFunctionConcurrency",
+        ("POST", ["functions", _, "aliases"]) => "CreateAlias",
+        ("GET", ["functions", _, "aliases"]) => "ListAliases",
+        ("GET", ["functions", _, "aliases", _]) => "GetAlias",
+        ("PUT", ["functions", _, "aliases", _]) => "UpdateAlias",
+        ("DELETE", ["functions", _, "aliases", _]) => "DeleteAlias",
+        ("POST", ["functions", _, "versions"]) => "PublishVersion",
+        ("GET", ["functions", _, "versions"]) => "ListVersionsByFunction",
+        ("GET", ["functions", _, "provisioned-concurrency"]) => "GetProvisionedConcurrencyConfig",
+        ("PUT", ["functions", _, "provisioned-concurrency"]) => "PutProvisionedConcurrencyConfig",
+        ("DELETE", ["functions", _, "provisioned-concurrency"]) => {
+            "DeleteProvisionedConcurrencyConfig"
+        }
+        ("POST", ["functions", _, "invocations"]) => "Invoke",
+        ("POST", ["event-source-mappings"]) => "CreateEventSourceMapping",
+        ("GET", ["event-source-mappings"]) => "ListEventSourceMappings",
+        ("GET", ["event-source-mappings", _]) => "GetEventSourceMapping",
+        ("PUT", ["event-source-mappings", _]) => "UpdateEventSourceMapping",
+        ("DELETE", ["event-source-mappings", _]) => "DeleteEventSourceMapping",
+        ("POST", ["tags", ..]) => "TagResource",
+        ("DELETE", ["tags", ..]) => "UntagResource",
+        ("GET", ["tags", ..]) => "ListTags",
+        _ => return format!("{method} {path}"),
+    };
+    op.to_string()
+}
+
+/// API Gateway v2's REST routes: `/v2/apis/{id}/{collection}/{item}`, named as the SDK
+/// names them (POST a collection: Create*, GET it: Get*s, GET an item: Get*, PATCH:
+/// Update*, DELETE: Delete*); tags under `/v2/tags/{arn}`.
+fn apigateway(method: &str, path: &str) -> String {
+    let segments: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).skip(1).collect();
+    if segments.first() == Some(&"tags") {
+        return match method {
+            "POST" => "TagResource",
+            "DELETE" => "UntagResource",
+            _ => "GetTags",
+        }
+        .to_string();
+    }
+    // The last collection named in the path, and whether an item of it is addressed.
+    let (collection, item) = match segments.len() {
+        0 => return format!("{method} {path}"),
+        n if n % 2 == 1 => (segments[n - 1], false),
+        n => (segments[n - 2], true),
+    };
+    let mut singular: String = collection.trim_end_matches('s').to_string();
+    if let Some(first) = singular.get_mut(0..1) {
+        first.make_ascii_uppercase();
+    }
+    if singular == "Cor" {
+        // DELETE /v2/apis/{id}/cors
+        return "DeleteCorsConfiguration".into();
+    }
+    match (method, item) {
+        ("POST", false) => format!("Create{singular}"),
+        ("GET", false) => format!("Get{singular}s"),
+        ("GET", true) => format!("Get{singular}"),
+        ("PATCH", true) => format!("Update{singular}"),
+        ("DELETE", true) => format!("Delete{singular}"),
+        _ => format!("{method} {path}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn name(request: &str, service: &str, extra: &str, body: &str) -> String {
+        let text = format!(
+            "{request} HTTP/1.1\r\nAuthorization: AWS4-HMAC-SHA256 Credential=AKID/20261126/us-east-1/{service}/aws4_request, SignedHeaders=host\r\n{extra}"
+        );
+        of(&Head::parse(&text), body.as_bytes()).name
+    }
+
+    #[test]
+    fn names_each_protocols_operations() {
+        let cases = [
+            (
+                name("GET /2015-03-31/functions/orders-dev-api", "lambda", "", ""),
+                "Lambda.GetFunction",
+            ),
+            (
+                name("GET /2015-03-31/functions/?MaxItems=50", "lambda", "", ""),
+                "Lambda.ListFunctions",
+            ),
+            (
+                name(
+                    "DELETE /2015-03-31/functions/f/policy/slsr-1",
+                    "lambda",
+                    "",
+                    "",
+                ),
+                "Lambda.RemovePermission",
+            ),
+            (
+                name("PUT /2017-10-31/functions/f/concurrency", "lambda", "", ""),
+                "Lambda.PutFunctionConcurrency",
+            ),
+            (
+                name("POST /2015-03-31/event-source-mappings/", "lambda", "", ""),
+                "Lambda.CreateEventSourceMapping",
+            ),
+            (
+                name("POST /", "iam", "", "Action=CreateRole&Version=2010-05-08"),
+                "IAM.CreateRole",
+            ),
+            (
+                name("POST /", "sqs", "X-Amz-Target: AmazonSQS.CreateQueue", ""),
+                "SQS.CreateQueue",
+            ),
+            (
+                name("POST /v2/apis", "apigateway", "", ""),
+                "ApiGatewayV2.CreateApi",
+            ),
+            (
+                name("GET /v2/apis", "apigateway", "", ""),
+                "ApiGatewayV2.GetApis",
+            ),
+            (
+                name("GET /v2/apis/a1/routes", "apigateway", "", ""),
+                "ApiGatewayV2.GetRoutes",
+            ),
+            (
+                name("PATCH /v2/apis/a1/integrations/i1", "apigateway", "", ""),
+                "ApiGatewayV2.UpdateIntegration",
+            ),
+            (
+                name("DELETE /v2/apis/a1/cors", "apigateway", "", ""),
+                "ApiGatewayV2.DeleteCorsConfiguration",
+            ),
+        ];
+        for (got, want) in cases {
+            assert_eq!(got, want);
+        }
+    }
+
+    #[test]
+    fn tells_reads_from_writes() {
+        let op = |name: &str| Operation {
+            service: "lambda".into(),
+            name: name.into(),
+        };
+        assert!(op("Lambda.GetPolicy").is_read());
+        assert!(op("IAM.GetAccountAuthorizationDetails").is_read());
+        assert!(!op("Lambda.AddPermission").is_read());
+        assert!(!op("ApiGatewayV2.CreateRoute").is_read());
+    }
+}

@@ -1,0 +1,502 @@
+//! slsr against what real AWS does and the emulator does not, through the test proxy: rate
+//! limits answered as each service answers them, slsr's own pacing under Lambda's published
+//! quotas, and applies that converge through 500s and lost answers with nothing made twice.
+//!
+//! Sizes are small here; `bench/scale` runs the same tests at full size (200 functions)
+//! and prints the figures BENCHMARKS.md gives (SLSR_SCALE_FUNCTIONS, SLSR_SCALE_LATENCY_MS,
+//! SLSR_FAULT_SEED).
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use aws_config::retry::RetryConfig;
+use aws_sdk_lambda::error::ProvideErrorMetadata;
+
+use crate::proxy::{Config, Limit, Outcome, Proxy};
+use crate::support::{Account, Run, run, scratch};
+
+/// Functions in the generated spec: small in the suite, 200 for the figures.
+fn size() -> usize {
+    env_number("SLSR_SCALE_FUNCTIONS", 24)
+}
+
+fn env_number(name: &str, default: usize) -> usize {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+/// A spec of `n` functions that share one code directory, each with its own role and log
+/// group and one trigger, in turn: an HTTP route, a schedule, an SQS queue of its own.
+fn generated(name: &str, n: usize) -> PathBuf {
+    let mut spec = String::from("service: fleet\nstage: dev\nqueues:\n");
+    for i in (0..n).filter(|i| i % 3 == 2) {
+        spec.push_str(&format!("  q{i:03}: {{}}\n"));
+    }
+    spec.push_str("functions:\n");
+    for i in 0..n {
+        let event = match i % 3 {
+            0 => format!("http: GET /f{i:03}"),
+            1 => "schedule: rate(1 hour)".to_string(),
+            _ => format!("sqs: {{queue: q{i:03}}}"),
+        };
+        spec.push_str(&format!(
+            "  f{i:03}:\n    handler: index.handler\n    runtime: python3.12\n    code: ./src\n    log_retention_days: 7\n    events:\n      - {event}\n"
+        ));
+    }
+    crate::support::app(name, &spec)
+}
+
+/// What the generated spec must have made once each: (mappings, statements, routes,
+/// integrations, rules).
+fn expected(n: usize) -> (usize, usize, usize, usize, usize) {
+    let http = (0..n).filter(|i| i % 3 == 0).count();
+    let schedules = (0..n).filter(|i| i % 3 == 1).count();
+    let queues = (0..n).filter(|i| i % 3 == 2).count();
+    (queues, http + schedules, http, http, schedules)
+}
+
+/// Runs slsr with the account's credentials through `proxy`, off the test's runtime (the
+/// proxy runs on it). Returns the run and its wall time.
+async fn through(proxy: &Proxy, account: &Account, args: &[&str], spec: &Path) -> (Run, Duration) {
+    let (account, endpoint) = (account.clone(), proxy.endpoint.clone());
+    let mut args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
+    args.push("-f".into());
+    args.push(spec.display().to_string());
+    tokio::task::spawn_blocking(move || {
+        let started = Instant::now();
+        let out = run(account.slsr().env("AWS_ENDPOINT_URL", endpoint).args(&args));
+        (out, started.elapsed())
+    })
+    .await
+    .unwrap()
+}
+
+/// The least time the proxy's rate limits allow for the calls it answered: per limit, the
+/// calls beyond its burst at its rate; the limits run side by side, so the largest.
+fn floor(proxy: &Proxy, limits: &[Limit]) -> Duration {
+    let calls = proxy.calls();
+    let mut seconds: f64 = 0.0;
+    for (i, limit) in limits.iter().enumerate() {
+        let counted = calls
+            .iter()
+            .filter(|c| c.outcome != Outcome::Throttled && c.operation.service == limit.service)
+            .filter(|c| {
+                let named = limits
+                    .iter()
+                    .position(|l| l.operations.contains(&c.operation.name.as_str()));
+                match named {
+                    Some(j) => j == i,
+                    None => limit.operations.is_empty(),
+                }
+            })
+            .count() as f64;
+        seconds = seconds.max((counted - limit.burst).max(0.0) / limit.per_second);
+    }
+    Duration::from_secs_f64(seconds)
+}
+
+/// Calls by operation, reads and writes apart, for a report.
+fn tally(proxy: &Proxy) -> String {
+    let mut by_op: BTreeMap<String, usize> = BTreeMap::new();
+    let (mut reads, mut writes) = (0, 0);
+    for c in proxy.calls() {
+        *by_op.entry(c.operation.name.clone()).or_default() += 1;
+        if c.operation.is_read() {
+            reads += 1;
+        } else {
+            writes += 1;
+        }
+    }
+    let ops: Vec<String> = by_op.iter().map(|(k, v)| format!("{k} {v}")).collect();
+    format!("{reads} reads, {writes} writes: {}", ops.join(", "))
+}
+
+#[tokio::test]
+async fn over_the_limit_each_service_answers_as_aws_does() {
+    let account = Account::new().await;
+    // One call, then none for 100 s: however slow the emulator, the second is over.
+    let one_call = |service: &'static str| Limit {
+        service,
+        operations: &[],
+        per_second: 0.01,
+        burst: 1.0,
+    };
+    let config = Config {
+        limits: ["lambda", "iam", "sqs", "events", "apigateway", "logs"]
+            .into_iter()
+            .map(one_call)
+            .collect(),
+        ..Config::default()
+    };
+    let proxy = Proxy::start(&crate::support::endpoint(), config).await;
+    // The SDK parses the answers; with its retries off, the second call of each service is
+    // refused with the service's own throttling code.
+    let sdk = account
+        .config()
+        .await
+        .into_builder()
+        .endpoint_url(&proxy.endpoint)
+        .retry_config(RetryConfig::disabled())
+        .build();
+    let lambda = aws_sdk_lambda::Client::new(&sdk);
+    let iam = aws_sdk_iam::Client::new(&sdk);
+    let sqs = aws_sdk_sqs::Client::new(&sdk);
+    let events = aws_sdk_eventbridge::Client::new(&sdk);
+    let apigw = aws_sdk_apigatewayv2::Client::new(&sdk);
+    let logs = aws_sdk_cloudwatchlogs::Client::new(&sdk);
+    macro_rules! second_call_code {
+        ($call:expr) => {{
+            $call.await.expect("the first call is within the limit");
+            let err = $call.await.expect_err("the second call is over the limit");
+            (err.code().map(str::to_string), err.to_string())
+        }};
+    }
+    let answers = [
+        (
+            second_call_code!(lambda.list_functions().send()),
+            "TooManyRequestsException",
+        ),
+        (second_call_code!(iam.list_roles().send()), "Throttling"),
+        (
+            second_call_code!(sqs.list_queues().send()),
+            "RequestThrottled",
+        ),
+        (
+            second_call_code!(events.list_rules().send()),
+            "ThrottlingException",
+        ),
+        (
+            second_call_code!(apigw.get_apis().send()),
+            "TooManyRequestsException",
+        ),
+        (
+            second_call_code!(logs.describe_log_groups().send()),
+            "ThrottlingException",
+        ),
+    ];
+    for ((code, display), want) in answers {
+        assert_eq!(code.as_deref(), Some(want), "{display}");
+    }
+    // The log names every call and what became of it.
+    let calls = proxy.calls();
+    assert_eq!(calls.len(), 12);
+    assert_eq!(proxy.outcomes(Outcome::Throttled), 6);
+    assert_eq!(proxy.count("Lambda.ListFunctions"), 2);
+    assert_eq!(proxy.count("ApiGatewayV2.GetApis"), 2);
+    assert_eq!(proxy.count("SQS.ListQueues"), 2);
+    assert!(calls.iter().all(|c| c.operation.is_read()));
+    let throttled_lambda = calls
+        .iter()
+        .find(|c| c.outcome == Outcome::Throttled && c.operation.service == "lambda")
+        .unwrap();
+    assert_eq!(throttled_lambda.status, 429);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn slsr_paces_itself_under_lambdas_published_quotas() {
+    let n = size();
+    let spec = generated("scale-rates", n);
+    let account = Account::new().await;
+    let limits = Limit::lambda_published();
+    let config = Config {
+        latency: Duration::from_millis(env_number("SLSR_SCALE_LATENCY_MS", 20) as u64),
+        limits: limits.clone(),
+        ..Config::default()
+    };
+    let proxy = Proxy::start(&crate::support::endpoint(), config).await;
+
+    let (out, apply_took) = through(&proxy, &account, &["apply", "--auto-approve"], &spec).await;
+    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+    let apply_floor = floor(&proxy, &limits);
+    let apply_throttled = proxy.outcomes(Outcome::Throttled);
+    let apply_calls = tally(&proxy);
+
+    proxy.clear();
+    let (out, plan_took) = through(&proxy, &account, &["plan", "--detailed-exitcode"], &spec).await;
+    assert_eq!(
+        out.code, 0,
+        "the plan after apply is not clean:\n{}{}",
+        out.stdout, out.stderr
+    );
+    let plan_floor = floor(&proxy, &limits);
+    let plan_throttled = proxy.outcomes(Outcome::Throttled);
+    let plan_calls = tally(&proxy);
+
+    let ratio =
+        |took: Duration, floor: Duration| took.as_secs_f64() / floor.as_secs_f64().max(0.001);
+    eprintln!(
+        "{n} functions, Lambda's published quotas:\n  apply {apply_took:.1?}, floor {apply_floor:.1?}, ratio {:.2}, throttled {apply_throttled}\n    {apply_calls}\n  plan {plan_took:.1?}, floor {plan_floor:.1?}, ratio {:.2}, throttled {plan_throttled}\n    {plan_calls}",
+        ratio(apply_took, apply_floor),
+        ratio(plan_took, plan_floor),
+    );
+    // slsr keeps under the quotas: AWS never has to refuse it.
+    assert_eq!(apply_throttled + plan_throttled, 0, "slsr was throttled");
+}
+
+/// What an account holds of the kinds AWS lets a retried create make twice, or that a
+/// careless deployer would: with any duplicates found.
+#[derive(Debug, Default)]
+pub struct Made {
+    pub mappings: usize,
+    pub statements: usize,
+    pub routes: usize,
+    pub integrations: usize,
+    pub rules: usize,
+    pub duplicates: Vec<String>,
+}
+
+impl Made {
+    /// (mappings, statements, routes, integrations, rules), after asserting no duplicates.
+    pub fn counts(&self) -> (usize, usize, usize, usize, usize) {
+        assert!(
+            self.duplicates.is_empty(),
+            "made twice: {:?}",
+            self.duplicates
+        );
+        (
+            self.mappings,
+            self.statements,
+            self.routes,
+            self.integrations,
+            self.rules,
+        )
+    }
+}
+
+/// Counts, straight from the emulator: event source mappings (one per function and
+/// queue), policy statements of every function (ids unique), the HTTP APIs (one), its
+/// routes (keys unique) and integrations (one per function), and the rules.
+pub async fn made(account: &Account) -> Made {
+    let config = account.config().await;
+    let lambda = aws_sdk_lambda::Client::new(&config);
+    let mut made = Made::default();
+    let mut seen = std::collections::HashSet::new();
+    let mut twice = |what: String, made: &mut Made| {
+        if !seen.insert(what.clone()) {
+            made.duplicates.push(what);
+        }
+    };
+    let mappings: Vec<_> = lambda
+        .list_event_source_mappings()
+        .into_paginator()
+        .items()
+        .send()
+        .try_collect()
+        .await
+        .unwrap();
+    for m in mappings {
+        made.mappings += 1;
+        let key = format!(
+            "mapping {} <- {}",
+            m.function_arn().unwrap_or_default(),
+            m.event_source_arn().unwrap_or_default()
+        );
+        twice(key, &mut made);
+    }
+    let functions: Vec<_> = lambda
+        .list_functions()
+        .into_paginator()
+        .items()
+        .send()
+        .try_collect()
+        .await
+        .unwrap();
+    for f in functions {
+        let name = f.function_name().unwrap_or_default();
+        let Ok(policy) = lambda.get_policy().function_name(name).send().await else {
+            continue;
+        };
+        let policy: serde_json::Value = serde_json::from_str(policy.policy().unwrap()).unwrap();
+        for statement in policy["Statement"].as_array().cloned().unwrap_or_default() {
+            made.statements += 1;
+            twice(format!("statement {name} {}", statement["Sid"]), &mut made);
+        }
+    }
+    let apigw = aws_sdk_apigatewayv2::Client::new(&config);
+    let apis = apigw.get_apis().send().await.unwrap();
+    for api in apis.items() {
+        twice(format!("API {}", api.name().unwrap_or_default()), &mut made);
+        let id = api.api_id().unwrap();
+        let routes = apigw.get_routes().api_id(id).send().await.unwrap();
+        for route in routes.items() {
+            made.routes += 1;
+            twice(
+                format!("route {}", route.route_key().unwrap_or_default()),
+                &mut made,
+            );
+        }
+        let integrations = apigw.get_integrations().api_id(id).send().await.unwrap();
+        for i in integrations.items() {
+            made.integrations += 1;
+            twice(
+                format!("integration {}", i.integration_uri().unwrap_or_default()),
+                &mut made,
+            );
+        }
+    }
+    let events = aws_sdk_eventbridge::Client::new(&config);
+    let mut token = None;
+    loop {
+        let rules = events
+            .list_rules()
+            .set_next_token(token)
+            .send()
+            .await
+            .unwrap();
+        made.rules += rules.rules().len();
+        token = rules.next_token().map(str::to_string);
+        if token.is_none() {
+            break;
+        }
+    }
+    made
+}
+
+/// Applies `spec` through a proxy that fails 5% of calls with a 500 and loses the answer
+/// of 1% after they took effect, under Lambda's quotas; up to three applies. Then the
+/// plan is clean. Returns the applies it took and the faults injected.
+async fn converge(account: &Account, spec: &Path) -> (usize, usize) {
+    let seed = env_number("SLSR_FAULT_SEED", 7) as u64;
+    let config = Config {
+        limits: Limit::lambda_published(),
+        seed,
+        error_permille: 50,
+        drop_permille: 10,
+        ..Config::default()
+    };
+    let proxy = Proxy::start(&crate::support::endpoint(), config).await;
+    let mut applies = 0;
+    loop {
+        applies += 1;
+        let (out, took) = through(&proxy, account, &["apply", "--auto-approve"], spec).await;
+        eprintln!("apply {applies}: exit {} in {took:.1?}", out.code);
+        if out.code == 0 {
+            break;
+        }
+        assert!(
+            applies < 3,
+            "apply did not converge in 3 runs (seed {seed}):\n{}{}",
+            out.stdout,
+            out.stderr
+        );
+    }
+    let faults = proxy.faults();
+    eprintln!(
+        "{} calls: {} answered 500, {} answers lost",
+        proxy.calls().len(),
+        proxy.outcomes(Outcome::Failed),
+        proxy.outcomes(Outcome::Dropped)
+    );
+    assert!(
+        proxy.outcomes(Outcome::Dropped) > 0,
+        "no answer was lost (seed {seed}): the test proves nothing"
+    );
+    let (out, _) = through(&proxy, account, &["plan", "--detailed-exitcode"], spec).await;
+    assert_eq!(
+        out.code, 0,
+        "the plan after apply is not clean (seed {seed}):\n{}{}",
+        out.stdout, out.stderr
+    );
+    (applies, faults)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_orders_example_converges_through_faults_with_nothing_made_twice() {
+    // A copy of the example, so no other test packages into the same directory.
+    let dir = scratch("faults-orders");
+    let copied = std::process::Command::new("cp")
+        .arg("-r")
+        .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/orders/."))
+        .arg(&dir)
+        .status()
+        .unwrap();
+    assert!(copied.success());
+    let account = Account::new().await;
+    let (applies, faults) = converge(&account, &dir.join("slsr.yaml")).await;
+    eprintln!("orders: {faults} faults, {applies} applies");
+    // A statement per route, schedule and EventBridge rule; one of everything else.
+    assert_eq!(made(&account).await.counts(), (1, 4, 2, 1, 2));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_generated_spec_converges_through_faults_with_nothing_made_twice() {
+    let n = size();
+    let spec = generated("faults-fleet", n);
+    let account = Account::new().await;
+    let started = Instant::now();
+    let (applies, faults) = converge(&account, &spec).await;
+    eprintln!(
+        "{n} functions: {faults} faults, {applies} applies, {:.1?}",
+        started.elapsed()
+    );
+    assert_eq!(made(&account).await.counts(), expected(n));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_lost_answer_to_any_create_or_delete_makes_nothing_twice_and_fails_nothing() {
+    // The first call of each create loses its answer after it took effect. Where AWS
+    // refuses the repeat, slsr takes the refusal as done; where AWS would make a second
+    // API or integration, slsr looks before it sends again. One apply, no error.
+    const CREATES: &[&str] = &[
+        "IAM.CreateRole",
+        "SQS.CreateQueue",
+        "CloudWatchLogs.CreateLogGroup",
+        "Lambda.CreateFunction",
+        "ApiGatewayV2.CreateApi",
+        "ApiGatewayV2.CreateIntegration",
+        "ApiGatewayV2.CreateRoute",
+        "ApiGatewayV2.CreateStage",
+        "Lambda.AddPermission",
+        "EventBridge.PutRule",
+        "EventBridge.PutTargets",
+        "Lambda.CreateEventSourceMapping",
+    ];
+    const DELETES: &[&str] = &[
+        "Lambda.DeleteEventSourceMapping",
+        "EventBridge.RemoveTargets",
+        "EventBridge.DeleteRule",
+        "Lambda.RemovePermission",
+        "ApiGatewayV2.DeleteStage",
+        "ApiGatewayV2.DeleteRoute",
+        "ApiGatewayV2.DeleteIntegration",
+        "ApiGatewayV2.DeleteApi",
+        "Lambda.DeleteFunction",
+        "CloudWatchLogs.DeleteLogGroup",
+        "SQS.DeleteQueue",
+        "IAM.DeleteRolePolicy",
+        "IAM.DeleteRole",
+    ];
+    let spec = generated("lost-answers", 6);
+    let account = Account::new().await;
+    let endpoint = crate::support::endpoint();
+    let creating = Proxy::start(
+        &endpoint,
+        Config {
+            drop_first: CREATES,
+            ..Config::default()
+        },
+    )
+    .await;
+    let (out, _) = through(&creating, &account, &["apply", "--auto-approve"], &spec).await;
+    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+    assert_eq!(creating.outcomes(Outcome::Dropped), CREATES.len());
+    let (out, _) = through(&creating, &account, &["plan", "--detailed-exitcode"], &spec).await;
+    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+    assert_eq!(made(&account).await.counts(), expected(6));
+
+    let deleting = Proxy::start(
+        &endpoint,
+        Config {
+            drop_first: DELETES,
+            ..Config::default()
+        },
+    )
+    .await;
+    let (out, _) = through(&deleting, &account, &["destroy", "--auto-approve"], &spec).await;
+    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+    assert_eq!(deleting.outcomes(Outcome::Dropped), DELETES.len());
+    assert_eq!(made(&account).await.counts(), (0, 0, 0, 0, 0));
+}

@@ -213,8 +213,7 @@ fn tag_list(tags: std::collections::HashMap<String, String>) -> Vec<Tag> {
         .collect()
 }
 
-/// After a create refused as "exists": the role must be the one the lost attempt made, with
-/// this service and stage's tags, and not someone else's made since the plan.
+/// After a create refused as "exists": the role must be ours (`ensure_ours`).
 async fn ensure_owned(a: &Applier, step: &Step) -> Result<(), AwsError> {
     let r = step.resource();
     let out = a
@@ -224,21 +223,14 @@ async fn ensure_owned(a: &Applier, step: &Step) -> Result<(), AwsError> {
         .send()
         .await
         .map_err(|e| AwsError::new("GetRole", &r.name, e))?;
-    let want = super::attr_map(r, "tags");
-    let have: Vec<(&str, &str)> = out
+    let tags = out
         .role()
-        .map(|role| role.tags().iter().map(|t| (t.key(), t.value())).collect())
+        .map(|role| {
+            role.tags()
+                .iter()
+                .map(|t| (t.key().to_string(), t.value().to_string()))
+                .collect()
+        })
         .unwrap_or_default();
-    let ours = ["slsr:service", "slsr:stage"].iter().all(|k| {
-        have.iter()
-            .any(|(hk, hv)| hk == k && want.get(*k).map(String::as_str) == Some(*hv))
-    });
-    if ours {
-        return Ok(());
-    }
-    Err(AwsError {
-        operation: "CreateRole",
-        target: r.name.clone(),
-        message: "a role of this name was made since the plan, without this service and stage's tags; slsr leaves it alone".into(),
-    })
+    super::ensure_ours("CreateRole", r, &tags)
 }

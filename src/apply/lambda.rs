@@ -378,8 +378,7 @@ async fn function(a: &Applier, step: &Step) -> Result<(), AwsError> {
     Ok(())
 }
 
-/// After a create refused as "exists": the function must be the one the lost attempt made,
-/// with this service and stage's tags, and not someone else's made since the plan.
+/// After a create refused as "exists": the function must be ours (`ensure_ours`).
 async fn ensure_owned(a: &Applier, r: &Resource) -> Result<(), AwsError> {
     let out = a
         .lambda
@@ -388,19 +387,11 @@ async fn ensure_owned(a: &Applier, r: &Resource) -> Result<(), AwsError> {
         .send()
         .await
         .map_err(|e| AwsError::new("GetFunction", &r.name, e))?;
-    let tags = out.tags().cloned().unwrap_or_default();
-    let want = attr_map(r, "tags");
-    let ours = ["slsr:service", "slsr:stage"]
-        .iter()
-        .all(|k| tags.contains_key(*k) && tags.get(*k) == want.get(*k));
-    if ours {
-        return Ok(());
-    }
-    Err(AwsError {
-        operation: "CreateFunction",
-        target: r.name.clone(),
-        message: "a function of this name was made since the plan, without this service and stage's tags; slsr leaves it alone".into(),
-    })
+    super::ensure_ours(
+        "CreateFunction",
+        r,
+        &out.tags().cloned().unwrap_or_default(),
+    )
 }
 
 /// Waits until the function is Active and its last update Successful: Lambda refuses the

@@ -411,6 +411,27 @@ where
     }
 }
 
+/// After a create refused as "exists": the thing must be the one a lost attempt made, with
+/// the desired resource's ownership tags, not someone else's made since the plan.
+pub(crate) fn ensure_ours(
+    operation: &'static str,
+    desired: &Resource,
+    live_tags: &HashMap<String, String>,
+) -> Result<(), AwsError> {
+    let want = attr_map(desired, "tags");
+    let ours = ["slsr:service", "slsr:stage"]
+        .iter()
+        .all(|k| live_tags.contains_key(*k) && live_tags.get(*k) == want.get(*k));
+    if ours {
+        return Ok(());
+    }
+    Err(AwsError {
+        operation,
+        target: desired.name.clone(),
+        message: "it was made since the plan, without this service and stage's tags; slsr leaves it alone".into(),
+    })
+}
+
 /// Whether AWS refused a create because the thing exists (each service says it its way).
 pub(crate) fn already_exists(e: &impl aws_sdk_sts::error::ProvideErrorMetadata) -> bool {
     matches!(

@@ -27,41 +27,27 @@ pub struct Clients {
     pub logs: aws_sdk_cloudwatchlogs::Client,
 }
 
+/// A service's client from the shared configuration, naming its operations on the
+/// requests for the pacing HTTP client (`pace`).
+macro_rules! paced_client {
+    ($sdk:ident, $config:expr) => {
+        $sdk::Client::from_conf(
+            $sdk::config::Builder::from($config)
+                .interceptor(pace::NameOperations)
+                .build(),
+        )
+    };
+}
+
 impl Clients {
-    /// Each client names its operations on the requests, for the pacing HTTP client.
     pub fn new(config: &SdkConfig) -> Clients {
-        use pace::NameOperations;
         Clients {
-            lambda: aws_sdk_lambda::Client::from_conf(
-                aws_sdk_lambda::config::Builder::from(config)
-                    .interceptor(NameOperations)
-                    .build(),
-            ),
-            iam: aws_sdk_iam::Client::from_conf(
-                aws_sdk_iam::config::Builder::from(config)
-                    .interceptor(NameOperations)
-                    .build(),
-            ),
-            sqs: aws_sdk_sqs::Client::from_conf(
-                aws_sdk_sqs::config::Builder::from(config)
-                    .interceptor(NameOperations)
-                    .build(),
-            ),
-            events: aws_sdk_eventbridge::Client::from_conf(
-                aws_sdk_eventbridge::config::Builder::from(config)
-                    .interceptor(NameOperations)
-                    .build(),
-            ),
-            apigw: aws_sdk_apigatewayv2::Client::from_conf(
-                aws_sdk_apigatewayv2::config::Builder::from(config)
-                    .interceptor(NameOperations)
-                    .build(),
-            ),
-            logs: aws_sdk_cloudwatchlogs::Client::from_conf(
-                aws_sdk_cloudwatchlogs::config::Builder::from(config)
-                    .interceptor(NameOperations)
-                    .build(),
-            ),
+            lambda: paced_client!(aws_sdk_lambda, config),
+            iam: paced_client!(aws_sdk_iam, config),
+            sqs: paced_client!(aws_sdk_sqs, config),
+            events: paced_client!(aws_sdk_eventbridge, config),
+            apigw: paced_client!(aws_sdk_apigatewayv2, config),
+            logs: paced_client!(aws_sdk_cloudwatchlogs, config),
         }
     }
 }

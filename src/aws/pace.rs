@@ -31,10 +31,11 @@ pub struct Quota {
     pub per_second: f64,
 }
 
-/// AWS's published quotas that a deploy can reach. Lambda (developer guide, "Lambda
-/// quotas", API requests): GetFunction 100 a second, GetPolicy 15, and 15 a second for the
-/// rest of the control plane together. The other services slsr calls publish no rate for
-/// the calls it makes, or one far above what a deploy makes.
+/// AWS's published quotas that slsr paces to. Lambda (developer guide, "Lambda quotas",
+/// API requests): GetFunction 100 a second, GetPolicy 15, and 15 a second for the rest of
+/// the control plane together; a deploy of many functions reaches these first. The other
+/// services' calls are bounded by apply's parallelism, and retried with backoff by the SDK
+/// when throttled.
 pub const PUBLISHED: &[Quota] = &[
     Quota {
         service: "Lambda",

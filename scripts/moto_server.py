@@ -17,6 +17,14 @@ Patches:
 These refusals are what make a create whose answer was lost safe to send again, so the
 fault tests depend on them.
 
+For the peer deployers of bench/peers (not slsr): API Gateway (REST v1) ImportRestApi takes a
+document whose info has no description, and ImportRestApi and PutRestApi take Swagger 2.0
+(moto answers 500 and 400 to Chalice's Swagger); and CloudFormation's AWS::ApiGateway::RestApi
+takes its name from Body's info.title when it has no Name, and imports Body's paths, as AWS
+does (moto requires Name and ignores Body: SAM's implicit API failed to create). A role
+that CloudFormation made keeps its inline policies as text, as AWS does (moto kept dicts, and
+GetAccountAuthorizationDetails then answered 500 to every reader of the account's roles).
+
 Run as moto_server: python scripts/moto_server.py -H 127.0.0.1 -p PORT
 """
 import json
@@ -178,6 +186,88 @@ def create_stage(self, config):
 
 
 apigw_models.Api.create_stage = create_stage
+
+# ---------------------------------------------------------------------------------------------
+# For bench/peers (Chalice, SAM), not slsr. Chalice: API Gateway REST v1 ImportRestApi without
+# info.description (moto raises KeyError: 500), and Swagger 2.0 in ImportRestApi/PutRestApi
+# (moto refuses it with 400 InvalidOpenApiDocVersion). moto's reading of paths and
+# x-amazon-apigateway-integration is the same in both versions, so a Swagger 2.0 document is
+# read as if it were OpenAPI 3 (without validation).
+from moto.apigateway import models as apigw_v1_models
+
+
+def _as_openapi3(api_doc):
+    if api_doc.get("swagger") is None:
+        return api_doc, True
+    doc = {k: v for k, v in api_doc.items() if k != "swagger"}
+    doc["openapi"] = "3.0.0"
+    return doc, False
+
+
+_import_rest_api = apigw_v1_models.APIGatewayBackend.import_rest_api
+
+
+def import_rest_api(self, api_doc, fail_on_warnings):
+    api_doc, validate = _as_openapi3(api_doc)
+    info = api_doc.get("info", {})
+    if "description" not in info:
+        api_doc = {**api_doc, "info": {**info, "description": ""}}
+    return _import_rest_api(self, api_doc, fail_on_warnings and validate)
+
+
+_put_rest_api = apigw_v1_models.APIGatewayBackend.put_rest_api
+
+
+def put_rest_api(self, function_id, api_doc, fail_on_warnings, mode="merge"):
+    api_doc, validate = _as_openapi3(api_doc)
+    return _put_rest_api(self, function_id, api_doc, fail_on_warnings and validate, mode)
+
+
+apigw_v1_models.APIGatewayBackend.import_rest_api = import_rest_api
+apigw_v1_models.APIGatewayBackend.put_rest_api = put_rest_api
+
+# SAM: CloudFormation's AWS::ApiGateway::RestApi with a Body (and no Name) takes its name from
+# Body's info.title and imports Body's paths, as AWS does; moto requires Name, ignores Body.
+_rest_api_from_cfn = apigw_v1_models.RestAPI.create_from_cloudformation_json.__func__
+
+
+@classmethod
+def rest_api_from_cfn(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs):
+    properties = cloudformation_json["Properties"]
+    body = properties.get("Body")
+    if not isinstance(body, dict):
+        return _rest_api_from_cfn(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs)
+    if "Name" not in properties:
+        properties = {**properties, "Name": body.get("info", {}).get("title", resource_name)}
+    api = _rest_api_from_cfn(cls, resource_name, {**cloudformation_json, "Properties": properties},
+                             account_id, region_name, **kwargs)
+    backend = apigw_v1_models.apigateway_backends[account_id][region_name]
+    backend.put_rest_api(api.id, body, fail_on_warnings=False, mode="overwrite")
+    return api
+
+
+apigw_v1_models.RestAPI.create_from_cloudformation_json = rest_api_from_cfn
+
+
+# Serverless and SAM: a role made by CloudFormation keeps its inline policies as dicts, and
+# GetAccountAuthorizationDetails then fails with a 500 for every later reader (slsr reads
+# roles with it). AWS stores policy documents as text: serialize them as text here.
+from urllib import parse as _parse
+
+from moto.iam import models as iam_models
+
+
+def _role_policy_list(self):
+    return [
+        {
+            "PolicyName": name,
+            "PolicyDocument": _parse.quote(policy if isinstance(policy, str) else json.dumps(policy)),
+        }
+        for name, policy in self.policies.items()
+    ]
+
+
+iam_models.Role.role_policy_list = property(_role_policy_list)
 
 if __name__ == "__main__":
     sys.exit(main())

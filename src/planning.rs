@@ -91,27 +91,37 @@ async fn live_with(
         code_identities(project)?
     };
     let config = aws::sdk_config(connection, project.region.as_deref()).await;
-    let identity = aws::whoami(&config).await?;
-    let region = identity.region.clone();
+    // Missing credentials are one clear line here, before any call can fail with them.
+    aws::check_credentials(&config).await?;
     let reader = Reader::new(&config);
     reader.calls.count("STS.GetCallerIdentity");
-    let mut target = Target {
-        account_id: Some(identity.account.clone()),
-        region: region.clone(),
+    // The read needs the desired resources' addresses and names, which do not depend on
+    // the account: it goes at the same time as the call that says which account it is.
+    let names_only = Target {
+        account_id: None,
+        region: config.region().map(|r| r.to_string()),
         api_id: None,
     };
     let wanted = if destroy {
         State::default()
     } else {
-        desired::build(project, &code, &target)
+        desired::build(project, &code, &names_only)
     };
-    let live = reader.read(&scope(project), &wanted).await?;
-    // The API's id appears in permissions' source ARNs: build again now that it is known.
-    target.api_id = live.api_id.clone();
-    let desired = if target.api_id.is_some() && !destroy {
-        desired::build(project, &code, &target)
-    } else {
+    let scope = scope(project);
+    let (identity, live) = tokio::join!(aws::whoami(&config), reader.read(&scope, &wanted));
+    // When both fail (no network, a wrong endpoint), the first call's error says it best.
+    let (identity, live) = (identity?, live?);
+    let region = identity.region.clone();
+    let target = Target {
+        account_id: Some(identity.account.clone()),
+        region: region.clone(),
+        // The API's id appears in permissions' source ARNs.
+        api_id: live.api_id.clone(),
+    };
+    let desired = if destroy {
         wanted
+    } else {
+        desired::build(project, &code, &target)
     };
     Ok(Planned {
         plan: plan::plan(&desired, &live.state),

@@ -206,7 +206,7 @@ pub fn operations(step: &Step) -> Vec<&'static str> {
 pub fn render(plan: &crate::plan::Plan) -> String {
     use std::fmt::Write as _;
     let mut out = String::from(
-        "Dry run: the calls apply would make, in order (calls within a level run in parallel):\n",
+        "Dry run: the calls apply would make, in order (calls within a level run in parallel, and a level may start once the levels it needs are done):\n",
     );
     let mut n = 0;
     for (i, level) in super::schedule(plan).into_iter().enumerate() {

@@ -2,10 +2,14 @@
 //!
 //! Built from the `Plan` alone (each change carries the live resource it was planned
 //! against and the desired one), never from the spec, so it cannot touch what was not
-//! planned. Changes run level by level (roles, queues, log groups, functions, ...); within
-//! a level they run in parallel, except that changes to one function run one after another
-//! because Lambda rejects concurrent updates. On the first failure no new change starts,
-//! running ones finish, and the report says what was done and what was not.
+//! planned. Changes are grouped in levels by kind (roles, queues, log groups, functions,
+//! ...). Creates and updates run their levels as a graph: a level starts once the levels it
+//! `needs` are done, so roles, queues, log groups and the API go together, and aliases,
+//! routes, permissions, rules and mappings follow their functions side by side. Within a
+//! level changes run in parallel, except that changes to one function run one after
+//! another (Lambda rejects concurrent updates). Deletions go level by level in reverse. On
+//! the first failure no new change starts, running ones finish, and the report says what
+//! was done and what was not.
 
 mod apigw;
 pub mod dry_run;
@@ -15,6 +19,7 @@ mod lambda;
 mod sqs;
 
 use std::collections::{BTreeMap, HashMap};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -58,6 +63,35 @@ fn level(c: &Change) -> u8 {
     }
 }
 
+/// The last level, mappings.
+const LAST_LEVEL: u8 = 12;
+
+/// The levels whose creates and updates must be done before a level's start: what its
+/// resources name or need to exist.
+fn needs(level: u8) -> &'static [u8] {
+    match level {
+        // A queue with a dead-letter queue: the queues.
+        2 => &[1],
+        // Functions: their roles, the queues their settings may name, their log groups.
+        4 => &[0, 1, 2, 3],
+        // Aliases: their function.
+        5 => &[4],
+        // Integrations: the function they invoke and the API.
+        7 => &[4, 6],
+        // Routes: their integration.
+        8 => &[7],
+        // The stage: the API.
+        9 => &[6],
+        // Permissions: the function, and the API whose id their source ARN names.
+        10 => &[4, 6],
+        // Rules: their target invocable.
+        11 => &[10],
+        // Mappings: the function and the queue.
+        12 => &[1, 2, 4],
+        _ => &[],
+    }
+}
+
 /// What apply tells its caller as it goes, for a live view or one line per change.
 pub enum Event<'a> {
     Started { address: &'a str, action: Action },
@@ -93,6 +127,31 @@ pub struct Report {
     pub took: Duration,
 }
 
+/// What one run of changes did: done, failed, and not started because something failed.
+#[derive(Default)]
+struct Outcome {
+    done: Vec<Done>,
+    failed: Vec<StepError>,
+    not_started: Vec<String>,
+}
+
+impl Outcome {
+    fn add(&mut self, other: Outcome) {
+        self.done.extend(other.done);
+        self.failed.extend(other.failed);
+        self.not_started.extend(other.not_started);
+    }
+}
+
+/// What every change of one apply shares: the progress listener, the slots that bound
+/// parallelism, and whether a change failed.
+#[derive(Clone)]
+struct Run {
+    progress: Progress,
+    slots: Arc<tokio::sync::Semaphore>,
+    failed: Arc<AtomicBool>,
+}
+
 /// Ids that AWS assigns and later changes need: the HTTP API's, each integration's.
 #[derive(Default)]
 pub(crate) struct Ids(Mutex<HashMap<String, String>>);
@@ -122,6 +181,7 @@ pub struct Applier {
     pub calls: Calls,
     pub(crate) tags: BTreeMap<String, String>,
     parallelism: usize,
+    key_locks: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
 }
 
 impl Applier {
@@ -145,6 +205,7 @@ impl Applier {
             calls: Calls::default(),
             tags,
             parallelism: parallelism.max(1),
+            key_locks: Mutex::new(HashMap::new()),
         }
     }
 
@@ -157,46 +218,90 @@ impl Applier {
                 self.ids.set(&change.address, before.name.clone());
             }
         }
+        let run = Run {
+            progress,
+            slots: Arc::new(tokio::sync::Semaphore::new(self.parallelism)),
+            failed: Arc::new(AtomicBool::new(false)),
+        };
         let mut report = Report::default();
-        let mut failed = false;
-        for steps in schedule(plan) {
-            if failed {
-                report
-                    .not_started
-                    .extend(steps.iter().map(|s| s.change.address.clone()));
-                continue;
-            }
-            let (done, errors) = self.clone().run_level(steps, progress.clone()).await;
-            report.done.extend(done);
-            if !errors.is_empty() {
-                failed = true;
-                report.failed.extend(errors);
-            }
+        for phase in phases(plan) {
+            let outcome = if phase.graph {
+                self.clone().run_graph(phase.levels, &run).await
+            } else {
+                let mut outcome = Outcome::default();
+                for steps in phase.levels.into_values() {
+                    outcome.add(self.clone().run_level(steps, &run).await);
+                }
+                outcome
+            };
+            report.done.extend(outcome.done);
+            report.failed.extend(outcome.failed);
+            report.not_started.extend(outcome.not_started);
         }
         report.took = started.elapsed();
         report
     }
 
-    /// Runs one level: groups of changes to one function in sequence, groups in parallel.
-    async fn run_level(
-        self: Arc<Self>,
-        steps: Vec<Step>,
-        progress: Progress,
-    ) -> (Vec<Done>, Vec<StepError>) {
+    /// Runs the levels of the creates and updates as a graph: each level starts once the
+    /// levels it `needs` are done, so independent ones (roles, queues, log groups, the
+    /// API; later aliases, routes, permissions, rules, mappings) overlap.
+    async fn run_graph(self: Arc<Self>, mut levels: BTreeMap<u8, Vec<Step>>, run: &Run) -> Outcome {
+        let (senders, receivers): (Vec<_>, Vec<_>) = (0..=LAST_LEVEL)
+            .map(|_| tokio::sync::watch::channel(false))
+            .unzip();
+        let mut tasks = tokio::task::JoinSet::new();
+        for (level, done) in (0..=LAST_LEVEL).zip(senders) {
+            let steps = levels.remove(&level).unwrap_or_default();
+            let mut before: Vec<_> = needs(level)
+                .iter()
+                .map(|n| receivers[*n as usize].clone())
+                .collect();
+            let (applier, run) = (self.clone(), run.clone());
+            tasks.spawn(async move {
+                for needed in &mut before {
+                    // A sender is dropped only once its level has sent `true`.
+                    let _ = needed.wait_for(|done| *done).await;
+                }
+                let outcome = applier.run_level(steps, &run).await;
+                let _ = done.send(true);
+                outcome
+            });
+        }
+        let mut outcome = Outcome::default();
+        while let Some(joined) = tasks.join_next().await {
+            outcome.add(joined.expect("an apply task does not panic"));
+        }
+        outcome
+    }
+
+    /// Runs one level: groups of changes to one function in sequence, groups in parallel,
+    /// each holding one of the apply's slots, and the lock of its key (a function's changes
+    /// at different levels may otherwise overlap). Once any change failed, none starts.
+    async fn run_level(self: Arc<Self>, steps: Vec<Step>, run: &Run) -> Outcome {
         let mut groups: BTreeMap<String, Vec<Step>> = BTreeMap::new();
         for step in steps {
             groups.entry(step.lock_key()).or_default().push(step);
         }
-        let limit = Arc::new(tokio::sync::Semaphore::new(self.parallelism));
         let mut tasks = tokio::task::JoinSet::new();
-        for (_, group) in groups {
-            let (applier, limit, progress) = (self.clone(), limit.clone(), progress.clone());
+        for (key, group) in groups {
+            let (applier, run) = (self.clone(), run.clone());
+            let lock = self.key_lock(&key);
             tasks.spawn(async move {
-                let _slot = limit.acquire_owned().await.expect("never closed");
-                let mut done = Vec::new();
+                let _key = lock.lock_owned().await;
+                let _slot = run
+                    .slots
+                    .clone()
+                    .acquire_owned()
+                    .await
+                    .expect("never closed");
+                let mut outcome = Outcome::default();
                 for step in group {
+                    if run.failed.load(Ordering::SeqCst) {
+                        outcome.not_started.push(step.change.address.clone());
+                        continue;
+                    }
                     let started = Instant::now();
-                    progress(Event::Started {
+                    (run.progress)(Event::Started {
                         address: &step.change.address,
                         action: step.action,
                     });
@@ -207,36 +312,39 @@ impl Applier {
                                 action: step.action,
                                 took: started.elapsed(),
                             };
-                            progress(Event::Finished(&finished));
-                            done.push(Ok(finished));
+                            (run.progress)(Event::Finished(&finished));
+                            outcome.done.push(finished);
                         }
                         Err(source) => {
-                            done.push(Err(StepError {
+                            run.failed.store(true, Ordering::SeqCst);
+                            (run.progress)(Event::Failed {
+                                address: &step.change.address,
+                            });
+                            outcome.failed.push(StepError {
                                 address: step.change.address.clone(),
                                 source,
-                            }));
-                            break;
+                            });
                         }
                     }
                 }
-                done
+                outcome
             });
         }
-        let (mut ok, mut errors) = (Vec::new(), Vec::new());
+        let mut outcome = Outcome::default();
         while let Some(joined) = tasks.join_next().await {
-            for result in joined.expect("an apply task does not panic") {
-                match result {
-                    Ok(done) => ok.push(done),
-                    Err(e) => {
-                        progress(Event::Failed {
-                            address: &e.address,
-                        });
-                        errors.push(e);
-                    }
-                }
-            }
+            outcome.add(joined.expect("an apply task does not panic"));
         }
-        (ok, errors)
+        outcome
+    }
+
+    /// The lock of a key (a function's name): one per key for the whole apply.
+    fn key_lock(&self, key: &str) -> Arc<tokio::sync::Mutex<()>> {
+        self.key_locks
+            .lock()
+            .expect("no panic holding the key locks")
+            .entry(key.to_string())
+            .or_default()
+            .clone()
     }
 
     async fn run(&self, step: &Step) -> Result<(), AwsError> {
@@ -273,10 +381,18 @@ impl Applier {
     }
 }
 
-/// The plan's changes as steps, level by level in the order they run: replaced resources
-/// out first (a same-named new one cannot exist beside them), then creates and updates,
-/// then deletions, each phase in its order. Steps within a level may run in parallel.
-pub fn schedule(plan: &Plan) -> Vec<Vec<Step>> {
+/// One phase of an apply: its steps by level, and whether its levels run as a graph
+/// (`needs`) or one after another.
+pub struct Phase {
+    pub levels: BTreeMap<u8, Vec<Step>>,
+    pub graph: bool,
+}
+
+/// The plan's changes as steps, in phases: replaced resources out first (a same-named new
+/// one cannot exist beside them), then creates and updates (levels as a graph), then
+/// deletions, each deletion phase level by level in reverse. Steps within a level may run in
+/// parallel.
+pub fn phases(plan: &Plan) -> Vec<Phase> {
     let mut phases: Vec<BTreeMap<u8, Vec<Step>>> =
         vec![BTreeMap::new(), BTreeMap::new(), BTreeMap::new()];
     for c in plan.changes.iter().filter(|c| c.action != Action::NoOp) {
@@ -302,7 +418,19 @@ pub fn schedule(plan: &Plan) -> Vec<Vec<Step>> {
     }
     phases
         .into_iter()
-        .flat_map(|levels| levels.into_values())
+        .enumerate()
+        .map(|(i, levels)| Phase {
+            levels,
+            graph: i == 1,
+        })
+        .collect()
+}
+
+/// Every level's steps, in an order that respects `needs` (for `apply --dry-run`).
+pub fn schedule(plan: &Plan) -> Vec<Vec<Step>> {
+    phases(plan)
+        .into_iter()
+        .flat_map(|p| p.levels.into_values())
         .collect()
 }
 

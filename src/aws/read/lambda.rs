@@ -51,10 +51,12 @@ pub async fn read(r: &Reader, scope: &Scope, wanted: &State) -> Result<Found, Aw
             let tags = out.tags().cloned().unwrap_or_default();
             let mut found = Vec::new();
             if scope.owns(&tags) {
-                found = permissions(&r, &scope, &name).await?;
-                // Every owned function: an alias left from provisioned concurrency that the
-                // spec no longer wants must show up to be deleted.
-                found.extend(alias(&r, &scope, &name).await?);
+                // Every owned function's alias: one left from provisioned concurrency that
+                // the spec no longer wants must show up to be deleted.
+                let (statements, aliases) =
+                    tokio::try_join!(permissions(&r, &scope, &name), alias(&r, &scope, &name))?;
+                found = statements;
+                found.extend(aliases);
             }
             Ok::<_, AwsError>((name, out, tags, found))
         });

@@ -72,6 +72,9 @@ pub struct Config {
     pub deny: Option<&'static str>,
     /// Operations whose first call takes effect but loses its answer.
     pub drop_first: &'static [&'static str],
+    /// A file to append each call to as it happens, one line each: service, operation,
+    /// outcome, status and `read` or `write`, tab-separated (for the benchmarks).
+    pub log_file: Option<std::path::PathBuf>,
 }
 
 /// One call as the proxy saw it.
@@ -184,6 +187,30 @@ impl Proxy {
 
 impl Shared {
     fn record(&self, operation: Operation, outcome: Outcome, status: u16) {
+        if let Some(path) = &self.config.log_file {
+            use std::io::Write;
+            let line = format!(
+                "{}\t{}\t{outcome:?}\t{status}\t{}\n",
+                operation.service,
+                operation.name,
+                if operation.is_read() { "read" } else { "write" }
+            );
+            let mut log = self.log.lock().unwrap();
+            let written = std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(path)
+                .and_then(|mut f| f.write_all(line.as_bytes()));
+            if let Err(e) = written {
+                eprintln!("proxy: cannot write {}: {e}", path.display());
+            }
+            log.push(Call {
+                operation,
+                outcome,
+                status,
+            });
+            return;
+        }
         self.log.lock().unwrap().push(Call {
             operation,
             outcome,
@@ -300,18 +327,39 @@ async fn forward(upstream: &str, head: &str, body: &[u8]) -> std::io::Result<Vec
     Ok(response)
 }
 
-/// One request: its head as text, and its body by Content-Length. `None` at end of stream.
+/// One request: its head as text (without `Expect`, which the proxy answers itself), and
+/// its body, by Content-Length or to the end of a chunked one. `None` at end of stream.
 async fn read_request(client: &mut TcpStream) -> std::io::Result<Option<(String, Vec<u8>)>> {
     let mut data = Vec::new();
     let mut buf = [0u8; 16384];
     loop {
         if let Some(end) = data.windows(4).position(|w| w == b"\r\n\r\n") {
             let head = String::from_utf8_lossy(&data[..end]).to_string();
-            let length: usize = Head::parse(&head)
+            let parsed = Head::parse(&head);
+            if parsed.get("expect") == Some("100-continue") {
+                // The client waits for leave to send the body (S3 uploads).
+                client.write_all(b"HTTP/1.1 100 Continue\r\n\r\n").await?;
+            }
+            let head: String = head
+                .lines()
+                .filter(|l| !l.to_lowercase().starts_with("expect:"))
+                .collect::<Vec<_>>()
+                .join("\r\n");
+            let chunked = parsed
+                .get("transfer-encoding")
+                .is_some_and(|v| v.contains("chunked"));
+            let length: usize = parsed
                 .get("content-length")
                 .and_then(|v| v.parse().ok())
                 .unwrap_or(0);
-            while data.len() < end + 4 + length {
+            let complete = |data: &[u8]| {
+                if chunked {
+                    data.len() >= end + 4 + 5 && data.ends_with(b"0\r\n\r\n")
+                } else {
+                    data.len() >= end + 4 + length
+                }
+            };
+            while !complete(&data) {
                 let n = client.read(&mut buf).await?;
                 if n == 0 {
                     break;

@@ -1,0 +1,309 @@
+#!/usr/bin/env python3
+"""The comparison benchmark (see BENCHMARKS.md); run through bench/compare, which builds
+slsr, installs the peers and enters a loopback-only network namespace first.
+
+Every tool talks to a fresh moto through the test proxy (bench/proxy.rs), which adds the
+same latency to every call and logs each one, so calls are counted alike for all tools.
+Prints Markdown tables and writes target/bench/compare.json.
+"""
+import json
+import os
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+WORK = ROOT / "target" / "bench"
+SLSR = ROOT / "target" / "release" / "slsr"
+PROXY = ROOT / "target" / "release" / "examples" / "proxy"
+PEERS = ["chalice", "serverless", "sam"]
+
+
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+class Emulator:
+    """A fresh moto behind the proxy; `calls()` reads the proxy's log so far."""
+
+    def __init__(self, latency_ms):
+        self.port = free_port()
+        self.log = WORK / f"calls-{self.port}.tsv"
+        self.log.unlink(missing_ok=True)
+        env = dict(os.environ, MOTO_IAM_LOAD_MANAGED_POLICIES="true")
+        env.pop("MOTO_ACCOUNT_ID", None)
+        self.moto = subprocess.Popen(
+            [str(ROOT / ".venv/bin/python"), str(ROOT / "scripts/moto_server.py"),
+             "-H", "127.0.0.1", "-p", str(self.port)],
+            stdout=subprocess.DEVNULL, stderr=open(WORK / "moto.log", "a"), env=env)
+        for _ in range(300):
+            try:
+                socket.create_connection(("127.0.0.1", self.port), timeout=1).close()
+                break
+            except OSError:
+                time.sleep(0.1)
+        else:
+            raise SystemExit("moto did not start; see target/bench/moto.log")
+        self.warm_up()
+        self.proxy = subprocess.Popen(
+            [str(PROXY), f"http://127.0.0.1:{self.port}", "--latency-ms", str(latency_ms),
+             "--log", str(self.log)],
+            stdout=subprocess.PIPE, text=True)
+        endpoint = self.proxy.stdout.readline().strip()
+        # Serverless and SAM need `localhost` (moto resolves S3 template URLs path-style then).
+        self.endpoint = endpoint.replace("127.0.0.1", "localhost")
+
+    def warm_up(self):
+        """moto loads a service's code (and IAM's managed policies) on its first call: one
+        call to every service any tool uses, straight to moto, so no tool pays for that."""
+        script = """
+import sys, boto3
+kw = dict(endpoint_url=sys.argv[1], region_name="us-east-1",
+          aws_access_key_id="test", aws_secret_access_key="test")
+boto3.client("sts", **kw).get_caller_identity()
+boto3.client("lambda", **kw).list_functions()
+boto3.client("iam", **kw).list_roles()
+boto3.client("sqs", **kw).list_queues()
+boto3.client("events", **kw).list_rules()
+boto3.client("apigatewayv2", **kw).get_apis()
+boto3.client("apigateway", **kw).get_rest_apis()
+boto3.client("logs", **kw).describe_log_groups()
+boto3.client("cloudformation", **kw).list_stacks()
+boto3.client("s3", **kw).list_buckets()
+"""
+        subprocess.run([str(ROOT / ".venv/bin/python"), "-c", script,
+                        f"http://127.0.0.1:{self.port}"], check=True)
+
+    def calls(self):
+        if not self.log.exists():
+            return []
+        return [line.rstrip("\n").split("\t") for line in open(self.log)]
+
+    def stop(self):
+        for p in (self.proxy, self.moto):
+            p.send_signal(signal.SIGTERM)
+            p.wait()
+
+
+def tool_env(emulator):
+    env = dict(os.environ)
+    for var in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_SESSION_TOKEN"):
+        env.pop(var, None)
+    env.update(
+        AWS_ACCESS_KEY_ID="test", AWS_SECRET_ACCESS_KEY="test", AWS_REGION="us-east-1",
+        AWS_DEFAULT_REGION="us-east-1", AWS_ENDPOINT_URL=emulator.endpoint,
+        AWS_EC2_METADATA_DISABLED="true", NO_COLOR="1",
+        NO_PROXY="127.0.0.1,localhost", no_proxy="127.0.0.1,localhost")
+    return env
+
+
+def measure(emulator, argv, cwd=ROOT, env=None, keep_stdout=False):
+    """Runs argv; returns wall seconds, peak RSS in MB, calls by operation, reads, writes."""
+    before = len(emulator.calls()) if emulator else 0
+    stats = WORK / "time.txt"
+    started = time.monotonic()
+    proc = subprocess.run(
+        ["/usr/bin/time", "-f", "%M", "-o", str(stats)] + [str(a) for a in argv],
+        cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    wall = time.monotonic() - started
+    peak_mb = int(stats.read_text().split()[-1]) / 1024
+    calls = emulator.calls()[before:] if emulator else []
+    by_op = {}
+    for c in calls:
+        by_op[c[1]] = by_op.get(c[1], 0) + 1
+    result = {
+        "ok": proc.returncode == 0, "seconds": round(wall, 3), "peak_mb": round(peak_mb, 1),
+        "reads": sum(1 for c in calls if c[4] == "read"),
+        "writes": sum(1 for c in calls if c[4] == "write"),
+        "calls": by_op,
+    }
+    if proc.returncode != 0:
+        result["error"] = (proc.stdout + proc.stderr)[-2000:]
+    if keep_stdout:
+        result["stdout"] = proc.stdout
+    return result
+
+
+def generate(n, directory):
+    """A spec of n functions, each with its own code directory and one trigger in turn:
+    an HTTP route, a schedule, an SQS queue of its own."""
+    if directory.exists():
+        shutil.rmtree(directory)
+    lines = ["service: scale", "stage: bench", "region: us-east-1", "queues:"]
+    lines += [f"  q{i:04}: {{}}" for i in range(n) if i % 3 == 2]
+    lines.append("functions:")
+    for i in range(n):
+        code = directory / "src" / f"f{i:04}"
+        code.mkdir(parents=True)
+        (code / "app.py").write_text(f"def handler(event, context):\n    return {{'n': {i}}}\n")
+        event = [f"http: GET /f{i:04}", "schedule: rate(5 minutes)", f"sqs: {{queue: q{i:04}}}"][i % 3]
+        lines += [f"  f{i:04}:", "    handler: app.handler", "    runtime: python3.12",
+                  f"    code: ./src/f{i:04}", "    events:", f"      - {event}"]
+    (directory / "slsr.yaml").write_text("\n".join(lines) + "\n")
+    return directory / "slsr.yaml"
+
+
+def median(results, key):
+    values = [r[key] for r in results if r["ok"]]
+    return statistics.median(values) if values else None
+
+
+def summary(results):
+    ok = [r for r in results if r["ok"]]
+    if not ok:
+        return {"ok": False, "runs": len(results), "error": results[-1].get("error", "")}
+    return {
+        "ok": len(ok) == len(results), "runs": len(results),
+        "seconds": median(ok, "seconds"), "peak_mb": median(ok, "peak_mb"),
+        "reads": median(ok, "reads"), "writes": median(ok, "writes"),
+        "calls": ok[len(ok) // 2]["calls"],
+    }
+
+
+def offline(runs):
+    out = {}
+    for n in (10, 100, 1000):
+        spec = generate(n, WORK / f"offline-{n}")
+        validate = [measure(None, [SLSR, "validate", "-f", spec]) for _ in range(runs)]
+        cold = measure(None, [SLSR, "plan", "--offline", "-f", spec])
+        warm = [measure(None, [SLSR, "plan", "--offline", "-f", spec]) for _ in range(runs)]
+        out[n] = {"validate": summary(validate), "plan_cold": cold, "plan": summary(warm)}
+        print(f"offline {n}: validate {out[n]['validate']['seconds']} s, "
+              f"plan {out[n]['plan']['seconds']} s (cold {cold['seconds']} s), "
+              f"{out[n]['plan']['peak_mb']} MB", file=sys.stderr)
+    return out
+
+
+def live(runs, latency_ms):
+    out = {}
+    for n in (10, 100):
+        spec = generate(n, WORK / f"live-{n}")
+        phases = {"apply_first": [], "plan": [], "apply_noop": [], "apply_change": []}
+        for r in range(runs):
+            emulator = Emulator(latency_ms)
+            try:
+                env = tool_env(emulator)
+                stage = ["--stage", f"r{r}"]
+                apply = [SLSR, "apply", "--auto-approve", "-f", spec] + stage
+                phases["apply_first"].append(measure(emulator, apply, env=env))
+                phases["plan"].append(measure(emulator, [SLSR, "plan", "-f", spec] + stage, env=env))
+                phases["apply_noop"].append(measure(emulator, apply, env=env))
+                with open(spec.parent / "src/f0000/app.py", "a") as f:
+                    f.write(f"# change {r}\n")
+                phases["apply_change"].append(measure(emulator, apply, env=env))
+            finally:
+                emulator.stop()
+        out[n] = {k: summary(v) for k, v in phases.items()}
+        print(f"live {n}: " + ", ".join(f"{k} {v.get('seconds')} s" for k, v in out[n].items()),
+              file=sys.stderr)
+    return out
+
+
+def small_app(runs, latency_ms, peers):
+    """First, no-op and code-change deploys of the small app by slsr and each peer, the
+    tools taking turns within each round."""
+    tools = ["slsr"] + peers
+    results = {t: {"first": [], "noop": [], "change": []} for t in tools}
+    app = WORK / "small"
+    for r in range(runs):
+        emulator = Emulator(latency_ms)
+        try:
+            env = tool_env(emulator)
+            # The tools take turns in a different order each round.
+            for tool in tools[r % len(tools):] + tools[:r % len(tools)]:
+                for phase in ("first", "noop", "change"):
+                    if tool == "slsr":
+                        if phase == "first":
+                            if app.exists():
+                                shutil.rmtree(app)
+                            shutil.copytree(ROOT / "bench/apps/small", app)
+                        if phase == "change":
+                            with open(app / "src/app.py", "a") as f:
+                                f.write(f"# change {r}\n")
+                        argv = [SLSR, "apply", "--auto-approve", "-f", app / "slsr.yaml",
+                                "--stage", f"r{r}"]
+                        results[tool][phase].append(measure(emulator, argv, env=env))
+                    else:
+                        peer_env = dict(env, PEER_WORK=str(WORK / f"peer-{tool}-{r}"))
+                        res = measure(emulator, [ROOT / "bench/peers/run", tool, phase],
+                                      env=peer_env, keep_stdout=True)
+                        # The peer's own timing covers its deploy commands only, not the
+                        # script's setup (a queue for Chalice, a bucket for SAM).
+                        reported = json.loads(res.pop("stdout").strip().splitlines()[-1])
+                        res["seconds"] = round(reported["seconds"], 3)
+                        res["ok"] = res["ok"] and reported.get("ok", False)
+                        results[tool][phase].append(res)
+                    last = results[tool][phase][-1]
+                    print(f"round {r} {tool} {phase}: {last['seconds']} s, "
+                          f"{last['reads']} reads, {last['writes']} writes"
+                          + ("" if last["ok"] else " FAILED"), file=sys.stderr)
+        finally:
+            emulator.stop()
+    return {t: {p: summary(v) for p, v in phases.items()} for t, phases in results.items()}
+
+
+def table(rows, header):
+    out = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    out += ["| " + " | ".join(str(c) for c in row) + " |" for row in rows]
+    return "\n".join(out)
+
+
+def report(data):
+    print(f"## Measured {data['date']}, {data['runs']} runs each, {data['latency_ms']} ms per call\n")
+    print(table([[n, v["validate"]["seconds"], v["plan"]["seconds"], v["plan_cold"]["seconds"],
+                  v["plan"]["peak_mb"]] for n, v in data["offline"].items()],
+                ["functions", "validate (s)", "offline plan (s)", "first offline plan, packaging all (s)",
+                 "peak memory (MB)"]))
+    print()
+    rows = []
+    for n, phases in data["live"].items():
+        for phase, v in phases.items():
+            rows.append([n, phase, v.get("seconds"), v.get("reads"), v.get("writes"), v.get("peak_mb")])
+    print(table(rows, ["functions", "phase", "wall (s)", "reads", "writes", "peak memory (MB)"]))
+    print()
+    small = data["small_app"]
+    rows = []
+    for tool, phases in small.items():
+        for phase, v in phases.items():
+            rows.append([tool, phase, v.get("seconds"), v.get("reads"), v.get("writes"),
+                         "yes" if v.get("ok") else "FAILED"])
+    print(table(rows, ["tool", "deploy", "wall (s)", "reads", "writes", "all runs ok"]))
+    print()
+    peers = [t for t in small if t != "slsr" and all(p.get("ok") for p in small[t].values())]
+    for phase in ("first", "noop", "change"):
+        if not peers:
+            break
+        best = min(peers, key=lambda t: small[t][phase]["seconds"])
+        ratio = small["slsr"][phase]["seconds"] / small[best][phase]["seconds"]
+        print(f"- {phase}: slsr / fastest peer ({best}) = {ratio:.3f}")
+
+
+def main():
+    runs = int(sys.argv[1]) if len(sys.argv) > 1 else 3
+    latency_ms = int(os.environ.get("SLSR_BENCH_LATENCY_MS", "30"))
+    peers = [] if os.environ.get("SLSR_BENCH_PEERS") == "0" else PEERS
+    parts = os.environ.get("SLSR_BENCH_PARTS", "offline,live,small").split(",")
+    WORK.mkdir(parents=True, exist_ok=True)
+    data = {"date": time.strftime("%Y-%m-%d"), "runs": runs, "latency_ms": latency_ms,
+            "offline": {}, "live": {}, "small_app": {}}
+    if "offline" in parts:
+        data["offline"] = offline(runs)
+    if "live" in parts:
+        data["live"] = live(runs, latency_ms)
+    if "small" in parts:
+        data["small_app"] = small_app(runs, latency_ms, peers)
+    (WORK / "compare.json").write_text(json.dumps(data, indent=2))
+    report(data)
+
+
+if __name__ == "__main__":
+    main()

@@ -247,13 +247,8 @@ async fn function(a: &Applier, step: &Step) -> Result<(), AwsError> {
                 }
             };
             // Lambda answers a create with the function Pending; wait only if it is not
-            // ready already (as it is at once on some accounts and on the emulator).
-            let ready = created.is_some_and(|c| {
-                c.state().is_none_or(|s| s.as_str() == "Active")
-                    && c.last_update_status()
-                        .is_none_or(|u| u.as_str() == "Successful")
-            });
-            if !ready {
+            // ready already (as it is at once on the emulator).
+            if !created.is_some_and(|c| settled(c.state(), c.last_update_status())) {
                 wait_ready(a, name).await?;
             }
             if let Some(reserved) = attr_i32(r, "reserved_concurrency") {
@@ -297,10 +292,12 @@ async fn function(a: &Applier, step: &Step) -> Result<(), AwsError> {
                     }
                 };
                 a.write("Lambda.UpdateFunctionCode");
-                patiently(|| update.clone().send())
+                let out = patiently(|| update.clone().send())
                     .await
                     .map_err(|e| AwsError::new("UpdateFunctionCode", name, e))?;
-                wait_ready(a, name).await?;
+                if !settled(out.state(), out.last_update_status()) {
+                    wait_ready(a, name).await?;
+                }
             }
             if CONFIGURATION.iter().any(|f| step.changes(f)) {
                 let mut update = a
@@ -323,10 +320,12 @@ async fn function(a: &Applier, step: &Step) -> Result<(), AwsError> {
                         .handler(attr_str(r, "handler"));
                 }
                 a.write("Lambda.UpdateFunctionConfiguration");
-                patiently(|| update.clone().send())
+                let out = patiently(|| update.clone().send())
                     .await
                     .map_err(|e| AwsError::new("UpdateFunctionConfiguration", name, e))?;
-                wait_ready(a, name).await?;
+                if !settled(out.state(), out.last_update_status()) {
+                    wait_ready(a, name).await?;
+                }
             }
             if step.changes("reserved_concurrency") {
                 match attr_i32(r, "reserved_concurrency") {
@@ -392,6 +391,16 @@ async fn ensure_owned(a: &Applier, r: &Resource) -> Result<(), AwsError> {
         r,
         &out.tags().cloned().unwrap_or_default(),
     )
+}
+
+/// Whether a function's state in an answer lets the next change go: Active, its last
+/// update Successful. (Lambda answers InProgress at first; the emulator answers done.)
+fn settled(
+    state: Option<&aws_sdk_lambda::types::State>,
+    update: Option<&aws_sdk_lambda::types::LastUpdateStatus>,
+) -> bool {
+    state.is_none_or(|s| s.as_str() == "Active")
+        && update.is_none_or(|u| u.as_str() == "Successful")
 }
 
 /// Waits until the function is Active and its last update Successful: Lambda refuses the

@@ -15,9 +15,10 @@ impl Operation {
         self.name.split_once('.').map_or(&self.name, |(_, op)| op)
     }
 
-    /// Reads change nothing: Get*, List*, Describe*, Head*.
+    /// Reads change nothing: Get*, List*, Describe*, Head*, and a REST call this module
+    /// does not name (`GET /path`) made with GET or HEAD.
     pub fn is_read(&self) -> bool {
-        ["Get", "List", "Describe", "Head"]
+        ["Get", "List", "Describe", "Head", "GET ", "HEAD "]
             .iter()
             .any(|p| self.short().starts_with(p))
     }
@@ -69,21 +70,27 @@ pub fn of(head: &Head, body: &[u8]) -> Operation {
         "sts" => "STS",
         "sqs" => "SQS",
         "events" => "EventBridge",
-        "apigateway" => "ApiGatewayV2",
+        "apigateway" if head.path.starts_with("/v2/") => "ApiGatewayV2",
+        "apigateway" => "ApiGateway",
         "logs" => "CloudWatchLogs",
         "dynamodb" => "DynamoDB",
+        "cloudformation" => "CloudFormation",
+        "s3" => "S3",
         other => other,
     };
     let (method, path) = (head.method.as_str(), head.path.as_str());
     let operation = if let Some(target) = head.get("x-amz-target") {
         // JSON protocols: `AmazonSQS.CreateQueue`.
         target.rsplit('.').next().unwrap_or_default().to_string()
-    } else if matches!(service.as_str(), "iam" | "sts") {
+    } else if body.starts_with(b"Action=") || matches!(service.as_str(), "iam" | "sts") {
+        // The query protocol (IAM, STS, CloudFormation).
         form_action(body)
     } else if service == "lambda" {
         lambda(method, path)
-    } else if service == "apigateway" {
+    } else if service == "apigateway" && path.starts_with("/v2/") {
         apigateway(method, path)
+    } else if service == "s3" {
+        s3(method, path)
     } else {
         format!("{method} {path}")
     };
@@ -140,6 +147,23 @@ fn lambda(method: &str, path: &str) -> String {
         ("POST", ["tags", ..]) => "TagResource",
         ("DELETE", ["tags", ..]) => "UntagResource",
         ("GET", ["tags", ..]) => "ListTags",
+        _ => return format!("{method} {path}"),
+    };
+    op.to_string()
+}
+
+/// S3's REST routes, path-style: `/bucket` or `/bucket/key`.
+fn s3(method: &str, path: &str) -> String {
+    let object = path.trim_start_matches('/').contains('/');
+    let op = match (method, object) {
+        ("GET", true) => "GetObject",
+        ("GET", false) => "ListObjects",
+        ("HEAD", true) => "HeadObject",
+        ("HEAD", false) => "HeadBucket",
+        ("PUT", true) => "PutObject",
+        ("PUT", false) => "CreateBucket",
+        ("DELETE", true) => "DeleteObject",
+        ("DELETE", false) => "DeleteBucket",
         _ => return format!("{method} {path}"),
     };
     op.to_string()
@@ -249,6 +273,16 @@ mod tests {
                 name("DELETE /v2/apis/a1/cors", "apigateway", "", ""),
                 "ApiGatewayV2.DeleteCorsConfiguration",
             ),
+            (
+                name(
+                    "POST /",
+                    "cloudformation",
+                    "",
+                    "Action=CreateChangeSet&StackName=s",
+                ),
+                "CloudFormation.CreateChangeSet",
+            ),
+            (name("PUT /artifacts/app.zip", "s3", "", ""), "S3.PutObject"),
         ];
         for (got, want) in cases {
             assert_eq!(got, want);
@@ -265,5 +299,7 @@ mod tests {
         assert!(op("IAM.GetAccountAuthorizationDetails").is_read());
         assert!(!op("Lambda.AddPermission").is_read());
         assert!(!op("ApiGatewayV2.CreateRoute").is_read());
+        assert!(op("ApiGateway.GET /restapis").is_read());
+        assert!(!op("ApiGateway.PUT /restapis/a1").is_read());
     }
 }

@@ -13,6 +13,8 @@ Patches:
   AWS's ResourceConflictException (moto's check for it never matches).
 - API Gateway v2 CreateRoute refuses a route key the API has, and CreateStage a stage name
   it has, with AWS's ConflictException (moto adds a second route, replaces the stage).
+- PutFunctionEventInvokeConfig replaces the function's config, as AWS does (moto keeps
+  the first and adds the new one behind it, so a change never shows).
 
 These refusals are what make a create whose answer was lost safe to send again, so the
 fault tests depend on them.
@@ -155,6 +157,16 @@ def create_event_source_mapping(self, spec):
 
 
 models.LambdaBackend.create_event_source_mapping = create_event_source_mapping
+
+
+def put_function_event_invoke_config(self, function_name, config):
+    fn = self.get_function(function_name)
+    fn.event_invoke_config = []
+    return _put_function_event_invoke_config(self, function_name, config)
+
+
+_put_function_event_invoke_config = models.LambdaBackend.put_function_event_invoke_config
+models.LambdaBackend.put_function_event_invoke_config = put_function_event_invoke_config
 
 
 class Conflict(APIGatewayV2Error):

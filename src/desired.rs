@@ -183,6 +183,10 @@ struct Builder<'a> {
     tags: BTreeMap<String, String>,
 }
 
+/// The function tag that says slsr made the function's asynchronous invocation config, as
+/// a `tags.` attribute.
+pub const ASYNC_TAG: &str = "tags.slsr:async";
+
 /// Every resource's tags: the spec's, and slsr's ownership tags.
 pub fn tags(p: &Project) -> BTreeMap<String, String> {
     let mut tags = p.tags.clone();
@@ -476,6 +480,20 @@ impl Builder<'_> {
                 f.reserved_concurrency.map_or(Value::Null, Value::from),
             )
             .with_map("tags", &self.tags);
+        if let Some(a) = &f.async_invoke {
+            // AWS's defaults written out, so that the plan compares like with like. The tag
+            // tells a later read that slsr made the config (see aws/read/lambda.rs).
+            r = r
+                .with(ASYNC_TAG, "on")
+                .with("async.max_retries", a.max_retries.unwrap_or(2))
+                .with("async.max_event_age", a.max_event_age.unwrap_or(21600))
+                .with(
+                    "async.on_failure",
+                    a.on_failure
+                        .as_ref()
+                        .map_or(Value::Null, |d| Value::from(self.queue_arn(&d.queue))),
+                );
+        }
         if let Some(vpc) = &f.vpc {
             let mut subnets = vpc.subnet_ids.clone();
             subnets.sort();

@@ -15,13 +15,21 @@ pub fn operations(step: &Step) -> Vec<&'static str> {
     } else {
         Default::default()
     };
-    let tags = |ops: &mut Vec<&'static str>, tag: &'static str, untag: &'static str| {
+    // Tags added, then whatever goes between (a function's async config), then removed.
+    let tags_around = |ops: &mut Vec<&'static str>,
+                       tag: &'static str,
+                       untag: &'static str,
+                       between: Option<&'static str>| {
         if !set.is_empty() {
             ops.push(tag);
         }
+        ops.extend(between);
         if !remove.is_empty() {
             ops.push(untag);
         }
+    };
+    let tags = |ops: &mut Vec<&'static str>, tag: &'static str, untag: &'static str| {
+        tags_around(ops, tag, untag, None)
     };
     match (step.change.kind, step.action) {
         (Kind::Role, Action::Delete) => {
@@ -105,6 +113,9 @@ pub fn operations(step: &Step) -> Vec<&'static str> {
         (Kind::Function, Action::Delete) => ops.push("Lambda.DeleteFunction"),
         (Kind::Function, Action::Create) => {
             ops.push("Lambda.CreateFunction");
+            if r.attrs.contains_key("async.max_retries") {
+                ops.push("Lambda.PutFunctionEventInvokeConfig");
+            }
             if !r.attrs["reserved_concurrency"].is_null() {
                 ops.push("Lambda.PutFunctionConcurrency");
             }
@@ -126,7 +137,18 @@ pub fn operations(step: &Step) -> Vec<&'static str> {
                     "Lambda.PutFunctionConcurrency"
                 });
             }
-            tags(&mut ops, "Lambda.TagResource", "Lambda.UntagResource");
+            tags_around(
+                &mut ops,
+                "Lambda.TagResource",
+                "Lambda.UntagResource",
+                if !step.changes("async.") {
+                    None
+                } else if r.attrs.contains_key("async.max_retries") {
+                    Some("Lambda.PutFunctionEventInvokeConfig")
+                } else {
+                    Some("Lambda.DeleteFunctionEventInvokeConfig")
+                },
+            );
         }
         (Kind::Alias, Action::Delete) => {
             if !r.attrs["provisioned_concurrency"].is_null() {

@@ -251,6 +251,9 @@ async fn function(a: &Applier, step: &Step) -> Result<(), AwsError> {
             if !created.is_some_and(|c| settled(c.state(), c.last_update_status())) {
                 wait_ready(a, name).await?;
             }
+            if r.attrs.contains_key("async.max_retries") {
+                put_async(a, r).await?;
+            }
             if let Some(reserved) = attr_i32(r, "reserved_concurrency") {
                 a.write("Lambda.PutFunctionConcurrency");
                 a.lambda
@@ -362,6 +365,21 @@ async fn function(a: &Applier, step: &Step) -> Result<(), AwsError> {
                     .await
                     .map_err(|e| AwsError::new("TagResource", name, e))?;
             }
+            // Between the tags added and the tags removed: the `slsr:async` tag is there
+            // whenever slsr's config is, so a read never misses one (aws/read/lambda.rs).
+            if step.changes("async.") {
+                if r.attrs.contains_key("async.max_retries") {
+                    put_async(a, r).await?;
+                } else {
+                    a.write("Lambda.DeleteFunctionEventInvokeConfig");
+                    a.lambda
+                        .delete_function_event_invoke_config()
+                        .function_name(name)
+                        .send()
+                        .await
+                        .or_gone("DeleteFunctionEventInvokeConfig", name)?;
+                }
+            }
             if !remove.is_empty() {
                 a.write("Lambda.UntagResource");
                 a.lambda
@@ -374,6 +392,31 @@ async fn function(a: &Applier, step: &Step) -> Result<(), AwsError> {
             }
         }
     }
+    Ok(())
+}
+
+/// Sets the function's asynchronous invocation config from its `async.` attributes.
+async fn put_async(a: &Applier, r: &Resource) -> Result<(), AwsError> {
+    let destination = optional(r, "async.on_failure").map(|queue| {
+        aws_sdk_lambda::types::DestinationConfig::builder()
+            .on_failure(
+                aws_sdk_lambda::types::OnFailure::builder()
+                    .destination(queue)
+                    .build(),
+            )
+            .build()
+    });
+    a.write("Lambda.PutFunctionEventInvokeConfig");
+    let put = a
+        .lambda
+        .put_function_event_invoke_config()
+        .function_name(&r.name)
+        .set_maximum_retry_attempts(attr_i32(r, "async.max_retries"))
+        .set_maximum_event_age_in_seconds(attr_i32(r, "async.max_event_age"))
+        .set_destination_config(destination);
+    patiently(|| put.clone().send())
+        .await
+        .map_err(|e| AwsError::new("PutFunctionEventInvokeConfig", &r.name, e))?;
     Ok(())
 }
 

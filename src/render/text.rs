@@ -51,6 +51,12 @@ pub fn text(plan: &Plan, header: &Header) -> String {
         if let Some(reason) = &change.reason {
             let _ = writeln!(out, "      # {reason}");
         }
+        if is_public_route(change) {
+            let _ = writeln!(
+                out,
+                "      # public: anyone can call this route (auth: none)"
+            );
+        }
         match change.action {
             Action::Create => {
                 // Unset optional attributes (null) are noise in a new resource.
@@ -117,6 +123,16 @@ pub fn text(plan: &Plan, header: &Header) -> String {
         );
     }
     out
+}
+
+/// A route the change leaves without authorization: worth a second look in review.
+fn is_public_route(change: &crate::plan::Change) -> bool {
+    change.kind == crate::model::Kind::Route
+        && change.action != Action::Delete
+        && change
+            .after
+            .as_ref()
+            .is_some_and(|r| r.attrs.get("authorization").and_then(|v| v.as_str()) == Some("NONE"))
 }
 
 /// Longer than this, a changed JSON document (a policy, an event pattern) is shown as a

@@ -6,6 +6,7 @@ mod apply;
 mod cli;
 mod console;
 mod emulator;
+mod features;
 mod fixtures;
 mod fuzz;
 mod live_plan;

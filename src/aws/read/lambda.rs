@@ -3,7 +3,8 @@
 //! with the service's prefix GetFunction (configuration, code, tags and concurrency in one)
 //! and, when slsr owns it, GetPolicy and GetAlias (`live`, with
 //! GetProvisionedConcurrencyConfig when it exists); ListEventSourceMappings and
-//! DescribeLogGroups once for the whole service, alongside.
+//! DescribeLogGroups once for the whole service, alongside; GetFunctionEventInvokeConfig
+//! only for a function with slsr's `slsr:async` tag or whose spec sets `async`.
 
 use std::collections::HashMap;
 
@@ -35,9 +36,18 @@ pub async fn read(r: &Reader, scope: &Scope, wanted: &State) -> Result<Found, Aw
     // Per function, one after another: GetFunction, then (when slsr owns it) its policy
     // statements and its `live` alias, so the calls of the three quotas overlap. The
     // account-wide listings go at the same time.
+    // The asynchronous invocation config costs a control-plane call: read only where slsr
+    // made one (the function's tag says so) or the spec wants one.
+    let wants_async: Vec<String> = wanted
+        .resources
+        .values()
+        .filter(|w| w.kind == Kind::Function && w.attrs.contains_key("async.max_retries"))
+        .map(|w| w.name.clone())
+        .collect();
     let mut tasks = tokio::task::JoinSet::new();
     for name in names.clone() {
         let (r, scope) = (r.clone(), scope.clone());
+        let read_async = wants_async.contains(&name);
         tasks.spawn(async move {
             let _slot = r.slot().await;
             r.calls.count("Lambda.GetFunction");
@@ -50,15 +60,26 @@ pub async fn read(r: &Reader, scope: &Scope, wanted: &State) -> Result<Found, Aw
                 .map_err(|e| AwsError::new("GetFunction", name.clone(), e))?;
             let tags = out.tags().cloned().unwrap_or_default();
             let mut found = Vec::new();
+            let mut async_attrs = Vec::new();
             if scope.owns(&tags) {
+                let read_async = read_async || tags.contains_key("slsr:async");
                 // Every owned function's alias: one left from provisioned concurrency that
                 // the spec no longer wants must show up to be deleted.
-                let (statements, aliases) =
-                    tokio::try_join!(permissions(&r, &scope, &name), alias(&r, &scope, &name))?;
+                let (statements, aliases, config) = tokio::try_join!(
+                    permissions(&r, &name, &scope),
+                    alias(&r, &scope, &name),
+                    async {
+                        match read_async {
+                            true => async_config(&r, &name).await,
+                            false => Ok(vec![]),
+                        }
+                    }
+                )?;
                 found = statements;
                 found.extend(aliases);
+                async_attrs = config;
             }
-            Ok::<_, AwsError>((name, out, tags, found))
+            Ok::<_, AwsError>((name, out, tags, found, async_attrs))
         });
     }
     // A log group is the function's: read it for every owned or wanted function (a group
@@ -96,7 +117,7 @@ pub async fn read(r: &Reader, scope: &Scope, wanted: &State) -> Result<Found, Aw
     let mut resources = Vec::new();
     let mut conflicts = Vec::new();
     let mut owned = Vec::new();
-    for (name, out, tags, found) in functions {
+    for (name, out, tags, found, async_attrs) in functions {
         let Some(key) = scope.logical(&name) else {
             continue;
         };
@@ -108,7 +129,11 @@ pub async fn read(r: &Reader, scope: &Scope, wanted: &State) -> Result<Found, Aw
             continue;
         }
         owned.push(name.clone());
-        resources.push(function(key, &name, &out, &tags));
+        let mut resource = function(key, &name, &out, &tags);
+        for (attr, value) in async_attrs {
+            resource = resource.with(attr, value);
+        }
+        resources.push(resource);
         resources.extend(found);
     }
     resources.extend(
@@ -205,7 +230,7 @@ fn function(
 
 /// The function's resource-policy statements whose ids slsr gave (`slsr-...`); others are
 /// someone else's and left alone.
-async fn permissions(r: &Reader, scope: &Scope, name: &str) -> Result<Vec<Resource>, AwsError> {
+async fn permissions(r: &Reader, name: &str, scope: &Scope) -> Result<Vec<Resource>, AwsError> {
     r.calls.count("Lambda.GetPolicy");
     let policy = match r.lambda.get_policy().function_name(name).send().await {
         Ok(out) => out.policy().unwrap_or_default().to_string(),
@@ -256,6 +281,48 @@ async fn permissions(r: &Reader, scope: &Scope, name: &str) -> Result<Vec<Resour
         found.push(res);
     }
     Ok(found)
+}
+
+/// The function's asynchronous invocation config as its `async.` attributes; none when it
+/// has none.
+async fn async_config(r: &Reader, name: &str) -> Result<Vec<(&'static str, Value)>, AwsError> {
+    r.calls.count("Lambda.GetFunctionEventInvokeConfig");
+    let config = match r
+        .lambda
+        .get_function_event_invoke_config()
+        .function_name(name)
+        .send()
+        .await
+    {
+        Ok(c) => c,
+        Err(e)
+            if e.as_service_error()
+                .is_some_and(|s| s.is_resource_not_found_exception()) =>
+        {
+            return Ok(vec![]);
+        }
+        Err(e) => return Err(AwsError::new("GetFunctionEventInvokeConfig", name, e)),
+    };
+    let on_failure = config
+        .destination_config()
+        .and_then(|d| d.on_failure())
+        .and_then(|d| d.destination())
+        .map_or(Value::Null, Value::from);
+    Ok(vec![
+        (
+            "async.max_retries",
+            config
+                .maximum_retry_attempts()
+                .map_or(Value::Null, Value::from),
+        ),
+        (
+            "async.max_event_age",
+            config
+                .maximum_event_age_in_seconds()
+                .map_or(Value::Null, Value::from),
+        ),
+        ("async.on_failure", on_failure),
+    ])
 }
 
 async fn alias(r: &Reader, scope: &Scope, name: &str) -> Result<Vec<Resource>, AwsError> {

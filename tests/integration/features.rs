@@ -1,0 +1,338 @@
+//! What real apps need (docs/spec.md), end to end through the real binary against the
+//! emulator: each feature planned from empty, applied, planned clean, changed (the plan
+//! shows the exact field), and removed.
+
+use std::path::Path;
+
+use crate::support::{Account, Run, app, run};
+
+fn slsr(account: &Account, command: &str, spec: &Path, extra: &[&str]) -> Run {
+    run(account.slsr().arg(command).arg("-f").arg(spec).args(extra))
+}
+
+fn apply(account: &Account, spec: &Path) {
+    let out = slsr(account, "apply", spec, &["--auto-approve"]);
+    assert_eq!(out.code, 0, "apply failed:\n{}{}", out.stdout, out.stderr);
+    let out = slsr(account, "plan", spec, &["--detailed-exitcode"]);
+    assert_eq!(
+        out.code, 0,
+        "not clean after apply:\n{}{}",
+        out.stdout, out.stderr
+    );
+}
+
+/// The plan's text, asserting that it has changes.
+fn plan(account: &Account, spec: &Path) -> String {
+    let out = slsr(account, "plan", spec, &["--detailed-exitcode"]);
+    assert_eq!(out.code, 2, "{}{}", out.stdout, out.stderr);
+    out.stdout
+}
+
+/// Whether a policy line diff has a line marked `sign` with `content` (after indentation).
+fn diff_line(text: &str, sign: char, content: &str) -> bool {
+    text.lines().any(|l| {
+        l.trim_start()
+            .strip_prefix(sign)
+            .is_some_and(|rest| rest.trim() == content)
+    })
+}
+
+const STATEMENTS: &str = "service: feat
+functions:
+  api:
+    handler: index.handler
+    runtime: python3.12
+    code: ./src
+    statements:
+      - actions: [s3:GetObject]
+        resources: ['arn:aws:s3:::feat-bucket/*']
+";
+
+#[tokio::test]
+async fn function_statements_join_the_generated_role_and_keep_its_grants() {
+    let spec = app("feat-statements", STATEMENTS);
+    let account = Account::new().await;
+    let first = plan(&account, &spec);
+    let role = first.split("+ role.api").nth(1).unwrap_or_default();
+    assert!(
+        role.contains("s3:GetObject") && role.contains("logs:PutLogEvents"),
+        "the statement beside the generated grants:\n{first}"
+    );
+    apply(&account, &spec);
+
+    // A change: the exact lines of the policy that moved, on the role alone.
+    std::fs::write(
+        &spec,
+        STATEMENTS.replace("feat-bucket/*", "feat-bucket/reports/*"),
+    )
+    .unwrap();
+    let changed = plan(&account, &spec);
+    assert!(changed.contains("~ role.api"), "{changed}");
+    assert!(
+        changed.contains("Plan: 0 to add, 1 to change, 0 to replace, 0 to destroy."),
+        "{changed}"
+    );
+    assert!(
+        diff_line(&changed, '-', "\"arn:aws:s3:::feat-bucket/*\"")
+            && diff_line(&changed, '+', "\"arn:aws:s3:::feat-bucket/reports/*\""),
+        "{changed}"
+    );
+    apply(&account, &spec);
+
+    // Removed: the statement goes, the generated grants stay.
+    let without: String = STATEMENTS
+        .lines()
+        .take_while(|l| !l.contains("statements:"))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    std::fs::write(&spec, without).unwrap();
+    let removed = plan(&account, &spec);
+    assert!(
+        removed.contains("~ role.api") && diff_line(&removed, '-', "\"s3:GetObject\""),
+        "{removed}"
+    );
+    apply(&account, &spec);
+    let iam = aws_sdk_iam::Client::new(&account.config().await);
+    let policy = iam
+        .get_role_policy()
+        .role_name("feat-dev-api")
+        .policy_name("slsr")
+        .send()
+        .await
+        .unwrap();
+    let document = policy.policy_document();
+    assert!(
+        document.contains("logs") && !document.contains("s3"),
+        "{document}"
+    );
+}
+
+const HTTP: &str = "service: web
+http_api:
+  payload_format: '1.0'
+  cors:
+    allow_origins: ['https://a.example']
+    allow_methods: [GET]
+    allow_headers: [x-api-key]
+    expose_headers: [x-request-id]
+    max_age: 600
+    allow_credentials: true
+functions:
+  api:
+    handler: index.handler
+    runtime: python3.12
+    code: ./src
+    events:
+      - http: GET /open
+      - http: {route: POST /admin, auth: iam}
+";
+
+#[tokio::test]
+async fn payload_format_cors_and_route_auth_are_planned_applied_and_changed_exactly() {
+    let spec = app("feat-http", HTTP);
+    let account = Account::new().await;
+    let first = plan(&account, &spec);
+    let route = |text: &str, key: &str| -> String {
+        text.split(&format!("route[\"{key}\"]"))
+            .nth(1)
+            .and_then(|rest| rest.split("\n\n").next())
+            .unwrap_or_default()
+            .to_string()
+    };
+    assert!(
+        route(&first, "GET /open").contains("# public"),
+        "a route without auth is marked public:\n{first}"
+    );
+    assert!(
+        !route(&first, "POST /admin").contains("# public")
+            && route(&first, "POST /admin").contains("AWS_IAM"),
+        "{first}"
+    );
+    assert!(
+        first.contains("payload_format_version = \"1.0\""),
+        "{first}"
+    );
+    apply(&account, &spec);
+
+    // What AWS holds.
+    let apigw = aws_sdk_apigatewayv2::Client::new(&account.config().await);
+    let apis = apigw.get_apis().send().await.unwrap();
+    let api = &apis.items()[0];
+    let cors = api.cors_configuration().unwrap();
+    assert_eq!(cors.max_age(), Some(600));
+    assert_eq!(cors.allow_credentials(), Some(true));
+    assert_eq!(cors.expose_headers(), ["x-request-id"]);
+    let id = api.api_id().unwrap();
+    let integrations = apigw.get_integrations().api_id(id).send().await.unwrap();
+    assert_eq!(
+        integrations.items()[0].payload_format_version(),
+        Some("1.0")
+    );
+    let routes = apigw.get_routes().api_id(id).send().await.unwrap();
+    let admin = routes
+        .items()
+        .iter()
+        .find(|r| r.route_key() == Some("POST /admin"))
+        .unwrap();
+    assert_eq!(
+        admin.authorization_type().map(|a| a.as_str()),
+        Some("AWS_IAM")
+    );
+
+    // Changes: each shows as its own field.
+    let changed_spec = HTTP
+        .replace("payload_format: '1.0'", "payload_format: '2.0'")
+        .replace("max_age: 600", "max_age: 300")
+        .replace(
+            "{route: POST /admin, auth: iam}",
+            "{route: POST /admin, auth: none}",
+        );
+    std::fs::write(&spec, &changed_spec).unwrap();
+    let changed = plan(&account, &spec);
+    assert!(
+        changed.contains("~ payload_format_version: \"1.0\" -> \"2.0\""),
+        "{changed}"
+    );
+    assert!(changed.contains("~ cors.max_age: 600 -> 300"), "{changed}");
+    let admin = route(&changed, "POST /admin");
+    assert!(
+        admin.contains("~ authorization: \"AWS_IAM\" -> \"NONE\"") && admin.contains("# public"),
+        "{changed}"
+    );
+    assert!(
+        changed.contains("Plan: 0 to add, 3 to change, 0 to replace, 0 to destroy."),
+        "{changed}"
+    );
+    apply(&account, &spec);
+
+    // Removed: the CORS block and the admin route.
+    let removed_spec: String = changed_spec
+        .lines()
+        .filter(|l| {
+            !(l.starts_with("  cors:")
+                || l.starts_with("    allow_")
+                || l.starts_with("    expose_")
+                || l.starts_with("    max_age")
+                || l.contains("POST /admin"))
+        })
+        .map(|l| format!("{l}\n"))
+        .collect();
+    std::fs::write(&spec, removed_spec).unwrap();
+    let removed = plan(&account, &spec);
+    assert!(removed.contains("- route[\"POST /admin\"]"), "{removed}");
+    assert!(removed.contains("- cors.max_age"), "{removed}");
+    apply(&account, &spec);
+}
+
+const ASYNC: &str = "service: feat
+queues:
+  failed: {}
+functions:
+  api:
+    handler: index.handler
+    runtime: python3.12
+    code: ./src
+    async: {max_retries: 1, max_event_age: 3600, on_failure: {queue: failed}}
+";
+
+#[tokio::test]
+async fn async_invocation_config_is_planned_applied_drift_checked_and_removed() {
+    let spec = app("feat-async", ASYNC);
+    let account = Account::new().await;
+    let first = plan(&account, &spec);
+    assert!(
+        first.contains("+ async.max_retries = 1")
+            && first.contains("+ async.max_event_age = 3600")
+            && first.contains(":feat-dev-failed\""),
+        "{first}"
+    );
+    apply(&account, &spec);
+    let config = account.config().await;
+    let lambda = aws_sdk_lambda::Client::new(&config);
+    let live = lambda
+        .get_function_event_invoke_config()
+        .function_name("feat-dev-api")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(live.maximum_retry_attempts(), Some(1));
+    let destination = live
+        .destination_config()
+        .and_then(|d| d.on_failure())
+        .and_then(|d| d.destination())
+        .unwrap_or_default();
+    assert!(destination.ends_with(":feat-dev-failed"), "{destination}");
+    // The generated role may send to exactly that queue.
+    let iam = aws_sdk_iam::Client::new(&config);
+    let policy = iam
+        .get_role_policy()
+        .role_name("feat-dev-api")
+        .policy_name("slsr")
+        .send()
+        .await
+        .unwrap();
+    let document = urlencoding_free(policy.policy_document());
+    assert!(
+        document.contains("sqs:SendMessage") && document.contains(":feat-dev-failed"),
+        "{document}"
+    );
+
+    // Drift: someone changes the retries by hand; the plan shows it and apply puts it back.
+    lambda
+        .put_function_event_invoke_config()
+        .function_name("feat-dev-api")
+        .maximum_retry_attempts(0)
+        .maximum_event_age_in_seconds(3600)
+        .send()
+        .await
+        .unwrap();
+    let drift = plan(&account, &spec);
+    assert!(drift.contains("~ async.max_retries: 0 -> 1"), "{drift}");
+    assert!(
+        drift.contains("~ async.on_failure: null -> \"arn:aws:sqs:"),
+        "{drift}"
+    );
+    apply(&account, &spec);
+
+    // A change in the spec: the exact field.
+    std::fs::write(
+        &spec,
+        ASYNC.replace("max_event_age: 3600", "max_event_age: 7200"),
+    )
+    .unwrap();
+    let changed = plan(&account, &spec);
+    assert!(
+        changed.contains("~ async.max_event_age: 3600 -> 7200"),
+        "{changed}"
+    );
+    apply(&account, &spec);
+
+    // Removed: the config goes, and so does the tag that marks it.
+    std::fs::write(
+        &spec,
+        ASYNC.replace(
+            "    async: {max_retries: 1, max_event_age: 3600, on_failure: {queue: failed}}\n",
+            "",
+        ),
+    )
+    .unwrap();
+    let removed = plan(&account, &spec);
+    assert!(
+        removed.contains("- async.max_retries") && removed.contains("- tags.slsr:async"),
+        "{removed}"
+    );
+    apply(&account, &spec);
+    let gone = lambda
+        .get_function_event_invoke_config()
+        .function_name("feat-dev-api")
+        .send()
+        .await;
+    assert!(gone.is_err(), "the config is deleted");
+}
+
+/// IAM's policy documents come percent-encoded from some calls.
+fn urlencoding_free(text: &str) -> String {
+    text.replace("%3A", ":")
+        .replace("%22", "\"")
+        .replace("%2F", "/")
+}

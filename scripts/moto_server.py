@@ -15,6 +15,7 @@ Patches:
   it has, with AWS's ConflictException (moto adds a second route, replaces the stage).
 - PutFunctionEventInvokeConfig replaces the function's config, as AWS does (moto keeps
   the first and adds the new one behind it, so a change never shows).
+- API Gateway v2 GetAuthorizers lists an API's authorizers (moto has no handler for it).
 
 These refusals are what make a create whose answer was lost safe to send again, so the
 fault tests depend on them.
@@ -167,6 +168,17 @@ def put_function_event_invoke_config(self, function_name, config):
 
 _put_function_event_invoke_config = models.LambdaBackend.put_function_event_invoke_config
 models.LambdaBackend.put_function_event_invoke_config = put_function_event_invoke_config
+
+
+from moto.apigatewayv2 import responses as apigw_responses
+
+
+def get_authorizers(self):
+    api = self.apigatewayv2_backend.get_api(self.path.split("/")[-2])
+    return 200, {}, json.dumps({"items": [a.to_json() for a in api.authorizers.values()]})
+
+
+apigw_responses.ApiGatewayV2Response.get_authorizers = get_authorizers
 
 
 class Conflict(APIGatewayV2Error):

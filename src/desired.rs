@@ -148,6 +148,17 @@ pub fn build(project: &Project, code: &HashMap<String, CodeIdentity>, target: &T
                     .with("payload_format_version", payload),
             );
         }
+        for (name, authorizer) in project.http_api.iter().flat_map(|a| &a.authorizers) {
+            let mut audience = authorizer.jwt.audience.clone();
+            audience.sort();
+            state.insert(
+                Resource::new(Kind::Authorizer, name.as_str(), KNOWN_AFTER_APPLY)
+                    .with("type", "JWT")
+                    .with("identity_source", JWT_IDENTITY_SOURCE)
+                    .with("issuer", authorizer.jwt.issuer.as_str())
+                    .with("audience", audience),
+            );
+        }
         state.insert(Resource::new(Kind::Stage, "$default", "$default").with("auto_deploy", true));
         state.insert(api);
     }
@@ -182,6 +193,9 @@ struct Builder<'a> {
     t: &'a Target,
     tags: BTreeMap<String, String>,
 }
+
+/// Where a JWT authorizer finds the token: the bearer token in the Authorization header.
+pub const JWT_IDENTITY_SOURCE: &str = "$request.header.Authorization";
 
 /// The function tag that says slsr made the function's asynchronous invocation config, as
 /// a `tags.` attribute.
@@ -673,7 +687,7 @@ impl Builder<'_> {
         let (kind, authorizer) = match auth {
             None | Some("none") => ("NONE", Value::Null),
             Some("iam") => ("AWS_IAM", Value::Null),
-            Some(name) => ("JWT", Value::from(name)),
+            Some(name) => ("JWT", Value::from(format!("authorizer.{name}"))),
         };
         Resource::new(Kind::Route, route, route)
             .with("target", format!("integration.{function}"))

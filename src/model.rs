@@ -29,6 +29,7 @@ pub enum Kind {
     Rule,
     HttpApi,
     Integration,
+    Authorizer,
     Route,
     Stage,
 }
@@ -47,6 +48,7 @@ impl Kind {
             Kind::Rule => "rule",
             Kind::HttpApi => "http_api",
             Kind::Integration => "integration",
+            Kind::Authorizer => "authorizer",
             Kind::Route => "route",
             Kind::Stage => "stage",
         }

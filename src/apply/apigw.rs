@@ -6,7 +6,9 @@ use std::time::Duration;
 
 use aws_config::retry::RetryConfig;
 use aws_sdk_apigatewayv2::error::{ProvideErrorMetadata, SdkError};
-use aws_sdk_apigatewayv2::types::{AuthorizationType, Cors, IntegrationType, ProtocolType};
+use aws_sdk_apigatewayv2::types::{
+    AuthorizationType, AuthorizerType, Cors, IntegrationType, JwtConfiguration, ProtocolType,
+};
 use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
 
 use super::{Applier, Settle, Step, attr_i32, attr_list, attr_map, attr_str, tag_changes};
@@ -19,6 +21,7 @@ pub async fn apply(a: &Applier, step: &Step) -> Result<(), AwsError> {
         Kind::HttpApi => api(a, step).await,
         Kind::Integration => integration(a, step).await,
         Kind::Route => route(a, step).await,
+        Kind::Authorizer => authorizer(a, step).await,
         _ => stage(a, step).await,
     }
 }
@@ -245,6 +248,15 @@ async fn route(a: &Applier, step: &Step) -> Result<(), AwsError> {
         message: format!("{integration} does not exist"),
     })?;
     let authorization = AuthorizationType::from(attr_str(r, "authorization").as_str());
+    // A JWT route names its authorizer by address; AWS by id.
+    let authorizer_id = match r.attrs.get("authorizer").and_then(|v| v.as_str()) {
+        Some(address) => Some(a.ids.get(address).ok_or_else(|| AwsError {
+            operation: "CreateRoute",
+            target: key.clone(),
+            message: format!("{address} does not exist"),
+        })?),
+        None => None,
+    };
     if step.action == Action::Create {
         a.write("ApiGatewayV2.CreateRoute");
         a.apigw
@@ -253,6 +265,7 @@ async fn route(a: &Applier, step: &Step) -> Result<(), AwsError> {
             .route_key(&r.key)
             .target(format!("integrations/{integration_id}"))
             .authorization_type(authorization)
+            .set_authorizer_id(authorizer_id)
             .send()
             .await
             .or_exists("CreateRoute", &key)?;
@@ -265,9 +278,89 @@ async fn route(a: &Applier, step: &Step) -> Result<(), AwsError> {
             .route_id(route_id)
             .target(format!("integrations/{integration_id}"))
             .authorization_type(authorization)
+            .set_authorizer_id(authorizer_id.or_else(|| {
+                // An empty id takes the authorizer the route had off it.
+                step.live()
+                    .is_some_and(|l| !l.attrs["authorizer"].is_null())
+                    .then(String::new)
+            }))
             .send()
             .await
             .map_err(|e| AwsError::new("UpdateRoute", key, e))?;
+    }
+    Ok(())
+}
+
+fn jwt(r: &Resource) -> JwtConfiguration {
+    JwtConfiguration::builder()
+        .issuer(attr_str(r, "issuer"))
+        .set_audience(Some(attr_list(r, "audience")))
+        .build()
+}
+
+async fn authorizer(a: &Applier, step: &Step) -> Result<(), AwsError> {
+    let r = step.resource();
+    let id = api_id(a)?;
+    let target = step.change.address.clone();
+    match step.action {
+        Action::Create => {
+            let create = || async {
+                a.write("ApiGatewayV2.CreateAuthorizer");
+                a.apigw
+                    .create_authorizer()
+                    .api_id(&id)
+                    .name(&r.key)
+                    .authorizer_type(AuthorizerType::Jwt)
+                    .identity_source(attr_str(r, "identity_source"))
+                    .jwt_configuration(jwt(r))
+                    .customize()
+                    .config_override(without_retries())
+                    .send()
+                    .await
+                    .map(|out| out.authorizer_id.unwrap_or_default())
+            };
+            // Authorizers are told apart by name within the API.
+            let find = || async {
+                a.write("ApiGatewayV2.GetAuthorizers");
+                let listed = a
+                    .apigw
+                    .get_authorizers()
+                    .api_id(&id)
+                    .send()
+                    .await
+                    .map_err(|e| AwsError::new("GetAuthorizers", &target, e))?;
+                Ok(listed
+                    .items()
+                    .iter()
+                    .find(|x| x.name() == Some(r.key.as_str()))
+                    .and_then(|x| x.authorizer_id().map(str::to_string)))
+            };
+            let made = create_once("CreateAuthorizer", &target, create, find).await?;
+            a.ids.set(&target, made);
+        }
+        Action::Delete => {
+            a.write("ApiGatewayV2.DeleteAuthorizer");
+            a.apigw
+                .delete_authorizer()
+                .api_id(&id)
+                .authorizer_id(&r.name)
+                .send()
+                .await
+                .or_gone("DeleteAuthorizer", &target)?;
+        }
+        _ => {
+            let authorizer_id = step.live().map(|l| l.name.clone()).unwrap_or_default();
+            a.write("ApiGatewayV2.UpdateAuthorizer");
+            a.apigw
+                .update_authorizer()
+                .api_id(&id)
+                .authorizer_id(authorizer_id)
+                .identity_source(attr_str(r, "identity_source"))
+                .jwt_configuration(jwt(r))
+                .send()
+                .await
+                .map_err(|e| AwsError::new("UpdateAuthorizer", target, e))?;
+        }
     }
     Ok(())
 }

@@ -55,16 +55,17 @@ fn level(c: &Change) -> u8 {
         Kind::Alias => 5,
         Kind::HttpApi => 6,
         Kind::Integration => 7,
-        Kind::Route => 8,
-        Kind::Stage => 9,
-        Kind::Permission => 10,
-        Kind::Rule => 11,
-        Kind::EventSourceMapping => 12,
+        Kind::Authorizer => 8,
+        Kind::Route => 9,
+        Kind::Stage => 10,
+        Kind::Permission => 11,
+        Kind::Rule => 12,
+        Kind::EventSourceMapping => 13,
     }
 }
 
 /// The last level, mappings.
-const LAST_LEVEL: u8 = 12;
+const LAST_LEVEL: u8 = 13;
 
 /// The levels whose creates and updates must be done before a level's start: what its
 /// resources name or need to exist.
@@ -78,16 +79,18 @@ fn needs(level: u8) -> &'static [u8] {
         5 => &[4],
         // Integrations: the function they invoke and the API.
         7 => &[4, 6],
-        // Routes: their integration.
-        8 => &[7],
+        // Authorizers: the API.
+        8 => &[6],
+        // Routes: their integration and authorizer.
+        9 => &[7, 8],
         // The stage: the API.
-        9 => &[6],
+        10 => &[6],
         // Permissions: the function, and the API whose id their source ARN names.
-        10 => &[4, 6],
+        11 => &[4, 6],
         // Rules: their target invocable.
-        11 => &[10],
+        12 => &[11],
         // Mappings: the function and the queue.
-        12 => &[1, 2, 4],
+        13 => &[1, 2, 4],
         _ => &[],
     }
 }
@@ -214,7 +217,9 @@ impl Applier {
         let started = Instant::now();
         for change in &plan.changes {
             // Ids of what exists already.
-            if let (Kind::Integration, Some(before)) = (change.kind, &change.before) {
+            if let (Kind::Integration | Kind::Authorizer, Some(before)) =
+                (change.kind, &change.before)
+            {
                 self.ids.set(&change.address, before.name.clone());
             }
         }
@@ -361,9 +366,10 @@ impl Applier {
                 _,
             ) => lambda::apply(self, step).await,
             (Kind::Rule, _) => events::apply(self, step).await,
-            (Kind::HttpApi | Kind::Integration | Kind::Route | Kind::Stage, _) => {
-                apigw::apply(self, step).await
-            }
+            (
+                Kind::HttpApi | Kind::Integration | Kind::Authorizer | Kind::Route | Kind::Stage,
+                _,
+            ) => apigw::apply(self, step).await,
         }
     }
 

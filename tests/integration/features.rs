@@ -336,3 +336,90 @@ fn urlencoding_free(text: &str) -> String {
         .replace("%22", "\"")
         .replace("%2F", "/")
 }
+
+const JWT: &str = "service: jwt
+http_api:
+  authorizers:
+    users: {jwt: {issuer: 'https://issuer.example.com', audience: [web]}}
+functions:
+  api:
+    handler: index.handler
+    runtime: python3.12
+    code: ./src
+    events:
+      - http: {route: GET /me, auth: users}
+      - http: GET /health
+";
+
+#[tokio::test]
+async fn jwt_authorizers_guard_routes_and_change_and_go_exactly() {
+    let spec = app("feat-jwt", JWT);
+    let account = Account::new().await;
+    let first = plan(&account, &spec);
+    assert!(
+        first.contains("+ authorizer.users")
+            && first.contains("+ issuer = \"https://issuer.example.com\""),
+        "{first}"
+    );
+    let me = first
+        .split("route[\"GET /me\"]")
+        .nth(1)
+        .and_then(|rest| rest.split("\n\n").next())
+        .unwrap_or_default();
+    assert!(
+        me.contains("+ authorization = \"JWT\"")
+            && me.contains("+ authorizer = \"authorizer.users\"")
+            && !me.contains("# public"),
+        "{first}"
+    );
+    apply(&account, &spec);
+
+    // AWS holds the authorizer, and the route names it by id.
+    let apigw = aws_sdk_apigatewayv2::Client::new(&account.config().await);
+    let api = apigw.get_apis().send().await.unwrap().items()[0]
+        .api_id()
+        .unwrap()
+        .to_string();
+    let authorizers = apigw.get_authorizers().api_id(&api).send().await.unwrap();
+    let users = &authorizers.items()[0];
+    assert_eq!(users.name(), Some("users"));
+    let routes = apigw.get_routes().api_id(&api).send().await.unwrap();
+    let route = routes
+        .items()
+        .iter()
+        .find(|r| r.route_key() == Some("GET /me"))
+        .unwrap();
+    assert_eq!(route.authorizer_id(), users.authorizer_id());
+
+    // A change: the audience, on the authorizer alone.
+    std::fs::write(
+        &spec,
+        JWT.replace("audience: [web]", "audience: [web, mobile]"),
+    )
+    .unwrap();
+    let changed = plan(&account, &spec);
+    assert!(changed.contains("~ authorizer.users"), "{changed}");
+    assert!(
+        changed.contains("Plan: 0 to add, 1 to change, 0 to replace, 0 to destroy."),
+        "{changed}"
+    );
+    apply(&account, &spec);
+
+    // Removed: the route goes public, the authorizer goes.
+    let without: String = JWT
+        .lines()
+        .filter(|l| {
+            !l.starts_with("http_api:") && !l.contains("authorizers:") && !l.contains("users: {jwt")
+        })
+        .map(|l| format!("{l}\n"))
+        .collect::<String>()
+        .replace("{route: GET /me, auth: users}", "GET /me");
+    std::fs::write(&spec, without).unwrap();
+    let removed = plan(&account, &spec);
+    assert!(removed.contains("- authorizer.users"), "{removed}");
+    assert!(
+        removed.contains("~ authorization: \"JWT\" -> \"NONE\""),
+        "{removed}"
+    );
+    apply(&account, &spec);
+}

@@ -1,5 +1,5 @@
 //! The HTTP API (API Gateway v2): GetApis (tags included) to find `{service}-{stage}`, then
-//! its routes, integrations and stages, one call each.
+//! its routes, integrations, stages and authorizers, one call each.
 
 use serde_json::Value;
 
@@ -69,7 +69,7 @@ pub async fn read(
     for (k, v) in &tags {
         http = http.with(&format!("tags.{k}"), v.as_str());
     }
-    let (routes, integrations, stages) = tokio::try_join!(
+    let (routes, integrations, stages, authorizers) = tokio::try_join!(
         async {
             r.calls.count("ApiGatewayV2.GetRoutes");
             r.apigw
@@ -97,8 +97,37 @@ pub async fn read(
                 .await
                 .map_err(|e| AwsError::new("GetStages", id.clone(), e))
         },
+        async {
+            r.calls.count("ApiGatewayV2.GetAuthorizers");
+            r.apigw
+                .get_authorizers()
+                .api_id(&id)
+                .send()
+                .await
+                .map_err(|e| AwsError::new("GetAuthorizers", id.clone(), e))
+        },
     )?;
     let mut resources = vec![http];
+    // Authorizers by their name (the spec's key); routes name them by address.
+    let mut authorizer_keys = std::collections::HashMap::new();
+    for a in authorizers.items() {
+        let key = a.name().unwrap_or_default();
+        let authorizer_id = a.authorizer_id().unwrap_or_default();
+        authorizer_keys.insert(authorizer_id.to_string(), format!("authorizer.{key}"));
+        let jwt = a.jwt_configuration();
+        let mut audience = jwt.map(|j| j.audience().to_vec()).unwrap_or_default();
+        audience.sort();
+        resources.push(
+            Resource::new(Kind::Authorizer, key, authorizer_id)
+                .with("type", a.authorizer_type().map_or("", |t| t.as_str()))
+                .with(
+                    "identity_source",
+                    a.identity_source().first().map_or("", String::as_str),
+                )
+                .with("issuer", jwt.and_then(|j| j.issuer()).unwrap_or_default())
+                .with("audience", audience),
+        );
+    }
     let mut integration_keys = std::collections::HashMap::new();
     for i in integrations.items() {
         let uri = i.integration_uri().unwrap_or_default();
@@ -136,7 +165,12 @@ pub async fn read(
                 )
                 .with(
                     "authorizer",
-                    route.authorizer_id().map_or(Value::Null, Value::from),
+                    route
+                        .authorizer_id()
+                        .filter(|id| !id.is_empty())
+                        .map_or(Value::Null, |id| {
+                            Value::from(authorizer_keys.get(id).cloned().unwrap_or(id.to_string()))
+                        }),
                 ),
         );
     }

@@ -190,6 +190,28 @@ pub async fn create(
                 .await
                 .unwrap();
         }
+        if let Some(retries) = f.attrs.get("async.max_retries").and_then(|v| v.as_i64()) {
+            let destination = f.attrs["async.on_failure"].as_str().map(|queue| {
+                aws_sdk_lambda::types::DestinationConfig::builder()
+                    .on_failure(
+                        aws_sdk_lambda::types::OnFailure::builder()
+                            .destination(queue)
+                            .build(),
+                    )
+                    .build()
+            });
+            lambda
+                .put_function_event_invoke_config()
+                .function_name(&f.name)
+                .maximum_retry_attempts(retries as i32)
+                .maximum_event_age_in_seconds(
+                    f.attrs["async.max_event_age"].as_i64().unwrap() as i32
+                )
+                .set_destination_config(destination)
+                .send()
+                .await
+                .unwrap();
+        }
     }
     for alias in of(state, Kind::Alias) {
         let function = alias.name.trim_end_matches(":live");
@@ -331,8 +353,36 @@ pub async fn create(
             .unwrap();
         integrations.insert(i.address(), out.integration_id.unwrap());
     }
+    let mut authorizers = HashMap::new();
+    for a in of(state, Kind::Authorizer) {
+        let audience: Vec<String> = a.attrs["audience"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_str().unwrap().to_string())
+            .collect();
+        let out = apigw
+            .create_authorizer()
+            .api_id(&id)
+            .name(&a.key)
+            .authorizer_type(aws_sdk_apigatewayv2::types::AuthorizerType::Jwt)
+            .identity_source(s(a, "identity_source"))
+            .jwt_configuration(
+                aws_sdk_apigatewayv2::types::JwtConfiguration::builder()
+                    .issuer(s(a, "issuer"))
+                    .set_audience(Some(audience))
+                    .build(),
+            )
+            .send()
+            .await
+            .unwrap();
+        authorizers.insert(a.address(), out.authorizer_id.unwrap());
+    }
     for route in of(state, Kind::Route) {
         let target = format!("integrations/{}", integrations[&s(route, "target")]);
+        let authorizer = route.attrs["authorizer"]
+            .as_str()
+            .map(|address| authorizers[address].clone());
         apigw
             .create_route()
             .api_id(&id)
@@ -341,6 +391,7 @@ pub async fn create(
             .authorization_type(aws_sdk_apigatewayv2::types::AuthorizationType::from(
                 s(route, "authorization").as_str(),
             ))
+            .set_authorizer_id(authorizer)
             .send()
             .await
             .unwrap();

@@ -34,6 +34,8 @@ pub struct Target {
     pub region: Option<String>,
     /// The HTTP API's id once it exists; before, permissions name it as known after apply.
     pub api_id: Option<String>,
+    /// The URLs of the queues that exist, by key; a new queue's is known after apply.
+    pub queue_urls: BTreeMap<String, String>,
 }
 
 impl Target {
@@ -162,14 +164,22 @@ pub fn build(project: &Project, code: &HashMap<String, CodeIdentity>, target: &T
         state.insert(Resource::new(Kind::Stage, "$default", "$default").with("auto_deploy", true));
         state.insert(api);
     }
-    // The spec is read before the account is known: its `${account_id}` (and an unknown
-    // `${region}`) are still placeholders, filled here once the target is known.
+    // The spec is read before the account is known: its references to what slsr makes,
+    // its `${account_id}` (and an unknown `${region}`) are still placeholders, filled here
+    // once the target is known.
     for resource in state.resources.values_mut() {
         for value in resource.attrs.values_mut() {
+            b.fill_references(value);
             fill_placeholders(value, target);
         }
     }
     state
+}
+
+/// What a reference to something apply makes stands for in a plan until apply knows it:
+/// `(known after apply: queue.jobs.url)`. Apply fills it in (`Applier::resolve`).
+pub fn known_after_apply(what: &str) -> String {
+    format!("(known after apply: {what})")
 }
 
 fn fill_placeholders(value: &mut Value, target: &Target) {
@@ -293,6 +303,51 @@ impl Builder<'_> {
             self.p.physical_name(name),
             if fifo { ".fifo" } else { "" }
         )
+    }
+
+    /// Replaces references to what the spec declares: `${queue:NAME.url|arn}`,
+    /// `${function:NAME.arn|name}`, `${role:NAME.arn}`, `${http_api.url}`. Names and ARNs
+    /// follow from the account, region and names, so a plan shows them exactly; a queue's
+    /// URL and the API's URL are read from the account, or known after apply when this
+    /// plan creates the queue or the API.
+    fn fill_references(&self, value: &mut Value) {
+        static REFERENCE: std::sync::OnceLock<regex_lite::Regex> = std::sync::OnceLock::new();
+        let pattern = REFERENCE.get_or_init(|| {
+            regex_lite::Regex::new(
+                r"\$\{(queue|function|role):([A-Za-z0-9_.-]+?)\.(url|arn|name)\}|\$\{http_api\.url\}",
+            )
+            .expect("a valid pattern")
+        });
+        match value {
+            Value::String(s) if s.contains("${") => {
+                let replaced = pattern.replace_all(s, |c: &regex_lite::Captures| {
+                    let name = c.get(2).map_or("", |m| m.as_str());
+                    match (c.get(1).map(|m| m.as_str()), c.get(3).map(|m| m.as_str())) {
+                        (Some("queue"), Some("url")) => self
+                            .t
+                            .queue_urls
+                            .get(name)
+                            .cloned()
+                            .unwrap_or_else(|| known_after_apply(&format!("queue.{name}.url"))),
+                        (Some("queue"), _) => self.queue_arn(name),
+                        (Some("function"), Some("name")) => self.p.physical_name(name),
+                        (Some("function"), _) => self.function_arn(name),
+                        (Some("role"), _) => self.role_arn(&self.p.physical_name(name)),
+                        _ => match &self.t.api_id {
+                            Some(id) => format!(
+                                "https://{id}.execute-api.{}.amazonaws.com",
+                                self.t.region()
+                            ),
+                            None => known_after_apply("http_api.url"),
+                        },
+                    }
+                });
+                *s = replaced.into_owned();
+            }
+            Value::Array(items) => items.iter_mut().for_each(|v| self.fill_references(v)),
+            Value::Object(map) => map.values_mut().for_each(|v| self.fill_references(v)),
+            _ => {}
+        }
     }
 
     fn queue_arn(&self, name: &str) -> String {
@@ -725,6 +780,7 @@ mod tests {
                 account_id: Some("123456789012".into()),
                 region: Some("eu-west-1".into()),
                 api_id: None,
+                ..Target::default()
             },
         )
     }
@@ -838,6 +894,7 @@ EVENTS
                 account_id: None,
                 region: Some("us-east-1".into()),
                 api_id: None,
+                ..Target::default()
             },
         );
         assert_eq!(

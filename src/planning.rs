@@ -51,6 +51,7 @@ pub fn offline(project: &Project) -> Result<Planned, PlanError> {
         account_id: None,
         region: project.region.clone(),
         api_id: None,
+        ..Target::default()
     };
     let desired = desired::build(project, &code, &target);
     Ok(Planned {
@@ -101,6 +102,7 @@ async fn live_with(
         account_id: None,
         region: config.region().map(|r| r.to_string()),
         api_id: None,
+        ..Target::default()
     };
     let wanted = if destroy {
         State::default()
@@ -115,8 +117,9 @@ async fn live_with(
     let target = Target {
         account_id: Some(identity.account.clone()),
         region: region.clone(),
-        // The API's id appears in permissions' source ARNs.
+        // The API's id appears in permissions' source ARNs and `${http_api.url}`.
         api_id: live.api_id.clone(),
+        queue_urls: live.queue_urls.clone(),
     };
     let desired = if destroy {
         wanted

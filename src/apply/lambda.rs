@@ -117,10 +117,24 @@ async fn log_group(a: &Applier, step: &Step) -> Result<(), AwsError> {
     Ok(())
 }
 
-fn environment(r: &Resource) -> Environment {
-    Environment::builder()
-        .set_variables(Some(attr_map(r, "env")))
-        .build()
+/// The function's variables, with references known only now filled in; an error if one
+/// is still unknown (what it names was not made).
+fn environment(a: &Applier, r: &Resource) -> Result<Environment, AwsError> {
+    let mut variables = std::collections::HashMap::new();
+    for (k, v) in attr_map(r, "env") {
+        let value = a.resolve(&v);
+        if value.contains("(known after apply") {
+            return Err(AwsError {
+                operation: "CreateFunction",
+                target: r.name.clone(),
+                message: format!("env.{k}: {value} is still unknown"),
+            });
+        }
+        variables.insert(k, value);
+    }
+    Ok(Environment::builder()
+        .set_variables(Some(variables))
+        .build())
 }
 
 fn vpc(r: &Resource) -> VpcConfig {
@@ -195,7 +209,7 @@ async fn function(a: &Applier, step: &Step) -> Result<(), AwsError> {
                 .description(attr_str(r, "description"))
                 .set_kms_key_arn(optional(r, "kms_key_arn"))
                 .set_layers(Some(attr_list(r, "layers")))
-                .environment(environment(r))
+                .environment(environment(a, r)?)
                 .set_tags(Some(attr_map(r, "tags")));
             if r.attrs.contains_key("vpc.subnet_ids") {
                 create = create.vpc_config(vpc(r));
@@ -315,7 +329,7 @@ async fn function(a: &Applier, step: &Step) -> Result<(), AwsError> {
                     .description(attr_str(r, "description"))
                     .kms_key_arn(optional(r, "kms_key_arn").unwrap_or_default())
                     .set_layers(Some(attr_list(r, "layers")))
-                    .environment(environment(r))
+                    .environment(environment(a, r)?)
                     .vpc_config(vpc(r));
                 if r.attrs.contains_key("runtime") {
                     update = update

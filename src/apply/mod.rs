@@ -73,8 +73,9 @@ fn needs(level: u8) -> &'static [u8] {
     match level {
         // A queue with a dead-letter queue: the queues.
         2 => &[1],
-        // Functions: their roles, the queues their settings may name, their log groups.
-        4 => &[0, 1, 2, 3],
+        // Functions: their roles, the queues and the API their settings may name, their
+        // log groups.
+        4 => &[0, 1, 2, 3, 6],
         // Aliases: their function.
         5 => &[4],
         // Integrations: the function they invoke and the API.
@@ -379,11 +380,35 @@ impl Applier {
     }
 
     /// A desired value with what was unknown at plan time filled in (the API's id).
+    /// Also the references known after apply (`desired::known_after_apply`): a new queue's
+    /// URL and the new API's URL. One still unknown stays as it is.
     pub(crate) fn resolve(&self, value: &str) -> String {
-        match self.ids.get("http_api") {
-            Some(id) => value.replace(KNOWN_AFTER_APPLY, &id),
+        let api = self.ids.get("http_api");
+        let mut out = match &api {
+            Some(id) => value.replace(KNOWN_AFTER_APPLY, id),
             None => value.to_string(),
+        };
+        while let Some(start) = out.find("(known after apply: ") {
+            let Some(len) = out[start..].find(')') else {
+                break;
+            };
+            let what = &out[start + "(known after apply: ".len()..start + len];
+            let known = match what {
+                "http_api.url" => api.as_ref().map(|id| {
+                    let region = self.apigw.config().region().map(|r| r.to_string());
+                    format!(
+                        "https://{id}.execute-api.{}.amazonaws.com",
+                        region.unwrap_or_default()
+                    )
+                }),
+                other => self.ids.get(other),
+            };
+            let Some(known) = known else {
+                break;
+            };
+            out.replace_range(start..=start + len, &known);
         }
+        out
     }
 }
 

@@ -69,7 +69,8 @@ pub async fn apply(a: &Applier, step: &Step) -> Result<(), AwsError> {
     match step.action {
         Action::Create => {
             a.write("SQS.CreateQueue");
-            a.sqs
+            let out = a
+                .sqs
                 .create_queue()
                 .queue_name(name)
                 .set_attributes(Some(attributes(step, true)))
@@ -77,6 +78,10 @@ pub async fn apply(a: &Applier, step: &Step) -> Result<(), AwsError> {
                 .send()
                 .await
                 .map_err(|e| AwsError::new("CreateQueue", name, e))?;
+            // For `${queue:NAME.url}` in what comes after.
+            if let Some(url) = out.queue_url {
+                a.ids.set(&format!("queue.{}.url", r.key), url);
+            }
         }
         Action::Delete => {
             let url = url(a, name).await?;

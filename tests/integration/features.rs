@@ -423,3 +423,109 @@ async fn jwt_authorizers_guard_routes_and_change_and_go_exactly() {
     );
     apply(&account, &spec);
 }
+
+const REFERENCES: &str = "service: refs
+queues:
+  jobs: {}
+roles:
+  shared:
+    managed_policies: [arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]
+functions:
+  api:
+    handler: index.handler
+    runtime: python3.12
+    code: ./src
+    env:
+      JOBS_URL: ${queue:jobs.url}
+      JOBS_ARN: ${queue:jobs.arn}
+      WORKER: ${function:worker.name}
+      WORKER_ARN: ${function:worker.arn}
+      SHARED_ROLE: ${role:shared.arn}
+      API: ${http_api.url}
+    events: [{http: GET /x}]
+  worker:
+    handler: index.handler
+    runtime: python3.12
+    code: ./src
+";
+
+#[tokio::test]
+async fn references_resolve_from_the_account_or_after_apply_and_follow_changes() {
+    let spec = app("feat-refs", REFERENCES);
+    let account = Account::new().await;
+    let first = plan(&account, &spec);
+    let id = &account.id;
+    for line in [
+        "+ env.JOBS_URL = \"(known after apply: queue.jobs.url)\"".to_string(),
+        "+ env.API = \"(known after apply: http_api.url)\"".to_string(),
+        format!("+ env.JOBS_ARN = \"arn:aws:sqs:us-east-1:{id}:refs-dev-jobs\""),
+        "+ env.WORKER = \"refs-dev-worker\"".to_string(),
+        format!("+ env.WORKER_ARN = \"arn:aws:lambda:us-east-1:{id}:function:refs-dev-worker\""),
+        format!("+ env.SHARED_ROLE = \"arn:aws:iam::{id}:role/slsr/refs/dev/refs-dev-shared\""),
+    ] {
+        assert!(first.contains(&line), "{line}\n{first}");
+    }
+    apply(&account, &spec);
+
+    // What the function got: the queue's and the API's real URLs.
+    let config = account.config().await;
+    let sqs = aws_sdk_sqs::Client::new(&config);
+    let queue_url = sqs
+        .get_queue_url()
+        .queue_name("refs-dev-jobs")
+        .send()
+        .await
+        .unwrap()
+        .queue_url
+        .unwrap();
+    let apigw = aws_sdk_apigatewayv2::Client::new(&config);
+    let api_id = apigw.get_apis().send().await.unwrap().items()[0]
+        .api_id()
+        .unwrap()
+        .to_string();
+    let lambda = aws_sdk_lambda::Client::new(&config);
+    let env = lambda
+        .get_function_configuration()
+        .function_name("refs-dev-api")
+        .send()
+        .await
+        .unwrap()
+        .environment
+        .unwrap()
+        .variables
+        .unwrap();
+    assert_eq!(env["JOBS_URL"], queue_url);
+    assert_eq!(
+        env["API"],
+        format!("https://{api_id}.execute-api.us-east-1.amazonaws.com")
+    );
+
+    // A reference to a queue this plan adds: known after apply on an update too.
+    std::fs::write(
+        &spec,
+        REFERENCES
+            .replace("  jobs: {}\n", "  jobs: {}\n  more: {}\n")
+            .replace(
+                "      API: ${http_api.url}\n",
+                "      API: ${http_api.url}\n      MORE_URL: ${queue:more.url}\n",
+            ),
+    )
+    .unwrap();
+    let changed = plan(&account, &spec);
+    assert!(
+        changed.contains("+ env.MORE_URL: (none) -> \"(known after apply: queue.more.url)\""),
+        "{changed}"
+    );
+    apply(&account, &spec);
+
+    // Removed: the variables go with the references.
+    std::fs::write(
+        &spec,
+        REFERENCES.replace("      JOBS_URL: ${queue:jobs.url}\n", ""),
+    )
+    .unwrap();
+    let removed = plan(&account, &spec);
+    assert!(removed.contains("- env.JOBS_URL"), "{removed}");
+    assert!(removed.contains("- env.MORE_URL"), "{removed}");
+    apply(&account, &spec);
+}

@@ -108,6 +108,7 @@ fn desired(
         account_id: Some(account.id.clone()),
         region: Some(REGION.into()),
         api_id,
+        ..Target::default()
     };
     (desired::build(&project, &code, &target), zips)
 }

@@ -78,6 +78,8 @@ pub struct Live {
     pub state: State,
     /// The HTTP API's id, when it exists: desired permissions name it in their source ARN.
     pub api_id: Option<String>,
+    /// Each owned queue's URL by its key, for `${queue:NAME.url}`.
+    pub queue_urls: BTreeMap<String, String>,
 }
 
 impl Live {
@@ -136,7 +138,8 @@ impl Reader {
         let mut live = Live::default();
         live.add(functions.0, functions.1);
         live.add(roles.0, roles.1);
-        live.add(queues.0, queues.1);
+        live.add((queues.0).0, (queues.0).1);
+        live.queue_urls = queues.1;
         live.add(rules.0, rules.1);
         live.api_id = api.2;
         live.add(api.0, api.1);

@@ -1,7 +1,7 @@
 //! SQS queues: ListQueues by prefix, then per queue GetQueueAttributes (all of them) and
 //! ListQueueTags.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 use aws_sdk_sqs::types::QueueAttributeName;
 use serde_json::{Value, json};
@@ -10,7 +10,12 @@ use super::{Found, Reader, Scope, conflict};
 use crate::aws::AwsError;
 use crate::model::{Kind, Resource, State, address};
 
-pub async fn read(r: &Reader, scope: &Scope, wanted: &State) -> Result<Found, AwsError> {
+/// The queues, the conflicts, and each owned queue's URL by its key (for `${queue:NAME.url}`).
+pub async fn read(
+    r: &Reader,
+    scope: &Scope,
+    wanted: &State,
+) -> Result<(Found, BTreeMap<String, String>), AwsError> {
     r.calls.count("SQS.ListQueues");
     let pages: Vec<_> = r
         .sqs
@@ -57,6 +62,7 @@ pub async fn read(r: &Reader, scope: &Scope, wanted: &State) -> Result<Found, Aw
     }
     let mut resources = Vec::new();
     let mut conflicts = Vec::new();
+    let mut owned_urls = BTreeMap::new();
     while let Some(joined) = tasks.join_next().await {
         let (url, attrs, tags) = joined.expect("a read task does not panic")?;
         let name = url.rsplit('/').next().unwrap_or_default().to_string();
@@ -74,8 +80,9 @@ pub async fn read(r: &Reader, scope: &Scope, wanted: &State) -> Result<Found, Aw
             continue;
         }
         resources.push(queue(&key, &name, &attrs, &tags));
+        owned_urls.insert(key, url);
     }
-    Ok((resources, conflicts))
+    Ok(((resources, conflicts), owned_urls))
 }
 
 fn number(attrs: &HashMap<String, String>, name: &str) -> Value {

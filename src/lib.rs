@@ -19,4 +19,5 @@ pub mod render;
 pub mod saved;
 pub mod source;
 pub mod spec;
+pub mod ssm;
 pub mod yaml;

@@ -124,7 +124,7 @@ pub fn plan(desired: &State, live: &State) -> Plan {
                         path: path.clone(),
                         before: None,
                         after: Some(v.clone()),
-                        sensitive: sensitive(path),
+                        sensitive: sensitive(path) || is_secure(v),
                         forces_replacement: false,
                     })
                     .collect(),
@@ -208,21 +208,51 @@ fn replace_dependents(changes: &mut [Change]) {
 fn compare(want: &Resource, have: &Resource) -> Change {
     let replaced_by = want.kind.replaced_by();
     let mut diffs = Vec::new();
-    let paths: std::collections::BTreeSet<&String> =
-        want.attrs.keys().chain(have.attrs.keys()).collect();
-    for path in paths {
+    // The live resource as the plan keeps it: a value that the spec takes from a
+    // SecureString is kept as a fingerprint, never in clear (`ssm`).
+    let mut have = have.clone();
+    let paths: Vec<String> = want
+        .attrs
+        .keys()
+        .chain(have.attrs.keys())
+        .cloned()
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    for path in &paths {
         let after = want.attrs.get(path);
-        let before = have.attrs.get(path);
         // A value only known after apply cannot be compared: it is not a change by itself.
         if after.is_some_and(is_unknown) {
             continue;
         }
+        let secure = after
+            .and_then(Value::as_str)
+            .filter(|a| crate::ssm::parse(a).is_some());
+        if let Some(fingerprint) = secure {
+            let live = have
+                .attrs
+                .get(path)
+                .and_then(Value::as_str)
+                .map(str::to_string);
+            if live
+                .as_deref()
+                .is_some_and(|l| crate::ssm::matches(fingerprint, l))
+            {
+                have.attrs.insert(path.clone(), Value::from(fingerprint));
+                continue;
+            }
+            if let Some(live) = live {
+                let kept = crate::ssm::fingerprint("the live value", &live);
+                have.attrs.insert(path.clone(), Value::from(kept));
+            }
+        }
+        let before = have.attrs.get(path);
         if after != before {
             diffs.push(FieldDiff {
                 path: path.clone(),
                 before: before.cloned(),
                 after: after.cloned(),
-                sensitive: sensitive(path),
+                sensitive: sensitive(path) || secure.is_some(),
                 forces_replacement: replaced_by.contains(&path.as_str()),
             });
         }
@@ -240,10 +270,17 @@ fn compare(want: &Resource, have: &Resource) -> Change {
         name: want.name.clone(),
         action,
         diffs,
-        before: Some(have.clone()),
+        before: Some(have),
         after: Some(want.clone()),
         reason: None,
     }
+}
+
+/// A value that takes a SecureString (`ssm::fingerprint`): masked wherever it shows.
+fn is_secure(value: &Value) -> bool {
+    value
+        .as_str()
+        .is_some_and(|s| crate::ssm::parse(s).is_some())
 }
 
 fn is_unknown(value: &Value) -> bool {

@@ -110,9 +110,21 @@ async fn live_with(
         desired::build(project, &code, &names_only)
     };
     let scope = scope(project);
-    let (identity, live) = tokio::join!(aws::whoami(&config), reader.read(&scope, &wanted));
-    // When both fail (no network, a wrong endpoint), the first call's error says it best.
-    let (identity, live) = (identity?, live?);
+    // The SSM parameters the spec names, read alongside.
+    let ssm_paths = crate::ssm::references(&wanted);
+    let parameters = async {
+        match ssm_paths.is_empty() {
+            true => Ok(Default::default()),
+            false => aws::read::ssm::parameters(&reader, &ssm_paths).await,
+        }
+    };
+    let (identity, live, parameters) = tokio::join!(
+        aws::whoami(&config),
+        reader.read(&scope, &wanted),
+        parameters
+    );
+    // When all fail (no network, a wrong endpoint), the first call's error says it best.
+    let (identity, live, parameters) = (identity?, live?, parameters?);
     let region = identity.region.clone();
     let target = Target {
         account_id: Some(identity.account.clone()),
@@ -124,7 +136,9 @@ async fn live_with(
     let desired = if destroy {
         wanted
     } else {
-        desired::build(project, &code, &target)
+        let mut desired = desired::build(project, &code, &target);
+        crate::ssm::fill(&mut desired, &parameters);
+        desired
     };
     Ok(Planned {
         plan: plan::plan(&desired, &live.state),

@@ -117,12 +117,16 @@ async fn log_group(a: &Applier, step: &Step) -> Result<(), AwsError> {
     Ok(())
 }
 
-/// The function's variables, with references known only now filled in; an error if one
-/// is still unknown (what it names was not made).
-fn environment(a: &Applier, r: &Resource) -> Result<Environment, AwsError> {
+/// The function's variables, with references known only now filled in, and values that
+/// take a SecureString put together from SSM again (a plan keeps only their fingerprint);
+/// an error if one is still unknown (what it names was not made).
+async fn environment(a: &Applier, r: &Resource) -> Result<Environment, AwsError> {
     let mut variables = std::collections::HashMap::new();
     for (k, v) in attr_map(r, "env") {
-        let value = a.resolve(&v);
+        let mut value = a.resolve(&v);
+        if let Some((_, template)) = crate::ssm::parse(&value) {
+            value = secure_value(a, &r.name, template).await?;
+        }
         if value.contains("(known after apply") {
             return Err(AwsError {
                 operation: "CreateFunction",
@@ -209,7 +213,7 @@ async fn function(a: &Applier, step: &Step) -> Result<(), AwsError> {
                 .description(attr_str(r, "description"))
                 .set_kms_key_arn(optional(r, "kms_key_arn"))
                 .set_layers(Some(attr_list(r, "layers")))
-                .environment(environment(a, r)?)
+                .environment(environment(a, r).await?)
                 .set_tags(Some(attr_map(r, "tags")));
             if r.attrs.contains_key("vpc.subnet_ids") {
                 create = create.vpc_config(vpc(r));
@@ -329,7 +333,7 @@ async fn function(a: &Applier, step: &Step) -> Result<(), AwsError> {
                     .description(attr_str(r, "description"))
                     .kms_key_arn(optional(r, "kms_key_arn").unwrap_or_default())
                     .set_layers(Some(attr_list(r, "layers")))
-                    .environment(environment(a, r)?)
+                    .environment(environment(a, r).await?)
                     .vpc_config(vpc(r));
                 if r.attrs.contains_key("runtime") {
                     update = update
@@ -407,6 +411,41 @@ async fn function(a: &Applier, step: &Step) -> Result<(), AwsError> {
         }
     }
     Ok(())
+}
+
+/// A value with SecureStrings in it, read from SSM with decryption.
+async fn secure_value(a: &Applier, function: &str, template: &str) -> Result<String, AwsError> {
+    let mut state = crate::model::State::default();
+    state.insert(Resource::new(Kind::Function, "x", "x").with("v", template));
+    let paths = crate::ssm::references(&state);
+    let out = a
+        .ssm
+        .get_parameters()
+        .set_names(Some(paths.into_iter().collect()))
+        .with_decryption(true)
+        .send()
+        .await
+        .map_err(|e| AwsError::new("GetParameters", function, e))?;
+    let params = out
+        .parameters()
+        .iter()
+        .map(|p| {
+            (
+                p.name().unwrap_or_default().to_string(),
+                crate::ssm::Parameter {
+                    value: p.value().unwrap_or_default().to_string(),
+                    secure: true,
+                },
+            )
+        })
+        .collect();
+    crate::ssm::substitute(template, &params)
+        .map(|(value, _)| value)
+        .ok_or_else(|| AwsError {
+            operation: "GetParameters",
+            target: function.to_string(),
+            message: format!("a parameter of {template} is gone since the plan"),
+        })
 }
 
 /// Sets the function's asynchronous invocation config from its `async.` attributes.

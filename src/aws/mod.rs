@@ -25,6 +25,7 @@ pub struct Clients {
     pub events: aws_sdk_eventbridge::Client,
     pub apigw: aws_sdk_apigatewayv2::Client,
     pub logs: aws_sdk_cloudwatchlogs::Client,
+    pub ssm: aws_sdk_ssm::Client,
 }
 
 /// A service's client from the shared configuration, naming its operations on the
@@ -48,6 +49,7 @@ impl Clients {
             events: paced_client!(aws_sdk_eventbridge, config),
             apigw: paced_client!(aws_sdk_apigatewayv2, config),
             logs: paced_client!(aws_sdk_cloudwatchlogs, config),
+            ssm: paced_client!(aws_sdk_ssm, config),
         }
     }
 }

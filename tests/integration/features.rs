@@ -529,3 +529,106 @@ async fn references_resolve_from_the_account_or_after_apply_and_follow_changes()
     assert!(removed.contains("- env.MORE_URL"), "{removed}");
     apply(&account, &spec);
 }
+
+const SSM: &str = "service: params
+functions:
+  api:
+    handler: index.handler
+    runtime: python3.12
+    code: ./src
+    env:
+      TABLE: ${ssm:/params/table}
+      DATABASE_URL: postgres://app:${ssm:/params/db-password}@db.internal/app
+";
+
+#[tokio::test]
+async fn ssm_parameters_are_read_at_plan_time_and_secure_ones_never_shown_or_saved() {
+    let spec = app("feat-ssm", SSM);
+    let account = Account::new().await;
+    let config = account.config().await;
+    let ssm = aws_sdk_ssm::Client::new(&config);
+    let put = |name: &'static str, value: &'static str, kind: aws_sdk_ssm::types::ParameterType| {
+        let ssm = ssm.clone();
+        async move {
+            ssm.put_parameter()
+                .name(name)
+                .value(value)
+                .r#type(kind)
+                .overwrite(true)
+                .send()
+                .await
+                .unwrap();
+        }
+    };
+    // A missing parameter fails the plan, naming it.
+    let out = slsr(&account, "plan", &spec, &[]);
+    assert_eq!(out.code, 1, "{}{}", out.stdout, out.stderr);
+    assert!(out.stderr.contains("/params/"), "{}", out.stderr);
+
+    put(
+        "/params/table",
+        "orders",
+        aws_sdk_ssm::types::ParameterType::String,
+    )
+    .await;
+    put(
+        "/params/db-password",
+        "hunter2-secret",
+        aws_sdk_ssm::types::ParameterType::SecureString,
+    )
+    .await;
+    let first = plan(&account, &spec);
+    assert!(first.contains("+ env.TABLE = \"orders\""), "{first}");
+    assert!(!first.contains("hunter2"), "{first}");
+    assert!(first.contains("env.DATABASE_URL = (sensitive)"), "{first}");
+    // A saved plan holds no secret either.
+    let saved = spec.with_file_name("saved.plan");
+    let out = slsr(&account, "plan", &spec, &["--out", saved.to_str().unwrap()]);
+    assert!(out.code == 0 || out.code == 2, "{}", out.stderr);
+    let text = std::fs::read_to_string(&saved).unwrap();
+    assert!(!text.contains("hunter2"), "the saved plan holds the secret");
+    apply(&account, &spec);
+
+    // The function has the real values.
+    let lambda = aws_sdk_lambda::Client::new(&config);
+    let env = lambda
+        .get_function_configuration()
+        .function_name("params-dev-api")
+        .send()
+        .await
+        .unwrap()
+        .environment
+        .unwrap()
+        .variables
+        .unwrap();
+    assert_eq!(env["TABLE"], "orders");
+    assert_eq!(
+        env["DATABASE_URL"],
+        "postgres://app:hunter2-secret@db.internal/app"
+    );
+
+    // A new secret is a change, masked; a new plain value shows.
+    put(
+        "/params/db-password",
+        "rotated-secret",
+        aws_sdk_ssm::types::ParameterType::SecureString,
+    )
+    .await;
+    put(
+        "/params/table",
+        "orders-v2",
+        aws_sdk_ssm::types::ParameterType::String,
+    )
+    .await;
+    let changed = plan(&account, &spec);
+    assert!(
+        changed.contains("~ env.TABLE: \"orders\" -> \"orders-v2\""),
+        "{changed}"
+    );
+    assert!(
+        changed.contains("~ env.DATABASE_URL: (sensitive)"),
+        "{changed}"
+    );
+    assert!(!changed.contains("secret"), "{changed}");
+    apply(&account, &spec);
+}

@@ -11,6 +11,7 @@ pub mod events;
 pub mod iam;
 mod lambda;
 mod sqs;
+pub mod ssm;
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex};

@@ -46,6 +46,16 @@ pub enum Command {
         #[command(flatten)]
         lock: LockArgs,
     },
+    /// Print the spec's outputs, with their values in the live account.
+    Outputs {
+        #[command(flatten)]
+        spec: SpecArgs,
+        #[command(flatten)]
+        aws: ConnectionArgs,
+        /// `text` (name = value lines) or `json` (an object).
+        #[arg(long, value_enum, default_value_t = OutputsFormat::Text)]
+        format: OutputsFormat,
+    },
     /// Print the JSON Schema of the spec format (for editors).
     Schema,
     /// Show the AWS account, identity and region slsr would use.
@@ -84,6 +94,12 @@ pub struct AwsArgs {
     /// Send every AWS call to this endpoint (a local emulator); also AWS_ENDPOINT_URL.
     #[arg(long, value_name = "URL")]
     pub endpoint_url: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum OutputsFormat {
+    Text,
+    Json,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]

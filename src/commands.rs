@@ -2,6 +2,7 @@
 //! calling the library's parts in order, printing results and errors. `main.rs` only parses
 //! the command line and calls `run`.
 
+use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::Path;
 use std::process::ExitCode;
@@ -28,6 +29,7 @@ pub fn run(cli: Cli) -> ExitCode {
             aws,
             lock,
         } => unlock(&id, &spec, &aws, &lock),
+        Command::Outputs { spec, aws, format } => outputs(&spec, &aws, format),
         Command::Schema => {
             print!("{}", spec::schema::editor_text());
             ExitCode::SUCCESS
@@ -152,6 +154,41 @@ fn package(args: &SpecArgs, out_dir: Option<&Path>, force: bool) -> ExitCode {
     } else {
         ExitCode::SUCCESS
     }
+}
+
+/// `slsr outputs`: the outputs' values from a live read (no change made).
+fn outputs(
+    args: &crate::cli::SpecArgs,
+    aws: &crate::cli::ConnectionArgs,
+    format: crate::cli::OutputsFormat,
+) -> ExitCode {
+    let project = match load_project(args) {
+        Ok(p) => p,
+        Err(code) => return code,
+    };
+    let connection = aws::Connection {
+        profile: aws.profile.clone(),
+        region: region_override(args.region.as_ref()),
+        endpoint_url: aws.endpoint_url.clone(),
+    };
+    let runtime = tokio::runtime::Runtime::new().expect("a tokio runtime starts");
+    let planned = match runtime.block_on(crate::planning::live(&project, &connection)) {
+        Ok(p) => p,
+        Err(e) => return fail(&e.to_string()),
+    };
+    let mut out = anstream::stdout().lock();
+    match format {
+        crate::cli::OutputsFormat::Json => {
+            let json = serde_json::to_string_pretty(&planned.outputs).expect("strings serialize");
+            let _ = writeln!(out, "{json}");
+        }
+        crate::cli::OutputsFormat::Text => {
+            for (name, value) in &planned.outputs {
+                let _ = writeln!(out, "{name} = {value}");
+            }
+        }
+    }
+    ExitCode::SUCCESS
 }
 
 fn plan(p: &PlanArgs) -> ExitCode {
@@ -403,6 +440,9 @@ fn apply_unlocked(
     }
     if !planned.plan.has_changes() {
         let _ = writeln!(out, "Nothing to apply.");
+        if !destroy {
+            print_outputs(&mut out, &planned.outputs, |v| v.to_string());
+        }
         return ExitCode::SUCCESS;
     }
     if d.dry_run {
@@ -460,6 +500,9 @@ fn apply_unlocked(
             s.destroy,
             report.took.as_secs_f64()
         );
+        if !destroy {
+            print_outputs(&mut out, &planned.outputs, |v| applier.resolve(v));
+        }
         return ExitCode::SUCCESS;
     }
     drop(out);
@@ -485,6 +528,21 @@ fn apply_unlocked(
         "Run `slsr plan` to see where the account stands, and `slsr apply` again to finish."
     );
     ExitCode::FAILURE
+}
+
+/// The outputs after an apply, one `name = value` line each, values as `fill` makes them.
+fn print_outputs(
+    out: &mut impl Write,
+    outputs: &BTreeMap<String, String>,
+    fill: impl Fn(&str) -> String,
+) {
+    if outputs.is_empty() {
+        return;
+    }
+    let _ = writeln!(out, "\nOutputs:");
+    for (name, value) in outputs {
+        let _ = writeln!(out, "  {name} = {}", fill(value));
+    }
 }
 
 fn warn(message: &str) {

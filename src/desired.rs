@@ -164,6 +164,16 @@ pub fn build(project: &Project, code: &HashMap<String, CodeIdentity>, target: &T
         state.insert(Resource::new(Kind::Stage, "$default", "$default").with("auto_deploy", true));
         state.insert(api);
     }
+    // Outputs published to SSM: owned parameters, by path.
+    for output in project.outputs.values() {
+        if let Some(path) = &output.ssm {
+            state.insert(
+                Resource::new(Kind::Parameter, path.as_str(), path.as_str())
+                    .with("value", output.value.as_str())
+                    .with("type", "String"),
+            );
+        }
+    }
     // The spec is read before the account is known: its references to what slsr makes,
     // its `${account_id}` (and an unknown `${region}`) are still placeholders, filled here
     // once the target is known.
@@ -174,6 +184,26 @@ pub fn build(project: &Project, code: &HashMap<String, CodeIdentity>, target: &T
         }
     }
     state
+}
+
+/// The outputs' values: references and placeholders filled in as in the desired state (a
+/// value still known only after apply says so).
+pub fn outputs(project: &Project, target: &Target) -> BTreeMap<String, String> {
+    let b = Builder {
+        p: project,
+        t: target,
+        tags: tags(project),
+    };
+    project
+        .outputs
+        .iter()
+        .map(|(name, output)| {
+            let mut value = Value::from(output.value.as_str());
+            b.fill_references(&mut value);
+            fill_placeholders(&mut value, target);
+            (name.clone(), value.as_str().unwrap_or_default().to_string())
+        })
+        .collect()
 }
 
 /// What a reference to something apply makes stands for in a plan until apply knows it:

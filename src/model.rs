@@ -32,6 +32,7 @@ pub enum Kind {
     Authorizer,
     Route,
     Stage,
+    Parameter,
 }
 
 impl Kind {
@@ -51,6 +52,7 @@ impl Kind {
             Kind::Authorizer => "authorizer",
             Kind::Route => "route",
             Kind::Stage => "stage",
+            Kind::Parameter => "parameter",
         }
     }
 

@@ -32,6 +32,8 @@ pub struct Planned {
     pub config: Option<aws_config::SdkConfig>,
     /// Fingerprints of the live resources read, for a saved plan.
     pub live: BTreeMap<String, String>,
+    /// The spec's outputs, with what the account says (or known after apply).
+    pub outputs: BTreeMap<String, String>,
 }
 
 /// Every function's code identity, packaging what needs it.
@@ -67,6 +69,7 @@ pub fn offline(project: &Project) -> Result<Planned, PlanError> {
         api_id: None,
         config: None,
         live: BTreeMap::new(),
+        outputs: desired::outputs(project, &target),
     })
 }
 
@@ -153,6 +156,7 @@ async fn live_with(
         live: crate::saved::fingerprints(&live.state),
         api_id: live.api_id,
         config: Some(config),
+        outputs: desired::outputs(project, &target),
     })
 }
 

@@ -220,6 +220,8 @@ pub fn operations(step: &Step) -> Vec<&'static str> {
         (Kind::Authorizer, Action::Create) => ops.push("ApiGatewayV2.CreateAuthorizer"),
         (Kind::Authorizer, Action::Delete) => ops.push("ApiGatewayV2.DeleteAuthorizer"),
         (Kind::Authorizer, _) => ops.push("ApiGatewayV2.UpdateAuthorizer"),
+        (Kind::Parameter, Action::Delete) => ops.push("SSM.DeleteParameter"),
+        (Kind::Parameter, _) => ops.push("SSM.PutParameter"),
         (Kind::Stage, Action::Create) => ops.push("ApiGatewayV2.CreateStage"),
         (Kind::Stage, Action::Delete) => ops.push("ApiGatewayV2.DeleteStage"),
         (Kind::Stage, _) => ops.push("ApiGatewayV2.UpdateStage"),

@@ -17,6 +17,7 @@ mod events;
 mod iam;
 mod lambda;
 mod sqs;
+mod ssm;
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -61,11 +62,12 @@ fn level(c: &Change) -> u8 {
         Kind::Permission => 11,
         Kind::Rule => 12,
         Kind::EventSourceMapping => 13,
+        Kind::Parameter => 14,
     }
 }
 
-/// The last level, mappings.
-const LAST_LEVEL: u8 = 13;
+/// The last level, published outputs.
+const LAST_LEVEL: u8 = 14;
 
 /// The levels whose creates and updates must be done before a level's start: what its
 /// resources name or need to exist.
@@ -92,6 +94,8 @@ fn needs(level: u8) -> &'static [u8] {
         12 => &[11],
         // Mappings: the function and the queue.
         13 => &[1, 2, 4],
+        // Published outputs: what their values name (queues, functions, the API).
+        14 => &[1, 2, 4, 6],
         _ => &[],
     }
 }
@@ -367,6 +371,7 @@ impl Applier {
                 _,
             ) => lambda::apply(self, step).await,
             (Kind::Rule, _) => events::apply(self, step).await,
+            (Kind::Parameter, _) => ssm::apply(self, step).await,
             (
                 Kind::HttpApi | Kind::Integration | Kind::Authorizer | Kind::Route | Kind::Stage,
                 _,
@@ -595,7 +600,12 @@ pub(crate) fn ensure_ours(
 pub(crate) fn already_exists(e: &impl aws_sdk_sts::error::ProvideErrorMetadata) -> bool {
     matches!(
         e.code(),
-        Some("EntityAlreadyExists" | "ConflictException" | "ResourceAlreadyExistsException")
+        Some(
+            "EntityAlreadyExists"
+                | "ConflictException"
+                | "ResourceAlreadyExistsException"
+                | "ParameterAlreadyExists"
+        )
     ) || e.message().is_some_and(|m| m.contains("already exist"))
 }
 
@@ -609,6 +619,7 @@ pub(crate) fn already_gone(e: &impl aws_sdk_sts::error::ProvideErrorMetadata) ->
                 | "NotFoundException"
                 | "QueueDoesNotExist"
                 | "AWS.SimpleQueueService.NonExistentQueue"
+                | "ParameterNotFound"
         )
     )
 }

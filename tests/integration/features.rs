@@ -632,3 +632,98 @@ async fn ssm_parameters_are_read_at_plan_time_and_secure_ones_never_shown_or_sav
     assert!(!changed.contains("secret"), "{changed}");
     apply(&account, &spec);
 }
+
+const PRODUCER: &str = "service: producer
+queues:
+  jobs: {}
+outputs:
+  api_url: {value: '${http_api.url}', ssm: /shared/producer/api_url}
+  jobs_url: {value: '${queue:jobs.url}'}
+functions:
+  api:
+    handler: index.handler
+    runtime: python3.12
+    code: ./src
+    events: [{http: GET /hello}]
+";
+
+const CONSUMER: &str = "service: consumer
+functions:
+  api:
+    handler: index.handler
+    runtime: python3.12
+    code: ./src
+    env:
+      PRODUCER_URL: ${ssm:/shared/producer/api_url}
+";
+
+#[tokio::test]
+async fn outputs_are_printed_read_back_and_published_for_another_service() {
+    let producer = app("feat-producer", PRODUCER);
+    let consumer = app("feat-consumer", CONSUMER);
+    let account = Account::new().await;
+    let first = plan(&account, &producer);
+    assert!(
+        first.contains("+ parameter[\"/shared/producer/api_url\"]")
+            && first.contains("+ value = \"(known after apply: http_api.url)\""),
+        "{first}"
+    );
+    let out = slsr(&account, "apply", &producer, &["--auto-approve"]);
+    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+    let config = account.config().await;
+    let apigw = aws_sdk_apigatewayv2::Client::new(&config);
+    let api_id = apigw.get_apis().send().await.unwrap().items()[0]
+        .api_id()
+        .unwrap()
+        .to_string();
+    let url = format!("https://{api_id}.execute-api.us-east-1.amazonaws.com");
+    assert!(
+        out.stdout.contains("Outputs:") && out.stdout.contains(&format!("api_url = {url}")),
+        "{}",
+        out.stdout
+    );
+    let out = slsr(&account, "plan", &producer, &["--detailed-exitcode"]);
+    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+
+    // Read back from the account.
+    let out = slsr(&account, "outputs", &producer, &["--format", "json"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let values: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    assert_eq!(values["api_url"], url.as_str());
+    assert!(
+        values["jobs_url"]
+            .as_str()
+            .unwrap()
+            .ends_with("/producer-dev-jobs"),
+        "{values}"
+    );
+
+    // Another service reads the published value.
+    let reads = plan(&account, &consumer);
+    assert!(
+        reads.contains(&format!("+ env.PRODUCER_URL = \"{url}\"")),
+        "{reads}"
+    );
+    apply(&account, &consumer);
+
+    // Removed: the parameter goes, and the reader says what is missing.
+    let without: String = PRODUCER
+        .lines()
+        .filter(|l| !l.starts_with("outputs:") && !l.contains("_url: {value"))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    std::fs::write(&producer, without).unwrap();
+    let removed = plan(&account, &producer);
+    assert!(
+        removed.contains("- parameter[\"/shared/producer/api_url\"]"),
+        "{removed}"
+    );
+    apply(&account, &producer);
+    let out = slsr(&account, "plan", &consumer, &[]);
+    assert_eq!(out.code, 1, "{}{}", out.stdout, out.stderr);
+    assert!(
+        out.stderr.contains("/shared/producer/api_url"),
+        "{}",
+        out.stderr
+    );
+}

@@ -129,12 +129,13 @@ impl Reader {
     /// addresses: a live resource without ownership tags is a conflict only when the spec
     /// wants its name; otherwise it is someone else's and left out.
     pub async fn read(&self, scope: &Scope, wanted: &State) -> Result<Live, AwsError> {
-        let (functions, roles, queues, rules, api) = tokio::try_join!(
+        let (functions, roles, queues, rules, api, parameters) = tokio::try_join!(
             lambda::read(self, scope, wanted),
             iam::read(self, scope, wanted),
             sqs::read(self, scope, wanted),
             events::read(self, scope, wanted),
             apigw::read(self, scope, wanted),
+            ssm::published(self, scope, wanted),
         )?;
         let mut live = Live::default();
         live.add(functions.0, functions.1);
@@ -144,6 +145,7 @@ impl Reader {
         live.add(rules.0, rules.1);
         live.api_id = api.2;
         live.add(api.0, api.1);
+        live.add(parameters.0, parameters.1);
         Ok(live)
     }
 }

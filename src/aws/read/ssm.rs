@@ -47,3 +47,80 @@ pub async fn parameters(
     }
     Ok(found)
 }
+
+/// The outputs this service and stage published: the parameters with both ownership tags
+/// (DescribeParameters filters by tag), with their values. A wanted path that exists
+/// without the tags is a conflict.
+pub async fn published(
+    r: &Reader,
+    scope: &super::Scope,
+    wanted: &crate::model::State,
+) -> Result<super::Found, AwsError> {
+    use aws_sdk_ssm::types::ParameterStringFilter;
+    let filter = |key: &str, value: &str| {
+        ParameterStringFilter::builder()
+            .key(format!("tag:{key}"))
+            .values(value)
+            .build()
+            .expect("key is set")
+    };
+    r.calls.count("SSM.DescribeParameters");
+    let pages: Vec<_> = r
+        .ssm
+        .describe_parameters()
+        .parameter_filters(filter("slsr:service", &scope.service))
+        .parameter_filters(filter("slsr:stage", &scope.stage))
+        .into_paginator()
+        .send()
+        .try_collect()
+        .await
+        .map_err(|e| AwsError::new("DescribeParameters", "parameters with slsr's tags", e))?;
+    let owned: BTreeSet<String> = pages
+        .iter()
+        .flat_map(|p| p.parameters())
+        .filter_map(|p| p.name().map(str::to_string))
+        .collect();
+    let wanted_paths: BTreeSet<String> = wanted
+        .resources
+        .values()
+        .filter(|w| w.kind == crate::model::Kind::Parameter)
+        .map(|w| w.name.clone())
+        .collect();
+    let to_read: BTreeSet<String> = owned.union(&wanted_paths).cloned().collect();
+    let mut resources = Vec::new();
+    let mut conflicts = Vec::new();
+    if to_read.is_empty() {
+        return Ok((resources, conflicts));
+    }
+    let paths: Vec<&String> = to_read.iter().collect();
+    for batch in paths.chunks(10) {
+        r.calls.count("SSM.GetParameters");
+        let out = r
+            .ssm
+            .get_parameters()
+            .set_names(Some(batch.iter().map(|p| p.to_string()).collect()))
+            .send()
+            .await
+            .map_err(|e| AwsError::new("GetParameters", batch[0].as_str(), e))?;
+        for p in out.parameters() {
+            let name = p.name().unwrap_or_default();
+            if !owned.contains(name) {
+                conflicts.push(crate::model::Conflict {
+                    address: crate::model::address(crate::model::Kind::Parameter, name),
+                    name: name.to_string(),
+                    reason: format!(
+                        "it exists without slsr's ownership tags (slsr:service={}, slsr:stage={}), so slsr will not overwrite or delete it; delete it, or tag it to hand it over",
+                        scope.service, scope.stage
+                    ),
+                });
+                continue;
+            }
+            resources.push(
+                crate::model::Resource::new(crate::model::Kind::Parameter, name, name)
+                    .with("value", p.value().unwrap_or_default())
+                    .with("type", p.r#type().map_or("String", |t| t.as_str())),
+            );
+        }
+    }
+    Ok((resources, conflicts))
+}

@@ -1,0 +1,64 @@
+//! Applying outputs published to SSM Parameter Store: a String parameter per output with
+//! `ssm`, made with slsr's ownership tags (so a later read finds it), overwritten when its
+//! value changes, deleted when the output goes.
+
+use aws_sdk_ssm::types::{ParameterType, Tag};
+
+use super::{Applier, Settle, Step, attr_str};
+use crate::aws::AwsError;
+use crate::plan::Action;
+
+pub async fn apply(a: &Applier, step: &Step) -> Result<(), AwsError> {
+    let r = step.resource();
+    let path = r.name.as_str();
+    if step.action == Action::Delete {
+        a.write("SSM.DeleteParameter");
+        return a
+            .ssm
+            .delete_parameter()
+            .name(path)
+            .send()
+            .await
+            .or_gone("DeleteParameter", path);
+    }
+    let value = a.resolve(&attr_str(r, "value"));
+    if crate::ssm::parse(&value).is_some() {
+        return Err(AwsError {
+            operation: "PutParameter",
+            target: path.to_string(),
+            message: "the value takes a SecureString; slsr publishes outputs as String parameters and will not put a secret in one".into(),
+        });
+    }
+    if value.contains("(known after apply") {
+        return Err(AwsError {
+            operation: "PutParameter",
+            target: path.to_string(),
+            message: format!("{value} is still unknown"),
+        });
+    }
+    a.write("SSM.PutParameter");
+    let put = a
+        .ssm
+        .put_parameter()
+        .name(path)
+        .value(value)
+        .r#type(ParameterType::String);
+    // AWS takes tags only on a new parameter, and an overwrite only without tags.
+    let put = if step.action == Action::Create {
+        let tags = a
+            .tags
+            .iter()
+            .map(|(k, v)| Tag::builder().key(k).value(v).build())
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| AwsError {
+                operation: "PutParameter",
+                target: path.to_string(),
+                message: e.to_string(),
+            })?;
+        put.set_tags(Some(tags))
+    } else {
+        put.overwrite(true)
+    };
+    put.send().await.or_exists("PutParameter", path)?;
+    Ok(())
+}

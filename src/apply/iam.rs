@@ -170,6 +170,15 @@ async fn put_inline(a: &Applier, step: &Step) -> Result<(), AwsError> {
                     .or_gone("DeleteRolePolicy", &r.name)?;
             }
         }
+        // Roles come first in apply: a statement cannot name what is made later (a new
+        // queue's URL, the new API's URL); statements take ARNs, which are known.
+        document if document.to_string().contains("(known after apply") => {
+            return Err(AwsError {
+                operation: "PutRolePolicy",
+                target: r.name.clone(),
+                message: "a statement names a URL that is known only after apply; statements take ARNs, such as ${queue:NAME.arn}".into(),
+            });
+        }
         document => {
             a.write("IAM.PutRolePolicy");
             a.iam

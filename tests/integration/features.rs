@@ -727,3 +727,30 @@ async fn outputs_are_printed_read_back_and_published_for_another_service() {
         out.stderr
     );
 }
+
+#[tokio::test]
+async fn a_statement_that_names_a_url_known_only_after_apply_is_refused() {
+    let spec = app(
+        "feat-url-statement",
+        "service: urls
+queues:
+  jobs: {}
+functions:
+  api:
+    handler: index.handler
+    runtime: python3.12
+    code: ./src
+    statements:
+      - actions: [sqs:SendMessage]
+        resources: ['${queue:jobs.url}']
+",
+    );
+    let account = Account::new().await;
+    let out = slsr(&account, "apply", &spec, &["--auto-approve"]);
+    assert_eq!(out.code, 1, "{}{}", out.stdout, out.stderr);
+    assert!(
+        out.stderr.contains("statements take ARNs"),
+        "{}",
+        out.stderr
+    );
+}

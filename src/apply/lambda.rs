@@ -418,27 +418,7 @@ async fn secure_value(a: &Applier, function: &str, template: &str) -> Result<Str
     let mut state = crate::model::State::default();
     state.insert(Resource::new(Kind::Function, "x", "x").with("v", template));
     let paths = crate::ssm::references(&state);
-    let out = a
-        .ssm
-        .get_parameters()
-        .set_names(Some(paths.into_iter().collect()))
-        .with_decryption(true)
-        .send()
-        .await
-        .map_err(|e| AwsError::new("GetParameters", function, e))?;
-    let params = out
-        .parameters()
-        .iter()
-        .map(|p| {
-            (
-                p.name().unwrap_or_default().to_string(),
-                crate::ssm::Parameter {
-                    value: p.value().unwrap_or_default().to_string(),
-                    secure: true,
-                },
-            )
-        })
-        .collect();
+    let (params, _) = crate::aws::read::ssm::get(&a.ssm, None, &paths, true).await?;
     crate::ssm::substitute(template, &params)
         .map(|(value, _)| value)
         .ok_or_else(|| AwsError {

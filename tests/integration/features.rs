@@ -21,6 +21,29 @@ fn apply(account: &Account, spec: &Path) {
     );
 }
 
+/// A function's environment variables, as Lambda has them.
+async fn env_of(
+    lambda: &aws_sdk_lambda::Client,
+    function: &str,
+) -> std::collections::HashMap<String, String> {
+    lambda
+        .get_function_configuration()
+        .function_name(function)
+        .send()
+        .await
+        .unwrap()
+        .environment
+        .unwrap()
+        .variables
+        .unwrap()
+}
+
+/// Writes `text` as the spec, then plans: the plan's text, asserting that it has changes.
+fn replan(account: &Account, spec: &Path, text: impl AsRef<[u8]>) -> String {
+    std::fs::write(spec, text).unwrap();
+    plan(account, spec)
+}
+
 /// The plan's text, asserting that it has changes.
 fn plan(account: &Account, spec: &Path) -> String {
     let out = slsr(account, "plan", spec, &["--detailed-exitcode"]);
@@ -61,12 +84,11 @@ async fn function_statements_join_the_generated_role_and_keep_its_grants() {
     apply(&account, &spec);
 
     // A change: the exact lines of the policy that moved, on the role alone.
-    std::fs::write(
+    let changed = replan(
+        &account,
         &spec,
         STATEMENTS.replace("feat-bucket/*", "feat-bucket/reports/*"),
-    )
-    .unwrap();
-    let changed = plan(&account, &spec);
+    );
     assert!(changed.contains("~ role.api"), "{changed}");
     assert!(
         changed.contains("Plan: 0 to add, 1 to change, 0 to replace, 0 to destroy."),
@@ -85,8 +107,7 @@ async fn function_statements_join_the_generated_role_and_keep_its_grants() {
         .take_while(|l| !l.contains("statements:"))
         .map(|l| format!("{l}\n"))
         .collect();
-    std::fs::write(&spec, without).unwrap();
-    let removed = plan(&account, &spec);
+    let removed = replan(&account, &spec, without);
     assert!(
         removed.contains("~ role.api") && diff_line(&removed, '-', "\"s3:GetObject\""),
         "{removed}"
@@ -187,8 +208,7 @@ async fn payload_format_cors_and_route_auth_are_planned_applied_and_changed_exac
             "{route: POST /admin, auth: iam}",
             "{route: POST /admin, auth: none}",
         );
-    std::fs::write(&spec, &changed_spec).unwrap();
-    let changed = plan(&account, &spec);
+    let changed = replan(&account, &spec, &changed_spec);
     assert!(
         changed.contains("~ payload_format_version: \"1.0\" -> \"2.0\""),
         "{changed}"
@@ -217,8 +237,7 @@ async fn payload_format_cors_and_route_auth_are_planned_applied_and_changed_exac
         })
         .map(|l| format!("{l}\n"))
         .collect();
-    std::fs::write(&spec, removed_spec).unwrap();
-    let removed = plan(&account, &spec);
+    let removed = replan(&account, &spec, removed_spec);
     assert!(removed.contains("- route[\"POST /admin\"]"), "{removed}");
     assert!(removed.contains("- cors.max_age"), "{removed}");
     apply(&account, &spec);
@@ -295,12 +314,11 @@ async fn async_invocation_config_is_planned_applied_drift_checked_and_removed() 
     apply(&account, &spec);
 
     // A change in the spec: the exact field.
-    std::fs::write(
+    let changed = replan(
+        &account,
         &spec,
         ASYNC.replace("max_event_age: 3600", "max_event_age: 7200"),
-    )
-    .unwrap();
-    let changed = plan(&account, &spec);
+    );
     assert!(
         changed.contains("~ async.max_event_age: 3600 -> 7200"),
         "{changed}"
@@ -308,15 +326,14 @@ async fn async_invocation_config_is_planned_applied_drift_checked_and_removed() 
     apply(&account, &spec);
 
     // Removed: the config goes, and so does the tag that marks it.
-    std::fs::write(
+    let removed = replan(
+        &account,
         &spec,
         ASYNC.replace(
             "    async: {max_retries: 1, max_event_age: 3600, on_failure: {queue: failed}}\n",
             "",
         ),
-    )
-    .unwrap();
-    let removed = plan(&account, &spec);
+    );
     assert!(
         removed.contains("- async.max_retries") && removed.contains("- tags.slsr:async"),
         "{removed}"
@@ -392,12 +409,11 @@ async fn jwt_authorizers_guard_routes_and_change_and_go_exactly() {
     assert_eq!(route.authorizer_id(), users.authorizer_id());
 
     // A change: the audience, on the authorizer alone.
-    std::fs::write(
+    let changed = replan(
+        &account,
         &spec,
         JWT.replace("audience: [web]", "audience: [web, mobile]"),
-    )
-    .unwrap();
-    let changed = plan(&account, &spec);
+    );
     assert!(changed.contains("~ authorizer.users"), "{changed}");
     assert!(
         changed.contains("Plan: 0 to add, 1 to change, 0 to replace, 0 to destroy."),
@@ -414,8 +430,7 @@ async fn jwt_authorizers_guard_routes_and_change_and_go_exactly() {
         .map(|l| format!("{l}\n"))
         .collect::<String>()
         .replace("{route: GET /me, auth: users}", "GET /me");
-    std::fs::write(&spec, without).unwrap();
-    let removed = plan(&account, &spec);
+    let removed = replan(&account, &spec, without);
     assert!(removed.contains("- authorizer.users"), "{removed}");
     assert!(
         removed.contains("~ authorization: \"JWT\" -> \"NONE\""),
@@ -484,16 +499,7 @@ async fn references_resolve_from_the_account_or_after_apply_and_follow_changes()
         .unwrap()
         .to_string();
     let lambda = aws_sdk_lambda::Client::new(&config);
-    let env = lambda
-        .get_function_configuration()
-        .function_name("refs-dev-api")
-        .send()
-        .await
-        .unwrap()
-        .environment
-        .unwrap()
-        .variables
-        .unwrap();
+    let env = env_of(&lambda, "refs-dev-api").await;
     assert_eq!(env["JOBS_URL"], queue_url);
     assert_eq!(
         env["API"],
@@ -501,7 +507,8 @@ async fn references_resolve_from_the_account_or_after_apply_and_follow_changes()
     );
 
     // A reference to a queue this plan adds: known after apply on an update too.
-    std::fs::write(
+    let changed = replan(
+        &account,
         &spec,
         REFERENCES
             .replace("  jobs: {}\n", "  jobs: {}\n  more: {}\n")
@@ -509,9 +516,7 @@ async fn references_resolve_from_the_account_or_after_apply_and_follow_changes()
                 "      API: ${http_api.url}\n",
                 "      API: ${http_api.url}\n      MORE_URL: ${queue:more.url}\n",
             ),
-    )
-    .unwrap();
-    let changed = plan(&account, &spec);
+    );
     assert!(
         changed.contains("+ env.MORE_URL: (none) -> \"(known after apply: queue.more.url)\""),
         "{changed}"
@@ -519,12 +524,11 @@ async fn references_resolve_from_the_account_or_after_apply_and_follow_changes()
     apply(&account, &spec);
 
     // Removed: the variables go with the references.
-    std::fs::write(
+    let removed = replan(
+        &account,
         &spec,
         REFERENCES.replace("      JOBS_URL: ${queue:jobs.url}\n", ""),
-    )
-    .unwrap();
-    let removed = plan(&account, &spec);
+    );
     assert!(removed.contains("- env.JOBS_URL"), "{removed}");
     assert!(removed.contains("- env.MORE_URL"), "{removed}");
     apply(&account, &spec);
@@ -591,16 +595,7 @@ async fn ssm_parameters_are_read_at_plan_time_and_secure_ones_never_shown_or_sav
 
     // The function has the real values.
     let lambda = aws_sdk_lambda::Client::new(&config);
-    let env = lambda
-        .get_function_configuration()
-        .function_name("params-dev-api")
-        .send()
-        .await
-        .unwrap()
-        .environment
-        .unwrap()
-        .variables
-        .unwrap();
+    let env = env_of(&lambda, "params-dev-api").await;
     assert_eq!(env["TABLE"], "orders");
     assert_eq!(
         env["DATABASE_URL"],
@@ -712,8 +707,7 @@ async fn outputs_are_printed_read_back_and_published_for_another_service() {
         .filter(|l| !l.starts_with("outputs:") && !l.contains("_url: {value"))
         .map(|l| format!("{l}\n"))
         .collect();
-    std::fs::write(&producer, without).unwrap();
-    let removed = plan(&account, &producer);
+    let removed = replan(&account, &producer, without);
     assert!(
         removed.contains("- parameter[\"/shared/producer/api_url\"]"),
         "{removed}"

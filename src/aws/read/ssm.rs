@@ -1,5 +1,5 @@
-//! SSM parameters the spec names with `${ssm:/path}`: GetParameters, ten names a call (its
-//! limit), decrypted. A missing parameter fails the plan, naming it.
+//! SSM Parameter Store: the parameters the spec reads with `${ssm:/path}` (a missing one
+//! fails the plan, naming it), and the outputs this service published.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -7,31 +7,46 @@ use super::Reader;
 use crate::aws::AwsError;
 use crate::ssm::Parameter;
 
+/// The parameters the spec reads, decrypted; a missing one fails the plan, naming it.
 pub async fn parameters(
     r: &Reader,
     paths: &BTreeSet<String>,
 ) -> Result<BTreeMap<String, Parameter>, AwsError> {
+    let (found, missing) = get(&r.ssm, Some(&r.calls), paths, true).await?;
+    match missing.into_iter().next() {
+        Some(path) => Err(AwsError {
+            operation: "GetParameters",
+            target: path,
+            message: "no such parameter (the spec reads it with `${ssm:...}`)".into(),
+        }),
+        None => Ok(found),
+    }
+}
+
+/// GetParameters, ten names a call (its limit): the parameters found, and the names not
+/// found. Counted in `calls` when given (reads during a plan).
+pub async fn get(
+    ssm: &aws_sdk_ssm::Client,
+    calls: Option<&super::Calls>,
+    paths: &BTreeSet<String>,
+    decrypt: bool,
+) -> Result<(BTreeMap<String, Parameter>, Vec<String>), AwsError> {
     let paths: Vec<&String> = paths.iter().collect();
-    let mut found = BTreeMap::new();
+    let (mut found, mut missing) = (BTreeMap::new(), Vec::new());
     for batch in paths.chunks(10) {
-        r.calls.count("SSM.GetParameters");
-        let out = r
-            .ssm
+        if let Some(calls) = calls {
+            calls.count("SSM.GetParameters");
+        }
+        let out = ssm
             .get_parameters()
             .set_names(Some(batch.iter().map(|p| p.to_string()).collect()))
-            .with_decryption(true)
+            .with_decryption(decrypt)
             .send()
             .await
             .map_err(|e| {
                 AwsError::new("GetParameters", batch.first().map_or("", |p| p.as_str()), e)
             })?;
-        if let Some(missing) = out.invalid_parameters().first() {
-            return Err(AwsError {
-                operation: "GetParameters",
-                target: missing.clone(),
-                message: "no such parameter (the spec reads it with `${ssm:...}`)".into(),
-            });
-        }
+        missing.extend(out.invalid_parameters().iter().cloned());
         for p in out.parameters() {
             let secure = p
                 .r#type()
@@ -45,7 +60,7 @@ pub async fn parameters(
             );
         }
     }
-    Ok(found)
+    Ok((found, missing))
 }
 
 /// The outputs this service and stage published: the parameters with both ownership tags
@@ -92,35 +107,24 @@ pub async fn published(
     if to_read.is_empty() {
         return Ok((resources, conflicts));
     }
-    let paths: Vec<&String> = to_read.iter().collect();
-    for batch in paths.chunks(10) {
-        r.calls.count("SSM.GetParameters");
-        let out = r
-            .ssm
-            .get_parameters()
-            .set_names(Some(batch.iter().map(|p| p.to_string()).collect()))
-            .send()
-            .await
-            .map_err(|e| AwsError::new("GetParameters", batch[0].as_str(), e))?;
-        for p in out.parameters() {
-            let name = p.name().unwrap_or_default();
-            if !owned.contains(name) {
-                conflicts.push(crate::model::Conflict {
-                    address: crate::model::address(crate::model::Kind::Parameter, name),
-                    name: name.to_string(),
-                    reason: format!(
-                        "it exists without slsr's ownership tags (slsr:service={}, slsr:stage={}), so slsr will not overwrite or delete it; delete it, or tag it to hand it over",
-                        scope.service, scope.stage
-                    ),
-                });
-                continue;
-            }
-            resources.push(
-                crate::model::Resource::new(crate::model::Kind::Parameter, name, name)
-                    .with("value", p.value().unwrap_or_default())
-                    .with("type", p.r#type().map_or("String", |t| t.as_str())),
-            );
+    let (found, _) = get(&r.ssm, Some(&r.calls), &to_read, false).await?;
+    for (name, p) in found {
+        if !owned.contains(&name) {
+            conflicts.push(crate::model::Conflict {
+                address: crate::model::address(crate::model::Kind::Parameter, &name),
+                reason: format!(
+                    "it exists without slsr's ownership tags (slsr:service={}, slsr:stage={}), so slsr will not overwrite or delete it; delete it, or tag it to hand it over",
+                    scope.service, scope.stage
+                ),
+                name,
+            });
+            continue;
         }
+        resources.push(
+            crate::model::Resource::new(crate::model::Kind::Parameter, &name, &name)
+                .with("value", p.value)
+                .with("type", if p.secure { "SecureString" } else { "String" }),
+        );
     }
     Ok((resources, conflicts))
 }

@@ -2,8 +2,10 @@
 //! `slsr apply FILE` applies exactly that plan, refusing when anything it was made from has
 //! moved since: a live resource, the spec, or the code.
 //!
-//! The file holds env values and policies in clear, so it is written readable by its owner
-//! only (mode 0600).
+//! The file holds the desired env values and policies in clear (apply sets them), so it is
+//! written readable by its owner only (mode 0600). The live side of a sensitive value (a
+//! secret-looking variable, one the spec takes from a SecureString) is kept only as a
+//! fingerprint: apply never needs it.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -71,8 +73,30 @@ pub fn code_ids(
         .collect()
 }
 
+/// The plan with the live side of each sensitive value replaced by its fingerprint.
+fn scrubbed(plan: &Plan) -> Plan {
+    let mut plan = plan.clone();
+    for change in &mut plan.changes {
+        for diff in change.diffs.iter_mut().filter(|d| d.sensitive) {
+            let Some(serde_json::Value::String(live)) = &diff.before else {
+                continue;
+            };
+            let kept = serde_json::Value::from(crate::ssm::fingerprint("the live value", live));
+            if let Some(before) = change.before.as_mut() {
+                before.attrs.insert(diff.path.clone(), kept.clone());
+            }
+            diff.before = Some(kept);
+        }
+    }
+    plan
+}
+
 pub fn write(path: &Path, saved: &SavedPlan) -> std::io::Result<()> {
-    let text = serde_json::to_string_pretty(saved).expect("a saved plan serializes");
+    let saved = SavedPlan {
+        plan: scrubbed(&saved.plan),
+        ..saved.clone()
+    };
+    let text = serde_json::to_string_pretty(&saved).expect("a saved plan serializes");
     let mut options = std::fs::OpenOptions::new();
     options.write(true).create(true).truncate(true);
     #[cfg(unix)]

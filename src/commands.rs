@@ -65,6 +65,16 @@ fn env_var(name: &str) -> Option<String> {
 }
 
 /// `--region`, else the region the AWS environment names.
+/// How to reach AWS for a command: the connection flags, and the region from `--region`
+/// or the environment.
+fn connection(spec: &SpecArgs, aws: &crate::cli::ConnectionArgs) -> aws::Connection {
+    aws::Connection {
+        profile: aws.profile.clone(),
+        region: region_override(spec.region.as_ref()),
+        endpoint_url: aws.endpoint_url.clone(),
+    }
+}
+
 fn region_override(flag: Option<&String>) -> Option<String> {
     flag.cloned()
         .or_else(|| env_var("AWS_REGION"))
@@ -166,11 +176,7 @@ fn outputs(
         Ok(p) => p,
         Err(code) => return code,
     };
-    let connection = aws::Connection {
-        profile: aws.profile.clone(),
-        region: region_override(args.region.as_ref()),
-        endpoint_url: aws.endpoint_url.clone(),
-    };
+    let connection = connection(args, aws);
     let runtime = tokio::runtime::Runtime::new().expect("a tokio runtime starts");
     let planned = match runtime.block_on(crate::planning::live(&project, &connection)) {
         Ok(p) => p,
@@ -207,11 +213,7 @@ fn plan(p: &PlanArgs) -> ExitCode {
     let planned = if offline {
         crate::planning::offline(&project)
     } else {
-        let connection = aws::Connection {
-            profile: aws.profile.clone(),
-            region: region_override(args.region.as_ref()),
-            endpoint_url: aws.endpoint_url.clone(),
-        };
+        let connection = connection(args, aws);
         let runtime = tokio::runtime::Runtime::new().expect("a tokio runtime starts");
         runtime.block_on(crate::planning::live(&project, &connection))
     };
@@ -277,11 +279,7 @@ fn apply(d: &DeployArgs, destroy: bool, saved: Option<&Path>) -> ExitCode {
         Ok(p) => p,
         Err(code) => return code,
     };
-    let connection = aws::Connection {
-        profile: d.aws.profile.clone(),
-        region: region_override(d.spec.region.as_ref()),
-        endpoint_url: d.aws.endpoint_url.clone(),
-    };
+    let connection = connection(&d.spec, &d.aws);
     let runtime = tokio::runtime::Runtime::new().expect("a tokio runtime starts");
     // The deploy lock covers the plan too: what is planned is what is applied.
     let Some(lock) = lock_config(&project, &d.lock) else {
@@ -338,11 +336,7 @@ fn unlock(
             "no deploy lock is configured: set `lock.table` in the spec or pass --lock-table",
         );
     };
-    let connection = aws::Connection {
-        profile: connection_args.profile.clone(),
-        region: region_override(args.region.as_ref()),
-        endpoint_url: connection_args.endpoint_url.clone(),
-    };
+    let connection = connection(args, connection_args);
     let runtime = tokio::runtime::Runtime::new().expect("a tokio runtime starts");
     let released = runtime.block_on(async {
         let db = aws::lock::client(&connection, project.region.as_deref()).await;

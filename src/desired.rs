@@ -206,10 +206,31 @@ pub fn outputs(project: &Project, target: &Target) -> BTreeMap<String, String> {
         .collect()
 }
 
+/// How a reference to something apply makes begins in a plan until apply knows it.
+const LATER: &str = "(known after apply: ";
+
 /// What a reference to something apply makes stands for in a plan until apply knows it:
 /// `(known after apply: queue.jobs.url)`. Apply fills it in (`Applier::resolve`).
 pub fn known_after_apply(what: &str) -> String {
-    format!("(known after apply: {what})")
+    format!("{LATER}{what})")
+}
+
+/// The first reference in `value` still known only after apply: its byte range and what
+/// it names (`queue.jobs.url`).
+pub fn next_known_after_apply(value: &str) -> Option<(std::ops::Range<usize>, &str)> {
+    let start = value.find(LATER)?;
+    let end = start + value[start..].find(')')?;
+    Some((start..end + 1, &value[start + LATER.len()..end]))
+}
+
+/// Whether a value still holds something known only after apply (an id or a reference).
+pub fn still_unknown(value: &str) -> bool {
+    value.contains("(known after apply")
+}
+
+/// The URL of an HTTP API.
+pub fn http_api_url(id: &str, region: &str) -> String {
+    format!("https://{id}.execute-api.{region}.amazonaws.com")
 }
 
 fn fill_placeholders(value: &mut Value, target: &Target) {
@@ -364,10 +385,7 @@ impl Builder<'_> {
                         (Some("function"), _) => self.function_arn(name),
                         (Some("role"), _) => self.role_arn(&self.p.physical_name(name)),
                         _ => match &self.t.api_id {
-                            Some(id) => format!(
-                                "https://{id}.execute-api.{}.amazonaws.com",
-                                self.t.region()
-                            ),
+                            Some(id) => http_api_url(id, self.t.region()),
                             None => known_after_apply("http_api.url"),
                         },
                     }

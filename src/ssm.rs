@@ -26,15 +26,19 @@ fn pattern() -> &'static regex_lite::Regex {
     PATTERN.get_or_init(|| regex_lite::Regex::new(r"\$\{ssm:(/[^}]*)\}").expect("a valid pattern"))
 }
 
+/// The parameter paths one value names.
+pub fn paths_in(value: &str) -> BTreeSet<String> {
+    pattern()
+        .captures_iter(value)
+        .map(|c| c[1].to_string())
+        .collect()
+}
+
 /// Every parameter path the desired state names.
 pub fn references(state: &State) -> BTreeSet<String> {
     fn walk(value: &Value, out: &mut BTreeSet<String>) {
         match value {
-            Value::String(s) => {
-                for c in pattern().captures_iter(s) {
-                    out.insert(c[1].to_string());
-                }
-            }
+            Value::String(s) => out.extend(paths_in(s)),
             Value::Array(items) => items.iter().for_each(|v| walk(v, out)),
             Value::Object(map) => map.values().for_each(|v| walk(v, out)),
             _ => {}

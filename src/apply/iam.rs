@@ -172,7 +172,7 @@ async fn put_inline(a: &Applier, step: &Step) -> Result<(), AwsError> {
         }
         // Roles come first in apply: a statement cannot name what is made later (a new
         // queue's URL, the new API's URL); statements take ARNs, which are known.
-        document if document.to_string().contains("(known after apply") => {
+        document if crate::desired::still_unknown(&document.to_string()) => {
             return Err(AwsError {
                 operation: "PutRolePolicy",
                 target: r.name.clone(),

@@ -127,7 +127,7 @@ async fn environment(a: &Applier, r: &Resource) -> Result<Environment, AwsError>
         if let Some((_, template)) = crate::ssm::parse(&value) {
             value = secure_value(a, &r.name, template).await?;
         }
-        if value.contains("(known after apply") {
+        if crate::desired::still_unknown(&value) {
             return Err(AwsError {
                 operation: "CreateFunction",
                 target: r.name.clone(),
@@ -273,14 +273,7 @@ async fn function(a: &Applier, step: &Step) -> Result<(), AwsError> {
                 put_async(a, r).await?;
             }
             if let Some(reserved) = attr_i32(r, "reserved_concurrency") {
-                a.write("Lambda.PutFunctionConcurrency");
-                a.lambda
-                    .put_function_concurrency()
-                    .function_name(name)
-                    .reserved_concurrent_executions(reserved)
-                    .send()
-                    .await
-                    .map_err(|e| AwsError::new("PutFunctionConcurrency", name, e))?;
+                put_concurrency(a, name, reserved).await?;
             }
         }
         _ => {
@@ -350,16 +343,7 @@ async fn function(a: &Applier, step: &Step) -> Result<(), AwsError> {
             }
             if step.changes("reserved_concurrency") {
                 match attr_i32(r, "reserved_concurrency") {
-                    Some(n) => {
-                        a.write("Lambda.PutFunctionConcurrency");
-                        a.lambda
-                            .put_function_concurrency()
-                            .function_name(name)
-                            .reserved_concurrent_executions(n)
-                            .send()
-                            .await
-                            .map_err(|e| AwsError::new("PutFunctionConcurrency", name, e))?;
-                    }
+                    Some(n) => put_concurrency(a, name, n).await?,
                     None => {
                         a.write("Lambda.DeleteFunctionConcurrency");
                         a.lambda
@@ -415,9 +399,7 @@ async fn function(a: &Applier, step: &Step) -> Result<(), AwsError> {
 
 /// A value with SecureStrings in it, read from SSM with decryption.
 async fn secure_value(a: &Applier, function: &str, template: &str) -> Result<String, AwsError> {
-    let mut state = crate::model::State::default();
-    state.insert(Resource::new(Kind::Function, "x", "x").with("v", template));
-    let paths = crate::ssm::references(&state);
+    let paths = crate::ssm::paths_in(template);
     let (params, _) = crate::aws::read::ssm::get(&a.ssm, None, &paths, true).await?;
     crate::ssm::substitute(template, &params)
         .map(|(value, _)| value)
@@ -426,6 +408,19 @@ async fn secure_value(a: &Applier, function: &str, template: &str) -> Result<Str
             target: function.to_string(),
             message: format!("a parameter of {template} is gone since the plan"),
         })
+}
+
+/// Reserves `n` concurrent executions for the function.
+async fn put_concurrency(a: &Applier, name: &str, n: i32) -> Result<(), AwsError> {
+    a.write("Lambda.PutFunctionConcurrency");
+    a.lambda
+        .put_function_concurrency()
+        .function_name(name)
+        .reserved_concurrent_executions(n)
+        .send()
+        .await
+        .map_err(|e| AwsError::new("PutFunctionConcurrency", name, e))?;
+    Ok(())
 }
 
 /// Sets the function's asynchronous invocation config from its `async.` attributes.

@@ -393,25 +393,18 @@ impl Applier {
             Some(id) => value.replace(KNOWN_AFTER_APPLY, id),
             None => value.to_string(),
         };
-        while let Some(start) = out.find("(known after apply: ") {
-            let Some(len) = out[start..].find(')') else {
-                break;
-            };
-            let what = &out[start + "(known after apply: ".len()..start + len];
+        while let Some((range, what)) = crate::desired::next_known_after_apply(&out) {
             let known = match what {
                 "http_api.url" => api.as_ref().map(|id| {
                     let region = self.apigw.config().region().map(|r| r.to_string());
-                    format!(
-                        "https://{id}.execute-api.{}.amazonaws.com",
-                        region.unwrap_or_default()
-                    )
+                    crate::desired::http_api_url(id, &region.unwrap_or_default())
                 }),
                 other => self.ids.get(other),
             };
             let Some(known) = known else {
                 break;
             };
-            out.replace_range(start..=start + len, &known);
+            out.replace_range(range, &known);
         }
         out
     }

@@ -29,7 +29,7 @@ pub async fn apply(a: &Applier, step: &Step) -> Result<(), AwsError> {
             message: "the value takes a SecureString; slsr publishes outputs as String parameters and will not put a secret in one".into(),
         });
     }
-    if value.contains("(known after apply") {
+    if crate::desired::still_unknown(&value) {
         return Err(AwsError {
             operation: "PutParameter",
             target: path.to_string(),

@@ -180,16 +180,21 @@ fn outputs(
     let runtime = tokio::runtime::Runtime::new().expect("a tokio runtime starts");
     let planned = match runtime.block_on(crate::planning::live(&project, &connection)) {
         Ok(p) => p,
-        Err(e) => return fail(&e.to_string()),
+        Err(e) => return plan_failed(&project, e),
     };
+    let outputs: BTreeMap<&String, String> = planned
+        .outputs
+        .iter()
+        .map(|(name, value)| (name, crate::sensitive::redact(value)))
+        .collect();
     let mut out = anstream::stdout().lock();
     match format {
         crate::cli::OutputsFormat::Json => {
-            let json = serde_json::to_string_pretty(&planned.outputs).expect("strings serialize");
+            let json = serde_json::to_string_pretty(&outputs).expect("strings serialize");
             let _ = writeln!(out, "{json}");
         }
         crate::cli::OutputsFormat::Text => {
-            for (name, value) in &planned.outputs {
+            for (name, value) in &outputs {
                 let _ = writeln!(out, "{name} = {value}");
             }
         }
@@ -219,7 +224,7 @@ fn plan(p: &PlanArgs) -> ExitCode {
     };
     let planned = match planned {
         Ok(p) => p,
-        Err(e) => return fail(&e.to_string()),
+        Err(e) => return plan_failed(&project, e),
     };
     let text = match format {
         Format::Text => crate::render::text(&planned.plan, &planned.header),
@@ -230,20 +235,16 @@ fn plan(p: &PlanArgs) -> ExitCode {
     if let Some(path) = &p.out
         && planned.plan.conflicts.is_empty()
     {
-        let saved = crate::saved::SavedPlan {
-            format: crate::saved::FORMAT.to_string(),
-            service: planned.header.service.clone(),
-            stage: planned.header.stage.clone(),
-            account: planned.header.account.clone(),
-            region: planned.header.region.clone(),
-            spec_sha256: crate::saved::sha256_hex(&std::fs::read(&args.file).unwrap_or_default()),
-            code: crate::saved::code_ids(&planned.code),
-            live: planned.live.clone(),
-            api_id: planned.api_id.clone(),
-            plan: planned.plan.clone(),
-        };
-        if let Err(e) = crate::saved::write(path, &saved) {
-            return fail(&format!("{}: {e}", path.display()));
+        let saved = crate::saved::PlanKey::load().and_then(|key| {
+            let spec =
+                std::fs::read(&args.file).map_err(|e| format!("{}: {e}", args.file.display()))?;
+            crate::saved::SavedPlan::new(&planned, &spec, &key)
+        });
+        let written = saved.and_then(|saved| {
+            crate::saved::write(path, &saved).map_err(|e| format!("{}: {e}", path.display()))
+        });
+        if let Err(e) = written {
+            return fail(&e);
         }
         let _ = writeln!(
             anstream::stderr().lock(),
@@ -381,44 +382,32 @@ fn apply_unlocked(
             crate::planning::live(project, connection).await
         }
     };
-    let mut planned = match runtime.block_on(planning) {
+    let planned = match runtime.block_on(planning) {
         Ok(p) => p,
-        Err(e) => return fail(&e.to_string()),
+        Err(e) => return plan_failed(project, e),
     };
-    // A saved plan is applied as it was reviewed, once nothing it was made from has moved.
+    // A saved plan is applied only when the plan made now is exactly it; what runs is
+    // always the plan made now, so an edited file can only be refused.
     let from_file = saved.is_some();
     if let Some(path) = saved {
-        let saved = match crate::saved::read(path) {
-            Ok(s) => s,
+        let checked = crate::saved::read(path).and_then(|saved| {
+            let key = crate::saved::PlanKey::load()?;
+            let spec =
+                std::fs::read(&args.file).map_err(|e| format!("{}: {e}", args.file.display()))?;
+            let fresh = crate::saved::SavedPlan::new(&planned, &spec, &key)?;
+            Ok(crate::saved::differences(&saved, &fresh))
+        });
+        match checked {
             Err(e) => return fail(&e),
-        };
-        if (saved.service.as_str(), saved.stage.as_str())
-            != (project.service.as_str(), project.stage.as_str())
-        {
-            return fail(&format!(
-                "{} is a plan for service {} stage {}, not {} stage {}",
-                path.display(),
-                saved.service,
-                saved.stage,
-                project.service,
-                project.stage
-            ));
+            Ok(reasons) if !reasons.is_empty() => {
+                return fail(&format!(
+                    "not applying {}: it is not the plan slsr makes now ({}); run `slsr plan` again and review it",
+                    path.display(),
+                    reasons.join("; ")
+                ));
+            }
+            Ok(_) => {}
         }
-        let spec_sha = crate::saved::sha256_hex(&std::fs::read(&args.file).unwrap_or_default());
-        let reasons = crate::saved::moved(
-            &saved,
-            &spec_sha,
-            &crate::saved::code_ids(&planned.code),
-            &planned.live,
-        );
-        if !reasons.is_empty() {
-            return fail(&format!(
-                "not applying {}: it is out of date ({}); run `slsr plan` again",
-                path.display(),
-                reasons.join("; ")
-            ));
-        }
-        planned.plan = saved.plan;
     }
     let mut out = anstream::stdout().lock();
     let _ = write!(
@@ -467,7 +456,7 @@ fn apply_unlocked(
         &config,
         planned.code.clone(),
         planned.api_id.clone(),
-        crate::desired::tags(project),
+        planned.owned.clone(),
         parallelism,
     ));
     let progress = {
@@ -535,7 +524,20 @@ fn print_outputs(
     }
     let _ = writeln!(out, "\nOutputs:");
     for (name, value) in outputs {
-        let _ = writeln!(out, "  {name} = {}", fill(value));
+        let _ = writeln!(out, "  {name} = {}", crate::sensitive::redact(&fill(value)));
+    }
+}
+
+/// A plan that could not be made: the spec's problems the account showed, at their lines,
+/// or the one error that stopped it.
+fn plan_failed(project: &spec::Project, e: crate::planning::PlanError) -> ExitCode {
+    match e {
+        crate::planning::PlanError::Spec(diagnostics) => {
+            let report = diag::report(&diagnostics, &project.file);
+            let _ = write!(anstream::stderr().lock(), "{report}");
+            ExitCode::FAILURE
+        }
+        other => fail(&other.to_string()),
     }
 }
 

@@ -79,12 +79,13 @@ pub fn build(project: &Project, code: &HashMap<String, CodeIdentity>, target: &T
                 name.as_str(),
                 format!("/aws/lambda/{physical}"),
             )
-            // Tags are set when apply creates the group but not compared: reading them
-            // would cost a call per function, and Lambda creates untagged groups itself.
+            .with("arn", b.log_group_arn(&physical))
             .with(
                 "retention_days",
                 f.log_retention_days.map_or(Value::Null, Value::from),
-            ),
+            )
+            // Set at creation and proof of ownership; not compared (`Kind::tags_compared`).
+            .with_map("tags", &b.tags),
         );
         if let Some(n) = f.provisioned_concurrency {
             state.insert(
@@ -170,7 +171,8 @@ pub fn build(project: &Project, code: &HashMap<String, CodeIdentity>, target: &T
             state.insert(
                 Resource::new(Kind::Parameter, path.as_str(), path.as_str())
                     .with("value", output.value.as_str())
-                    .with("type", "String"),
+                    .with("type", "String")
+                    .with_map("tags", &b.tags),
             );
         }
     }
@@ -396,6 +398,14 @@ impl Builder<'_> {
             Value::Object(map) => map.values_mut().for_each(|v| self.fill_references(v)),
             _ => {}
         }
+    }
+
+    fn log_group_arn(&self, physical: &str) -> String {
+        format!(
+            "arn:aws:logs:{}:{}:log-group:/aws/lambda/{physical}",
+            self.t.region(),
+            self.t.account()
+        )
     }
 
     fn queue_arn(&self, name: &str) -> String {
@@ -684,6 +694,7 @@ impl Builder<'_> {
             "report_batch_item_failures",
             sqs.report_batch_item_failures.unwrap_or(false),
         )
+        .with_map("tags", &self.tags)
     }
 
     fn rule(&self, function: &str, event: &Event) -> Resource {
@@ -763,6 +774,7 @@ impl Builder<'_> {
             "api",
             format!("{}-{}", self.p.service, self.p.stage),
         )
+        .with("id", self.t.api_id.as_deref().unwrap_or(KNOWN_AFTER_APPLY))
         .with("protocol", "HTTP")
         .with_map("tags", &self.tags);
         let cors = self.p.http_api.as_ref().and_then(|a| a.cors.as_ref());

@@ -64,6 +64,12 @@ pub enum Code {
     BroadPermission,
     /// A runtime Lambda has deprecated but still deploys.
     DeprecatedRuntime,
+    /// A SecureString parameter used where slsr cannot keep it secret (outside `env`).
+    SecretOutsideEnv,
+    /// A function role in another account than the one deployed to.
+    CrossAccountRole,
+    /// An `${ssm:...}` reference that names no parameter (or version) in the account.
+    MissingParameter,
 }
 
 impl Code {
@@ -92,6 +98,9 @@ impl Code {
             Code::HttpTimeout => "W301",
             Code::BroadPermission => "W302",
             Code::DeprecatedRuntime => "W303",
+            Code::SecretOutsideEnv => "E400",
+            Code::CrossAccountRole => "E401",
+            Code::MissingParameter => "E402",
         }
     }
 }

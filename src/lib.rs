@@ -17,6 +17,7 @@ pub mod planning;
 pub mod progress;
 pub mod render;
 pub mod saved;
+pub mod sensitive;
 pub mod source;
 pub mod spec;
 pub mod ssm;

@@ -73,6 +73,16 @@ impl Kind {
             _ => &[],
         }
     }
+
+    /// Whether the plan compares this kind's tags. Log groups, mappings and published
+    /// parameters carry slsr's tags (written at creation, and read where ownership must
+    /// be proven before a change), but no bulk read returns them, so they are not diffed.
+    pub fn tags_compared(self) -> bool {
+        !matches!(
+            self,
+            Kind::LogGroup | Kind::EventSourceMapping | Kind::Parameter
+        )
+    }
 }
 
 /// One resource, desired or live.
@@ -142,36 +152,26 @@ pub struct Conflict {
     pub reason: String,
 }
 
+/// A live resource beside slsr's that slsr did not make (a trigger another team added to
+/// a function slsr owns, a log group someone else tagged): left exactly as it is, and
+/// shown in the plan so that nobody wonders why it stays.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Kept {
+    pub address: String,
+    pub name: String,
+    pub reason: String,
+}
+
 /// All resources of one side, by address.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct State {
     pub resources: BTreeMap<String, Resource>,
     pub conflicts: Vec<Conflict>,
+    pub kept: Vec<Kept>,
 }
 
 impl State {
     pub fn insert(&mut self, resource: Resource) {
         self.resources.insert(resource.address(), resource);
     }
-}
-
-/// Environment variable names that look like they hold secrets: their values are masked
-/// in every output, and a change to one still shows as a change.
-pub fn looks_secret(name: &str) -> bool {
-    let upper = name.to_uppercase();
-    [
-        "SECRET",
-        "PASSWORD",
-        "PASSWD",
-        "TOKEN",
-        "KEY",
-        "CREDENTIAL",
-        "PRIVATE",
-        "AUTH",
-        "SIGNATURE",
-        "DSN",
-        "CERT",
-    ]
-    .iter()
-    .any(|word| upper.contains(word))
 }

@@ -6,7 +6,8 @@
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::model::{Conflict, Kind, Resource, State, looks_secret};
+use crate::model::{Conflict, Kept, Kind, Resource, State};
+use crate::sensitive::is_sensitive;
 
 /// What apply does to one resource. The symbols are what the text plan shows.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -74,6 +75,9 @@ pub struct Plan {
     pub changes: Vec<Change>,
     /// Live resources slsr would need but does not own; a plan with any cannot be applied.
     pub conflicts: Vec<Conflict>,
+    /// Live resources beside slsr's that it does not own and leaves as they are.
+    #[serde(default)]
+    pub kept: Vec<Kept>,
 }
 
 /// `Plan: 2 to add, 1 to change, 0 to replace, 1 to destroy.`
@@ -101,8 +105,9 @@ impl Plan {
     }
 }
 
-fn sensitive(path: &str) -> bool {
-    path.strip_prefix("env.").is_some_and(looks_secret)
+/// Whether a diff is masked: either side's value is sensitive.
+fn sensitive(path: &str, before: Option<&Value>, after: Option<&Value>) -> bool {
+    is_sensitive(path, before) || is_sensitive(path, after)
 }
 
 /// Compares every desired resource with its live twin, and plans the deletion of owned
@@ -124,7 +129,7 @@ pub fn plan(desired: &State, live: &State) -> Plan {
                         path: path.clone(),
                         before: None,
                         after: Some(v.clone()),
-                        sensitive: sensitive(path) || is_secure(v),
+                        sensitive: sensitive(path, None, Some(v)),
                         forces_replacement: false,
                     })
                     .collect(),
@@ -152,7 +157,7 @@ pub fn plan(desired: &State, live: &State) -> Plan {
                     path: path.clone(),
                     before: Some(v.clone()),
                     after: None,
-                    sensitive: sensitive(path),
+                    sensitive: sensitive(path, Some(v), None),
                     forces_replacement: false,
                 })
                 .collect(),
@@ -165,9 +170,20 @@ pub fn plan(desired: &State, live: &State) -> Plan {
     deletions.sort_by(|a, b| (b.kind, &b.address).cmp(&(a.kind, &a.address)));
     changes.extend(deletions);
     replace_dependents(&mut changes);
+    // A resource with parts others attached (a rule with their targets) is not deleted:
+    // slsr takes its own part off and hands the rest over.
+    for c in changes.iter_mut().filter(|c| c.action == Action::Delete) {
+        if live.kept.iter().any(|k| k.address == c.address) {
+            c.reason = Some(
+                "slsr removes only its own part and its tags; what others attached stays (see Kept)"
+                    .into(),
+            );
+        }
+    }
     Plan {
         changes,
         conflicts: live.conflicts.clone(),
+        kept: live.kept.clone(),
     }
 }
 
@@ -220,6 +236,10 @@ fn compare(want: &Resource, have: &Resource) -> Change {
         .into_iter()
         .collect();
     for path in &paths {
+        // Tags that no bulk read returns are written, not compared (`Kind::tags_compared`).
+        if path.starts_with("tags.") && !want.kind.tags_compared() {
+            continue;
+        }
         let after = want.attrs.get(path);
         // A value only known after apply cannot be compared: it is not a change by itself.
         if after.is_some_and(is_unknown) {
@@ -252,7 +272,7 @@ fn compare(want: &Resource, have: &Resource) -> Change {
                 path: path.clone(),
                 before: before.cloned(),
                 after: after.cloned(),
-                sensitive: sensitive(path) || secure.is_some(),
+                sensitive: secure.is_some() || sensitive(path, before, after),
                 forces_replacement: replaced_by.contains(&path.as_str()),
             });
         }
@@ -274,13 +294,6 @@ fn compare(want: &Resource, have: &Resource) -> Change {
         after: Some(want.clone()),
         reason: None,
     }
-}
-
-/// A value that takes a SecureString (`ssm::fingerprint`): masked wherever it shows.
-fn is_secure(value: &Value) -> bool {
-    value
-        .as_str()
-        .is_some_and(|s| crate::ssm::parse(s).is_some())
 }
 
 fn is_unknown(value: &Value) -> bool {

@@ -6,9 +6,10 @@ use std::collections::{BTreeMap, HashMap};
 use crate::aws::read::{Reader, Scope};
 use crate::aws::{self, AwsError, Connection};
 use crate::desired::{self, Target};
-use crate::model::{Kind, State};
+use crate::diag::Diagnostic;
+use crate::model::{Kept, Kind, State};
 use crate::package::{CodeIdentity, PackageError, Packager};
-use crate::plan::{self, Plan};
+use crate::plan::{self, Action, Plan};
 use crate::render::Header;
 use crate::spec::Project;
 use crate::spec::model::Event;
@@ -19,6 +20,10 @@ pub enum PlanError {
     Package(#[from] PackageError),
     #[error(transparent)]
     Aws(#[from] AwsError),
+    /// Problems in the spec that only the account shows (a missing SSM parameter, a
+    /// SecureString outside `env`, a role in another account), each at its line.
+    #[error("the spec has {} problem(s) that the account shows", .0.len())]
+    Spec(Vec<Diagnostic>),
 }
 
 /// A finished plan, what it was made against, and the AWS calls it took.
@@ -30,8 +35,9 @@ pub struct Planned {
     pub code: HashMap<String, CodeIdentity>,
     pub api_id: Option<String>,
     pub config: Option<aws_config::SdkConfig>,
-    /// Fingerprints of the live resources read, for a saved plan.
-    pub live: BTreeMap<String, String>,
+    /// What the read found slsr owns, by address: the kind and physical name. Apply
+    /// changes or deletes nothing else.
+    pub owned: BTreeMap<String, (Kind, String)>,
     /// The spec's outputs, with what the account says (or known after apply).
     pub outputs: BTreeMap<String, String>,
 }
@@ -68,7 +74,7 @@ pub fn offline(project: &Project) -> Result<Planned, PlanError> {
         code,
         api_id: None,
         config: None,
-        live: BTreeMap::new(),
+        owned: BTreeMap::new(),
         outputs: desired::outputs(project, &target),
     })
 }
@@ -127,7 +133,7 @@ async fn live_with(
         parameters
     );
     // When all fail (no network, a wrong endpoint), the first call's error says it best.
-    let (identity, live, parameters) = (identity?, live?, parameters?);
+    let (identity, mut live, (parameters, missing)) = (identity?, live?, parameters?);
     let region = identity.region.clone();
     let target = Target {
         account_id: Some(identity.account.clone()),
@@ -137,14 +143,80 @@ async fn live_with(
         queue_urls: live.queue_urls.clone(),
     };
     let desired = if destroy {
+        live = live.with_duplicates_apart();
         wanted
     } else {
         let mut desired = desired::build(project, &code, &target);
-        crate::ssm::fill(&mut desired, &parameters);
+        let unresolved = crate::ssm::fill(&mut desired, &parameters);
+        let mut problems = crate::ssm::diagnostics(
+            project,
+            &missing,
+            &crate::ssm::misplaced(&desired, &parameters),
+        );
+        problems.extend(crate::spec::rules::check_account(
+            project,
+            &identity.account,
+        ));
+        if problems.is_empty() && !unresolved.is_empty() {
+            // Every name was asked for; a value still unresolved is a bug, never written.
+            return Err(AwsError {
+                operation: "GetParameters",
+                target: unresolved.join(", "),
+                message: "a reference was left unresolved".into(),
+            }
+            .into());
+        }
+        if !problems.is_empty() {
+            crate::diag::sort(&mut problems);
+            return Err(PlanError::Spec(problems));
+        }
+        let duplicates = live.duplicate_conflicts();
+        live.state.conflicts.extend(duplicates);
         desired
     };
+    let mut plan = plan::plan(&desired, &live.state);
+    // Mappings and log groups are slsr's only with its tags, which no listing returns:
+    // read them for what the plan would change or delete, and leave others' alone.
+    let touched: Vec<(String, String)> = plan
+        .changes
+        .iter()
+        .filter(|c| matches!(c.action, Action::Update | Action::Replace | Action::Delete))
+        .filter_map(|c| {
+            live.unverified
+                .get(&c.address)
+                .map(|arn| (c.address.clone(), arn.clone()))
+        })
+        .collect();
+    if !touched.is_empty() {
+        for (address, tags) in reader.owner_tags(&touched).await? {
+            if scope.owns(&tags) {
+                continue;
+            }
+            let Some(foreign) = live.state.resources.remove(&address) else {
+                continue;
+            };
+            if desired.resources.contains_key(&address) {
+                live.state
+                    .conflicts
+                    .push(aws::read::conflict(address, &foreign.name, &scope));
+            } else {
+                live.state.kept.push(Kept {
+                    address,
+                    name: foreign.name,
+                    reason: "it is attached to what slsr owns, but without slsr's tags: someone else made it, and slsr leaves it".into(),
+                });
+            }
+        }
+        plan = plan::plan(&desired, &live.state);
+    }
+    let owned = live
+        .state
+        .resources
+        .iter()
+        .map(|(address, r)| (address.clone(), (r.kind, r.name.clone())))
+        .collect();
     Ok(Planned {
-        plan: plan::plan(&desired, &live.state),
+        plan,
         header: Header {
             service: project.service.clone(),
             stage: project.stage.clone(),
@@ -153,7 +225,7 @@ async fn live_with(
         },
         calls: reader.calls.snapshot(),
         code,
-        live: crate::saved::fingerprints(&live.state),
+        owned,
         api_id: live.api_id,
         config: Some(config),
         outputs: desired::outputs(project, &target),

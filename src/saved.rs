@@ -1,61 +1,58 @@
 //! Saved plans: `slsr plan --out FILE` writes the plan with what it was made from, and
-//! `slsr apply FILE` applies exactly that plan, refusing when anything it was made from has
-//! moved since: a live resource, the spec, or the code.
+//! `slsr apply FILE` applies it only when a fresh plan, made at apply time from the spec
+//! and the account, is exactly the saved one.
 //!
-//! The file holds the desired env values and policies in clear (apply sets them), so it is
-//! written readable by its owner only (mode 0600). The live side of a sensitive value (a
-//! secret-looking variable, one the spec takes from a SecureString) is kept only as a
-//! fingerprint: apply never needs it.
+//! The file is a record for review, never a program: apply always runs the fresh plan,
+//! so an edited file can at most be refused. It names the account, region, service and
+//! stage, the spec's hash and the code's ids; every sensitive value (a secret-looking
+//! variable, a value that takes a SecureString, a credential found by its content) is
+//! kept only as a keyed fingerprint (HMAC-SHA256 with the plan key, which lives outside
+//! the file), so a saved plan holds no secret and no hash that can be guessed offline.
+//! The file is written readable by its owner only (mode 0600).
 
 use std::collections::BTreeMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
+use hmac::{Hmac, Mac};
 use serde::{Deserialize, Serialize};
+use serde_json::Value;
 use sha2::{Digest, Sha256};
 
 use crate::desired::canonical_json;
-use crate::model::State;
 use crate::package::CodeIdentity;
-use crate::plan::Plan;
+use crate::plan::{Change, Plan};
+use crate::sensitive::is_sensitive;
 
 /// Names the file's format; bumped on any change a reader could notice.
-pub const FORMAT: &str = "slsr-saved-plan/1";
+pub const FORMAT: &str = "slsr-saved-plan/2";
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+/// The environment variable that holds the plan key, for pipelines whose plan and apply
+/// run on different machines (a CI secret).
+pub const KEY_VARIABLE: &str = "SLSR_PLAN_KEY";
+
+/// At most this many differences are named when a saved plan is refused.
+const MAX_REASONS: usize = 12;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SavedPlan {
     pub format: String,
     pub service: String,
     pub stage: String,
-    pub account: Option<String>,
+    pub account: String,
     pub region: Option<String>,
     /// SHA-256 of the spec file's bytes.
     pub spec_sha256: String,
     /// Each function's code identity: its CodeSha256, or its image URI.
     pub code: BTreeMap<String, String>,
-    /// A fingerprint of every live resource the plan was made against, by address.
-    pub live: BTreeMap<String, String>,
-    pub api_id: Option<String>,
+    /// Which plan key made the fingerprints (a keyed hash of a constant, not the key).
+    pub key_id: String,
+    /// The plan, sensitive values as fingerprints.
     pub plan: Plan,
 }
 
 /// SHA-256 of bytes, as hex.
 pub fn sha256_hex(bytes: &[u8]) -> String {
     format!("{:x}", Sha256::digest(bytes))
-}
-
-/// A live state's fingerprints: any change to a resource's attributes changes its own.
-pub fn fingerprints(state: &State) -> BTreeMap<String, String> {
-    state
-        .resources
-        .iter()
-        .map(|(address, r)| {
-            let value = serde_json::to_value(r).expect("a resource serializes");
-            (
-                address.clone(),
-                sha256_hex(canonical_json(&value).as_bytes()),
-            )
-        })
-        .collect()
 }
 
 /// Code identities as text: CodeSha256 or image URI.
@@ -73,38 +70,97 @@ pub fn code_ids(
         .collect()
 }
 
-/// The plan with the live side of each sensitive value replaced by its fingerprint.
-fn scrubbed(plan: &Plan) -> Plan {
-    let mut plan = plan.clone();
-    for change in &mut plan.changes {
-        for diff in change.diffs.iter_mut().filter(|d| d.sensitive) {
-            let Some(serde_json::Value::String(live)) = &diff.before else {
-                continue;
-            };
-            let kept = serde_json::Value::from(crate::ssm::fingerprint("the live value", live));
-            if let Some(before) = change.before.as_mut() {
-                before.attrs.insert(diff.path.clone(), kept.clone());
+/// The key that fingerprints sensitive values in saved plans: `SLSR_PLAN_KEY`, or else a
+/// random key made once per user in `~/.config/slsr/plan-key` (mode 0600).
+pub struct PlanKey([u8; 32]);
+
+impl PlanKey {
+    pub fn load() -> Result<PlanKey, String> {
+        if let Ok(text) = std::env::var(KEY_VARIABLE) {
+            if text.len() < 16 {
+                return Err(format!(
+                    "{KEY_VARIABLE} is too short: give at least 16 characters (32 random bytes as hex is best)"
+                ));
             }
-            diff.before = Some(kept);
+            return Ok(PlanKey(Sha256::digest(text.as_bytes()).into()));
+        }
+        let path = key_file().ok_or_else(|| {
+            format!("no plan key: set {KEY_VARIABLE}, or HOME so that slsr can keep one")
+        })?;
+        match std::fs::read_to_string(&path) {
+            Ok(text) => Ok(PlanKey(Sha256::digest(text.trim().as_bytes()).into())),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => make_key_file(&path),
+            Err(e) => Err(format!("{}: {e}", path.display())),
         }
     }
-    plan
+
+    /// A key from bytes (tests).
+    pub fn from_bytes(bytes: [u8; 32]) -> PlanKey {
+        PlanKey(bytes)
+    }
+
+    fn mac(&self, what: &[u8]) -> String {
+        let mut mac = Hmac::<Sha256>::new_from_slice(&self.0).expect("HMAC takes any key length");
+        mac.update(what);
+        mac.finalize()
+            .into_bytes()
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect()
+    }
+
+    /// Names the key without revealing it, so that a plan made with another key is
+    /// refused with a clear reason.
+    pub fn id(&self) -> String {
+        self.mac(b"slsr plan key id")[..16].to_string()
+    }
+
+    /// A value as the saved plan keeps it when it is sensitive.
+    pub fn fingerprint(&self, value: &Value) -> Value {
+        Value::from(format!(
+            "(sensitive hmac-sha256:{})",
+            self.mac(canonical_json(value).as_bytes())
+        ))
+    }
 }
 
-pub fn write(path: &Path, saved: &SavedPlan) -> std::io::Result<()> {
-    let saved = SavedPlan {
-        plan: scrubbed(&saved.plan),
-        ..saved.clone()
-    };
-    let text = serde_json::to_string_pretty(&saved).expect("a saved plan serializes");
+fn key_file() -> Option<PathBuf> {
+    let config = std::env::var_os("XDG_CONFIG_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".config")))?;
+    Some(config.join("slsr").join("plan-key"))
+}
+
+fn make_key_file(path: &Path) -> Result<PlanKey, String> {
+    let mut bytes = [0u8; 32];
+    getrandom::fill(&mut bytes).map_err(|e| format!("no randomness for a plan key: {e}"))?;
+    let text: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    }
+    // Another run may make the file at the same moment: whoever comes second reads it.
+    match write_private(path, text.as_bytes(), true) {
+        Ok(()) => Ok(PlanKey(Sha256::digest(text.as_bytes()).into())),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => PlanKey::load(),
+        Err(e) => Err(format!("{}: {e}", path.display())),
+    }
+}
+
+/// Writes `bytes` to `path` readable by its owner only; `new` refuses an existing file.
+fn write_private(path: &Path, bytes: &[u8], new: bool) -> std::io::Result<()> {
+    use std::io::Write;
     let mut options = std::fs::OpenOptions::new();
-    options.write(true).create(true).truncate(true);
+    options.write(true);
+    if new {
+        options.create_new(true);
+    } else {
+        options.create(true).truncate(true);
+    }
     #[cfg(unix)]
     {
         use std::os::unix::fs::OpenOptionsExt;
         options.mode(0o600);
     }
-    use std::io::Write;
     let mut file = options.open(path)?;
     // An existing file keeps its mode on open: narrow it too.
     #[cfg(unix)]
@@ -112,53 +168,285 @@ pub fn write(path: &Path, saved: &SavedPlan) -> std::io::Result<()> {
         use std::os::unix::fs::PermissionsExt;
         file.set_permissions(std::fs::Permissions::from_mode(0o600))?;
     }
-    file.write_all(text.as_bytes())
+    file.write_all(bytes)
 }
 
+impl SavedPlan {
+    /// The saved form of a live plan: what it was made from, sensitive values fingerprinted.
+    pub fn new(
+        planned: &crate::planning::Planned,
+        spec_bytes: &[u8],
+        key: &PlanKey,
+    ) -> Result<SavedPlan, String> {
+        let account = planned.header.account.clone().ok_or_else(|| {
+            "an offline plan cannot be saved for apply: it was made without reading the account; run `slsr plan --out FILE` without --offline".to_string()
+        })?;
+        Ok(SavedPlan {
+            format: FORMAT.to_string(),
+            service: planned.header.service.clone(),
+            stage: planned.header.stage.clone(),
+            account,
+            region: planned.header.region.clone(),
+            spec_sha256: sha256_hex(spec_bytes),
+            code: code_ids(&planned.code),
+            key_id: key.id(),
+            plan: scrubbed(&planned.plan, key),
+        })
+    }
+}
+
+/// The plan with every sensitive value, in diffs and in the resources they compare,
+/// replaced by its keyed fingerprint.
+fn scrubbed(plan: &Plan, key: &PlanKey) -> Plan {
+    let mut plan = plan.clone();
+    for change in &mut plan.changes {
+        scrub_change(change, key);
+    }
+    plan
+}
+
+fn scrub_change(change: &mut Change, key: &PlanKey) {
+    let mut sensitive_paths = std::collections::BTreeSet::new();
+    for diff in change.diffs.iter_mut().filter(|d| d.sensitive) {
+        sensitive_paths.insert(diff.path.clone());
+        for side in [&mut diff.before, &mut diff.after] {
+            if let Some(v) = side.as_mut() {
+                *v = key.fingerprint(v);
+            }
+        }
+    }
+    for resource in [change.before.as_mut(), change.after.as_mut()]
+        .into_iter()
+        .flatten()
+    {
+        for (path, value) in resource.attrs.iter_mut() {
+            if sensitive_paths.contains(path) || is_sensitive(path, Some(value)) {
+                *value = key.fingerprint(value);
+            }
+        }
+    }
+}
+
+pub fn write(path: &Path, saved: &SavedPlan) -> std::io::Result<()> {
+    let text = serde_json::to_string_pretty(saved).expect("a saved plan serializes");
+    write_private(path, text.as_bytes(), false)
+}
+
+/// Reads a saved plan. A file that is not one (truncated, edited into another shape, of
+/// another format) is an error that says so, never a panic.
 pub fn read(path: &Path) -> Result<SavedPlan, String> {
-    let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
-    let saved: SavedPlan = serde_json::from_str(&text)
-        .map_err(|e| format!("{}: not a saved slsr plan ({e})", path.display()))?;
-    if saved.format != FORMAT {
-        return Err(format!(
-            "{}: saved with format {}, this slsr reads {FORMAT}; make the plan again",
-            path.display(),
-            saved.format
+    let bytes = std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    parse(&bytes).map_err(|e| format!("{}: {e}", path.display()))
+}
+
+/// A saved plan from the bytes of its file.
+pub fn parse(bytes: &[u8]) -> Result<SavedPlan, String> {
+    let value: Value = serde_json::from_slice(bytes)
+        .map_err(|e| format!("not a saved slsr plan (not JSON: {e})"))?;
+    match value.get("format").and_then(Value::as_str) {
+        Some(FORMAT) => {}
+        Some(other) => {
+            return Err(format!(
+                "saved with format {other}, this slsr reads {FORMAT}; make the plan again"
+            ));
+        }
+        None => return Err("not a saved slsr plan (no `format`)".into()),
+    }
+    serde_json::from_value(value).map_err(|e| format!("not a saved slsr plan ({e})"))
+}
+
+/// Why `saved` is not the plan `fresh` (made now, in the same form), one line each; empty
+/// when they are the same.
+pub fn differences(saved: &SavedPlan, fresh: &SavedPlan) -> Vec<String> {
+    let mut reasons = Vec::new();
+    if (saved.service.as_str(), saved.stage.as_str())
+        != (fresh.service.as_str(), fresh.stage.as_str())
+    {
+        reasons.push(format!(
+            "it is a plan for service {} stage {}, not {} stage {}",
+            saved.service, saved.stage, fresh.service, fresh.stage
         ));
     }
-    Ok(saved)
-}
-
-/// What moved since the plan was saved, one line each; empty when nothing did.
-pub fn moved(
-    saved: &SavedPlan,
-    spec_sha256: &str,
-    code: &BTreeMap<String, String>,
-    live: &BTreeMap<String, String>,
-) -> Vec<String> {
-    let mut reasons = Vec::new();
-    if saved.spec_sha256 != spec_sha256 {
+    if saved.account != fresh.account {
+        reasons.push(format!(
+            "it was made in account {}, and these credentials are for account {}",
+            saved.account, fresh.account
+        ));
+    }
+    if saved.region != fresh.region {
+        reasons.push(format!(
+            "it was made in region {}, and this apply is in {}",
+            saved.region.as_deref().unwrap_or("(none)"),
+            fresh.region.as_deref().unwrap_or("(none)")
+        ));
+    }
+    if saved.key_id != fresh.key_id {
+        reasons.push(format!(
+            "its secrets were fingerprinted with another plan key; set {KEY_VARIABLE} to the key of the run that made it"
+        ));
+    }
+    if saved.spec_sha256 != fresh.spec_sha256 {
         reasons.push("the spec file changed".to_string());
     }
-    for (name, id) in code {
+    for (name, id) in &fresh.code {
         if saved.code.get(name) != Some(id) {
             reasons.push(format!("the code of function `{name}` changed"));
         }
     }
-    for name in saved.code.keys().filter(|n| !code.contains_key(*n)) {
+    for name in saved.code.keys().filter(|n| !fresh.code.contains_key(*n)) {
         reasons.push(format!("function `{name}` is no longer in the spec"));
     }
-    let addresses: std::collections::BTreeSet<&String> =
-        saved.live.keys().chain(live.keys()).collect();
-    for address in addresses {
-        match (saved.live.get(address), live.get(address)) {
-            (Some(a), Some(b)) if a != b => {
-                reasons.push(format!("{address} changed in the account"))
+    if saved.plan.conflicts != fresh.plan.conflicts {
+        reasons.push("the conflicts with resources slsr does not own changed".to_string());
+    }
+    if saved.plan.kept != fresh.plan.kept {
+        reasons.push("the resources slsr keeps because it does not own them changed".to_string());
+    }
+    let by_address = |plan: &Plan| -> BTreeMap<String, Change> {
+        plan.changes
+            .iter()
+            .map(|c| (c.address.clone(), c.clone()))
+            .collect()
+    };
+    let (was, now) = (by_address(&saved.plan), by_address(&fresh.plan));
+    if saved.plan.changes.len() != was.len() {
+        reasons.push("it names a resource twice".to_string());
+    }
+    for (address, change) in &was {
+        match now.get(address) {
+            None => reasons.push(format!(
+                "it plans to {} {address}, which a plan now does not",
+                change.action.as_str()
+            )),
+            Some(current) if current != change => {
+                reasons.push(change_difference(address, change, current))
             }
-            (Some(_), None) => reasons.push(format!("{address} was deleted from the account")),
-            (None, Some(_)) => reasons.push(format!("{address} appeared in the account")),
-            _ => {}
+            Some(_) => {}
         }
     }
+    for (address, change) in now.iter().filter(|(a, _)| !was.contains_key(*a)) {
+        reasons.push(format!(
+            "a plan now also plans to {} {address}",
+            change.action.as_str()
+        ));
+    }
+    if reasons.len() > MAX_REASONS {
+        let more = reasons.len() - MAX_REASONS;
+        reasons.truncate(MAX_REASONS);
+        reasons.push(format!("and {more} more"));
+    }
     reasons
+}
+
+/// What differs between the saved and the fresh change to one resource, in words.
+fn change_difference(address: &str, saved: &Change, fresh: &Change) -> String {
+    if saved.before != fresh.before {
+        return match (&saved.before, &fresh.before) {
+            (Some(_), None) => format!("{address} was deleted from the account since the plan"),
+            (None, Some(_)) => format!("{address} appeared in the account since the plan"),
+            _ => format!("{address} changed in the account since the plan"),
+        };
+    }
+    if saved.action != fresh.action {
+        return format!(
+            "{address}: it plans to {}, a plan now plans to {}",
+            saved.action.as_str(),
+            fresh.action.as_str()
+        );
+    }
+    if saved.kind != fresh.kind || saved.name != fresh.name {
+        return format!(
+            "{address}: it names `{}`, a plan now names `{}`",
+            saved.name, fresh.name
+        );
+    }
+    let paths = |c: &Change| -> Vec<String> { c.diffs.iter().map(|d| d.path.clone()).collect() };
+    if saved.diffs != fresh.diffs {
+        let (a, b) = (paths(saved), paths(fresh));
+        return if a == b {
+            format!(
+                "{address}: the values of {} differ from a plan now",
+                a.join(", ")
+            )
+        } else {
+            format!(
+                "{address}: it changes {}, a plan now changes {}",
+                list_or_nothing(&a),
+                list_or_nothing(&b)
+            )
+        };
+    }
+    format!("{address}: what it would make differs from a plan now")
+}
+
+fn list_or_nothing(paths: &[String]) -> String {
+    if paths.is_empty() {
+        "nothing".into()
+    } else {
+        paths.join(", ")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Kind, Resource};
+    use crate::plan::{Action, FieldDiff};
+
+    fn key() -> PlanKey {
+        PlanKey::from_bytes([7; 32])
+    }
+
+    fn change(token: &str) -> Change {
+        let before = Resource::new(Kind::Function, "api", "shop-dev-api")
+            .with("env.API_TOKEN", "old-token")
+            .with("env.DB_URL", "postgres://app:hunter2@db/app")
+            .with("memory", 128);
+        let after = before.clone().with("env.API_TOKEN", token);
+        Change {
+            address: "function.api".into(),
+            kind: Kind::Function,
+            name: "shop-dev-api".into(),
+            action: Action::Update,
+            diffs: vec![FieldDiff {
+                path: "env.API_TOKEN".into(),
+                before: Some("old-token".into()),
+                after: Some(token.into()),
+                sensitive: true,
+                forces_replacement: false,
+            }],
+            before: Some(before),
+            after: Some(after),
+            reason: None,
+        }
+    }
+
+    #[test]
+    fn a_scrubbed_change_holds_no_secret_and_no_plain_hash() {
+        let mut c = change("new-token");
+        scrub_change(&mut c, &key());
+        let text = serde_json::to_string(&c).unwrap();
+        for secret in ["old-token", "new-token", "hunter2"] {
+            assert!(!text.contains(secret), "{secret} in {text}");
+            let plain_hash = sha256_hex(format!("\"{secret}\"").as_bytes());
+            assert!(!text.contains(&plain_hash), "an unkeyed hash of {secret}");
+        }
+        assert!(text.contains("(sensitive hmac-sha256:"), "{text}");
+        assert!(text.contains("\"memory\":128"), "{text}");
+    }
+
+    #[test]
+    fn fingerprints_tell_values_apart_and_depend_on_the_key() {
+        let (mut a, mut b) = (change("one"), change("two"));
+        scrub_change(&mut a, &key());
+        scrub_change(&mut b, &key());
+        assert_ne!(a, b);
+        let mut again = change("one");
+        scrub_change(&mut again, &key());
+        assert_eq!(a, again);
+        let mut other_key = change("one");
+        scrub_change(&mut other_key, &PlanKey::from_bytes([8; 32]));
+        assert_ne!(a, other_key);
+        assert_ne!(key().id(), PlanKey::from_bytes([8; 32]).id());
+    }
 }

@@ -12,7 +12,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::Value;
 
-use crate::model::State;
+use crate::model::{Kind, State};
 
 /// A parameter's value, and whether it is a SecureString.
 #[derive(Clone, Debug)]
@@ -72,27 +72,150 @@ pub fn substitute(template: &str, params: &BTreeMap<String, Parameter>) -> Optio
 }
 
 /// Puts the parameters' values in the desired state: plain ones in clear, a value with a
-/// SecureString in it as a fingerprint.
-pub fn fill(state: &mut State, params: &BTreeMap<String, Parameter>) {
-    fn walk(value: &mut Value, params: &BTreeMap<String, Parameter>) {
+/// SecureString in it as a fingerprint. Returns the values that name a parameter missing
+/// from `params`: the plan must fail on them, for a reference left as text would be
+/// written into AWS as it is.
+pub fn fill(state: &mut State, params: &BTreeMap<String, Parameter>) -> Vec<String> {
+    fn walk(value: &mut Value, params: &BTreeMap<String, Parameter>, unresolved: &mut Vec<String>) {
         match value {
-            Value::String(s) if s.contains("${ssm:") => {
-                if let Some((resolved, secure)) = substitute(s, params) {
+            Value::String(s) if s.contains("${ssm:") => match substitute(s, params) {
+                Some((resolved, secure)) => {
                     *s = if secure {
                         fingerprint(s, &resolved)
                     } else {
                         resolved
                     };
                 }
-            }
-            Value::Array(items) => items.iter_mut().for_each(|v| walk(v, params)),
-            Value::Object(map) => map.values_mut().for_each(|v| walk(v, params)),
+                None => unresolved.push(s.clone()),
+            },
+            Value::Array(items) => items.iter_mut().for_each(|v| walk(v, params, unresolved)),
+            Value::Object(map) => map.values_mut().for_each(|v| walk(v, params, unresolved)),
             _ => {}
         }
     }
+    let mut unresolved = Vec::new();
     for r in state.resources.values_mut() {
-        r.attrs.values_mut().for_each(|v| walk(v, params));
+        r.attrs
+            .values_mut()
+            .for_each(|v| walk(v, params, &mut unresolved));
     }
+    unresolved
+}
+
+/// Where a SecureString may go: a function's environment, which Lambda encrypts at rest and
+/// slsr masks, compares by fingerprint and puts together again at apply. Anywhere else
+/// (a description, a tag, a rule's input, a statement, an output) the value would be
+/// written as its fingerprint or shown in clear.
+fn may_hold_secret(kind: Kind, path: &str) -> bool {
+    kind == Kind::Function && path.starts_with("env.")
+}
+
+/// The parameter paths of SecureStrings the desired state uses where they may not go.
+pub fn misplaced(state: &State, params: &BTreeMap<String, Parameter>) -> BTreeSet<String> {
+    fn walk(value: &Value, params: &BTreeMap<String, Parameter>, out: &mut BTreeSet<String>) {
+        match value {
+            Value::String(s) => {
+                let template = parse(s).map_or(s.as_str(), |(_, t)| t);
+                out.extend(
+                    paths_in(template)
+                        .into_iter()
+                        .filter(|p| params.get(p).is_some_and(|p| p.secure)),
+                );
+            }
+            Value::Array(items) => items.iter().for_each(|v| walk(v, params, out)),
+            Value::Object(map) => map.values().for_each(|v| walk(v, params, out)),
+            _ => {}
+        }
+    }
+    let mut out = BTreeSet::new();
+    for r in state.resources.values() {
+        for (path, value) in &r.attrs {
+            if !may_hold_secret(r.kind, path) {
+                walk(value, params, &mut out);
+            }
+        }
+    }
+    out
+}
+
+/// The plan's errors about `${ssm:...}`, each at a reference in the spec: parameters the
+/// account does not have (`missing`), and SecureStrings used outside `env` (`misplaced`).
+pub fn diagnostics(
+    project: &crate::spec::Project,
+    missing: &[String],
+    misplaced: &BTreeSet<String>,
+) -> Vec<crate::diag::Diagnostic> {
+    use crate::diag::{Code, Diagnostic};
+    let mut out = Vec::new();
+    for path in missing {
+        let at = references_to(project, path, |_| true)
+            .first()
+            .copied()
+            .unwrap_or(crate::source::Span::point(1, 1));
+        out.push(
+            Diagnostic::error(
+                Code::MissingParameter,
+                at,
+                format!("SSM parameter `{path}` does not exist in the account"),
+            )
+            .with_label("no such parameter")
+            .with_help(
+                "create it, or correct the name (a version or label is written /name:3 or /name:label)",
+            ),
+        );
+    }
+    for path in misplaced {
+        let outside_env = |spec_path: &str| {
+            !(spec_path.contains(".env.") || spec_path.starts_with("defaults.env."))
+        };
+        let at = references_to(project, path, outside_env)
+            .first()
+            .copied()
+            .or_else(|| references_to(project, path, |_| true).first().copied())
+            .unwrap_or(crate::source::Span::point(1, 1));
+        out.push(
+            Diagnostic::error(
+                Code::SecretOutsideEnv,
+                at,
+                format!("`{path}` is a SecureString, and only a function's `env` may take one"),
+            )
+            .with_label("secret outside env")
+            .with_help(
+                "slsr keeps a SecureString secret only in environment variables (masked, compared by fingerprint, put together at apply); elsewhere it would be written in clear or as its fingerprint. Move it into env, or use a String parameter",
+            ),
+        );
+    }
+    out
+}
+
+/// The spans of the references `${ssm:PATH}` in the spec whose dotted path passes `keep`.
+/// References inside `params` count wherever the param is used, so they always pass.
+fn references_to(
+    project: &crate::spec::Project,
+    path: &str,
+    keep: impl Fn(&str) -> bool,
+) -> Vec<crate::source::Span> {
+    let needle = format!("${{ssm:{path}}}");
+    let mut spans = Vec::new();
+    for (i, line) in project.file.text.split('\n').enumerate() {
+        let mut from = 0;
+        while let Some(at) = line[from..].find(&needle) {
+            let start = from + at;
+            let col = line[..start].chars().count() + 1;
+            let span = crate::source::Span {
+                line: i + 1,
+                col,
+                end_line: i + 1,
+                end_col: col + needle.chars().count(),
+            };
+            let spec_path = project.spans.path_at(span.line, span.col).unwrap_or("");
+            if spec_path.starts_with("params.") || keep(spec_path) {
+                spans.push(span);
+            }
+            from = start + needle.len();
+        }
+    }
+    spans
 }
 
 const SECURE: &str = "(secure sha256:";

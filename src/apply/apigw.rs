@@ -67,8 +67,8 @@ async fn api(a: &Applier, step: &Step) -> Result<(), AwsError> {
                     .map(|out| out.api_id.unwrap_or_default())
             };
             let tags = attr_map(r, "tags");
+            // A read, not counted among the writes.
             let find = || async {
-                a.write("ApiGatewayV2.GetApis");
                 let apis = a
                     .apigw
                     .get_apis()
@@ -86,11 +86,26 @@ async fn api(a: &Applier, step: &Step) -> Result<(), AwsError> {
                     })
                     .and_then(|api| api.api_id().map(str::to_string)))
             };
+            // API Gateway gives a second API of one name as readily as the first: one made
+            // since the plan (a concurrent apply) is reported, never doubled.
+            if let Some(id) = find().await? {
+                return Err(AwsError {
+                    operation: "CreateApi",
+                    target: name.to_string(),
+                    message: format!(
+                        "an HTTP API of this name and this service and stage's tags (id {id}) was made since the plan, by another apply or by hand; run `slsr plan` again"
+                    ),
+                });
+            }
             let id = create_once("CreateApi", name, create, find).await?;
             a.ids.set("http_api", id);
         }
         Action::Delete => {
-            let id = api_id(a)?;
+            // Its own id: a duplicate API of the service is deleted by destroy too.
+            let id = match attr_str(r, "id") {
+                id if !id.is_empty() && !crate::desired::still_unknown(&id) => id,
+                _ => api_id(a)?,
+            };
             a.write("ApiGatewayV2.DeleteApi");
             a.apigw
                 .delete_api()

@@ -6,8 +6,9 @@ use super::{Step, attr_list, tag_changes};
 use crate::model::Kind;
 use crate::plan::Action;
 
-/// The write operations one step makes, in order.
-pub fn operations(step: &Step) -> Vec<&'static str> {
+/// The write operations one step makes, in order. `kept` says whether the plan keeps parts
+/// of the resource that are not slsr's (a rule's other targets).
+pub fn operations(step: &Step, kept: bool) -> Vec<&'static str> {
     let r = step.resource();
     let mut ops = Vec::new();
     let (set, remove) = if step.action == Action::Update {
@@ -173,6 +174,9 @@ pub fn operations(step: &Step) -> Vec<&'static str> {
         (Kind::EventSourceMapping, Action::Create) => ops.push("Lambda.CreateEventSourceMapping"),
         (Kind::EventSourceMapping, Action::Delete) => ops.push("Lambda.DeleteEventSourceMapping"),
         (Kind::EventSourceMapping, _) => ops.push("Lambda.UpdateEventSourceMapping"),
+        (Kind::Rule, Action::Delete) if kept => {
+            ops.extend(["EventBridge.RemoveTargets", "EventBridge.UntagResource"])
+        }
         (Kind::Rule, Action::Delete) => {
             ops.extend(["EventBridge.RemoveTargets", "EventBridge.DeleteRule"])
         }
@@ -239,7 +243,8 @@ pub fn render(plan: &crate::plan::Plan) -> String {
     for (i, level) in super::schedule(plan).into_iter().enumerate() {
         let _ = writeln!(out, "  level {}:", i + 1);
         for step in level {
-            for op in operations(&step) {
+            let kept = plan.kept.iter().any(|k| k.address == step.change.address);
+            for op in operations(&step, kept) {
                 n += 1;
                 let _ = writeln!(
                     out,

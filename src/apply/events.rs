@@ -21,6 +21,21 @@ pub async fn apply(a: &Applier, step: &Step) -> Result<(), AwsError> {
             .send()
             .await
             .or_gone("RemoveTargets", name)?;
+        // Targets someone else added keep the rule: slsr takes only its own target off and
+        // hands the rule over by removing its tags (a later plan then leaves it alone).
+        let others = other_targets(a, name, &bus).await?;
+        if !others.is_empty() {
+            a.write("EventBridge.UntagResource");
+            return a
+                .events
+                .untag_resource()
+                .resource_arn(attr_str(r, "arn"))
+                .set_tag_keys(Some(attr_map(r, "tags").into_keys().collect()))
+                .send()
+                .await
+                .map(|_| ())
+                .or_gone("UntagResource", name);
+        }
         a.write("EventBridge.DeleteRule");
         a.events
             .delete_rule()
@@ -105,6 +120,37 @@ pub async fn apply(a: &Applier, step: &Step) -> Result<(), AwsError> {
         }
     }
     Ok(())
+}
+
+/// The ids of the rule's targets that are not slsr's (every page).
+async fn other_targets(a: &Applier, rule: &str, bus: &str) -> Result<Vec<String>, AwsError> {
+    let mut ids = Vec::new();
+    let mut token = None;
+    loop {
+        let out = a
+            .events
+            .list_targets_by_rule()
+            .rule(rule)
+            .event_bus_name(bus)
+            .set_next_token(token)
+            .send()
+            .await;
+        let out = match out {
+            Ok(out) => out,
+            Err(e) if super::already_gone(&e) => return Ok(ids),
+            Err(e) => return Err(AwsError::new("ListTargetsByRule", rule, e)),
+        };
+        ids.extend(
+            out.targets()
+                .iter()
+                .filter(|t| t.id() != TARGET_ID)
+                .map(|t| t.id().to_string()),
+        );
+        token = out.next_token().map(str::to_string);
+        if token.is_none() {
+            return Ok(ids);
+        }
+    }
 }
 
 /// Tags as the EventBridge API takes them.

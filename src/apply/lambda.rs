@@ -83,14 +83,29 @@ async fn log_group(a: &Applier, step: &Step) -> Result<(), AwsError> {
     }
     if step.action == Action::Create {
         a.write("CloudWatchLogs.CreateLogGroup");
-        let tags: std::collections::HashMap<String, String> = a.tags.clone().into_iter().collect();
-        a.logs
+        let created = a
+            .logs
             .create_log_group()
             .log_group_name(name)
-            .set_tags(Some(tags))
+            .set_tags(Some(attr_map(r, "tags")))
             .send()
             .await
             .or_exists("CreateLogGroup", name)?;
+        // A group that exists already is slsr's only with its tags: someone else's keeps
+        // its retention (on AWS a shorter one deletes the older events).
+        if created.is_none() {
+            let arn = attr_str(r, "arn");
+            let tags = a
+                .logs
+                .list_tags_for_resource()
+                .resource_arn(&arn)
+                .send()
+                .await
+                .map_err(|e| AwsError::new("ListTagsForResource", &arn, e))?
+                .tags
+                .unwrap_or_default();
+            super::ensure_ours("CreateLogGroup", r, &tags)?;
+        }
     }
     match attr_i32(r, "retention_days") {
         Some(days) => {
@@ -532,10 +547,11 @@ async fn alias(a: &Applier, step: &Step) -> Result<(), AwsError> {
     let function = r.name.trim_end_matches(":live");
     match step.action {
         Action::Delete => {
-            if !step
-                .live()
-                .is_some_and(|l| l.attrs["provisioned_concurrency"].is_null())
-            {
+            if !step.live().is_some_and(|l| {
+                l.attrs
+                    .get("provisioned_concurrency")
+                    .is_none_or(Value::is_null)
+            }) {
                 a.write("Lambda.DeleteProvisionedConcurrencyConfig");
                 a.lambda
                     .delete_provisioned_concurrency_config()
@@ -654,16 +670,15 @@ async fn permission(a: &Applier, step: &Step) -> Result<(), AwsError> {
 
 async fn mapping(a: &Applier, step: &Step) -> Result<(), AwsError> {
     let r = step.resource();
-    let target = format!(
-        "{} <- {}",
-        attr_str(r, "function"),
-        attr_str(r, "event_source_arn")
-    );
-    let responses = if r.attrs["report_batch_item_failures"] == true {
+    let function = attr_str(r, "function");
+    let source = attr_str(r, "event_source_arn");
+    let target = format!("{function} <- {source}");
+    let responses = if attr_bool(r, "report_batch_item_failures") {
         vec![FunctionResponseType::ReportBatchItemFailures]
     } else {
         vec![]
     };
+    let enabled = r.attrs.get("enabled") != Some(&Value::Bool(false));
     match step.action {
         Action::Delete => {
             a.write("Lambda.DeleteEventSourceMapping");
@@ -676,17 +691,23 @@ async fn mapping(a: &Applier, step: &Step) -> Result<(), AwsError> {
         }
         Action::Create => {
             a.write("Lambda.CreateEventSourceMapping");
-            a.lambda
+            let created = a
+                .lambda
                 .create_event_source_mapping()
-                .function_name(attr_str(r, "function"))
-                .event_source_arn(attr_str(r, "event_source_arn"))
+                .function_name(&function)
+                .event_source_arn(&source)
                 .batch_size(attr_i32(r, "batch_size").unwrap_or(10))
                 .maximum_batching_window_in_seconds(attr_i32(r, "batching_window").unwrap_or(0))
-                .enabled(r.attrs["enabled"] != false)
+                .enabled(enabled)
                 .set_function_response_types(Some(responses))
+                // slsr's tags are what makes the mapping its own (`aws/read/lambda.rs`).
+                .set_tags(Some(attr_map(r, "tags")))
                 .send()
                 .await
                 .or_exists("CreateEventSourceMapping", &target)?;
+            if created.is_none() {
+                ensure_mapping_owned(a, r, &function, &source, &target).await?;
+            }
         }
         _ => {
             let uuid = step.live().map(|l| l.name.clone()).unwrap_or_default();
@@ -696,7 +717,7 @@ async fn mapping(a: &Applier, step: &Step) -> Result<(), AwsError> {
                 .uuid(uuid)
                 .batch_size(attr_i32(r, "batch_size").unwrap_or(10))
                 .maximum_batching_window_in_seconds(attr_i32(r, "batching_window").unwrap_or(0))
-                .enabled(r.attrs["enabled"] != false)
+                .enabled(enabled)
                 .set_function_response_types(Some(responses))
                 .send()
                 .await
@@ -704,6 +725,55 @@ async fn mapping(a: &Applier, step: &Step) -> Result<(), AwsError> {
         }
     }
     Ok(())
+}
+
+/// After a mapping's create was refused as existing: the mapping of that source to that
+/// function must carry this service and stage's tags (a lost answer's first attempt), not
+/// be another team's trigger.
+async fn ensure_mapping_owned(
+    a: &Applier,
+    r: &Resource,
+    function: &str,
+    source: &str,
+    target: &str,
+) -> Result<(), AwsError> {
+    let listed: Vec<_> = a
+        .lambda
+        .list_event_source_mappings()
+        .function_name(function)
+        .event_source_arn(source)
+        .into_paginator()
+        .items()
+        .send()
+        .try_collect()
+        .await
+        .map_err(|e| AwsError::new("ListEventSourceMappings", target, e))?;
+    for mapping in listed {
+        let Some(arn) = mapping.event_source_mapping_arn() else {
+            continue;
+        };
+        let tags = a
+            .lambda
+            .list_tags()
+            .resource(arn)
+            .send()
+            .await
+            .map_err(|e| AwsError::new("ListTags", arn, e))?
+            .tags
+            .unwrap_or_default();
+        if super::ensure_ours("CreateEventSourceMapping", r, &tags).is_ok() {
+            return Ok(());
+        }
+    }
+    Err(AwsError {
+        operation: "CreateEventSourceMapping",
+        target: target.to_string(),
+        message: "a mapping of this source to this function exists without this service and stage's tags; slsr leaves it alone".into(),
+    })
+}
+
+fn attr_bool(r: &Resource, attr: &str) -> bool {
+    r.attrs.get(attr) == Some(&Value::Bool(true))
 }
 
 #[cfg(test)]

@@ -187,19 +187,20 @@ pub struct Applier {
     pub(crate) ids: Ids,
     /// Write calls made, by operation.
     pub calls: Calls,
-    pub(crate) tags: BTreeMap<String, String>,
+    /// What the plan's read found slsr owns: address to kind and physical name.
+    owned: BTreeMap<String, (Kind, String)>,
     parallelism: usize,
     key_locks: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
 }
 
 impl Applier {
-    /// `api_id` is the live HTTP API's id, when it exists; `tags` are every resource's tags
-    /// (the ones log groups get at creation).
+    /// `api_id` is the live HTTP API's id, when it exists; `owned` is what the plan's read
+    /// found slsr owns (`Planned::owned`): apply changes and deletes nothing else.
     pub fn new(
         config: &SdkConfig,
         code: HashMap<String, CodeIdentity>,
         api_id: Option<String>,
-        tags: BTreeMap<String, String>,
+        owned: BTreeMap<String, (Kind, String)>,
         parallelism: usize,
     ) -> Applier {
         let ids = Ids::default();
@@ -211,7 +212,7 @@ impl Applier {
             code,
             ids,
             calls: Calls::default(),
-            tags,
+            owned,
             parallelism: parallelism.max(1),
             key_locks: Mutex::new(HashMap::new()),
         }
@@ -358,6 +359,7 @@ impl Applier {
     }
 
     async fn run(&self, step: &Step) -> Result<(), AwsError> {
+        self.check_owned(step)?;
         let c = &step.change;
         match (c.kind, step.action) {
             (Kind::Role, _) => iam::apply(self, step).await,
@@ -376,6 +378,31 @@ impl Applier {
                 Kind::HttpApi | Kind::Integration | Kind::Authorizer | Kind::Route | Kind::Stage,
                 _,
             ) => apigw::apply(self, step).await,
+        }
+    }
+
+    /// A change to or deletion of a live resource goes ahead only when this run's read
+    /// found it to be slsr's, with the same kind and name. (A create cannot touch what
+    /// exists: AWS refuses the name, and `ensure_ours` checks what answered.)
+    fn check_owned(&self, step: &Step) -> Result<(), AwsError> {
+        if step.action == Action::Create {
+            return Ok(());
+        }
+        let refuse = |why: &str| AwsError {
+            operation: "the ownership check",
+            target: step.change.address.clone(),
+            message: format!("{why}; slsr changes and deletes only what it read as its own"),
+        };
+        let live = step
+            .live()
+            .ok_or_else(|| refuse("the change has no live resource"))?;
+        match self.owned.get(&step.change.address) {
+            Some((kind, name)) if *kind == live.kind && *name == live.name => Ok(()),
+            Some((_, name)) => Err(refuse(&format!(
+                "the account holds `{name}` there, not `{}`",
+                live.name
+            ))),
+            None => Err(refuse("this run's read did not find it as slsr's")),
         }
     }
 

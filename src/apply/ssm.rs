@@ -44,21 +44,49 @@ pub async fn apply(a: &Applier, step: &Step) -> Result<(), AwsError> {
         .value(value)
         .r#type(ParameterType::String);
     // AWS takes tags only on a new parameter, and an overwrite only without tags.
-    let put = if step.action == Action::Create {
-        let tags = a
-            .tags
-            .iter()
-            .map(|(k, v)| Tag::builder().key(k).value(v).build())
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(|e| AwsError {
-                operation: "PutParameter",
-                target: path.to_string(),
-                message: e.to_string(),
-            })?;
-        put.set_tags(Some(tags))
-    } else {
+    if step.action != Action::Create {
         put.overwrite(true)
-    };
-    put.send().await.or_exists("PutParameter", path)?;
+            .send()
+            .await
+            .map_err(|e| AwsError::new("PutParameter", path, e))?;
+        return Ok(());
+    }
+    let tags = super::attr_map(r, "tags")
+        .into_iter()
+        .map(|(k, v)| Tag::builder().key(k).value(v).build())
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| AwsError {
+            operation: "PutParameter",
+            target: path.to_string(),
+            message: e.to_string(),
+        })?;
+    let created = put
+        .clone()
+        .set_tags(Some(tags))
+        .send()
+        .await
+        .or_exists("PutParameter", path)?;
+    if created.is_none() {
+        // The path is taken: by a first attempt whose answer was lost, or by someone else
+        // since the plan. Only the first may be overwritten.
+        let tags: std::collections::HashMap<String, String> = a
+            .ssm
+            .list_tags_for_resource()
+            .resource_type(aws_sdk_ssm::types::ResourceTypeForTagging::Parameter)
+            .resource_id(path)
+            .send()
+            .await
+            .map_err(|e| AwsError::new("ListTagsForResource", path, e))?
+            .tag_list()
+            .iter()
+            .map(|t| (t.key().to_string(), t.value().to_string()))
+            .collect();
+        super::ensure_ours("PutParameter", r, &tags)?;
+        a.write("SSM.PutParameter");
+        put.overwrite(true)
+            .send()
+            .await
+            .map_err(|e| AwsError::new("PutParameter", path, e))?;
+    }
     Ok(())
 }

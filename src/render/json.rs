@@ -44,6 +44,7 @@ pub fn json(plan: &Plan, header: &Header) -> String {
         "region": header.region,
         "changes": changes,
         "conflicts": plan.conflicts.iter().map(|c| json!({"address": c.address, "name": c.name, "reason": c.reason})).collect::<Vec<_>>(),
+        "kept": plan.kept.iter().map(|k| json!({"address": k.address, "name": k.name, "reason": k.reason})).collect::<Vec<_>>(),
         "summary": {"add": s.add, "change": s.change, "replace": s.replace, "destroy": s.destroy},
     });
     let mut text = serde_json::to_string_pretty(&doc).expect("a JSON value prints");

@@ -20,6 +20,13 @@ pub fn markdown(plan: &Plan, header: &Header) -> String {
             c.address, c.name, c.reason
         );
     }
+    for k in &plan.kept {
+        let _ = writeln!(
+            out,
+            "> **Kept** `{}` ({}): {}\n",
+            k.address, k.name, k.reason
+        );
+    }
     if !plan.has_changes() {
         let _ = writeln!(out, "**No changes.** The account matches the spec.");
         return out;

@@ -109,6 +109,13 @@ pub fn text(plan: &Plan, header: &Header) -> String {
         }
         out.push('\n');
     }
+    if !plan.kept.is_empty() {
+        let _ = writeln!(out, "{bold}Kept{bold:#} (not slsr's, left as they are):");
+        for k in &plan.kept {
+            let _ = writeln!(out, "  = {}  {}\n      # {}", k.address, k.name, k.reason);
+        }
+        out.push('\n');
+    }
     let summary = plan.summary();
     if plan.has_changes() {
         let _ = writeln!(

@@ -121,6 +121,30 @@ fn interpolate_scalar(node: &mut Node, ctx: &Context, diags: &mut Vec<Diagnostic
     };
 }
 
+/// Why a `${ssm:...}` name is not one SSM accepts: a path of letters, digits and `_.-/`,
+/// optionally `:` and a version number or a label (a selector, which GetParameters takes).
+fn ssm_name_error(arg: &str) -> Option<&'static str> {
+    let (name, selector) = match arg.split_once(':') {
+        Some((n, s)) => (n, Some(s)),
+        None => (arg, None),
+    };
+    let path_char = |c: char| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-' | '/');
+    if name.len() < 2 || !name.chars().all(path_char) || name.ends_with('/') {
+        return Some("a name is `/` and letters, digits, `_`, `.`, `-` and `/`");
+    }
+    match selector {
+        Some("") => Some("a version or label must follow `:`"),
+        Some(s)
+            if !s
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-')) =>
+        {
+            Some("a version is a number and a label is letters, digits, `_`, `.` and `-`")
+        }
+        _ => None,
+    }
+}
+
 fn resolve(inner: &str, ctx: &Context, span: Span) -> Result<Resolved, Diagnostic> {
     let unknown = |message: String, help: String| {
         Diagnostic::error(Code::UnknownReference, span, message)
@@ -193,7 +217,14 @@ fn resolve(inner: &str, ctx: &Context, span: Span) -> Result<Resolved, Diagnosti
                 ))),
             }
         }
-        "ssm" if arg.starts_with('/') => Ok(Resolved::Kept),
+        "ssm" if arg.starts_with('/') => match ssm_name_error(arg) {
+            None => Ok(Resolved::Kept),
+            Some(why) => Err(unknown(
+                format!("`{arg}` is not an SSM parameter name: {why}"),
+                "write ${ssm:/path/name}, ${ssm:/path/name:VERSION} or ${ssm:/path/name:LABEL}"
+                    .into(),
+            )),
+        },
         "ssm" => Err(unknown(
             format!("SSM parameter name `{arg}` must start with /"),
             "write ${ssm:/path/name}".into(),

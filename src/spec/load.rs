@@ -73,6 +73,17 @@ impl Spans {
         self.0.get(path).map(|(k, _)| *k)
     }
 
+    /// The dotted path of the innermost value written around a position.
+    pub fn path_at(&self, line: usize, col: usize) -> Option<&str> {
+        let inside =
+            |s: &Span| (s.line, s.col) <= (line, col) && (line, col) < (s.end_line, s.end_col);
+        self.0
+            .iter()
+            .filter(|(_, (_, value))| inside(value))
+            .min_by_key(|(_, (_, v))| (v.end_line - v.line, v.end_col.abs_diff(v.col)))
+            .map(|(path, _)| path.as_str())
+    }
+
     /// The first path that exists, as a value span; else the top of the file.
     pub fn first_value(&self, paths: &[&str]) -> Span {
         paths
@@ -98,6 +109,8 @@ pub struct Project {
     /// The directory the spec file is in; `code` paths are relative to it.
     pub base_dir: PathBuf,
     pub spans: Spans,
+    /// The spec's text, for diagnostics found once the account is read (`planning`).
+    pub file: SourceFile,
 }
 
 impl Project {
@@ -231,7 +244,7 @@ pub fn load_source(
                     .parent()
                     .map(Path::to_path_buf)
                     .unwrap_or_default();
-                let p = resolve(spec, &context, base_dir, spans);
+                let p = resolve(spec, &context, base_dir, spans, file.clone());
                 rules::check(&p, &mut diagnostics);
                 project = Some(p);
             }
@@ -323,7 +336,13 @@ fn context<'a>(
     context
 }
 
-fn resolve(spec: Spec, context: &Context, base_dir: PathBuf, spans: Spans) -> Project {
+fn resolve(
+    spec: Spec,
+    context: &Context,
+    base_dir: PathBuf,
+    spans: Spans,
+    file: SourceFile,
+) -> Project {
     let defaults = spec.defaults;
     let functions = spec
         .functions
@@ -343,6 +362,7 @@ fn resolve(spec: Spec, context: &Context, base_dir: PathBuf, spans: Spans) -> Pr
         lock: spec.lock,
         base_dir,
         spans,
+        file,
     }
 }
 

@@ -767,3 +767,30 @@ fn check_statements(
         }
     }
 }
+
+/// Rules that need the account the plan deploys to: a function's `role` ARN must be in it,
+/// for Lambda refuses to take a role from another account (and a role that can be passed
+/// across accounts is a door worth closing anyway).
+pub fn check_account(p: &Project, account: &str) -> Vec<Diagnostic> {
+    let mut diags = Vec::new();
+    for (name, f) in &p.functions {
+        let Some(role) = f.role.as_deref().filter(|r| r.starts_with("arn:")) else {
+            continue;
+        };
+        let owner = role.split(':').nth(4).unwrap_or_default();
+        if owner != account && !unresolved(owner) {
+            diags.push(
+                Diagnostic::error(
+                    Code::CrossAccountRole,
+                    p.field_span(name, "role"),
+                    format!(
+                        "function `{name}`'s role is in account {owner}, and this plan deploys to account {account}"
+                    ),
+                )
+                .with_label("role in another account")
+                .with_help("Lambda takes only a role of the function's own account: declare the role under `roles`, or name a role of this account"),
+            );
+        }
+    }
+    diags
+}

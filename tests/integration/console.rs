@@ -244,6 +244,7 @@ pub async fn create(
     for g in of(state, Kind::LogGroup) {
         logs.create_log_group()
             .log_group_name(&g.name)
+            .set_tags(Some(map(g, "tags")))
             .send()
             .await
             .unwrap();
@@ -263,7 +264,8 @@ pub async fn create(
             .event_source_arn(s(m, "event_source_arn"))
             .batch_size(n(m, "batch_size"))
             .maximum_batching_window_in_seconds(n(m, "batching_window"))
-            .enabled(m.attrs["enabled"] == true);
+            .enabled(m.attrs["enabled"] == true)
+            .set_tags(Some(map(m, "tags")));
         if m.attrs["report_batch_item_failures"] == true {
             create = create.function_response_types(
                 aws_sdk_lambda::types::FunctionResponseType::ReportBatchItemFailures,

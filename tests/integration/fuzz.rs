@@ -355,3 +355,138 @@ fn mutated_examples_never_panic() {
     });
     assert!(n >= 200);
 }
+
+/// A saved plan file is user input too: mutated files (bytes flipped, cut short, values
+/// swapped for others of any type, keys dropped, changes copied) never make slsr panic,
+/// and none but the exact plan passes the comparison apply makes with a fresh one.
+#[test]
+fn saved_plan_files_never_panic_and_only_the_exact_plan_passes() {
+    let spec = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/orders/slsr.yaml");
+    let options = spec::Options {
+        region: Some("us-east-1".into()),
+        ..Default::default()
+    };
+    let project = spec::load_file(&spec, &options, &|_| None)
+        .unwrap()
+        .project
+        .unwrap();
+    let mut planned = slsr::planning::offline(&project).unwrap();
+    planned.header.account = Some("123456789012".into());
+    let key = slsr::saved::PlanKey::from_bytes([3; 32]);
+    let fresh = slsr::saved::SavedPlan::new(&planned, b"spec", &key).unwrap();
+    let original = serde_json::to_value(&fresh).unwrap();
+    let bytes = serde_json::to_vec_pretty(&fresh).unwrap();
+    let (mut rng, seed) = rng();
+    let started = Instant::now();
+    let (mut count, mut parsed) = (0, 0);
+    while started.elapsed() < budget() || count < 200 {
+        let input = if rng.bool() {
+            mutate_bytes(&mut rng, &bytes)
+        } else {
+            let mut value = original.clone();
+            for _ in 0..rng.usize(1..4) {
+                mutate_json(&mut rng, &mut value);
+            }
+            serde_json::to_vec(&value).unwrap()
+        };
+        let outcome = catch_unwind(AssertUnwindSafe(|| {
+            let Ok(saved) = slsr::saved::parse(&input) else {
+                return false;
+            };
+            let reasons = slsr::saved::differences(&saved, &fresh);
+            assert!(
+                !reasons.is_empty() || saved == fresh,
+                "a changed plan passed as the fresh one"
+            );
+            true
+        }));
+        match outcome {
+            Ok(was_parsed) => parsed += usize::from(was_parsed),
+            Err(_) => panic!(
+                "a saved plan file made slsr panic (SLSR_FUZZ_SEED={seed}):\n{}",
+                String::from_utf8_lossy(&input)
+            ),
+        }
+        count += 1;
+    }
+    eprintln!(
+        "fuzz saved plans: {count} inputs, {parsed} parsed, in {:.1?}",
+        started.elapsed()
+    );
+    assert!(
+        parsed > count / 10,
+        "the mutations rarely made a readable plan: {parsed} of {count}"
+    );
+}
+
+fn mutate_bytes(rng: &mut fastrand::Rng, bytes: &[u8]) -> Vec<u8> {
+    let mut out = bytes.to_vec();
+    match rng.u8(0..3) {
+        0 => out.truncate(rng.usize(0..out.len())),
+        1 => {
+            for _ in 0..rng.usize(1..8) {
+                let at = rng.usize(0..out.len());
+                out[at] = rng.u8(..);
+            }
+        }
+        _ => {
+            let at = rng.usize(0..out.len());
+            let junk: &[u8] = [
+                &b"null"[..],
+                b"{}",
+                b"[",
+                b"\"",
+                b"-1",
+                b"1e999",
+                b"\\u0000",
+            ][rng.usize(0..7)];
+            out.splice(at..at, junk.iter().copied());
+        }
+    }
+    out
+}
+
+/// Replaces, drops or copies one node somewhere in a JSON document.
+fn mutate_json(rng: &mut fastrand::Rng, value: &mut serde_json::Value) {
+    use serde_json::{Value, json};
+    let replacement = |rng: &mut fastrand::Rng| match rng.u8(0..8) {
+        0 => Value::Null,
+        1 => json!(rng.i64(..)),
+        2 => json!("slsr-saved-plan/2"),
+        3 => json!("delete"),
+        4 => json!([]),
+        5 => json!({}),
+        6 => json!(rng.bool()),
+        _ => {
+            json!({"kind": "function", "key": "x", "name": "other", "attrs": {"role": "arn:aws:iam::1:role/admin"}})
+        }
+    };
+    // Walk down a random path, then act on the node reached.
+    let descend = rng.u8(0..4) != 0;
+    match value {
+        Value::Object(map) if descend && !map.is_empty() => {
+            let key = map.keys().nth(rng.usize(0..map.len())).cloned().unwrap();
+            if rng.u8(0..6) == 0 {
+                map.remove(&key);
+            } else {
+                mutate_json(rng, map.get_mut(&key).unwrap());
+            }
+        }
+        Value::Array(items) if descend && !items.is_empty() => {
+            let at = rng.usize(0..items.len());
+            if rng.u8(0..6) == 0 {
+                let copy = items[at].clone();
+                items.push(copy);
+            } else {
+                mutate_json(rng, &mut items[at]);
+            }
+        }
+        // Half the time a value of the same type, so the file still reads as a plan.
+        Value::String(s) if rng.bool() => {
+            *s = ["delete", "function.api", "x", ""][rng.usize(0..4)].into()
+        }
+        Value::Number(_) if rng.bool() => *value = json!(rng.i64(-1..100_000)),
+        Value::Bool(b) if rng.bool() => *b = !*b,
+        node => *node = replacement(rng),
+    }
+}

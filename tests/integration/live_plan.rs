@@ -265,14 +265,16 @@ async fn console_drift_shows_as_the_exact_field_changes() {
         .await
         .unwrap();
 
-    // A saved plan keeps the live secret only as a fingerprint.
+    // A saved plan keeps neither the desired secret nor the live one, only keyed
+    // fingerprints (apply runs the plan it makes then, never the file).
     let saved = d.dir.join("drift.plan");
     d.plan(&["--out", saved.to_str().unwrap()]);
     let text = std::fs::read_to_string(&saved).unwrap();
     assert!(
-        text.contains("s3cret-value") && !text.contains("rotated"),
-        "the desired value is there for apply; the live secret is not"
+        !text.contains("s3cret-value") && !text.contains("rotated"),
+        "a secret in the saved plan:\n{text}"
     );
+    assert!(text.contains("(sensitive hmac-sha256:"), "{text}");
     let changes = d.changes();
     let diffs = |address: &str| -> Vec<(String, Value, Value)> {
         changes[address]["diffs"]

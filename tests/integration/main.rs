@@ -11,6 +11,7 @@ mod fixtures;
 mod fuzz;
 mod live_plan;
 mod lock;
+mod ownership;
 mod package;
 mod plan;
 mod proxy;

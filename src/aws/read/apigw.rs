@@ -7,12 +7,22 @@ use super::{Reader, Scope, conflict};
 use crate::aws::AwsError;
 use crate::model::{Kind, Resource, State, address};
 
-/// The API's resources, the conflicts, and the API's id when slsr owns one.
+/// The API's resources, the conflicts, the API's id when slsr owns one, and APIs of the
+/// same name that are someone else's (kept). A second owned API of the name is returned as
+/// a second `http_api.api`, which the caller reports (`Live::duplicate_conflicts`).
 pub async fn read(
     r: &Reader,
     scope: &Scope,
     wanted: &State,
-) -> Result<(Vec<Resource>, Vec<crate::model::Conflict>, Option<String>), AwsError> {
+) -> Result<
+    (
+        Vec<Resource>,
+        Vec<crate::model::Conflict>,
+        Option<String>,
+        Vec<crate::model::Kept>,
+    ),
+    AwsError,
+> {
     let name = format!("{}-{}", scope.service, scope.stage);
     let mut apis = Vec::new();
     let mut token = None;
@@ -31,44 +41,34 @@ pub async fn read(
             break;
         }
     }
-    let Some(api) = apis.into_iter().find(|a| a.name() == Some(name.as_str())) else {
-        return Ok((vec![], vec![], None));
-    };
-    let tags = api.tags().cloned().unwrap_or_default();
-    if !scope.owns(&tags) {
+    let (owned, others): (Vec<_>, Vec<_>) = apis
+        .into_iter()
+        .filter(|a| a.name() == Some(name.as_str()))
+        .partition(|a| scope.owns(&a.tags().cloned().unwrap_or_default()));
+    let mut owned = owned.into_iter();
+    let Some(api) = owned.next() else {
         let at = address(Kind::HttpApi, "api");
-        let conflicts = if wanted.resources.contains_key(&at) {
+        let conflicts = if !others.is_empty() && wanted.resources.contains_key(&at) {
             vec![conflict(at, &name, scope)]
         } else {
             vec![]
         };
-        return Ok((vec![], conflicts, None));
-    }
+        return Ok((vec![], conflicts, None, vec![]));
+    };
+    let kept = others
+        .iter()
+        .map(|other| crate::model::Kept {
+            address: address(Kind::HttpApi, "api"),
+            name: format!("{name} (id {})", other.api_id().unwrap_or_default()),
+            reason:
+                "an HTTP API of the same name without this service and stage's tags; slsr leaves it"
+                    .into(),
+        })
+        .collect();
+    // Further owned APIs of the name: each a second claim on `http_api.api`.
+    let duplicates: Vec<Resource> = owned.map(|a| http_api(&name, &a)).collect();
     let id = api.api_id().unwrap_or_default().to_string();
-    let mut http = Resource::new(Kind::HttpApi, "api", name.as_str()).with(
-        "protocol",
-        api.protocol_type().map_or("HTTP", |p| p.as_str()),
-    );
-    if let Some(c) = api.cors_configuration() {
-        let sorted = |v: &[String]| {
-            let mut v = v.to_vec();
-            v.sort();
-            v
-        };
-        http = http
-            .with("cors.allow_origins", sorted(c.allow_origins()))
-            .with("cors.allow_methods", sorted(c.allow_methods()))
-            .with("cors.allow_headers", sorted(c.allow_headers()))
-            .with("cors.expose_headers", sorted(c.expose_headers()))
-            .with("cors.max_age", c.max_age().map_or(Value::Null, Value::from))
-            .with(
-                "cors.allow_credentials",
-                c.allow_credentials().unwrap_or(false),
-            );
-    }
-    for (k, v) in &tags {
-        http = http.with(&format!("tags.{k}"), v.as_str());
-    }
+    let http = http_api(&name, &api);
     let (routes, integrations, stages, authorizers) = tokio::try_join!(
         async {
             r.calls.count("ApiGatewayV2.GetRoutes");
@@ -108,6 +108,7 @@ pub async fn read(
         },
     )?;
     let mut resources = vec![http];
+    resources.extend(duplicates);
     // Authorizers by their name (the spec's key); routes name them by address.
     let mut authorizer_keys = std::collections::HashMap::new();
     for a in authorizers.items() {
@@ -181,5 +182,36 @@ pub async fn read(
                 .with("auto_deploy", stage.auto_deploy().unwrap_or(false)),
         );
     }
-    Ok((resources, vec![], Some(id)))
+    Ok((resources, vec![], Some(id), kept))
+}
+
+/// An HTTP API as the model has it: its id, protocol, CORS and tags.
+fn http_api(name: &str, api: &aws_sdk_apigatewayv2::types::Api) -> Resource {
+    let mut http = Resource::new(Kind::HttpApi, "api", name)
+        .with("id", api.api_id().unwrap_or_default())
+        .with(
+            "protocol",
+            api.protocol_type().map_or("HTTP", |p| p.as_str()),
+        );
+    if let Some(c) = api.cors_configuration() {
+        let sorted = |v: &[String]| {
+            let mut v = v.to_vec();
+            v.sort();
+            v
+        };
+        http = http
+            .with("cors.allow_origins", sorted(c.allow_origins()))
+            .with("cors.allow_methods", sorted(c.allow_methods()))
+            .with("cors.allow_headers", sorted(c.allow_headers()))
+            .with("cors.expose_headers", sorted(c.expose_headers()))
+            .with("cors.max_age", c.max_age().map_or(Value::Null, Value::from))
+            .with(
+                "cors.allow_credentials",
+                c.allow_credentials().unwrap_or(false),
+            );
+    }
+    for (k, v) in api.tags().into_iter().flatten() {
+        http = http.with(&format!("tags.{k}"), v.as_str());
+    }
+    http
 }

@@ -5,14 +5,15 @@ use std::collections::HashMap;
 
 use serde_json::Value;
 
-use super::{Found, Reader, Scope, conflict};
+use super::{Found, Parts, Reader, Scope, conflict};
 use crate::aws::AwsError;
-use crate::model::{Kind, Resource, State, address};
+use crate::model::{Kept, Kind, Resource, State, address};
 
 /// The id slsr gives the one target of each of its rules.
 pub const TARGET_ID: &str = "slsr";
 
-pub async fn read(r: &Reader, scope: &Scope, wanted: &State) -> Result<Found, AwsError> {
+/// The rules, the conflicts, and the targets on owned rules that slsr did not add (kept).
+pub async fn read(r: &Reader, scope: &Scope, wanted: &State) -> Result<(Found, Parts), AwsError> {
     let mut buses = vec!["default".to_string()];
     buses.extend(scope.buses.iter().filter(|b| *b != "default").cloned());
     let mut rules = Vec::new();
@@ -66,19 +67,20 @@ pub async fn read(r: &Reader, scope: &Scope, wanted: &State) -> Result<Found, Aw
                 .send()
                 .await
                 .map_err(|e| AwsError::new("ListTargetsByRule", name.clone(), e))?;
-            let target = targets
+            // Only the target with slsr's id is slsr's; any other was added by someone else.
+            let (ours, others): (Vec<_>, Vec<_>) = targets
                 .targets()
                 .iter()
-                .find(|t| t.id() == TARGET_ID)
-                .or_else(|| targets.targets().first())
-                .cloned();
-            Ok::<_, AwsError>((bus, rule, tags, target))
+                .cloned()
+                .partition(|t| t.id() == TARGET_ID);
+            Ok::<_, AwsError>((bus, rule, tags, ours.into_iter().next(), others))
         });
     }
     let mut resources = Vec::new();
     let mut conflicts = Vec::new();
+    let mut parts = Parts::default();
     while let Some(joined) = tasks.join_next().await {
-        let (bus, rule, tags, target) = joined.expect("a read task does not panic")?;
+        let (bus, rule, tags, target, others) = joined.expect("a read task does not panic")?;
         let name = rule.name().unwrap_or_default();
         // `{service}-{stage}-{function}-{8 hex}`
         let Some((function, hash)) = scope.logical(name).and_then(|rest| rest.rsplit_once('-'))
@@ -123,7 +125,17 @@ pub async fn read(r: &Reader, scope: &Scope, wanted: &State) -> Result<Found, Aw
         for (k, v) in &tags {
             res = res.with(&format!("tags.{k}"), v.as_str());
         }
+        for other in others {
+            parts.kept.push(Kept {
+                address: res.address(),
+                name: format!("{name} target {}", other.id()),
+                reason: format!(
+                    "a target slsr did not add ({}); slsr leaves it, and if the rule leaves the spec slsr removes only its own target and its tags, and the rule stays",
+                    other.arn()
+                ),
+            });
+        }
         resources.push(res);
     }
-    Ok((resources, conflicts))
+    Ok(((resources, conflicts), parts))
 }

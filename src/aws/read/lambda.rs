@@ -5,16 +5,21 @@
 //! GetProvisionedConcurrencyConfig when it exists); ListEventSourceMappings and
 //! DescribeLogGroups once for the whole service, alongside; GetFunctionEventInvokeConfig
 //! only for a function with slsr's `slsr:async` tag or whose spec sets `async`.
+//!
+//! Mappings and log groups are slsr's only when they carry its tags, which no listing
+//! returns: they are read as unverified, and their tags are read (`owner_tags`) only for
+//! those a plan would change or delete. Statements without a `slsr-` id are someone else's:
+//! kept, and shown as kept.
 
 use std::collections::HashMap;
 
 use serde_json::Value;
 
-use super::{Found, Reader, Scope, conflict};
+use super::{Found, Parts, Reader, Scope, conflict};
 use crate::aws::AwsError;
-use crate::model::{Kind, Resource, State, address};
+use crate::model::{Kept, Kind, Resource, State, address};
 
-pub async fn read(r: &Reader, scope: &Scope, wanted: &State) -> Result<Found, AwsError> {
+pub async fn read(r: &Reader, scope: &Scope, wanted: &State) -> Result<(Found, Parts), AwsError> {
     let prefix = scope.prefix();
     r.calls.count("Lambda.ListFunctions");
     let listed = r
@@ -59,7 +64,7 @@ pub async fn read(r: &Reader, scope: &Scope, wanted: &State) -> Result<Found, Aw
                 .await
                 .map_err(|e| AwsError::new("GetFunction", name.clone(), e))?;
             let tags = out.tags().cloned().unwrap_or_default();
-            let mut found = Vec::new();
+            let mut found = (Vec::new(), Vec::new());
             let mut async_attrs = Vec::new();
             if scope.owns(&tags) {
                 let read_async = read_async || tags.contains_key("slsr:async");
@@ -75,15 +80,16 @@ pub async fn read(r: &Reader, scope: &Scope, wanted: &State) -> Result<Found, Aw
                         }
                     }
                 )?;
-                found = statements;
-                found.extend(aliases);
+                let (mut resources, kept) = statements;
+                resources.extend(aliases);
+                found = (resources, kept);
                 async_attrs = config;
             }
             Ok::<_, AwsError>((name, out, tags, found, async_attrs))
         });
     }
-    // A log group is the function's: read it for every owned or wanted function (a group
-    // left behind by an earlier function of the same name is taken over, not recreated).
+    // A log group is the function's: read it for every owned or wanted function. Whether
+    // it is slsr's (its tags) is read only before a change touches it.
     let wanted_functions: Vec<String> = wanted
         .resources
         .values()
@@ -116,8 +122,9 @@ pub async fn read(r: &Reader, scope: &Scope, wanted: &State) -> Result<Found, Aw
     )?;
     let mut resources = Vec::new();
     let mut conflicts = Vec::new();
+    let mut parts = Parts::default();
     let mut owned = Vec::new();
-    for (name, out, tags, found, async_attrs) in functions {
+    for (name, out, tags, (statements, kept), async_attrs) in functions {
         let Some(key) = scope.logical(&name) else {
             continue;
         };
@@ -134,18 +141,67 @@ pub async fn read(r: &Reader, scope: &Scope, wanted: &State) -> Result<Found, Aw
             resource = resource.with(attr, value);
         }
         resources.push(resource);
-        resources.extend(found);
+        resources.extend(statements);
+        parts.kept.extend(kept);
     }
-    resources.extend(
-        mappings
-            .into_iter()
-            .filter(|m| owned.iter().any(|f| m.attrs["function"] == f.as_str())),
-    );
-    resources.extend(logs.into_iter().filter(|g| {
-        let function = g.name.trim_start_matches("/aws/lambda/");
-        owned.iter().chain(&wanted_functions).any(|f| f == function)
-    }));
-    Ok((resources, conflicts))
+    for (mapping, arn) in mappings {
+        let function = mapping.attrs.get("function").and_then(Value::as_str);
+        if owned.iter().any(|f| Some(f.as_str()) == function) {
+            parts.unverified.insert(mapping.address(), arn);
+            resources.push(mapping);
+        }
+    }
+    for (group, arn) in logs {
+        let function = group.name.trim_start_matches("/aws/lambda/");
+        if owned.iter().chain(&wanted_functions).any(|f| f == function) {
+            parts.unverified.insert(group.address(), arn);
+            resources.push(group);
+        }
+    }
+    Ok(((resources, conflicts), parts))
+}
+
+/// The tags of unverified mappings and log groups (by address, from their ARNs), to tell
+/// slsr's from others' before a change touches them.
+pub async fn owner_tags(
+    r: &Reader,
+    unverified: &[(String, String)],
+) -> Result<HashMap<String, HashMap<String, String>>, AwsError> {
+    let mut tasks = tokio::task::JoinSet::new();
+    for (address, arn) in unverified.iter().cloned() {
+        let r = r.clone();
+        tasks.spawn(async move {
+            let _slot = r.slot().await;
+            let tags = if arn.starts_with("arn:aws:logs:") || arn.contains(":logs:") {
+                r.calls.count("CloudWatchLogs.ListTagsForResource");
+                r.logs
+                    .list_tags_for_resource()
+                    .resource_arn(&arn)
+                    .send()
+                    .await
+                    .map_err(|e| AwsError::new("ListTagsForResource", arn.clone(), e))?
+                    .tags
+                    .unwrap_or_default()
+            } else {
+                r.calls.count("Lambda.ListTags");
+                r.lambda
+                    .list_tags()
+                    .resource(&arn)
+                    .send()
+                    .await
+                    .map_err(|e| AwsError::new("ListTags", arn.clone(), e))?
+                    .tags
+                    .unwrap_or_default()
+            };
+            Ok::<_, AwsError>((address, tags))
+        });
+    }
+    let mut found = HashMap::new();
+    while let Some(joined) = tasks.join_next().await {
+        let (address, tags) = joined.expect("a read task does not panic")?;
+        found.insert(address, tags);
+    }
+    Ok(found)
 }
 
 fn function(
@@ -229,8 +285,12 @@ fn function(
 }
 
 /// The function's resource-policy statements whose ids slsr gave (`slsr-...`); others are
-/// someone else's and left alone.
-async fn permissions(r: &Reader, name: &str, scope: &Scope) -> Result<Vec<Resource>, AwsError> {
+/// someone else's: kept, and named as kept.
+async fn permissions(
+    r: &Reader,
+    name: &str,
+    scope: &Scope,
+) -> Result<(Vec<Resource>, Vec<Kept>), AwsError> {
     r.calls.count("Lambda.GetPolicy");
     let policy = match r.lambda.get_policy().function_name(name).send().await {
         Ok(out) => out.policy().unwrap_or_default().to_string(),
@@ -238,7 +298,7 @@ async fn permissions(r: &Reader, name: &str, scope: &Scope) -> Result<Vec<Resour
             if e.as_service_error()
                 .is_some_and(|s| s.is_resource_not_found_exception()) =>
         {
-            return Ok(vec![]);
+            return Ok((vec![], vec![]));
         }
         Err(e) => return Err(AwsError::new("GetPolicy", name, e)),
     };
@@ -250,10 +310,18 @@ async fn permissions(r: &Reader, name: &str, scope: &Scope) -> Result<Vec<Resour
         single => vec![single.clone()],
     };
     let mut found = Vec::new();
+    let mut kept = Vec::new();
     for s in statements {
-        let Some(sid) = s["Sid"].as_str().filter(|sid| sid.starts_with("slsr-")) else {
+        let sid = s["Sid"].as_str().unwrap_or_default();
+        if !sid.starts_with("slsr-") {
+            kept.push(Kept {
+                address: address(Kind::Permission, &format!("{key}.{sid}")),
+                name: format!("{name} {sid}"),
+                reason: "a statement slsr did not add to this function's policy; slsr leaves it"
+                    .into(),
+            });
             continue;
-        };
+        }
         let principal = match &s["Principal"] {
             Value::String(p) => p.clone(),
             Value::Object(p) => p
@@ -280,7 +348,7 @@ async fn permissions(r: &Reader, name: &str, scope: &Scope) -> Result<Vec<Resour
         }
         found.push(res);
     }
-    Ok(found)
+    Ok((found, kept))
 }
 
 /// The function's asynchronous invocation config as its `async.` attributes; none when it
@@ -381,9 +449,9 @@ async fn alias(r: &Reader, scope: &Scope, name: &str) -> Result<Vec<Resource>, A
     ])
 }
 
-/// Every SQS mapping of the service's functions (by name), from one listing of the
-/// account's mappings; the caller keeps those of the functions it owns.
-async fn mappings(r: &Reader, scope: &Scope) -> Result<Vec<Resource>, AwsError> {
+/// Every SQS mapping of the service's functions (by name), with its ARN, from one listing
+/// of the account's mappings; the caller keeps those of the functions it owns.
+async fn mappings(r: &Reader, scope: &Scope) -> Result<Vec<(Resource, String)>, AwsError> {
     r.calls.count("Lambda.ListEventSourceMappings");
     let all = r
         .lambda
@@ -421,8 +489,18 @@ async fn mappings(r: &Reader, scope: &Scope) -> Result<Vec<Resource>, AwsError> 
             .function_response_types()
             .iter()
             .any(|t| t.as_str() == "ReportBatchItemFailures");
-        found.push(
-            Resource::new(Kind::EventSourceMapping, key, m.uuid().unwrap_or_default())
+        let uuid = m.uuid().unwrap_or_default();
+        let arn = m
+            .event_source_mapping_arn()
+            .map(str::to_string)
+            .unwrap_or_else(|| {
+                // Older answers lack the ARN; it follows from the function's.
+                let function_arn = m.function_arn().unwrap_or_default();
+                let base = function_arn.split(":function:").next().unwrap_or_default();
+                format!("{base}:event-source-mapping:{uuid}")
+            });
+        found.push((
+            Resource::new(Kind::EventSourceMapping, key, uuid)
                 .with("function", function.as_str())
                 .with("event_source_arn", source)
                 .with("batch_size", m.batch_size().unwrap_or(10))
@@ -432,14 +510,15 @@ async fn mappings(r: &Reader, scope: &Scope) -> Result<Vec<Resource>, AwsError> 
                 )
                 .with("enabled", enabled)
                 .with("report_batch_item_failures", reports),
-        );
+            arn,
+        ));
     }
     Ok(found)
 }
 
-/// The log groups of the service's functions, from one listing by prefix; the caller keeps
-/// those of the functions it owns or wants.
-async fn log_groups(r: &Reader, scope: &Scope) -> Result<Vec<Resource>, AwsError> {
+/// The log groups of the service's functions, with their ARNs, from one listing by prefix;
+/// the caller keeps those of the functions it owns or wants.
+async fn log_groups(r: &Reader, scope: &Scope) -> Result<Vec<(Resource, String)>, AwsError> {
     r.calls.count("CloudWatchLogs.DescribeLogGroups");
     let prefix = format!("/aws/lambda/{}", scope.prefix());
     let groups = r
@@ -458,10 +537,18 @@ async fn log_groups(r: &Reader, scope: &Scope) -> Result<Vec<Resource>, AwsError
             let name = g.log_group_name()?.to_string();
             let function = name.strip_prefix("/aws/lambda/")?.to_string();
             let key = scope.logical(&function)?.to_string();
-            Some(Resource::new(Kind::LogGroup, key, name).with(
-                "retention_days",
-                g.retention_in_days().map_or(Value::Null, Value::from),
-            ))
+            let arn = g
+                .log_group_arn()
+                .map(str::to_string)
+                .or_else(|| g.arn().map(|a| a.trim_end_matches(":*").to_string()))
+                .unwrap_or_default();
+            let group = Resource::new(Kind::LogGroup, key, name)
+                .with("arn", arn.as_str())
+                .with(
+                    "retention_days",
+                    g.retention_in_days().map_or(Value::Null, Value::from),
+                );
+            Some((group, arn))
         })
         .collect())
 }

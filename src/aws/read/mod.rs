@@ -20,7 +20,7 @@ use aws_config::SdkConfig;
 use tokio::sync::Semaphore;
 
 use super::{AwsError, Clients};
-use crate::model::{Conflict, Resource, State};
+use crate::model::{Conflict, Kept, Resource, State};
 
 /// Reads in flight at once: enough to hide latency, few enough not to be throttled.
 pub const PARALLEL_READS: usize = 8;
@@ -73,6 +73,15 @@ impl Scope {
     }
 }
 
+/// What a read found beside resources and conflicts: parts of owned resources that are
+/// someone else's, and parts whose ownership only their own tags can prove.
+#[derive(Default)]
+pub struct Parts {
+    pub kept: Vec<Kept>,
+    /// Address to ARN: resources whose tags must be read before a change touches them.
+    pub unverified: BTreeMap<String, String>,
+}
+
 /// What a read found.
 #[derive(Default)]
 pub struct Live {
@@ -81,14 +90,79 @@ pub struct Live {
     pub api_id: Option<String>,
     /// Each owned queue's URL by its key, for `${queue:NAME.url}`.
     pub queue_urls: BTreeMap<String, String>,
+    /// Address to ARN of the resources read as unverified (`Parts::unverified`).
+    pub unverified: BTreeMap<String, String>,
+    /// Owned resources at an address that another owned resource holds already (two HTTP
+    /// APIs of one service made by concurrent applies, `x-dev-jobs` and
+    /// `x-dev-jobs.fifo`): slsr cannot tell which is meant.
+    pub duplicates: Vec<Resource>,
 }
 
 impl Live {
     fn add(&mut self, resources: Vec<Resource>, conflicts: Vec<Conflict>) {
         for r in resources {
-            self.state.insert(r);
+            if self.state.resources.contains_key(&r.address()) {
+                self.duplicates.push(r);
+            } else {
+                self.state.insert(r);
+            }
         }
         self.state.conflicts.extend(conflicts);
+    }
+
+    fn add_parts(&mut self, parts: Parts) {
+        self.state.kept.extend(parts.kept);
+        self.unverified.extend(parts.unverified);
+    }
+
+    /// Each address that more than one owned resource claims, as a conflict naming them.
+    pub fn duplicate_conflicts(&self) -> Vec<Conflict> {
+        let mut by_address: BTreeMap<String, Vec<String>> = BTreeMap::new();
+        for d in &self.duplicates {
+            let first = self
+                .state
+                .resources
+                .get(&d.address())
+                .map_or(String::new(), label);
+            let names = by_address.entry(d.address()).or_insert_with(|| vec![first]);
+            names.push(label(d));
+        }
+        by_address
+            .into_iter()
+            .map(|(address, names)| Conflict {
+                address,
+                name: names.join(", "),
+                reason: format!(
+                    "{} resources with this service and stage's tags claim it ({}), made by applies that ran at once or by hand; slsr will not guess which is meant: delete all but one (slsr destroy deletes them all)",
+                    names.len(),
+                    names.join(" and ")
+                ),
+            })
+            .collect()
+    }
+
+    /// The destroy plan's view: every duplicate is a resource of its own, to be deleted.
+    pub fn with_duplicates_apart(mut self) -> Live {
+        for mut d in std::mem::take(&mut self.duplicates) {
+            d.key = format!("{}#{}", d.key, id_or_name(&d));
+            self.state.insert(d);
+        }
+        self
+    }
+}
+
+/// What tells two resources of one name apart: the id AWS gave (an HTTP API's), else the name.
+fn id_or_name(r: &Resource) -> &str {
+    r.attrs
+        .get("id")
+        .and_then(serde_json::Value::as_str)
+        .unwrap_or(&r.name)
+}
+
+fn label(r: &Resource) -> String {
+    match id_or_name(r) {
+        id if id != r.name => format!("{} (id {id})", r.name),
+        _ => r.name.clone(),
     }
 }
 
@@ -138,20 +212,35 @@ impl Reader {
             ssm::published(self, scope, wanted),
         )?;
         let mut live = Live::default();
+        let (functions, lambda_parts) = functions;
         live.add(functions.0, functions.1);
+        live.add_parts(lambda_parts);
         live.add(roles.0, roles.1);
         live.add((queues.0).0, (queues.0).1);
         live.queue_urls = queues.1;
+        let (rules, rule_parts) = rules;
         live.add(rules.0, rules.1);
+        live.add_parts(rule_parts);
         live.api_id = api.2;
         live.add(api.0, api.1);
+        live.state.kept.extend(api.3);
         live.add(parameters.0, parameters.1);
         Ok(live)
     }
 }
 
+/// The tags of unverified resources, by address (`Parts::unverified`).
+impl Reader {
+    pub async fn owner_tags(
+        &self,
+        unverified: &[(String, String)],
+    ) -> Result<HashMap<String, HashMap<String, String>>, AwsError> {
+        lambda::owner_tags(self, unverified).await
+    }
+}
+
 /// The conflict for a live resource that has a name slsr wants but not slsr's tags.
-fn conflict(address: String, name: &str, scope: &Scope) -> Conflict {
+pub(crate) fn conflict(address: String, name: &str, scope: &Scope) -> Conflict {
     Conflict {
         address,
         name: name.to_string(),

@@ -1,5 +1,5 @@
 //! SSM Parameter Store: the parameters the spec reads with `${ssm:/path}` (a missing one
-//! fails the plan, naming it), and the outputs this service published.
+//! fails the plan, at the line of the reference), and the outputs this service published.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -7,24 +7,20 @@ use super::Reader;
 use crate::aws::AwsError;
 use crate::ssm::Parameter;
 
-/// The parameters the spec reads, decrypted; a missing one fails the plan, naming it.
+/// The parameters the spec reads, decrypted, and the names that are missing (the plan
+/// fails on them, at the line of the reference).
 pub async fn parameters(
     r: &Reader,
     paths: &BTreeSet<String>,
-) -> Result<BTreeMap<String, Parameter>, AwsError> {
-    let (found, missing) = get(&r.ssm, Some(&r.calls), paths, true).await?;
-    match missing.into_iter().next() {
-        Some(path) => Err(AwsError {
-            operation: "GetParameters",
-            target: path,
-            message: "no such parameter (the spec reads it with `${ssm:...}`)".into(),
-        }),
-        None => Ok(found),
-    }
+) -> Result<(BTreeMap<String, Parameter>, Vec<String>), AwsError> {
+    get(&r.ssm, Some(&r.calls), paths, true).await
 }
 
-/// GetParameters, ten names a call (its limit): the parameters found, and the names not
-/// found. Counted in `calls` when given (reads during a plan).
+/// GetParameters, ten names a call (its limit): the parameters found, by the name asked
+/// for (`/db/pass`, or `/db/pass:3` and `/db/pass:prod` for a version or label), and the
+/// names not found. A name is found only when the answer holds it: one left out of both
+/// lists of an answer is missing, never taken as empty. Counted in `calls` when given
+/// (reads during a plan).
 pub async fn get(
     ssm: &aws_sdk_ssm::Client,
     calls: Option<&super::Calls>,
@@ -46,13 +42,16 @@ pub async fn get(
             .map_err(|e| {
                 AwsError::new("GetParameters", batch.first().map_or("", |p| p.as_str()), e)
             })?;
-        missing.extend(out.invalid_parameters().iter().cloned());
-        for p in out.parameters() {
+        for asked in batch {
+            let Some(p) = out.parameters().iter().find(|p| answers(asked, p)) else {
+                missing.push(asked.to_string());
+                continue;
+            };
             let secure = p
                 .r#type()
                 .is_some_and(|t| *t == aws_sdk_ssm::types::ParameterType::SecureString);
             found.insert(
-                p.name().unwrap_or_default().to_string(),
+                asked.to_string(),
                 Parameter {
                     value: p.value().unwrap_or_default().to_string(),
                     secure,
@@ -61,6 +60,26 @@ pub async fn get(
         }
     }
     Ok((found, missing))
+}
+
+/// Whether a parameter in GetParameters' answer is the one asked for as `asked`: the same
+/// name, and for `NAME:SELECTOR` the same selector (AWS names it in `Selector`; a version
+/// number also shows in `Version`).
+fn answers(asked: &str, p: &aws_sdk_ssm::types::Parameter) -> bool {
+    let (name, selector) = match asked.split_once(':') {
+        Some((name, selector)) => (name, Some(selector)),
+        None => (asked, None),
+    };
+    if p.name() != Some(name) {
+        return false;
+    }
+    match selector {
+        None => p.selector().is_none_or(str::is_empty),
+        Some(want) => {
+            p.selector().map(|s| s.trim_start_matches(':')) == Some(want)
+                || (p.selector().is_none() && want.parse::<i64>().is_ok_and(|v| v == p.version()))
+        }
+    }
 }
 
 /// The outputs this service and stage published: the parameters with both ownership tags

@@ -17,6 +17,12 @@ Patches:
   the first and adds the new one behind it, so a change never shows).
 - API Gateway v2 GetAuthorizers lists an API's authorizers (moto has no handler for it).
 
+- CloudWatch Logs DeleteLogGroup forgets the group's tags, as AWS does (moto kept them
+  under the ARN, and a new group of the same name inherited them).
+- SSM GetParameters names the selector of a parameter asked for by version or label
+  (`/db/pass:3`, `/db/pass:prod`) in `Selector`, as AWS does (moto leaves it out, so an
+  answer could not be told from one for another version of the name).
+
 These refusals are what make a create whose answer was lost safe to send again, so the
 fault tests depend on them.
 
@@ -210,6 +216,40 @@ def create_stage(self, config):
 
 
 apigw_models.Api.create_stage = create_stage
+
+from moto.logs import models as logs_models
+
+_delete_log_group = logs_models.LogsBackend.delete_log_group
+
+
+def delete_log_group(self, log_group_name):
+    group = self.groups.get(log_group_name)
+    _delete_log_group(self, log_group_name)
+    if group is not None:
+        self.tagger.delete_all_tags_for_resource(group.arn)
+
+
+logs_models.LogsBackend.delete_log_group = delete_log_group
+
+from moto.ssm import responses as ssm_responses
+from moto.core.responses import ActionResult as _ActionResult
+
+
+def ssm_get_parameters(self):
+    names = self._get_param("Names")
+    with_decryption = self._get_param("WithDecryption")
+    result = self.ssm_backend.get_parameters(names)
+    response = {"Parameters": [], "InvalidParameters": []}
+    for asked, parameter in result.items():
+        data = parameter.response_object(with_decryption, self.region)
+        if not asked.startswith("arn:") and ":" in asked:
+            data["Selector"] = ":" + asked.split(":", 1)[1]
+        response["Parameters"].append(data)
+    response["InvalidParameters"] = [n for n in names if n not in result]
+    return _ActionResult(response)
+
+
+ssm_responses.SimpleSystemManagerResponse.get_parameters = ssm_get_parameters
 
 # ---------------------------------------------------------------------------------------------
 # For bench/peers (Chalice, SAM), not slsr. Chalice: API Gateway REST v1 ImportRestApi without

@@ -165,31 +165,38 @@ pub fn diagnostics(
         );
     }
     for path in misplaced {
+        // Every reference written outside env; if there is none (it comes in through a
+        // param), the first reference, wherever it is.
         let outside_env = |spec_path: &str| {
-            !(spec_path.contains(".env.") || spec_path.starts_with("defaults.env."))
+            !(spec_path.starts_with("params.")
+                || spec_path.contains(".env.")
+                || spec_path.starts_with("defaults.env."))
         };
-        let at = references_to(project, path, outside_env)
-            .first()
-            .copied()
-            .or_else(|| references_to(project, path, |_| true).first().copied())
-            .unwrap_or(crate::source::Span::point(1, 1));
-        out.push(
-            Diagnostic::error(
-                Code::SecretOutsideEnv,
-                at,
-                format!("`{path}` is a SecureString, and only a function's `env` may take one"),
-            )
-            .with_label("secret outside env")
-            .with_help(
-                "slsr keeps a SecureString secret only in environment variables (masked, compared by fingerprint, put together at apply); elsewhere it would be written in clear or as its fingerprint. Move it into env, or use a String parameter",
-            ),
-        );
+        let mut at = references_to(project, path, outside_env);
+        if at.is_empty() {
+            at.extend(references_to(project, path, |_| true).first().copied());
+        }
+        if at.is_empty() {
+            at.push(crate::source::Span::point(1, 1));
+        }
+        for span in at {
+            out.push(
+                Diagnostic::error(
+                    Code::SecretOutsideEnv,
+                    span,
+                    format!("`{path}` is a SecureString, and only a function's `env` may take one"),
+                )
+                .with_label("secret outside env")
+                .with_help(
+                    "slsr keeps a SecureString secret only in environment variables (masked, compared by fingerprint, put together at apply); elsewhere it would be written in clear or as its fingerprint. Move it into env, or use a String parameter",
+                ),
+            );
+        }
     }
     out
 }
 
 /// The spans of the references `${ssm:PATH}` in the spec whose dotted path passes `keep`.
-/// References inside `params` count wherever the param is used, so they always pass.
 fn references_to(
     project: &crate::spec::Project,
     path: &str,
@@ -209,7 +216,7 @@ fn references_to(
                 end_col: col + needle.chars().count(),
             };
             let spec_path = project.spans.path_at(span.line, span.col).unwrap_or("");
-            if spec_path.starts_with("params.") || keep(spec_path) {
+            if keep(spec_path) {
                 spans.push(span);
             }
             from = start + needle.len();

@@ -876,6 +876,38 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn a_change_to_what_the_read_did_not_find_as_slsrs_makes_no_call() {
+        let update = mock!(aws_sdk_lambda::Client::update_function_configuration)
+            .then_output(|| UpdateFunctionConfigurationOutput::builder().build());
+        let a = applier(
+            mock_client!(aws_sdk_lambda, RuleMode::MatchAny, [&update]),
+            HashMap::new(),
+        );
+        let err = a.run(&memory_update()).await.unwrap_err();
+        assert_eq!(err.operation, "the ownership check");
+        assert_eq!(update.num_calls(), 0);
+        // Read as slsr's, but under another name: refused too.
+        let mut a = a;
+        a.owned.insert(
+            "function.api".into(),
+            (Kind::Function, "someone-elses-api".into()),
+        );
+        let err = a.run(&memory_update()).await.unwrap_err();
+        assert!(err.message.contains("someone-elses-api"), "{err}");
+        assert_eq!(update.num_calls(), 0);
+        // As read: it goes.
+        a.owned.insert(
+            "function.api".into(),
+            (Kind::Function, "shop-dev-api".into()),
+        );
+        let ready = mock!(aws_sdk_lambda::Client::get_function)
+            .then_output(|| configuration(State::Active, LastUpdateStatus::Successful));
+        a.clients.lambda = mock_client!(aws_sdk_lambda, RuleMode::MatchAny, [&update, &ready]);
+        a.run(&memory_update()).await.unwrap();
+        assert_eq!(update.num_calls(), 1);
+    }
+
+    #[tokio::test]
     async fn waits_while_a_function_is_pending_or_updating() {
         let rule = mock!(aws_sdk_lambda::Client::get_function)
             .sequence()

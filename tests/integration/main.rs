@@ -17,4 +17,5 @@ mod plan;
 mod proxy;
 mod reliability;
 mod schema;
+mod secrets;
 mod support;

@@ -292,3 +292,337 @@ async fn a_plan_saved_in_one_account_is_refused_in_another() {
         "nothing made in the second account"
     );
 }
+
+/// slsr's tags, as a plain map for SDK calls that take one.
+fn our_tags(service: &str) -> std::collections::HashMap<String, String> {
+    std::collections::HashMap::from([
+        ("slsr:service".to_string(), service.to_string()),
+        ("slsr:stage".to_string(), "dev".to_string()),
+    ])
+}
+
+const WORKER: &str = "service: own
+queues:
+  jobs: {visibility_timeout: 60}
+functions:
+  worker:
+    handler: index.handler
+    runtime: python3.12
+    code: ./src
+    log_retention_days: 14
+    events:
+      - sqs: {queue: jobs}
+      - schedule: rate(5 minutes)
+";
+
+#[tokio::test]
+async fn another_teams_trigger_on_an_owned_function_is_kept_by_plan_apply_and_destroy() {
+    let spec = app("own-mapping", WORKER);
+    let account = Account::new().await;
+    let config = account.config().await;
+    apply(&account, &spec);
+    let sqs = aws_sdk_sqs::Client::new(&config);
+    let url = sqs
+        .create_queue()
+        .queue_name("other-team-q")
+        .send()
+        .await
+        .unwrap()
+        .queue_url
+        .unwrap();
+    let arn = sqs
+        .get_queue_attributes()
+        .queue_url(&url)
+        .attribute_names(aws_sdk_sqs::types::QueueAttributeName::QueueArn)
+        .send()
+        .await
+        .unwrap()
+        .attributes
+        .unwrap()[&aws_sdk_sqs::types::QueueAttributeName::QueueArn]
+        .clone();
+    let lambda = aws_sdk_lambda::Client::new(&config);
+    let theirs = lambda
+        .create_event_source_mapping()
+        .function_name("own-dev-worker")
+        .event_source_arn(&arn)
+        .send()
+        .await
+        .unwrap()
+        .uuid
+        .unwrap();
+
+    let out = slsr(&account, "plan", &spec, &["--detailed-exitcode"]);
+    assert_eq!(out.code, 0, "nothing to do:\n{}{}", out.stdout, out.stderr);
+    assert!(
+        out.stdout
+            .contains("= event_source_mapping.worker.other-team-q"),
+        "shown as kept:\n{}",
+        out.stdout
+    );
+    let out = slsr(&account, "destroy", &spec, &["--auto-approve"]);
+    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+    assert!(
+        out.stdout.contains("other-team-q"),
+        "destroy says what stays:\n{}",
+        out.stdout
+    );
+    let mapping = lambda
+        .get_event_source_mapping()
+        .uuid(&theirs)
+        .send()
+        .await
+        .expect("the other team's mapping is still there");
+    assert_eq!(mapping.event_source_arn(), Some(arn.as_str()));
+}
+
+#[tokio::test]
+async fn someone_elses_log_group_keeps_its_retention_and_survives_destroy() {
+    let spec = app("own-logs", WORKER);
+    let account = Account::new().await;
+    let config = account.config().await;
+    let logs = aws_sdk_cloudwatchlogs::Client::new(&config);
+    let group = "/aws/lambda/own-dev-worker";
+    let foreign = |logs: aws_sdk_cloudwatchlogs::Client| async move {
+        logs.create_log_group()
+            .log_group_name(group)
+            .tags("owner", "platform-team")
+            .send()
+            .await
+            .unwrap();
+        logs.put_retention_policy()
+            .log_group_name(group)
+            .retention_in_days(3653)
+            .send()
+            .await
+            .unwrap();
+    };
+    let retention = |logs: aws_sdk_cloudwatchlogs::Client| async move {
+        logs.describe_log_groups()
+            .log_group_name_prefix(group)
+            .send()
+            .await
+            .unwrap()
+            .log_groups()
+            .iter()
+            .find(|g| g.log_group_name() == Some(group))
+            .and_then(|g| g.retention_in_days())
+    };
+    foreign(logs.clone()).await;
+
+    // The spec wants the group with 14 days: it is someone else's, a conflict.
+    let out = slsr(&account, "plan", &spec, &[]);
+    assert_eq!(out.code, 1, "{}{}", out.stdout, out.stderr);
+    assert!(out.stdout.contains("! log_group.worker"), "{}", out.stdout);
+    let out = slsr(&account, "apply", &spec, &["--auto-approve"]);
+    assert_eq!(out.code, 1, "{}{}", out.stdout, out.stderr);
+    assert_eq!(retention(logs.clone()).await, Some(3653));
+
+    // Deployed with slsr's own group, then the group replaced by someone else's: destroy
+    // deletes everything slsr owns and keeps the group, saying so.
+    logs.delete_log_group()
+        .log_group_name(group)
+        .send()
+        .await
+        .unwrap();
+    apply(&account, &spec);
+    logs.delete_log_group()
+        .log_group_name(group)
+        .send()
+        .await
+        .unwrap();
+    foreign(logs.clone()).await;
+    let out = slsr(&account, "destroy", &spec, &["--auto-approve"]);
+    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+    assert!(out.stdout.contains("= log_group.worker"), "{}", out.stdout);
+    assert_eq!(
+        retention(logs.clone()).await,
+        Some(3653),
+        "the group stays as it was"
+    );
+    let functions = aws_sdk_lambda::Client::new(&config)
+        .list_functions()
+        .send()
+        .await
+        .unwrap();
+    assert!(functions.functions().is_empty(), "the function went");
+}
+
+#[tokio::test]
+async fn a_rule_with_someone_elses_target_loses_only_slsrs_target_and_tags() {
+    let spec = app("own-rule", WORKER);
+    let account = Account::new().await;
+    let config = account.config().await;
+    apply(&account, &spec);
+    let events = aws_sdk_eventbridge::Client::new(&config);
+    let rules = events
+        .list_rules()
+        .name_prefix("own-dev-worker-")
+        .send()
+        .await
+        .unwrap();
+    let rule = rules.rules()[0].clone();
+    let name = rule.name().unwrap().to_string();
+    let audit = aws_sdk_eventbridge::types::Target::builder()
+        .id("audit")
+        .arn(format!("arn:aws:sqs:us-east-1:{}:audit-queue", account.id))
+        .build()
+        .unwrap();
+    events
+        .put_targets()
+        .rule(&name)
+        .targets(audit)
+        .send()
+        .await
+        .unwrap();
+
+    let out = slsr(&account, "plan", &spec, &["--detailed-exitcode"]);
+    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+    assert!(out.stdout.contains("target audit"), "kept:\n{}", out.stdout);
+
+    // The schedule leaves the spec: slsr's target and tags go, the rule stays for theirs.
+    std::fs::write(
+        &spec,
+        WORKER.replace("      - schedule: rate(5 minutes)\n", ""),
+    )
+    .unwrap();
+    let out = slsr(&account, "plan", &spec, &[]);
+    assert!(
+        out.stdout.contains("slsr removes only its own part"),
+        "{}",
+        out.stdout
+    );
+    apply(&account, &spec);
+    let targets = events
+        .list_targets_by_rule()
+        .rule(&name)
+        .send()
+        .await
+        .unwrap();
+    let ids: Vec<&str> = targets.targets().iter().map(|t| t.id()).collect();
+    assert_eq!(ids, ["audit"]);
+    let tags = events
+        .list_tags_for_resource()
+        .resource_arn(rule.arn().unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        tags.tags().iter().all(|t| !t.key().starts_with("slsr:")),
+        "{tags:?}"
+    );
+    let out = slsr(&account, "plan", &spec, &["--detailed-exitcode"]);
+    assert_eq!(
+        out.code, 0,
+        "handed over, so left alone:\n{}{}",
+        out.stdout, out.stderr
+    );
+}
+
+const API: &str = "service: own
+functions:
+  api:
+    handler: index.handler
+    runtime: python3.12
+    code: ./src
+    events:
+      - http: GET /items
+";
+
+#[tokio::test]
+async fn two_owned_apis_of_one_service_are_a_conflict_and_destroy_deletes_both() {
+    let spec = app("own-two-apis", API);
+    let account = Account::new().await;
+    let apigw = aws_sdk_apigatewayv2::Client::new(&account.config().await);
+    let mut ids = Vec::new();
+    for _ in 0..2 {
+        let made = apigw
+            .create_api()
+            .name("own-dev")
+            .protocol_type(aws_sdk_apigatewayv2::types::ProtocolType::Http)
+            .set_tags(Some(our_tags("own")))
+            .send()
+            .await
+            .unwrap();
+        ids.push(made.api_id.unwrap());
+    }
+    for _ in 0..3 {
+        let out = slsr(&account, "plan", &spec, &[]);
+        assert_eq!(out.code, 1, "{}{}", out.stdout, out.stderr);
+        assert!(
+            out.stdout.contains("! http_api.api")
+                && ids.iter().all(|id| out.stdout.contains(id.as_str())),
+            "{}",
+            out.stdout
+        );
+    }
+    let out = slsr(&account, "destroy", &spec, &["--auto-approve"]);
+    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+    let left = apigw.get_apis().send().await.unwrap();
+    assert!(left.items().is_empty(), "{:?}", left.items());
+}
+
+#[tokio::test]
+async fn a_standard_and_a_fifo_queue_of_one_name_are_a_conflict() {
+    let spec = app(
+        "own-two-queues",
+        "service: own\nqueues:\n  jobs: {}\nfunctions:\n  api: {handler: index.handler, runtime: python3.12, code: ./src}\n",
+    );
+    let account = Account::new().await;
+    let sqs = aws_sdk_sqs::Client::new(&account.config().await);
+    for (name, fifo) in [("own-dev-jobs", false), ("own-dev-jobs.fifo", true)] {
+        let mut create = sqs
+            .create_queue()
+            .queue_name(name)
+            .set_tags(Some(our_tags("own")));
+        if fifo {
+            create = create.attributes(aws_sdk_sqs::types::QueueAttributeName::FifoQueue, "true");
+        }
+        create.send().await.unwrap();
+    }
+    for _ in 0..3 {
+        let out = slsr(&account, "plan", &spec, &[]);
+        assert_eq!(out.code, 1, "{}{}", out.stdout, out.stderr);
+        assert!(
+            out.stdout.contains("own-dev-jobs, own-dev-jobs.fifo")
+                || out.stdout.contains("own-dev-jobs.fifo, own-dev-jobs"),
+            "{}",
+            out.stdout
+        );
+    }
+}
+
+#[tokio::test]
+async fn two_applies_at_once_without_a_lock_leave_no_duplicate_unseen() {
+    for trial in 0..3 {
+        let spec = app(&format!("own-race-{trial}"), API);
+        let account = Account::new().await;
+        let runs: Vec<_> = (0..2)
+            .map(|_| {
+                let mut cmd = account.slsr();
+                cmd.args(["apply", "--auto-approve", "-f"]).arg(&spec);
+                std::thread::spawn(move || run(&mut cmd))
+            })
+            .collect();
+        for r in runs {
+            r.join().unwrap();
+        }
+        let apis = aws_sdk_apigatewayv2::Client::new(&account.config().await)
+            .get_apis()
+            .send()
+            .await
+            .unwrap();
+        let out = slsr(&account, "plan", &spec, &[]);
+        match apis.items().len() {
+            1 => {}
+            2 => {
+                assert_eq!(
+                    out.code, 1,
+                    "two APIs and a plan that does not say so:\n{}",
+                    out.stdout
+                );
+                assert!(out.stdout.contains("! http_api.api"), "{}", out.stdout);
+            }
+            n => panic!("{n} APIs"),
+        }
+    }
+}

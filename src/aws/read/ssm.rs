@@ -42,24 +42,36 @@ pub async fn get(
             .map_err(|e| {
                 AwsError::new("GetParameters", batch.first().map_or("", |p| p.as_str()), e)
             })?;
-        for asked in batch {
-            let Some(p) = out.parameters().iter().find(|p| answers(asked, p)) else {
-                missing.push(asked.to_string());
-                continue;
-            };
-            let secure = p
-                .r#type()
-                .is_some_and(|t| *t == aws_sdk_ssm::types::ParameterType::SecureString);
-            found.insert(
-                asked.to_string(),
-                Parameter {
-                    value: p.value().unwrap_or_default().to_string(),
-                    secure,
-                },
-            );
-        }
+        let (batch_found, batch_missing) = match_answers(batch, out.parameters());
+        found.extend(batch_found);
+        missing.extend(batch_missing);
     }
     Ok((found, missing))
+}
+
+/// Each name asked for, found in an answer's parameters or missing.
+fn match_answers(
+    asked: &[&String],
+    answer: &[aws_sdk_ssm::types::Parameter],
+) -> (BTreeMap<String, Parameter>, Vec<String>) {
+    let (mut found, mut missing) = (BTreeMap::new(), Vec::new());
+    for asked in asked {
+        let Some(p) = answer.iter().find(|p| answers(asked, p)) else {
+            missing.push(asked.to_string());
+            continue;
+        };
+        let secure = p
+            .r#type()
+            .is_some_and(|t| *t == aws_sdk_ssm::types::ParameterType::SecureString);
+        found.insert(
+            asked.to_string(),
+            Parameter {
+                value: p.value().unwrap_or_default().to_string(),
+                secure,
+            },
+        );
+    }
+    (found, missing)
 }
 
 /// Whether a parameter in GetParameters' answer is the one asked for as `asked`: the same
@@ -146,4 +158,56 @@ pub async fn published(
         );
     }
     Ok((resources, conflicts))
+}
+
+#[cfg(test)]
+mod tests {
+    use aws_sdk_ssm::types::Parameter as Answer;
+
+    use super::*;
+
+    fn answer(name: &str, selector: Option<&str>, version: i64, value: &str) -> Answer {
+        Answer::builder()
+            .name(name)
+            .set_selector(selector.map(str::to_string))
+            .version(version)
+            .value(value)
+            .r#type(aws_sdk_ssm::types::ParameterType::SecureString)
+            .build()
+    }
+
+    #[test]
+    fn a_name_is_found_only_in_an_answer_that_holds_it() {
+        let (plain, pinned, labelled) = (
+            "/db/pass".to_string(),
+            "/db/pass:1".to_string(),
+            "/db/pass:stable".to_string(),
+        );
+        let asked = [&plain, &pinned, &labelled];
+        // An empty answer (neither found nor invalid) leaves every name missing.
+        let (found, missing) = match_answers(&asked, &[]);
+        assert!(found.is_empty());
+        assert_eq!(missing, [plain.clone(), pinned.clone(), labelled.clone()]);
+        // The latest version does not stand for a pinned one or a label.
+        let (found, missing) = match_answers(&asked, &[answer("/db/pass", None, 2, "two")]);
+        assert_eq!(found[&plain].value, "two");
+        assert_eq!(missing, [pinned.clone(), labelled.clone()]);
+        // Each by its selector (or, without one, a version's number).
+        let (found, missing) = match_answers(
+            &asked,
+            &[
+                answer("/db/pass", None, 2, "two"),
+                answer("/db/pass", None, 1, "one"),
+                answer("/db/pass", Some(":stable"), 1, "one"),
+            ],
+        );
+        assert!(missing.is_empty(), "{missing:?}");
+        assert_eq!(
+            (
+                found[&pinned].value.as_str(),
+                found[&labelled].value.as_str()
+            ),
+            ("one", "one")
+        );
+    }
 }

@@ -11,7 +11,7 @@ use aws_sdk_apigatewayv2::types::{
 };
 use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
 
-use super::{Applier, Settle, Step, attr_i32, attr_list, attr_map, attr_str, tag_changes};
+use super::{Applier, Settle, Step, attr, attr_i32, attr_list, attr_map, attr_str, tag_changes};
 use crate::aws::AwsError;
 use crate::model::{Kind, Resource};
 use crate::plan::Action;
@@ -42,7 +42,7 @@ fn cors(r: &Resource) -> Option<Cors> {
             .set_allow_headers(Some(attr_list(r, "cors.allow_headers")))
             .set_expose_headers(Some(attr_list(r, "cors.expose_headers")))
             .set_max_age(attr_i32(r, "cors.max_age"))
-            .allow_credentials(r.attrs["cors.allow_credentials"] == true)
+            .allow_credentials(attr(r, "cors.allow_credentials") == true)
             .build()
     })
 }
@@ -296,7 +296,7 @@ async fn route(a: &Applier, step: &Step) -> Result<(), AwsError> {
             .set_authorizer_id(authorizer_id.or_else(|| {
                 // An empty id takes the authorizer the route had off it.
                 step.live()
-                    .is_some_and(|l| !l.attrs["authorizer"].is_null())
+                    .is_some_and(|l| !attr(l, "authorizer").is_null())
                     .then(String::new)
             }))
             .send()

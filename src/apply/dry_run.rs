@@ -2,7 +2,7 @@
 //! making any. It follows the same decisions as the writers (which fields changed, what
 //! the live resource has); a test compares it with the calls a real apply makes.
 
-use super::{Step, attr_list, tag_changes};
+use super::{Step, attr, attr_list, tag_changes};
 use crate::model::Kind;
 use crate::plan::Action;
 
@@ -39,7 +39,7 @@ pub fn operations(step: &Step, kept: bool) -> Vec<&'static str> {
                     .iter()
                     .map(|_| "IAM.DetachRolePolicy"),
             );
-            let inline = usize::from(!r.attrs["inline_policy"].is_null())
+            let inline = usize::from(!attr(r, "inline_policy").is_null())
                 + r.attrs
                     .keys()
                     .filter(|k| k.starts_with("inline_policy."))
@@ -49,7 +49,7 @@ pub fn operations(step: &Step, kept: bool) -> Vec<&'static str> {
         }
         (Kind::Role, Action::Create) => {
             ops.push("IAM.CreateRole");
-            if !r.attrs["inline_policy"].is_null() {
+            if !attr(r, "inline_policy").is_null() {
                 ops.push("IAM.PutRolePolicy");
             }
             ops.extend(
@@ -64,9 +64,9 @@ pub fn operations(step: &Step, kept: bool) -> Vec<&'static str> {
                 ops.push("IAM.UpdateAssumeRolePolicy");
             }
             if step.changes("inline_policy") {
-                if !r.attrs["inline_policy"].is_null() {
+                if !attr(r, "inline_policy").is_null() {
                     ops.push("IAM.PutRolePolicy");
-                } else if !live.attrs["inline_policy"].is_null() {
+                } else if !attr(live, "inline_policy").is_null() {
                     ops.push("IAM.DeleteRolePolicy");
                 }
             }
@@ -105,7 +105,7 @@ pub fn operations(step: &Step, kept: bool) -> Vec<&'static str> {
             if action == Action::Create {
                 ops.push("CloudWatchLogs.CreateLogGroup");
             }
-            match (r.attrs["retention_days"].is_null(), action) {
+            match (attr(r, "retention_days").is_null(), action) {
                 (false, _) => ops.push("CloudWatchLogs.PutRetentionPolicy"),
                 (true, Action::Update) => ops.push("CloudWatchLogs.DeleteRetentionPolicy"),
                 _ => {}
@@ -117,7 +117,7 @@ pub fn operations(step: &Step, kept: bool) -> Vec<&'static str> {
             if r.attrs.contains_key("async.max_retries") {
                 ops.push("Lambda.PutFunctionEventInvokeConfig");
             }
-            if !r.attrs["reserved_concurrency"].is_null() {
+            if !attr(r, "reserved_concurrency").is_null() {
                 ops.push("Lambda.PutFunctionConcurrency");
             }
         }
@@ -132,7 +132,7 @@ pub fn operations(step: &Step, kept: bool) -> Vec<&'static str> {
                 ops.push("Lambda.UpdateFunctionConfiguration");
             }
             if step.changes("reserved_concurrency") {
-                ops.push(if r.attrs["reserved_concurrency"].is_null() {
+                ops.push(if attr(r, "reserved_concurrency").is_null() {
                     "Lambda.DeleteFunctionConcurrency"
                 } else {
                     "Lambda.PutFunctionConcurrency"
@@ -152,7 +152,7 @@ pub fn operations(step: &Step, kept: bool) -> Vec<&'static str> {
             );
         }
         (Kind::Alias, Action::Delete) => {
-            if !r.attrs["provisioned_concurrency"].is_null() {
+            if !attr(r, "provisioned_concurrency").is_null() {
                 ops.push("Lambda.DeleteProvisionedConcurrencyConfig");
             }
             ops.push("Lambda.DeleteAlias");
@@ -164,7 +164,7 @@ pub fn operations(step: &Step, kept: bool) -> Vec<&'static str> {
             } else {
                 "Lambda.UpdateAlias"
             });
-            if !r.attrs["provisioned_concurrency"].is_null() {
+            if !attr(r, "provisioned_concurrency").is_null() {
                 ops.push("Lambda.PutProvisionedConcurrencyConfig");
             }
         }

@@ -5,7 +5,7 @@
 use aws_sdk_iam::types::Tag;
 use serde_json::Value;
 
-use super::{Applier, Settle, Step, attr_list, attr_str, tag_changes};
+use super::{Applier, Settle, Step, attr, attr_list, attr_str, tag_changes};
 use crate::aws::AwsError;
 use crate::aws::read::iam::INLINE_POLICY;
 use crate::plan::Action;
@@ -51,7 +51,7 @@ pub async fn apply(a: &Applier, step: &Step) -> Result<(), AwsError> {
                 .create_role()
                 .role_name(name)
                 .path(attr_str(r, "path"))
-                .assume_role_policy_document(r.attrs["trust_policy"].to_string())
+                .assume_role_policy_document(attr(r, "trust_policy").to_string())
                 .set_tags(Some(tags))
                 .send()
                 .await
@@ -77,7 +77,7 @@ pub async fn apply(a: &Applier, step: &Step) -> Result<(), AwsError> {
                 a.iam
                     .update_assume_role_policy()
                     .role_name(name)
-                    .policy_document(r.attrs["trust_policy"].to_string())
+                    .policy_document(attr(r, "trust_policy").to_string())
                     .send()
                     .await
                     .map_err(|e| AwsError::new("UpdateAssumeRolePolicy", name, e))?;
@@ -154,11 +154,11 @@ pub async fn apply(a: &Applier, step: &Step) -> Result<(), AwsError> {
 /// Writes slsr's inline policy, or removes it when the role should have none.
 async fn put_inline(a: &Applier, step: &Step) -> Result<(), AwsError> {
     let r = step.resource();
-    match &r.attrs["inline_policy"] {
+    match &attr(r, "inline_policy") {
         Value::Null => {
             if step
                 .live()
-                .is_some_and(|l| !l.attrs["inline_policy"].is_null())
+                .is_some_and(|l| !attr(l, "inline_policy").is_null())
             {
                 a.write("IAM.DeleteRolePolicy");
                 a.iam

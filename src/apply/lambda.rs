@@ -146,7 +146,10 @@ async fn environment(a: &Applier, r: &Resource) -> Result<Environment, AwsError>
             return Err(AwsError {
                 operation: "CreateFunction",
                 target: r.name.clone(),
-                message: format!("env.{k}: {value} is still unknown"),
+                message: format!(
+                    "env.{k}: {} is still unknown",
+                    crate::sensitive::redact(&value)
+                ),
             });
         }
         variables.insert(k, value);

@@ -644,6 +644,11 @@ pub(crate) fn already_gone(e: &impl aws_sdk_sts::error::ProvideErrorMetadata) ->
     )
 }
 
+/// An attribute's value, null when the resource lacks it (never a panic).
+pub(crate) fn attr<'a>(r: &'a Resource, attr: &str) -> &'a Value {
+    r.attrs.get(attr).unwrap_or(&Value::Null)
+}
+
 pub(crate) fn attr_str(r: &Resource, attr: &str) -> String {
     r.attrs
         .get(attr)

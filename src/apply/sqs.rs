@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use aws_sdk_sqs::types::QueueAttributeName as A;
 use serde_json::Value;
 
-use super::{Applier, Settle, Step, attr_map, tag_changes};
+use super::{Applier, Settle, Step, attr, attr_map, tag_changes};
 use crate::aws::AwsError;
 use crate::plan::Action;
 
@@ -35,7 +35,7 @@ pub(crate) fn attributes(step: &Step, all: bool) -> HashMap<A, String> {
     }
     if all || step.changes("redrive_policy") {
         // An empty policy removes a redrive policy that the spec no longer has.
-        let policy = match &r.attrs["redrive_policy"] {
+        let policy = match &attr(r, "redrive_policy") {
             Value::Null => String::new(),
             p => p.to_string(),
         };
@@ -43,20 +43,20 @@ pub(crate) fn attributes(step: &Step, all: bool) -> HashMap<A, String> {
             out.insert(A::RedrivePolicy, policy);
         }
     }
-    if (all && !r.attrs["kms_key"].is_null()) || (!all && step.changes("kms_key")) {
+    if (all && !attr(r, "kms_key").is_null()) || (!all && step.changes("kms_key")) {
         out.insert(
             A::KmsMasterKeyId,
-            r.attrs["kms_key"].as_str().unwrap_or_default().to_string(),
+            attr(r, "kms_key").as_str().unwrap_or_default().to_string(),
         );
     }
-    if r.attrs["fifo"] == true {
+    if attr(r, "fifo") == true {
         if all {
             out.insert(A::FifoQueue, "true".into());
         }
         if all || step.changes("content_based_deduplication") {
             out.insert(
                 A::ContentBasedDeduplication,
-                (r.attrs["content_based_deduplication"] == true).to_string(),
+                (attr(r, "content_based_deduplication") == true).to_string(),
             );
         }
     }

@@ -33,7 +33,7 @@ pub async fn apply(a: &Applier, step: &Step) -> Result<(), AwsError> {
         return Err(AwsError {
             operation: "PutParameter",
             target: path.to_string(),
-            message: format!("{value} is still unknown"),
+            message: format!("{} is still unknown", crate::sensitive::redact(&value)),
         });
     }
     a.write("SSM.PutParameter");

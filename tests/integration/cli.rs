@@ -221,3 +221,44 @@ fn schema_command_prints_the_checked_in_schema() {
         "schema/slsr.schema.json is stale: run `cargo run -- schema > schema/slsr.schema.json`"
     );
 }
+
+#[test]
+fn diagnostics_show_control_characters_escaped_with_the_marks_in_place() {
+    let dir = scratch("hostile-diagnostics");
+    // A raw ESC and BEL in the line of an error, and an invalid route made of them.
+    std::fs::write(
+        dir.join("s.yaml"),
+        "service: shop\nfunctions:\n  api: {image: x, description: \"\u{1b}[2J\u{7}\", memory: 64}\n  web:\n    image: x\n    events:\n      - http: \"get /x\\e[2J\\r\"\n",
+    )
+    .unwrap();
+    let out = run(slsr()
+        .env_remove("NO_COLOR")
+        .env("CLICOLOR_FORCE", "1")
+        .args(["validate", "-f"])
+        .arg(dir.join("s.yaml")));
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    // Colour styles are `ESC [ digits m`; any other ESC, and any CR or BEL, is the spec's.
+    let styles = regex_lite::Regex::new("\u{1b}\\[[0-9;]*m").unwrap();
+    let shown = styles.replace_all(&out.stderr, "").into_owned();
+    assert!(
+        !shown.contains(['\u{1b}', '\r', '\u{7}']),
+        "raw control characters in:\n{:?}",
+        out.stderr
+    );
+    assert!(
+        shown.contains("invalid route `get /x\\u{1b}[2J\\u{d}`"),
+        "{shown}"
+    );
+    let lines: Vec<&str> = shown.lines().collect();
+    let source = lines
+        .iter()
+        .position(|l| l.contains("memory: 64"))
+        .unwrap_or_else(|| panic!("{shown}"));
+    assert!(lines[source].contains("\\u{1b}[2J\\u{7}"), "{shown}");
+    let value_at = lines[source].find("64").unwrap();
+    assert_eq!(
+        lines[source + 1].find('^'),
+        Some(value_at),
+        "the mark stays under the value:\n{shown}"
+    );
+}

@@ -218,6 +218,9 @@ pub fn load_source(
 
     let context = context(&root, options, env, &mut diagnostics);
     interpolate::interpolate(&mut root, &context, &mut diagnostics);
+    if let Some((at, message)) = context.growth.exceeded() {
+        return Err(fail(Some((at.line, at.col)), message));
+    }
 
     let mut project = None;
     let mut spans = HashMap::new();
@@ -294,6 +297,7 @@ fn context<'a>(
         params: BTreeMap::new(),
         declared,
         env,
+        growth: interpolate::Growth::default(),
     };
     // A stage's params override `default` key by key; params may use every reference but params.
     let mut params = BTreeMap::new();

@@ -262,3 +262,53 @@ fn diagnostics_show_control_characters_escaped_with_the_marks_in_place() {
         "the mark stays under the value:\n{shown}"
     );
 }
+
+/// A 50 KB spec whose aliases of one long string would expand to 1.5 GB, and a 200 KB one
+/// whose repeated `${param:...}` would make 1 GB of env values: both refused at once, with
+/// the line where the bound was crossed.
+#[test]
+fn specs_that_expand_to_gigabytes_are_refused_quickly() {
+    let dir = scratch("expansion-bombs");
+    let list = |alias: &str, n: usize| vec![alias; n].join(", ");
+    let aliases = format!(
+        "service: bomb\nparams:\n  default:\n    a: &a \"{}\"\n    b: &b [{}]\n    c: &c [{}]\n    d: [{}]\nfunctions: {{}}\n",
+        "x".repeat(50_000),
+        list("*a", 100),
+        list("*b", 100),
+        list("*c", 3)
+    );
+    let refs = "${param:s}".repeat(100);
+    let env: String = (0..100)
+        .map(|i| format!("      V{i}: \"{refs}\"\n"))
+        .collect();
+    let references = format!(
+        "service: bomb\nparams:\n  default:\n    s: \"{}\"\nfunctions:\n  api:\n    image: x\n    env:\n{env}",
+        "y".repeat(100_000)
+    );
+    for (name, text, says) in [
+        (
+            "aliases.yaml",
+            aliases,
+            "aliases.yaml:6:20: more than 16 MiB of text once aliases are expanded",
+        ),
+        (
+            "references.yaml",
+            references,
+            "references.yaml:10:",
+        ),
+    ] {
+        let path = dir.join(name);
+        std::fs::write(&path, text).unwrap();
+        let started = std::time::Instant::now();
+        let out = validate(&path);
+        let took = started.elapsed();
+        assert_eq!(out.code, 1, "{name}: {}", out.stderr);
+        assert_eq!(out.stderr.lines().count(), 1, "{name}: {}", out.stderr);
+        assert!(out.stderr.contains(says), "{name}: {}", out.stderr);
+        assert!(out.stderr.contains("16 MiB of text"), "{name}: {}", out.stderr);
+        assert!(
+            took < std::time::Duration::from_secs(5),
+            "{name} took {took:?} to refuse"
+        );
+    }
+}

@@ -3,7 +3,8 @@
 //! moved since: a live resource, the spec, or the code.
 //!
 //! The file holds the desired env values and policies in clear (apply sets them), so it is
-//! written readable by its owner only (mode 0600). The live side of a sensitive value (a
+//! written readable by its owner only (mode 0600), and never through a symlink, which could
+//! point it at a file of the user's to overwrite. The live side of a sensitive value (a
 //! secret-looking variable, one the spec takes from a SecureString) is kept only as a
 //! fingerprint: apply never needs it.
 
@@ -91,6 +92,10 @@ fn scrubbed(plan: &Plan) -> Plan {
     plan
 }
 
+/// Writes the saved plan to `path`, readable by its owner only. A symlink at `path` is
+/// refused rather than followed: the open itself refuses it (O_NOFOLLOW), so no link can
+/// be put in place between a check and the write, and the plan never overwrites a file the
+/// link points at.
 pub fn write(path: &Path, saved: &SavedPlan) -> std::io::Result<()> {
     let saved = SavedPlan {
         plan: scrubbed(&saved.plan),
@@ -102,10 +107,22 @@ pub fn write(path: &Path, saved: &SavedPlan) -> std::io::Result<()> {
     #[cfg(unix)]
     {
         use std::os::unix::fs::OpenOptionsExt;
-        options.mode(0o600);
+        options.mode(0o600).custom_flags(libc::O_NOFOLLOW);
     }
     use std::io::Write;
-    let mut file = options.open(path)?;
+    let mut file = options.open(path).map_err(|e| {
+        // O_NOFOLLOW fails with ELOOP on a link; the same error can mean a loop among the
+        // directories above, so the message is chosen by what is at the path.
+        let link = std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink());
+        if link {
+            std::io::Error::new(
+                e.kind(),
+                "is a symbolic link; slsr does not write a saved plan through a link (remove it, or pass another --out)",
+            )
+        } else {
+            e
+        }
+    })?;
     // An existing file keeps its mode on open: narrow it too.
     #[cfg(unix)]
     {

@@ -57,6 +57,8 @@ pub enum Code {
     InvalidSchedule,
     /// Fields that cannot be used together.
     Conflict,
+    /// A function's `code` that resolves outside the project.
+    CodeOutside,
     /// An SQS visibility timeout shorter than six times its consumer's timeout.
     ShortVisibilityTimeout,
     /// An HTTP function whose timeout exceeds API Gateway's 30 s.
@@ -89,6 +91,7 @@ impl Code {
             Code::Runtime => "E207",
             Code::InvalidSchedule => "E208",
             Code::Conflict => "E209",
+            Code::CodeOutside => "E210",
             Code::ShortVisibilityTimeout => "W300",
             Code::HttpTimeout => "W301",
             Code::BroadPermission => "W302",

@@ -95,6 +95,7 @@ pub struct Project {
     pub functions: BTreeMap<String, Function>,
     pub outputs: BTreeMap<String, Output>,
     pub lock: Option<super::model::DeployLock>,
+    pub package: Option<super::model::Packaging>,
     /// The directory the spec file is in; `code` paths are relative to it.
     pub base_dir: PathBuf,
     pub spans: Spans,
@@ -345,6 +346,7 @@ fn resolve(spec: Spec, context: &Context, base_dir: PathBuf, spans: Spans) -> Pr
         functions,
         outputs: spec.outputs,
         lock: spec.lock,
+        package: spec.package,
         base_dir,
         spans,
     }

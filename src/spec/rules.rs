@@ -32,6 +32,7 @@ pub fn check(p: &Project, diags: &mut Vec<Diagnostic>) {
     }
     check_routes(p, diags);
     check_queues(p, diags);
+    super::code_roots::check(p, diags);
     for (name, role) in &p.roles {
         check_statements(
             p,

@@ -312,3 +312,70 @@ fn specs_that_expand_to_gigabytes_are_refused_quickly() {
         );
     }
 }
+
+/// `code` outside the project, by an absolute path, by `..` or through a symlink: a located
+/// error; inside the spec's git repository or a directory the spec allows: accepted.
+#[test]
+fn code_outside_the_project_is_an_error_unless_allowed() {
+    use std::os::unix::fs::symlink;
+    let dir = scratch("code-outside");
+    let project = dir.join("repo/services/shop");
+    std::fs::create_dir_all(project.join("src")).unwrap();
+    std::fs::create_dir_all(dir.join("repo/libs/common")).unwrap();
+    std::fs::create_dir_all(dir.join("shared-libs")).unwrap();
+    symlink("/etc", project.join("link-to-etc")).unwrap();
+    let depth = project.components().count();
+    let spec = |functions: &str, extra: &str| {
+        format!(
+            "service: shop\ndefaults: {{handler: a.b, runtime: python3.12}}\n{extra}functions:\n{functions}"
+        )
+    };
+    let outside = format!(
+        "  etc: {{code: /etc/apt}}\n  up: {{code: {}}}\n  link: {{code: ./link-to-etc}}\n  repo: {{code: ../../libs/common}}\n  shared: {{code: ../../../shared-libs}}\n  own: {{code: ./src}}\n",
+        "../".repeat(depth)
+    );
+    std::fs::write(project.join("slsr.yaml"), spec(&outside, "")).unwrap();
+    let out = validate(&project.join("slsr.yaml"));
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    let real = dir.canonicalize().unwrap();
+    for (line, resolved) in [
+        (4, "/etc/apt".to_string()),
+        (5, "/".to_string()),
+        (6, "/etc".to_string()),
+        (7, format!("{}/repo/libs/common", real.display())),
+        (8, format!("{}/shared-libs", real.display())),
+    ] {
+        assert!(
+            out.stderr.contains(&format!("slsr.yaml:{line}:"))
+                && out
+                    .stderr
+                    .contains(&format!("resolves to {resolved}, outside the project")),
+            "line {line}, {resolved}: {}",
+            out.stderr
+        );
+    }
+    assert!(
+        out.stderr.contains("5 errors") && out.stderr.contains("package: {allow_outside:"),
+        "{}",
+        out.stderr
+    );
+
+    // Inside the git repository that holds the spec (a worktree's `.git` is a file), and in
+    // a directory the spec allows: accepted. The link to /etc stays an error.
+    std::fs::write(dir.join("repo/.git"), "gitdir: elsewhere\n").unwrap();
+    std::fs::write(
+        project.join("slsr.yaml"),
+        spec(&outside, "package: {allow_outside: [../../../shared-libs]}\n"),
+    )
+    .unwrap();
+    let out = validate(&project.join("slsr.yaml"));
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    assert!(
+        out.stderr.contains("3 errors")
+            && out.stderr.contains("resolves to /etc, outside")
+            && !out.stderr.contains("libs/common, outside")
+            && !out.stderr.contains("shared-libs, outside"),
+        "{}",
+        out.stderr
+    );
+}

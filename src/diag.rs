@@ -67,6 +67,8 @@ pub enum Code {
     BroadPermission,
     /// A runtime Lambda has deprecated but still deploys.
     DeprecatedRuntime,
+    /// An IAM statement that allows a privilege-escalation action on a broad resource.
+    PrivilegeEscalation,
 }
 
 impl Code {
@@ -96,6 +98,7 @@ impl Code {
             Code::HttpTimeout => "W301",
             Code::BroadPermission => "W302",
             Code::DeprecatedRuntime => "W303",
+            Code::PrivilegeEscalation => "W304",
         }
     }
 }

@@ -5,6 +5,7 @@
 //! The pipeline is in `load.rs`; each stage is its own module.
 
 pub mod code_roots;
+pub mod escalation;
 pub mod interpolate;
 pub mod load;
 pub mod model;

@@ -8,8 +8,8 @@ use std::path::Path;
 use std::process::ExitCode;
 
 use crate::cli::{Cli, Command, ConnectionArgs, DeployArgs, Format, LockArgs, PlanArgs, SpecArgs};
-use crate::package::{CodeIdentity, Packager, human_size};
 use crate::escape::printable;
+use crate::package::{CodeIdentity, Packager, human_size};
 use crate::{aws, diag, spec};
 
 /// Runs one parsed command line.
@@ -540,12 +540,7 @@ fn print_outputs(
     }
     let _ = writeln!(out, "\nOutputs:");
     for (name, value) in outputs {
-        let _ = writeln!(
-            out,
-            "  {} = {}",
-            printable(name),
-            printable(&fill(value))
-        );
+        let _ = writeln!(out, "  {} = {}", printable(name), printable(&fill(value)));
     }
 }
 

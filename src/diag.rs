@@ -262,7 +262,7 @@ pub fn report(diags: &[Diagnostic], file: &SourceFile) -> String {
         out.push_str(&render(d, file));
         out.push('\n');
     }
-    let _ = writeln!(out, "{}: {}", file.name(), summary(diags));
+    let _ = writeln!(out, "{}: {}", printable(&file.name()), summary(diags));
     out
 }
 

@@ -123,7 +123,10 @@ mod tests {
         let value = serde_json::json!({"k": "a\u{1b}\u{7f}\u{9b}\u{202e}b"});
         let text = json_text(serde_json::to_string_pretty(&value).unwrap());
         assert!(!text.chars().any(is_unsafe_in_json), "{text:?}");
-        assert_eq!(serde_json::from_str::<serde_json::Value>(&text).unwrap(), value);
+        assert_eq!(
+            serde_json::from_str::<serde_json::Value>(&text).unwrap(),
+            value
+        );
     }
 
     #[test]

@@ -86,7 +86,11 @@ fn check_name(name: &str) -> Result<(), &'static str> {
     for component in name.split('/') {
         match component {
             "" => return Err("it has an empty component"),
-            "." | ".." => return Err("it has a `.` or `..` component, which can climb out of the directory it is extracted into"),
+            "." | ".." => {
+                return Err(
+                    "it has a `.` or `..` component, which can climb out of the directory it is extracted into",
+                );
+            }
             _ => {}
         }
     }
@@ -191,7 +195,12 @@ pub fn collect(root: &Path, excluded: &GlobSet) -> Result<Vec<Entry>, PackageErr
                     });
                 } else if meta.is_file() {
                     // Read from where the check looked, not through the link again.
-                    entries.push(Entry::new(name, resolved, is_executable(&meta), meta.len())?);
+                    entries.push(Entry::new(
+                        name,
+                        resolved,
+                        is_executable(&meta),
+                        meta.len(),
+                    )?);
                 } else {
                     return Err(PackageError::SpecialFile { path });
                 }
@@ -239,10 +248,27 @@ mod tests {
                 "{name:?}: {err}"
             );
         }
-        for name in ["bootstrap", "lib/util.py", "node_modules/.bin/tsc", "a..b/c.", "dir:x/y"] {
-            assert!(Entry::new(name.into(), PathBuf::from("f"), false, 0).is_ok(), "{name}");
+        for name in [
+            "bootstrap",
+            "lib/util.py",
+            "node_modules/.bin/tsc",
+            "a..b/c.",
+            "dir:x/y",
+        ] {
+            assert!(
+                Entry::new(name.into(), PathBuf::from("f"), false, 0).is_ok(),
+                "{name}"
+            );
         }
-        assert!(Entry::new("bootstrap".into(), PathBuf::from("f"), false, 0).unwrap().executable);
-        assert!(!Entry::new("lib/bootstrap".into(), PathBuf::from("f"), false, 0).unwrap().executable);
+        assert!(
+            Entry::new("bootstrap".into(), PathBuf::from("f"), false, 0)
+                .unwrap()
+                .executable
+        );
+        assert!(
+            !Entry::new("lib/bootstrap".into(), PathBuf::from("f"), false, 0)
+                .unwrap()
+                .executable
+        );
     }
 }

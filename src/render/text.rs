@@ -103,11 +103,8 @@ pub fn text(plan: &Plan, header: &Header) -> String {
                                 '-' => style(Action::Delete),
                                 _ => Style::new(),
                             };
-                            let _ = writeln!(
-                                out,
-                                "          {ls}{sign} {}{ls:#}",
-                                printable(&line)
-                            );
+                            let _ =
+                                writeln!(out, "          {ls}{sign} {}{ls:#}", printable(&line));
                         }
                         continue;
                     }

@@ -236,7 +236,10 @@ mod tests {
         assert!(!broad_for("arn:aws:iam::123456789012:role/app", pass));
         assert!(!broad_for("arn:aws:s3:::bucket/*", pass));
         let code = allowed_by("lambda:UpdateFunctionCode")[0];
-        assert!(broad_for("arn:aws:lambda:us-east-1:123456789012:function:*", code));
+        assert!(broad_for(
+            "arn:aws:lambda:us-east-1:123456789012:function:*",
+            code
+        ));
         assert!(!broad_for("arn:aws:iam::123456789012:role/*", code));
     }
 }

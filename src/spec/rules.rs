@@ -6,8 +6,8 @@
 
 use std::collections::BTreeMap;
 
-use super::load::Project;
 use super::escalation::{self, Escalation};
+use super::load::Project;
 use super::model::{Event, Function, HttpEvent, ScheduleEvent, Statement};
 use super::names::{self, Kind};
 use super::runtime::{self, Status};

@@ -425,7 +425,12 @@ async fn a_saved_plan_is_never_written_through_a_symlink() {
     // A dangling link too: following it would create the file it names.
     symlink(dir.join("created.txt"), dir.join("dangling.json")).unwrap();
     for link in ["plan.json", "dangling.json"] {
-        let out = slsr(&account, "plan", &spec, &["--out", dir.join(link).to_str().unwrap()]);
+        let out = slsr(
+            &account,
+            "plan",
+            &spec,
+            &["--out", dir.join(link).to_str().unwrap()],
+        );
         assert_eq!(out.code, 1, "{link}: {}", out.stderr);
         let errors: Vec<&str> = out
             .stderr

@@ -291,11 +291,7 @@ fn specs_that_expand_to_gigabytes_are_refused_quickly() {
             aliases,
             "aliases.yaml:6:20: more than 16 MiB of text once aliases are expanded",
         ),
-        (
-            "references.yaml",
-            references,
-            "references.yaml:10:",
-        ),
+        ("references.yaml", references, "references.yaml:10:"),
     ] {
         let path = dir.join(name);
         std::fs::write(&path, text).unwrap();
@@ -305,7 +301,11 @@ fn specs_that_expand_to_gigabytes_are_refused_quickly() {
         assert_eq!(out.code, 1, "{name}: {}", out.stderr);
         assert_eq!(out.stderr.lines().count(), 1, "{name}: {}", out.stderr);
         assert!(out.stderr.contains(says), "{name}: {}", out.stderr);
-        assert!(out.stderr.contains("16 MiB of text"), "{name}: {}", out.stderr);
+        assert!(
+            out.stderr.contains("16 MiB of text"),
+            "{name}: {}",
+            out.stderr
+        );
         assert!(
             took < std::time::Duration::from_secs(5),
             "{name} took {took:?} to refuse"
@@ -365,7 +365,10 @@ fn code_outside_the_project_is_an_error_unless_allowed() {
     std::fs::write(dir.join("repo/.git"), "gitdir: elsewhere\n").unwrap();
     std::fs::write(
         project.join("slsr.yaml"),
-        spec(&outside, "package: {allow_outside: [../../../shared-libs]}\n"),
+        spec(
+            &outside,
+            "package: {allow_outside: [../../../shared-libs]}\n",
+        ),
     )
     .unwrap();
     let out = validate(&project.join("slsr.yaml"));

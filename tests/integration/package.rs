@@ -317,8 +317,17 @@ fn links_inside_the_code_directory_are_stored_as_what_they_point_to() {
             .unwrap()
             .success()
     );
-    let mode = |p: &str| fs::metadata(extracted.join(p)).unwrap().permissions().mode() & 0o777;
-    assert_eq!(fs::read(extracted.join("run")).unwrap(), b"#!/bin/sh\nexit 0\n");
+    let mode = |p: &str| {
+        fs::metadata(extracted.join(p))
+            .unwrap()
+            .permissions()
+            .mode()
+            & 0o777
+    };
+    assert_eq!(
+        fs::read(extracted.join("run")).unwrap(),
+        b"#!/bin/sh\nexit 0\n"
+    );
     assert_eq!(mode("run"), 0o755, "the target's executable bit");
     assert_eq!(
         fs::read(extracted.join("data/table.json")).unwrap(),
@@ -388,12 +397,17 @@ fn file_names_an_extractor_could_misread_are_errors_naming_the_file() {
         assert_eq!(out.code, 1, "{case}: {}", out.stdout);
         let shown = file.replace('\u{1b}', "\\u{1b}");
         assert!(
-            out.stderr.contains(&format!("app/lib/{shown}: cannot be stored in a zip as `lib/{shown}`"))
-                && out.stderr.contains(says),
+            out.stderr.contains(&format!(
+                "app/lib/{shown}: cannot be stored in a zip as `lib/{shown}`"
+            )) && out.stderr.contains(says),
             "{case}: {}",
             out.stderr
         );
-        assert!(!out.stderr.contains('\u{1b}'), "{case}: escaped: {:?}", out.stderr);
+        assert!(
+            !out.stderr.contains('\u{1b}'),
+            "{case}: escaped: {:?}",
+            out.stderr
+        );
     }
 }
 

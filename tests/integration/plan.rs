@@ -206,7 +206,11 @@ fn without_styles(text: &str) -> String {
 fn control_characters_in_the_spec_never_reach_the_terminal_raw() {
     let dir = scratch("hostile-strings");
     fs::create_dir_all(dir.join("src")).unwrap();
-    fs::write(dir.join("src/index.py"), "def handler(e, c):\n    return 1\n").unwrap();
+    fs::write(
+        dir.join("src/index.py"),
+        "def handler(e, c):\n    return 1\n",
+    )
+    .unwrap();
     // YAML's double-quoted `\e` is ESC and `\r` a carriage return.
     fs::write(
         dir.join("slsr.yaml"),

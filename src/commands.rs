@@ -8,6 +8,7 @@ use std::path::Path;
 use std::process::ExitCode;
 
 use crate::cli::{Cli, Command, ConnectionArgs, DeployArgs, Format, LockArgs, PlanArgs, SpecArgs};
+use crate::escape::printable;
 use crate::package::{CodeIdentity, Packager, human_size};
 use crate::{aws, diag, spec};
 
@@ -47,9 +48,9 @@ pub fn run(cli: Cli) -> ExitCode {
                     Ok(id) => {
                         println!(
                             "account: {}\nidentity: {}\nregion: {}",
-                            id.account,
-                            id.arn,
-                            id.region.as_deref().unwrap_or("(none)")
+                            printable(&id.account),
+                            printable(&id.arn),
+                            printable(id.region.as_deref().unwrap_or("(none)"))
                         );
                         ExitCode::SUCCESS
                     }
@@ -130,7 +131,7 @@ fn package(args: &SpecArgs, out_dir: Option<&Path>, force: bool) -> ExitCode {
     for name in project.functions.keys() {
         match packager.code(&project, name) {
             Ok(CodeIdentity::Image(uri)) => {
-                let _ = writeln!(out, "{name}: image {uri}");
+                let _ = writeln!(out, "{name}: image {}", printable(&uri));
             }
             Ok(CodeIdentity::Zip(p)) => {
                 let how = match (p.prebuilt, p.reused) {
@@ -141,7 +142,7 @@ fn package(args: &SpecArgs, out_dir: Option<&Path>, force: bool) -> ExitCode {
                 let _ = writeln!(
                     out,
                     "{name}: {}{how}  {} zipped, {} unzipped  CodeSha256 {}",
-                    p.path.display(),
+                    printable(&p.path.display().to_string()),
                     human_size(p.zipped),
                     human_size(p.unzipped),
                     p.code_sha256
@@ -190,12 +191,14 @@ fn outputs(
     let mut out = anstream::stdout().lock();
     match format {
         crate::cli::OutputsFormat::Json => {
-            let json = serde_json::to_string_pretty(&outputs).expect("strings serialize");
+            let json = crate::escape::json_text(
+                serde_json::to_string_pretty(&outputs).expect("strings serialize"),
+            );
             let _ = writeln!(out, "{json}");
         }
         crate::cli::OutputsFormat::Text => {
             for (name, value) in &outputs {
-                let _ = writeln!(out, "{name} = {value}");
+                let _ = writeln!(out, "{} = {}", printable(name), printable(value));
             }
         }
     }
@@ -249,8 +252,8 @@ fn plan(p: &PlanArgs) -> ExitCode {
         let _ = writeln!(
             anstream::stderr().lock(),
             "Saved the plan to {}; apply it with `slsr apply {}`.",
-            path.display(),
-            path.display()
+            printable(&path.display().to_string()),
+            printable(&path.display().to_string())
         );
     }
     if verbose {
@@ -352,8 +355,10 @@ fn unlock(
     match released {
         Ok(true) => {
             println!(
-                "Released the deploy lock {id} of {} stage {}.",
-                project.service, project.stage
+                "Released the deploy lock {} of {} stage {}.",
+                printable(id),
+                project.service,
+                project.stage
             );
             ExitCode::SUCCESS
         }
@@ -503,7 +508,7 @@ fn apply_unlocked(
         if report.not_started.is_empty() {
             String::new()
         } else {
-            format!(": {}", report.not_started.join(", "))
+            format!(": {}", printable(&report.not_started.join(", ")))
         }
     );
     let _ = writeln!(
@@ -524,7 +529,12 @@ fn print_outputs(
     }
     let _ = writeln!(out, "\nOutputs:");
     for (name, value) in outputs {
-        let _ = writeln!(out, "  {name} = {}", crate::sensitive::redact(&fill(value)));
+        let _ = writeln!(
+            out,
+            "  {} = {}",
+            printable(name),
+            printable(&crate::sensitive::redact(&fill(value)))
+        );
     }
 }
 
@@ -545,13 +555,15 @@ fn warn(message: &str) {
     let style = anstyle::AnsiColor::Yellow.on_default().bold();
     let _ = writeln!(
         anstream::stderr().lock(),
-        "{style}warning{style:#}: {message}"
+        "{style}warning{style:#}: {}",
+        printable(message)
     );
 }
 
 fn fail(message: &str) -> ExitCode {
     let mut err = anstream::stderr().lock();
     let style = anstyle::AnsiColor::Red.on_default().bold();
-    let _ = writeln!(err, "{style}error{style:#}: {message}");
+    // Errors quote file names, spec values and AWS's messages: never raw control characters.
+    let _ = writeln!(err, "{style}error{style:#}: {}", printable(message));
     ExitCode::FAILURE
 }

@@ -9,6 +9,7 @@ use std::fmt::Write as _;
 
 use anstyle::{AnsiColor, Style};
 
+use crate::escape::{printable, push_printable};
 use crate::source::{SourceFile, Span};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -56,6 +57,8 @@ pub enum Code {
     InvalidSchedule,
     /// Fields that cannot be used together.
     Conflict,
+    /// A function's `code` that resolves outside the project.
+    CodeOutside,
     /// An SQS visibility timeout shorter than six times its consumer's timeout.
     ShortVisibilityTimeout,
     /// An HTTP function whose timeout exceeds API Gateway's 30 s.
@@ -70,6 +73,8 @@ pub enum Code {
     CrossAccountRole,
     /// An `${ssm:...}` reference that names no parameter (or version) in the account.
     MissingParameter,
+    /// An IAM statement that allows a privilege-escalation action on a broad resource.
+    PrivilegeEscalation,
 }
 
 impl Code {
@@ -94,6 +99,7 @@ impl Code {
             Code::Runtime => "E207",
             Code::InvalidSchedule => "E208",
             Code::Conflict => "E209",
+            Code::CodeOutside => "E210",
             Code::ShortVisibilityTimeout => "W300",
             Code::HttpTimeout => "W301",
             Code::BroadPermission => "W302",
@@ -101,6 +107,7 @@ impl Code {
             Code::SecretOutsideEnv => "E400",
             Code::CrossAccountRole => "E401",
             Code::MissingParameter => "E402",
+            Code::PrivilegeEscalation => "W304",
         }
     }
 }
@@ -183,11 +190,12 @@ pub fn render(diag: &Diagnostic, file: &SourceFile) -> String {
         Severity::Error => ("error", ERROR),
         Severity::Warning => ("warning", WARNING),
     };
+    // Messages, labels and help quote the spec's own strings: escaped, like the line shown.
     let _ = writeln!(
         out,
         "{style}{word}[{}]{style:#}{BOLD}: {}{BOLD:#}",
         diag.code.as_str(),
-        diag.message
+        printable(&diag.message)
     );
     let span = diag.span;
     let number = span.line.to_string();
@@ -195,26 +203,27 @@ pub fn render(diag: &Diagnostic, file: &SourceFile) -> String {
     let _ = writeln!(
         out,
         "{pad}{GUTTER}-->{GUTTER:#} {}:{}:{}",
-        file.name(),
+        printable(&file.name()),
         span.line,
         span.col
     );
-    if let Some(text) = file.line(span.line) {
-        let text = text.replace('\t', " ");
-        let line_chars = text.chars().count();
+    if let Some(line) = file.line(span.line) {
+        let (text, columns) = shown_line(line);
+        let line_chars = columns.len() - 1;
         let start = span.col.saturating_sub(1).min(line_chars);
         let end = if span.end_line == span.line && span.end_col > span.col {
             (span.end_col - 1).min(line_chars)
         } else {
             line_chars
         };
+        let (start, end) = (columns[start], columns[end]);
         let width = end.saturating_sub(start).max(1);
         let _ = writeln!(out, "{pad} {GUTTER}|{GUTTER:#}");
         let _ = writeln!(out, "{GUTTER}{number} |{GUTTER:#} {text}");
         let label = diag
             .label
             .as_deref()
-            .map(|l| format!(" {l}"))
+            .map(|l| format!(" {}", printable(l)))
             .unwrap_or_default();
         let _ = writeln!(
             out,
@@ -224,9 +233,34 @@ pub fn render(diag: &Diagnostic, file: &SourceFile) -> String {
         );
     }
     if let Some(help) = &diag.help {
-        let _ = writeln!(out, "{pad} {GUTTER}={GUTTER:#} {HELP}help{HELP:#}: {help}");
+        let _ = writeln!(
+            out,
+            "{pad} {GUTTER}={GUTTER:#} {HELP}help{HELP:#}: {}",
+            printable(help)
+        );
     }
     out
+}
+
+/// A source line as printed (a tab as one space, other control characters escaped), and
+/// for each character of the original line (and its end) the column it is shown at, so
+/// that the `^^^` marks stay under the part they mark.
+fn shown_line(line: &str) -> (String, Vec<usize>) {
+    let mut text = String::with_capacity(line.len());
+    let mut columns = Vec::with_capacity(line.len() + 1);
+    let mut shown = 0;
+    for c in line.chars() {
+        columns.push(shown);
+        let before = text.len();
+        if c == '\t' {
+            text.push(' ');
+        } else {
+            push_printable(&mut text, c);
+        }
+        shown += text[before..].chars().count();
+    }
+    columns.push(shown);
+    (text, columns)
 }
 
 /// Every diagnostic, then the closing line, styled; `anstream` strips the styles where
@@ -237,7 +271,7 @@ pub fn report(diags: &[Diagnostic], file: &SourceFile) -> String {
         out.push_str(&render(d, file));
         out.push('\n');
     }
-    let _ = writeln!(out, "{}: {}", file.name(), summary(diags));
+    let _ = writeln!(out, "{}: {}", printable(&file.name()), summary(diags));
     out
 }
 

@@ -9,6 +9,7 @@ use std::time::Duration;
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use crate::apply::{Done, Event, Progress};
+use crate::escape::printable;
 use crate::plan::Action;
 
 fn verb(action: Action, done: bool) -> &'static str {
@@ -27,7 +28,7 @@ pub fn finished_line(done: &Done) -> String {
     format!(
         "  {} {} {} in {:.1}s",
         done.action.symbol(),
-        done.address,
+        printable(&done.address),
         verb(done.action, true),
         done.took.as_secs_f64()
     )
@@ -51,7 +52,7 @@ pub fn reporter(live: bool) -> Progress {
             let bar = view.add(
                 ProgressBar::new_spinner()
                     .with_style(style.clone())
-                    .with_message(format!("{address} {}", verb(action, false))),
+                    .with_message(format!("{} {}", printable(address), verb(action, false))),
             );
             bar.enable_steady_tick(Duration::from_millis(100));
             bars.lock()
@@ -75,7 +76,7 @@ pub fn reporter(live: bool) -> Progress {
                 .expect("no panic holding the bars")
                 .remove(address)
             {
-                bar.abandon_with_message(format!("{address} failed"));
+                bar.abandon_with_message(format!("{} failed", printable(address)));
             }
         }
     })

@@ -8,7 +8,8 @@
 //! variable, a value that takes a SecureString, a credential found by its content) is
 //! kept only as a keyed fingerprint (HMAC-SHA256 with the plan key, which lives outside
 //! the file), so a saved plan holds no secret and no hash that can be guessed offline.
-//! The file is written readable by its owner only (mode 0600).
+//! The file is written readable by its owner only (mode 0600), and never through a
+//! symlink, which could point it at a file of the user's to overwrite.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -159,9 +160,21 @@ fn write_private(path: &Path, bytes: &[u8], new: bool) -> std::io::Result<()> {
     #[cfg(unix)]
     {
         use std::os::unix::fs::OpenOptionsExt;
-        options.mode(0o600);
+        options.mode(0o600).custom_flags(libc::O_NOFOLLOW);
     }
-    let mut file = options.open(path)?;
+    let mut file = options.open(path).map_err(|e| {
+        // O_NOFOLLOW fails with ELOOP on a link; the same error can mean a loop among the
+        // directories above, so the message is chosen by what is at the path.
+        let link = std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink());
+        if link {
+            std::io::Error::new(
+                e.kind(),
+                "is a symbolic link; slsr does not write a saved plan through a link (remove it, or pass another --out)",
+            )
+        } else {
+            e
+        }
+    })?;
     // An existing file keeps its mode on open: narrow it too.
     #[cfg(unix)]
     {

@@ -3,8 +3,9 @@
 //! serde-based YAML crates lose positions after the first error; validation needs the
 //! line and column of every key and value, so the spec is first read into this tree with
 //! the event parser of saphyr-parser. Scalars are typed by the YAML 1.2 core schema, so
-//! `yes` is a string and `0755` a number, as in every current YAML library. Depth and
-//! alias expansion are bounded so that no input can exhaust the stack or the memory.
+//! `yes` is a string and `0755` a number, as in every current YAML library. Depth, and the
+//! nodes and bytes of text once aliases are expanded, are bounded so that no input can
+//! exhaust the stack or the memory.
 
 use saphyr_parser::{Event, Parser, ScalarStyle, Span as YamlSpan};
 
@@ -14,7 +15,13 @@ use crate::source::Span;
 /// How deep mappings and sequences may nest; far beyond any real spec.
 const MAX_DEPTH: usize = 64;
 /// How many nodes a document may have once aliases are expanded (a "billion laughs" guard).
-const MAX_NODES: usize = 200_000;
+pub const MAX_NODES: usize = 200_000;
+/// How many bytes of text (every scalar as written, keys included) a document may hold once
+/// aliases are expanded. Counting nodes alone lets a few long strings, each aliased thousands of times,
+/// take gigabytes from a file of kilobytes. A real spec is well under 1 MiB; 16 MiB leaves
+/// room for large event patterns and params and keeps the tree, and the copies the later
+/// stages make of it, to some hundreds of megabytes at worst.
+pub const MAX_TEXT_BYTES: usize = 16 * 1024 * 1024;
 
 #[derive(Clone, Debug, PartialEq)]
 pub enum Value {
@@ -77,9 +84,29 @@ impl Node {
     }
 
     fn size(&self) -> usize {
-        1 + match &self.value {
+        self.value.size()
+    }
+}
+
+impl Value {
+    /// The number of nodes in this tree, itself included.
+    pub fn size(&self) -> usize {
+        1 + match self {
             Value::Seq(items) => items.iter().map(Node::size).sum(),
             Value::Map(entries) => entries.iter().map(|(k, v)| k.size() + v.size()).sum(),
+            _ => 0,
+        }
+    }
+
+    /// The bytes of text in this tree: every string, keys included.
+    pub fn text_bytes(&self) -> usize {
+        match self {
+            Value::Str(s) => s.len(),
+            Value::Seq(items) => items.iter().map(|n| n.value.text_bytes()).sum(),
+            Value::Map(entries) => entries
+                .iter()
+                .map(|(k, v)| k.value.text_bytes() + v.value.text_bytes())
+                .sum(),
             _ => 0,
         }
     }
@@ -166,11 +193,20 @@ enum Frame {
     },
 }
 
+/// An anchored node, with what one alias to it adds: its node count and text bytes.
+struct Anchor {
+    id: usize,
+    node: Node,
+    nodes: usize,
+    bytes: usize,
+}
+
 #[derive(Default)]
 struct Builder {
     stack: Vec<Frame>,
-    anchors: Vec<(usize, Node, usize)>,
+    anchors: Vec<Anchor>,
     nodes: usize,
+    bytes: usize,
     root: Option<Node>,
     diagnostics: Vec<Diagnostic>,
 }
@@ -185,22 +221,22 @@ impl Builder {
         };
         match event {
             Event::Scalar(text, style, anchor, tag) => {
+                self.count(0, text.len(), here)?;
                 let tag = tag.map(|t| t.to_string());
                 let node = scalar(&text, style, tag.as_deref(), here)?;
                 self.add(node, anchor)?;
             }
             Event::Alias(id) => {
-                let Some((_, node, size)) = self.anchors.iter().rev().find(|(a, _, _)| *a == id)
-                else {
+                let Some(at) = self.anchors.iter().rposition(|a| a.id == id) else {
                     return Err(LoadError {
                         line: here.line,
                         col: here.col,
                         message: "alias to an unknown anchor".into(),
                     });
                 };
-                let mut node = node.clone();
-                let size = *size;
-                self.count(size, here)?;
+                // Counted before the copy is made: refusing must not cost the memory.
+                self.count(self.anchors[at].nodes, self.anchors[at].bytes, here)?;
+                let mut node = self.anchors[at].node.clone();
                 node.span = here;
                 self.add_counted(node, 0)?;
             }
@@ -262,27 +298,41 @@ impl Builder {
         Ok(())
     }
 
-    fn count(&mut self, n: usize, here: Span) -> Result<(), LoadError> {
-        self.nodes += n;
+    fn count(&mut self, nodes: usize, bytes: usize, here: Span) -> Result<(), LoadError> {
+        self.nodes += nodes;
+        self.bytes += bytes;
+        let too_big = |message: String| LoadError {
+            line: here.line,
+            col: here.col,
+            message,
+        };
         if self.nodes > MAX_NODES {
-            return Err(LoadError {
-                line: here.line,
-                col: here.col,
-                message: format!("more than {MAX_NODES} nodes once aliases are expanded"),
-            });
+            return Err(too_big(format!(
+                "more than {MAX_NODES} nodes once aliases are expanded"
+            )));
+        }
+        if self.bytes > MAX_TEXT_BYTES {
+            return Err(too_big(format!(
+                "more than {} MiB of text once aliases are expanded; a spec this large is refused so that aliases of long strings cannot exhaust the memory",
+                MAX_TEXT_BYTES >> 20
+            )));
         }
         Ok(())
     }
 
     fn add(&mut self, node: Node, anchor: usize) -> Result<(), LoadError> {
-        self.count(1, node.span)?;
+        self.count(1, 0, node.span)?;
         self.add_counted(node, anchor)
     }
 
     fn add_counted(&mut self, node: Node, anchor: usize) -> Result<(), LoadError> {
         if anchor != 0 {
-            let size = node.size();
-            self.anchors.push((anchor, node.clone(), size));
+            self.anchors.push(Anchor {
+                id: anchor,
+                nodes: node.size(),
+                bytes: node.value.text_bytes(),
+                node: node.clone(),
+            });
         }
         match self.stack.last_mut() {
             None => self.root = Some(node),
@@ -520,6 +570,29 @@ mod tests {
         assert!(parse(&bomb).unwrap_err().message.contains("aliases"));
         let deep = "[".repeat(200) + &"]".repeat(200);
         assert!(parse(&deep).unwrap_err().message.contains("nesting"));
+    }
+
+    #[test]
+    fn refuses_aliases_of_long_strings_before_copying_them() {
+        // 200 nodes, but 1 KiB x 100 x 100 x 3 = 30 MiB of text once expanded.
+        let long = "x".repeat(1024);
+        let tens = |alias: &str, n: usize| vec![alias; n].join(", ");
+        let bomb = format!(
+            "a: &a {long}\nb: &b [{}]\nc: &c [{}]\nd: [{}]\n",
+            tens("*a", 100),
+            tens("*b", 100),
+            tens("*c", 3)
+        );
+        let err = parse(&bomb).unwrap_err();
+        assert!(err.message.contains("16 MiB of text"), "{err:?}");
+        assert_eq!(err.line, 4, "the alias that crosses the bound: {err:?}");
+        // Just under the bound is accepted.
+        let under = format!(
+            "a: &a {long}\nb: &b [{}]\nc: &c [{}]\n",
+            tens("*a", 100),
+            tens("*b", 100)
+        );
+        assert!(parse(&under).is_ok());
     }
 
     #[test]

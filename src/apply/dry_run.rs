@@ -249,8 +249,8 @@ pub fn render(plan: &crate::plan::Plan) -> String {
                 let _ = writeln!(
                     out,
                     "    {n:>3}. {op:<45} {} ({})",
-                    step.change.address,
-                    step.resource().name
+                    crate::escape::printable(&step.change.address),
+                    crate::escape::printable(&step.resource().name)
                 );
             }
         }

@@ -44,6 +44,18 @@ pub enum PackageError {
     #[error("symlink {link} points to {target}, which does not exist")]
     BrokenLink { link: PathBuf, target: PathBuf },
     #[error(
+        "symlink {link} points to {target}, a directory it is inside of: following it would never end (remove the link, or exclude it)"
+    )]
+    LinkCycle { link: PathBuf, target: PathBuf },
+    #[error(
+        "{path}: cannot be stored in a zip as `{name}`: {reason}; rename the file or exclude it"
+    )]
+    BadName {
+        path: PathBuf,
+        name: String,
+        reason: &'static str,
+    },
+    #[error(
         "{path} is not a regular file, directory or symlink (a socket, FIFO or device); remove it or exclude it"
     )]
     SpecialFile { path: PathBuf },
@@ -277,24 +289,19 @@ fn content_key(entries: &[walk::Entry]) -> Result<String, PackageError> {
     hasher.update(b"slsr-zip-1\0");
     let mut buffer = vec![0; 256 * 1024];
     for entry in entries {
-        hasher.update(entry.name.as_bytes());
+        use std::io::Read;
+        hasher.update(entry.name().as_bytes());
         hasher.update(format!("\0{:o}\0", entry.mode()).as_bytes());
-        match &entry.kind {
-            walk::Kind::Symlink { target } => hasher.update(target.as_bytes()),
-            walk::Kind::File { .. } => {
-                use std::io::Read;
-                let mut file = std::fs::File::open(&entry.path)
-                    .map_err(|e| PackageError::io(&entry.path, e))?;
-                loop {
-                    let n = file
-                        .read(&mut buffer)
-                        .map_err(|e| PackageError::io(&entry.path, e))?;
-                    if n == 0 {
-                        break;
-                    }
-                    hasher.update(&buffer[..n]);
-                }
+        let mut file =
+            std::fs::File::open(&entry.path).map_err(|e| PackageError::io(&entry.path, e))?;
+        loop {
+            let n = file
+                .read(&mut buffer)
+                .map_err(|e| PackageError::io(&entry.path, e))?;
+            if n == 0 {
+                break;
             }
+            hasher.update(&buffer[..n]);
         }
         hasher.update(b"\0");
     }

@@ -20,7 +20,7 @@ use zip::write::SimpleFileOptions;
 use zip::{CompressionMethod, DateTime, System, ZipArchive, ZipWriter};
 
 use super::PackageError;
-use super::walk::{Entry, Kind};
+use super::walk::Entry;
 
 /// Compressed entries that may wait for the writer at once.
 const WINDOW: usize = 32;
@@ -204,37 +204,24 @@ fn compress(entry: &Entry) -> Result<Vec<u8>, PackageError> {
     let mut single = ZipWriter::new(Cursor::new(Vec::with_capacity(
         entry.size as usize / 2 + 256,
     )));
-    match &entry.kind {
-        Kind::Symlink { target } => {
-            single
-                .add_symlink(
-                    &entry.name,
-                    target,
-                    options(entry, CompressionMethod::Stored),
-                )
-                .map_err(|e| PackageError::zip(&entry.path, e))?;
-        }
-        Kind::File { .. } => {
-            let mut file = File::open(&entry.path).map_err(|e| PackageError::io(&entry.path, e))?;
-            let mut sample = Vec::with_capacity(SAMPLE);
-            (&mut file)
-                .take(SAMPLE as u64)
-                .read_to_end(&mut sample)
-                .map_err(|e| PackageError::io(&entry.path, e))?;
-            let method = if worth_deflating(&sample) {
-                CompressionMethod::Deflated
-            } else {
-                CompressionMethod::Stored
-            };
-            single
-                .start_file(&entry.name, options(entry, method))
-                .map_err(|e| PackageError::zip(&entry.path, e))?;
-            single
-                .write_all(&sample)
-                .map_err(|e| PackageError::io(&entry.path, e))?;
-            std::io::copy(&mut file, &mut single).map_err(|e| PackageError::io(&entry.path, e))?;
-        }
-    }
+    let mut file = File::open(&entry.path).map_err(|e| PackageError::io(&entry.path, e))?;
+    let mut sample = Vec::with_capacity(SAMPLE);
+    (&mut file)
+        .take(SAMPLE as u64)
+        .read_to_end(&mut sample)
+        .map_err(|e| PackageError::io(&entry.path, e))?;
+    let method = if worth_deflating(&sample) {
+        CompressionMethod::Deflated
+    } else {
+        CompressionMethod::Stored
+    };
+    single
+        .start_file(entry.name(), options(entry, method))
+        .map_err(|e| PackageError::zip(&entry.path, e))?;
+    single
+        .write_all(&sample)
+        .map_err(|e| PackageError::io(&entry.path, e))?;
+    std::io::copy(&mut file, &mut single).map_err(|e| PackageError::io(&entry.path, e))?;
     Ok(single
         .finish()
         .map_err(|e| PackageError::zip(&entry.path, e))?
@@ -289,12 +276,8 @@ mod tests {
             .map(|i| {
                 let path = dir.join(format!("f{i:03}"));
                 std::fs::write(&path, format!("line {i}\n").repeat(i + 1)).unwrap();
-                Entry {
-                    name: format!("f{i:03}"),
-                    size: std::fs::metadata(&path).unwrap().len(),
-                    path,
-                    kind: Kind::File { executable: false },
-                }
+                let size = std::fs::metadata(&path).unwrap().len();
+                Entry::new(format!("f{i:03}"), path, false, size).unwrap()
             })
             .collect()
     }

@@ -47,7 +47,10 @@ pub fn json(plan: &Plan, header: &Header) -> String {
         "kept": plan.kept.iter().map(|k| json!({"address": k.address, "name": k.name, "reason": k.reason})).collect::<Vec<_>>(),
         "summary": {"add": s.add, "change": s.change, "replace": s.replace, "destroy": s.destroy},
     });
-    let mut text = serde_json::to_string_pretty(&doc).expect("a JSON value prints");
+    // serde_json escapes C0 control characters in strings; json_text takes DEL, C1 and the
+    // direction marks, so the JSON is as safe to print on a terminal as the text plan.
+    let mut text =
+        crate::escape::json_text(serde_json::to_string_pretty(&doc).expect("a JSON value prints"));
     text.push('\n');
     text
 }

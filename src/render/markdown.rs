@@ -3,6 +3,7 @@
 use std::fmt::Write as _;
 
 use super::{Header, change_text, show};
+use crate::escape::{markdown_code, markdown_text, printable};
 use crate::plan::{Action, Plan};
 
 pub fn markdown(plan: &Plan, header: &Header) -> String {
@@ -10,21 +11,26 @@ pub fn markdown(plan: &Plan, header: &Header) -> String {
     let s = plan.summary();
     let _ = writeln!(
         out,
-        "### slsr plan: `{}` stage `{}`\n",
-        header.service, header.stage
+        "### slsr plan: {} stage {}\n",
+        markdown_code(&header.service),
+        markdown_code(&header.stage)
     );
     for c in &plan.conflicts {
         let _ = writeln!(
             out,
-            "> **Conflict** `{}` ({}): {}\n",
-            c.address, c.name, c.reason
+            "> **Conflict** {} ({}): {}\n",
+            markdown_code(&c.address),
+            markdown_text(&c.name),
+            markdown_text(&c.reason)
         );
     }
     for k in &plan.kept {
         let _ = writeln!(
             out,
-            "> **Kept** `{}` ({}): {}\n",
-            k.address, k.name, k.reason
+            "> **Kept** {} ({}): {}\n",
+            markdown_code(&k.address),
+            markdown_text(&k.name),
+            markdown_text(&k.reason)
         );
     }
     if !plan.has_changes() {
@@ -40,13 +46,15 @@ pub fn markdown(plan: &Plan, header: &Header) -> String {
     for c in plan.changes.iter().filter(|c| c.action != Action::NoOp) {
         let _ = writeln!(
             out,
-            "| {} {} | `{}` | `{}` |",
+            "| {} {} | {} | {} |",
             c.action.symbol(),
             c.action.as_str(),
-            c.address,
-            c.name
+            markdown_code(&c.address),
+            markdown_code(&c.name)
         );
     }
+    // Inside the fence Markdown is not interpreted, and no line can close it early: each
+    // starts with its mark (`+`, `-`, `!`) and is printable, so on one line.
     let _ = writeln!(out, "\n<details><summary>Details</summary>\n\n```diff");
     for c in plan.changes.iter().filter(|c| c.action != Action::NoOp) {
         let mark = match c.action {
@@ -54,9 +62,14 @@ pub fn markdown(plan: &Plan, header: &Header) -> String {
             Action::Delete => "-",
             _ => "!",
         };
-        let _ = writeln!(out, "{mark} {} ({})", c.address, c.action.as_str());
+        let _ = writeln!(
+            out,
+            "{mark} {} ({})",
+            printable(&c.address),
+            c.action.as_str()
+        );
         if let Some(reason) = &c.reason {
-            let _ = writeln!(out, "!     # {reason}");
+            let _ = writeln!(out, "!     # {}", printable(reason));
         }
         for d in &c.diffs {
             match c.action {
@@ -65,13 +78,13 @@ pub fn markdown(plan: &Plan, header: &Header) -> String {
                     let _ = writeln!(
                         out,
                         "+     {} = {}",
-                        d.path,
+                        printable(&d.path),
                         show(d.after.as_ref(), d.sensitive)
                     );
                 }
                 Action::Delete => {}
                 _ => {
-                    let _ = writeln!(out, "!     {}: {}", d.path, change_text(d));
+                    let _ = writeln!(out, "!     {}: {}", printable(&d.path), change_text(d));
                 }
             }
         }

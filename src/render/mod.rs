@@ -1,5 +1,7 @@
 //! Plans as text (for people), JSON (for machines) and Markdown (for pull requests).
-//! Renderers format; they never decide. Secret values are masked here, in every format.
+//! Renderers format; they never decide. Secret values are masked here, in every format, and
+//! what came from the spec or the account is escaped (`crate::escape`): no control
+//! character reaches a terminal, and nothing breaks out of a Markdown cell or code span.
 
 mod json;
 mod markdown;
@@ -11,6 +13,7 @@ pub use text::text;
 
 use serde_json::Value;
 
+use crate::escape::printable;
 use crate::plan::FieldDiff;
 
 /// What a plan is about, for its header.
@@ -26,13 +29,14 @@ pub struct Header {
 /// Shown instead of a secret value.
 pub const MASK: &str = "(sensitive)";
 
-/// A value as one line: strings quoted, JSON compact, secrets masked.
+/// A value as one line: strings quoted, JSON compact, secrets masked. JSON escapes C0
+/// control characters; `printable` takes the rest (DEL, C1, direction marks).
 pub fn show(value: Option<&Value>, sensitive: bool) -> String {
     match value {
         None => "(none)".into(),
         Some(_) if sensitive => MASK.into(),
         Some(Value::String(s)) if s == crate::model::KNOWN_AFTER_APPLY => s.clone(),
-        Some(v) => v.to_string(),
+        Some(v) => printable(&v.to_string()).into_owned(),
     }
 }
 

@@ -6,6 +6,7 @@ use std::fmt::Write as _;
 use anstyle::{AnsiColor, Style};
 
 use super::{Header, change_text, show};
+use crate::escape::printable;
 use crate::plan::{Action, Plan};
 
 fn style(action: Action) -> Style {
@@ -28,15 +29,20 @@ pub fn text(plan: &Plan, header: &Header) -> String {
     let region = header.region.as_deref().unwrap_or("(no region)");
     let _ = writeln!(
         out,
-        "{bold}slsr plan{bold:#} for service {} stage {} in account {account}, {region}\n",
-        header.service, header.stage
+        "{bold}slsr plan{bold:#} for service {} stage {} in account {}, {}\n",
+        printable(&header.service),
+        printable(&header.stage),
+        printable(account),
+        printable(region)
     );
     for conflict in &plan.conflicts {
         let red = AnsiColor::Red.on_default().bold();
         let _ = writeln!(
             out,
             "{red}! {}{red:#}  {}\n    {}\n",
-            conflict.address, conflict.name, conflict.reason
+            printable(&conflict.address),
+            printable(&conflict.name),
+            printable(&conflict.reason)
         );
     }
     for change in plan.changes.iter().filter(|c| c.action != Action::NoOp) {
@@ -45,11 +51,11 @@ pub fn text(plan: &Plan, header: &Header) -> String {
             out,
             "  {s}{} {}{s:#}  {}",
             change.action.symbol(),
-            change.address,
-            change.name
+            printable(&change.address),
+            printable(&change.name)
         );
         if let Some(reason) = &change.reason {
-            let _ = writeln!(out, "      # {reason}");
+            let _ = writeln!(out, "      # {}", printable(reason));
         }
         if is_public_route(change) {
             let _ = writeln!(
@@ -68,7 +74,7 @@ pub fn text(plan: &Plan, header: &Header) -> String {
                     let _ = writeln!(
                         out,
                         "      {s}+{s:#} {} = {}",
-                        d.path,
+                        printable(&d.path),
                         show(d.after.as_ref(), d.sensitive)
                     );
                 }
@@ -86,21 +92,26 @@ pub fn text(plan: &Plan, header: &Header) -> String {
                         ""
                     };
                     if let Some(lines) = structured_diff(d) {
-                        let _ = writeln!(out, "      {ds}{mark}{ds:#} {}:{forces}", d.path);
+                        let _ = writeln!(
+                            out,
+                            "      {ds}{mark}{ds:#} {}:{forces}",
+                            printable(&d.path)
+                        );
                         for (sign, line) in lines {
                             let ls = match sign {
                                 '+' => style(Action::Create),
                                 '-' => style(Action::Delete),
                                 _ => Style::new(),
                             };
-                            let _ = writeln!(out, "          {ls}{sign} {line}{ls:#}");
+                            let _ =
+                                writeln!(out, "          {ls}{sign} {}{ls:#}", printable(&line));
                         }
                         continue;
                     }
                     let _ = writeln!(
                         out,
                         "      {ds}{mark}{ds:#} {}: {}{forces}",
-                        d.path,
+                        printable(&d.path),
                         change_text(d)
                     );
                 }
@@ -112,7 +123,13 @@ pub fn text(plan: &Plan, header: &Header) -> String {
     if !plan.kept.is_empty() {
         let _ = writeln!(out, "{bold}Kept{bold:#} (not slsr's, left as they are):");
         for k in &plan.kept {
-            let _ = writeln!(out, "  = {}  {}\n      # {}", k.address, k.name, k.reason);
+            let _ = writeln!(
+                out,
+                "  = {}  {}\n      # {}",
+                printable(&k.address),
+                printable(&k.name),
+                printable(&k.reason)
+            );
         }
         out.push('\n');
     }

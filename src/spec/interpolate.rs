@@ -6,6 +6,7 @@
 //! References to what apply creates (`${queue:jobs.url}`...) and to SSM are checked for
 //! form and target here and left in the text: later stages resolve them.
 
+use std::cell::Cell;
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::diag::{Code, Diagnostic};
@@ -24,6 +25,56 @@ pub struct Context<'a> {
     /// Names the spec declares, for `${queue:NAME...}` and friends.
     pub declared: Declared,
     pub env: &'a dyn Fn(&str) -> Option<String>,
+    /// What the references have added so far.
+    pub growth: Growth,
+}
+
+/// What references may add to the spec in all, in the YAML reader's own bounds: a
+/// `${param:...}` holding a long string or a big list, repeated a thousand times, would
+/// otherwise grow a small file into gigabytes, as aliases could.
+#[derive(Default)]
+pub struct Growth {
+    nodes: Cell<usize>,
+    bytes: Cell<usize>,
+    /// Where a bound was crossed, and which; nothing is replaced after that.
+    exceeded: Cell<Option<(Span, &'static str)>>,
+}
+
+impl Growth {
+    /// Counts what one reference adds; false once over a bound.
+    fn add(&self, nodes: usize, bytes: usize, at: Span) -> bool {
+        self.nodes.set(self.nodes.get().saturating_add(nodes));
+        self.bytes.set(self.bytes.get().saturating_add(bytes));
+        let over = if self.nodes.get() > yaml::MAX_NODES {
+            Some("nodes")
+        } else if self.bytes.get() > yaml::MAX_TEXT_BYTES {
+            Some("text")
+        } else {
+            None
+        };
+        if let Some(what) = over
+            && self.exceeded.get().is_none()
+        {
+            self.exceeded.set(Some((at, what)));
+        }
+        self.exceeded.get().is_none()
+    }
+
+    /// Where the references crossed a bound, and a message saying which.
+    pub fn exceeded(&self) -> Option<(Span, String)> {
+        let (at, what) = self.exceeded.get()?;
+        let bound = if what == "nodes" {
+            format!("{} nodes", yaml::MAX_NODES)
+        } else {
+            format!("{} MiB of text", yaml::MAX_TEXT_BYTES >> 20)
+        };
+        Some((
+            at,
+            format!(
+                "`${{...}}` references expand the spec to more than {bound}, slsr's bound for a spec once references are replaced; use each long param less often"
+            ),
+        ))
+    }
 }
 
 #[derive(Default)]
@@ -45,8 +96,12 @@ enum Resolved {
     Kept,
 }
 
-/// Replaces references in every string value of `node` (keys are left alone).
+/// Replaces references in every string value of `node` (keys are left alone), until they
+/// have added more than the bounds of `Growth`.
 pub fn interpolate(node: &mut Node, ctx: &Context, diags: &mut Vec<Diagnostic>) {
+    if ctx.growth.exceeded.get().is_some() {
+        return;
+    }
     match &mut node.value {
         Value::Str(_) => interpolate_scalar(node, ctx, diags),
         Value::Seq(items) => items
@@ -93,6 +148,15 @@ fn interpolate_scalar(node: &mut Node, ctx: &Context, diags: &mut Vec<Diagnostic
         match resolve(inner, ctx, span) {
             Ok(resolved) => {
                 let is_whole = start == 0 && reference_len == rest.len() && offset == 0;
+                let (nodes, bytes) = match &resolved {
+                    Resolved::Value(v) if is_whole => (v.size() - 1, v.text_bytes()),
+                    Resolved::Value(v) => (0, value_text(v).len()),
+                    Resolved::PlainText(s) => (0, s.len()),
+                    Resolved::Kept => (0, 0),
+                };
+                if !ctx.growth.add(nodes, bytes, span) {
+                    return;
+                }
                 match &resolved {
                     Resolved::Value(v) => out.push_str(&value_text(v)),
                     Resolved::PlainText(s) => out.push_str(s),

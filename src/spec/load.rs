@@ -106,6 +106,7 @@ pub struct Project {
     pub functions: BTreeMap<String, Function>,
     pub outputs: BTreeMap<String, Output>,
     pub lock: Option<super::model::DeployLock>,
+    pub package: Option<super::model::Packaging>,
     /// The directory the spec file is in; `code` paths are relative to it.
     pub base_dir: PathBuf,
     pub spans: Spans,
@@ -231,6 +232,9 @@ pub fn load_source(
 
     let context = context(&root, options, env, &mut diagnostics);
     interpolate::interpolate(&mut root, &context, &mut diagnostics);
+    if let Some((at, message)) = context.growth.exceeded() {
+        return Err(fail(Some((at.line, at.col)), message));
+    }
 
     let mut project = None;
     let mut spans = HashMap::new();
@@ -307,6 +311,7 @@ fn context<'a>(
         params: BTreeMap::new(),
         declared,
         env,
+        growth: interpolate::Growth::default(),
     };
     // A stage's params override `default` key by key; params may use every reference but params.
     let mut params = BTreeMap::new();
@@ -360,6 +365,7 @@ fn resolve(
         functions,
         outputs: spec.outputs,
         lock: spec.lock,
+        package: spec.package,
         base_dir,
         spans,
         file,

@@ -1,8 +1,11 @@
 //! The spec: `slsr.yaml` read, interpolated, validated and resolved into a `Project`.
 //!
-//! Nothing here does I/O except reading the spec file, and nothing knows of AWS's SDK.
+//! Nothing here does I/O except reading the spec file and resolving `code` paths (to check
+//! that they stay in the project), and nothing knows of AWS's SDK.
 //! The pipeline is in `load.rs`; each stage is its own module.
 
+pub mod code_roots;
+pub mod escalation;
 pub mod interpolate;
 pub mod load;
 pub mod model;

@@ -53,6 +53,17 @@ pub struct Spec {
     pub outputs: BTreeMap<String, Output>,
     /// A deploy lock, so that two pipelines never apply or destroy this service and stage at once.
     pub lock: Option<DeployLock>,
+    /// Packaging settings: the directories outside the project that `code` may come from.
+    pub package: Option<Packaging>,
+}
+
+/// Packaging settings.
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Packaging {
+    /// Directories outside the spec's directory and its git repository that `code` may name, relative to the spec file, for example ../shared-libs. A `code` that resolves (through `..` and symlinks) outside all of them is an error.
+    #[serde(default)]
+    pub allow_outside: Vec<String>,
 }
 
 /// The deploy lock: an item in an existing DynamoDB table.

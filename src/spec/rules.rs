@@ -6,6 +6,7 @@
 
 use std::collections::BTreeMap;
 
+use super::escalation::{self, Escalation};
 use super::load::Project;
 use super::model::{Event, Function, HttpEvent, ScheduleEvent, Statement};
 use super::names::{self, Kind};
@@ -32,6 +33,7 @@ pub fn check(p: &Project, diags: &mut Vec<Diagnostic>) {
     }
     check_routes(p, diags);
     check_queues(p, diags);
+    super::code_roots::check(p, diags);
     for (name, role) in &p.roles {
         check_statements(
             p,
@@ -758,6 +760,9 @@ fn check_statements(
                 );
             }
         }
+        for (j, action) in s.actions.iter().enumerate() {
+            escalation_warning(p, &format!("{path}[{i}].actions[{j}]"), action, s, diags);
+        }
         for (j, resource) in s.resources.iter().enumerate() {
             if resource == "*" {
                 diags.push(Diagnostic::warning(Code::BroadPermission, span(p, &format!("{path}[{i}].resources[{j}]")), "resource `*` grants the actions on every resource in the account")
@@ -793,4 +798,50 @@ pub fn check_account(p: &Project, account: &str) -> Vec<Diagnostic> {
         }
     }
     diags
+}
+
+/// W304 when `action` allows a privilege-escalation action (by name or through a wildcard)
+/// on a resource of the statement that is broad enough for it.
+fn escalation_warning(
+    p: &Project,
+    path: &str,
+    action: &str,
+    statement: &Statement,
+    diags: &mut Vec<Diagnostic>,
+) {
+    let broad: Vec<(&Escalation, &String)> = escalation::allowed_by(action)
+        .into_iter()
+        .filter_map(|e| {
+            statement
+                .resources
+                .iter()
+                .find(|r| escalation::broad_for(r, e))
+                .map(|r| (e, r))
+        })
+        .collect();
+    let Some(&(first, resource)) = broad.first() else {
+        return;
+    };
+    let message = if first.action.eq_ignore_ascii_case(action) {
+        format!("`{action}` on `{resource}` allows privilege escalation")
+    } else if broad.len() == 1 {
+        format!(
+            "`{action}` on `{resource}` includes {}, which allows privilege escalation",
+            first.action
+        )
+    } else {
+        format!(
+            "`{action}` on `{resource}` includes {} and {} more actions that allow privilege escalation",
+            first.action,
+            broad.len() - 1
+        )
+    };
+    diags.push(
+        Diagnostic::warning(Code::PrivilegeEscalation, span(p, path), message)
+            .with_label("privilege escalation")
+            .with_help(format!(
+                "{} lets the role {}; name the exact actions and resource ARNs it needs instead",
+                first.action, first.allows
+            )),
+    );
 }

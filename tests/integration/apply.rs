@@ -414,6 +414,51 @@ async fn a_saved_plan_is_applied_as_saved_and_refused_once_anything_moved() {
     assert_clean(&account, &spec);
 }
 
+#[tokio::test]
+async fn a_saved_plan_is_never_written_through_a_symlink() {
+    use std::os::unix::fs::{PermissionsExt, symlink};
+    let spec = app("saved-through-link", SPEC);
+    let dir = spec.parent().unwrap().to_path_buf();
+    let account = Account::new().await;
+    std::fs::write(dir.join("victim.txt"), "keep me\n").unwrap();
+    symlink(dir.join("victim.txt"), dir.join("plan.json")).unwrap();
+    // A dangling link too: following it would create the file it names.
+    symlink(dir.join("created.txt"), dir.join("dangling.json")).unwrap();
+    for link in ["plan.json", "dangling.json"] {
+        let out = slsr(
+            &account,
+            "plan",
+            &spec,
+            &["--out", dir.join(link).to_str().unwrap()],
+        );
+        assert_eq!(out.code, 1, "{link}: {}", out.stderr);
+        let errors: Vec<&str> = out
+            .stderr
+            .lines()
+            .filter(|l| l.starts_with("error:"))
+            .collect();
+        assert_eq!(errors.len(), 1, "{}", out.stderr);
+        assert!(
+            errors[0].contains(&format!("{link}: is a symbolic link")),
+            "{}",
+            out.stderr
+        );
+    }
+    assert_eq!(
+        std::fs::read_to_string(dir.join("victim.txt")).unwrap(),
+        "keep me\n"
+    );
+    assert!(!dir.join("created.txt").exists());
+    // A plain path is still created, for its owner only.
+    let saved = dir.join("saved.json");
+    let out = slsr(&account, "plan", &spec, &["--out", saved.to_str().unwrap()]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_eq!(
+        std::fs::metadata(&saved).unwrap().permissions().mode() & 0o777,
+        0o600
+    );
+}
+
 /// `Op: n` counts from a dry run's numbered lines, or from `-v`'s write calls.
 fn operation_counts(text: &str) -> std::collections::BTreeMap<String, usize> {
     let mut counts = std::collections::BTreeMap::new();

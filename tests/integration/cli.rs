@@ -221,3 +221,164 @@ fn schema_command_prints_the_checked_in_schema() {
         "schema/slsr.schema.json is stale: run `cargo run -- schema > schema/slsr.schema.json`"
     );
 }
+
+#[test]
+fn diagnostics_show_control_characters_escaped_with_the_marks_in_place() {
+    let dir = scratch("hostile-diagnostics");
+    // A raw ESC and BEL in the line of an error, and an invalid route made of them.
+    std::fs::write(
+        dir.join("s.yaml"),
+        "service: shop\nfunctions:\n  api: {image: x, description: \"\u{1b}[2J\u{7}\", memory: 64}\n  web:\n    image: x\n    events:\n      - http: \"get /x\\e[2J\\r\"\n",
+    )
+    .unwrap();
+    let out = run(slsr()
+        .env_remove("NO_COLOR")
+        .env("CLICOLOR_FORCE", "1")
+        .args(["validate", "-f"])
+        .arg(dir.join("s.yaml")));
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    // Colour styles are `ESC [ digits m`; any other ESC, and any CR or BEL, is the spec's.
+    let styles = regex_lite::Regex::new("\u{1b}\\[[0-9;]*m").unwrap();
+    let shown = styles.replace_all(&out.stderr, "").into_owned();
+    assert!(
+        !shown.contains(['\u{1b}', '\r', '\u{7}']),
+        "raw control characters in:\n{:?}",
+        out.stderr
+    );
+    assert!(
+        shown.contains("invalid route `get /x\\u{1b}[2J\\u{d}`"),
+        "{shown}"
+    );
+    let lines: Vec<&str> = shown.lines().collect();
+    let source = lines
+        .iter()
+        .position(|l| l.contains("memory: 64"))
+        .unwrap_or_else(|| panic!("{shown}"));
+    assert!(lines[source].contains("\\u{1b}[2J\\u{7}"), "{shown}");
+    let value_at = lines[source].find("64").unwrap();
+    assert_eq!(
+        lines[source + 1].find('^'),
+        Some(value_at),
+        "the mark stays under the value:\n{shown}"
+    );
+}
+
+/// A 50 KB spec whose aliases of one long string would expand to 1.5 GB, and a 200 KB one
+/// whose repeated `${param:...}` would make 1 GB of env values: both refused at once, with
+/// the line where the bound was crossed.
+#[test]
+fn specs_that_expand_to_gigabytes_are_refused_quickly() {
+    let dir = scratch("expansion-bombs");
+    let list = |alias: &str, n: usize| vec![alias; n].join(", ");
+    let aliases = format!(
+        "service: bomb\nparams:\n  default:\n    a: &a \"{}\"\n    b: &b [{}]\n    c: &c [{}]\n    d: [{}]\nfunctions: {{}}\n",
+        "x".repeat(50_000),
+        list("*a", 100),
+        list("*b", 100),
+        list("*c", 3)
+    );
+    let refs = "${param:s}".repeat(100);
+    let env: String = (0..100)
+        .map(|i| format!("      V{i}: \"{refs}\"\n"))
+        .collect();
+    let references = format!(
+        "service: bomb\nparams:\n  default:\n    s: \"{}\"\nfunctions:\n  api:\n    image: x\n    env:\n{env}",
+        "y".repeat(100_000)
+    );
+    for (name, text, says) in [
+        (
+            "aliases.yaml",
+            aliases,
+            "aliases.yaml:6:20: more than 16 MiB of text once aliases are expanded",
+        ),
+        ("references.yaml", references, "references.yaml:10:"),
+    ] {
+        let path = dir.join(name);
+        std::fs::write(&path, text).unwrap();
+        let started = std::time::Instant::now();
+        let out = validate(&path);
+        let took = started.elapsed();
+        assert_eq!(out.code, 1, "{name}: {}", out.stderr);
+        assert_eq!(out.stderr.lines().count(), 1, "{name}: {}", out.stderr);
+        assert!(out.stderr.contains(says), "{name}: {}", out.stderr);
+        assert!(
+            out.stderr.contains("16 MiB of text"),
+            "{name}: {}",
+            out.stderr
+        );
+        assert!(
+            took < std::time::Duration::from_secs(5),
+            "{name} took {took:?} to refuse"
+        );
+    }
+}
+
+/// `code` outside the project, by an absolute path, by `..` or through a symlink: a located
+/// error; inside the spec's git repository or a directory the spec allows: accepted.
+#[test]
+fn code_outside_the_project_is_an_error_unless_allowed() {
+    use std::os::unix::fs::symlink;
+    let dir = scratch("code-outside");
+    let project = dir.join("repo/services/shop");
+    std::fs::create_dir_all(project.join("src")).unwrap();
+    std::fs::create_dir_all(dir.join("repo/libs/common")).unwrap();
+    std::fs::create_dir_all(dir.join("shared-libs")).unwrap();
+    symlink("/etc", project.join("link-to-etc")).unwrap();
+    let depth = project.components().count();
+    let spec = |functions: &str, extra: &str| {
+        format!(
+            "service: shop\ndefaults: {{handler: a.b, runtime: python3.12}}\n{extra}functions:\n{functions}"
+        )
+    };
+    let outside = format!(
+        "  etc: {{code: /etc/apt}}\n  up: {{code: {}}}\n  link: {{code: ./link-to-etc}}\n  repo: {{code: ../../libs/common}}\n  shared: {{code: ../../../shared-libs}}\n  own: {{code: ./src}}\n",
+        "../".repeat(depth)
+    );
+    std::fs::write(project.join("slsr.yaml"), spec(&outside, "")).unwrap();
+    let out = validate(&project.join("slsr.yaml"));
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    let real = dir.canonicalize().unwrap();
+    for (line, resolved) in [
+        (4, "/etc/apt".to_string()),
+        (5, "/".to_string()),
+        (6, "/etc".to_string()),
+        (7, format!("{}/repo/libs/common", real.display())),
+        (8, format!("{}/shared-libs", real.display())),
+    ] {
+        assert!(
+            out.stderr.contains(&format!("slsr.yaml:{line}:"))
+                && out
+                    .stderr
+                    .contains(&format!("resolves to {resolved}, outside the project")),
+            "line {line}, {resolved}: {}",
+            out.stderr
+        );
+    }
+    assert!(
+        out.stderr.contains("5 errors") && out.stderr.contains("package: {allow_outside:"),
+        "{}",
+        out.stderr
+    );
+
+    // Inside the git repository that holds the spec (a worktree's `.git` is a file), and in
+    // a directory the spec allows: accepted. The link to /etc stays an error.
+    std::fs::write(dir.join("repo/.git"), "gitdir: elsewhere\n").unwrap();
+    std::fs::write(
+        project.join("slsr.yaml"),
+        spec(
+            &outside,
+            "package: {allow_outside: [../../../shared-libs]}\n",
+        ),
+    )
+    .unwrap();
+    let out = validate(&project.join("slsr.yaml"));
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    assert!(
+        out.stderr.contains("3 errors")
+            && out.stderr.contains("resolves to /etc, outside")
+            && !out.stderr.contains("libs/common, outside")
+            && !out.stderr.contains("shared-libs, outside"),
+        "{}",
+        out.stderr
+    );
+}

@@ -162,15 +162,11 @@ fn the_zip_tests_clean_and_runs_as_lambda_would() {
     assert_eq!(mode("bootstrap"), 0o755);
     assert_eq!(mode("bin/tool"), 0o755);
     assert_eq!(mode("lib/util.py"), 0o644);
-    assert!(
-        fs::symlink_metadata(extracted.join("util.py"))
-            .unwrap()
-            .file_type()
-            .is_symlink()
-    );
+    // The link inside the tree is stored as the file it points to.
+    assert_eq!(mode("util.py"), 0o644);
     assert_eq!(
-        fs::read_link(extracted.join("util.py")).unwrap(),
-        Path::new("lib/util.py")
+        fs::read(extracted.join("util.py")).unwrap(),
+        fs::read(extracted.join("lib/util.py")).unwrap()
     );
     let ran = Command::new(extracted.join("bootstrap")).output().unwrap();
     assert_eq!(
@@ -281,6 +277,138 @@ fn links_out_of_the_code_directory_or_nowhere_are_errors() {
         "{}",
         out.stderr
     );
+}
+
+/// `unzip -Z` (zipinfo) lines of the zip: the first character of each entry's is its type.
+fn zipinfo(zip: &Path) -> Vec<String> {
+    let out = Command::new("unzip").arg("-Z").arg(zip).output().unwrap();
+    String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .filter(|l| l.starts_with(['-', 'l', 'd']))
+        .map(str::to_string)
+        .collect()
+}
+
+#[test]
+fn links_inside_the_code_directory_are_stored_as_what_they_point_to() {
+    let dir = scratch("links-inside");
+    let spec = write_app(&dir, false, 0o755, 0o644);
+    // A link to an executable, to a directory, and one through a link to a directory.
+    symlink("bin/tool", dir.join("app/run")).unwrap();
+    symlink("lib/data", dir.join("app/data")).unwrap();
+    symlink("../data/table.json", dir.join("app/lib/table.json")).unwrap();
+    package(&spec, &[]);
+    let zip = dir.join(".slsr/build/api.zip");
+    let info = zipinfo(&zip);
+    assert!(
+        info.iter().all(|l| l.starts_with('-')),
+        "only regular files in the zip:\n{}",
+        info.join("\n")
+    );
+    let extracted = dir.join("extracted");
+    assert!(
+        Command::new("unzip")
+            .arg("-q")
+            .arg(&zip)
+            .arg("-d")
+            .arg(&extracted)
+            .status()
+            .unwrap()
+            .success()
+    );
+    let mode = |p: &str| {
+        fs::metadata(extracted.join(p))
+            .unwrap()
+            .permissions()
+            .mode()
+            & 0o777
+    };
+    assert_eq!(
+        fs::read(extracted.join("run")).unwrap(),
+        b"#!/bin/sh\nexit 0\n"
+    );
+    assert_eq!(mode("run"), 0o755, "the target's executable bit");
+    assert_eq!(
+        fs::read(extracted.join("data/table.json")).unwrap(),
+        b"{\"rows\": [1, 2, 3]}\n"
+    );
+    assert_eq!(mode("data/table.json"), 0o644);
+    assert_eq!(
+        fs::read(extracted.join("lib/table.json")).unwrap(),
+        b"{\"rows\": [1, 2, 3]}\n"
+    );
+    // The same tree with real copies instead of links gives the same bytes.
+    let copy = scratch("links-inside-copy");
+    let status = Command::new("cp")
+        .arg("-rL")
+        .arg(dir.join("app"))
+        .arg(&copy)
+        .status()
+        .unwrap();
+    assert!(status.success());
+    fs::write(copy.join("slsr.yaml"), SPEC).unwrap();
+    package(&copy.join("slsr.yaml"), &[]);
+    assert!(
+        zip_of(&copy.join("slsr.yaml")) == fs::read(&zip).unwrap(),
+        "a link and a copy of its target give different zips"
+    );
+}
+
+#[test]
+fn a_link_back_into_its_own_directories_is_an_error() {
+    let dir = scratch("links-cycle");
+    let spec = write_app(&dir, false, 0o755, 0o644);
+    symlink("..", dir.join("app/lib/up")).unwrap();
+    let out = run(slsr().arg("package").arg("-f").arg(&spec));
+    assert_eq!(out.code, 1, "{}", out.stdout);
+    assert!(
+        out.stderr.contains("symlink ")
+            && out.stderr.contains("app/lib/up points to")
+            && out.stderr.contains("a directory it is inside of"),
+        "{}",
+        out.stderr
+    );
+    // Through two links: a -> b, b -> a.
+    fs::remove_file(dir.join("app/lib/up")).unwrap();
+    fs::create_dir_all(dir.join("app/x")).unwrap();
+    fs::create_dir_all(dir.join("app/y")).unwrap();
+    symlink("../y", dir.join("app/x/to-y")).unwrap();
+    symlink("../x", dir.join("app/y/to-x")).unwrap();
+    let out = run(slsr().arg("package").arg("-f").arg(&spec));
+    assert_eq!(out.code, 1, "{}", out.stdout);
+    assert!(
+        out.stderr.contains("a directory it is inside of"),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
+fn file_names_an_extractor_could_misread_are_errors_naming_the_file() {
+    for (case, file, says) in [
+        ("backslash", "a\\..\\..\\evil.sh", "it has a backslash"),
+        ("control", "x\u{1b}[2J.py", "it has a control character"),
+    ] {
+        let dir = scratch(&format!("bad-name-{case}"));
+        let spec = write_app(&dir, false, 0o755, 0o644);
+        fs::write(dir.join("app/lib").join(file), "x").unwrap();
+        let out = run(slsr().arg("package").arg("-f").arg(&spec));
+        assert_eq!(out.code, 1, "{case}: {}", out.stdout);
+        let shown = file.replace('\u{1b}', "\\u{1b}");
+        assert!(
+            out.stderr.contains(&format!(
+                "app/lib/{shown}: cannot be stored in a zip as `lib/{shown}`"
+            )) && out.stderr.contains(says),
+            "{case}: {}",
+            out.stderr
+        );
+        assert!(
+            !out.stderr.contains('\u{1b}'),
+            "{case}: escaped: {:?}",
+            out.stderr
+        );
+    }
 }
 
 #[test]

@@ -175,3 +175,109 @@ fn an_invalid_spec_is_not_planned() {
         out.stderr
     );
 }
+
+/// What a hostile route key, env value or tag holds: a clear-screen sequence, a carriage
+/// return, a table cell's end and a backtick.
+const HOSTILE: &str = "a\u{1b}[2J\r|`b";
+
+/// `text` without slsr's own colour styles (SGR sequences, `ESC [ ... m`).
+fn without_styles(text: &str) -> String {
+    let mut out = String::new();
+    let mut rest = text;
+    while let Some(at) = rest.find("\u{1b}[") {
+        out.push_str(&rest[..at]);
+        let after = &rest[at + 2..];
+        let params = after
+            .find(|c: char| !(c.is_ascii_digit() || c == ';'))
+            .unwrap_or(after.len());
+        if after[params..].starts_with('m') {
+            rest = &after[params + 1..];
+        } else {
+            // Not a style: keep the ESC so that the caller sees it.
+            out.push('\u{1b}');
+            rest = &rest[at + 1..];
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+#[test]
+fn control_characters_in_the_spec_never_reach_the_terminal_raw() {
+    let dir = scratch("hostile-strings");
+    fs::create_dir_all(dir.join("src")).unwrap();
+    fs::write(
+        dir.join("src/index.py"),
+        "def handler(e, c):\n    return 1\n",
+    )
+    .unwrap();
+    // YAML's double-quoted `\e` is ESC and `\r` a carriage return.
+    fs::write(
+        dir.join("slsr.yaml"),
+        "service: shop\ntags: {team: \"a\\e[2J\\r|`b\"}\nfunctions:\n  api:\n    handler: index.handler\n    runtime: python3.12\n    code: ./src\n    env: {NOTE: \"a\\e[2J\\r|`b\"}\n    events:\n      - http: \"GET /a\\e[2J\\r|`b\"\n",
+    )
+    .unwrap();
+    let route = format!("GET /{HOSTILE}");
+    for format in ["text", "json", "markdown"] {
+        // Forced colour stands in for a terminal: nothing is stripped on the way out.
+        let out = run(slsr()
+            .env_remove("NO_COLOR")
+            .env("CLICOLOR_FORCE", "1")
+            .args(["plan", "--offline", "--format", format, "-f"])
+            .arg(dir.join("slsr.yaml")));
+        assert_eq!(out.code, 0, "{format}: {}", out.stderr);
+        let shown = without_styles(&out.stdout);
+        for raw in ['\u{1b}', '\r', '\u{7}'] {
+            assert!(
+                !shown.contains(raw),
+                "{format} prints {raw:?} raw:\n{:?}",
+                out.stdout
+            );
+        }
+        match format {
+            "text" => assert!(
+                shown.contains("GET /a\\u{1b}[2J\\u{d}|`b"),
+                "the route's name, escaped:\n{shown}"
+            ),
+            "json" => {
+                // Escaped in the text, the same strings in the document.
+                let plan: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+                let changes = plan["changes"].as_array().unwrap();
+                let route_change = changes
+                    .iter()
+                    .find(|c| c["kind"] == "route")
+                    .expect("a route change");
+                assert_eq!(route_change["name"], route.as_str());
+                let function = changes
+                    .iter()
+                    .find(|c| c["address"] == "function.api")
+                    .unwrap();
+                let after = |path: &str| {
+                    function["diffs"]
+                        .as_array()
+                        .unwrap()
+                        .iter()
+                        .find(|d| d["path"] == path)
+                        .map(|d| d["after"].clone())
+                };
+                assert_eq!(after("env.NOTE"), Some(HOSTILE.into()));
+                assert_eq!(after("tags.team"), Some(HOSTILE.into()));
+            }
+            _ => {
+                let row = shown
+                    .lines()
+                    .find(|l| l.starts_with("| + create | ``route"))
+                    .unwrap_or_else(|| panic!("no route row:\n{shown}"));
+                assert_eq!(
+                    row,
+                    "| + create | ``route[\"GET /a\\u{1b}[2J\\r\\|`b\"]`` | ``GET /a\\u{1b}[2J\\u{d}\\|`b`` |",
+                    "a double-backtick span keeps the backtick, `\\|` keeps the cell"
+                );
+                for line in shown.lines().filter(|l| l.starts_with('|')) {
+                    let cells = line.replace("\\|", "").matches('|').count();
+                    assert_eq!(cells, 4, "three cells in every row: {line}");
+                }
+            }
+        }
+    }
+}

@@ -434,7 +434,26 @@ fn apply_unlocked(
         return ExitCode::SUCCESS;
     }
     if d.dry_run {
-        let _ = write!(out, "\n{}", crate::apply::dry_run::render(&planned.plan));
+        let config = planned
+            .config
+            .clone()
+            .expect("a live plan has a connection");
+        let applier = std::sync::Arc::new(crate::apply::Applier::dry_run(
+            &config,
+            planned.code.clone(),
+            planned.api_id.clone(),
+            planned.owned.clone(),
+        ));
+        let quiet: crate::apply::Progress = std::sync::Arc::new(|_| {});
+        let report = runtime.block_on(applier.clone().apply(&planned.plan, quiet));
+        let _ = write!(
+            out,
+            "\n{}",
+            crate::apply::dry_run::render(&planned.plan, &applier.recorder)
+        );
+        if let Some(e) = report.failed.first() {
+            return fail(&format!("the dry run stopped: {e}"));
+        }
         return ExitCode::SUCCESS;
     }
     if !auto_approve && !from_file {
@@ -471,10 +490,16 @@ fn apply_unlocked(
     let report = runtime.block_on(applier.clone().apply(&planned.plan, progress));
     let mut out = anstream::stdout().lock();
     if verbose {
-        let writes = applier.calls.snapshot();
+        let writes = applier.recorder.write_counts();
         let _ = writeln!(out, "AWS write calls: {}", writes.values().sum::<usize>());
         for (operation, n) in &writes {
             let _ = writeln!(out, "  {operation}: {n}");
+        }
+        let _ = writeln!(out, "Write calls by change:");
+        for (address, _, calls) in
+            crate::apply::dry_run::calls_by_change(&planned.plan, &applier.recorder)
+        {
+            let _ = writeln!(out, "  {}: {}", printable(&address), calls.join(", "));
         }
     }
     if report.failed.is_empty() {

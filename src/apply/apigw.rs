@@ -53,7 +53,6 @@ async fn api(a: &Applier, step: &Step) -> Result<(), AwsError> {
     match step.action {
         Action::Create => {
             let create = || async {
-                a.write("ApiGatewayV2.CreateApi");
                 a.apigw
                     .create_api()
                     .name(name)
@@ -106,7 +105,6 @@ async fn api(a: &Applier, step: &Step) -> Result<(), AwsError> {
                 id if !id.is_empty() && !crate::desired::still_unknown(&id) => id,
                 _ => api_id(a)?,
             };
-            a.write("ApiGatewayV2.DeleteApi");
             a.apigw
                 .delete_api()
                 .api_id(id)
@@ -119,7 +117,6 @@ async fn api(a: &Applier, step: &Step) -> Result<(), AwsError> {
             if step.changes("cors.") {
                 match cors(r) {
                     Some(c) => {
-                        a.write("ApiGatewayV2.UpdateApi");
                         a.apigw
                             .update_api()
                             .api_id(&id)
@@ -129,7 +126,6 @@ async fn api(a: &Applier, step: &Step) -> Result<(), AwsError> {
                             .map_err(|e| AwsError::new("UpdateApi", name, e))?;
                     }
                     None => {
-                        a.write("ApiGatewayV2.DeleteCorsConfiguration");
                         a.apigw
                             .delete_cors_configuration()
                             .api_id(&id)
@@ -149,7 +145,6 @@ async fn api(a: &Applier, step: &Step) -> Result<(), AwsError> {
                     .unwrap_or_default()
             );
             if !set.is_empty() {
-                a.write("ApiGatewayV2.TagResource");
                 a.apigw
                     .tag_resource()
                     .resource_arn(&arn)
@@ -159,7 +154,6 @@ async fn api(a: &Applier, step: &Step) -> Result<(), AwsError> {
                     .map_err(|e| AwsError::new("TagResource", name, e))?;
             }
             if !remove.is_empty() {
-                a.write("ApiGatewayV2.UntagResource");
                 a.apigw
                     .untag_resource()
                     .resource_arn(&arn)
@@ -181,7 +175,6 @@ async fn integration(a: &Applier, step: &Step) -> Result<(), AwsError> {
         Action::Create => {
             let uri = attr_str(r, "integration_uri");
             let create = || async {
-                a.write("ApiGatewayV2.CreateIntegration");
                 a.apigw
                     .create_integration()
                     .api_id(&id)
@@ -196,7 +189,6 @@ async fn integration(a: &Applier, step: &Step) -> Result<(), AwsError> {
             };
             // One integration per function: the one with this function's URI.
             let find = || async {
-                a.write("ApiGatewayV2.GetIntegrations");
                 let integrations = a
                     .apigw
                     .get_integrations()
@@ -214,7 +206,6 @@ async fn integration(a: &Applier, step: &Step) -> Result<(), AwsError> {
             a.ids.set(&target, made);
         }
         Action::Delete => {
-            a.write("ApiGatewayV2.DeleteIntegration");
             a.apigw
                 .delete_integration()
                 .api_id(&id)
@@ -225,7 +216,6 @@ async fn integration(a: &Applier, step: &Step) -> Result<(), AwsError> {
         }
         _ => {
             let integration_id = step.live().map(|l| l.name.clone()).unwrap_or_default();
-            a.write("ApiGatewayV2.UpdateIntegration");
             a.apigw
                 .update_integration()
                 .api_id(&id)
@@ -245,7 +235,6 @@ async fn route(a: &Applier, step: &Step) -> Result<(), AwsError> {
     let id = api_id(a)?;
     let key = step.change.address.clone();
     if step.action == Action::Delete {
-        a.write("ApiGatewayV2.DeleteRoute");
         return a
             .apigw
             .delete_route()
@@ -273,7 +262,6 @@ async fn route(a: &Applier, step: &Step) -> Result<(), AwsError> {
         None => None,
     };
     if step.action == Action::Create {
-        a.write("ApiGatewayV2.CreateRoute");
         a.apigw
             .create_route()
             .api_id(&id)
@@ -286,7 +274,6 @@ async fn route(a: &Applier, step: &Step) -> Result<(), AwsError> {
             .or_exists("CreateRoute", &key)?;
     } else {
         let route_id = step.live().map(|l| l.name.clone()).unwrap_or_default();
-        a.write("ApiGatewayV2.UpdateRoute");
         a.apigw
             .update_route()
             .api_id(&id)
@@ -320,7 +307,6 @@ async fn authorizer(a: &Applier, step: &Step) -> Result<(), AwsError> {
     match step.action {
         Action::Create => {
             let create = || async {
-                a.write("ApiGatewayV2.CreateAuthorizer");
                 a.apigw
                     .create_authorizer()
                     .api_id(&id)
@@ -336,7 +322,6 @@ async fn authorizer(a: &Applier, step: &Step) -> Result<(), AwsError> {
             };
             // Authorizers are told apart by name within the API.
             let find = || async {
-                a.write("ApiGatewayV2.GetAuthorizers");
                 let listed = a
                     .apigw
                     .get_authorizers()
@@ -354,7 +339,6 @@ async fn authorizer(a: &Applier, step: &Step) -> Result<(), AwsError> {
             a.ids.set(&target, made);
         }
         Action::Delete => {
-            a.write("ApiGatewayV2.DeleteAuthorizer");
             a.apigw
                 .delete_authorizer()
                 .api_id(&id)
@@ -365,7 +349,6 @@ async fn authorizer(a: &Applier, step: &Step) -> Result<(), AwsError> {
         }
         _ => {
             let authorizer_id = step.live().map(|l| l.name.clone()).unwrap_or_default();
-            a.write("ApiGatewayV2.UpdateAuthorizer");
             a.apigw
                 .update_authorizer()
                 .api_id(&id)
@@ -385,7 +368,6 @@ async fn stage(a: &Applier, step: &Step) -> Result<(), AwsError> {
     let id = api_id(a)?;
     match step.action {
         Action::Create => {
-            a.write("ApiGatewayV2.CreateStage");
             a.apigw
                 .create_stage()
                 .api_id(&id)
@@ -396,7 +378,6 @@ async fn stage(a: &Applier, step: &Step) -> Result<(), AwsError> {
                 .or_exists("CreateStage", &r.name)?;
         }
         Action::Delete => {
-            a.write("ApiGatewayV2.DeleteStage");
             a.apigw
                 .delete_stage()
                 .api_id(&id)
@@ -406,7 +387,6 @@ async fn stage(a: &Applier, step: &Step) -> Result<(), AwsError> {
                 .or_gone("DeleteStage", &r.name)?;
         }
         _ => {
-            a.write("ApiGatewayV2.UpdateStage");
             a.apigw
                 .update_stage()
                 .api_id(&id)

@@ -12,7 +12,6 @@ pub async fn apply(a: &Applier, step: &Step) -> Result<(), AwsError> {
     let r = step.resource();
     let (name, bus) = (r.name.as_str(), attr_str(r, "bus"));
     if step.action == Action::Delete {
-        a.write("EventBridge.RemoveTargets");
         a.events
             .remove_targets()
             .rule(name)
@@ -25,7 +24,6 @@ pub async fn apply(a: &Applier, step: &Step) -> Result<(), AwsError> {
         // hands the rule over by removing its tags (a later plan then leaves it alone).
         let others = other_targets(a, name, &bus).await?;
         if !others.is_empty() {
-            a.write("EventBridge.UntagResource");
             return a
                 .events
                 .untag_resource()
@@ -36,7 +34,6 @@ pub async fn apply(a: &Applier, step: &Step) -> Result<(), AwsError> {
                 .map(|_| ())
                 .or_gone("UntagResource", name);
         }
-        a.write("EventBridge.DeleteRule");
         a.events
             .delete_rule()
             .name(name)
@@ -67,7 +64,6 @@ pub async fn apply(a: &Applier, step: &Step) -> Result<(), AwsError> {
             let tags: Vec<Tag> = tag_list(attr_map(r, "tags"));
             put = put.set_tags(Some(tags));
         }
-        a.write("EventBridge.PutRule");
         put.send()
             .await
             .map_err(|e| AwsError::new("PutRule", name, e))?;
@@ -84,7 +80,6 @@ pub async fn apply(a: &Applier, step: &Step) -> Result<(), AwsError> {
             )
             .build()
             .expect("id and arn are set");
-        a.write("EventBridge.PutTargets");
         a.events
             .put_targets()
             .rule(name)
@@ -99,7 +94,6 @@ pub async fn apply(a: &Applier, step: &Step) -> Result<(), AwsError> {
         let arn = attr_str(r, "arn");
         if !set.is_empty() {
             let tags: Vec<Tag> = tag_list(set);
-            a.write("EventBridge.TagResource");
             a.events
                 .tag_resource()
                 .resource_arn(&arn)
@@ -109,7 +103,6 @@ pub async fn apply(a: &Applier, step: &Step) -> Result<(), AwsError> {
                 .map_err(|e| AwsError::new("TagResource", name, e))?;
         }
         if !remove.is_empty() {
-            a.write("EventBridge.UntagResource");
             a.events
                 .untag_resource()
                 .resource_arn(&arn)

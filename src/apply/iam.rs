@@ -16,7 +16,6 @@ pub async fn apply(a: &Applier, step: &Step) -> Result<(), AwsError> {
     match step.action {
         Action::Delete => {
             for arn in attr_list(r, "managed_policies") {
-                a.write("IAM.DetachRolePolicy");
                 a.iam
                     .detach_role_policy()
                     .role_name(name)
@@ -26,7 +25,6 @@ pub async fn apply(a: &Applier, step: &Step) -> Result<(), AwsError> {
                     .or_gone("DetachRolePolicy", name)?;
             }
             for policy in inline_policies(r) {
-                a.write("IAM.DeleteRolePolicy");
                 a.iam
                     .delete_role_policy()
                     .role_name(name)
@@ -35,7 +33,6 @@ pub async fn apply(a: &Applier, step: &Step) -> Result<(), AwsError> {
                     .await
                     .or_gone("DeleteRolePolicy", name)?;
             }
-            a.write("IAM.DeleteRole");
             a.iam
                 .delete_role()
                 .role_name(name)
@@ -45,7 +42,6 @@ pub async fn apply(a: &Applier, step: &Step) -> Result<(), AwsError> {
         }
         Action::Create => {
             let tags: Vec<Tag> = tag_list(super::attr_map(r, "tags"));
-            a.write("IAM.CreateRole");
             let created = a
                 .iam
                 .create_role()
@@ -61,7 +57,6 @@ pub async fn apply(a: &Applier, step: &Step) -> Result<(), AwsError> {
             }
             put_inline(a, step).await?;
             for arn in attr_list(r, "managed_policies") {
-                a.write("IAM.AttachRolePolicy");
                 a.iam
                     .attach_role_policy()
                     .role_name(name)
@@ -73,7 +68,6 @@ pub async fn apply(a: &Applier, step: &Step) -> Result<(), AwsError> {
         }
         _ => {
             if step.changes("trust_policy") {
-                a.write("IAM.UpdateAssumeRolePolicy");
                 a.iam
                     .update_assume_role_policy()
                     .role_name(name)
@@ -91,7 +85,6 @@ pub async fn apply(a: &Applier, step: &Step) -> Result<(), AwsError> {
                 .into_iter()
                 .filter(|p| p != INLINE_POLICY)
             {
-                a.write("IAM.DeleteRolePolicy");
                 a.iam
                     .delete_role_policy()
                     .role_name(name)
@@ -105,7 +98,6 @@ pub async fn apply(a: &Applier, step: &Step) -> Result<(), AwsError> {
                 attr_list(live, "managed_policies"),
             );
             for arn in want.iter().filter(|p| !have.contains(p)) {
-                a.write("IAM.AttachRolePolicy");
                 a.iam
                     .attach_role_policy()
                     .role_name(name)
@@ -115,7 +107,6 @@ pub async fn apply(a: &Applier, step: &Step) -> Result<(), AwsError> {
                     .map_err(|e| AwsError::new("AttachRolePolicy", name, e))?;
             }
             for arn in have.iter().filter(|p| !want.contains(p)) {
-                a.write("IAM.DetachRolePolicy");
                 a.iam
                     .detach_role_policy()
                     .role_name(name)
@@ -127,7 +118,6 @@ pub async fn apply(a: &Applier, step: &Step) -> Result<(), AwsError> {
             let (set, remove) = tag_changes(step);
             if !set.is_empty() {
                 let tags: Vec<Tag> = tag_list(set);
-                a.write("IAM.TagRole");
                 a.iam
                     .tag_role()
                     .role_name(name)
@@ -137,7 +127,6 @@ pub async fn apply(a: &Applier, step: &Step) -> Result<(), AwsError> {
                     .map_err(|e| AwsError::new("TagRole", name, e))?;
             }
             if !remove.is_empty() {
-                a.write("IAM.UntagRole");
                 a.iam
                     .untag_role()
                     .role_name(name)
@@ -160,7 +149,6 @@ async fn put_inline(a: &Applier, step: &Step) -> Result<(), AwsError> {
                 .live()
                 .is_some_and(|l| !attr(l, "inline_policy").is_null())
             {
-                a.write("IAM.DeleteRolePolicy");
                 a.iam
                     .delete_role_policy()
                     .role_name(&r.name)
@@ -172,7 +160,7 @@ async fn put_inline(a: &Applier, step: &Step) -> Result<(), AwsError> {
         }
         // Roles come first in apply: a statement cannot name what is made later (a new
         // queue's URL, the new API's URL); statements take ARNs, which are known.
-        document if crate::desired::still_unknown(&document.to_string()) => {
+        document if crate::desired::still_unknown(&document.to_string()) && !a.dry => {
             return Err(AwsError {
                 operation: "PutRolePolicy",
                 target: r.name.clone(),
@@ -180,7 +168,6 @@ async fn put_inline(a: &Applier, step: &Step) -> Result<(), AwsError> {
             });
         }
         document => {
-            a.write("IAM.PutRolePolicy");
             a.iam
                 .put_role_policy()
                 .role_name(&r.name)

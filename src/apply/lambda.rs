@@ -71,7 +71,6 @@ async fn log_group(a: &Applier, step: &Step) -> Result<(), AwsError> {
     let r = step.resource();
     let name = r.name.as_str();
     if step.action == Action::Delete {
-        a.write("CloudWatchLogs.DeleteLogGroup");
         return a
             .logs
             .delete_log_group()
@@ -82,7 +81,6 @@ async fn log_group(a: &Applier, step: &Step) -> Result<(), AwsError> {
             .or_gone("DeleteLogGroup", name);
     }
     if step.action == Action::Create {
-        a.write("CloudWatchLogs.CreateLogGroup");
         let created = a
             .logs
             .create_log_group()
@@ -109,7 +107,6 @@ async fn log_group(a: &Applier, step: &Step) -> Result<(), AwsError> {
     }
     match attr_i32(r, "retention_days") {
         Some(days) => {
-            a.write("CloudWatchLogs.PutRetentionPolicy");
             a.logs
                 .put_retention_policy()
                 .log_group_name(name)
@@ -119,7 +116,6 @@ async fn log_group(a: &Applier, step: &Step) -> Result<(), AwsError> {
                 .map_err(|e| AwsError::new("PutRetentionPolicy", name, e))?;
         }
         None if step.action == Action::Update => {
-            a.write("CloudWatchLogs.DeleteRetentionPolicy");
             a.logs
                 .delete_retention_policy()
                 .log_group_name(name)
@@ -139,10 +135,12 @@ async fn environment(a: &Applier, r: &Resource) -> Result<Environment, AwsError>
     let mut variables = std::collections::HashMap::new();
     for (k, v) in attr_map(r, "env") {
         let mut value = a.resolve(&v);
-        if let Some((_, template)) = crate::ssm::parse(&value) {
+        // A dry run reads no secret and leaves what is unknown as it is: the call is only
+        // noted.
+        if let Some((_, template)) = crate::ssm::parse(&value).filter(|_| !a.dry) {
             value = secure_value(a, &r.name, template).await?;
         }
-        if crate::desired::still_unknown(&value) {
+        if crate::desired::still_unknown(&value) && !a.dry {
             return Err(AwsError {
                 operation: "CreateFunction",
                 target: r.name.clone(),
@@ -208,7 +206,6 @@ async fn function(a: &Applier, step: &Step) -> Result<(), AwsError> {
     let name = r.name.as_str();
     match step.action {
         Action::Delete => {
-            a.write("Lambda.DeleteFunction");
             a.lambda
                 .delete_function()
                 .function_name(name)
@@ -261,7 +258,6 @@ async fn function(a: &Applier, step: &Step) -> Result<(), AwsError> {
             };
             let started = std::time::Instant::now();
             let created = loop {
-                a.write("Lambda.CreateFunction");
                 match create.clone().send().await {
                     Ok(out) => break Some(out),
                     // A lost answer, sent again: the first attempt made the function.
@@ -323,7 +319,6 @@ async fn function(a: &Applier, step: &Step) -> Result<(), AwsError> {
                         });
                     }
                 };
-                a.write("Lambda.UpdateFunctionCode");
                 let out = patiently(|| update.clone().send())
                     .await
                     .map_err(|e| AwsError::new("UpdateFunctionCode", name, e))?;
@@ -351,7 +346,6 @@ async fn function(a: &Applier, step: &Step) -> Result<(), AwsError> {
                         .runtime(Runtime::from(attr_str(r, "runtime").as_str()))
                         .handler(attr_str(r, "handler"));
                 }
-                a.write("Lambda.UpdateFunctionConfiguration");
                 let out = patiently(|| update.clone().send())
                     .await
                     .map_err(|e| AwsError::new("UpdateFunctionConfiguration", name, e))?;
@@ -363,7 +357,6 @@ async fn function(a: &Applier, step: &Step) -> Result<(), AwsError> {
                 match attr_i32(r, "reserved_concurrency") {
                     Some(n) => put_concurrency(a, name, n).await?,
                     None => {
-                        a.write("Lambda.DeleteFunctionConcurrency");
                         a.lambda
                             .delete_function_concurrency()
                             .function_name(name)
@@ -376,7 +369,6 @@ async fn function(a: &Applier, step: &Step) -> Result<(), AwsError> {
             let (set, remove) = tag_changes(step);
             let arn = attr_str(r, "arn");
             if !set.is_empty() {
-                a.write("Lambda.TagResource");
                 a.lambda
                     .tag_resource()
                     .resource(&arn)
@@ -391,7 +383,6 @@ async fn function(a: &Applier, step: &Step) -> Result<(), AwsError> {
                 if r.attrs.contains_key("async.max_retries") {
                     put_async(a, r).await?;
                 } else {
-                    a.write("Lambda.DeleteFunctionEventInvokeConfig");
                     a.lambda
                         .delete_function_event_invoke_config()
                         .function_name(name)
@@ -401,7 +392,6 @@ async fn function(a: &Applier, step: &Step) -> Result<(), AwsError> {
                 }
             }
             if !remove.is_empty() {
-                a.write("Lambda.UntagResource");
                 a.lambda
                     .untag_resource()
                     .resource(&arn)
@@ -430,7 +420,6 @@ async fn secure_value(a: &Applier, function: &str, template: &str) -> Result<Str
 
 /// Reserves `n` concurrent executions for the function.
 async fn put_concurrency(a: &Applier, name: &str, n: i32) -> Result<(), AwsError> {
-    a.write("Lambda.PutFunctionConcurrency");
     a.lambda
         .put_function_concurrency()
         .function_name(name)
@@ -452,7 +441,6 @@ async fn put_async(a: &Applier, r: &Resource) -> Result<(), AwsError> {
             )
             .build()
     });
-    a.write("Lambda.PutFunctionEventInvokeConfig");
     let put = a
         .lambda
         .put_function_event_invoke_config()
@@ -555,7 +543,6 @@ async fn alias(a: &Applier, step: &Step) -> Result<(), AwsError> {
                     .get("provisioned_concurrency")
                     .is_none_or(Value::is_null)
             }) {
-                a.write("Lambda.DeleteProvisionedConcurrencyConfig");
                 a.lambda
                     .delete_provisioned_concurrency_config()
                     .function_name(function)
@@ -570,7 +557,6 @@ async fn alias(a: &Applier, step: &Step) -> Result<(), AwsError> {
                         )
                     })?;
             }
-            a.write("Lambda.DeleteAlias");
             a.lambda
                 .delete_alias()
                 .function_name(function)
@@ -580,7 +566,6 @@ async fn alias(a: &Applier, step: &Step) -> Result<(), AwsError> {
                 .or_gone("DeleteAlias", &format!("{function}:live"))?;
         }
         _ => {
-            a.write("Lambda.PublishVersion");
             let version = a
                 .lambda
                 .publish_version()
@@ -591,7 +576,6 @@ async fn alias(a: &Applier, step: &Step) -> Result<(), AwsError> {
                 .version
                 .unwrap_or_default();
             if step.action == Action::Create {
-                a.write("Lambda.CreateAlias");
                 a.lambda
                     .create_alias()
                     .function_name(function)
@@ -601,7 +585,6 @@ async fn alias(a: &Applier, step: &Step) -> Result<(), AwsError> {
                     .await
                     .or_exists("CreateAlias", &format!("{function}:live"))?;
             } else {
-                a.write("Lambda.UpdateAlias");
                 a.lambda
                     .update_alias()
                     .function_name(function)
@@ -612,7 +595,6 @@ async fn alias(a: &Applier, step: &Step) -> Result<(), AwsError> {
                     .map_err(|e| AwsError::new("UpdateAlias", format!("{function}:live"), e))?;
             }
             if let Some(n) = attr_i32(r, "provisioned_concurrency") {
-                a.write("Lambda.PutProvisionedConcurrencyConfig");
                 a.lambda
                     .put_provisioned_concurrency_config()
                     .function_name(function)
@@ -641,7 +623,6 @@ async fn permission(a: &Applier, step: &Step) -> Result<(), AwsError> {
         let live = step
             .live()
             .expect("an update or delete has a live resource");
-        a.write("Lambda.RemovePermission");
         let remove = a
             .lambda
             .remove_permission()
@@ -654,7 +635,6 @@ async fn permission(a: &Applier, step: &Step) -> Result<(), AwsError> {
             return Ok(());
         }
     }
-    a.write("Lambda.AddPermission");
     let add = a
         .lambda
         .add_permission()
@@ -684,7 +664,6 @@ async fn mapping(a: &Applier, step: &Step) -> Result<(), AwsError> {
     let enabled = r.attrs.get("enabled") != Some(&Value::Bool(false));
     match step.action {
         Action::Delete => {
-            a.write("Lambda.DeleteEventSourceMapping");
             a.lambda
                 .delete_event_source_mapping()
                 .uuid(&r.name)
@@ -693,7 +672,6 @@ async fn mapping(a: &Applier, step: &Step) -> Result<(), AwsError> {
                 .or_gone("DeleteEventSourceMapping", &target)?;
         }
         Action::Create => {
-            a.write("Lambda.CreateEventSourceMapping");
             let created = a
                 .lambda
                 .create_event_source_mapping()
@@ -714,7 +692,6 @@ async fn mapping(a: &Applier, step: &Step) -> Result<(), AwsError> {
         }
         _ => {
             let uuid = step.live().map(|l| l.name.clone()).unwrap_or_default();
-            a.write("Lambda.UpdateEventSourceMapping");
             a.lambda
                 .update_event_source_mapping()
                 .uuid(uuid)
@@ -979,11 +956,6 @@ mod tests {
         let s = memory_update();
         function(&a, &s).await.unwrap();
         assert_eq!(update.num_calls(), 3);
-        assert_eq!(
-            a.calls.snapshot()["Lambda.UpdateFunctionConfiguration"],
-            1,
-            "counted once, however often retried"
-        );
     }
 
     #[tokio::test]

@@ -27,7 +27,7 @@ use std::time::{Duration, Instant};
 use aws_config::SdkConfig;
 use serde_json::Value;
 
-use crate::aws::read::Calls;
+use crate::aws::record::{CHANGE, InChange, Recorder};
 use crate::aws::{AwsError, Clients};
 use crate::model::{KNOWN_AFTER_APPLY, Kind, Resource};
 use crate::package::CodeIdentity;
@@ -185,8 +185,11 @@ pub struct Applier {
     pub(crate) clients: Clients,
     pub(crate) code: HashMap<String, CodeIdentity>,
     pub(crate) ids: Ids,
-    /// Write calls made, by operation.
-    pub calls: Calls,
+    /// The calls made, by the change they were made for (`aws/record.rs`).
+    pub recorder: Arc<Recorder>,
+    /// A dry run: the clients answer without connecting (`aws/dry.rs`), and values only
+    /// known after apply stay as placeholders instead of stopping a change.
+    pub(crate) dry: bool,
     /// What the plan's read found slsr owns: address to kind and physical name.
     owned: BTreeMap<String, (Kind, String)>,
     parallelism: usize,
@@ -211,7 +214,8 @@ impl Applier {
             clients: Clients::new(config),
             code,
             ids,
-            calls: Calls::default(),
+            recorder: Arc::default(),
+            dry: false,
             owned,
             parallelism: parallelism.max(1),
             key_locks: Mutex::new(HashMap::new()),
@@ -316,7 +320,11 @@ impl Applier {
                         address: &step.change.address,
                         action: step.action,
                     });
-                    match applier.run(&step).await {
+                    let change = InChange {
+                        address: step.change.address.clone(),
+                        recorder: applier.recorder.clone(),
+                    };
+                    match CHANGE.scope(change, applier.run(&step)).await {
                         Ok(()) => {
                             let finished = Done {
                                 address: step.change.address.clone(),
@@ -406,9 +414,22 @@ impl Applier {
         }
     }
 
-    /// Counts a write call.
-    pub(crate) fn write(&self, operation: &'static str) {
-        self.calls.count(operation);
+    /// An applier whose calls go nowhere: `apply --dry-run` runs the same writers with it,
+    /// and prints the calls they made (`dry_run::render`).
+    pub fn dry_run(
+        config: &SdkConfig,
+        code: HashMap<String, CodeIdentity>,
+        api_id: Option<String>,
+        owned: BTreeMap<String, (Kind, String)>,
+    ) -> Applier {
+        let config = config
+            .to_builder()
+            .http_client(crate::aws::dry::DryClient::shared())
+            .build();
+        // One change at a time, so that the calls come in an order the listing can keep.
+        let mut applier = Applier::new(&config, code, api_id, owned, 1);
+        applier.dry = true;
+        applier
     }
 
     /// A desired value with what was unknown at plan time filled in (the API's id).

@@ -68,7 +68,6 @@ pub async fn apply(a: &Applier, step: &Step) -> Result<(), AwsError> {
     let name = r.name.as_str();
     match step.action {
         Action::Create => {
-            a.write("SQS.CreateQueue");
             let out = a
                 .sqs
                 .create_queue()
@@ -85,7 +84,6 @@ pub async fn apply(a: &Applier, step: &Step) -> Result<(), AwsError> {
         }
         Action::Delete => {
             let url = url(a, name).await?;
-            a.write("SQS.DeleteQueue");
             a.sqs
                 .delete_queue()
                 .queue_url(url)
@@ -97,7 +95,6 @@ pub async fn apply(a: &Applier, step: &Step) -> Result<(), AwsError> {
             let url = url(a, name).await?;
             let changed = attributes(step, false);
             if !changed.is_empty() {
-                a.write("SQS.SetQueueAttributes");
                 a.sqs
                     .set_queue_attributes()
                     .queue_url(&url)
@@ -108,7 +105,6 @@ pub async fn apply(a: &Applier, step: &Step) -> Result<(), AwsError> {
             }
             let (set, remove) = tag_changes(step);
             if !set.is_empty() {
-                a.write("SQS.TagQueue");
                 a.sqs
                     .tag_queue()
                     .queue_url(&url)
@@ -118,7 +114,6 @@ pub async fn apply(a: &Applier, step: &Step) -> Result<(), AwsError> {
                     .map_err(|e| AwsError::new("TagQueue", name, e))?;
             }
             if !remove.is_empty() {
-                a.write("SQS.UntagQueue");
                 a.sqs
                     .untag_queue()
                     .queue_url(&url)

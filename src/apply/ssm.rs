@@ -12,7 +12,6 @@ pub async fn apply(a: &Applier, step: &Step) -> Result<(), AwsError> {
     let r = step.resource();
     let path = r.name.as_str();
     if step.action == Action::Delete {
-        a.write("SSM.DeleteParameter");
         return a
             .ssm
             .delete_parameter()
@@ -29,14 +28,13 @@ pub async fn apply(a: &Applier, step: &Step) -> Result<(), AwsError> {
             message: "the value takes a SecureString; slsr publishes outputs as String parameters and will not put a secret in one".into(),
         });
     }
-    if crate::desired::still_unknown(&value) {
+    if crate::desired::still_unknown(&value) && !a.dry {
         return Err(AwsError {
             operation: "PutParameter",
             target: path.to_string(),
             message: format!("{} is still unknown", crate::sensitive::redact(&value)),
         });
     }
-    a.write("SSM.PutParameter");
     let put = a
         .ssm
         .put_parameter()
@@ -82,7 +80,6 @@ pub async fn apply(a: &Applier, step: &Step) -> Result<(), AwsError> {
             .map(|t| (t.key().to_string(), t.value().to_string()))
             .collect();
         super::ensure_ours("PutParameter", r, &tags)?;
-        a.write("SSM.PutParameter");
         put.overwrite(true)
             .send()
             .await

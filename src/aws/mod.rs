@@ -4,9 +4,11 @@
 //! environment, with retries and timeouts chosen for a deployer: a few quick attempts,
 //! connections that fail fast, and calls that cannot hang a CI job.
 
+pub mod dry;
 pub mod lock;
 pub mod pace;
 pub mod read;
+pub mod record;
 
 use std::time::Duration;
 
@@ -35,6 +37,7 @@ macro_rules! paced_client {
         $sdk::Client::from_conf(
             $sdk::config::Builder::from($config)
                 .interceptor(pace::NameOperations)
+                .interceptor(record::RecordCalls)
                 .build(),
         )
     };

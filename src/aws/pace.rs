@@ -138,6 +138,13 @@ struct Named {
     operation: String,
 }
 
+/// The service and operation `NameOperations` named on a request.
+pub(crate) fn operation_of(request: &HttpRequest) -> Option<(String, String)> {
+    request
+        .extension::<Named>()
+        .map(|n| (n.service.clone(), n.operation.clone()))
+}
+
 /// Names each request's operation on the request itself, for the HTTP client to pace it.
 #[derive(Debug)]
 pub struct NameOperations;

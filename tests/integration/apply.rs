@@ -459,26 +459,46 @@ async fn a_saved_plan_is_never_written_through_a_symlink() {
     );
 }
 
-/// `Op: n` counts from a dry run's numbered lines, or from `-v`'s write calls.
-fn operation_counts(text: &str) -> std::collections::BTreeMap<String, usize> {
-    let mut counts = std::collections::BTreeMap::new();
+/// A dry run's listing: each change's numbered calls, by the change's address.
+fn dry_run_calls(text: &str) -> std::collections::BTreeMap<String, Vec<String>> {
+    let mut calls = std::collections::BTreeMap::new();
+    let mut current = None;
     for line in text.lines() {
-        let line = line.trim();
-        if let Some((number, rest)) = line.split_once(". ")
-            && number.trim().parse::<usize>().is_ok()
+        if let Some(change) = line.strip_prefix("  ").filter(|l| !l.starts_with(' ')) {
+            let address = change
+                .rsplit_once(" (")
+                .map_or(change, |(a, _)| a)
+                .to_string();
+            calls.insert(address.clone(), Vec::new());
+            current = Some(address);
+        } else if let Some((number, op)) = line.trim().split_once(". ")
+            && number.parse::<usize>().is_ok()
         {
-            *counts
-                .entry(rest.split_whitespace().next().unwrap().to_string())
-                .or_default() += 1;
-        } else if let Some((op, n)) = line.split_once(": ")
-            && op.contains('.')
-            && !op.contains(' ')
-            && let Ok(n) = n.parse::<usize>()
-        {
-            *counts.entry(op.to_string()).or_default() += n;
+            let address = current.clone().expect("a call under a change");
+            calls.get_mut(&address).unwrap().push(op.to_string());
         }
     }
-    counts
+    calls
+}
+
+/// `apply -v`'s write calls by change.
+fn applied_calls(stdout: &str) -> std::collections::BTreeMap<String, Vec<String>> {
+    stdout
+        .split("Write calls by change:\n")
+        .nth(1)
+        .expect("apply -v lists the calls by change")
+        .lines()
+        .map_while(|l| l.strip_prefix("  "))
+        .map(|l| {
+            let (address, calls) = l.rsplit_once(": ").unwrap_or((l.trim_end_matches(':'), ""));
+            let calls = calls
+                .split(", ")
+                .filter(|c| !c.is_empty())
+                .map(str::to_string)
+                .collect();
+            (address.to_string(), calls)
+        })
+        .collect()
 }
 
 #[tokio::test]
@@ -503,11 +523,11 @@ async fn a_dry_run_lists_exactly_the_calls_apply_then_makes_and_makes_none() {
             .nth(1)
             .expect("a dry run listing")
             .to_string();
-        let planned = operation_counts(&dry_text);
+        let planned = dry_run_calls(&dry_text);
         let still = slsr(&account, "plan", &spec, &["--detailed-exitcode"]);
         assert_eq!(still.code, 2, "the dry run changed nothing");
         let applied = apply(&account, &spec);
-        let written = operation_counts(applied.stdout.split("AWS write calls:").nth(1).unwrap());
+        let written = applied_calls(&applied.stdout);
         assert_eq!(
             planned, written,
             "step {step}: dry run\n{dry_text}\nvs apply\n{}",

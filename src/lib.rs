@@ -9,6 +9,7 @@ pub mod cli;
 pub mod commands;
 pub mod desired;
 pub mod diag;
+pub mod interrupt;
 pub mod model;
 pub mod normalize;
 pub mod package;

@@ -188,4 +188,8 @@ pub struct LockArgs {
     /// Seconds to wait for a lock another run holds (else the spec's, else 60).
     #[arg(long, value_name = "SECONDS")]
     pub lock_timeout: Option<u64>,
+    /// Seconds a lock lasts unless renewed, 3 to 3600 (else the spec's, else 120); a
+    /// running apply renews it every third of that.
+    #[arg(long, value_name = "SECONDS", value_parser = clap::value_parser!(u64).range(3..=3600))]
+    pub lock_lease: Option<u64>,
 }

@@ -285,25 +285,59 @@ fn apply(d: &DeployArgs, destroy: bool, saved: Option<&Path>) -> ExitCode {
     };
     let connection = connection(&d.spec, &d.aws);
     let runtime = tokio::runtime::Runtime::new().expect("a tokio runtime starts");
+    // SIGINT and SIGTERM stop the apply between changes and release the lock.
+    let interrupts = crate::interrupt::Interrupts::install(&runtime);
     // The deploy lock covers the plan too: what is planned is what is applied.
-    let Some(lock) = lock_config(&project, &d.lock) else {
-        return apply_unlocked(d, destroy, saved, &project, &connection, &runtime);
+    let Some(config) = lock_config(&project, &d.lock) else {
+        return apply_unlocked(
+            d,
+            destroy,
+            saved,
+            &project,
+            &connection,
+            &runtime,
+            &interrupts,
+        );
     };
     let db = runtime.block_on(aws::lock::client(&connection, project.region.as_deref()));
-    let held = match runtime.block_on(aws::lock::acquire(
-        &db,
-        &lock,
-        &project.service,
-        &project.stage,
-    )) {
-        Ok(held) => held,
+    let lock = aws::lock::Lock::new(db, config.clone(), &project.service, &project.stage);
+    interrupts.guard(lock.clone());
+    let acquired = match runtime.block_on(lock.acquire(|holder| {
+        eprintln!(
+            "Waiting up to {}s for the deploy lock of {} stage {}, held by {holder}.",
+            config.timeout.as_secs(),
+            project.service,
+            project.stage
+        )
+    })) {
+        Ok(acquired) => acquired,
         Err(e) => return fail(&e.to_string()),
     };
-    let code = apply_unlocked(d, destroy, saved, &project, &connection, &runtime);
-    if let Err(e) = runtime.block_on(aws::lock::release(&db, &lock, &held)) {
+    if let Some(expired) = &acquired.took_over {
+        warn(&format!(
+            "took over the deploy lock of {} stage {}, which had expired: it was held by {expired}",
+            project.service, project.stage
+        ));
+    }
+    let renewal = runtime.spawn(lock.clone().keep_renewed(acquired.sent, {
+        let interrupts = interrupts.clone();
+        move |why| interrupts.stop(crate::interrupt::Reason::LockLost(why))
+    }));
+    let code = apply_unlocked(
+        d,
+        destroy,
+        saved,
+        &project,
+        &connection,
+        &runtime,
+        &interrupts,
+    );
+    renewal.abort();
+    if let Err(e) = runtime.block_on(lock.release()) {
         warn(&format!(
             "could not release the deploy lock {}: {e}; release it with `slsr unlock {}`",
-            held.id, held.id
+            lock.id(),
+            lock.id()
         ));
     }
     code
@@ -319,9 +353,14 @@ fn lock_config(project: &spec::Project, flags: &LockArgs) -> Option<aws::lock::L
         .lock_timeout
         .or_else(|| project.lock.as_ref().and_then(|l| l.timeout).map(u64::from))
         .unwrap_or(60);
+    let lease = flags
+        .lock_lease
+        .or_else(|| project.lock.as_ref().and_then(|l| l.lease).map(u64::from))
+        .map_or(aws::lock::DEFAULT_LEASE, std::time::Duration::from_secs);
     Some(aws::lock::LockConfig {
         table,
         timeout: std::time::Duration::from_secs(seconds),
+        lease,
     })
 }
 
@@ -377,6 +416,7 @@ fn apply_unlocked(
     project: &spec::Project,
     connection: &aws::Connection,
     runtime: &tokio::runtime::Runtime,
+    interrupts: &crate::interrupt::Interrupts,
 ) -> ExitCode {
     let (args, auto_approve, parallelism, verbose) =
         (&d.spec, d.auto_approve, d.parallelism, d.verbose);
@@ -476,17 +516,21 @@ fn apply_unlocked(
         .config
         .clone()
         .expect("a live plan has a connection");
-    let applier = std::sync::Arc::new(crate::apply::Applier::new(
-        &config,
-        planned.code.clone(),
-        planned.api_id.clone(),
-        planned.owned.clone(),
-        parallelism,
-    ));
+    let applier = std::sync::Arc::new(
+        crate::apply::Applier::new(
+            &config,
+            planned.code.clone(),
+            planned.api_id.clone(),
+            planned.owned.clone(),
+            parallelism,
+        )
+        .stop_when(interrupts.flag()),
+    );
     let progress = {
         use std::io::IsTerminal;
         crate::progress::reporter(std::io::stdout().is_terminal())
     };
+    interrupts.applying();
     let report = runtime.block_on(applier.clone().apply(&planned.plan, progress));
     let mut out = anstream::stdout().lock();
     if verbose {
@@ -501,6 +545,10 @@ fn apply_unlocked(
         {
             let _ = writeln!(out, "  {}: {}", printable(&address), calls.join(", "));
         }
+    }
+    if let Some(reason) = interrupts.reason() {
+        drop(out);
+        return crate::interrupt::report_stopped(&report, &reason);
     }
     if report.failed.is_empty() {
         let s = planned.plan.summary();

@@ -10,6 +10,7 @@ pub mod commands;
 pub mod desired;
 pub mod diag;
 pub mod escape;
+pub mod interrupt;
 pub mod model;
 pub mod normalize;
 pub mod package;

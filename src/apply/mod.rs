@@ -8,8 +8,9 @@
 //! routes, permissions, rules and mappings follow their functions side by side. Within a
 //! level changes run in parallel, except that changes to one function run one after
 //! another (Lambda rejects concurrent updates). Deletions go level by level in reverse. On
-//! the first failure no new change starts, running ones finish, and the report says what
-//! was done and what was not.
+//! the first failure, or once told to stop (`stop_when`: a signal, a lost deploy lock), no
+//! new change starts, running ones finish, and the report says what was done and what was
+//! not.
 
 mod apigw;
 pub mod dry_run;
@@ -194,6 +195,8 @@ pub struct Applier {
     owned: BTreeMap<String, (Kind, String)>,
     parallelism: usize,
     key_locks: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
+    /// Set from outside to stop new changes, as a failure does.
+    stop: Arc<AtomicBool>,
 }
 
 impl Applier {
@@ -219,7 +222,15 @@ impl Applier {
             owned,
             parallelism: parallelism.max(1),
             key_locks: Mutex::new(HashMap::new()),
+            stop: Arc::default(),
         }
+    }
+
+    /// Once `stop` is set, no new change starts; running ones finish and the report lists
+    /// the rest as not started, as after a failure.
+    pub fn stop_when(mut self, stop: Arc<AtomicBool>) -> Applier {
+        self.stop = stop;
+        self
     }
 
     /// Applies `plan`; `progress` hears of each change as it starts and as it finishes.
@@ -311,7 +322,7 @@ impl Applier {
                     .expect("never closed");
                 let mut outcome = Outcome::default();
                 for step in group {
-                    if run.failed.load(Ordering::SeqCst) {
+                    if run.failed.load(Ordering::SeqCst) || applier.stop.load(Ordering::SeqCst) {
                         outcome.not_started.push(step.change.address.clone());
                         continue;
                     }

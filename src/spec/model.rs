@@ -76,6 +76,9 @@ pub struct DeployLock {
     /// Seconds to wait for a lock another run holds before giving up, 0 to 3600 (default 60).
     #[schemars(range(min = 0, max = 3600))]
     pub timeout: Option<u32>,
+    /// Seconds a lock lasts unless renewed, 3 to 3600 (default 120). A running apply or destroy renews it every third of that; a lock whose run died expires after it, and the next run takes it over.
+    #[schemars(range(min = 3, max = 3600))]
+    pub lease: Option<u32>,
 }
 
 /// A parameter's value: any YAML value; a reference that is the whole scalar takes its type.

@@ -6,6 +6,7 @@
 
 pub mod lock;
 pub mod pace;
+pub mod pages;
 pub mod read;
 
 use std::time::Duration;

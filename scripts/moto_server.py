@@ -26,6 +26,19 @@ Patches:
 These refusals are what make a create whose answer was lost safe to send again, so the
 fault tests depend on them.
 
+Paging: every list call slsr makes answers in pages, as AWS does, with the token in the
+service's own fields: Lambda ListFunctions and ListEventSourceMappings (Marker, MaxItems;
+NextMarker), CloudWatch Logs DescribeLogGroups (nextToken, limit), IAM
+GetAccountAuthorizationDetails (Marker, MaxItems; IsTruncated, Marker), SQS ListQueues
+(NextToken, MaxResults; paged only when MaxResults is set, as on AWS), EventBridge ListRules
+and ListTargetsByRule (NextToken, Limit), API Gateway v2 GetApis, GetRoutes, GetIntegrations,
+GetStages and GetAuthorizers (nextToken, maxResults), SSM DescribeParameters (NextToken,
+MaxResults). A page holds at most SLSR_EMULATOR_PAGE_SIZE items (scripts/test sets it; AWS's
+default page size when unset or 0), and fewer when the request asks. moto pages none of these by
+itself, or (Logs, EventBridge, SQS, SSM) by a token that names the next item or an index: a
+walk then stops short, fails or skips an item when items go between pages, and
+ListTargetsByRule repeats its first page forever when two targets share an ARN.
+
 For the peer deployers of bench/peers (not slsr): API Gateway (REST v1) ImportRestApi takes a
 document whose info has no description, and ImportRestApi and PutRestApi take Swagger 2.0
 (moto answers 500 and 400 to Chalice's Swagger); and CloudFormation's AWS::ApiGateway::RestApi
@@ -179,14 +192,6 @@ models.LambdaBackend.put_function_event_invoke_config = put_function_event_invok
 from moto.apigatewayv2 import responses as apigw_responses
 
 
-def get_authorizers(self):
-    api = self.apigatewayv2_backend.get_api(self.path.split("/")[-2])
-    return 200, {}, json.dumps({"items": [a.to_json() for a in api.authorizers.values()]})
-
-
-apigw_responses.ApiGatewayV2Response.get_authorizers = get_authorizers
-
-
 class Conflict(APIGatewayV2Error):
     code = 409
 
@@ -250,6 +255,203 @@ def ssm_get_parameters(self):
 
 
 ssm_responses.SimpleSystemManagerResponse.get_parameters = ssm_get_parameters
+
+# ---------------------------------------------------------------------------------------------
+# Paging (see the docstring). AWS pages every list call slsr makes, so each is answered here
+# in pages of at most SLSR_EMULATOR_PAGE_SIZE items (scripts/test sets it small, so that every
+# read in the suite must follow tokens to see everything), or of AWS's default size when it is
+# unset; a smaller page size in the request is honoured, a larger one than AWS allows is cut
+# to AWS's largest. A token names a position in a sorted order (the last key of its page), so
+# a walk sees each item once even while items come and go. Items sort by name where they have
+# one (AWS promises no order), so a test can tell which page holds what.
+import base64
+import os
+
+PAGE_SIZE = int(os.environ.get("SLSR_EMULATOR_PAGE_SIZE") or 0)
+
+
+def _page(items, key, token, requested, default, most=None):
+    """One page of `items`: in `key` order (a string, or a tuple of them), those after the
+    position `token` names; as many as `requested` (else AWS's `default`), at most AWS's `most`
+    and PAGE_SIZE. Returns the page and the token for the next one, None when nothing follows.
+    A token the emulator did not give fails the call."""
+    ordered = sorted(items, key=key)
+    if token:
+        after = json.loads(base64.urlsafe_b64decode(token))["after"]
+        after = tuple(after) if isinstance(after, list) else after
+        ordered = [item for item in ordered if key(item) > after]
+    size = int(requested) if requested else default
+    for cap in (most, PAGE_SIZE):
+        if cap:
+            size = min(size, cap)
+    page = ordered[:size]
+    if len(ordered) <= size:
+        return page, None
+    return page, base64.urlsafe_b64encode(json.dumps({"after": key(page[-1])}).encode()).decode()
+
+
+def _body(items_field, page, token_field, token):
+    """An answer's fields: the page, and the token when there is one (AWS leaves it out on
+    the last page)."""
+    return {items_field: page, token_field: token} if token else {items_field: page}
+
+
+# Lambda (REST, query string): Marker and MaxItems in, NextMarker out; 50 functions a page at
+# most, and 100 mappings.
+def list_functions(self):
+    version = self.querystring.get("FunctionVersion", [None])[0]
+    page, marker = _page(self.backend.list_functions(version), lambda f: f.function_arn,
+                         self._get_param("Marker"), self._get_param("MaxItems"), 50, 50)
+    return json.dumps(_body("Functions", [f.get_configuration() for f in page], "NextMarker", marker))
+
+
+def list_event_source_mappings(self):
+    mappings = self.backend.list_event_source_mappings(
+        self._get_param("EventSourceArn"), self._get_param("FunctionName"))
+    page, marker = _page(mappings, lambda m: m.uuid, self._get_param("Marker"),
+                         self._get_param("MaxItems"), 100, 100)
+    return json.dumps(_body("EventSourceMappings", [m.get_configuration() for m in page],
+                            "NextMarker", marker))
+
+
+responses.LambdaResponse.list_functions = list_functions
+responses.LambdaResponse.list_event_source_mappings = list_event_source_mappings
+
+# CloudWatch Logs (JSON): nextToken and limit (50 at most). moto's own paging is unwrapped.
+from moto.logs import models as logs_models
+from moto.logs import responses as logs_responses
+
+
+def describe_log_groups(self):
+    groups = logs_models.LogsBackend.describe_log_groups.__wrapped__(
+        self.logs_backend, log_group_name_prefix=self._get_param("logGroupNamePrefix"))
+    page, token = _page(groups, lambda g: g.name, self._get_param("nextToken"),
+                        self._get_param("limit"), 50, 50)
+    return json.dumps(_body("logGroups", [g.to_describe_dict() for g in page], "nextToken", token))
+
+
+logs_responses.LogsResponse.describe_log_groups = describe_log_groups
+
+# IAM (query, XML): Marker and MaxItems (100 by default, 1000 at most) in; IsTruncated and
+# Marker out. One page holds users, groups, roles and policies in that order, as on AWS.
+from moto.core.responses import ActionResult
+from moto.iam import responses as iam_responses
+
+_DETAIL_LISTS = [("UserDetailList", "users"), ("GroupDetailList", "groups"),
+                 ("RoleDetailList", "roles"), ("Policies", "managed_policies")]
+
+
+def get_account_authorization_details(self):
+    details = self.backend.get_account_authorization_details(self._get_param("Filter", []))
+    entities = [(n, item) for n, (_, kind) in enumerate(_DETAIL_LISTS) for item in details[kind]]
+    page, marker = _page(entities, lambda e: f"{e[0]}:{e[1].arn}", self._get_param("Marker"),
+                         self._get_param("MaxItems"), 100, 1000)
+    result = {field: [item for k, item in page if k == n] for n, (field, _) in enumerate(_DETAIL_LISTS)}
+    result["IsTruncated"] = marker is not None
+    if marker:
+        result["Marker"] = marker
+    return ActionResult(result)
+
+
+iam_responses.IamResponse.get_account_authorization_details = get_account_authorization_details
+
+# SQS (JSON): NextToken and MaxResults (1000 at most). As on AWS, only a request with
+# MaxResults is paged; one without gets the first 1000 queues and no token.
+from urllib.parse import urlparse
+
+from moto.sqs import responses as sqs_responses
+
+
+def list_queues(self):
+    queues = self.sqs_backend.list_queues(self._get_param("QueueNamePrefix"))
+    urls = [q.url(urlparse(self.uri)) for q in queues]
+    requested = self._get_param("MaxResults")
+    if not requested:
+        return ActionResult({"QueueUrls": sorted(urls)[:1000]} if urls else {})
+    page, token = _page(urls, lambda u: u, self._get_param("NextToken"), requested, 1000, 1000)
+    return ActionResult(_body("QueueUrls", page, "NextToken", token))
+
+
+sqs_responses.SQSResponse.list_queues = list_queues
+
+# EventBridge (JSON): NextToken and Limit (100 at most); targets by their id, which is unique
+# within a rule. moto's own paging is unwrapped.
+from moto.events import models as events_models
+from moto.events import responses as events_responses
+
+
+def list_rules(self):
+    rules = events_models.EventsBackend.list_rules.__wrapped__(
+        self.events_backend, prefix=self._get_param("NamePrefix"),
+        event_bus_arn=self._get_param("EventBusName"))
+    page, token = _page(rules, lambda r: r.name, self._get_param("NextToken"),
+                        self._get_param("Limit"), 100, 100)
+    rules = _body("Rules", [r.describe() for r in page], "NextToken", token)
+    return json.dumps(rules), self.response_headers
+
+
+def list_targets_by_rule(self):
+    name = self._get_param("Rule")
+    if not name:
+        return self.error("ValidationException", "Parameter Rule is required.")
+    try:
+        targets = events_models.EventsBackend.list_targets_by_rule.__wrapped__(
+            self.events_backend, name, self._get_param("EventBusName"))
+    except KeyError:
+        return self.error("ResourceNotFoundException", "Rule " + name + " does not exist.")
+    page, token = _page(targets, lambda t: t["Id"], self._get_param("NextToken"),
+                        self._get_param("Limit"), 100, 100)
+    return json.dumps(_body("Targets", page, "NextToken", token)), self.response_headers
+
+
+events_responses.EventsHandler.list_rules = list_rules
+events_responses.EventsHandler.list_targets_by_rule = list_targets_by_rule
+
+
+# API Gateway v2 (REST, query string): nextToken and maxResults in, nextToken out. AWS
+# documents no default page size; 100 here. Names are not unique here: the id breaks ties.
+def _apigw_page(self, items, name_field, id_field):
+    page, token = _page(items, lambda i: (i.get(name_field) or "", i[id_field]),
+                        self._get_param("nextToken"), self._get_param("maxResults"), 100)
+    return 200, {}, json.dumps(_body("items", page, "nextToken", token))
+
+
+def get_apis(self):
+    apis = [a.to_json() for a in self.apigatewayv2_backend.get_apis()]
+    return _apigw_page(self, apis, "name", "apiId")
+
+
+def _api_items(collection, name_field, id_field):
+    def handler(self):
+        api = self.apigatewayv2_backend.get_api(self.path.split("/")[-2])
+        items = [i.to_json() for i in getattr(api, collection).values()]
+        return _apigw_page(self, items, name_field, id_field)
+    return handler
+
+
+apigw_responses.ApiGatewayV2Response.get_apis = get_apis
+apigw_responses.ApiGatewayV2Response.get_routes = _api_items("routes", "routeKey", "routeId")
+apigw_responses.ApiGatewayV2Response.get_integrations = _api_items(
+    "integrations", "integrationUri", "integrationId")
+apigw_responses.ApiGatewayV2Response.get_stages = _api_items("stages", "stageName", "stageName")
+# moto has no handler for GetAuthorizers at all.
+apigw_responses.ApiGatewayV2Response.get_authorizers = _api_items(
+    "authorizers", "name", "authorizerId")
+
+# SSM (JSON): NextToken and MaxResults (10 by default, 50 at most).
+from moto.ssm import responses as ssm_responses
+
+
+def describe_parameters(self):
+    found = self.ssm_backend.describe_parameters(self._get_param("Filters"),
+                                                 self._get_param("ParameterFilters"))
+    page, token = _page(found, lambda p: p.name, self._get_param("NextToken"),
+                        self._get_param("MaxResults"), 10, 50)
+    described = [p.describe_response_object(False) for p in page]
+    return ActionResult(_body("Parameters", described, "NextToken", token))
+
+
+ssm_responses.SimpleSystemManagerResponse.describe_parameters = describe_parameters
 
 # ---------------------------------------------------------------------------------------------
 # For bench/peers (Chalice, SAM), not slsr. Chalice: API Gateway REST v1 ImportRestApi without

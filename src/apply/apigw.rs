@@ -13,6 +13,7 @@ use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
 
 use super::{Applier, Settle, Step, attr, attr_i32, attr_list, attr_map, attr_str, tag_changes};
 use crate::aws::AwsError;
+use crate::aws::pages::follow;
 use crate::model::{Kind, Resource};
 use crate::plan::Action;
 
@@ -68,14 +69,18 @@ async fn api(a: &Applier, step: &Step) -> Result<(), AwsError> {
             let tags = attr_map(r, "tags");
             // A read, not counted among the writes.
             let find = || async {
-                let apis = a
-                    .apigw
-                    .get_apis()
-                    .send()
-                    .await
-                    .map_err(|e| AwsError::new("GetApis", name, e))?;
+                let apis = follow(&a.lookups, "ApiGatewayV2.GetApis", name, |token| async {
+                    let out = a
+                        .apigw
+                        .get_apis()
+                        .set_next_token(token)
+                        .send()
+                        .await
+                        .map_err(|e| AwsError::new("GetApis", name, e))?;
+                    Ok((out.items.unwrap_or_default(), out.next_token))
+                })
+                .await?;
                 Ok(apis
-                    .items()
                     .iter()
                     .find(|api| {
                         api.name() == Some(name)
@@ -189,15 +194,24 @@ async fn integration(a: &Applier, step: &Step) -> Result<(), AwsError> {
             };
             // One integration per function: the one with this function's URI.
             let find = || async {
-                let integrations = a
-                    .apigw
-                    .get_integrations()
-                    .api_id(&id)
-                    .send()
-                    .await
-                    .map_err(|e| AwsError::new("GetIntegrations", &target, e))?;
+                let integrations = follow(
+                    &a.lookups,
+                    "ApiGatewayV2.GetIntegrations",
+                    &target,
+                    |token| async {
+                        let out = a
+                            .apigw
+                            .get_integrations()
+                            .api_id(&id)
+                            .set_next_token(token)
+                            .send()
+                            .await
+                            .map_err(|e| AwsError::new("GetIntegrations", &target, e))?;
+                        Ok((out.items.unwrap_or_default(), out.next_token))
+                    },
+                )
+                .await?;
                 Ok(integrations
-                    .items()
                     .iter()
                     .find(|i| i.integration_uri() == Some(uri.as_str()))
                     .and_then(|i| i.integration_id().map(str::to_string)))
@@ -322,15 +336,24 @@ async fn authorizer(a: &Applier, step: &Step) -> Result<(), AwsError> {
             };
             // Authorizers are told apart by name within the API.
             let find = || async {
-                let listed = a
-                    .apigw
-                    .get_authorizers()
-                    .api_id(&id)
-                    .send()
-                    .await
-                    .map_err(|e| AwsError::new("GetAuthorizers", &target, e))?;
+                let listed = follow(
+                    &a.lookups,
+                    "ApiGatewayV2.GetAuthorizers",
+                    &target,
+                    |token| async {
+                        let out = a
+                            .apigw
+                            .get_authorizers()
+                            .api_id(&id)
+                            .set_next_token(token)
+                            .send()
+                            .await
+                            .map_err(|e| AwsError::new("GetAuthorizers", &target, e))?;
+                        Ok((out.items.unwrap_or_default(), out.next_token))
+                    },
+                )
+                .await?;
                 Ok(listed
-                    .items()
                     .iter()
                     .find(|x| x.name() == Some(r.key.as_str()))
                     .and_then(|x| x.authorizer_id().map(str::to_string)))

@@ -188,6 +188,9 @@ pub struct Applier {
     pub(crate) ids: Ids,
     /// The calls made, by the change they were made for (`aws/record.rs`).
     pub recorder: Arc<Recorder>,
+    /// The look-ups apply makes by pages (what a lost create made), counted as a plan's
+    /// reads are.
+    pub(crate) lookups: crate::aws::read::Calls,
     /// A dry run: the clients answer without connecting (`aws/dry.rs`), and values only
     /// known after apply stay as placeholders instead of stopping a change.
     pub(crate) dry: bool,
@@ -218,6 +221,7 @@ impl Applier {
             code,
             ids,
             recorder: Arc::default(),
+            lookups: Default::default(),
             dry: false,
             owned,
             parallelism: parallelism.max(1),

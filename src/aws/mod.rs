@@ -7,6 +7,7 @@
 pub mod dry;
 pub mod lock;
 pub mod pace;
+pub mod pages;
 pub mod read;
 pub mod record;
 

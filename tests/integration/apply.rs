@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use crate::support::{Account, Run, app, run};
+use crate::support::{Account, Run, app, pages, run};
 
 const SPEC: &str = "service: shop
 stage: dev
@@ -459,6 +459,17 @@ async fn a_saved_plan_is_never_written_through_a_symlink() {
     );
 }
 
+/// `Service.Operation: n` counts from `-v`'s listing of calls.
+fn operation_counts(text: &str) -> std::collections::BTreeMap<String, usize> {
+    text.lines()
+        .filter_map(|line| {
+            let (op, n) = line.trim().split_once(": ")?;
+            let n = n.parse::<usize>().ok()?;
+            (op.contains('.') && !op.contains(' ')).then(|| (op.to_string(), n))
+        })
+        .collect()
+}
+
 /// A dry run's listing: each change's numbered calls, by the change's address.
 fn dry_run_calls(text: &str) -> std::collections::BTreeMap<String, Vec<String>> {
     let mut calls = std::collections::BTreeMap::new();
@@ -686,4 +697,141 @@ async fn replacing_a_zip_function_with_an_image_brings_its_triggers_back_in_one_
     }
     apply(&account, &spec);
     assert_clean(&account, &spec);
+}
+
+/// More of each kind than a page of the emulator's listings holds (scripts/test makes a
+/// page one item): functions, roles, log groups, queues and mappings, rules, routes,
+/// integrations, authorizers and published outputs.
+const PAGED: &str = "service: paged
+stage: dev
+queues:
+  jobs: {}
+  mail: {}
+http_api:
+  authorizers:
+    users: {jwt: {issuer: 'https://issuer.example.com', audience: [web]}}
+    admins: {jwt: {issuer: 'https://issuer.example.com', audience: [admin]}}
+    partners: {jwt: {issuer: 'https://partners.example.com', audience: [api]}}
+outputs:
+  api_url: {value: '${http_api.url}', ssm: /paged/dev/api_url}
+  jobs_url: {value: '${queue:jobs.url}', ssm: /paged/dev/jobs_url}
+functions:
+  api:
+    handler: index.handler
+    runtime: python3.12
+    code: ./src
+    events:
+      - http: {route: GET /me, auth: users}
+      - http: {route: GET /admin, auth: admins}
+      - http: GET /health
+  partners:
+    handler: index.handler
+    runtime: python3.12
+    code: ./src
+    events:
+      - http: {route: POST /orders, auth: partners}
+      - http: GET /catalog
+  worker:
+    handler: index.handler
+    runtime: python3.12
+    code: ./src
+    events:
+      - sqs: {queue: jobs}
+      - schedule: rate(5 minutes)
+  mailer:
+    handler: index.handler
+    runtime: python3.12
+    code: ./src
+    events:
+      - sqs: {queue: mail}
+      - schedule: rate(1 hour)
+";
+
+#[tokio::test]
+async fn more_of_each_kind_than_a_page_applies_and_then_plans_clean() {
+    let spec = app("apply-paged", PAGED);
+    let account = Account::new().await;
+    let config = account.config().await;
+    // Someone else's HTTP APIs, listed before slsr's (the emulator lists by name).
+    let apigw = aws_sdk_apigatewayv2::Client::new(&config);
+    for name in ["aa-other-0", "aa-other-1"] {
+        apigw
+            .create_api()
+            .name(name)
+            .protocol_type(aws_sdk_apigatewayv2::types::ProtocolType::Http)
+            .send()
+            .await
+            .unwrap();
+    }
+    apply(&account, &spec);
+    // Targets someone added to slsr's worker rule, listed before and after its own (`slsr`).
+    let events = aws_sdk_eventbridge::Client::new(&config);
+    let rules = events
+        .list_rules()
+        .name_prefix("paged-dev-worker-")
+        .send()
+        .await
+        .unwrap();
+    let rule = rules.rules()[0].name().unwrap().to_string();
+    let mailer = aws_sdk_lambda::Client::new(&config)
+        .get_function()
+        .function_name("paged-dev-mailer")
+        .send()
+        .await
+        .unwrap()
+        .configuration
+        .unwrap()
+        .function_arn
+        .unwrap();
+    for id in ["aaa-audit", "zzz-audit"] {
+        events
+            .put_targets()
+            .rule(&rule)
+            .targets(
+                aws_sdk_eventbridge::types::Target::builder()
+                    .id(id)
+                    .arn(&mailer)
+                    .build()
+                    .unwrap(),
+            )
+            .send()
+            .await
+            .unwrap();
+    }
+
+    let out = slsr(&account, "plan", &spec, &["--detailed-exitcode", "-v"]);
+    assert_eq!(
+        out.code, 0,
+        "a read that stops at a page plans what it missed:\n{}{}",
+        out.stdout, out.stderr
+    );
+    // Each listing took the pages its items need (more than one, with small pages).
+    let calls = operation_counts(&out.stderr);
+    for (operation, items) in [
+        ("Lambda.ListFunctions", 4),
+        ("IAM.GetAccountAuthorizationDetails", 4),
+        ("CloudWatchLogs.DescribeLogGroups", 4),
+        ("SQS.ListQueues", 2),
+        ("Lambda.ListEventSourceMappings", 2),
+        ("EventBridge.ListRules", 2),
+        ("ApiGatewayV2.GetApis", 3),
+        ("ApiGatewayV2.GetRoutes", 5),
+        ("ApiGatewayV2.GetIntegrations", 2),
+        ("ApiGatewayV2.GetAuthorizers", 3),
+        ("SSM.DescribeParameters", 2),
+    ] {
+        assert_eq!(
+            calls[operation],
+            pages(items),
+            "{operation}:\n{}",
+            out.stderr
+        );
+    }
+    // The worker's rule has three targets, the mailer's one.
+    assert_eq!(
+        calls["EventBridge.ListTargetsByRule"],
+        pages(3) + pages(1),
+        "{}",
+        out.stderr
+    );
 }

@@ -1,8 +1,11 @@
-//! The AWS layer against the emulator: configuration, credentials, and clear failures.
+//! The AWS layer against the emulator: configuration, credentials, and clear failures; and
+//! the emulator itself: accounts kept apart, and every listing slsr makes answered in pages.
 
+use std::collections::BTreeSet;
+use std::io::Write;
 use std::time::{Duration, Instant};
 
-use crate::support::{Account, run, slsr};
+use crate::support::{Account, page_size, pages, run, slsr};
 
 #[tokio::test]
 async fn whoami_names_the_account_of_the_credentials() {
@@ -98,4 +101,400 @@ fn missing_credentials_fail_with_a_clear_message() {
     assert_eq!(out.code, 1);
     assert!(out.stderr.contains("credentials"), "{}", out.stderr);
     assert_eq!(out.stderr.lines().count(), 1, "one line: {}", out.stderr);
+}
+
+/// Walks a listing page by page, following its tokens with plain SDK calls: the pages it took
+/// and the name of each item, in the order they came.
+macro_rules! walk {
+    ($request:expr, $set_token:ident, $items:ident, $next:ident, $name:expr) => {{
+        let mut took = 0;
+        let mut names: Vec<String> = Vec::new();
+        let mut token: Option<String> = None;
+        loop {
+            let out = $request.$set_token(token).send().await.unwrap();
+            took += 1;
+            names.extend(out.$items().iter().map($name));
+            token = out.$next().map(str::to_string);
+            if token.is_none() {
+                break (took, names);
+            }
+        }
+    }};
+}
+
+/// A listing of `expected` walked in `pages` pages, each item exactly once.
+fn assert_walk(what: &str, (took, names): (usize, Vec<String>), expected: &[String], pages: usize) {
+    let unique: BTreeSet<&String> = names.iter().collect();
+    assert_eq!(
+        unique.len(),
+        names.len(),
+        "{what}: an item came twice: {names:?}"
+    );
+    assert_eq!(unique, expected.iter().collect(), "{what}");
+    assert_eq!(took, pages, "{what}: the pages taken, for {names:?}");
+}
+
+/// The listing in the emulator's own pages, and then in pages of one item that the request
+/// asks for (`$size`, its page-size setter).
+macro_rules! assert_pages {
+    ($what:expr, $request:expr, $size:ident($one:expr), $set_token:ident, $items:ident, $next:ident, $name:expr, $expected:expr) => {{
+        let expected: &[String] = &$expected;
+        let walked = walk!($request, $set_token, $items, $next, $name);
+        assert_walk($what, walked, expected, pages(expected.len()));
+        let walked = walk!($request.$size($one), $set_token, $items, $next, $name);
+        assert_walk(
+            &format!("{} by ones", $what),
+            walked,
+            expected,
+            expected.len(),
+        );
+    }};
+}
+
+/// AWS pages every listing slsr reads; moto by itself answers most of them in one page. The
+/// launcher (scripts/moto_server.py) answers each in pages of at most `page_size()` items,
+/// with the token in the service's own field, and in smaller pages when the request asks.
+/// One more of each than a page, made with plain SDK calls, must come back in two pages, each
+/// item once.
+#[tokio::test]
+async fn every_listing_slsr_reads_answers_in_pages_with_the_services_own_token() {
+    let account = Account::new().await;
+    let config = account.config().await;
+    let n = page_size() + 1;
+    let names =
+        |what: &str| -> Vec<String> { (0..n).map(|i| format!("paging-{what}-{i}")).collect() };
+    let (roles, functions, queues, rules, apis) = (
+        names("role"),
+        names("fn"),
+        names("q"),
+        names("rule"),
+        names("api"),
+    );
+    let groups: Vec<String> = (0..n).map(|i| format!("/paging/group-{i}")).collect();
+    let parameters: Vec<String> = (0..n).map(|i| format!("/paging/parameter-{i}")).collect();
+    let (targets, routes, stages, authorizers): (Vec<_>, Vec<_>, Vec<_>, Vec<_>) = (
+        (0..n).map(|i| format!("target-{i}")).collect(),
+        (0..n).map(|i| format!("GET /r{i}")).collect(),
+        (0..n).map(|i| format!("s{i}")).collect(),
+        (0..n).map(|i| format!("a{i}")).collect(),
+    );
+
+    let iam = aws_sdk_iam::Client::new(&config);
+    let trust = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"lambda.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#;
+    let mut role_arn = String::new();
+    for role in &roles {
+        let made = iam
+            .create_role()
+            .role_name(role)
+            .assume_role_policy_document(trust)
+            .send()
+            .await
+            .unwrap();
+        role_arn = made.role.unwrap().arn;
+    }
+    let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    zip.start_file("index.py", zip::write::SimpleFileOptions::default())
+        .unwrap();
+    zip.write_all(b"def handler(event, context):\n    return 1\n")
+        .unwrap();
+    let code = zip.finish().unwrap().into_inner();
+    let lambda = aws_sdk_lambda::Client::new(&config);
+    let mut function_arns = Vec::new();
+    for function in &functions {
+        let made = lambda
+            .create_function()
+            .function_name(function)
+            .runtime(aws_sdk_lambda::types::Runtime::Python312)
+            .handler("index.handler")
+            .role(&role_arn)
+            .code(
+                aws_sdk_lambda::types::FunctionCode::builder()
+                    .zip_file(code.clone().into())
+                    .build(),
+            )
+            .send()
+            .await
+            .unwrap();
+        function_arns.push(made.function_arn.unwrap());
+    }
+    let sqs = aws_sdk_sqs::Client::new(&config);
+    let mut queue_arns = Vec::new();
+    for (queue, function) in queues.iter().zip(&functions) {
+        let url = sqs
+            .create_queue()
+            .queue_name(queue)
+            .send()
+            .await
+            .unwrap()
+            .queue_url
+            .unwrap();
+        let arn = sqs
+            .get_queue_attributes()
+            .queue_url(url)
+            .attribute_names(aws_sdk_sqs::types::QueueAttributeName::QueueArn)
+            .send()
+            .await
+            .unwrap()
+            .attributes
+            .unwrap()[&aws_sdk_sqs::types::QueueAttributeName::QueueArn]
+            .clone();
+        lambda
+            .create_event_source_mapping()
+            .event_source_arn(&arn)
+            .function_name(function)
+            .send()
+            .await
+            .unwrap();
+        queue_arns.push(arn);
+    }
+    let logs = aws_sdk_cloudwatchlogs::Client::new(&config);
+    for group in &groups {
+        logs.create_log_group()
+            .log_group_name(group)
+            .send()
+            .await
+            .unwrap();
+    }
+    let events = aws_sdk_eventbridge::Client::new(&config);
+    for rule in &rules {
+        events
+            .put_rule()
+            .name(rule)
+            .schedule_expression("rate(1 hour)")
+            .send()
+            .await
+            .unwrap();
+    }
+    for target in &targets {
+        events
+            .put_targets()
+            .rule(&rules[0])
+            .targets(
+                aws_sdk_eventbridge::types::Target::builder()
+                    .id(target)
+                    .arn(&function_arns[0])
+                    .build()
+                    .unwrap(),
+            )
+            .send()
+            .await
+            .unwrap();
+    }
+    let apigw = aws_sdk_apigatewayv2::Client::new(&config);
+    let mut api_ids = Vec::new();
+    for api in &apis {
+        let made = apigw
+            .create_api()
+            .name(api)
+            .protocol_type(aws_sdk_apigatewayv2::types::ProtocolType::Http)
+            .send()
+            .await
+            .unwrap();
+        api_ids.push(made.api_id.unwrap());
+    }
+    let api = api_ids[0].as_str();
+    for ((arn, route), (stage, authorizer)) in function_arns
+        .iter()
+        .zip(&routes)
+        .zip(stages.iter().zip(&authorizers))
+    {
+        let integration = apigw
+            .create_integration()
+            .api_id(api)
+            .integration_type(aws_sdk_apigatewayv2::types::IntegrationType::AwsProxy)
+            .integration_uri(arn)
+            .payload_format_version("2.0")
+            .send()
+            .await
+            .unwrap()
+            .integration_id
+            .unwrap();
+        apigw
+            .create_route()
+            .api_id(api)
+            .route_key(route)
+            .target(format!("integrations/{integration}"))
+            .send()
+            .await
+            .unwrap();
+        apigw
+            .create_stage()
+            .api_id(api)
+            .stage_name(stage)
+            .send()
+            .await
+            .unwrap();
+        apigw
+            .create_authorizer()
+            .api_id(api)
+            .name(authorizer)
+            .authorizer_type(aws_sdk_apigatewayv2::types::AuthorizerType::Jwt)
+            .identity_source("$request.header.Authorization")
+            .jwt_configuration(
+                aws_sdk_apigatewayv2::types::JwtConfiguration::builder()
+                    .issuer("https://issuer.example.com")
+                    .audience("web")
+                    .build(),
+            )
+            .send()
+            .await
+            .unwrap();
+    }
+    let ssm = aws_sdk_ssm::Client::new(&config);
+    for parameter in &parameters {
+        ssm.put_parameter()
+            .name(parameter)
+            .value("v")
+            .r#type(aws_sdk_ssm::types::ParameterType::String)
+            .send()
+            .await
+            .unwrap();
+    }
+
+    let text = |s: Option<&str>| s.unwrap_or_default().to_string();
+    assert_pages!(
+        "Lambda.ListFunctions",
+        lambda.list_functions(),
+        max_items(1),
+        set_marker,
+        functions,
+        next_marker,
+        |f| text(f.function_name()),
+        functions
+    );
+    assert_pages!(
+        "Lambda.ListEventSourceMappings",
+        lambda.list_event_source_mappings(),
+        max_items(1),
+        set_marker,
+        event_source_mappings,
+        next_marker,
+        |m| text(m.event_source_arn()),
+        queue_arns
+    );
+    assert_pages!(
+        "CloudWatchLogs.DescribeLogGroups",
+        logs.describe_log_groups().log_group_name_prefix("/paging/"),
+        limit(1),
+        set_next_token,
+        log_groups,
+        next_token,
+        |g| text(g.log_group_name()),
+        groups
+    );
+    assert_pages!(
+        "IAM.GetAccountAuthorizationDetails",
+        iam.get_account_authorization_details()
+            .filter(aws_sdk_iam::types::EntityType::Role),
+        max_items(1),
+        set_marker,
+        role_detail_list,
+        marker,
+        |r| text(r.role_name()),
+        roles
+    );
+    // SQS pages only a request that sets MaxResults, as AWS does: without it, the first
+    // 1000 queues and no token.
+    assert_pages!(
+        "SQS.ListQueues",
+        sqs.list_queues()
+            .queue_name_prefix("paging-")
+            .max_results(1000),
+        max_results(1),
+        set_next_token,
+        queue_urls,
+        next_token,
+        |u| u.rsplit('/').next().unwrap().to_string(),
+        queues
+    );
+    let unpaged = sqs
+        .list_queues()
+        .queue_name_prefix("paging-")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        (unpaged.queue_urls().len(), unpaged.next_token()),
+        (n, None)
+    );
+    assert_pages!(
+        "EventBridge.ListRules",
+        events.list_rules().name_prefix("paging-"),
+        limit(1),
+        set_next_token,
+        rules,
+        next_token,
+        |r| text(r.name()),
+        rules
+    );
+    assert_pages!(
+        "EventBridge.ListTargetsByRule",
+        events.list_targets_by_rule().rule(&rules[0]),
+        limit(1),
+        set_next_token,
+        targets,
+        next_token,
+        |t| t.id().to_string(),
+        targets
+    );
+    assert_pages!(
+        "ApiGatewayV2.GetApis",
+        apigw.get_apis(),
+        max_results("1"),
+        set_next_token,
+        items,
+        next_token,
+        |a| text(a.name()),
+        apis
+    );
+    assert_pages!(
+        "ApiGatewayV2.GetRoutes",
+        apigw.get_routes().api_id(api),
+        max_results("1"),
+        set_next_token,
+        items,
+        next_token,
+        |r| text(r.route_key()),
+        routes
+    );
+    assert_pages!(
+        "ApiGatewayV2.GetIntegrations",
+        apigw.get_integrations().api_id(api),
+        max_results("1"),
+        set_next_token,
+        items,
+        next_token,
+        |i| text(i.integration_uri()),
+        function_arns
+    );
+    assert_pages!(
+        "ApiGatewayV2.GetStages",
+        apigw.get_stages().api_id(api),
+        max_results("1"),
+        set_next_token,
+        items,
+        next_token,
+        |s| text(s.stage_name()),
+        stages
+    );
+    assert_pages!(
+        "ApiGatewayV2.GetAuthorizers",
+        apigw.get_authorizers().api_id(api),
+        max_results("1"),
+        set_next_token,
+        items,
+        next_token,
+        |a| text(a.name()),
+        authorizers
+    );
+    assert_pages!(
+        "SSM.DescribeParameters",
+        ssm.describe_parameters(),
+        max_results(1),
+        set_next_token,
+        parameters,
+        next_token,
+        |p| text(p.name()),
+        parameters
+    );
 }

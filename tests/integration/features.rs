@@ -4,7 +4,7 @@
 
 use std::path::Path;
 
-use crate::support::{Account, Run, app, run};
+use crate::support::{Account, Run, all_items, app, run};
 
 fn slsr(account: &Account, command: &str, spec: &Path, extra: &[&str]) -> Run {
     run(account.slsr().arg(command).arg("-f").arg(spec).args(extra))
@@ -184,14 +184,10 @@ async fn payload_format_cors_and_route_auth_are_planned_applied_and_changed_exac
     assert_eq!(cors.allow_credentials(), Some(true));
     assert_eq!(cors.expose_headers(), ["x-request-id"]);
     let id = api.api_id().unwrap();
-    let integrations = apigw.get_integrations().api_id(id).send().await.unwrap();
-    assert_eq!(
-        integrations.items()[0].payload_format_version(),
-        Some("1.0")
-    );
-    let routes = apigw.get_routes().api_id(id).send().await.unwrap();
+    let integrations = all_items!(apigw.get_integrations().api_id(id), items);
+    assert_eq!(integrations[0].payload_format_version(), Some("1.0"));
+    let routes = all_items!(apigw.get_routes().api_id(id), items);
     let admin = routes
-        .items()
         .iter()
         .find(|r| r.route_key() == Some("POST /admin"))
         .unwrap();
@@ -397,12 +393,11 @@ async fn jwt_authorizers_guard_routes_and_change_and_go_exactly() {
         .api_id()
         .unwrap()
         .to_string();
-    let authorizers = apigw.get_authorizers().api_id(&api).send().await.unwrap();
-    let users = &authorizers.items()[0];
+    let authorizers = all_items!(apigw.get_authorizers().api_id(&api), items);
+    let users = &authorizers[0];
     assert_eq!(users.name(), Some("users"));
-    let routes = apigw.get_routes().api_id(&api).send().await.unwrap();
+    let routes = all_items!(apigw.get_routes().api_id(&api), items);
     let route = routes
-        .items()
         .iter()
         .find(|r| r.route_key() == Some("GET /me"))
         .unwrap();

@@ -10,7 +10,7 @@ use slsr::desired::{self, Target};
 use slsr::package::CodeIdentity;
 
 use crate::console;
-use crate::support::{Account, REGION, Run, run};
+use crate::support::{Account, REGION, Run, pages, run};
 
 const SPEC: &str = "service: shop
 stage: dev
@@ -167,14 +167,23 @@ async fn what_was_just_created_plans_as_no_change() {
     assert!(out.stdout.contains("No changes."), "{}", out.stdout);
     // Reads: one listing per service, then per function GetFunction, GetPolicy and GetAlias, per
     // queue its attributes and tags, per rule its tags and targets, and the API's routes,
-    // integrations, stages and authorizers, and the published outputs.
-    assert!(out.stderr.contains("AWS calls: 25"), "{}", out.stderr);
+    // integrations, stages and authorizers, and the published outputs. Twelve listings, four
+    // of them (functions, log groups, roles, queues) of two things, each in pages.
+    let calls = 25 + 4 * (pages(2) - 1);
+    assert!(
+        out.stderr.contains(&format!("AWS calls: {calls}")),
+        "{}",
+        out.stderr
+    );
     for line in [
         "Lambda.GetFunction: 2",
         "Lambda.GetPolicy: 2",
         "Lambda.GetAlias: 2",
         "SQS.GetQueueAttributes: 2",
-        "IAM.GetAccountAuthorizationDetails: 1",
+        &format!("IAM.GetAccountAuthorizationDetails: {}", pages(2)),
+        &format!("Lambda.ListFunctions: {}", pages(2)),
+        &format!("CloudWatchLogs.DescribeLogGroups: {}", pages(2)),
+        &format!("SQS.ListQueues: {}", pages(2)),
     ] {
         assert!(out.stderr.contains(line), "{line}:\n{}", out.stderr);
     }
@@ -499,9 +508,40 @@ async fn a_plan_of_100_functions_reads_at_most_four_calls_per_function() {
         "100-function plan: {total} calls in {elapsed:?}\n{}",
         out.stderr
     );
+    // The account-wide listings (the API's four included) come in pages; every other read is
+    // of one function, or of one function's rule or queue.
+    const LISTINGS: [&str; 12] = [
+        "Lambda.ListFunctions",
+        "Lambda.ListEventSourceMappings",
+        "CloudWatchLogs.DescribeLogGroups",
+        "IAM.GetAccountAuthorizationDetails",
+        "SQS.ListQueues",
+        "EventBridge.ListRules",
+        "ApiGatewayV2.GetApis",
+        "ApiGatewayV2.GetRoutes",
+        "ApiGatewayV2.GetIntegrations",
+        "ApiGatewayV2.GetStages",
+        "ApiGatewayV2.GetAuthorizers",
+        "SSM.DescribeParameters",
+    ];
+    let listed: usize = out
+        .stderr
+        .lines()
+        .filter_map(|l| l.trim().split_once(": "))
+        .filter(|(op, _)| LISTINGS.contains(op))
+        .map(|(_, n)| n.parse::<usize>().unwrap())
+        .sum();
     assert!(
-        total <= 400,
-        "{total} calls for 100 functions:\n{}",
+        total - listed <= 400,
+        "{} calls besides the listings for 100 functions:\n{}",
+        total - listed,
+        out.stderr
+    );
+    // Each function puts at most five things in the listings: itself, its log group, its
+    // role, and its event's route and integration (or its rule, or its mapping).
+    assert!(
+        listed <= LISTINGS.len() + pages(5 * 100),
+        "{listed} listing pages for 100 functions:\n{}",
         out.stderr
     );
 }

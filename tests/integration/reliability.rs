@@ -14,7 +14,7 @@ use aws_config::retry::RetryConfig;
 use aws_sdk_lambda::error::ProvideErrorMetadata;
 
 use crate::proxy::{Config, Limit, Outcome, Proxy};
-use crate::support::{Account, Run, run, scratch};
+use crate::support::{Account, Run, all_items, run, scratch};
 
 /// Functions in the generated spec: small in the suite, 200 for the figures.
 fn size() -> usize {
@@ -316,20 +316,20 @@ pub async fn made(account: &Account) -> Made {
         }
     }
     let apigw = aws_sdk_apigatewayv2::Client::new(&config);
-    let apis = apigw.get_apis().send().await.unwrap();
-    for api in apis.items() {
+    let apis = all_items!(apigw.get_apis(), items);
+    for api in &apis {
         twice(format!("API {}", api.name().unwrap_or_default()), &mut made);
         let id = api.api_id().unwrap();
-        let routes = apigw.get_routes().api_id(id).send().await.unwrap();
-        for route in routes.items() {
+        let routes = all_items!(apigw.get_routes().api_id(id), items);
+        for route in &routes {
             made.routes += 1;
             twice(
                 format!("route {}", route.route_key().unwrap_or_default()),
                 &mut made,
             );
         }
-        let integrations = apigw.get_integrations().api_id(id).send().await.unwrap();
-        for i in integrations.items() {
+        let integrations = all_items!(apigw.get_integrations().api_id(id), items);
+        for i in &integrations {
             made.integrations += 1;
             twice(
                 format!("integration {}", i.integration_uri().unwrap_or_default()),
@@ -338,20 +338,7 @@ pub async fn made(account: &Account) -> Made {
         }
     }
     let events = aws_sdk_eventbridge::Client::new(&config);
-    let mut token = None;
-    loop {
-        let rules = events
-            .list_rules()
-            .set_next_token(token)
-            .send()
-            .await
-            .unwrap();
-        made.rules += rules.rules().len();
-        token = rules.next_token().map(str::to_string);
-        if token.is_none() {
-            break;
-        }
-    }
+    made.rules = all_items!(events.list_rules(), rules).len();
     made
 }
 
@@ -499,4 +486,116 @@ async fn a_lost_answer_to_any_create_or_delete_makes_nothing_twice_and_fails_not
     assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
     assert_eq!(deleting.outcomes(Outcome::Dropped), DELETES.len());
     assert_eq!(made(&account).await.counts(), (0, 0, 0, 0, 0));
+}
+
+/// An HTTP API with a JWT authorizer on its one route.
+const FOUND_ONE: &str = "service: found
+http_api:
+  authorizers:
+    alpha: {jwt: {issuer: 'https://issuer.example.com', audience: [web]}}
+functions:
+  a:
+    handler: index.handler
+    runtime: python3.12
+    code: ./src
+    events:
+      - http: {route: GET /a, auth: alpha}
+";
+
+/// `FOUND_ONE` and a second function, route and authorizer, whose names sort after the first's.
+const FOUND_TWO: &str = "service: found
+http_api:
+  authorizers:
+    alpha: {jwt: {issuer: 'https://issuer.example.com', audience: [web]}}
+    zulu: {jwt: {issuer: 'https://issuer.example.com', audience: [admin]}}
+functions:
+  a:
+    handler: index.handler
+    runtime: python3.12
+    code: ./src
+    events:
+      - http: {route: GET /a, auth: alpha}
+  z:
+    handler: index.handler
+    runtime: python3.12
+    code: ./src
+    events:
+      - http: {route: GET /z, auth: zulu}
+";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_lost_create_is_looked_for_on_every_page_and_never_made_twice() {
+    // After a lost answer, apply looks for what the attempt made before sending it again.
+    // Here it sits past the first page of the listing (the emulator lists by name, a page
+    // an item): a look-up that read one page would make a second API, integration or
+    // authorizer.
+    let spec = crate::support::app("lost-paged", FOUND_ONE);
+    let account = Account::new().await;
+    let config = account.config().await;
+    let apigw = aws_sdk_apigatewayv2::Client::new(&config);
+    for name in ["aa-other-0", "aa-other-1"] {
+        apigw
+            .create_api()
+            .name(name)
+            .protocol_type(aws_sdk_apigatewayv2::types::ProtocolType::Http)
+            .send()
+            .await
+            .unwrap();
+    }
+    let endpoint = crate::support::endpoint();
+    let losing = |drop_first| {
+        Proxy::start(
+            &endpoint,
+            Config {
+                drop_first,
+                ..Config::default()
+            },
+        )
+    };
+    let proxy = losing(&["ApiGatewayV2.CreateApi"]).await;
+    let (out, _) = through(&proxy, &account, &["apply", "--auto-approve"], &spec).await;
+    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+    assert_eq!(proxy.outcomes(Outcome::Dropped), 1);
+    std::fs::write(&spec, FOUND_TWO).unwrap();
+    let proxy = losing(&[
+        "ApiGatewayV2.CreateIntegration",
+        "ApiGatewayV2.CreateAuthorizer",
+    ])
+    .await;
+    let (out, _) = through(&proxy, &account, &["apply", "--auto-approve"], &spec).await;
+    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+    assert_eq!(proxy.outcomes(Outcome::Dropped), 2);
+    let (out, _) = through(&proxy, &account, &["plan", "--detailed-exitcode"], &spec).await;
+    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+    // The proxy names every call, a listing's later pages too.
+    let calls = proxy.calls();
+    let unnamed: Vec<&str> = calls
+        .iter()
+        .map(|c| c.operation.name.as_str())
+        .filter(|name| name.contains(' '))
+        .collect();
+    assert!(unnamed.is_empty(), "{unnamed:?}");
+    let get_apis = calls
+        .iter()
+        .filter(|c| c.operation.name == "ApiGatewayV2.GetApis")
+        .count();
+    assert!(get_apis >= 3, "GetApis in pages: {get_apis} calls");
+
+    // Three APIs (two of them someone else's), two routes and two integrations, once each.
+    let made = made(&account).await;
+    assert_eq!((made.routes, made.integrations), (2, 2), "{made:?}");
+    made.counts();
+    let apis = all_items!(apigw.get_apis(), items);
+    assert_eq!(apis.len(), 3, "{apis:?}");
+    let api = apis
+        .iter()
+        .find(|a| a.name() == Some("found-dev"))
+        .and_then(|a| a.api_id())
+        .unwrap();
+    let mut authorizers: Vec<String> = all_items!(apigw.get_authorizers().api_id(api), items)
+        .iter()
+        .map(|a| a.name().unwrap_or_default().to_string())
+        .collect();
+    authorizers.sort();
+    assert_eq!(authorizers, ["alpha", "zulu"]);
 }

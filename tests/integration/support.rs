@@ -193,3 +193,42 @@ pub fn app(name: &str, spec: &str) -> std::path::PathBuf {
     std::fs::write(dir.join("slsr.yaml"), spec).unwrap();
     dir.join("slsr.yaml")
 }
+
+/// The most items the emulator puts in a page of any listing: scripts/test starts it with
+/// SLSR_EMULATOR_PAGE_SIZE and tells the tests. At most 10, the smallest of AWS's own
+/// default pages (SSM DescribeParameters'), so that every listing's pages are `pages(n)`.
+pub fn page_size() -> usize {
+    let size = std::env::var("SLSR_EMULATOR_PAGE_SIZE")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .expect("SLSR_EMULATOR_PAGE_SIZE, the emulator's page size, is set: run the tests with `scripts/test`");
+    assert!(
+        (1..=10).contains(&size),
+        "these tests count pages of 1 to 10 items, not SLSR_EMULATOR_PAGE_SIZE={size}"
+    );
+    size
+}
+
+/// The pages a listing of `items` things takes on the emulator; an empty listing is one page.
+pub fn pages(items: usize) -> usize {
+    items.div_ceil(page_size()).max(1)
+}
+
+/// Every item of a listing the SDK has no paginator for (API Gateway v2, EventBridge), the
+/// pages followed by their tokens: `all_items!(apigw.get_routes().api_id(id), items)`. The
+/// emulator answers in small pages, so a test that read one page would see only part.
+macro_rules! all_items {
+    ($request:expr, $items:ident) => {{
+        let mut all = Vec::new();
+        let mut token: Option<String> = None;
+        loop {
+            let out = $request.set_next_token(token).send().await.unwrap();
+            all.extend(out.$items().iter().cloned());
+            token = out.next_token().map(str::to_string);
+            if token.is_none() {
+                break all;
+            }
+        }
+    }};
+}
+pub(crate) use all_items;

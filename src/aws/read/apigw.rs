@@ -1,10 +1,12 @@
 //! The HTTP API (API Gateway v2): GetApis (tags included) to find `{service}-{stage}`, then
-//! its routes, integrations, stages and authorizers, one call each.
+//! its routes, integrations, stages and authorizers, one listing each, each followed page by
+//! page (the SDK has no paginators for them).
 
 use serde_json::Value;
 
 use super::{Reader, Scope, conflict};
 use crate::aws::AwsError;
+use crate::aws::pages::follow;
 use crate::model::{Kind, Resource, State, address};
 
 /// The API's resources, the conflicts, the API's id when slsr owns one, and APIs of the
@@ -24,23 +26,22 @@ pub async fn read(
     AwsError,
 > {
     let name = format!("{}-{}", scope.service, scope.stage);
-    let mut apis = Vec::new();
-    let mut token = None;
-    loop {
-        r.calls.count("ApiGatewayV2.GetApis");
-        let out = r
-            .apigw
-            .get_apis()
-            .set_next_token(token)
-            .send()
-            .await
-            .map_err(|e| AwsError::new("GetApis", "HTTP APIs", e))?;
-        apis.extend(out.items().iter().cloned());
-        token = out.next_token().map(str::to_string);
-        if token.is_none() {
-            break;
-        }
-    }
+    let apis = follow(
+        &r.calls,
+        "ApiGatewayV2.GetApis",
+        "HTTP APIs",
+        |token| async {
+            let out = r
+                .apigw
+                .get_apis()
+                .set_next_token(token)
+                .send()
+                .await
+                .map_err(|e| AwsError::new("GetApis", "HTTP APIs", e))?;
+            Ok((out.items.unwrap_or_default(), out.next_token))
+        },
+    )
+    .await?;
     let (owned, others): (Vec<_>, Vec<_>) = apis
         .into_iter()
         .filter(|a| a.name() == Some(name.as_str()))
@@ -69,49 +70,39 @@ pub async fn read(
     let duplicates: Vec<Resource> = owned.map(|a| http_api(&name, &a)).collect();
     let id = api.api_id().unwrap_or_default().to_string();
     let http = http_api(&name, &api);
+    let id = id.as_str();
+    // One of the API's listings (`get_routes`, "GetRoutes"), every page of it.
+    macro_rules! listing {
+        ($call:ident, $operation:literal) => {
+            follow(
+                &r.calls,
+                concat!("ApiGatewayV2.", $operation),
+                id,
+                |token| async {
+                    let out = r
+                        .apigw
+                        .$call()
+                        .api_id(id)
+                        .set_next_token(token)
+                        .send()
+                        .await
+                        .map_err(|e| AwsError::new($operation, id, e))?;
+                    Ok((out.items.unwrap_or_default(), out.next_token))
+                },
+            )
+        };
+    }
     let (routes, integrations, stages, authorizers) = tokio::try_join!(
-        async {
-            r.calls.count("ApiGatewayV2.GetRoutes");
-            r.apigw
-                .get_routes()
-                .api_id(&id)
-                .send()
-                .await
-                .map_err(|e| AwsError::new("GetRoutes", id.clone(), e))
-        },
-        async {
-            r.calls.count("ApiGatewayV2.GetIntegrations");
-            r.apigw
-                .get_integrations()
-                .api_id(&id)
-                .send()
-                .await
-                .map_err(|e| AwsError::new("GetIntegrations", id.clone(), e))
-        },
-        async {
-            r.calls.count("ApiGatewayV2.GetStages");
-            r.apigw
-                .get_stages()
-                .api_id(&id)
-                .send()
-                .await
-                .map_err(|e| AwsError::new("GetStages", id.clone(), e))
-        },
-        async {
-            r.calls.count("ApiGatewayV2.GetAuthorizers");
-            r.apigw
-                .get_authorizers()
-                .api_id(&id)
-                .send()
-                .await
-                .map_err(|e| AwsError::new("GetAuthorizers", id.clone(), e))
-        },
+        listing!(get_routes, "GetRoutes"),
+        listing!(get_integrations, "GetIntegrations"),
+        listing!(get_stages, "GetStages"),
+        listing!(get_authorizers, "GetAuthorizers"),
     )?;
     let mut resources = vec![http];
     resources.extend(duplicates);
     // Authorizers by their name (the spec's key); routes name them by address.
     let mut authorizer_keys = std::collections::HashMap::new();
-    for a in authorizers.items() {
+    for a in &authorizers {
         let key = a.name().unwrap_or_default();
         let authorizer_id = a.authorizer_id().unwrap_or_default();
         authorizer_keys.insert(authorizer_id.to_string(), format!("authorizer.{key}"));
@@ -130,7 +121,7 @@ pub async fn read(
         );
     }
     let mut integration_keys = std::collections::HashMap::new();
-    for i in integrations.items() {
+    for i in &integrations {
         let uri = i.integration_uri().unwrap_or_default();
         // The function's name sits after `function:` in its ARN.
         let function = uri
@@ -150,7 +141,7 @@ pub async fn read(
                 ),
         );
     }
-    for route in routes.items() {
+    for route in &routes {
         let key = route.route_key().unwrap_or_default();
         let target = route.target().map(|t| {
             integration_keys
@@ -175,14 +166,14 @@ pub async fn read(
                 ),
         );
     }
-    for stage in stages.items() {
+    for stage in &stages {
         let stage_name = stage.stage_name().unwrap_or_default();
         resources.push(
             Resource::new(Kind::Stage, stage_name, stage_name)
                 .with("auto_deploy", stage.auto_deploy().unwrap_or(false)),
         );
     }
-    Ok((resources, vec![], Some(id), kept))
+    Ok((resources, vec![], Some(id.to_string()), kept))
 }
 
 /// An HTTP API as the model has it: its id, protocol, CORS and tags.

@@ -1,12 +1,13 @@
 //! EventBridge rules: ListRules by prefix on each bus the spec uses, then per rule
-//! ListTagsForResource (ownership) and ListTargetsByRule.
+//! ListTagsForResource (ownership) and ListTargetsByRule, each listing followed page by page
+//! (the SDK has no paginators for EventBridge).
 
 use std::collections::HashMap;
 
 use serde_json::Value;
 
 use super::{Found, Parts, Reader, Scope, conflict};
-use crate::aws::AwsError;
+use crate::aws::{AwsError, pages};
 use crate::model::{Kept, Kind, Resource, State, address};
 
 /// The id slsr gives the one target of each of its rules.
@@ -18,9 +19,8 @@ pub async fn read(r: &Reader, scope: &Scope, wanted: &State) -> Result<(Found, P
     buses.extend(scope.buses.iter().filter(|b| *b != "default").cloned());
     let mut rules = Vec::new();
     for bus in &buses {
-        r.calls.count("EventBridge.ListRules");
-        let mut token = None;
-        loop {
+        let target = format!("bus {bus}");
+        let listed = pages::follow(&r.calls, "EventBridge.ListRules", &target, |token| async {
             let out = r
                 .events
                 .list_rules()
@@ -29,14 +29,11 @@ pub async fn read(r: &Reader, scope: &Scope, wanted: &State) -> Result<(Found, P
                 .set_next_token(token)
                 .send()
                 .await
-                .map_err(|e| AwsError::new("ListRules", format!("bus {bus}"), e))?;
-            rules.extend(out.rules().iter().cloned().map(|rule| (bus.clone(), rule)));
-            token = out.next_token().map(str::to_string);
-            if token.is_none() {
-                break;
-            }
-            r.calls.count("EventBridge.ListRules");
-        }
+                .map_err(|e| AwsError::new("ListRules", target.clone(), e))?;
+            Ok((out.rules.unwrap_or_default(), out.next_token))
+        })
+        .await?;
+        rules.extend(listed.into_iter().map(|rule| (bus.clone(), rule)));
     }
     let mut tasks = tokio::task::JoinSet::new();
     for (bus, rule) in rules {
@@ -58,21 +55,27 @@ pub async fn read(r: &Reader, scope: &Scope, wanted: &State) -> Result<(Found, P
                 .iter()
                 .map(|t| (t.key().to_string(), t.value().to_string()))
                 .collect();
-            r.calls.count("EventBridge.ListTargetsByRule");
-            let targets = r
-                .events
-                .list_targets_by_rule()
-                .rule(&name)
-                .event_bus_name(&bus)
-                .send()
-                .await
-                .map_err(|e| AwsError::new("ListTargetsByRule", name.clone(), e))?;
+            let targets = pages::follow(
+                &r.calls,
+                "EventBridge.ListTargetsByRule",
+                &name,
+                |token| async {
+                    let out = r
+                        .events
+                        .list_targets_by_rule()
+                        .rule(&name)
+                        .event_bus_name(&bus)
+                        .set_next_token(token)
+                        .send()
+                        .await
+                        .map_err(|e| AwsError::new("ListTargetsByRule", name.clone(), e))?;
+                    Ok((out.targets.unwrap_or_default(), out.next_token))
+                },
+            )
+            .await?;
             // Only the target with slsr's id is slsr's; any other was added by someone else.
-            let (ours, others): (Vec<_>, Vec<_>) = targets
-                .targets()
-                .iter()
-                .cloned()
-                .partition(|t| t.id() == TARGET_ID);
+            let (ours, others): (Vec<_>, Vec<_>) =
+                targets.into_iter().partition(|t| t.id() == TARGET_ID);
             Ok::<_, AwsError>((bus, rule, tags, ours.into_iter().next(), others))
         });
     }

@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use serde_json::Value;
 
 use super::{Found, Reader, Scope, conflict};
-use crate::aws::AwsError;
+use crate::aws::{AwsError, pages};
 use crate::model::{Kind, Resource, State, address};
 use crate::normalize::parse_policy;
 
@@ -15,20 +15,21 @@ use crate::normalize::parse_policy;
 pub const INLINE_POLICY: &str = "slsr";
 
 pub async fn read(r: &Reader, scope: &Scope, wanted: &State) -> Result<Found, AwsError> {
-    r.calls.count("IAM.GetAccountAuthorizationDetails");
-    let pages: Vec<_> = r
-        .iam
-        .get_account_authorization_details()
-        .filter(aws_sdk_iam::types::EntityType::Role)
-        .into_paginator()
-        .send()
-        .try_collect()
-        .await
-        .map_err(|e| AwsError::new("GetAccountAuthorizationDetails", "IAM roles", e))?;
+    let listed = pages::all(
+        &r.calls,
+        "IAM.GetAccountAuthorizationDetails",
+        r.iam
+            .get_account_authorization_details()
+            .filter(aws_sdk_iam::types::EntityType::Role)
+            .into_paginator()
+            .send(),
+    )
+    .await
+    .map_err(|e| AwsError::new("GetAccountAuthorizationDetails", "IAM roles", e))?;
     let path = format!("/slsr/{}/{}/", scope.service, scope.stage);
     let mut resources = Vec::new();
     let mut conflicts = Vec::new();
-    for role in pages.iter().flat_map(|p| p.role_detail_list()) {
+    for role in listed.iter().flat_map(|p| p.role_detail_list()) {
         let name = role.role_name().unwrap_or_default();
         let Some(key) = scope.logical(name) else {
             continue;

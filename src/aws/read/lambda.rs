@@ -3,7 +3,7 @@
 //! with the service's prefix GetFunction (configuration, code, tags and concurrency in one)
 //! and, when slsr owns it, GetPolicy and GetAlias (`live`, with
 //! GetProvisionedConcurrencyConfig when it exists); ListEventSourceMappings and
-//! DescribeLogGroups once for the whole service, alongside; GetFunctionEventInvokeConfig
+//! DescribeLogGroups (paged) once for the whole service, alongside; GetFunctionEventInvokeConfig
 //! only for a function with slsr's `slsr:async` tag or whose spec sets `async`.
 //!
 //! Mappings and log groups are slsr's only when they carry its tags, which no listing
@@ -16,23 +16,21 @@ use std::collections::HashMap;
 use serde_json::Value;
 
 use super::{Found, Parts, Reader, Scope, conflict};
-use crate::aws::AwsError;
+use crate::aws::{AwsError, pages};
 use crate::model::{Kept, Kind, Resource, State, address};
 
 pub async fn read(r: &Reader, scope: &Scope, wanted: &State) -> Result<(Found, Parts), AwsError> {
     let prefix = scope.prefix();
-    r.calls.count("Lambda.ListFunctions");
-    let listed = r
-        .lambda
-        .list_functions()
-        .into_paginator()
-        .items()
-        .send()
-        .try_collect()
-        .await
-        .map_err(|e| AwsError::new("ListFunctions", "Lambda functions", e))?;
+    let listed = pages::all(
+        &r.calls,
+        "Lambda.ListFunctions",
+        r.lambda.list_functions().into_paginator().send(),
+    )
+    .await
+    .map_err(|e| AwsError::new("ListFunctions", "Lambda functions", e))?;
     let names: Vec<String> = listed
         .iter()
+        .flat_map(|page| page.functions())
         .filter_map(|f| f.function_name())
         .filter(|n| n.starts_with(&prefix))
         .map(str::to_string)
@@ -452,18 +450,18 @@ async fn alias(r: &Reader, scope: &Scope, name: &str) -> Result<Vec<Resource>, A
 /// Every SQS mapping of the service's functions (by name), with its ARN, from one listing
 /// of the account's mappings; the caller keeps those of the functions it owns.
 async fn mappings(r: &Reader, scope: &Scope) -> Result<Vec<(Resource, String)>, AwsError> {
-    r.calls.count("Lambda.ListEventSourceMappings");
-    let all = r
-        .lambda
-        .list_event_source_mappings()
-        .into_paginator()
-        .items()
-        .send()
-        .try_collect()
-        .await
-        .map_err(|e| AwsError::new("ListEventSourceMappings", "event source mappings", e))?;
+    let listed = pages::all(
+        &r.calls,
+        "Lambda.ListEventSourceMappings",
+        r.lambda
+            .list_event_source_mappings()
+            .into_paginator()
+            .send(),
+    )
+    .await
+    .map_err(|e| AwsError::new("ListEventSourceMappings", "event source mappings", e))?;
     let mut found = Vec::new();
-    for m in all {
+    for m in listed.iter().flat_map(|page| page.event_source_mappings()) {
         let function = m
             .function_arn()
             .and_then(|a| a.rsplit(':').next())
@@ -519,20 +517,21 @@ async fn mappings(r: &Reader, scope: &Scope) -> Result<Vec<(Resource, String)>, 
 /// The log groups of the service's functions, with their ARNs, from one listing by prefix;
 /// the caller keeps those of the functions it owns or wants.
 async fn log_groups(r: &Reader, scope: &Scope) -> Result<Vec<(Resource, String)>, AwsError> {
-    r.calls.count("CloudWatchLogs.DescribeLogGroups");
     let prefix = format!("/aws/lambda/{}", scope.prefix());
-    let groups = r
-        .logs
-        .describe_log_groups()
-        .log_group_name_prefix(&prefix)
-        .into_paginator()
-        .items()
-        .send()
-        .try_collect()
-        .await
-        .map_err(|e| AwsError::new("DescribeLogGroups", prefix.clone(), e))?;
-    Ok(groups
-        .into_iter()
+    let listed = pages::all(
+        &r.calls,
+        "CloudWatchLogs.DescribeLogGroups",
+        r.logs
+            .describe_log_groups()
+            .log_group_name_prefix(&prefix)
+            .into_paginator()
+            .send(),
+    )
+    .await
+    .map_err(|e| AwsError::new("DescribeLogGroups", prefix.clone(), e))?;
+    Ok(listed
+        .iter()
+        .flat_map(|page| page.log_groups())
         .filter_map(|g| {
             let name = g.log_group_name()?.to_string();
             let function = name.strip_prefix("/aws/lambda/")?.to_string();

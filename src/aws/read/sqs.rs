@@ -7,7 +7,7 @@ use aws_sdk_sqs::types::QueueAttributeName;
 use serde_json::{Value, json};
 
 use super::{Found, Reader, Scope, conflict};
-use crate::aws::AwsError;
+use crate::aws::{AwsError, pages};
 use crate::model::{Kind, Resource, State, address};
 
 /// The queues, the conflicts, and each owned queue's URL by its key (for `${queue:NAME.url}`).
@@ -16,17 +16,25 @@ pub async fn read(
     scope: &Scope,
     wanted: &State,
 ) -> Result<(Found, BTreeMap<String, String>), AwsError> {
-    r.calls.count("SQS.ListQueues");
-    let pages: Vec<_> = r
-        .sqs
-        .list_queues()
-        .queue_name_prefix(scope.prefix())
-        .into_paginator()
-        .send()
-        .try_collect()
-        .await
-        .map_err(|e| AwsError::new("ListQueues", scope.prefix(), e))?;
-    let urls: Vec<String> = pages.iter().flat_map(|p| p.queue_urls()).cloned().collect();
+    // Without MaxResults, SQS answers the first 1000 queues and no token: asking for pages
+    // (of its largest size) is what makes it say there are more.
+    let listed = pages::all(
+        &r.calls,
+        "SQS.ListQueues",
+        r.sqs
+            .list_queues()
+            .queue_name_prefix(scope.prefix())
+            .into_paginator()
+            .page_size(1000)
+            .send(),
+    )
+    .await
+    .map_err(|e| AwsError::new("ListQueues", scope.prefix(), e))?;
+    let urls: Vec<String> = listed
+        .iter()
+        .flat_map(|p| p.queue_urls())
+        .cloned()
+        .collect();
     let mut tasks = tokio::task::JoinSet::new();
     for url in urls {
         let r = r.clone();

@@ -110,18 +110,19 @@ pub async fn published(
             .build()
             .expect("key is set")
     };
-    r.calls.count("SSM.DescribeParameters");
-    let pages: Vec<_> = r
-        .ssm
-        .describe_parameters()
-        .parameter_filters(filter("slsr:service", &scope.service))
-        .parameter_filters(filter("slsr:stage", &scope.stage))
-        .into_paginator()
-        .send()
-        .try_collect()
-        .await
-        .map_err(|e| AwsError::new("DescribeParameters", "parameters with slsr's tags", e))?;
-    let owned: BTreeSet<String> = pages
+    let listed = crate::aws::pages::all(
+        &r.calls,
+        "SSM.DescribeParameters",
+        r.ssm
+            .describe_parameters()
+            .parameter_filters(filter("slsr:service", &scope.service))
+            .parameter_filters(filter("slsr:stage", &scope.stage))
+            .into_paginator()
+            .send(),
+    )
+    .await
+    .map_err(|e| AwsError::new("DescribeParameters", "parameters with slsr's tags", e))?;
+    let owned: BTreeSet<String> = listed
         .iter()
         .flat_map(|p| p.parameters())
         .filter_map(|p| p.name().map(str::to_string))

@@ -283,6 +283,51 @@ mod tests {
                 "CloudFormation.CreateChangeSet",
             ),
             (name("PUT /artifacts/app.zip", "s3", "", ""), "S3.PutObject"),
+            // Later pages: the token rides in the query, the form or the JSON body.
+            (
+                name(
+                    "GET /2015-03-31/functions/?Marker=eyJhZnRlciI6IjEifQ%3D%3D",
+                    "lambda",
+                    "",
+                    "",
+                ),
+                "Lambda.ListFunctions",
+            ),
+            (
+                name(
+                    "GET /2015-03-31/event-source-mappings/?Marker=abc",
+                    "lambda",
+                    "",
+                    "",
+                ),
+                "Lambda.ListEventSourceMappings",
+            ),
+            (
+                name("GET /v2/apis/a1/routes?nextToken=abc", "apigateway", "", ""),
+                "ApiGatewayV2.GetRoutes",
+            ),
+            (
+                name("GET /v2/apis?nextToken=abc", "apigateway", "", ""),
+                "ApiGatewayV2.GetApis",
+            ),
+            (
+                name(
+                    "POST /",
+                    "iam",
+                    "",
+                    "Action=GetAccountAuthorizationDetails&Version=2010-05-08&Filter.member.1=Role&Marker=abc",
+                ),
+                "IAM.GetAccountAuthorizationDetails",
+            ),
+            (
+                name(
+                    "POST /",
+                    "logs",
+                    "X-Amz-Target: Logs_20140328.DescribeLogGroups",
+                    r#"{"nextToken":"abc"}"#,
+                ),
+                "CloudWatchLogs.DescribeLogGroups",
+            ),
         ];
         for (got, want) in cases {
             assert_eq!(got, want);

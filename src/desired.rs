@@ -23,7 +23,9 @@ pub const DEFAULT_EPHEMERAL: u32 = 512;
 /// SQS's defaults.
 pub const DEFAULT_VISIBILITY: u32 = 30;
 pub const DEFAULT_RETENTION: u32 = 345_600;
-pub const DEFAULT_MAX_MESSAGE: u32 = 262_144;
+/// A queue's largest message when CreateQueue does not set one: 1 MiB, as SQS's API
+/// reference documents `MaximumMessageSize` now (256 KiB before SQS raised the limit).
+pub const DEFAULT_MAX_MESSAGE: u32 = 1_048_576;
 /// An SQS event source mapping's default batch size.
 pub const DEFAULT_BATCH: u32 = 10;
 

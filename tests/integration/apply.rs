@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use crate::support::{Account, Run, app, pages, run};
+use crate::support::{Account, Run, app, applied, pages, run, slsr_on as slsr};
 
 const SPEC: &str = "service: shop
 stage: dev
@@ -40,14 +40,8 @@ functions:
       - schedule: rate(1 day)
 ";
 
-fn slsr(account: &Account, command: &str, spec: &Path, extra: &[&str]) -> Run {
-    run(account.slsr().arg(command).arg("-f").arg(spec).args(extra))
-}
-
 fn apply(account: &Account, spec: &Path) -> Run {
-    let out = slsr(account, "apply", spec, &["--auto-approve", "-v"]);
-    assert_eq!(out.code, 0, "apply failed:\n{}{}", out.stdout, out.stderr);
-    out
+    applied(account, spec, &["-v"])
 }
 
 fn assert_clean(account: &Account, spec: &Path) {

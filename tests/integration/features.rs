@@ -4,15 +4,10 @@
 
 use std::path::Path;
 
-use crate::support::{Account, Run, all_items, app, run};
-
-fn slsr(account: &Account, command: &str, spec: &Path, extra: &[&str]) -> Run {
-    run(account.slsr().arg(command).arg("-f").arg(spec).args(extra))
-}
+use crate::support::{Account, all_items, app, applied, slsr_on as slsr};
 
 fn apply(account: &Account, spec: &Path) {
-    let out = slsr(account, "apply", spec, &["--auto-approve"]);
-    assert_eq!(out.code, 0, "apply failed:\n{}{}", out.stdout, out.stderr);
+    applied(account, spec, &[]);
     let out = slsr(account, "plan", spec, &["--detailed-exitcode"]);
     assert_eq!(
         out.code, 0,

@@ -7,16 +7,10 @@ use std::path::Path;
 
 use serde_json::{Value, json};
 
-use crate::support::{Account, Run, app, run};
-
-fn slsr(account: &Account, command: &str, spec: &Path, extra: &[&str]) -> Run {
-    run(account.slsr().arg(command).arg("-f").arg(spec).args(extra))
-}
+use crate::support::{Account, Run, app, applied, run, slsr_on as slsr};
 
 fn apply(account: &Account, spec: &Path) -> Run {
-    let out = slsr(account, "apply", spec, &["--auto-approve"]);
-    assert_eq!(out.code, 0, "apply failed:\n{}{}", out.stdout, out.stderr);
-    out
+    applied(account, spec, &[])
 }
 
 const TRUST: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"lambda.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#;

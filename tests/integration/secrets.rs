@@ -4,13 +4,7 @@
 //! the real binary against the emulator; parameters made and functions read with plain SDK
 //! calls.
 
-use std::path::Path;
-
-use crate::support::{Account, Run, app, run};
-
-fn slsr(account: &Account, command: &str, spec: &Path, extra: &[&str]) -> Run {
-    run(account.slsr().arg(command).arg("-f").arg(spec).args(extra))
-}
+use crate::support::{Account, app, slsr_on as slsr};
 
 async fn put_secure(ssm: &aws_sdk_ssm::Client, name: &str, value: &str) {
     ssm.put_parameter()

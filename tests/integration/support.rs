@@ -172,6 +172,20 @@ pub fn run(cmd: &mut Command) -> Run {
     run
 }
 
+/// `slsr COMMAND -f SPEC EXTRA...` in `account`: what most tests run.
+pub fn slsr_on(account: &Account, command: &str, spec: &std::path::Path, extra: &[&str]) -> Run {
+    run(account.slsr().arg(command).arg("-f").arg(spec).args(extra))
+}
+
+/// `slsr apply --auto-approve -f SPEC EXTRA...` in `account`, which must succeed.
+pub fn applied(account: &Account, spec: &std::path::Path, extra: &[&str]) -> Run {
+    let mut args = vec!["--auto-approve"];
+    args.extend(extra);
+    let out = slsr_on(account, "apply", spec, &args);
+    assert_eq!(out.code, 0, "apply failed:\n{}{}", out.stdout, out.stderr);
+    out
+}
+
 /// A scratch directory of the test's own.
 pub fn scratch(name: &str) -> std::path::PathBuf {
     let dir = std::env::temp_dir().join(format!("slsr-test-{name}-{}", std::process::id()));

@@ -1,26 +1,16 @@
 //! slsr: deploy AWS Lambda applications from one YAML spec.
 //!
 //! The library holds everything; the `slsr` binary (`main.rs`) is glue that parses flags,
-//! calls into here and turns results into exit codes. See ARCHITECTURE.md for the map.
+//! calls into here and turns results into exit codes. The modules follow the flow (see
+//! ARCHITECTURE.md): `spec` reads and checks the file, `package` zips the code, `engine`
+//! builds the desired state, diffs it with the live one and keeps plans, `kinds` describes
+//! each resource kind, `aws` reads the account, `apply` makes the changes, `render` prints
+//! plans, and `cli` ties them to the commands.
 
 pub mod apply;
 pub mod aws;
 pub mod cli;
-pub mod commands;
-pub mod desired;
-pub mod diag;
-pub mod escape;
-pub mod interrupt;
-pub mod model;
-pub mod normalize;
+pub mod engine;
 pub mod package;
-pub mod plan;
-pub mod planning;
-pub mod progress;
 pub mod render;
-pub mod saved;
-pub mod sensitive;
-pub mod source;
 pub mod spec;
-pub mod ssm;
-pub mod yaml;

@@ -1,10 +1,10 @@
 //! The `slsr` binary: parses the command line and returns the command's exit code.
-//! Everything else is in the library (`slsr::commands` and what it calls).
+//! Everything else is in the library (`slsr::cli::commands` and what it calls).
 
 use std::process::ExitCode;
 
 use clap::Parser;
 
 fn main() -> ExitCode {
-    slsr::commands::run(slsr::cli::Cli::parse())
+    slsr::cli::commands::run(slsr::cli::Cli::parse())
 }

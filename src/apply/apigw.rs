@@ -14,8 +14,8 @@ use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
 use super::{Applier, Settle, Step, attr, attr_i32, attr_list, attr_map, attr_str, tag_changes};
 use crate::aws::AwsError;
 use crate::aws::pages::follow;
-use crate::model::{Kind, Resource};
-use crate::plan::Action;
+use crate::engine::model::{Kind, Resource};
+use crate::engine::plan::Action;
 
 pub async fn apply(a: &Applier, step: &Step) -> Result<(), AwsError> {
     match step.change.kind {
@@ -107,7 +107,7 @@ async fn api(a: &Applier, step: &Step) -> Result<(), AwsError> {
         Action::Delete => {
             // Its own id: a duplicate API of the service is deleted by destroy too.
             let id = match attr_str(r, "id") {
-                id if !id.is_empty() && !crate::desired::still_unknown(&id) => id,
+                id if !id.is_empty() && !crate::engine::desired::still_unknown(&id) => id,
                 _ => api_id(a)?,
             };
             a.apigw

@@ -6,8 +6,8 @@
 use std::fmt::Write as _;
 
 use crate::aws::record::Recorder;
-use crate::escape::printable;
-use crate::plan::Plan;
+use crate::engine::plan::Plan;
+use crate::render::escape::printable;
 
 /// The changes of `plan` as apply takes them, each with the write calls made for it.
 pub fn calls_by_change(plan: &Plan, recorder: &Recorder) -> Vec<(String, String, Vec<String>)> {

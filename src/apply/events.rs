@@ -6,7 +6,7 @@ use aws_sdk_eventbridge::types::{RuleState, Tag, Target};
 use super::{Applier, Settle, Step, attr_map, attr_str, tag_changes};
 use crate::aws::AwsError;
 use crate::aws::read::events::TARGET_ID;
-use crate::plan::Action;
+use crate::engine::plan::Action;
 
 pub async fn apply(a: &Applier, step: &Step) -> Result<(), AwsError> {
     let r = step.resource();

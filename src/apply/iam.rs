@@ -8,7 +8,7 @@ use serde_json::Value;
 use super::{Applier, Settle, Step, attr, attr_list, attr_str, tag_changes};
 use crate::aws::AwsError;
 use crate::aws::read::iam::INLINE_POLICY;
-use crate::plan::Action;
+use crate::engine::plan::Action;
 
 pub async fn apply(a: &Applier, step: &Step) -> Result<(), AwsError> {
     let r = step.resource();
@@ -160,7 +160,7 @@ async fn put_inline(a: &Applier, step: &Step) -> Result<(), AwsError> {
         }
         // Roles come first in apply: a statement cannot name what is made later (a new
         // queue's URL, the new API's URL); statements take ARNs, which are known.
-        document if crate::desired::still_unknown(&document.to_string()) && !a.dry => {
+        document if crate::engine::desired::still_unknown(&document.to_string()) && !a.dry => {
             return Err(AwsError {
                 operation: "PutRolePolicy",
                 target: r.name.clone(),
@@ -182,7 +182,7 @@ async fn put_inline(a: &Applier, step: &Step) -> Result<(), AwsError> {
 }
 
 /// The names of a live role's inline policies.
-fn inline_policies(r: &crate::model::Resource) -> Vec<String> {
+fn inline_policies(r: &crate::engine::model::Resource) -> Vec<String> {
     let mut names = Vec::new();
     if r.attrs.get("inline_policy").is_some_and(|p| !p.is_null()) {
         names.push(INLINE_POLICY.to_string());

@@ -14,9 +14,9 @@ use serde_json::Value;
 
 use super::{Applier, Settle, Step, attr_i32, attr_list, attr_map, attr_str, tag_changes};
 use crate::aws::AwsError;
-use crate::model::{Kind, Resource};
+use crate::engine::model::{Kind, Resource};
+use crate::engine::plan::Action;
 use crate::package::CodeIdentity;
-use crate::plan::Action;
 
 /// Errors that clear up by themselves: a function still being updated, throttling.
 const TRANSIENT: &[&str] = &[
@@ -137,16 +137,16 @@ async fn environment(a: &Applier, r: &Resource) -> Result<Environment, AwsError>
         let mut value = a.resolve(&v);
         // A dry run reads no secret and leaves what is unknown as it is: the call is only
         // noted.
-        if let Some((_, template)) = crate::ssm::parse(&value).filter(|_| !a.dry) {
+        if let Some((_, template)) = crate::engine::ssm::parse(&value).filter(|_| !a.dry) {
             value = secure_value(a, &r.name, template).await?;
         }
-        if crate::desired::still_unknown(&value) && !a.dry {
+        if crate::engine::desired::still_unknown(&value) && !a.dry {
             return Err(AwsError {
                 operation: "CreateFunction",
                 target: r.name.clone(),
                 message: format!(
                     "env.{k}: {} is still unknown",
-                    crate::sensitive::redact(&value)
+                    crate::engine::sensitive::redact(&value)
                 ),
             });
         }
@@ -407,9 +407,9 @@ async fn function(a: &Applier, step: &Step) -> Result<(), AwsError> {
 
 /// A value with SecureStrings in it, read from SSM with decryption.
 async fn secure_value(a: &Applier, function: &str, template: &str) -> Result<String, AwsError> {
-    let paths = crate::ssm::paths_in(template);
+    let paths = crate::engine::ssm::paths_in(template);
     let (params, _) = crate::aws::read::ssm::get(&a.ssm, None, &paths, true).await?;
-    crate::ssm::substitute(template, &params)
+    crate::engine::ssm::substitute(template, &params)
         .map(|(value, _)| value)
         .ok_or_else(|| AwsError {
             operation: "GetParameters",
@@ -775,8 +775,8 @@ mod tests {
     use aws_smithy_types::error::ErrorMetadata;
 
     use super::*;
-    use crate::model::Resource;
-    use crate::plan::{Change, FieldDiff};
+    use crate::engine::model::Resource;
+    use crate::engine::plan::{Change, FieldDiff};
 
     fn applier(lambda: aws_sdk_lambda::Client, code: HashMap<String, CodeIdentity>) -> Applier {
         let config = aws_config::SdkConfig::builder()

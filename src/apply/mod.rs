@@ -30,9 +30,9 @@ use serde_json::Value;
 
 use crate::aws::record::{CHANGE, InChange, Recorder};
 use crate::aws::{AwsError, Clients};
-use crate::model::{KNOWN_AFTER_APPLY, Kind, Resource};
+use crate::engine::model::{KNOWN_AFTER_APPLY, Kind, Resource};
+use crate::engine::plan::{Action, Change, Plan};
 use crate::package::CodeIdentity;
-use crate::plan::{Action, Change, Plan};
 
 /// Changes in flight at once, unless `--parallelism` says otherwise. Lambda's calls keep
 /// to its quotas whatever this is (`aws::pace`); the bound is for the other services. 16
@@ -456,11 +456,11 @@ impl Applier {
             Some(id) => value.replace(KNOWN_AFTER_APPLY, id),
             None => value.to_string(),
         };
-        while let Some((range, what)) = crate::desired::next_known_after_apply(&out) {
+        while let Some((range, what)) = crate::engine::desired::next_known_after_apply(&out) {
             let known = match what {
                 "http_api.url" => api.as_ref().map(|id| {
                     let region = self.apigw.config().region().map(|r| r.to_string());
-                    crate::desired::http_api_url(id, &region.unwrap_or_default())
+                    crate::engine::desired::http_api_url(id, &region.unwrap_or_default())
                 }),
                 other => self.ids.get(other),
             };

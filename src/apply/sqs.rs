@@ -8,7 +8,7 @@ use serde_json::Value;
 
 use super::{Applier, Settle, Step, attr, attr_map, tag_changes};
 use crate::aws::AwsError;
-use crate::plan::Action;
+use crate::engine::plan::Action;
 
 /// The SQS attributes of a queue resource: every one when `all`, else only those changed.
 pub(crate) fn attributes(step: &Step, all: bool) -> HashMap<A, String> {

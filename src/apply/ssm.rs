@@ -6,7 +6,7 @@ use aws_sdk_ssm::types::{ParameterType, Tag};
 
 use super::{Applier, Settle, Step, attr_str};
 use crate::aws::AwsError;
-use crate::plan::Action;
+use crate::engine::plan::Action;
 
 pub async fn apply(a: &Applier, step: &Step) -> Result<(), AwsError> {
     let r = step.resource();
@@ -21,18 +21,21 @@ pub async fn apply(a: &Applier, step: &Step) -> Result<(), AwsError> {
             .or_gone("DeleteParameter", path);
     }
     let value = a.resolve(&attr_str(r, "value"));
-    if crate::ssm::parse(&value).is_some() {
+    if crate::engine::ssm::parse(&value).is_some() {
         return Err(AwsError {
             operation: "PutParameter",
             target: path.to_string(),
             message: "the value takes a SecureString; slsr publishes outputs as String parameters and will not put a secret in one".into(),
         });
     }
-    if crate::desired::still_unknown(&value) && !a.dry {
+    if crate::engine::desired::still_unknown(&value) && !a.dry {
         return Err(AwsError {
             operation: "PutParameter",
             target: path.to_string(),
-            message: format!("{} is still unknown", crate::sensitive::redact(&value)),
+            message: format!(
+                "{} is still unknown",
+                crate::engine::sensitive::redact(&value)
+            ),
         });
     }
     let put = a

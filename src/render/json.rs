@@ -3,7 +3,7 @@
 use serde_json::{Value, json};
 
 use super::{Header, MASK};
-use crate::plan::{Action, Plan};
+use crate::engine::plan::{Action, Plan};
 
 /// Bumped on any change a consumer could notice.
 pub const FORMAT_VERSION: &str = "1";
@@ -49,8 +49,9 @@ pub fn json(plan: &Plan, header: &Header) -> String {
     });
     // serde_json escapes C0 control characters in strings; json_text takes DEL, C1 and the
     // direction marks, so the JSON is as safe to print on a terminal as the text plan.
-    let mut text =
-        crate::escape::json_text(serde_json::to_string_pretty(&doc).expect("a JSON value prints"));
+    let mut text = crate::render::escape::json_text(
+        serde_json::to_string_pretty(&doc).expect("a JSON value prints"),
+    );
     text.push('\n');
     text
 }

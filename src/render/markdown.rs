@@ -3,8 +3,8 @@
 use std::fmt::Write as _;
 
 use super::{Header, change_text, show};
-use crate::escape::{markdown_code, markdown_text, printable};
-use crate::plan::{Action, Plan};
+use crate::engine::plan::{Action, Plan};
+use crate::render::escape::{markdown_code, markdown_text, printable};
 
 pub fn markdown(plan: &Plan, header: &Header) -> String {
     let mut out = String::new();

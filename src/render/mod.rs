@@ -1,8 +1,9 @@
 //! Plans as text (for people), JSON (for machines) and Markdown (for pull requests).
 //! Renderers format; they never decide. Secret values are masked here, in every format, and
-//! what came from the spec or the account is escaped (`crate::escape`): no control
+//! what came from the spec or the account is escaped (`crate::render::escape`): no control
 //! character reaches a terminal, and nothing breaks out of a Markdown cell or code span.
 
+pub mod escape;
 mod json;
 mod markdown;
 mod text;
@@ -13,8 +14,8 @@ pub use text::text;
 
 use serde_json::Value;
 
-use crate::escape::printable;
-use crate::plan::FieldDiff;
+use crate::engine::plan::FieldDiff;
+use crate::render::escape::printable;
 
 /// What a plan is about, for its header.
 #[derive(Clone, Debug, Default)]
@@ -35,7 +36,7 @@ pub fn show(value: Option<&Value>, sensitive: bool) -> String {
     match value {
         None => "(none)".into(),
         Some(_) if sensitive => MASK.into(),
-        Some(Value::String(s)) if s == crate::model::KNOWN_AFTER_APPLY => s.clone(),
+        Some(Value::String(s)) if s == crate::engine::model::KNOWN_AFTER_APPLY => s.clone(),
         Some(v) => printable(&v.to_string()).into_owned(),
     }
 }

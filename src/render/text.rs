@@ -6,8 +6,8 @@ use std::fmt::Write as _;
 use anstyle::{AnsiColor, Style};
 
 use super::{Header, change_text, show};
-use crate::escape::printable;
-use crate::plan::{Action, Plan};
+use crate::engine::plan::{Action, Plan};
+use crate::render::escape::printable;
 
 fn style(action: Action) -> Style {
     match action {
@@ -150,8 +150,8 @@ pub fn text(plan: &Plan, header: &Header) -> String {
 }
 
 /// A route the change leaves without authorization: worth a second look in review.
-fn is_public_route(change: &crate::plan::Change) -> bool {
-    change.kind == crate::model::Kind::Route
+fn is_public_route(change: &crate::engine::plan::Change) -> bool {
+    change.kind == crate::engine::model::Kind::Route
         && change.action != Action::Delete
         && change
             .after
@@ -165,7 +165,7 @@ const ONE_LINE: usize = 100;
 
 /// A changed policy or pattern as lines, each marked `+`, `-` or ` `: only the parts that
 /// changed stand out. `None` for values that read well on one line.
-fn structured_diff(d: &crate::plan::FieldDiff) -> Option<Vec<(char, String)>> {
+fn structured_diff(d: &crate::engine::plan::FieldDiff) -> Option<Vec<(char, String)>> {
     let (before, after) = (d.before.as_ref()?, d.after.as_ref()?);
     if d.sensitive
         || !(before.is_object() || before.is_array())
@@ -241,7 +241,7 @@ fn line_diff(a: &[String], b: &[String]) -> Vec<(char, String)> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::plan::FieldDiff;
+    use crate::engine::plan::FieldDiff;
     use serde_json::json;
 
     #[test]

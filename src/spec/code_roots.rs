@@ -10,7 +10,7 @@
 use std::path::{Component, Path, PathBuf};
 
 use super::load::Project;
-use crate::diag::{Code, Diagnostic};
+use crate::spec::diag::{Code, Diagnostic};
 
 /// The directories `code` may resolve into, resolved themselves.
 pub fn roots(p: &Project) -> Vec<PathBuf> {

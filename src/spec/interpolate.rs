@@ -9,9 +9,9 @@
 use std::cell::Cell;
 use std::collections::{BTreeMap, BTreeSet};
 
-use crate::diag::{Code, Diagnostic};
-use crate::source::Span;
-use crate::yaml::{self, Node, Value};
+use crate::spec::diag::{Code, Diagnostic};
+use crate::spec::source::Span;
+use crate::spec::yaml::{self, Node, Value};
 
 /// What references resolve to. `None` for region or account keeps the reference as text:
 /// a plan shows it as a placeholder.

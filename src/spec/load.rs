@@ -11,9 +11,9 @@ use std::path::{Path, PathBuf};
 use super::interpolate::{self, Context, Declared};
 use super::model::{Function, HttpApi, Output, Queue, Role, Spec};
 use super::{rules, schema, structure};
-use crate::diag::{self, Code, Diagnostic};
-use crate::source::{SourceFile, Span};
-use crate::yaml::{self, Node, Value};
+use crate::spec::diag::{self, Code, Diagnostic};
+use crate::spec::source::{SourceFile, Span};
+use crate::spec::yaml::{self, Node, Value};
 
 /// What the command line and the environment decide, over what the spec says.
 #[derive(Debug, Clone, Default)]

@@ -5,6 +5,7 @@
 //! The pipeline is in `load.rs`; each stage is its own module.
 
 pub mod code_roots;
+pub mod diag;
 pub mod escalation;
 pub mod interpolate;
 pub mod load;
@@ -14,6 +15,8 @@ pub mod rules;
 pub mod runtime;
 pub mod schedule;
 pub mod schema;
+pub mod source;
 pub mod structure;
+pub mod yaml;
 
 pub use load::{FileError, Loaded, Options, Project, Spans, load_bytes, load_file, load_source};

@@ -12,8 +12,8 @@ use super::model::{Event, Function, HttpEvent, ScheduleEvent, Statement};
 use super::names::{self, Kind};
 use super::runtime::{self, Status};
 use super::schedule;
-use crate::diag::{Code, Diagnostic};
-use crate::source::Span;
+use crate::spec::diag::{Code, Diagnostic};
+use crate::spec::source::Span;
 
 /// Lambda's default timeout, used where a function does not set one.
 const LAMBDA_DEFAULT_TIMEOUT: u32 = 3;

@@ -11,9 +11,9 @@ use std::collections::HashMap;
 
 use serde_json::{Map, Value};
 
-use crate::diag::{Code, Diagnostic};
-use crate::source::Span;
-use crate::yaml::{self, Node, Value as Yaml};
+use crate::spec::diag::{Code, Diagnostic};
+use crate::spec::source::Span;
+use crate::spec::yaml::{self, Node, Value as Yaml};
 
 /// Checks `node` against the root `schema`, pushing one diagnostic per problem.
 ///

@@ -646,7 +646,8 @@ fn the_ci_examples_are_valid_yaml_using_slsrs_ci_flags() {
                 .join(file),
         )
         .unwrap();
-        let (root, problems) = slsr::yaml::parse(&text).unwrap_or_else(|e| panic!("{file}: {e:?}"));
+        let (root, problems) =
+            slsr::spec::yaml::parse(&text).unwrap_or_else(|e| panic!("{file}: {e:?}"));
         assert!(
             root.is_some() && problems.is_empty(),
             "{file}: {problems:?}"

@@ -7,7 +7,8 @@
 
 use std::path::{Path, PathBuf};
 
-use slsr::{diag, spec};
+use slsr::spec;
+use slsr::spec::diag;
 
 fn fixture_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/invalid")

@@ -64,7 +64,7 @@ fn check_no_panic(bytes: &[u8], seed: u64, kind: &str) -> String {
             match loaded {
                 Ok(loaded) => {
                     // Rendering must not panic either (spans past a line's end, odd characters).
-                    let _ = slsr::diag::report_plain(&loaded.diagnostics, &loaded.file);
+                    let _ = slsr::spec::diag::report_plain(&loaded.diagnostics, &loaded.file);
                     let mut codes: Vec<&str> =
                         loaded.diagnostics.iter().map(|d| d.code.as_str()).collect();
                     codes.sort();
@@ -370,10 +370,10 @@ fn saved_plan_files_never_panic_and_only_the_exact_plan_passes() {
         .unwrap()
         .project
         .unwrap();
-    let mut planned = slsr::planning::offline(&project).unwrap();
+    let mut planned = slsr::engine::make::offline(&project).unwrap();
     planned.header.account = Some("123456789012".into());
-    let key = slsr::saved::PlanKey::from_bytes([3; 32]);
-    let fresh = slsr::saved::SavedPlan::new(&planned, b"spec", &key).unwrap();
+    let key = slsr::engine::saved::PlanKey::from_bytes([3; 32]);
+    let fresh = slsr::engine::saved::SavedPlan::new(&planned, b"spec", &key).unwrap();
     let original = serde_json::to_value(&fresh).unwrap();
     let bytes = serde_json::to_vec_pretty(&fresh).unwrap();
     let (mut rng, seed) = rng();
@@ -390,10 +390,10 @@ fn saved_plan_files_never_panic_and_only_the_exact_plan_passes() {
             serde_json::to_vec(&value).unwrap()
         };
         let outcome = catch_unwind(AssertUnwindSafe(|| {
-            let Ok(saved) = slsr::saved::parse(&input) else {
+            let Ok(saved) = slsr::engine::saved::parse(&input) else {
                 return false;
             };
-            let reasons = slsr::saved::differences(&saved, &fresh);
+            let reasons = slsr::engine::saved::differences(&saved, &fresh);
             assert!(
                 !reasons.is_empty() || saved == fresh,
                 "a changed plan passed as the fresh one"

@@ -3,8 +3,8 @@
 
 use std::path::Path;
 
+use slsr::spec::yaml;
 use slsr::spec::{schema, structure};
-use slsr::yaml;
 
 fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))

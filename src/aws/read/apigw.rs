@@ -7,7 +7,7 @@ use serde_json::Value;
 use super::{Reader, Scope, conflict};
 use crate::aws::AwsError;
 use crate::aws::pages::follow;
-use crate::model::{Kind, Resource, State, address};
+use crate::engine::model::{Kind, Resource, State, address};
 
 /// The API's resources, the conflicts, the API's id when slsr owns one, and APIs of the
 /// same name that are someone else's (kept). A second owned API of the name is returned as
@@ -19,9 +19,9 @@ pub async fn read(
 ) -> Result<
     (
         Vec<Resource>,
-        Vec<crate::model::Conflict>,
+        Vec<crate::engine::model::Conflict>,
         Option<String>,
-        Vec<crate::model::Kept>,
+        Vec<crate::engine::model::Kept>,
     ),
     AwsError,
 > {
@@ -58,7 +58,7 @@ pub async fn read(
     };
     let kept = others
         .iter()
-        .map(|other| crate::model::Kept {
+        .map(|other| crate::engine::model::Kept {
             address: address(Kind::HttpApi, "api"),
             name: format!("{name} (id {})", other.api_id().unwrap_or_default()),
             reason:

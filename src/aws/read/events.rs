@@ -8,7 +8,7 @@ use serde_json::Value;
 
 use super::{Found, Parts, Reader, Scope, conflict};
 use crate::aws::{AwsError, pages};
-use crate::model::{Kept, Kind, Resource, State, address};
+use crate::engine::model::{Kept, Kind, Resource, State, address};
 
 /// The id slsr gives the one target of each of its rules.
 pub const TARGET_ID: &str = "slsr";

@@ -8,8 +8,8 @@ use serde_json::Value;
 
 use super::{Found, Reader, Scope, conflict};
 use crate::aws::{AwsError, pages};
-use crate::model::{Kind, Resource, State, address};
-use crate::normalize::parse_policy;
+use crate::engine::model::{Kind, Resource, State, address};
+use crate::engine::normalize::parse_policy;
 
 /// The name of the inline policy slsr writes on its roles.
 pub const INLINE_POLICY: &str = "slsr";

@@ -17,7 +17,7 @@ use serde_json::Value;
 
 use super::{Found, Parts, Reader, Scope, conflict};
 use crate::aws::{AwsError, pages};
-use crate::model::{Kept, Kind, Resource, State, address};
+use crate::engine::model::{Kept, Kind, Resource, State, address};
 
 pub async fn read(r: &Reader, scope: &Scope, wanted: &State) -> Result<(Found, Parts), AwsError> {
     let prefix = scope.prefix();

@@ -20,7 +20,7 @@ use aws_config::SdkConfig;
 use tokio::sync::Semaphore;
 
 use super::{AwsError, Clients};
-use crate::model::{Conflict, Kept, Resource, State};
+use crate::engine::model::{Conflict, Kept, Resource, State};
 
 /// Reads in flight at once: enough to hide latency, few enough not to be throttled.
 pub const PARALLEL_READS: usize = 8;

@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 
 use super::{Found, Reader, Scope, conflict};
 use crate::aws::{AwsError, pages};
-use crate::model::{Kind, Resource, State, address};
+use crate::engine::model::{Kind, Resource, State, address};
 
 /// The queues, the conflicts, and each owned queue's URL by its key (for `${queue:NAME.url}`).
 pub async fn read(

@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use super::Reader;
 use crate::aws::AwsError;
-use crate::ssm::Parameter;
+use crate::engine::ssm::Parameter;
 
 /// The parameters the spec reads, decrypted, and the names that are missing (the plan
 /// fails on them, at the line of the reference).
@@ -100,7 +100,7 @@ fn answers(asked: &str, p: &aws_sdk_ssm::types::Parameter) -> bool {
 pub async fn published(
     r: &Reader,
     scope: &super::Scope,
-    wanted: &crate::model::State,
+    wanted: &crate::engine::model::State,
 ) -> Result<super::Found, AwsError> {
     use aws_sdk_ssm::types::ParameterStringFilter;
     let filter = |key: &str, value: &str| {
@@ -130,7 +130,7 @@ pub async fn published(
     let wanted_paths: BTreeSet<String> = wanted
         .resources
         .values()
-        .filter(|w| w.kind == crate::model::Kind::Parameter)
+        .filter(|w| w.kind == crate::engine::model::Kind::Parameter)
         .map(|w| w.name.clone())
         .collect();
     let to_read: BTreeSet<String> = owned.union(&wanted_paths).cloned().collect();
@@ -142,8 +142,8 @@ pub async fn published(
     let (found, _) = get(&r.ssm, Some(&r.calls), &to_read, false).await?;
     for (name, p) in found {
         if !owned.contains(&name) {
-            conflicts.push(crate::model::Conflict {
-                address: crate::model::address(crate::model::Kind::Parameter, &name),
+            conflicts.push(crate::engine::model::Conflict {
+                address: crate::engine::model::address(crate::engine::model::Kind::Parameter, &name),
                 reason: format!(
                     "it exists without slsr's ownership tags (slsr:service={}, slsr:stage={}), so slsr will not overwrite or delete it; delete it, or tag it to hand it over",
                     scope.service, scope.stage
@@ -153,9 +153,13 @@ pub async fn published(
             continue;
         }
         resources.push(
-            crate::model::Resource::new(crate::model::Kind::Parameter, &name, &name)
-                .with("value", p.value)
-                .with("type", if p.secure { "SecureString" } else { "String" }),
+            crate::engine::model::Resource::new(
+                crate::engine::model::Kind::Parameter,
+                &name,
+                &name,
+            )
+            .with("value", p.value)
+            .with("type", if p.secure { "SecureString" } else { "String" }),
         );
     }
     Ok((resources, conflicts))

@@ -200,7 +200,7 @@ pub fn is_sensitive(path: &str, value: Option<&Value>) -> bool {
     }
     match value {
         Some(Value::String(s)) => {
-            crate::ssm::parse(s).is_some() || looks_secret_value(s, free_text)
+            crate::engine::ssm::parse(s).is_some() || looks_secret_value(s, free_text)
         }
         _ => false,
     }
@@ -208,7 +208,7 @@ pub fn is_sensitive(path: &str, value: Option<&Value>) -> bool {
 
 /// `text` with every part that looks secret masked, for messages that quote a value.
 pub fn redact(text: &str) -> String {
-    if looks_secret_value(text, true) || crate::ssm::parse(text).is_some() {
+    if looks_secret_value(text, true) || crate::engine::ssm::parse(text).is_some() {
         crate::render::MASK.to_string()
     } else {
         text.to_string()

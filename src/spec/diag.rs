@@ -9,8 +9,8 @@ use std::fmt::Write as _;
 
 use anstyle::{AnsiColor, Style};
 
-use crate::escape::{printable, push_printable};
-use crate::source::{SourceFile, Span};
+use crate::render::escape::{printable, push_printable};
+use crate::spec::source::{SourceFile, Span};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Severity {

@@ -8,9 +8,10 @@ use std::path::Path;
 use std::process::ExitCode;
 
 use crate::cli::{Cli, Command, ConnectionArgs, DeployArgs, Format, LockArgs, PlanArgs, SpecArgs};
-use crate::escape::printable;
 use crate::package::{CodeIdentity, Packager, human_size};
-use crate::{aws, diag, spec};
+use crate::render::escape::printable;
+use crate::spec::diag;
+use crate::{aws, spec};
 
 /// Runs one parsed command line.
 pub fn run(cli: Cli) -> ExitCode {
@@ -179,19 +180,19 @@ fn outputs(
     };
     let connection = connection(args, aws);
     let runtime = tokio::runtime::Runtime::new().expect("a tokio runtime starts");
-    let planned = match runtime.block_on(crate::planning::live(&project, &connection)) {
+    let planned = match runtime.block_on(crate::engine::make::live(&project, &connection)) {
         Ok(p) => p,
         Err(e) => return plan_failed(&project, e),
     };
     let outputs: BTreeMap<&String, String> = planned
         .outputs
         .iter()
-        .map(|(name, value)| (name, crate::sensitive::redact(value)))
+        .map(|(name, value)| (name, crate::engine::sensitive::redact(value)))
         .collect();
     let mut out = anstream::stdout().lock();
     match format {
         crate::cli::OutputsFormat::Json => {
-            let json = crate::escape::json_text(
+            let json = crate::render::escape::json_text(
                 serde_json::to_string_pretty(&outputs).expect("strings serialize"),
             );
             let _ = writeln!(out, "{json}");
@@ -219,11 +220,11 @@ fn plan(p: &PlanArgs) -> ExitCode {
         Err(code) => return code,
     };
     let planned = if offline {
-        crate::planning::offline(&project)
+        crate::engine::make::offline(&project)
     } else {
         let connection = connection(args, aws);
         let runtime = tokio::runtime::Runtime::new().expect("a tokio runtime starts");
-        runtime.block_on(crate::planning::live(&project, &connection))
+        runtime.block_on(crate::engine::make::live(&project, &connection))
     };
     let planned = match planned {
         Ok(p) => p,
@@ -238,13 +239,14 @@ fn plan(p: &PlanArgs) -> ExitCode {
     if let Some(path) = &p.out
         && planned.plan.conflicts.is_empty()
     {
-        let saved = crate::saved::PlanKey::load().and_then(|key| {
+        let saved = crate::engine::saved::PlanKey::load().and_then(|key| {
             let spec =
                 std::fs::read(&args.file).map_err(|e| format!("{}: {e}", args.file.display()))?;
-            crate::saved::SavedPlan::new(&planned, &spec, &key)
+            crate::engine::saved::SavedPlan::new(&planned, &spec, &key)
         });
         let written = saved.and_then(|saved| {
-            crate::saved::write(path, &saved).map_err(|e| format!("{}: {e}", path.display()))
+            crate::engine::saved::write(path, &saved)
+                .map_err(|e| format!("{}: {e}", path.display()))
         });
         if let Err(e) = written {
             return fail(&e);
@@ -286,7 +288,7 @@ fn apply(d: &DeployArgs, destroy: bool, saved: Option<&Path>) -> ExitCode {
     let connection = connection(&d.spec, &d.aws);
     let runtime = tokio::runtime::Runtime::new().expect("a tokio runtime starts");
     // SIGINT and SIGTERM stop the apply between changes and release the lock.
-    let interrupts = crate::interrupt::Interrupts::install(&runtime);
+    let interrupts = crate::cli::interrupt::Interrupts::install(&runtime);
     // The deploy lock covers the plan too: what is planned is what is applied.
     let Some(config) = lock_config(&project, &d.lock) else {
         return apply_unlocked(
@@ -321,7 +323,7 @@ fn apply(d: &DeployArgs, destroy: bool, saved: Option<&Path>) -> ExitCode {
     }
     let renewal = runtime.spawn(lock.clone().keep_renewed(acquired.sent, {
         let interrupts = interrupts.clone();
-        move |why| interrupts.stop(crate::interrupt::Reason::LockLost(why))
+        move |why| interrupts.stop(crate::cli::interrupt::Reason::LockLost(why))
     }));
     let code = apply_unlocked(
         d,
@@ -416,15 +418,15 @@ fn apply_unlocked(
     project: &spec::Project,
     connection: &aws::Connection,
     runtime: &tokio::runtime::Runtime,
-    interrupts: &crate::interrupt::Interrupts,
+    interrupts: &crate::cli::interrupt::Interrupts,
 ) -> ExitCode {
     let (args, auto_approve, parallelism, verbose) =
         (&d.spec, d.auto_approve, d.parallelism, d.verbose);
     let planning = async {
         if destroy {
-            crate::planning::destroy(project, connection).await
+            crate::engine::make::destroy(project, connection).await
         } else {
-            crate::planning::live(project, connection).await
+            crate::engine::make::live(project, connection).await
         }
     };
     let planned = match runtime.block_on(planning) {
@@ -435,12 +437,12 @@ fn apply_unlocked(
     // always the plan made now, so an edited file can only be refused.
     let from_file = saved.is_some();
     if let Some(path) = saved {
-        let checked = crate::saved::read(path).and_then(|saved| {
-            let key = crate::saved::PlanKey::load()?;
+        let checked = crate::engine::saved::read(path).and_then(|saved| {
+            let key = crate::engine::saved::PlanKey::load()?;
             let spec =
                 std::fs::read(&args.file).map_err(|e| format!("{}: {e}", args.file.display()))?;
-            let fresh = crate::saved::SavedPlan::new(&planned, &spec, &key)?;
-            Ok(crate::saved::differences(&saved, &fresh))
+            let fresh = crate::engine::saved::SavedPlan::new(&planned, &spec, &key)?;
+            Ok(crate::engine::saved::differences(&saved, &fresh))
         });
         match checked {
             Err(e) => return fail(&e),
@@ -528,7 +530,7 @@ fn apply_unlocked(
     );
     let progress = {
         use std::io::IsTerminal;
-        crate::progress::reporter(std::io::stdout().is_terminal())
+        crate::cli::progress::reporter(std::io::stdout().is_terminal())
     };
     interrupts.applying();
     let report = runtime.block_on(applier.clone().apply(&planned.plan, progress));
@@ -548,7 +550,7 @@ fn apply_unlocked(
     }
     if let Some(reason) = interrupts.reason() {
         drop(out);
-        return crate::interrupt::report_stopped(&report, &reason);
+        return crate::cli::interrupt::report_stopped(&report, &reason);
     }
     if report.failed.is_empty() {
         let s = planned.plan.summary();
@@ -606,16 +608,16 @@ fn print_outputs(
             out,
             "  {} = {}",
             printable(name),
-            printable(&crate::sensitive::redact(&fill(value)))
+            printable(&crate::engine::sensitive::redact(&fill(value)))
         );
     }
 }
 
 /// A plan that could not be made: the spec's problems the account showed, at their lines,
 /// or the one error that stopped it.
-fn plan_failed(project: &spec::Project, e: crate::planning::PlanError) -> ExitCode {
+fn plan_failed(project: &spec::Project, e: crate::engine::make::PlanError) -> ExitCode {
     match e {
-        crate::planning::PlanError::Spec(diagnostics) => {
+        crate::engine::make::PlanError::Spec(diagnostics) => {
             let report = diag::report(&diagnostics, &project.file);
             let _ = write!(anstream::stderr().lock(), "{report}");
             ExitCode::FAILURE

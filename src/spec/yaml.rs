@@ -9,8 +9,8 @@
 
 use saphyr_parser::{Event, Parser, ScalarStyle, Span as YamlSpan};
 
-use crate::diag::{Code, Diagnostic};
-use crate::source::Span;
+use crate::spec::diag::{Code, Diagnostic};
+use crate::spec::source::Span;
 
 /// How deep mappings and sequences may nest; far beyond any real spec.
 const MAX_DEPTH: usize = 64;

@@ -19,10 +19,10 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
-use crate::desired::canonical_json;
+use crate::engine::desired::canonical_json;
+use crate::engine::plan::{Change, Plan};
+use crate::engine::sensitive::is_sensitive;
 use crate::package::CodeIdentity;
-use crate::plan::{Change, Plan};
-use crate::sensitive::is_sensitive;
 
 /// Names the file's format; bumped on any change a reader could notice.
 pub const FORMAT: &str = "slsr-saved-plan/2";
@@ -187,7 +187,7 @@ fn write_private(path: &Path, bytes: &[u8], new: bool) -> std::io::Result<()> {
 impl SavedPlan {
     /// The saved form of a live plan: what it was made from, sensitive values fingerprinted.
     pub fn new(
-        planned: &crate::planning::Planned,
+        planned: &crate::engine::make::Planned,
         spec_bytes: &[u8],
         key: &PlanKey,
     ) -> Result<SavedPlan, String> {
@@ -403,8 +403,8 @@ fn list_or_nothing(paths: &[String]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{Kind, Resource};
-    use crate::plan::{Action, FieldDiff};
+    use crate::engine::model::{Kind, Resource};
+    use crate::engine::plan::{Action, FieldDiff};
 
     fn key() -> PlanKey {
         PlanKey::from_bytes([7; 32])

@@ -5,13 +5,13 @@ use std::collections::{BTreeMap, HashMap};
 
 use crate::aws::read::{Reader, Scope};
 use crate::aws::{self, AwsError, Connection};
-use crate::desired::{self, Target};
-use crate::diag::Diagnostic;
-use crate::model::{Kept, Kind, State};
+use crate::engine::desired::{self, Target};
+use crate::engine::model::{Kept, Kind, State};
+use crate::engine::plan::{self, Action, Plan};
 use crate::package::{CodeIdentity, PackageError, Packager};
-use crate::plan::{self, Action, Plan};
 use crate::render::Header;
 use crate::spec::Project;
+use crate::spec::diag::Diagnostic;
 use crate::spec::model::Event;
 
 #[derive(Debug, thiserror::Error)]
@@ -120,7 +120,7 @@ async fn live_with(
     };
     let scope = scope(project);
     // The SSM parameters the spec names, read alongside.
-    let ssm_paths = crate::ssm::references(&wanted);
+    let ssm_paths = crate::engine::ssm::references(&wanted);
     let parameters = async {
         match ssm_paths.is_empty() {
             true => Ok(Default::default()),
@@ -147,11 +147,11 @@ async fn live_with(
         wanted
     } else {
         let mut desired = desired::build(project, &code, &target);
-        let unresolved = crate::ssm::fill(&mut desired, &parameters);
-        let mut problems = crate::ssm::diagnostics(
+        let unresolved = crate::engine::ssm::fill(&mut desired, &parameters);
+        let mut problems = crate::engine::ssm::diagnostics(
             project,
             &missing,
-            &crate::ssm::misplaced(&desired, &parameters),
+            &crate::engine::ssm::misplaced(&desired, &parameters),
         );
         problems.extend(crate::spec::rules::check_account(
             project,
@@ -167,7 +167,7 @@ async fn live_with(
             .into());
         }
         if !problems.is_empty() {
-            crate::diag::sort(&mut problems);
+            crate::spec::diag::sort(&mut problems);
             return Err(PlanError::Spec(problems));
         }
         let duplicates = live.duplicate_conflicts();

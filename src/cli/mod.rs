@@ -1,5 +1,9 @@
 //! Command-line flags, parsed into plain values before any I/O happens.
 
+pub mod commands;
+pub mod interrupt;
+pub mod progress;
+
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};

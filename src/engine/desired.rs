@@ -9,7 +9,7 @@ use std::collections::{BTreeMap, HashMap};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
-use crate::model::{KNOWN_AFTER_APPLY, Kind, Resource, State};
+use crate::engine::model::{KNOWN_AFTER_APPLY, Kind, Resource, State};
 use crate::package::CodeIdentity;
 use crate::spec::Project;
 use crate::spec::model::{
@@ -276,12 +276,12 @@ pub fn tags(p: &Project) -> BTreeMap<String, String> {
 
 /// An IAM policy document, in the normal form live documents are compared in.
 fn policy(statements: Vec<Value>) -> Value {
-    crate::normalize::policy(&json!({"Version": "2012-10-17", "Statement": statements}))
+    crate::engine::normalize::policy(&json!({"Version": "2012-10-17", "Statement": statements}))
 }
 
 /// The role trust policy that lets Lambda assume a function's role.
 pub fn trust_policy() -> Value {
-    crate::normalize::policy(
+    crate::engine::normalize::policy(
         &json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}]}),
     )
 }
@@ -816,7 +816,7 @@ impl Builder<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::source::SourceFile;
+    use crate::spec::source::SourceFile;
     use crate::spec::{Options, load_source};
 
     fn project(text: &str) -> Project {

@@ -6,8 +6,8 @@
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::model::{Conflict, Kept, Kind, Resource, State};
-use crate::sensitive::is_sensitive;
+use crate::engine::model::{Conflict, Kept, Kind, Resource, State};
+use crate::engine::sensitive::is_sensitive;
 
 /// What apply does to one resource. The symbols are what the text plan shows.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -247,7 +247,7 @@ fn compare(want: &Resource, have: &Resource) -> Change {
         }
         let secure = after
             .and_then(Value::as_str)
-            .filter(|a| crate::ssm::parse(a).is_some());
+            .filter(|a| crate::engine::ssm::parse(a).is_some());
         if let Some(fingerprint) = secure {
             let live = have
                 .attrs
@@ -256,13 +256,13 @@ fn compare(want: &Resource, have: &Resource) -> Change {
                 .map(str::to_string);
             if live
                 .as_deref()
-                .is_some_and(|l| crate::ssm::matches(fingerprint, l))
+                .is_some_and(|l| crate::engine::ssm::matches(fingerprint, l))
             {
                 have.attrs.insert(path.clone(), Value::from(fingerprint));
                 continue;
             }
             if let Some(live) = live {
-                let kept = crate::ssm::fingerprint("the live value", &live);
+                let kept = crate::engine::ssm::fingerprint("the live value", &live);
                 have.attrs.insert(path.clone(), Value::from(kept));
             }
         }
@@ -299,7 +299,7 @@ fn compare(want: &Resource, have: &Resource) -> Change {
 fn is_unknown(value: &Value) -> bool {
     value
         .as_str()
-        .is_some_and(|s| s.contains(crate::model::KNOWN_AFTER_APPLY))
+        .is_some_and(|s| s.contains(crate::engine::model::KNOWN_AFTER_APPLY))
 }
 
 #[cfg(test)]
@@ -418,7 +418,8 @@ mod tests {
 
     #[test]
     fn values_known_only_after_apply_are_not_changes() {
-        let want = function(128, &[]).with("function_version", crate::model::KNOWN_AFTER_APPLY);
+        let want =
+            function(128, &[]).with("function_version", crate::engine::model::KNOWN_AFTER_APPLY);
         let have = function(128, &[]).with("function_version", "7");
         assert!(!plan(&state(vec![want]), &state(vec![have])).has_changes());
     }

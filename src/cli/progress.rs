@@ -9,8 +9,8 @@ use std::time::Duration;
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use crate::apply::{Done, Event, Progress};
-use crate::escape::printable;
-use crate::plan::Action;
+use crate::engine::plan::Action;
+use crate::render::escape::printable;
 
 fn verb(action: Action, done: bool) -> &'static str {
     match (action, done) {

@@ -12,7 +12,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::Value;
 
-use crate::model::{Kind, State};
+use crate::engine::model::{Kind, State};
 
 /// A parameter's value, and whether it is a SecureString.
 #[derive(Clone, Debug)]
@@ -144,14 +144,14 @@ pub fn diagnostics(
     project: &crate::spec::Project,
     missing: &[String],
     misplaced: &BTreeSet<String>,
-) -> Vec<crate::diag::Diagnostic> {
-    use crate::diag::{Code, Diagnostic};
+) -> Vec<crate::spec::diag::Diagnostic> {
+    use crate::spec::diag::{Code, Diagnostic};
     let mut out = Vec::new();
     for path in missing {
         let at = references_to(project, path, |_| true)
             .first()
             .copied()
-            .unwrap_or(crate::source::Span::point(1, 1));
+            .unwrap_or(crate::spec::source::Span::point(1, 1));
         out.push(
             Diagnostic::error(
                 Code::MissingParameter,
@@ -177,7 +177,7 @@ pub fn diagnostics(
             at.extend(references_to(project, path, |_| true).first().copied());
         }
         if at.is_empty() {
-            at.push(crate::source::Span::point(1, 1));
+            at.push(crate::spec::source::Span::point(1, 1));
         }
         for span in at {
             out.push(
@@ -201,7 +201,7 @@ fn references_to(
     project: &crate::spec::Project,
     path: &str,
     keep: impl Fn(&str) -> bool,
-) -> Vec<crate::source::Span> {
+) -> Vec<crate::spec::source::Span> {
     let needle = format!("${{ssm:{path}}}");
     let mut spans = Vec::new();
     for (i, line) in project.file.text.split('\n').enumerate() {
@@ -209,7 +209,7 @@ fn references_to(
         while let Some(at) = line[from..].find(&needle) {
             let start = from + at;
             let col = line[..start].chars().count() + 1;
-            let span = crate::source::Span {
+            let span = crate::spec::source::Span {
                 line: i + 1,
                 col,
                 end_line: i + 1,
@@ -231,7 +231,7 @@ const SECURE: &str = "(secure sha256:";
 pub fn fingerprint(template: &str, resolved: &str) -> String {
     format!(
         "{SECURE}{} of {template})",
-        crate::saved::sha256_hex(resolved.as_bytes())
+        crate::engine::saved::sha256_hex(resolved.as_bytes())
     )
 }
 
@@ -243,7 +243,8 @@ pub fn parse(value: &str) -> Option<(&str, &str)> {
 
 /// Whether a live value is the one a fingerprint stands for.
 pub fn matches(fingerprint: &str, live: &str) -> bool {
-    parse(fingerprint).is_some_and(|(hash, _)| crate::saved::sha256_hex(live.as_bytes()) == hash)
+    parse(fingerprint)
+        .is_some_and(|(hash, _)| crate::engine::saved::sha256_hex(live.as_bytes()) == hash)
 }
 
 #[cfg(test)]

@@ -11,6 +11,7 @@ pub mod apply;
 pub mod aws;
 pub mod cli;
 pub mod engine;
+pub mod kinds;
 pub mod package;
 pub mod render;
 pub mod spec;

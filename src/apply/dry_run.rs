@@ -13,7 +13,7 @@ use crate::render::escape::printable;
 pub fn calls_by_change(plan: &Plan, recorder: &Recorder) -> Vec<(String, String, Vec<String>)> {
     let mut seen = std::collections::BTreeSet::new();
     let mut out = Vec::new();
-    for step in super::schedule(plan).into_iter().flatten() {
+    for step in super::schedule(plan) {
         let address = step.change.address.clone();
         if !seen.insert(address.clone()) {
             continue;

@@ -141,6 +141,7 @@ async fn live_with(
         // The API's id appears in permissions' source ARNs and `${http_api.url}`.
         api_id: live.api_id.clone(),
         queue_urls: live.queue_urls.clone(),
+        function_urls: live.function_urls.clone(),
     };
     let desired = if destroy {
         live = live.with_duplicates_apart();

@@ -3,6 +3,7 @@
 //! calls the packager and the AWS reader.
 
 pub mod desired;
+pub mod graph;
 pub mod make;
 pub mod model;
 pub mod normalize;

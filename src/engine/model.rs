@@ -15,75 +15,7 @@ use serde_json::Value;
 /// in an account not yet read).
 pub const KNOWN_AFTER_APPLY: &str = "(known after apply)";
 
-/// The kinds of resource slsr manages, in the order apply creates them.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Kind {
-    Role,
-    Queue,
-    LogGroup,
-    Function,
-    Alias,
-    Permission,
-    EventSourceMapping,
-    Rule,
-    HttpApi,
-    Integration,
-    Authorizer,
-    Route,
-    Stage,
-    Parameter,
-}
-
-impl Kind {
-    /// The first part of an address: `function.api`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Kind::Role => "role",
-            Kind::Queue => "queue",
-            Kind::LogGroup => "log_group",
-            Kind::Function => "function",
-            Kind::Alias => "alias",
-            Kind::Permission => "permission",
-            Kind::EventSourceMapping => "event_source_mapping",
-            Kind::Rule => "rule",
-            Kind::HttpApi => "http_api",
-            Kind::Integration => "integration",
-            Kind::Authorizer => "authorizer",
-            Kind::Route => "route",
-            Kind::Stage => "stage",
-            Kind::Parameter => "parameter",
-        }
-    }
-
-    /// Attributes AWS cannot change in place: a change to one replaces the resource.
-    pub fn replaced_by(self) -> &'static [&'static str] {
-        match self {
-            Kind::Function => &["package_type"],
-            Kind::Queue => &["fifo"],
-            Kind::Role => &["path"],
-            Kind::Rule => &["bus"],
-            Kind::EventSourceMapping => &["event_source_arn"],
-            Kind::Permission => &[
-                "principal",
-                "source_arn",
-                "source_account",
-                "event_source_token",
-            ],
-            _ => &[],
-        }
-    }
-
-    /// Whether the plan compares this kind's tags. Log groups, mappings and published
-    /// parameters carry slsr's tags (written at creation, and read where ownership must
-    /// be proven before a change), but no bulk read returns them, so they are not diffed.
-    pub fn tags_compared(self) -> bool {
-        !matches!(
-            self,
-            Kind::LogGroup | Kind::EventSourceMapping | Kind::Parameter
-        )
-    }
-}
+pub use crate::kinds::Kind;
 
 /// One resource, desired or live.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

@@ -84,7 +84,7 @@ pub struct Declared {
     pub roles: BTreeSet<String>,
 }
 
-const FORMS: &str = "${service}, ${stage}, ${region}, ${account_id}, ${param:NAME}, ${env:NAME}, ${env:NAME, default}, ${queue:NAME.url|arn}, ${function:NAME.arn|name}, ${role:NAME.arn}, ${http_api.url}, ${ssm:/path}";
+const FORMS: &str = "${service}, ${stage}, ${region}, ${account_id}, ${param:NAME}, ${env:NAME}, ${env:NAME, default}, ${queue:NAME.url|arn}, ${function:NAME.arn|name|url}, ${role:NAME.arn}, ${http_api.url}, ${ssm:/path}";
 
 /// What one reference stands for.
 enum Resolved {
@@ -297,7 +297,7 @@ fn resolve(inner: &str, ctx: &Context, span: Span) -> Result<Resolved, Diagnosti
             let (name, attribute) = arg.split_once('.').unwrap_or((arg, ""));
             let (names, attributes): (&BTreeSet<String>, &[&str]) = match kind {
                 "queue" => (&ctx.declared.queues, &["url", "arn"]),
-                "function" => (&ctx.declared.functions, &["arn", "name"]),
+                "function" => (&ctx.declared.functions, &["arn", "name", "url"]),
                 _ => (&ctx.declared.roles, &["arn"]),
             };
             if !names.contains(name) {

@@ -427,6 +427,7 @@ fn merge(defaults: &Function, f: Function) -> Function {
         events: f.events.or_else(|| defaults.events.clone()),
         statements: f.statements.or_else(|| defaults.statements.clone()),
         async_invoke: f.async_invoke.or_else(|| defaults.async_invoke.clone()),
+        url: f.url.or_else(|| defaults.url.clone()),
     }
 }
 

@@ -185,6 +185,36 @@ pub struct Function {
     /// Asynchronous invocation settings: retries, maximum event age and an SQS on-failure destination.
     #[serde(rename = "async")]
     pub async_invoke: Option<AsyncInvoke>,
+    /// A function URL: an HTTPS endpoint of the function's own. `${function:NAME.url}` is its address.
+    pub url: Option<FunctionUrl>,
+}
+
+/// A Lambda function URL.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct FunctionUrl {
+    /// Who may call it: `iam` (requests signed by principals allowed lambda:InvokeFunctionUrl) or `none` (anyone on the internet; the plan marks the function public).
+    pub auth: UrlAuth,
+    /// CORS for browsers calling the URL: origins, methods, headers, max_age, allow_credentials.
+    pub cors: Option<Cors>,
+    /// `buffered` (Lambda's default: the answer goes when the function returns) or `response_stream` (the answer streams as the function writes it).
+    pub invoke_mode: Option<InvokeMode>,
+}
+
+/// Who may call a function URL.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum UrlAuth {
+    Iam,
+    None,
+}
+
+/// How a function URL answers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum InvokeMode {
+    Buffered,
+    ResponseStream,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]

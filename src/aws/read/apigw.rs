@@ -2,12 +2,11 @@
 //! its routes, integrations, stages and authorizers, one listing each, each followed page by
 //! page (the SDK has no paginators for them).
 
-use serde_json::Value;
-
 use super::{Reader, Scope, conflict};
 use crate::aws::AwsError;
 use crate::aws::pages::follow;
 use crate::engine::model::{Kind, Resource, State, address};
+use crate::kinds;
 
 /// The API's resources, the conflicts, the API's id when slsr owns one, and APIs of the
 /// same name that are someone else's (kept). A second owned API of the name is returned as
@@ -67,9 +66,9 @@ pub async fn read(
         })
         .collect();
     // Further owned APIs of the name: each a second claim on `http_api.api`.
-    let duplicates: Vec<Resource> = owned.map(|a| http_api(&name, &a)).collect();
+    let duplicates: Vec<Resource> = owned.map(|a| kinds::http_api::live(&name, &a)).collect();
     let id = api.api_id().unwrap_or_default().to_string();
-    let http = http_api(&name, &api);
+    let http = kinds::http_api::live(&name, &api);
     let id = id.as_str();
     // One of the API's listings (`get_routes`, "GetRoutes"), every page of it.
     macro_rules! listing {
@@ -100,109 +99,26 @@ pub async fn read(
     )?;
     let mut resources = vec![http];
     resources.extend(duplicates);
-    // Authorizers by their name (the spec's key); routes name them by address.
+    // Authorizers and integrations by their ids; routes name them by address.
     let mut authorizer_keys = std::collections::HashMap::new();
     for a in &authorizers {
-        let key = a.name().unwrap_or_default();
-        let authorizer_id = a.authorizer_id().unwrap_or_default();
-        authorizer_keys.insert(authorizer_id.to_string(), format!("authorizer.{key}"));
-        let jwt = a.jwt_configuration();
-        let mut audience = jwt.map(|j| j.audience().to_vec()).unwrap_or_default();
-        audience.sort();
-        resources.push(
-            Resource::new(Kind::Authorizer, key, authorizer_id)
-                .with("type", a.authorizer_type().map_or("", |t| t.as_str()))
-                .with(
-                    "identity_source",
-                    a.identity_source().first().map_or("", String::as_str),
-                )
-                .with("issuer", jwt.and_then(|j| j.issuer()).unwrap_or_default())
-                .with("audience", audience),
-        );
+        let authorizer = kinds::authorizer::live(a);
+        authorizer_keys.insert(authorizer.name.clone(), authorizer.address());
+        resources.push(authorizer);
     }
     let mut integration_keys = std::collections::HashMap::new();
     for i in &integrations {
-        let uri = i.integration_uri().unwrap_or_default();
-        // The function's name sits after `function:` in its ARN.
-        let function = uri
-            .split("function:")
-            .nth(1)
-            .and_then(|rest| rest.split([':', '/']).next())
-            .unwrap_or_default();
-        let key = scope.logical(function).unwrap_or(function).to_string();
-        let integration_id = i.integration_id().unwrap_or_default();
-        integration_keys.insert(format!("integrations/{integration_id}"), key.clone());
-        resources.push(
-            Resource::new(Kind::Integration, key, integration_id)
-                .with("integration_uri", uri)
-                .with(
-                    "payload_format_version",
-                    i.payload_format_version().unwrap_or("2.0"),
-                ),
-        );
+        let integration = kinds::integration::live(scope, i);
+        integration_keys.insert(integration.name.clone(), integration.address());
+        resources.push(integration);
     }
     for route in &routes {
-        let key = route.route_key().unwrap_or_default();
-        let target = route.target().map(|t| {
-            integration_keys
-                .get(t)
-                .map_or_else(|| t.to_string(), |k| format!("integration.{k}"))
-        });
-        resources.push(
-            Resource::new(Kind::Route, key, route.route_id().unwrap_or_default())
-                .with("target", target.map_or(Value::Null, Value::from))
-                .with(
-                    "authorization",
-                    route.authorization_type().map_or("NONE", |a| a.as_str()),
-                )
-                .with(
-                    "authorizer",
-                    route
-                        .authorizer_id()
-                        .filter(|id| !id.is_empty())
-                        .map_or(Value::Null, |id| {
-                            Value::from(authorizer_keys.get(id).cloned().unwrap_or(id.to_string()))
-                        }),
-                ),
-        );
+        resources.push(kinds::route::live(
+            route,
+            &integration_keys,
+            &authorizer_keys,
+        ));
     }
-    for stage in &stages {
-        let stage_name = stage.stage_name().unwrap_or_default();
-        resources.push(
-            Resource::new(Kind::Stage, stage_name, stage_name)
-                .with("auto_deploy", stage.auto_deploy().unwrap_or(false)),
-        );
-    }
+    resources.extend(stages.iter().map(kinds::stage::live));
     Ok((resources, vec![], Some(id.to_string()), kept))
-}
-
-/// An HTTP API as the model has it: its id, protocol, CORS and tags.
-fn http_api(name: &str, api: &aws_sdk_apigatewayv2::types::Api) -> Resource {
-    let mut http = Resource::new(Kind::HttpApi, "api", name)
-        .with("id", api.api_id().unwrap_or_default())
-        .with(
-            "protocol",
-            api.protocol_type().map_or("HTTP", |p| p.as_str()),
-        );
-    if let Some(c) = api.cors_configuration() {
-        let sorted = |v: &[String]| {
-            let mut v = v.to_vec();
-            v.sort();
-            v
-        };
-        http = http
-            .with("cors.allow_origins", sorted(c.allow_origins()))
-            .with("cors.allow_methods", sorted(c.allow_methods()))
-            .with("cors.allow_headers", sorted(c.allow_headers()))
-            .with("cors.expose_headers", sorted(c.expose_headers()))
-            .with("cors.max_age", c.max_age().map_or(Value::Null, Value::from))
-            .with(
-                "cors.allow_credentials",
-                c.allow_credentials().unwrap_or(false),
-            );
-    }
-    for (k, v) in api.tags().into_iter().flatten() {
-        http = http.with(&format!("tags.{k}"), v.as_str());
-    }
-    http
 }

@@ -4,14 +4,11 @@
 
 use std::collections::HashMap;
 
-use serde_json::Value;
-
 use super::{Found, Parts, Reader, Scope, conflict};
 use crate::aws::{AwsError, pages};
-use crate::engine::model::{Kept, Kind, Resource, State, address};
+use crate::engine::model::{Kept, Kind, State, address};
 
-/// The id slsr gives the one target of each of its rules.
-pub const TARGET_ID: &str = "slsr";
+use crate::kinds::rule::TARGET_ID;
 
 /// The rules, the conflicts, and the targets on owned rules that slsr did not add (kept).
 pub async fn read(r: &Reader, scope: &Scope, wanted: &State) -> Result<(Found, Parts), AwsError> {
@@ -98,36 +95,7 @@ pub async fn read(r: &Reader, scope: &Scope, wanted: &State) -> Result<(Found, P
             }
             continue;
         }
-        let mut res = Resource::new(Kind::Rule, key, name)
-            .with("arn", rule.arn().unwrap_or_default())
-            .with("bus", bus.as_str())
-            .with("state", rule.state().map_or("ENABLED", |s| s.as_str()))
-            .with(
-                "target",
-                target
-                    .as_ref()
-                    .map(|t| t.arn().to_string())
-                    .unwrap_or_default(),
-            )
-            .with(
-                "input",
-                target
-                    .as_ref()
-                    .and_then(|t| t.input())
-                    .map_or(Value::Null, Value::from),
-            );
-        if let Some(expression) = rule.schedule_expression() {
-            res = res.with("schedule_expression", expression);
-        }
-        if let Some(pattern) = rule
-            .event_pattern()
-            .and_then(|p| serde_json::from_str::<Value>(p).ok())
-        {
-            res = res.with("event_pattern", pattern);
-        }
-        for (k, v) in &tags {
-            res = res.with(&format!("tags.{k}"), v.as_str());
-        }
+        let res = crate::kinds::rule::live(&key, &bus, &rule, &tags, target.as_ref());
         for other in others {
             parts.kept.push(Kept {
                 address: res.address(),

@@ -4,15 +4,9 @@
 
 use std::collections::HashMap;
 
-use serde_json::Value;
-
 use super::{Found, Reader, Scope, conflict};
 use crate::aws::{AwsError, pages};
-use crate::engine::model::{Kind, Resource, State, address};
-use crate::engine::normalize::parse_policy;
-
-/// The name of the inline policy slsr writes on its roles.
-pub const INLINE_POLICY: &str = "slsr";
+use crate::engine::model::{Kind, State, address};
 
 pub async fn read(r: &Reader, scope: &Scope, wanted: &State) -> Result<Found, AwsError> {
     let listed = pages::all(
@@ -46,39 +40,7 @@ pub async fn read(r: &Reader, scope: &Scope, wanted: &State) -> Result<Found, Aw
             }
             continue;
         }
-        let mut managed: Vec<String> = role
-            .attached_managed_policies()
-            .iter()
-            .filter_map(|p| p.policy_arn())
-            .map(str::to_string)
-            .collect();
-        managed.sort();
-        let mut res = Resource::new(Kind::Role, key, name)
-            .with("arn", role.arn().unwrap_or_default())
-            .with("path", role.path().unwrap_or_default())
-            .with(
-                "trust_policy",
-                role.assume_role_policy_document()
-                    .and_then(parse_policy)
-                    .unwrap_or(Value::Null),
-            )
-            .with("managed_policies", managed)
-            .with("inline_policy", Value::Null);
-        for policy in role.role_policy_list() {
-            let document = policy
-                .policy_document()
-                .and_then(parse_policy)
-                .unwrap_or(Value::Null);
-            match policy.policy_name() {
-                Some(INLINE_POLICY) => res = res.with("inline_policy", document),
-                // Another inline policy on a role slsr owns is drift: the plan removes it.
-                Some(other) => res = res.with(&format!("inline_policy.{other}"), document),
-                None => {}
-            }
-        }
-        for (k, v) in &tags {
-            res = res.with(&format!("tags.{k}"), v.as_str());
-        }
+        let res = crate::kinds::role::live(key, role, &tags);
         resources.push(res);
     }
     Ok((resources, conflicts))

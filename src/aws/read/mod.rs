@@ -90,6 +90,8 @@ pub struct Live {
     pub api_id: Option<String>,
     /// Each owned queue's URL by its key, for `${queue:NAME.url}`.
     pub queue_urls: BTreeMap<String, String>,
+    /// Each owned function URL by its function's key, for `${function:NAME.url}`.
+    pub function_urls: BTreeMap<String, String>,
     /// Address to ARN of the resources read as unverified (`Parts::unverified`).
     pub unverified: BTreeMap<String, String>,
     /// Owned resources at an address that another owned resource holds already (two HTTP
@@ -212,7 +214,8 @@ impl Reader {
             ssm::published(self, scope, wanted),
         )?;
         let mut live = Live::default();
-        let (functions, lambda_parts) = functions;
+        let (functions, lambda_parts, function_urls) = functions;
+        live.function_urls = function_urls;
         live.add(functions.0, functions.1);
         live.add_parts(lambda_parts);
         live.add(roles.0, roles.1);

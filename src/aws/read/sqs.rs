@@ -4,11 +4,10 @@
 use std::collections::{BTreeMap, HashMap};
 
 use aws_sdk_sqs::types::QueueAttributeName;
-use serde_json::{Value, json};
 
 use super::{Found, Reader, Scope, conflict};
 use crate::aws::{AwsError, pages};
-use crate::engine::model::{Kind, Resource, State, address};
+use crate::engine::model::{Kind, State, address};
 
 /// The queues, the conflicts, and each owned queue's URL by its key (for `${queue:NAME.url}`).
 pub async fn read(
@@ -87,65 +86,8 @@ pub async fn read(
             }
             continue;
         }
-        resources.push(queue(&key, &name, &attrs, &tags));
+        resources.push(crate::kinds::queue::live(&key, &name, &attrs, &tags));
         owned_urls.insert(key, url);
     }
     Ok(((resources, conflicts), owned_urls))
-}
-
-fn number(attrs: &HashMap<String, String>, name: &str) -> Value {
-    attrs
-        .get(name)
-        .and_then(|v| v.parse::<u64>().ok())
-        .map_or(Value::Null, Value::from)
-}
-
-fn queue(
-    key: &str,
-    name: &str,
-    attrs: &HashMap<String, String>,
-    tags: &HashMap<String, String>,
-) -> Resource {
-    let fifo = attrs.get("FifoQueue").is_some_and(|v| v == "true") || name.ends_with(".fifo");
-    let redrive = attrs
-        .get("RedrivePolicy")
-        .and_then(|p| serde_json::from_str::<Value>(p).ok())
-        .map_or(Value::Null, |p| {
-            // SQS returns maxReceiveCount as a number or as text, depending on how it was set.
-            let count = p["maxReceiveCount"]
-                .as_u64()
-                .or_else(|| p["maxReceiveCount"].as_str().and_then(|s| s.parse().ok()));
-            json!({"deadLetterTargetArn": p["deadLetterTargetArn"], "maxReceiveCount": count})
-        });
-    let mut res = Resource::new(Kind::Queue, key, name)
-        .with("arn", attrs.get("QueueArn").cloned().unwrap_or_default())
-        .with("fifo", fifo)
-        .with("visibility_timeout", number(attrs, "VisibilityTimeout"))
-        .with("message_retention", number(attrs, "MessageRetentionPeriod"))
-        .with("delay", number(attrs, "DelaySeconds"))
-        .with(
-            "receive_wait_time",
-            number(attrs, "ReceiveMessageWaitTimeSeconds"),
-        )
-        .with("max_message_size", number(attrs, "MaximumMessageSize"))
-        .with(
-            "kms_key",
-            attrs
-                .get("KmsMasterKeyId")
-                .cloned()
-                .map_or(Value::Null, Value::from),
-        )
-        .with("redrive_policy", redrive);
-    if fifo {
-        res = res.with(
-            "content_based_deduplication",
-            attrs
-                .get("ContentBasedDeduplication")
-                .is_some_and(|v| v == "true"),
-        );
-    }
-    for (k, v) in tags {
-        res = res.with(&format!("tags.{k}"), v.as_str());
-    }
-    res
 }

@@ -152,15 +152,7 @@ pub async fn published(
             });
             continue;
         }
-        resources.push(
-            crate::engine::model::Resource::new(
-                crate::engine::model::Kind::Parameter,
-                &name,
-                &name,
-            )
-            .with("value", p.value)
-            .with("type", if p.secure { "SecureString" } else { "String" }),
-        );
+        resources.push(crate::kinds::parameter::live(&name, &p.value, p.secure));
     }
     Ok((resources, conflicts))
 }

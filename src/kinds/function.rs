@@ -1,131 +1,326 @@
-//! Applying Lambda: functions (code, then configuration, waiting for each update to land),
-//! their log groups, the `live` alias with provisioned concurrency, resource-policy
-//! statements and SQS mappings. A new role may not be assumable by Lambda for a few seconds
-//! on AWS: creating a function retries that error for about a minute.
+//! Lambda functions: `{service}-{stage}-{name}`, their configuration with Lambda's
+//! defaults written out, their code (a zip's CodeSha256 or an image URI), reserved
+//! concurrency, tags, and the asynchronous invocation config. Read with GetFunction (and
+//! GetFunctionEventInvokeConfig where slsr's `slsr:async` tag or the spec says,
+//! `aws/read/lambda.rs`). A function needs its role, its log group and what its
+//! environment names as known only after apply. Code first, then configuration, waiting
+//! for each update to land; a new role may not be assumable by Lambda for a few seconds on
+//! AWS: creating a function retries that error for about a minute.
 
+use std::collections::HashMap;
 use std::time::Duration;
 
 use aws_sdk_lambda::primitives::Blob;
 use aws_sdk_lambda::types::{
-    Architecture, Environment, EphemeralStorage, FunctionCode, FunctionResponseType, Runtime,
-    TracingConfig, TracingMode, VpcConfig,
+    Architecture, Environment, EphemeralStorage, FunctionCode, Runtime, TracingConfig, TracingMode,
+    VpcConfig,
 };
 use serde_json::Value;
 
-use super::{Applier, Settle, Step, attr_i32, attr_list, attr_map, attr_str, tag_changes};
+use super::{Index, KindInfo, TAGS, Tags, attr_i32, attr_list, attr_map, attr_opt, attr_str};
+use crate::apply::{Applier, Settle, Step, patiently, tag_changes};
 use crate::aws::AwsError;
-use crate::engine::model::{Kind, Resource};
+use crate::engine::desired::Builder;
+use crate::engine::model::{Resource, State};
 use crate::engine::plan::Action;
 use crate::package::CodeIdentity;
+use crate::spec::model::{Architecture as SpecArchitecture, Function, Tracing};
 
-/// Errors that clear up by themselves: a function still being updated, throttling.
-const TRANSIENT: &[&str] = &[
-    "ResourceConflictException",
-    "TooManyRequestsException",
-    "ThrottlingException",
-];
-/// How long a transient error is waited out.
-const PATIENCE: Duration = Duration::from_secs(60);
+pub static INFO: KindInfo = KindInfo {
+    prefix: "function",
+    naming: "{service}-{stage}-{name}",
+    tags: Tags::Compared,
+    replaced_by: &[PACKAGE_TYPE],
+    holds_data: false,
+    desired,
+    needs,
+    serial_with,
+    write: super::writer!(apply),
+};
 
-/// Makes a call, retrying transient errors with backoff for up to `PATIENCE`; the last
-/// error when it does not clear.
-pub(crate) async fn patiently<T, E, Fut>(call: impl Fn() -> Fut) -> Result<T, E>
-where
-    Fut: std::future::Future<Output = Result<T, E>>,
-    E: std::error::Error + aws_sdk_lambda::error::ProvideErrorMetadata,
-{
-    let started = std::time::Instant::now();
-    let mut pause = Duration::from_millis(250);
-    loop {
-        match call().await {
-            Ok(out) => return Ok(out),
-            // A conflict over something that already exists is an answer, not a wait.
-            Err(e)
-                if e.code().is_some_and(|c| TRANSIENT.contains(&c))
-                    && !super::already_exists(&e)
-                    && started.elapsed() < PATIENCE =>
-            {
-                tokio::time::sleep(pause).await;
-                pause = (pause * 2).min(Duration::from_secs(8));
-            }
-            Err(e) => return Err(e),
-        }
+pub const ARN: &str = "arn";
+pub const ROLE: &str = "role";
+pub const PACKAGE_TYPE: &str = "package_type";
+pub const MEMORY: &str = "memory";
+pub const TIMEOUT: &str = "timeout";
+pub const EPHEMERAL_STORAGE: &str = "ephemeral_storage";
+pub const ARCHITECTURE: &str = "architecture";
+pub const TRACING: &str = "tracing";
+pub const DESCRIPTION: &str = "description";
+pub const KMS_KEY_ARN: &str = "kms_key_arn";
+pub const LAYERS: &str = "layers";
+pub const RESERVED_CONCURRENCY: &str = "reserved_concurrency";
+pub const RUNTIME: &str = "runtime";
+pub const HANDLER: &str = "handler";
+pub const CODE_SHA256: &str = "code_sha256";
+pub const CODE_SIZE: &str = "code_size";
+pub const IMAGE_URI: &str = "image_uri";
+pub const SUBNET_IDS: &str = "vpc.subnet_ids";
+pub const SECURITY_GROUP_IDS: &str = "vpc.security_group_ids";
+/// Environment variables, as `env.NAME`.
+pub const ENV: &str = "env";
+pub const ASYNC_MAX_RETRIES: &str = "async.max_retries";
+pub const ASYNC_MAX_EVENT_AGE: &str = "async.max_event_age";
+pub const ASYNC_ON_FAILURE: &str = "async.on_failure";
+/// The function tag that says slsr made the function's asynchronous invocation config, as
+/// a `tags.` attribute.
+pub const ASYNC_TAG: &str = "tags.slsr:async";
+
+/// Lambda's defaults, filled where the spec is silent, so a default never shows as a change.
+pub const DEFAULT_MEMORY: u32 = 128;
+pub const DEFAULT_TIMEOUT: u32 = 3;
+pub const DEFAULT_EPHEMERAL: u32 = 512;
+pub const DEFAULT_ARCHITECTURE: &str = "x86_64";
+pub const DEFAULT_TRACING: &str = "PassThrough";
+pub const DEFAULT_MAX_RETRIES: u32 = 2;
+pub const DEFAULT_MAX_EVENT_AGE: u32 = 21_600;
+
+fn desired(b: &Builder, state: &mut State) {
+    for (name, f) in &b.p.functions {
+        state.insert(resource(b, name, f, b.code.get(name)));
     }
+}
+
+/// A function needs its role (when slsr makes it), its log group, and whatever its values
+/// name that is known only after apply (a new queue's URL).
+fn needs(r: &Resource, index: &Index) -> Vec<String> {
+    let mut needs: Vec<String> = index.arn(&attr_str(r, ROLE)).into_iter().collect();
+    needs.push(crate::engine::model::address(super::Kind::LogGroup, &r.key));
+    needs.extend(attr_opt(r, ASYNC_ON_FAILURE).and_then(|q| index.arn(&q)));
+    needs.extend(super::referenced(r));
+    needs
+}
+
+fn serial_with(r: &Resource) -> Option<String> {
+    Some(r.name.clone())
 }
 
 /// How long a new role may take to become assumable, and a function to become ready.
 const ROLE_PROPAGATION: Duration = Duration::from_secs(60);
 const READY_TIMEOUT: Duration = Duration::from_secs(300);
 
-pub async fn apply(a: &Applier, step: &Step) -> Result<(), AwsError> {
-    match step.change.kind {
-        Kind::LogGroup => log_group(a, step).await,
-        Kind::Function => function(a, step).await,
-        Kind::Alias => alias(a, step).await,
-        Kind::Permission => permission(a, step).await,
-        _ => mapping(a, step).await,
+fn resource(b: &Builder, name: &str, f: &Function, code: Option<&CodeIdentity>) -> Resource {
+    let physical = b.p.physical_name(name);
+    let role = match &f.role {
+        Some(r) if r.starts_with("arn:") => r.clone(),
+        Some(declared) => b.role_arn(&b.p.physical_name(declared)),
+        None => b.role_arn(&physical),
+    };
+    let mut r = Resource::new(super::Kind::Function, name, physical.clone())
+        .with(ARN, b.function_arn(name))
+        .with(MEMORY, f.memory.unwrap_or(DEFAULT_MEMORY))
+        .with(TIMEOUT, f.timeout.unwrap_or(DEFAULT_TIMEOUT))
+        .with(
+            EPHEMERAL_STORAGE,
+            f.ephemeral_storage.unwrap_or(DEFAULT_EPHEMERAL),
+        )
+        .with(
+            ARCHITECTURE,
+            if f.architecture == Some(SpecArchitecture::Arm64) {
+                "arm64"
+            } else {
+                DEFAULT_ARCHITECTURE
+            },
+        )
+        .with(
+            TRACING,
+            if f.tracing == Some(Tracing::Active) {
+                "Active"
+            } else {
+                DEFAULT_TRACING
+            },
+        )
+        .with(DESCRIPTION, f.description.clone().unwrap_or_default())
+        .with(
+            KMS_KEY_ARN,
+            f.kms_key_arn.clone().map_or(Value::Null, Value::from),
+        )
+        .with(ROLE, role)
+        .with(LAYERS, f.layers.clone().unwrap_or_default())
+        .with(
+            RESERVED_CONCURRENCY,
+            f.reserved_concurrency.map_or(Value::Null, Value::from),
+        )
+        .with_map(TAGS, &b.tags);
+    if let Some(a) = &f.async_invoke {
+        // AWS's defaults written out, so that the plan compares like with like. The tag
+        // tells a later read that slsr made the config (see aws/read/lambda.rs).
+        r = r
+            .with(ASYNC_TAG, "on")
+            .with(
+                ASYNC_MAX_RETRIES,
+                a.max_retries.unwrap_or(DEFAULT_MAX_RETRIES),
+            )
+            .with(
+                ASYNC_MAX_EVENT_AGE,
+                a.max_event_age.unwrap_or(DEFAULT_MAX_EVENT_AGE),
+            )
+            .with(
+                ASYNC_ON_FAILURE,
+                a.on_failure
+                    .as_ref()
+                    .map_or(Value::Null, |d| Value::from(b.queue_arn(&d.queue))),
+            );
+    }
+    if let Some(vpc) = &f.vpc {
+        let mut subnets = vpc.subnet_ids.clone();
+        subnets.sort();
+        let mut groups = vpc.security_group_ids.clone();
+        groups.sort();
+        r = r.with(SUBNET_IDS, subnets).with(SECURITY_GROUP_IDS, groups);
+    }
+    let env: Vec<(String, String)> = f
+        .env
+        .iter()
+        .flatten()
+        .map(|(k, v)| (k.clone(), v.0.clone()))
+        .collect();
+    for (k, v) in env {
+        r = r.with(&format!("{ENV}.{k}"), v);
+    }
+    match code {
+        Some(CodeIdentity::Image(uri)) => {
+            r.with(PACKAGE_TYPE, "Image").with(IMAGE_URI, uri.as_str())
+        }
+        Some(CodeIdentity::Zip(p)) => r
+            .with(PACKAGE_TYPE, "Zip")
+            .with(RUNTIME, f.runtime.clone().unwrap_or_default())
+            .with(HANDLER, f.handler.clone().unwrap_or_default())
+            .with(CODE_SHA256, p.code_sha256.as_str())
+            .with(CODE_SIZE, p.zipped),
+        None => r.with(
+            PACKAGE_TYPE,
+            if f.image.is_some() { "Image" } else { "Zip" },
+        ),
     }
 }
 
-async fn log_group(a: &Applier, step: &Step) -> Result<(), AwsError> {
-    let r = step.resource();
-    let name = r.name.as_str();
-    if step.action == Action::Delete {
-        return a
-            .logs
-            .delete_log_group()
-            .log_group_name(name)
-            .send()
-            .await
-            .map(|_| ())
-            .or_gone("DeleteLogGroup", name);
+pub fn live(
+    key: &str,
+    name: &str,
+    out: &aws_sdk_lambda::operation::get_function::GetFunctionOutput,
+    tags: &HashMap<String, String>,
+) -> Resource {
+    let c = out
+        .configuration()
+        .cloned()
+        .unwrap_or_else(|| aws_sdk_lambda::types::FunctionConfiguration::builder().build());
+    let image = c.package_type().is_some_and(|p| p.as_str() == "Image");
+    let mut res = Resource::new(super::Kind::Function, key, name)
+        .with(ARN, c.function_arn().unwrap_or_default())
+        .with(MEMORY, c.memory_size().unwrap_or(DEFAULT_MEMORY as i32))
+        .with(TIMEOUT, c.timeout().unwrap_or(DEFAULT_TIMEOUT as i32))
+        .with(
+            EPHEMERAL_STORAGE,
+            c.ephemeral_storage()
+                .map_or(DEFAULT_EPHEMERAL as i32, |e| e.size()),
+        )
+        .with(
+            ARCHITECTURE,
+            c.architectures()
+                .first()
+                .map_or(DEFAULT_ARCHITECTURE, |a| a.as_str()),
+        )
+        .with(
+            TRACING,
+            c.tracing_config()
+                .and_then(|t| t.mode())
+                .map_or(DEFAULT_TRACING, |m| m.as_str()),
+        )
+        .with(DESCRIPTION, c.description().unwrap_or_default())
+        .with(
+            KMS_KEY_ARN,
+            c.kms_key_arn().map_or(Value::Null, Value::from),
+        )
+        .with(ROLE, c.role().unwrap_or_default())
+        .with(
+            LAYERS,
+            c.layers()
+                .iter()
+                .filter_map(|l| l.arn())
+                .map(str::to_string)
+                .collect::<Vec<_>>(),
+        )
+        .with(
+            RESERVED_CONCURRENCY,
+            out.concurrency()
+                .and_then(|c| c.reserved_concurrent_executions())
+                .map_or(Value::Null, Value::from),
+        )
+        .with(PACKAGE_TYPE, if image { "Image" } else { "Zip" });
+    for (k, v) in tags {
+        res = res.with(&format!("{TAGS}.{k}"), v.as_str());
     }
-    if step.action == Action::Create {
-        let created = a
-            .logs
-            .create_log_group()
-            .log_group_name(name)
-            .set_tags(Some(attr_map(r, "tags")))
-            .send()
-            .await
-            .or_exists("CreateLogGroup", name)?;
-        // A group that exists already is slsr's only with its tags: someone else's keeps
-        // its retention (on AWS a shorter one deletes the older events).
-        if created.is_none() {
-            let arn = attr_str(r, "arn");
-            let tags = a
-                .logs
-                .list_tags_for_resource()
-                .resource_arn(&arn)
-                .send()
-                .await
-                .map_err(|e| AwsError::new("ListTagsForResource", &arn, e))?
-                .tags
-                .unwrap_or_default();
-            super::ensure_ours("CreateLogGroup", r, &tags)?;
+    if let Some(vpc) = c.vpc_config().filter(|v| !v.subnet_ids().is_empty()) {
+        let mut subnets = vpc.subnet_ids().to_vec();
+        subnets.sort();
+        let mut groups = vpc.security_group_ids().to_vec();
+        groups.sort();
+        res = res
+            .with(SUBNET_IDS, subnets)
+            .with(SECURITY_GROUP_IDS, groups);
+    }
+    if let Some(vars) = c.environment().and_then(|e| e.variables()) {
+        for (k, v) in vars {
+            res = res.with(&format!("{ENV}.{k}"), v.as_str());
         }
     }
-    match attr_i32(r, "retention_days") {
-        Some(days) => {
-            a.logs
-                .put_retention_policy()
-                .log_group_name(name)
-                .retention_in_days(days)
-                .send()
-                .await
-                .map_err(|e| AwsError::new("PutRetentionPolicy", name, e))?;
-        }
-        None if step.action == Action::Update => {
-            a.logs
-                .delete_retention_policy()
-                .log_group_name(name)
-                .send()
-                .await
-                .or_gone("DeleteRetentionPolicy", name)?;
-        }
-        None => {}
+    if image {
+        res.with(
+            IMAGE_URI,
+            out.code().and_then(|c| c.image_uri()).unwrap_or_default(),
+        )
+    } else {
+        res.with(RUNTIME, c.runtime().map_or("", |r| r.as_str()))
+            .with(HANDLER, c.handler().unwrap_or_default())
+            .with(CODE_SHA256, c.code_sha256().unwrap_or_default())
+            .with(CODE_SIZE, c.code_size())
     }
-    Ok(())
+}
+
+/// The function's asynchronous invocation config as its `async.` attributes; none when it
+/// has none.
+pub async fn async_config(
+    r: &crate::aws::read::Reader,
+    name: &str,
+) -> Result<Vec<(&'static str, Value)>, AwsError> {
+    r.calls.count("Lambda.GetFunctionEventInvokeConfig");
+    let config = match r
+        .lambda
+        .get_function_event_invoke_config()
+        .function_name(name)
+        .send()
+        .await
+    {
+        Ok(c) => c,
+        Err(e)
+            if e.as_service_error()
+                .is_some_and(|s| s.is_resource_not_found_exception()) =>
+        {
+            return Ok(vec![]);
+        }
+        Err(e) => return Err(AwsError::new("GetFunctionEventInvokeConfig", name, e)),
+    };
+    let on_failure = config
+        .destination_config()
+        .and_then(|d| d.on_failure())
+        .and_then(|d| d.destination())
+        .map_or(Value::Null, Value::from);
+    Ok(vec![
+        (
+            ASYNC_MAX_RETRIES,
+            config
+                .maximum_retry_attempts()
+                .map_or(Value::Null, Value::from),
+        ),
+        (
+            ASYNC_MAX_EVENT_AGE,
+            config
+                .maximum_event_age_in_seconds()
+                .map_or(Value::Null, Value::from),
+        ),
+        (ASYNC_ON_FAILURE, on_failure),
+    ])
 }
 
 /// The function's variables, with references known only now filled in, and values that
@@ -133,7 +328,7 @@ async fn log_group(a: &Applier, step: &Step) -> Result<(), AwsError> {
 /// an error if one is still unknown (what it names was not made).
 async fn environment(a: &Applier, r: &Resource) -> Result<Environment, AwsError> {
     let mut variables = std::collections::HashMap::new();
-    for (k, v) in attr_map(r, "env") {
+    for (k, v) in attr_map(r, ENV) {
         let mut value = a.resolve(&v);
         // A dry run reads no secret and leaves what is unknown as it is: the call is only
         // noted.
@@ -160,48 +355,41 @@ async fn environment(a: &Applier, r: &Resource) -> Result<Environment, AwsError>
 fn vpc(r: &Resource) -> VpcConfig {
     // Empty lists detach a function from its VPC.
     VpcConfig::builder()
-        .set_subnet_ids(Some(attr_list(r, "vpc.subnet_ids")))
-        .set_security_group_ids(Some(attr_list(r, "vpc.security_group_ids")))
+        .set_subnet_ids(Some(attr_list(r, SUBNET_IDS)))
+        .set_security_group_ids(Some(attr_list(r, SECURITY_GROUP_IDS)))
         .build()
 }
 
 fn ephemeral_storage(r: &Resource) -> EphemeralStorage {
     EphemeralStorage::builder()
-        .size(attr_i32(r, "ephemeral_storage").unwrap_or(512))
+        .size(attr_i32(r, EPHEMERAL_STORAGE).unwrap_or(DEFAULT_EPHEMERAL as i32))
         .build()
         .expect("size is set")
 }
 
 fn tracing(r: &Resource) -> TracingConfig {
     TracingConfig::builder()
-        .mode(TracingMode::from(attr_str(r, "tracing").as_str()))
+        .mode(TracingMode::from(attr_str(r, TRACING).as_str()))
         .build()
 }
 
-fn optional(r: &Resource, attr: &str) -> Option<String> {
-    r.attrs
-        .get(attr)
-        .and_then(Value::as_str)
-        .map(str::to_string)
-}
-
 /// Configuration fields the update sends when any of them changed.
-pub(crate) const CONFIGURATION: &[&str] = &[
-    "memory",
-    "timeout",
-    "ephemeral_storage",
-    "tracing",
-    "description",
-    "kms_key_arn",
-    "role",
-    "layers",
-    "runtime",
-    "handler",
+const CONFIGURATION: &[&str] = &[
+    MEMORY,
+    TIMEOUT,
+    EPHEMERAL_STORAGE,
+    TRACING,
+    DESCRIPTION,
+    KMS_KEY_ARN,
+    ROLE,
+    LAYERS,
+    RUNTIME,
+    HANDLER,
     "env.",
     "vpc.",
 ];
 
-async fn function(a: &Applier, step: &Step) -> Result<(), AwsError> {
+async fn apply(a: &Applier, step: &Step) -> Result<(), AwsError> {
     let r = step.resource();
     let name = r.name.as_str();
     match step.action {
@@ -219,18 +407,18 @@ async fn function(a: &Applier, step: &Step) -> Result<(), AwsError> {
                 .lambda
                 .create_function()
                 .function_name(name)
-                .role(attr_str(r, "role"))
-                .memory_size(attr_i32(r, "memory").unwrap_or(128))
-                .timeout(attr_i32(r, "timeout").unwrap_or(3))
+                .role(attr_str(r, ROLE))
+                .memory_size(attr_i32(r, MEMORY).unwrap_or(DEFAULT_MEMORY as i32))
+                .timeout(attr_i32(r, TIMEOUT).unwrap_or(DEFAULT_TIMEOUT as i32))
                 .ephemeral_storage(ephemeral_storage(r))
-                .architectures(Architecture::from(attr_str(r, "architecture").as_str()))
+                .architectures(Architecture::from(attr_str(r, ARCHITECTURE).as_str()))
                 .tracing_config(tracing(r))
-                .description(attr_str(r, "description"))
-                .set_kms_key_arn(optional(r, "kms_key_arn"))
-                .set_layers(Some(attr_list(r, "layers")))
+                .description(attr_str(r, DESCRIPTION))
+                .set_kms_key_arn(attr_opt(r, KMS_KEY_ARN))
+                .set_layers(Some(attr_list(r, LAYERS)))
                 .environment(environment(a, r).await?)
-                .set_tags(Some(attr_map(r, "tags")));
-            if r.attrs.contains_key("vpc.subnet_ids") {
+                .set_tags(Some(attr_map(r, TAGS)));
+            if r.attrs.contains_key(SUBNET_IDS) {
                 create = create.vpc_config(vpc(r));
             }
             create = match code {
@@ -244,8 +432,8 @@ async fn function(a: &Applier, step: &Step) -> Result<(), AwsError> {
                         message: format!("reading {}: {e}", p.path.display()),
                     })?;
                     create
-                        .runtime(Runtime::from(attr_str(r, "runtime").as_str()))
-                        .handler(attr_str(r, "handler"))
+                        .runtime(Runtime::from(attr_str(r, RUNTIME).as_str()))
+                        .handler(attr_str(r, HANDLER))
                         .code(FunctionCode::builder().zip_file(Blob::new(bytes)).build())
                 }
                 None => {
@@ -261,7 +449,7 @@ async fn function(a: &Applier, step: &Step) -> Result<(), AwsError> {
                 match create.clone().send().await {
                     Ok(out) => break Some(out),
                     // A lost answer, sent again: the first attempt made the function.
-                    Err(e) if super::already_exists(&e) => {
+                    Err(e) if crate::apply::already_exists(&e) => {
                         ensure_owned(a, r).await?;
                         break None;
                     }
@@ -283,24 +471,21 @@ async fn function(a: &Applier, step: &Step) -> Result<(), AwsError> {
             if !created.is_some_and(|c| settled(c.state(), c.last_update_status())) {
                 wait_ready(a, name).await?;
             }
-            if r.attrs.contains_key("async.max_retries") {
+            if r.attrs.contains_key(ASYNC_MAX_RETRIES) {
                 put_async(a, r).await?;
             }
-            if let Some(reserved) = attr_i32(r, "reserved_concurrency") {
+            if let Some(reserved) = attr_i32(r, RESERVED_CONCURRENCY) {
                 put_concurrency(a, name, reserved).await?;
             }
         }
         _ => {
             // The instruction set travels with the code: UpdateFunctionCode sets both.
-            if step.changes("code_sha256")
-                || step.changes("image_uri")
-                || step.changes("architecture")
-            {
+            if step.changes(CODE_SHA256) || step.changes(IMAGE_URI) || step.changes(ARCHITECTURE) {
                 let mut update = a
                     .lambda
                     .update_function_code()
                     .function_name(name)
-                    .architectures(Architecture::from(attr_str(r, "architecture").as_str()));
+                    .architectures(Architecture::from(attr_str(r, ARCHITECTURE).as_str()));
                 update = match a.code.get(&r.key) {
                     Some(CodeIdentity::Image(uri)) => update.image_uri(uri),
                     Some(CodeIdentity::Zip(p)) => {
@@ -331,20 +516,20 @@ async fn function(a: &Applier, step: &Step) -> Result<(), AwsError> {
                     .lambda
                     .update_function_configuration()
                     .function_name(name)
-                    .role(attr_str(r, "role"))
-                    .memory_size(attr_i32(r, "memory").unwrap_or(128))
-                    .timeout(attr_i32(r, "timeout").unwrap_or(3))
+                    .role(attr_str(r, ROLE))
+                    .memory_size(attr_i32(r, MEMORY).unwrap_or(DEFAULT_MEMORY as i32))
+                    .timeout(attr_i32(r, TIMEOUT).unwrap_or(DEFAULT_TIMEOUT as i32))
                     .ephemeral_storage(ephemeral_storage(r))
                     .tracing_config(tracing(r))
-                    .description(attr_str(r, "description"))
-                    .kms_key_arn(optional(r, "kms_key_arn").unwrap_or_default())
-                    .set_layers(Some(attr_list(r, "layers")))
+                    .description(attr_str(r, DESCRIPTION))
+                    .kms_key_arn(attr_opt(r, KMS_KEY_ARN).unwrap_or_default())
+                    .set_layers(Some(attr_list(r, LAYERS)))
                     .environment(environment(a, r).await?)
                     .vpc_config(vpc(r));
-                if r.attrs.contains_key("runtime") {
+                if r.attrs.contains_key(RUNTIME) {
                     update = update
-                        .runtime(Runtime::from(attr_str(r, "runtime").as_str()))
-                        .handler(attr_str(r, "handler"));
+                        .runtime(Runtime::from(attr_str(r, RUNTIME).as_str()))
+                        .handler(attr_str(r, HANDLER));
                 }
                 let out = patiently(|| update.clone().send())
                     .await
@@ -353,8 +538,8 @@ async fn function(a: &Applier, step: &Step) -> Result<(), AwsError> {
                     wait_ready(a, name).await?;
                 }
             }
-            if step.changes("reserved_concurrency") {
-                match attr_i32(r, "reserved_concurrency") {
+            if step.changes(RESERVED_CONCURRENCY) {
+                match attr_i32(r, RESERVED_CONCURRENCY) {
                     Some(n) => put_concurrency(a, name, n).await?,
                     None => {
                         a.lambda
@@ -367,7 +552,7 @@ async fn function(a: &Applier, step: &Step) -> Result<(), AwsError> {
                 }
             }
             let (set, remove) = tag_changes(step);
-            let arn = attr_str(r, "arn");
+            let arn = attr_str(r, ARN);
             if !set.is_empty() {
                 a.lambda
                     .tag_resource()
@@ -380,7 +565,7 @@ async fn function(a: &Applier, step: &Step) -> Result<(), AwsError> {
             // Between the tags added and the tags removed: the `slsr:async` tag is there
             // whenever slsr's config is, so a read never misses one (aws/read/lambda.rs).
             if step.changes("async.") {
-                if r.attrs.contains_key("async.max_retries") {
+                if r.attrs.contains_key(ASYNC_MAX_RETRIES) {
                     put_async(a, r).await?;
                 } else {
                     a.lambda
@@ -432,7 +617,7 @@ async fn put_concurrency(a: &Applier, name: &str, n: i32) -> Result<(), AwsError
 
 /// Sets the function's asynchronous invocation config from its `async.` attributes.
 async fn put_async(a: &Applier, r: &Resource) -> Result<(), AwsError> {
-    let destination = optional(r, "async.on_failure").map(|queue| {
+    let destination = attr_opt(r, ASYNC_ON_FAILURE).map(|queue| {
         aws_sdk_lambda::types::DestinationConfig::builder()
             .on_failure(
                 aws_sdk_lambda::types::OnFailure::builder()
@@ -445,8 +630,8 @@ async fn put_async(a: &Applier, r: &Resource) -> Result<(), AwsError> {
         .lambda
         .put_function_event_invoke_config()
         .function_name(&r.name)
-        .set_maximum_retry_attempts(attr_i32(r, "async.max_retries"))
-        .set_maximum_event_age_in_seconds(attr_i32(r, "async.max_event_age"))
+        .set_maximum_retry_attempts(attr_i32(r, ASYNC_MAX_RETRIES))
+        .set_maximum_event_age_in_seconds(attr_i32(r, ASYNC_MAX_EVENT_AGE))
         .set_destination_config(destination);
     patiently(|| put.clone().send())
         .await
@@ -463,7 +648,7 @@ async fn ensure_owned(a: &Applier, r: &Resource) -> Result<(), AwsError> {
         .send()
         .await
         .map_err(|e| AwsError::new("GetFunction", &r.name, e))?;
-    super::ensure_ours(
+    crate::apply::ensure_ours(
         "CreateFunction",
         r,
         &out.tags().cloned().unwrap_or_default(),
@@ -533,229 +718,6 @@ async fn wait_ready(a: &Applier, name: &str) -> Result<(), AwsError> {
     }
 }
 
-async fn alias(a: &Applier, step: &Step) -> Result<(), AwsError> {
-    let r = step.resource();
-    let function = r.name.trim_end_matches(":live");
-    match step.action {
-        Action::Delete => {
-            if !step.live().is_some_and(|l| {
-                l.attrs
-                    .get("provisioned_concurrency")
-                    .is_none_or(Value::is_null)
-            }) {
-                a.lambda
-                    .delete_provisioned_concurrency_config()
-                    .function_name(function)
-                    .qualifier("live")
-                    .send()
-                    .await
-                    .map_err(|e| {
-                        AwsError::new(
-                            "DeleteProvisionedConcurrencyConfig",
-                            format!("{function}:live"),
-                            e,
-                        )
-                    })?;
-            }
-            a.lambda
-                .delete_alias()
-                .function_name(function)
-                .name("live")
-                .send()
-                .await
-                .or_gone("DeleteAlias", &format!("{function}:live"))?;
-        }
-        _ => {
-            let version = a
-                .lambda
-                .publish_version()
-                .function_name(function)
-                .send()
-                .await
-                .map_err(|e| AwsError::new("PublishVersion", format!("{function}:live"), e))?
-                .version
-                .unwrap_or_default();
-            if step.action == Action::Create {
-                a.lambda
-                    .create_alias()
-                    .function_name(function)
-                    .name("live")
-                    .function_version(&version)
-                    .send()
-                    .await
-                    .or_exists("CreateAlias", &format!("{function}:live"))?;
-            } else {
-                a.lambda
-                    .update_alias()
-                    .function_name(function)
-                    .name("live")
-                    .function_version(&version)
-                    .send()
-                    .await
-                    .map_err(|e| AwsError::new("UpdateAlias", format!("{function}:live"), e))?;
-            }
-            if let Some(n) = attr_i32(r, "provisioned_concurrency") {
-                a.lambda
-                    .put_provisioned_concurrency_config()
-                    .function_name(function)
-                    .qualifier("live")
-                    .provisioned_concurrent_executions(n)
-                    .send()
-                    .await
-                    .map_err(|e| {
-                        AwsError::new(
-                            "PutProvisionedConcurrencyConfig",
-                            format!("{function}:live"),
-                            e,
-                        )
-                    })?;
-            }
-        }
-    }
-    Ok(())
-}
-
-async fn permission(a: &Applier, step: &Step) -> Result<(), AwsError> {
-    let r = step.resource();
-    let function = attr_str(r, "function");
-    let target = format!("{function} {}", r.name);
-    if step.action != Action::Create {
-        let live = step
-            .live()
-            .expect("an update or delete has a live resource");
-        let remove = a
-            .lambda
-            .remove_permission()
-            .function_name(&function)
-            .statement_id(&live.name);
-        patiently(|| remove.clone().send())
-            .await
-            .or_gone("RemovePermission", &target)?;
-        if step.action == Action::Delete {
-            return Ok(());
-        }
-    }
-    let add = a
-        .lambda
-        .add_permission()
-        .function_name(&function)
-        .statement_id(&r.name)
-        .action(attr_str(r, "action"))
-        .principal(attr_str(r, "principal"))
-        .set_source_arn(optional(r, "source_arn").map(|arn| a.resolve(&arn)))
-        .set_source_account(optional(r, "source_account"))
-        .set_event_source_token(optional(r, "event_source_token"));
-    patiently(|| add.clone().send())
-        .await
-        .or_exists("AddPermission", &target)?;
-    Ok(())
-}
-
-async fn mapping(a: &Applier, step: &Step) -> Result<(), AwsError> {
-    let r = step.resource();
-    let function = attr_str(r, "function");
-    let source = attr_str(r, "event_source_arn");
-    let target = format!("{function} <- {source}");
-    let responses = if attr_bool(r, "report_batch_item_failures") {
-        vec![FunctionResponseType::ReportBatchItemFailures]
-    } else {
-        vec![]
-    };
-    let enabled = r.attrs.get("enabled") != Some(&Value::Bool(false));
-    match step.action {
-        Action::Delete => {
-            a.lambda
-                .delete_event_source_mapping()
-                .uuid(&r.name)
-                .send()
-                .await
-                .or_gone("DeleteEventSourceMapping", &target)?;
-        }
-        Action::Create => {
-            let created = a
-                .lambda
-                .create_event_source_mapping()
-                .function_name(&function)
-                .event_source_arn(&source)
-                .batch_size(attr_i32(r, "batch_size").unwrap_or(10))
-                .maximum_batching_window_in_seconds(attr_i32(r, "batching_window").unwrap_or(0))
-                .enabled(enabled)
-                .set_function_response_types(Some(responses))
-                // slsr's tags are what makes the mapping its own (`aws/read/lambda.rs`).
-                .set_tags(Some(attr_map(r, "tags")))
-                .send()
-                .await
-                .or_exists("CreateEventSourceMapping", &target)?;
-            if created.is_none() {
-                ensure_mapping_owned(a, r, &function, &source, &target).await?;
-            }
-        }
-        _ => {
-            let uuid = step.live().map(|l| l.name.clone()).unwrap_or_default();
-            a.lambda
-                .update_event_source_mapping()
-                .uuid(uuid)
-                .batch_size(attr_i32(r, "batch_size").unwrap_or(10))
-                .maximum_batching_window_in_seconds(attr_i32(r, "batching_window").unwrap_or(0))
-                .enabled(enabled)
-                .set_function_response_types(Some(responses))
-                .send()
-                .await
-                .map_err(|e| AwsError::new("UpdateEventSourceMapping", target, e))?;
-        }
-    }
-    Ok(())
-}
-
-/// After a mapping's create was refused as existing: the mapping of that source to that
-/// function must carry this service and stage's tags (a lost answer's first attempt), not
-/// be another team's trigger.
-async fn ensure_mapping_owned(
-    a: &Applier,
-    r: &Resource,
-    function: &str,
-    source: &str,
-    target: &str,
-) -> Result<(), AwsError> {
-    let listed: Vec<_> = a
-        .lambda
-        .list_event_source_mappings()
-        .function_name(function)
-        .event_source_arn(source)
-        .into_paginator()
-        .items()
-        .send()
-        .try_collect()
-        .await
-        .map_err(|e| AwsError::new("ListEventSourceMappings", target, e))?;
-    for mapping in listed {
-        let Some(arn) = mapping.event_source_mapping_arn() else {
-            continue;
-        };
-        let tags = a
-            .lambda
-            .list_tags()
-            .resource(arn)
-            .send()
-            .await
-            .map_err(|e| AwsError::new("ListTags", arn, e))?
-            .tags
-            .unwrap_or_default();
-        if super::ensure_ours("CreateEventSourceMapping", r, &tags).is_ok() {
-            return Ok(());
-        }
-    }
-    Err(AwsError {
-        operation: "CreateEventSourceMapping",
-        target: target.to_string(),
-        message: "a mapping of this source to this function exists without this service and stage's tags; slsr leaves it alone".into(),
-    })
-}
-
-fn attr_bool(r: &Resource, attr: &str) -> bool {
-    r.attrs.get(attr) == Some(&Value::Bool(true))
-}
-
 #[cfg(test)]
 mod tests {
     //! The waits and retries that the emulator never triggers, against scripted answers.
@@ -777,6 +739,7 @@ mod tests {
     use super::*;
     use crate::engine::model::Resource;
     use crate::engine::plan::{Change, FieldDiff};
+    use crate::kinds::Kind;
 
     fn applier(lambda: aws_sdk_lambda::Client, code: HashMap<String, CodeIdentity>) -> Applier {
         let config = aws_config::SdkConfig::builder()
@@ -954,7 +917,7 @@ mod tests {
             HashMap::new(),
         );
         let s = memory_update();
-        function(&a, &s).await.unwrap();
+        apply(&a, &s).await.unwrap();
         assert_eq!(update.num_calls(), 3);
     }
 
@@ -975,7 +938,7 @@ mod tests {
             mock_client!(aws_sdk_lambda, RuleMode::MatchAny, [&update]),
             HashMap::new(),
         );
-        let err = function(&a, &memory_update()).await.unwrap_err();
+        let err = apply(&a, &memory_update()).await.unwrap_err();
         assert_eq!(update.num_calls(), 1);
         assert_eq!(err.operation, "UpdateFunctionConfiguration");
         assert!(
@@ -1006,7 +969,7 @@ mod tests {
             .with("action", "lambda:InvokeFunction")
             .with("principal", "apigateway.amazonaws.com");
         let started = std::time::Instant::now();
-        permission(&a, &step(Action::Create, None, statement, vec![]))
+        crate::kinds::permission::apply(&a, &step(Action::Create, None, statement, vec![]))
             .await
             .unwrap();
         assert_eq!(add.num_calls(), 1, "not retried");
@@ -1053,7 +1016,7 @@ mod tests {
             mock_client!(aws_sdk_lambda, RuleMode::MatchAny, [&create, &ready]),
             HashMap::from([("api".to_string(), CodeIdentity::Zip(package))]),
         );
-        function(
+        apply(
             &a,
             &step(Action::Create, None, function_resource(256), vec![]),
         )

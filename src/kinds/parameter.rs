@@ -1,14 +1,54 @@
-//! Applying outputs published to SSM Parameter Store: a String parameter per output with
-//! `ssm`, made with slsr's ownership tags (so a later read finds it), overwritten when its
-//! value changes, deleted when the output goes.
+//! Outputs published to SSM Parameter Store (`outputs.NAME.ssm`): a String parameter at
+//! the path, with slsr's tags (written on creation, as AWS takes tags only then), found by
+//! a DescribeParameters tag filter (`aws/read/ssm.rs`), so a removed output's parameter is
+//! pruned. A parameter needs what its value names as known only after apply.
 
 use aws_sdk_ssm::types::{ParameterType, Tag};
 
-use super::{Applier, Settle, Step, attr_str};
+use super::{KindInfo, TAGS, Tags, attr_map, attr_str};
+use crate::apply::{Applier, Settle, Step};
 use crate::aws::AwsError;
+use crate::engine::desired::Builder;
+use crate::engine::model::{Resource, State};
 use crate::engine::plan::Action;
 
-pub async fn apply(a: &Applier, step: &Step) -> Result<(), AwsError> {
+pub static INFO: KindInfo = KindInfo {
+    prefix: "parameter",
+    naming: "the output's `ssm` path",
+    tags: Tags::WrittenOnly,
+    replaced_by: &[],
+    holds_data: false,
+    desired,
+    needs: |r, _| super::referenced(r),
+    serial_with: super::not_serial,
+    write: super::writer!(apply),
+};
+
+pub const VALUE: &str = "value";
+/// `String`; slsr never publishes a SecureString.
+pub const TYPE: &str = "type";
+
+fn desired(b: &Builder, state: &mut State) {
+    for output in b.p.outputs.values() {
+        if let Some(path) = &output.ssm {
+            state.insert(
+                Resource::new(super::Kind::Parameter, path.as_str(), path.as_str())
+                    .with(VALUE, output.value.as_str())
+                    .with(TYPE, "String")
+                    .with_map(TAGS, &b.tags),
+            );
+        }
+    }
+}
+
+/// A published parameter, by its path.
+pub fn live(path: &str, value: &str, secure: bool) -> Resource {
+    Resource::new(super::Kind::Parameter, path, path)
+        .with(VALUE, value)
+        .with(TYPE, if secure { "SecureString" } else { "String" })
+}
+
+async fn apply(a: &Applier, step: &Step) -> Result<(), AwsError> {
     let r = step.resource();
     let path = r.name.as_str();
     if step.action == Action::Delete {
@@ -20,7 +60,7 @@ pub async fn apply(a: &Applier, step: &Step) -> Result<(), AwsError> {
             .await
             .or_gone("DeleteParameter", path);
     }
-    let value = a.resolve(&attr_str(r, "value"));
+    let value = a.resolve(&attr_str(r, VALUE));
     if crate::engine::ssm::parse(&value).is_some() {
         return Err(AwsError {
             operation: "PutParameter",
@@ -52,7 +92,7 @@ pub async fn apply(a: &Applier, step: &Step) -> Result<(), AwsError> {
             .map_err(|e| AwsError::new("PutParameter", path, e))?;
         return Ok(());
     }
-    let tags = super::attr_map(r, "tags")
+    let tags = attr_map(r, TAGS)
         .into_iter()
         .map(|(k, v)| Tag::builder().key(k).value(v).build())
         .collect::<Result<Vec<_>, _>>()
@@ -82,7 +122,7 @@ pub async fn apply(a: &Applier, step: &Step) -> Result<(), AwsError> {
             .iter()
             .map(|t| (t.key().to_string(), t.value().to_string()))
             .collect();
-        super::ensure_ours("PutParameter", r, &tags)?;
+        crate::apply::ensure_ours("PutParameter", r, &tags)?;
         put.overwrite(true)
             .send()
             .await

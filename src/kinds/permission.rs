@@ -1,0 +1,213 @@
+//! Statements in a function's resource policy, each letting one principal invoke it: for
+//! `allow_invoke`, and (added by their own kinds) for a rule, a route of the HTTP API and a
+//! public function URL. A statement's id is `slsr-` and a hash of what it is for, so only
+//! statements with such an id are slsr's (GetPolicy, `read`); others are kept. A statement
+//! cannot be changed in place: an update removes it and adds it again.
+
+use serde_json::{Value, json};
+
+use super::{Index, KindInfo, Tags, attr_opt, attr_str};
+use crate::apply::{Applier, Settle, Step, patiently};
+use crate::aws::AwsError;
+use crate::aws::read::{Reader, Scope};
+use crate::engine::desired::{Builder, canonical_json, short_hash};
+use crate::engine::model::{Kept, Resource, State, address};
+use crate::engine::plan::Action;
+
+pub static INFO: KindInfo = KindInfo {
+    prefix: "permission",
+    naming: "slsr-{8 hex of what it is for}, in the function's policy",
+    tags: Tags::Untagged,
+    replaced_by: &[
+        PRINCIPAL,
+        SOURCE_ARN,
+        SOURCE_ACCOUNT,
+        EVENT_SOURCE_TOKEN,
+        FUNCTION_URL_AUTH_TYPE,
+        INVOKED_VIA_FUNCTION_URL,
+    ],
+    holds_data: false,
+    desired,
+    needs,
+    serial_with,
+    write: super::writer!(apply),
+};
+
+/// The function's physical name.
+pub const FUNCTION: &str = "function";
+pub const ACTION: &str = "action";
+pub const PRINCIPAL: &str = "principal";
+pub const SOURCE_ARN: &str = "source_arn";
+pub const SOURCE_ACCOUNT: &str = "source_account";
+pub const EVENT_SOURCE_TOKEN: &str = "event_source_token";
+/// `NONE` on the statement that lets anyone call a public function URL.
+pub const FUNCTION_URL_AUTH_TYPE: &str = "function_url_auth_type";
+/// On the statement that lets a public function URL invoke the function (since October
+/// 2025 AWS requires it beside `lambda:InvokeFunctionUrl`).
+pub const INVOKED_VIA_FUNCTION_URL: &str = "invoked_via_function_url";
+
+/// Statements for `allow_invoke`; the ones for triggers come with their kinds.
+fn desired(b: &Builder, state: &mut State) {
+    for (name, f) in &b.p.functions {
+        for invoke in f.allow_invoke.iter().flatten() {
+            let attrs = json!({
+                "principal": invoke.principal,
+                "source_arn": invoke.source_arn,
+                "source_account": invoke.source_account,
+                "event_source_token": invoke.event_source_token,
+            });
+            state.insert(resource(
+                b,
+                name,
+                &format!("invoke\0{}", canonical_json(&attrs)),
+                attrs,
+            ));
+        }
+    }
+}
+
+/// A statement in the function's resource policy. Its id comes from `identity`, what the
+/// permission is for, which stays the same when an ARN in it is learnt later. `attrs` are
+/// its attributes (nulls left out); the action is `lambda:InvokeFunction` unless they say.
+pub fn resource(b: &Builder, function: &str, identity: &str, attrs: Value) -> Resource {
+    let mut attrs = attrs.as_object().cloned().unwrap_or_default();
+    attrs.retain(|_, v| !v.is_null());
+    let sid = format!("slsr-{}", short_hash(&format!("{function}\0{identity}")));
+    let mut r = Resource::new(super::Kind::Permission, format!("{function}.{sid}"), sid)
+        .with(FUNCTION, b.p.physical_name(function))
+        .with(ACTION, "lambda:InvokeFunction");
+    for (k, v) in attrs {
+        r = r.with(&k, v);
+    }
+    r
+}
+
+/// A statement needs its function, and the HTTP API whose id its source ARN names.
+fn needs(r: &Resource, index: &Index) -> Vec<String> {
+    let mut needs = super::function_of(r, index, FUNCTION);
+    if attr_str(r, SOURCE_ARN).starts_with("arn:aws:execute-api:") {
+        needs.push(address(super::Kind::HttpApi, "api"));
+    }
+    needs
+}
+
+fn serial_with(r: &Resource) -> Option<String> {
+    Some(attr_str(r, FUNCTION))
+}
+
+/// The function's statements: slsr's (with a `slsr-` id) as resources, others as kept.
+pub async fn read(
+    r: &Reader,
+    name: &str,
+    scope: &Scope,
+) -> Result<(Vec<Resource>, Vec<Kept>), AwsError> {
+    r.calls.count("Lambda.GetPolicy");
+    let policy = match r.lambda.get_policy().function_name(name).send().await {
+        Ok(out) => out.policy().unwrap_or_default().to_string(),
+        Err(e)
+            if e.as_service_error()
+                .is_some_and(|s| s.is_resource_not_found_exception()) =>
+        {
+            return Ok((vec![], vec![]));
+        }
+        Err(e) => return Err(AwsError::new("GetPolicy", name, e)),
+    };
+    let doc: Value = serde_json::from_str(&policy).unwrap_or(Value::Null);
+    let key = scope.logical(name).unwrap_or(name);
+    let statements = match &doc["Statement"] {
+        Value::Array(items) => items.clone(),
+        Value::Null => vec![],
+        single => vec![single.clone()],
+    };
+    let mut found = Vec::new();
+    let mut kept = Vec::new();
+    for s in statements {
+        let sid = s["Sid"].as_str().unwrap_or_default();
+        if !sid.starts_with("slsr-") {
+            kept.push(Kept {
+                address: address(super::Kind::Permission, &format!("{key}.{sid}")),
+                name: format!("{name} {sid}"),
+                reason: "a statement slsr did not add to this function's policy; slsr leaves it"
+                    .into(),
+            });
+            continue;
+        }
+        let principal = match &s["Principal"] {
+            Value::String(p) => p.clone(),
+            Value::Object(p) => p
+                .values()
+                .next()
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_string(),
+            _ => String::new(),
+        };
+        let condition = |op: &str, key: &str| s["Condition"][op][key].as_str().map(str::to_string);
+        let mut res = Resource::new(super::Kind::Permission, format!("{key}.{sid}"), sid)
+            .with("function", name)
+            .with("action", s["Action"].as_str().unwrap_or_default())
+            .with("principal", principal);
+        if let Some(arn) = condition("ArnLike", "AWS:SourceArn") {
+            res = res.with("source_arn", arn);
+        }
+        if let Some(account) = condition("StringEquals", "AWS:SourceAccount") {
+            res = res.with("source_account", account);
+        }
+        if let Some(token) = condition("StringEquals", "lambda:EventSourceToken") {
+            res = res.with("event_source_token", token);
+        }
+        if let Some(auth) = condition("StringEquals", "lambda:FunctionUrlAuthType") {
+            res = res.with(FUNCTION_URL_AUTH_TYPE, auth);
+        }
+        if let Some(via) = condition("Bool", "lambda:InvokedViaFunctionUrl") {
+            res = res.with(INVOKED_VIA_FUNCTION_URL, via == "true");
+        }
+        found.push(res);
+    }
+    Ok((found, kept))
+}
+
+pub(crate) async fn apply(a: &Applier, step: &Step) -> Result<(), AwsError> {
+    let r = step.resource();
+    let function = attr_str(r, FUNCTION);
+    let target = format!("{function} {}", r.name);
+    if step.action != Action::Create {
+        let live = step
+            .live()
+            .expect("an update or delete has a live resource");
+        let remove = a
+            .lambda
+            .remove_permission()
+            .function_name(&function)
+            .statement_id(&live.name);
+        patiently(|| remove.clone().send())
+            .await
+            .or_gone("RemovePermission", &target)?;
+        if step.action == Action::Delete {
+            return Ok(());
+        }
+    }
+    let add = a
+        .lambda
+        .add_permission()
+        .function_name(&function)
+        .statement_id(&r.name)
+        .action(attr_str(r, ACTION))
+        .principal(attr_str(r, PRINCIPAL))
+        .set_source_arn(attr_opt(r, SOURCE_ARN).map(|arn| a.resolve(&arn)))
+        .set_source_account(attr_opt(r, SOURCE_ACCOUNT))
+        .set_event_source_token(attr_opt(r, EVENT_SOURCE_TOKEN))
+        .set_function_url_auth_type(
+            attr_opt(r, FUNCTION_URL_AUTH_TYPE)
+                .map(|t| aws_sdk_lambda::types::FunctionUrlAuthType::from(t.as_str())),
+        )
+        .set_invoked_via_function_url(
+            r.attrs
+                .get(INVOKED_VIA_FUNCTION_URL)
+                .and_then(Value::as_bool),
+        );
+    patiently(|| add.clone().send())
+        .await
+        .or_exists("AddPermission", &target)?;
+    Ok(())
+}

@@ -17,6 +17,14 @@ Patches:
   the first and adds the new one behind it, so a change never shows).
 - API Gateway v2 GetAuthorizers lists an API's authorizers (moto has no handler for it).
 
+- Lambda function URLs as AWS has them: a second CreateFunctionUrlConfig is refused
+  (ResourceConflictException), the invoke mode reads BUFFERED or RESPONSE_STREAM, and
+  UpdateFunctionConfig sets the invoke mode and takes an empty CORS block as none (moto
+  replaced the config, answered `Buffered`, and ignored both). AddPermission's
+  FunctionUrlAuthType, InvokedViaFunctionUrl and EventSourceToken become the statement's
+  conditions (`lambda:FunctionUrlAuthType`, `lambda:InvokedViaFunctionUrl`,
+  `lambda:EventSourceToken`), as AWS writes them (moto kept the first two as keys of the
+  statement and dropped the third).
 - CloudWatch Logs DeleteLogGroup forgets the group's tags, as AWS does (moto kept them
   under the ARN, and a new group of the same name inherited them).
 - SSM GetParameters names the selector of a parameter asked for by version or label
@@ -221,6 +229,69 @@ def create_stage(self, config):
 
 
 apigw_models.Api.create_stage = create_stage
+
+class UrlExists(exceptions.LambdaClientError):
+    code = 409
+
+
+_create_url_config = models.LambdaFunction.create_url_config
+
+
+def create_url_config(self, config):
+    if self.url_config is not None:
+        raise UrlExists(
+            "ResourceConflictException",
+            f"Failed to create function url config for [functionArn = {self.function_arn}]. Error message:  FunctionUrlConfig exists for this Lambda function",
+        )
+    return _create_url_config(self, config)
+
+
+models.LambdaFunction.create_url_config = create_url_config
+
+_url_to_dict = models.FunctionUrlConfig.to_dict
+
+
+def url_to_dict(self):
+    out = _url_to_dict(self)
+    out["InvokeMode"] = {"Buffered": "BUFFERED"}.get(out["InvokeMode"], out["InvokeMode"])
+    if not out.get("Cors"):
+        out.pop("Cors", None)
+    return out
+
+
+def url_update(self, new_config):
+    if "Cors" in new_config:
+        self.config["Cors"] = new_config["Cors"] or None
+    for key in ("AuthType", "InvokeMode"):
+        if new_config.get(key):
+            self.config[key] = new_config[key]
+
+
+models.FunctionUrlConfig.to_dict = url_to_dict
+models.FunctionUrlConfig.update = url_update
+
+_decode_policy = policy.Policy.decode_policy
+
+
+def decode_policy(self, obj):
+    conditions = {}
+    if "FunctionUrlAuthType" in obj:
+        conditions.setdefault("StringEquals", {})["lambda:FunctionUrlAuthType"] = obj.pop("FunctionUrlAuthType")
+    if "InvokedViaFunctionUrl" in obj:
+        via = obj.pop("InvokedViaFunctionUrl")
+        conditions.setdefault("Bool", {})["lambda:InvokedViaFunctionUrl"] = "true" if via in (True, "true") else "false"
+    if "EventSourceToken" in obj:
+        conditions.setdefault("StringEquals", {})["lambda:EventSourceToken"] = obj.pop("EventSourceToken")
+    decoded = _decode_policy(self, obj)
+    if conditions:
+        statement = decoded.statements[-1]
+        merged = statement.setdefault("Condition", {})
+        for op, values in conditions.items():
+            merged.setdefault(op, {}).update(values)
+    return decoded
+
+
+policy.Policy.decode_policy = decode_policy
 
 from moto.logs import models as logs_models
 

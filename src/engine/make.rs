@@ -24,6 +24,29 @@ pub enum PlanError {
     /// SecureString outside `env`, a role in another account), each at its line.
     #[error("the spec has {} problem(s) that the account shows", .0.len())]
     Spec(Vec<Diagnostic>),
+    /// Resources that each need the next to exist first, round to the first: apply could
+    /// make none of them (two functions whose environments name each other's URL).
+    #[error("{}", cycle_message(.0))]
+    Cycle(Vec<String>),
+}
+
+fn cycle_message(members: &[String]) -> String {
+    let mut path = members.join(" needs ");
+    if let Some(first) = members.first() {
+        path.push_str(&format!(" needs {first}"));
+    }
+    format!(
+        "these resources each need the next to exist first, so apply can make none of them: {path}. A value known only after apply (a new queue's or function URL's address) orders what names it after what it names; name something else (an ARN is known before apply), or split the change in two applies"
+    )
+}
+
+/// A cycle among the desired resources is an error: apply could not order them.
+fn check_order(desired: &State) -> Result<(), PlanError> {
+    let resources: Vec<&crate::engine::model::Resource> = desired.resources.values().collect();
+    match crate::engine::graph::desired_cycle(&resources) {
+        Some(cycle) => Err(PlanError::Cycle(cycle)),
+        None => Ok(()),
+    }
 }
 
 /// A finished plan, what it was made against, and the AWS calls it took.
@@ -62,6 +85,7 @@ pub fn offline(project: &Project) -> Result<Planned, PlanError> {
         ..Target::default()
     };
     let desired = desired::build(project, &code, &target);
+    check_order(&desired)?;
     Ok(Planned {
         plan: plan::plan(&desired, &State::default()),
         header: Header {
@@ -171,6 +195,7 @@ async fn live_with(
             crate::spec::diag::sort(&mut problems);
             return Err(PlanError::Spec(problems));
         }
+        check_order(&desired)?;
         let duplicates = live.duplicate_conflicts();
         live.state.conflicts.extend(duplicates);
         desired

@@ -187,8 +187,9 @@ pub fn plan(desired: &State, live: &State) -> Plan {
     }
 }
 
-/// A replaced function takes its alias, its policy statements and its mappings with it
-/// when it is deleted: they are replaced too, so that one apply leaves them in place.
+/// A replaced function takes its parts with it when it is deleted (its alias, policy
+/// statements, mappings and URL: what queues behind it, `KindInfo::serial_with`): they are
+/// replaced too, so that one apply leaves them in place.
 fn replace_dependents(changes: &mut [Change]) {
     let replaced: Vec<(String, String)> = changes
         .iter()
@@ -196,24 +197,15 @@ fn replace_dependents(changes: &mut [Change]) {
         .map(|c| (c.name.clone(), c.address.clone()))
         .collect();
     for (function, address) in replaced {
-        for c in changes
-            .iter_mut()
-            .filter(|c| matches!(c.action, Action::NoOp | Action::Update) && c.before.is_some())
-        {
-            let resource = c
-                .after
-                .as_ref()
-                .or(c.before.as_ref())
-                .expect("a change has a resource");
-            let depends = match c.kind {
-                Kind::Alias => resource.name.trim_end_matches(":live") == function,
-                Kind::Permission | Kind::EventSourceMapping => {
-                    resource.attrs.get("function").and_then(Value::as_str)
-                        == Some(function.as_str())
-                }
-                _ => false,
+        for c in changes.iter_mut().filter(|c| {
+            c.kind != Kind::Function
+                && matches!(c.action, Action::NoOp | Action::Update)
+                && c.before.is_some()
+        }) {
+            let Some(resource) = c.after.as_ref().or(c.before.as_ref()) else {
+                continue;
             };
-            if depends {
+            if (c.kind.info().serial_with)(resource).as_deref() == Some(function.as_str()) {
                 c.action = Action::Replace;
                 c.reason = Some(format!("replaced with {address}"));
             }

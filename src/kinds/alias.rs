@@ -22,6 +22,7 @@ pub static INFO: KindInfo = KindInfo {
     desired,
     needs,
     serial_with,
+    public: super::never_public,
     write: super::writer!(apply),
 };
 

@@ -21,6 +21,7 @@ pub static INFO: KindInfo = KindInfo {
     desired,
     needs: |_, _| vec![super::http_api::the_api()],
     serial_with: super::not_serial,
+    public: super::never_public,
     write: super::writer!(apply),
 };
 

@@ -31,6 +31,11 @@ pub static INFO: KindInfo = KindInfo {
     desired,
     needs,
     serial_with,
+    public: |r| {
+        is_public(r).then_some(
+            "public: anyone on the internet can invoke the function through this URL (auth: none)",
+        )
+    },
     write: super::writer!(apply),
 };
 

@@ -23,6 +23,7 @@ pub static INFO: KindInfo = KindInfo {
     desired,
     needs,
     serial_with: super::not_serial,
+    public: super::never_public,
     write: super::writer!(apply),
 };
 

@@ -127,8 +127,12 @@ pub struct KindInfo {
     /// when deleted), from its attributes: the same on the desired and the live side.
     pub needs: fn(&Resource, &Index) -> Vec<String>,
     /// The function a resource's changes queue behind: Lambda refuses concurrent changes
-    /// to one function, so everything that changes one goes one after another.
+    /// to one function, so everything that changes one goes one after another. These are
+    /// also the function's parts, which go and come back with it when it is replaced.
     pub serial_with: fn(&Resource) -> Option<String>,
+    /// What a reviewer should be told about a resource the plan makes or changes: that
+    /// anyone may call it.
+    pub public: fn(&Resource) -> Option<&'static str>,
     pub write: Writer,
 }
 
@@ -243,6 +247,11 @@ pub fn reference_address(what: &str) -> String {
 /// A kind that needs nothing.
 pub fn needs_nothing(_: &Resource, _: &Index) -> Vec<String> {
     Vec::new()
+}
+
+/// A kind that never lets anyone call anything.
+pub fn never_public(_: &Resource) -> Option<&'static str> {
+    None
 }
 
 /// A kind whose changes go alongside every other change.

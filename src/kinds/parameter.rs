@@ -21,6 +21,7 @@ pub static INFO: KindInfo = KindInfo {
     desired,
     needs: |r, _| super::referenced(r),
     serial_with: super::not_serial,
+    public: super::never_public,
     write: super::writer!(apply),
 };
 

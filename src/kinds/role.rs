@@ -27,6 +27,7 @@ pub static INFO: KindInfo = KindInfo {
     desired,
     needs: super::needs_nothing,
     serial_with: super::not_serial,
+    public: super::never_public,
     write: super::writer!(apply),
 };
 

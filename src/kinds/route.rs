@@ -26,6 +26,7 @@ pub static INFO: KindInfo = KindInfo {
     desired,
     needs,
     serial_with: super::not_serial,
+    public: |r| is_public(r).then_some("public: anyone can call this route (auth: none)"),
     write: super::writer!(apply),
 };
 

@@ -57,11 +57,8 @@ pub fn text(plan: &Plan, header: &Header) -> String {
         if let Some(reason) = &change.reason {
             let _ = writeln!(out, "      # {}", printable(reason));
         }
-        if is_public_route(change) {
-            let _ = writeln!(
-                out,
-                "      # public: anyone can call this route (auth: none)"
-            );
+        if let Some(note) = public_note(change) {
+            let _ = writeln!(out, "      # {note}");
         }
         match change.action {
             Action::Create => {
@@ -149,14 +146,13 @@ pub fn text(plan: &Plan, header: &Header) -> String {
     out
 }
 
-/// A route the change leaves without authorization: worth a second look in review.
-fn is_public_route(change: &crate::engine::plan::Change) -> bool {
-    change.kind == crate::engine::model::Kind::Route
-        && change.action != Action::Delete
-        && change
-            .after
-            .as_ref()
-            .is_some_and(|r| r.attrs.get("authorization").and_then(|v| v.as_str()) == Some("NONE"))
+/// What a reviewer should know about a resource the change leaves callable by anyone.
+fn public_note(change: &crate::engine::plan::Change) -> Option<&'static str> {
+    let desired = change
+        .after
+        .as_ref()
+        .filter(|_| change.action != Action::Delete)?;
+    (change.kind.info().public)(desired)
 }
 
 /// Longer than this, a changed JSON document (a policy, an event pattern) is shown as a

@@ -27,6 +27,7 @@ const METHODS: &[&str] = &[
 
 pub fn check(p: &Project, diags: &mut Vec<Diagnostic>) {
     check_names(p, diags);
+    check_url_references(p, diags);
     check_tags(p, diags);
     for (name, f) in &p.functions {
         check_function(p, name, f, diags);
@@ -768,6 +769,44 @@ fn check_statements(
                 diags.push(Diagnostic::warning(Code::BroadPermission, span(p, &format!("{path}[{i}].resources[{j}]")), "resource `*` grants the actions on every resource in the account")
                     .with_label("broad permission")
                     .with_help("name the resources' ARNs; a few actions (e.g. xray:PutTraceSegments) only take `*`"));
+            }
+        }
+    }
+}
+
+/// `${function:NAME.url}` names the URL of a function that has `url`: one without has none
+/// to give.
+fn check_url_references(p: &Project, diags: &mut Vec<Diagnostic>) {
+    let pattern =
+        regex_lite::Regex::new(r"\$\{function:([A-Za-z0-9_-]+)\.url\}").expect("valid regex");
+    let mut values: Vec<(String, &str)> = Vec::new();
+    for (name, f) in &p.functions {
+        for (key, value) in f.env.iter().flatten() {
+            let own = format!("functions.{name}.env.{key}");
+            let path = if p.spans.value(&own).is_some() {
+                own
+            } else {
+                format!("defaults.env.{key}")
+            };
+            values.push((path, value.0.as_str()));
+        }
+    }
+    for (name, output) in &p.outputs {
+        values.push((format!("outputs.{name}.value"), output.value.as_str()));
+    }
+    for (path, value) in values {
+        for c in pattern.captures_iter(value) {
+            let function = &c[1];
+            if p.functions.get(function).is_some_and(|f| f.url.is_none()) {
+                diags.push(
+                    Diagnostic::error(
+                        Code::Undeclared,
+                        span(p, &path),
+                        format!("`${{function:{function}.url}}` names the URL of function `{function}`, which has no `url`"),
+                    )
+                    .with_label("no function URL")
+                    .with_help(format!("give function `{function}` a URL (`url: {{auth: iam}}` or `url: {{auth: none}}`), or remove the reference")),
+                );
             }
         }
     }

@@ -4,7 +4,7 @@
 
 use std::path::Path;
 
-use crate::support::{Account, all_items, app, applied, slsr_on as slsr};
+use crate::support::{Account, all_items, app, applied, run, slsr_on as slsr};
 
 fn apply(account: &Account, spec: &Path) {
     applied(account, spec, &[]);
@@ -734,6 +734,181 @@ functions:
     assert_eq!(out.code, 1, "{}{}", out.stdout, out.stderr);
     assert!(
         out.stderr.contains("statements take ARNs"),
+        "{}",
+        out.stderr
+    );
+}
+
+const URLS: &str = "service: urls
+functions:
+  api:
+    handler: index.handler
+    runtime: python3.12
+    code: ./src
+    url: {auth: none, cors: {allow_origins: ['*'], allow_methods: [GET]}}
+  caller:
+    handler: index.handler
+    runtime: python3.12
+    code: ./src
+    env: {API_URL: '${function:api.url}'}
+outputs:
+  api_url: {value: '${function:api.url}'}
+";
+
+/// The function's policy statements as AWS has them, by action.
+async fn statements(
+    lambda: &aws_sdk_lambda::Client,
+    function: &str,
+) -> std::collections::BTreeMap<String, serde_json::Value> {
+    let policy = match lambda.get_policy().function_name(function).send().await {
+        Ok(out) => out.policy.unwrap(),
+        Err(_) => return Default::default(),
+    };
+    let doc: serde_json::Value = serde_json::from_str(&policy).unwrap();
+    doc["Statement"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| (s["Action"].as_str().unwrap().to_string(), s.clone()))
+        .collect()
+}
+
+#[tokio::test]
+async fn function_urls_are_made_read_back_changed_and_removed_with_their_statements() {
+    let spec = app("feat-urls", URLS);
+    let account = Account::new().await;
+    let lambda = aws_sdk_lambda::Client::new(&account.config().await);
+    let first = plan(&account, &spec);
+    assert!(first.contains("+ function_url.api"), "{first}");
+    assert!(
+        first.contains(
+            "# public: anyone on the internet can invoke the function through this URL (auth: none)"
+        ),
+        "{first}"
+    );
+    assert!(
+        first.contains("+ env.API_URL = \"(known after apply: function_url.api.url)\""),
+        "{first}"
+    );
+    let out = slsr(&account, "apply", &spec, &["--auto-approve"]);
+    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+
+    // What AWS has: the URL config, both statements of a public URL, the URL in the other
+    // function's environment and in the outputs.
+    let url = lambda
+        .get_function_url_config()
+        .function_name("urls-dev-api")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(url.auth_type().as_str(), "NONE");
+    assert_eq!(url.cors().unwrap().allow_origins(), ["*"]);
+    let address = url.function_url().to_string();
+    assert!(address.starts_with("https://"), "{address}");
+    let policy = statements(&lambda, "urls-dev-api").await;
+    assert_eq!(
+        policy["lambda:InvokeFunctionUrl"]["Condition"],
+        serde_json::json!({"StringEquals": {"lambda:FunctionUrlAuthType": "NONE"}})
+    );
+    assert_eq!(
+        policy["lambda:InvokeFunction"]["Condition"],
+        serde_json::json!({"Bool": {"lambda:InvokedViaFunctionUrl": "true"}})
+    );
+    assert_eq!(env_of(&lambda, "urls-dev-caller").await["API_URL"], address);
+    assert!(
+        out.stdout.contains(&format!("api_url = {address}")),
+        "{}",
+        out.stdout
+    );
+    let out = slsr(&account, "plan", &spec, &["--detailed-exitcode"]);
+    assert_eq!(
+        out.code, 0,
+        "clean after apply:\n{}{}",
+        out.stdout, out.stderr
+    );
+
+    // Drift made by hand shows as the field, and apply puts it back.
+    lambda
+        .update_function_url_config()
+        .function_name("urls-dev-api")
+        .cors(
+            aws_sdk_lambda::types::Cors::builder()
+                .allow_origins("https://evil.example")
+                .allow_methods("GET")
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let drift = plan(&account, &spec);
+    assert!(
+        drift.contains("~ cors.allow_origins: [\"https://evil.example\"] -> [\"*\"]"),
+        "{drift}"
+    );
+    apply(&account, &spec);
+
+    // IAM auth: the URL changes in place and the public statements go.
+    let iam = replan(&account, &spec, URLS.replace("auth: none", "auth: iam"));
+    assert!(
+        iam.contains("~ auth_type: \"NONE\" -> \"AWS_IAM\""),
+        "{iam}"
+    );
+    assert!(!iam.contains("# public"), "{iam}");
+    assert_eq!(iam.matches("  - permission.api.").count(), 2, "{iam}");
+    apply(&account, &spec);
+    let url = lambda
+        .get_function_url_config()
+        .function_name("urls-dev-api")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(url.auth_type().as_str(), "AWS_IAM");
+    assert_eq!(url.function_url(), address, "the same URL");
+    assert!(statements(&lambda, "urls-dev-api").await.is_empty());
+
+    // Removed: the config goes, then the function's `slsr:url` tag.
+    let without = "service: urls\nfunctions:\n  api:\n    handler: index.handler\n    runtime: python3.12\n    code: ./src\n";
+    let gone = replan(&account, &spec, without);
+    assert!(gone.contains("- function_url.api"), "{gone}");
+    apply(&account, &spec);
+    assert!(
+        lambda
+            .get_function_url_config()
+            .function_name("urls-dev-api")
+            .send()
+            .await
+            .is_err()
+    );
+    let tags = lambda
+        .list_tags()
+        .resource(format!(
+            "arn:aws:lambda:us-east-1:{}:function:urls-dev-api",
+            account.id
+        ))
+        .send()
+        .await
+        .unwrap()
+        .tags
+        .unwrap_or_default();
+    assert!(!tags.contains_key("slsr:url"), "{tags:?}");
+}
+
+#[test]
+fn a_function_that_needs_its_own_url_is_a_cycle_at_plan_time() {
+    let spec = app(
+        "feat-url-cycle",
+        "service: urls\nfunctions:\n  api:\n    handler: index.handler\n    runtime: python3.12\n    code: ./src\n    url: {auth: iam}\n    env: {SELF: '${function:api.url}'}\n",
+    );
+    let out = run(crate::support::slsr()
+        .args(["plan", "--offline", "-f"])
+        .arg(&spec));
+    assert_eq!(out.code, 1, "{}{}", out.stdout, out.stderr);
+    assert!(
+        out.stderr
+            .contains("function.api needs function_url.api needs function.api")
+            || out
+                .stderr
+                .contains("function_url.api needs function.api needs function_url.api"),
         "{}",
         out.stderr
     );

@@ -523,3 +523,121 @@ pub fn tag_changes(step: &Step) -> (HashMap<String, String>, Vec<String>) {
         .collect();
     (set, remove)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn change(action: Action, r: Resource) -> Change {
+        let (before, after) = match action {
+            Action::Delete => (Some(r.clone()), None),
+            _ => (None, Some(r.clone())),
+        };
+        Change {
+            address: r.address(),
+            kind: r.kind,
+            name: r.name.clone(),
+            action,
+            diffs: vec![],
+            before,
+            after,
+            reason: None,
+        }
+    }
+
+    /// A small app as desired resources: a function with its role and log group, behind a
+    /// route of the HTTP API, with the route's permission.
+    fn app() -> Vec<Resource> {
+        let arn = "arn:aws:lambda:us-east-1:1:function:s-dev-api";
+        let role = "arn:aws:iam::1:role/slsr/s/dev/s-dev-api";
+        vec![
+            Resource::new(Kind::Route, "GET /x", "GET /x").with("target", "integration.api"),
+            Resource::new(Kind::Permission, "api.slsr-1", "slsr-1")
+                .with("function", "s-dev-api")
+                .with(
+                    "source_arn",
+                    "arn:aws:execute-api:us-east-1:1:(known after apply)/*/GET/x",
+                ),
+            Resource::new(Kind::Integration, "api", KNOWN_AFTER_APPLY).with("integration_uri", arn),
+            Resource::new(Kind::Function, "api", "s-dev-api")
+                .with("arn", arn)
+                .with("role", role),
+            Resource::new(Kind::HttpApi, "api", "s-dev"),
+            Resource::new(Kind::LogGroup, "api", "/aws/lambda/s-dev-api"),
+            Resource::new(Kind::Role, "api", "s-dev-api").with("arn", role),
+        ]
+    }
+
+    /// Each step's address, with the addresses of the steps it waits for.
+    fn waits(phase: &Phase) -> BTreeMap<String, Vec<String>> {
+        phase
+            .steps
+            .iter()
+            .zip(&phase.needs)
+            .map(|(step, needs)| {
+                let mut names: Vec<String> = needs
+                    .iter()
+                    .map(|&j| phase.steps[j].change.address.clone())
+                    .collect();
+                names.sort();
+                (step.change.address.clone(), names)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn creates_wait_for_what_they_need_and_deletions_for_what_needs_them() {
+        let creates = Plan {
+            changes: app()
+                .into_iter()
+                .map(|r| change(Action::Create, r))
+                .collect(),
+            ..Plan::default()
+        };
+        let forward = waits(&phases(&creates)[1]);
+        let expect = |pairs: &[(&str, &[&str])]| -> BTreeMap<String, Vec<String>> {
+            pairs
+                .iter()
+                .map(|(a, b)| (a.to_string(), b.iter().map(|s| s.to_string()).collect()))
+                .collect()
+        };
+        assert_eq!(
+            forward,
+            expect(&[
+                ("function.api", &["log_group.api", "role.api"]),
+                ("http_api.api", &[]),
+                ("integration.api", &["function.api", "http_api.api"]),
+                ("log_group.api", &[]),
+                ("permission.api.slsr-1", &["function.api", "http_api.api"]),
+                ("role.api", &[]),
+                ("route[\"GET /x\"]", &["http_api.api", "integration.api"]),
+            ])
+        );
+        let order: Vec<String> = schedule(&creates)
+            .iter()
+            .map(|s| s.change.address.clone())
+            .collect();
+        let at = |a: &str| order.iter().position(|o| o == a).unwrap();
+        assert!(at("role.api") < at("function.api") && at("function.api") < at("integration.api"));
+        assert!(at("integration.api") < at("route[\"GET /x\"]"));
+
+        let deletions = Plan {
+            changes: app()
+                .into_iter()
+                .map(|r| change(Action::Delete, r))
+                .collect(),
+            ..Plan::default()
+        };
+        let backward = waits(&phases(&deletions)[2]);
+        assert_eq!(backward["integration.api"], ["route[\"GET /x\"]"]);
+        assert_eq!(
+            backward["http_api.api"],
+            [
+                "integration.api",
+                "permission.api.slsr-1",
+                "route[\"GET /x\"]"
+            ]
+        );
+        assert_eq!(backward["role.api"], ["function.api"]);
+    }
+}

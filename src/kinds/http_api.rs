@@ -317,3 +317,86 @@ where
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::{BTreeMap, HashMap};
+
+    use aws_sdk_apigatewayv2::operation::create_api::CreateApiOutput;
+    use aws_sdk_apigatewayv2::operation::get_apis::GetApisOutput;
+    use aws_sdk_apigatewayv2::types::Api;
+    use aws_smithy_mocks::{RuleMode, mock, mock_client};
+
+    use super::*;
+    use crate::engine::plan::Change;
+
+    fn create_step() -> Step {
+        let r = Resource::new(super::super::Kind::HttpApi, "api", "shop-dev")
+            .with("tags.slsr:service", "shop")
+            .with("tags.slsr:stage", "dev");
+        Step {
+            change: Change {
+                address: r.address(),
+                kind: r.kind,
+                name: r.name.clone(),
+                action: Action::Create,
+                diffs: vec![],
+                before: None,
+                after: Some(r),
+                reason: None,
+            },
+            action: Action::Create,
+        }
+    }
+
+    fn applier(apigw: aws_sdk_apigatewayv2::Client) -> Applier {
+        let config = aws_config::SdkConfig::builder()
+            .behavior_version(aws_config::BehaviorVersion::latest())
+            .region(aws_config::Region::new("us-east-1"))
+            .build();
+        let mut a = Applier::new(&config, HashMap::new(), None, BTreeMap::new(), 1);
+        a.clients.apigw = apigw;
+        a
+    }
+
+    #[tokio::test]
+    async fn an_api_made_since_the_plan_by_another_run_is_reported_not_doubled() {
+        let theirs = mock!(aws_sdk_apigatewayv2::Client::get_apis).then_output(|| {
+            GetApisOutput::builder()
+                .items(
+                    Api::builder()
+                        .name("shop-dev")
+                        .api_id("made-by-the-other-run")
+                        .tags("slsr:service", "shop")
+                        .tags("slsr:stage", "dev")
+                        .build(),
+                )
+                .build()
+        });
+        let create = mock!(aws_sdk_apigatewayv2::Client::create_api)
+            .then_output(|| CreateApiOutput::builder().api_id("a-second").build());
+        let a = applier(mock_client!(
+            aws_sdk_apigatewayv2,
+            RuleMode::MatchAny,
+            [&theirs, &create]
+        ));
+        let err = apply(&a, &create_step()).await.unwrap_err();
+        assert!(err.message.contains("made-by-the-other-run"), "{err}");
+        assert_eq!(create.num_calls(), 0, "no second API");
+
+        // Someone else's API of the name is not ours: it does not stop the create.
+        let other = mock!(aws_sdk_apigatewayv2::Client::get_apis).then_output(|| {
+            GetApisOutput::builder()
+                .items(Api::builder().name("shop-dev").api_id("theirs").build())
+                .build()
+        });
+        let a = applier(mock_client!(
+            aws_sdk_apigatewayv2,
+            RuleMode::MatchAny,
+            [&other, &create]
+        ));
+        apply(&a, &create_step()).await.unwrap();
+        assert_eq!(create.num_calls(), 1);
+        assert_eq!(a.ids.get("http_api").as_deref(), Some("a-second"));
+    }
+}

@@ -131,3 +131,107 @@ async fn apply(a: &Applier, step: &Step) -> Result<(), AwsError> {
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::{BTreeMap, HashMap};
+
+    use aws_sdk_ssm::operation::list_tags_for_resource::ListTagsForResourceOutput;
+    use aws_sdk_ssm::operation::put_parameter::{PutParameterError, PutParameterOutput};
+    use aws_sdk_ssm::types::error::ParameterAlreadyExists;
+    use aws_smithy_mocks::{RuleMode, mock, mock_client};
+    use aws_smithy_types::error::ErrorMetadata;
+
+    use super::*;
+    use crate::engine::plan::Change;
+
+    fn create_step() -> Step {
+        let r = Resource::new(super::super::Kind::Parameter, "/shared/url", "/shared/url")
+            .with(VALUE, "https://example.com")
+            .with(TYPE, "String")
+            .with("tags.slsr:service", "shop")
+            .with("tags.slsr:stage", "dev");
+        Step {
+            change: Change {
+                address: r.address(),
+                kind: r.kind,
+                name: r.name.clone(),
+                action: Action::Create,
+                diffs: vec![],
+                before: None,
+                after: Some(r),
+                reason: None,
+            },
+            action: Action::Create,
+        }
+    }
+
+    fn applier(ssm: aws_sdk_ssm::Client) -> Applier {
+        let config = aws_config::SdkConfig::builder()
+            .behavior_version(aws_config::BehaviorVersion::latest())
+            .region(aws_config::Region::new("us-east-1"))
+            .build();
+        let mut a = Applier::new(&config, HashMap::new(), None, BTreeMap::new(), 1);
+        a.clients.ssm = ssm;
+        a
+    }
+
+    fn exists() -> PutParameterError {
+        PutParameterError::ParameterAlreadyExists(
+            ParameterAlreadyExists::builder()
+                .meta(
+                    ErrorMetadata::builder()
+                        .code("ParameterAlreadyExists")
+                        .message("The parameter already exists.")
+                        .build(),
+                )
+                .build(),
+        )
+    }
+
+    fn tagged(tags: &[(&str, &str)]) -> ListTagsForResourceOutput {
+        ListTagsForResourceOutput::builder()
+            .set_tag_list(Some(
+                tags.iter()
+                    .map(|(k, v)| Tag::builder().key(*k).value(*v).build().unwrap())
+                    .collect(),
+            ))
+            .build()
+    }
+
+    #[tokio::test]
+    async fn a_path_taken_since_the_plan_is_overwritten_only_when_it_is_slsrs() {
+        // Someone else's parameter at the path: refused, and not overwritten.
+        let put = mock!(aws_sdk_ssm::Client::put_parameter)
+            .sequence()
+            .error(exists)
+            .output(|| PutParameterOutput::builder().version(2).build())
+            .build();
+        let theirs = mock!(aws_sdk_ssm::Client::list_tags_for_resource)
+            .then_output(|| tagged(&[("owner", "platform")]));
+        let a = applier(mock_client!(
+            aws_sdk_ssm,
+            RuleMode::MatchAny,
+            [&put, &theirs]
+        ));
+        let err = apply(&a, &create_step()).await.unwrap_err();
+        assert!(
+            err.message
+                .contains("without this service and stage's tags"),
+            "{err}"
+        );
+        assert_eq!(put.num_calls(), 1, "no overwrite");
+
+        // The first attempt of this run, whose answer was lost: overwritten.
+        let put = mock!(aws_sdk_ssm::Client::put_parameter)
+            .sequence()
+            .error(exists)
+            .output(|| PutParameterOutput::builder().version(2).build())
+            .build();
+        let ours = mock!(aws_sdk_ssm::Client::list_tags_for_resource)
+            .then_output(|| tagged(&[("slsr:service", "shop"), ("slsr:stage", "dev")]));
+        let a = applier(mock_client!(aws_sdk_ssm, RuleMode::MatchAny, [&put, &ours]));
+        apply(&a, &create_step()).await.unwrap();
+        assert_eq!(put.num_calls(), 2);
+    }
+}

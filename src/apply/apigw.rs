@@ -12,7 +12,7 @@ use aws_sdk_apigatewayv2::types::{
 use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
 
 use super::{Applier, Settle, Step, attr_i32, attr_list, attr_map, attr_str, tag_changes};
-use crate::aws::AwsError;
+use crate::aws::{AwsError, pace};
 use crate::model::{Kind, Resource};
 use crate::plan::Action;
 
@@ -405,8 +405,11 @@ async fn stage(a: &Applier, step: &Step) -> Result<(), AwsError> {
     Ok(())
 }
 
-/// Attempts at a create that API Gateway does not deduplicate.
+/// Attempts at a create that API Gateway does not deduplicate (throttled ones not counted).
 const CREATE_ATTEMPTS: u32 = 4;
+
+/// The longest pause between throttled attempts at such a create.
+const LONGEST_THROTTLED_PAUSE: Duration = Duration::from_secs(5);
 
 fn without_retries() -> aws_sdk_apigatewayv2::config::Builder {
     aws_sdk_apigatewayv2::config::Builder::default().retry_config(RetryConfig::disabled())
@@ -416,7 +419,9 @@ fn without_retries() -> aws_sdk_apigatewayv2::config::Builder {
 /// and returns its id. A create whose answer is lost may have taken effect, and the SDK's
 /// own retry would then make a second one. So `create` goes without the SDK's retries, and
 /// after a failure that may have taken effect (no answer, or a 5xx), `find` looks for what
-/// it made before it is sent again.
+/// it made before it is sent again. A throttle means the call was not made, so it is sent
+/// again without looking, uncounted, with backoff, for as long as the SDK would wait one
+/// out (`pace::THROTTLED_PATIENCE`).
 async fn create_once<E, C, CF, F, FF>(
     operation: &'static str,
     target: &str,
@@ -430,14 +435,21 @@ where
     F: Fn() -> FF,
     FF: Future<Output = Result<Option<String>, AwsError>>,
 {
+    let started = tokio::time::Instant::now();
     let mut pause = Duration::from_millis(250);
+    let mut throttled_pause = Duration::from_millis(250);
     let mut attempt = 0;
     loop {
-        attempt += 1;
         let err = match create().await {
             Ok(id) => return Ok(id),
             Err(e) => e,
         };
+        if pace::was_throttled(&err) && started.elapsed() < pace::THROTTLED_PATIENCE {
+            tokio::time::sleep(throttled_pause).await;
+            throttled_pause = (throttled_pause * 2).min(LONGEST_THROTTLED_PAUSE);
+            continue;
+        }
+        attempt += 1;
         let maybe_made = match &err {
             SdkError::DispatchFailure(_)
             | SdkError::TimeoutError(_)
@@ -445,8 +457,7 @@ where
             SdkError::ServiceError(s) => s.raw().status().is_server_error(),
             _ => false,
         };
-        let throttled = err.code().is_some_and(|c| c == "TooManyRequestsException");
-        if attempt >= CREATE_ATTEMPTS || !(maybe_made || throttled) {
+        if attempt >= CREATE_ATTEMPTS || !maybe_made {
             return Err(AwsError::new(operation, target, err));
         }
         tokio::time::sleep(pause).await;

@@ -1,8 +1,8 @@
 //! How apply settles with AWS's answers: a refusal of a retry that means the first attempt
 //! took effect (a create finds the thing exists, a delete finds it gone) is the change
 //! done (`Settle`), after checking that what exists carries this service and stage's tags
-//! (`ensure_ours`); errors that clear up by themselves (a function still being updated,
-//! throttling) are waited out (`patiently`).
+//! (`ensure_ours`); a conflict that clears up by itself (a function still being updated)
+//! is waited out (`patiently`). Throttles are waited out below, in the paced client.
 
 use std::collections::HashMap;
 use std::time::Duration;
@@ -91,12 +91,9 @@ pub fn already_gone(e: &impl aws_sdk_sts::error::ProvideErrorMetadata) -> bool {
     )
 }
 
-/// Errors that clear up by themselves: a function still being updated, throttling.
-const TRANSIENT: &[&str] = &[
-    "ResourceConflictException",
-    "TooManyRequestsException",
-    "ThrottlingException",
-];
+/// Errors that clear up by themselves: a function still being updated. (A throttle is
+/// waited out below, in the SDK's retries, until its own deadline: `aws::pace`.)
+const TRANSIENT: &[&str] = &["ResourceConflictException"];
 /// How long a transient error is waited out.
 const PATIENCE: Duration = Duration::from_secs(60);
 

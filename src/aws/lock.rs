@@ -408,12 +408,15 @@ fn civil_from_days(z: i64) -> (i64, u32, u32) {
     (yoe + era * 400 + i64::from(m <= 2), m, d)
 }
 
-/// The DynamoDB client locks are taken with.
+/// The DynamoDB client locks are taken with; like every client, it waits throttles out.
 pub async fn client(
     connection: &super::Connection,
     spec_region: Option<&str>,
 ) -> aws_sdk_dynamodb::Client {
-    aws_sdk_dynamodb::Client::new(&super::sdk_config(connection, spec_region).await)
+    super::paced_client!(
+        aws_sdk_dynamodb,
+        &super::sdk_config(connection, spec_region).await
+    )
 }
 
 /// Releases the lock of `service`/`stage` if its id is `id`; `false` when no such lock.

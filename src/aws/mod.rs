@@ -2,7 +2,8 @@
 //!
 //! Builds one SDK configuration per run from the command line and the standard AWS
 //! environment, with retries and timeouts chosen for a deployer: a few quick attempts,
-//! connections that fail fast, and calls that cannot hang a CI job.
+//! connections that fail fast, calls that cannot hang a CI job, and throttles waited out
+//! (`pace`) rather than failed on.
 
 pub mod dry;
 pub mod lock;
@@ -15,8 +16,11 @@ use std::time::Duration;
 
 use aws_config::meta::region::RegionProviderChain;
 use aws_config::retry::RetryConfig;
+use aws_config::stalled_stream_protection::StalledStreamProtectionConfig;
 use aws_config::timeout::TimeoutConfig;
 use aws_config::{BehaviorVersion, Region, SdkConfig};
+use aws_smithy_runtime::client::retries::RetryPartition;
+use aws_smithy_runtime::client::retries::TokenBucket;
 
 /// One client per service slsr uses, all from one SDK configuration. Reading and applying
 /// both hold one (and reach its clients through `Deref`).
@@ -32,16 +36,33 @@ pub struct Clients {
 }
 
 /// A service's client from the shared configuration, naming its operations on the
-/// requests for the pacing HTTP client (`pace`).
+/// requests for the pacing HTTP client, with throttled attempts not counted against the
+/// SDK's attempts (`pace`) nor its retry quota (`patient_retries`).
 macro_rules! paced_client {
     ($sdk:ident, $config:expr) => {
         $sdk::Client::from_conf(
             $sdk::config::Builder::from($config)
-                .interceptor(pace::NameOperations)
-                .interceptor(record::RecordCalls)
+                .interceptor($crate::aws::pace::PacedOperations)
+                .interceptor($crate::aws::record::RecordCalls)
+                .retry_partition($crate::aws::patient_retries(concat!(
+                    "slsr-",
+                    stringify!($sdk)
+                )))
                 .build(),
         )
     };
+}
+pub(crate) use paced_client;
+
+/// The SDK's retry quota for a client: a token bucket that each retry takes from and that
+/// only first attempts that succeed refill. Under throttling for minutes (other pipelines
+/// spending the account's quota) it would run dry and end retries, so a throttled retry
+/// takes nothing from it: the attempt was not made. 5xx answers and timeouts take from it
+/// as the SDK's standard mode does.
+pub(crate) fn patient_retries(name: &'static str) -> RetryPartition {
+    RetryPartition::custom(name)
+        .token_bucket(TokenBucket::builder().throttling_retry_cost(0).build())
+        .build()
 }
 
 impl Clients {
@@ -111,13 +132,25 @@ pub fn error_chain(err: &dyn std::error::Error) -> String {
     parts.join(": ")
 }
 
-/// Attempts per call, including the first. Throttling and 5xx are retried with backoff.
+/// Attempts per call, including the first. 5xx answers and timeouts are retried with
+/// backoff. Throttled attempts do not count: they are retried until `pace::THROTTLED_PATIENCE`.
 const MAX_ATTEMPTS: u32 = 4;
+
+/// How long one attempt may wait for AWS's answer, counted from its slot (`pace`): the
+/// paced HTTP client enforces it, not the SDK, whose attempt timeout would also count the
+/// wait for the slot, and fail a call for waiting its turn.
+const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// How long a call may take, retries and waits included: the throttling patience, and room
+/// for the attempts after it. A call that is not throttled ends well before, after its
+/// attempts.
+const OPERATION_TIMEOUT: Duration = Duration::from_secs(pace::THROTTLED_PATIENCE.as_secs() + 120);
 
 /// The SDK configuration every client is built from. Region: `--region`, then the
 /// environment (AWS_REGION, AWS_DEFAULT_REGION), then the profile, then the spec's.
 /// The EC2 metadata service is never asked for a region: a CI runner without one would
-/// wait seconds for it. Its HTTP client paces calls to AWS's published quotas (`pace`).
+/// wait seconds for it. Its HTTP client paces calls to AWS's published quotas, adapted to
+/// the throttles it hears (`pace`).
 pub async fn sdk_config(connection: &Connection, spec_region: Option<&str>) -> SdkConfig {
     let mut profile_region = aws_config::profile::ProfileFileRegionProvider::builder();
     if let Some(p) = &connection.profile {
@@ -133,8 +166,15 @@ pub async fn sdk_config(connection: &Connection, spec_region: Option<&str>) -> S
         .timeout_config(
             TimeoutConfig::builder()
                 .connect_timeout(Duration::from_secs(5))
-                .operation_attempt_timeout(Duration::from_secs(30))
-                .operation_timeout(Duration::from_secs(90))
+                .operation_timeout(OPERATION_TIMEOUT)
+                .build(),
+        )
+        // A request waiting for its slot sends no bytes, which the upload check would take
+        // for a stalled connection after 5 s; the attempt timeout, counted from the slot,
+        // bounds a stalled upload instead. Downloads keep the check.
+        .stalled_stream_protection(
+            StalledStreamProtectionConfig::enabled()
+                .upload_enabled(false)
                 .build(),
         );
     if let Some(p) = &connection.profile {
@@ -145,7 +185,11 @@ pub async fn sdk_config(connection: &Connection, spec_region: Option<&str>) -> S
     }
     let pacer = std::sync::Arc::new(pace::Pacer::new(pace::PUBLISHED));
     loader
-        .http_client(pace::PacedClient::shared(https_client(), pacer))
+        .http_client(pace::PacedClient::shared(
+            https_client(),
+            pacer,
+            ATTEMPT_TIMEOUT,
+        ))
         .load()
         .await
 }

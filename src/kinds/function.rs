@@ -730,9 +730,7 @@ mod tests {
     use aws_sdk_lambda::operation::update_function_configuration::{
         UpdateFunctionConfigurationError, UpdateFunctionConfigurationOutput,
     };
-    use aws_sdk_lambda::types::error::{
-        InvalidParameterValueException, ResourceConflictException, TooManyRequestsException,
-    };
+    use aws_sdk_lambda::types::error::{InvalidParameterValueException, ResourceConflictException};
     use aws_sdk_lambda::types::{FunctionConfiguration, LastUpdateStatus, State};
     use aws_smithy_mocks::{RuleMode, mock, mock_client};
     use aws_smithy_types::error::ErrorMetadata;
@@ -889,26 +887,21 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn conflicts_and_throttling_are_waited_out() {
+    async fn conflicts_are_waited_out() {
+        let conflict = || {
+            UpdateFunctionConfigurationError::ResourceConflictException(
+                ResourceConflictException::builder()
+                    .meta(meta(
+                        "ResourceConflictException",
+                        "An update is in progress",
+                    ))
+                    .build(),
+            )
+        };
         let update = mock!(aws_sdk_lambda::Client::update_function_configuration)
             .sequence()
-            .error(|| {
-                UpdateFunctionConfigurationError::ResourceConflictException(
-                    ResourceConflictException::builder()
-                        .meta(meta(
-                            "ResourceConflictException",
-                            "An update is in progress",
-                        ))
-                        .build(),
-                )
-            })
-            .error(|| {
-                UpdateFunctionConfigurationError::TooManyRequestsException(
-                    TooManyRequestsException::builder()
-                        .meta(meta("TooManyRequestsException", "Rate exceeded"))
-                        .build(),
-                )
-            })
+            .error(conflict)
+            .error(conflict)
             .output(|| UpdateFunctionConfigurationOutput::builder().build())
             .build();
         let ready = mock!(aws_sdk_lambda::Client::get_function)

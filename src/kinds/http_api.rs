@@ -266,8 +266,11 @@ async fn apply(a: &Applier, step: &Step) -> Result<(), AwsError> {
     Ok(())
 }
 
-/// Attempts at a create that API Gateway does not deduplicate.
+/// Attempts at a create that API Gateway does not deduplicate (throttled ones not counted).
 const CREATE_ATTEMPTS: u32 = 4;
+
+/// The longest pause between throttled attempts at such a create.
+const LONGEST_THROTTLED_PAUSE: Duration = Duration::from_secs(5);
 
 pub(crate) fn without_retries() -> aws_sdk_apigatewayv2::config::Builder {
     aws_sdk_apigatewayv2::config::Builder::default().retry_config(RetryConfig::disabled())
@@ -277,7 +280,9 @@ pub(crate) fn without_retries() -> aws_sdk_apigatewayv2::config::Builder {
 /// and returns its id. A create whose answer is lost may have taken effect, and the SDK's
 /// own retry would then make a second one. So `create` goes without the SDK's retries, and
 /// after a failure that may have taken effect (no answer, or a 5xx), `find` looks for what
-/// it made before it is sent again.
+/// it made before it is sent again. A throttle means the call was not made, so it is sent
+/// again without looking, uncounted, with backoff, for as long as the SDK would wait one
+/// out (`pace::THROTTLED_PATIENCE`).
 pub(crate) async fn create_once<E, C, CF, F, FF>(
     operation: &'static str,
     target: &str,
@@ -291,14 +296,23 @@ where
     F: Fn() -> FF,
     FF: Future<Output = Result<Option<String>, AwsError>>,
 {
+    let started = tokio::time::Instant::now();
     let mut pause = Duration::from_millis(250);
+    let mut throttled_pause = Duration::from_millis(250);
     let mut attempt = 0;
     loop {
-        attempt += 1;
         let err = match create().await {
             Ok(id) => return Ok(id),
             Err(e) => e,
         };
+        if crate::aws::pace::was_throttled(&err)
+            && started.elapsed() < crate::aws::pace::THROTTLED_PATIENCE
+        {
+            tokio::time::sleep(throttled_pause).await;
+            throttled_pause = (throttled_pause * 2).min(LONGEST_THROTTLED_PAUSE);
+            continue;
+        }
+        attempt += 1;
         let maybe_made = match &err {
             SdkError::DispatchFailure(_)
             | SdkError::TimeoutError(_)
@@ -306,8 +320,7 @@ where
             SdkError::ServiceError(s) => s.raw().status().is_server_error(),
             _ => false,
         };
-        let throttled = err.code().is_some_and(|c| c == "TooManyRequestsException");
-        if attempt >= CREATE_ATTEMPTS || !(maybe_made || throttled) {
+        if attempt >= CREATE_ATTEMPTS || !maybe_made {
             return Err(AwsError::new(operation, target, err));
         }
         tokio::time::sleep(pause).await;

@@ -1,10 +1,12 @@
 //! slsr against what real AWS does and the emulator does not, through the test proxy: rate
-//! limits answered as each service answers them, slsr's own pacing under Lambda's published
-//! quotas, and applies that converge through 500s and lost answers with nothing made twice.
+//! limits answered as each service answers them and waited out, slsr's own pacing under
+//! Lambda's published quotas, alone and with other applies into the same account, and
+//! applies that converge through 500s and lost answers with nothing made twice.
 //!
-//! Sizes are small here; `bench/scale` runs the same tests at full size (200 functions)
-//! and prints the figures BENCHMARKS.md gives (SLSR_SCALE_FUNCTIONS, SLSR_SCALE_LATENCY_MS,
-//! SLSR_FAULT_SEED).
+//! Sizes are small here; `bench/scale` runs the same tests at full size (200 functions; 8
+//! services of 30 at once) and prints the figures BENCHMARKS.md gives
+//! (SLSR_SCALE_FUNCTIONS, SLSR_SCALE_LATENCY_MS, SLSR_FAULT_SEED, SLSR_CONTENTION_SERVICES,
+//! SLSR_CONTENTION_FUNCTIONS).
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -31,7 +33,12 @@ fn env_number(name: &str, default: usize) -> usize {
 /// A spec of `n` functions that share one code directory, each with its own role and log
 /// group and one trigger, in turn: an HTTP route, a schedule, an SQS queue of its own.
 fn generated(name: &str, n: usize) -> PathBuf {
-    let mut spec = String::from("service: fleet\nstage: dev\nqueues:\n");
+    generated_service(name, "fleet", n)
+}
+
+/// `generated`, as the service `service` (services of one account keep apart by name).
+fn generated_service(name: &str, service: &str, n: usize) -> PathBuf {
+    let mut spec = format!("service: {service}\nstage: dev\nqueues:\n");
     for i in (0..n).filter(|i| i % 3 == 2) {
         spec.push_str(&format!("  q{i:03}: {{}}\n"));
     }
@@ -196,6 +203,109 @@ async fn over_the_limit_each_service_answers_as_aws_does() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_throttled_call_to_any_service_is_waited_out_whatever_its_protocol() {
+    // A call to each service slsr uses is throttled 4 times, as many as the SDK's attempts:
+    // slsr hears each throttle in its service's protocol and sends the call again, so the
+    // fifth attempt answers.
+    const READS: &[&str] = &[
+        "Lambda.ListFunctions",
+        "IAM.ListRoles",
+        "SQS.ListQueues",
+        "EventBridge.ListRules",
+        "ApiGatewayV2.GetApis",
+        "CloudWatchLogs.DescribeLogGroups",
+        "ssm.DescribeParameters",
+        "DynamoDB.ListTables",
+    ];
+    let account = Account::new().await;
+    let config = Config {
+        throttle_first: READS,
+        throttle_times: 4,
+        ..Config::default()
+    };
+    let proxy = Proxy::start(&crate::support::endpoint(), config).await;
+    let connection = slsr::aws::Connection {
+        endpoint_url: Some(proxy.endpoint.clone()),
+        region: Some(crate::support::REGION.into()),
+        profile: None,
+    };
+    let credentials = aws_sdk_iam::config::Credentials::new(
+        &account.access_key,
+        &account.secret_key,
+        None,
+        None,
+        "slsr-tests",
+    );
+    let sdk = slsr::aws::sdk_config(&connection, None)
+        .await
+        .into_builder()
+        .credentials_provider(
+            aws_credential_types::provider::SharedCredentialsProvider::new(credentials),
+        )
+        .build();
+    let c = slsr::aws::Clients::new(&sdk);
+    // The lock's client, in the default account of the environment's credentials: a read.
+    let dynamodb = slsr::aws::lock::client(&connection, None).await;
+    macro_rules! answered {
+        ($call:expr) => {
+            async {
+                $call
+                    .await
+                    .map(|_| ())
+                    .map_err(|e| slsr::aws::error_chain(&e))
+            }
+        };
+    }
+    let answers = tokio::join!(
+        answered!(c.lambda.list_functions().send()),
+        answered!(c.iam.list_roles().send()),
+        answered!(c.sqs.list_queues().send()),
+        answered!(c.events.list_rules().send()),
+        answered!(c.apigw.get_apis().send()),
+        answered!(c.logs.describe_log_groups().send()),
+        answered!(c.ssm.describe_parameters().send()),
+        answered!(dynamodb.list_tables().send()),
+    );
+    let answers = [
+        answers.0, answers.1, answers.2, answers.3, answers.4, answers.5, answers.6, answers.7,
+    ];
+    for (read, answer) in READS.iter().zip(answers) {
+        assert_eq!(answer, Ok(()), "{read}");
+        assert_eq!(proxy.count(read), 5, "{read}: {}", tally(&proxy));
+    }
+    assert_eq!(proxy.outcomes(Outcome::Throttled), 4 * READS.len());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failing_call_still_ends_after_the_sdks_attempts_throttles_aside() {
+    // Throttled twice, then answered 500 every time: the throttles do not count, the 500s
+    // do, and the call fails after its 4 attempts with the service's error. (No call
+    // reaches the emulator.)
+    let config = Config {
+        throttle_first: &["IAM.ListRoles"],
+        throttle_times: 2,
+        error_permille: 1000,
+        ..Config::default()
+    };
+    let proxy = Proxy::start(&crate::support::endpoint(), config).await;
+    let connection = slsr::aws::Connection {
+        endpoint_url: Some(proxy.endpoint.clone()),
+        region: Some(crate::support::REGION.into()),
+        profile: None,
+    };
+    let sdk = slsr::aws::sdk_config(&connection, None).await;
+    let iam = slsr::aws::Clients::new(&sdk).iam;
+    let err = iam
+        .list_roles()
+        .send()
+        .await
+        .expect_err("every attempt fails");
+    assert_eq!(err.code(), Some("ServiceFailure"), "{err:?}");
+    assert_eq!(proxy.outcomes(Outcome::Throttled), 2);
+    assert_eq!(proxy.outcomes(Outcome::Failed), 4);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn slsr_paces_itself_under_lambdas_published_quotas() {
     let n = size();
     let spec = generated("scale-rates", n);
@@ -234,6 +344,118 @@ async fn slsr_paces_itself_under_lambdas_published_quotas() {
     );
     // slsr keeps under the quotas: AWS never has to refuse it.
     assert_eq!(apply_throttled + plan_throttled, 0, "slsr was throttled");
+}
+
+/// Services applied at once into one account, and the functions of each: 8 of 30 for the
+/// figures; in the suite 6 of 12, a size at which slsr without adaptive pacing failed in
+/// each of 8 runs (at 4 of 10 it converged through the SDK's retries).
+fn contention() -> (usize, usize) {
+    (
+        env_number("SLSR_CONTENTION_SERVICES", 6),
+        env_number("SLSR_CONTENTION_FUNCTIONS", 12),
+    )
+}
+
+/// Runs slsr with `args` on every spec at once through `proxy`: the runs in the specs'
+/// order, and the wall time until the last one ended.
+async fn all_at_once(
+    proxy: &Proxy,
+    account: &Account,
+    args: &[&str],
+    specs: &[PathBuf],
+) -> (Vec<Run>, Duration) {
+    let started = Instant::now();
+    let running: Vec<_> = specs
+        .iter()
+        .map(|spec| {
+            let (account, endpoint) = (account.clone(), proxy.endpoint.clone());
+            let mut args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
+            args.push("-f".into());
+            args.push(spec.display().to_string());
+            tokio::task::spawn_blocking(move || {
+                run(account.slsr().env("AWS_ENDPOINT_URL", endpoint).args(&args))
+            })
+        })
+        .collect();
+    let mut runs = Vec::new();
+    for r in running {
+        runs.push(r.await.unwrap());
+    }
+    (runs, started.elapsed())
+}
+
+/// One call to each service an apply uses, straight to the emulator: moto loads a
+/// service's code on its first call, seconds that are not slsr's.
+async fn warm_up(account: &Account) {
+    let config = account.config().await;
+    let (lambda, iam, sqs) = (
+        aws_sdk_lambda::Client::new(&config),
+        aws_sdk_iam::Client::new(&config),
+        aws_sdk_sqs::Client::new(&config),
+    );
+    let (events, apigw, logs) = (
+        aws_sdk_eventbridge::Client::new(&config),
+        aws_sdk_apigatewayv2::Client::new(&config),
+        aws_sdk_cloudwatchlogs::Client::new(&config),
+    );
+    lambda.list_functions().send().await.unwrap();
+    iam.list_roles().send().await.unwrap();
+    sqs.list_queues().send().await.unwrap();
+    events.list_rules().send().await.unwrap();
+    apigw.get_apis().send().await.unwrap();
+    logs.describe_log_groups().send().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn applies_at_once_in_one_account_share_lambdas_quotas_and_none_fails() {
+    // Pipelines of one account deploy at once: each slsr hears the others' share of the
+    // quota only as throttles, slows down, and waits them out instead of failing.
+    let (services, n) = contention();
+    let specs: Vec<PathBuf> = (0..services)
+        .map(|i| generated_service(&format!("contention-{i}"), &format!("fleet{i}"), n))
+        .collect();
+    let account = Account::new().await;
+    let limits = Limit::lambda_published();
+    let config = Config {
+        latency: Duration::from_millis(env_number("SLSR_SCALE_LATENCY_MS", 20) as u64),
+        limits: limits.clone(),
+        ..Config::default()
+    };
+    let proxy = Proxy::start(&crate::support::endpoint(), config).await;
+    warm_up(&account).await;
+
+    let (applies, took) = all_at_once(&proxy, &account, &["apply", "--auto-approve"], &specs).await;
+    let floor = floor(&proxy, &limits);
+    let throttled = proxy.outcomes(Outcome::Throttled);
+    let failed: Vec<&Run> = applies.iter().filter(|r| r.code != 0).collect();
+    eprintln!(
+        "{services} services of {n} functions applied at once in one account, Lambda's published quotas:\n  {took:.1?}, floor {floor:.1?}, ratio {:.2}, throttled {throttled}, failed {}\n    {}",
+        took.as_secs_f64() / floor.as_secs_f64().max(0.001),
+        failed.len(),
+        tally(&proxy)
+    );
+    if let Some(first) = failed.first() {
+        panic!(
+            "{} of {services} applies failed; the first:\n{}",
+            failed.len(),
+            first.stderr
+        );
+    }
+    assert!(
+        throttled > 0,
+        "no call was throttled: the applies never competed and the test proves nothing"
+    );
+    let (plans, _) = all_at_once(&proxy, &account, &["plan", "--detailed-exitcode"], &specs).await;
+    for (spec, plan) in specs.iter().zip(&plans) {
+        assert_eq!(
+            plan.code,
+            0,
+            "{} does not plan clean after its apply:\n{}{}",
+            spec.display(),
+            plan.stdout,
+            plan.stderr
+        );
+    }
 }
 
 /// What an account holds of the kinds AWS lets a retried create make twice, or that a
@@ -420,6 +642,34 @@ async fn a_generated_spec_converges_through_faults_with_nothing_made_twice() {
         started.elapsed()
     );
     assert_eq!(made(&account).await.counts(), expected(n));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_throttled_create_that_aws_would_repeat_is_sent_again_and_made_once() {
+    // An HTTP API is created without the SDK's retries, in at most 4 attempts, as an
+    // integration is (`create_once`). Its first 4 calls are throttled: a throttle means AWS
+    // did nothing, so slsr sends it again, uncounted, without looking for what it made.
+    let spec = generated("throttled-creates", 3);
+    let account = Account::new().await;
+    let proxy = Proxy::start(
+        &crate::support::endpoint(),
+        Config {
+            throttle_first: &["ApiGatewayV2.CreateApi"],
+            throttle_times: 4,
+            ..Config::default()
+        },
+    )
+    .await;
+    let (out, _) = through(&proxy, &account, &["apply", "--auto-approve"], &spec).await;
+    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+    assert_eq!(proxy.outcomes(Outcome::Throttled), 4, "{}", tally(&proxy));
+    assert_eq!(proxy.count("ApiGatewayV2.CreateApi"), 5);
+    // The plan's read and the look before the create (for an API another apply made since
+    // the plan), and no look for what a throttled create made.
+    assert_eq!(proxy.count("ApiGatewayV2.GetApis"), 2, "{}", tally(&proxy));
+    let (out, _) = through(&proxy, &account, &["plan", "--detailed-exitcode"], &spec).await;
+    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+    assert_eq!(made(&account).await.counts(), expected(3));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

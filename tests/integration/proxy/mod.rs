@@ -1,7 +1,7 @@
 //! A test proxy between slsr and the emulator, to meet slsr with what real AWS does and
 //! moto does not: latency on every call; per-operation rate limits (token buckets) answered
 //! as each service answers them; 500s and dropped connections at a seeded rate; one
-//! operation refused with AccessDenied. It logs every call (service, operation, status), so
+//! operation refused with AccessDenied; the first calls of some operations throttled. It logs every call (service, operation, status), so
 //! tests count calls by operation and tell reads from writes.
 
 pub mod answer;
@@ -72,6 +72,10 @@ pub struct Config {
     pub deny: Option<&'static str>,
     /// Operations whose first call takes effect but loses its answer.
     pub drop_first: &'static [&'static str],
+    /// Operations whose first `throttle_times` calls are answered as throttled, whatever
+    /// the rate.
+    pub throttle_first: &'static [&'static str],
+    pub throttle_times: u32,
     /// A file to append each call to as it happens, one line each: service, operation,
     /// outcome, status and `read` or `write`, tab-separated (for the benchmarks).
     pub log_file: Option<std::path::PathBuf>,
@@ -114,6 +118,8 @@ struct Shared {
     log: Mutex<Vec<Call>>,
     /// Of `drop_first`, the operations whose answer was lost already.
     dropped: Mutex<std::collections::HashSet<String>>,
+    /// Of `throttle_first`, the calls throttled so far, by operation.
+    throttled_first: Mutex<std::collections::HashMap<String, u32>>,
 }
 
 struct Bucket {
@@ -142,6 +148,7 @@ impl Proxy {
                 .collect(),
             log: Mutex::new(Vec::new()),
             dropped: Mutex::new(std::collections::HashSet::new()),
+            throttled_first: Mutex::new(std::collections::HashMap::new()),
             config,
         });
         let server = shared.clone();
@@ -246,6 +253,17 @@ impl Shared {
         }
     }
 
+    /// Whether this is one of the first calls of a `throttle_first` operation.
+    fn throttle_first(&self, op: &Operation) -> bool {
+        if !self.config.throttle_first.contains(&op.name.as_str()) {
+            return false;
+        }
+        let mut throttled = self.throttled_first.lock().unwrap();
+        let times = throttled.entry(op.name.clone()).or_default();
+        *times += 1;
+        *times <= self.config.throttle_times
+    }
+
     /// Whether to fail this call (`Failed`) or lose its answer (`Dropped`), from the seeded
     /// sequence.
     fn draw_fault(&self) -> Outcome {
@@ -268,7 +286,7 @@ impl Shared {
             let head = Head::parse(&head_text);
             let op = operation::of(&head, &body);
             tokio::time::sleep(self.config.latency).await;
-            let outcome = if !self.admit(&op) {
+            let outcome = if self.throttle_first(&op) || !self.admit(&op) {
                 Outcome::Throttled
             } else if self.config.deny == Some(op.name.as_str()) {
                 Outcome::Denied

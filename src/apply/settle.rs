@@ -73,7 +73,10 @@ pub fn already_exists(e: &impl aws_sdk_sts::error::ProvideErrorMetadata) -> bool
                 | "ResourceAlreadyExistsException"
                 | "ParameterAlreadyExists"
         )
-    ) || e.message().is_some_and(|m| m.contains("already exist"))
+    ) || e
+        .message()
+        // Lambda says a function URL config "exists for this Lambda function".
+        .is_some_and(|m| m.contains("already exist") || m.contains("exists for this"))
 }
 
 /// Whether AWS refused a delete because the thing does not exist.

@@ -849,3 +849,77 @@ async fn a_lost_create_is_looked_for_on_every_page_and_never_made_twice() {
     authorizers.sort();
     assert_eq!(authorizers, ["alpha", "zulu"]);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_lost_answer_to_a_function_urls_calls_makes_nothing_twice() {
+    // A URL config can be made once per function, so a create sent again after a lost
+    // answer is refused: slsr takes the URL the first attempt made.
+    const CREATES: &[&str] = &[
+        "Lambda.TagResource",
+        "Lambda.CreateFunctionUrlConfig",
+        "Lambda.AddPermission",
+    ];
+    const DELETES: &[&str] = &[
+        "Lambda.DeleteFunctionUrlConfig",
+        "Lambda.UntagResource",
+        "Lambda.RemovePermission",
+    ];
+    let spec = crate::support::app(
+        "lost-url-answers",
+        "service: hooks\nfunctions:\n  hook:\n    handler: index.handler\n    runtime: python3.12\n    code: ./src\n    url: {auth: none}\noutputs:\n  url: {value: '${function:hook.url}'}\n",
+    );
+    let account = Account::new().await;
+    let endpoint = crate::support::endpoint();
+    let creating = Proxy::start(
+        &endpoint,
+        Config {
+            drop_first: CREATES,
+            ..Config::default()
+        },
+    )
+    .await;
+    let (out, _) = through(&creating, &account, &["apply", "--auto-approve"], &spec).await;
+    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+    assert_eq!(creating.outcomes(Outcome::Dropped), CREATES.len());
+    let lambda = aws_sdk_lambda::Client::new(&account.config().await);
+    let url = lambda
+        .get_function_url_config()
+        .function_name("hooks-dev-hook")
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        out.stdout
+            .contains(&format!("url = {}", url.function_url())),
+        "the output names the URL the lost attempt made:\n{}",
+        out.stdout
+    );
+    let policy: serde_json::Value = serde_json::from_str(
+        &lambda
+            .get_policy()
+            .function_name("hooks-dev-hook")
+            .send()
+            .await
+            .unwrap()
+            .policy
+            .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(policy["Statement"].as_array().unwrap().len(), 2, "{policy}");
+    let (out, _) = through(&creating, &account, &["plan", "--detailed-exitcode"], &spec).await;
+    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+
+    let deleting = Proxy::start(
+        &endpoint,
+        Config {
+            drop_first: DELETES,
+            ..Config::default()
+        },
+    )
+    .await;
+    let (out, _) = through(&deleting, &account, &["destroy", "--auto-approve"], &spec).await;
+    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+    assert_eq!(deleting.outcomes(Outcome::Dropped), DELETES.len());
+    let functions = lambda.list_functions().send().await.unwrap();
+    assert!(functions.functions().is_empty());
+}

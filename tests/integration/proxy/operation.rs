@@ -139,6 +139,13 @@ fn lambda(method: &str, path: &str) -> String {
             "DeleteProvisionedConcurrencyConfig"
         }
         ("POST", ["functions", _, "invocations"]) => "Invoke",
+        ("POST", ["functions", _, "url"]) => "CreateFunctionUrlConfig",
+        ("GET", ["functions", _, "url"]) => "GetFunctionUrlConfig",
+        ("PUT", ["functions", _, "url"]) => "UpdateFunctionUrlConfig",
+        ("DELETE", ["functions", _, "url"]) => "DeleteFunctionUrlConfig",
+        ("PUT", ["functions", _, "event-invoke-config"]) => "PutFunctionEventInvokeConfig",
+        ("GET", ["functions", _, "event-invoke-config"]) => "GetFunctionEventInvokeConfig",
+        ("DELETE", ["functions", _, "event-invoke-config"]) => "DeleteFunctionEventInvokeConfig",
         ("POST", ["event-source-mappings"]) => "CreateEventSourceMapping",
         ("GET", ["event-source-mappings"]) => "ListEventSourceMappings",
         ("GET", ["event-source-mappings", _]) => "GetEventSourceMapping",

@@ -72,6 +72,27 @@ pub struct Report {
     pub took: Duration,
 }
 
+impl Report {
+    /// `3 change(s) done, 1 failed, 2 not started: a, b`, for the line that ends a stopped
+    /// or failed apply.
+    pub fn tally(&self) -> String {
+        let not_started = if self.not_started.is_empty() {
+            String::new()
+        } else {
+            format!(
+                ": {}",
+                crate::render::escape::printable(&self.not_started.join(", "))
+            )
+        };
+        format!(
+            "{} change(s) done, {} failed, {} not started{not_started}",
+            self.done.len(),
+            self.failed.len(),
+            self.not_started.len()
+        )
+    }
+}
+
 /// What one run of changes did: done, failed, and not started because something failed.
 #[derive(Default)]
 struct Outcome {
@@ -522,6 +543,45 @@ pub fn tag_changes(step: &Step) -> (HashMap<String, String>, Vec<String>) {
         .cloned()
         .collect();
     (set, remove)
+}
+
+/// What the writers' tests with scripted answers share.
+#[cfg(test)]
+pub(crate) mod testing {
+    use super::*;
+    use crate::engine::plan::FieldDiff;
+
+    /// An applier in us-east-1 whose clients reach nothing; a test sets the clients it
+    /// scripts (`a.clients.lambda = mock_client!(...)`).
+    pub fn applier(code: HashMap<String, CodeIdentity>) -> Applier {
+        let config = aws_config::SdkConfig::builder()
+            .behavior_version(aws_config::BehaviorVersion::latest())
+            .region(aws_config::Region::new("us-east-1"))
+            .build();
+        Applier::new(&config, code, None, BTreeMap::new(), 1)
+    }
+
+    /// The step of `action` that takes `before` to `after`, changing `diffs`.
+    pub fn step(
+        action: Action,
+        before: Option<Resource>,
+        after: Resource,
+        diffs: Vec<FieldDiff>,
+    ) -> Step {
+        Step {
+            change: Change {
+                address: after.address(),
+                kind: after.kind,
+                name: after.name.clone(),
+                action,
+                diffs,
+                before,
+                after: Some(after),
+                reason: None,
+            },
+            action,
+        }
+    }
 }
 
 #[cfg(test)]

@@ -575,16 +575,9 @@ fn apply_unlocked(
     let mut err = anstream::stderr().lock();
     let _ = writeln!(
         err,
-        "Apply failed after {:.1}s: {} change(s) done, {} failed, {} not started{}",
+        "Apply failed after {:.1}s: {}",
         report.took.as_secs_f64(),
-        report.done.len(),
-        report.failed.len(),
-        report.not_started.len(),
-        if report.not_started.is_empty() {
-            String::new()
-        } else {
-            format!(": {}", printable(&report.not_started.join(", ")))
-        }
+        report.tally()
     );
     let _ = writeln!(
         err,

@@ -218,16 +218,9 @@ pub fn report_stopped(report: &Report, reason: &Reason) -> ExitCode {
     let mut err = anstream::stderr().lock();
     let _ = writeln!(
         err,
-        "Apply stopped after {:.1}s ({why}): {} change(s) done, {} failed, {} not started{}",
+        "Apply stopped after {:.1}s ({why}): {}",
         report.took.as_secs_f64(),
-        report.done.len(),
-        report.failed.len(),
-        report.not_started.len(),
-        if report.not_started.is_empty() {
-            String::new()
-        } else {
-            format!(": {}", report.not_started.join(", "))
-        }
+        report.tally()
     );
     let _ = writeln!(
         err,

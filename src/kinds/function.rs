@@ -723,7 +723,7 @@ async fn wait_ready(a: &Applier, name: &str) -> Result<(), AwsError> {
 mod tests {
     //! The waits and retries that the emulator never triggers, against scripted answers.
 
-    use std::collections::{BTreeMap, HashMap};
+    use std::collections::HashMap;
 
     use aws_sdk_lambda::operation::create_function::{CreateFunctionError, CreateFunctionOutput};
     use aws_sdk_lambda::operation::get_function::GetFunctionOutput;
@@ -736,16 +736,13 @@ mod tests {
     use aws_smithy_types::error::ErrorMetadata;
 
     use super::*;
+    use crate::apply::testing::step;
     use crate::engine::model::Resource;
-    use crate::engine::plan::{Change, FieldDiff};
+    use crate::engine::plan::FieldDiff;
     use crate::kinds::Kind;
 
     fn applier(lambda: aws_sdk_lambda::Client, code: HashMap<String, CodeIdentity>) -> Applier {
-        let config = aws_config::SdkConfig::builder()
-            .behavior_version(aws_config::BehaviorVersion::latest())
-            .region(aws_config::Region::new("us-east-1"))
-            .build();
-        let mut a = Applier::new(&config, code, None, BTreeMap::new(), 1);
+        let mut a = crate::apply::testing::applier(code);
         a.clients.lambda = lambda;
         a
     }
@@ -777,27 +774,6 @@ mod tests {
             .with("architecture", "x86_64")
             .with("tracing", "PassThrough")
             .with("package_type", "Zip")
-    }
-
-    fn step(
-        action: Action,
-        before: Option<Resource>,
-        after: Resource,
-        diffs: Vec<FieldDiff>,
-    ) -> Step {
-        Step {
-            change: Change {
-                address: after.address(),
-                kind: after.kind,
-                name: after.name.clone(),
-                action,
-                diffs,
-                before,
-                after: Some(after),
-                reason: None,
-            },
-            action,
-        }
     }
 
     /// An update of a function's memory from 256 to 512 MB.

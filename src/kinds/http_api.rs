@@ -333,7 +333,7 @@ where
 
 #[cfg(test)]
 mod tests {
-    use std::collections::{BTreeMap, HashMap};
+    use std::collections::HashMap;
 
     use aws_sdk_apigatewayv2::operation::create_api::CreateApiOutput;
     use aws_sdk_apigatewayv2::operation::get_apis::GetApisOutput;
@@ -341,33 +341,16 @@ mod tests {
     use aws_smithy_mocks::{RuleMode, mock, mock_client};
 
     use super::*;
-    use crate::engine::plan::Change;
 
     fn create_step() -> Step {
         let r = Resource::new(super::super::Kind::HttpApi, "api", "shop-dev")
             .with("tags.slsr:service", "shop")
             .with("tags.slsr:stage", "dev");
-        Step {
-            change: Change {
-                address: r.address(),
-                kind: r.kind,
-                name: r.name.clone(),
-                action: Action::Create,
-                diffs: vec![],
-                before: None,
-                after: Some(r),
-                reason: None,
-            },
-            action: Action::Create,
-        }
+        crate::apply::testing::step(Action::Create, None, r, vec![])
     }
 
     fn applier(apigw: aws_sdk_apigatewayv2::Client) -> Applier {
-        let config = aws_config::SdkConfig::builder()
-            .behavior_version(aws_config::BehaviorVersion::latest())
-            .region(aws_config::Region::new("us-east-1"))
-            .build();
-        let mut a = Applier::new(&config, HashMap::new(), None, BTreeMap::new(), 1);
+        let mut a = crate::apply::testing::applier(HashMap::new());
         a.clients.apigw = apigw;
         a
     }

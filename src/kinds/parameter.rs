@@ -134,7 +134,7 @@ async fn apply(a: &Applier, step: &Step) -> Result<(), AwsError> {
 
 #[cfg(test)]
 mod tests {
-    use std::collections::{BTreeMap, HashMap};
+    use std::collections::HashMap;
 
     use aws_sdk_ssm::operation::list_tags_for_resource::ListTagsForResourceOutput;
     use aws_sdk_ssm::operation::put_parameter::{PutParameterError, PutParameterOutput};
@@ -143,7 +143,6 @@ mod tests {
     use aws_smithy_types::error::ErrorMetadata;
 
     use super::*;
-    use crate::engine::plan::Change;
 
     fn create_step() -> Step {
         let r = Resource::new(super::super::Kind::Parameter, "/shared/url", "/shared/url")
@@ -151,27 +150,11 @@ mod tests {
             .with(TYPE, "String")
             .with("tags.slsr:service", "shop")
             .with("tags.slsr:stage", "dev");
-        Step {
-            change: Change {
-                address: r.address(),
-                kind: r.kind,
-                name: r.name.clone(),
-                action: Action::Create,
-                diffs: vec![],
-                before: None,
-                after: Some(r),
-                reason: None,
-            },
-            action: Action::Create,
-        }
+        crate::apply::testing::step(Action::Create, None, r, vec![])
     }
 
     fn applier(ssm: aws_sdk_ssm::Client) -> Applier {
-        let config = aws_config::SdkConfig::builder()
-            .behavior_version(aws_config::BehaviorVersion::latest())
-            .region(aws_config::Region::new("us-east-1"))
-            .build();
-        let mut a = Applier::new(&config, HashMap::new(), None, BTreeMap::new(), 1);
+        let mut a = crate::apply::testing::applier(HashMap::new());
         a.clients.ssm = ssm;
         a
     }

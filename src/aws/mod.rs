@@ -33,6 +33,8 @@ pub struct Clients {
     pub apigw: aws_sdk_apigatewayv2::Client,
     pub logs: aws_sdk_cloudwatchlogs::Client,
     pub ssm: aws_sdk_ssm::Client,
+    pub dynamodb: aws_sdk_dynamodb::Client,
+    pub s3: aws_sdk_s3::Client,
 }
 
 /// A service's client from the shared configuration, naming its operations on the
@@ -75,8 +77,24 @@ impl Clients {
             apigw: paced_client!(aws_sdk_apigatewayv2, config),
             logs: paced_client!(aws_sdk_cloudwatchlogs, config),
             ssm: paced_client!(aws_sdk_ssm, config),
+            dynamodb: paced_client!(aws_sdk_dynamodb, config),
+            s3: s3_client(config),
         }
     }
+}
+
+/// S3's client: like the others, and addressing buckets by path (`endpoint/bucket`) when an
+/// endpoint is given, as emulators need; AWS itself gets virtual-hosted addresses.
+fn s3_client(config: &SdkConfig) -> aws_sdk_s3::Client {
+    let custom_endpoint = config.endpoint_url().is_some();
+    aws_sdk_s3::Client::from_conf(
+        aws_sdk_s3::config::Builder::from(config)
+            .force_path_style(custom_endpoint)
+            .interceptor(crate::aws::pace::PacedOperations)
+            .interceptor(crate::aws::record::RecordCalls)
+            .retry_partition(patient_retries("slsr-aws_sdk_s3"))
+            .build(),
+    )
 }
 
 /// How to reach AWS, from flags; anything unset comes from the AWS environment and profile.

@@ -26,6 +26,10 @@ pub struct Target {
     pub queue_urls: BTreeMap<String, String>,
     /// The function URLs that exist, by function key; a new one's is known after apply.
     pub function_urls: BTreeMap<String, String>,
+    /// The streams of the tables that exist, by table key: their view type as DynamoDB
+    /// spells it (`NEW_AND_OLD_IMAGES`) and their ARN. A stream the plan makes or changes
+    /// has a new ARN, known after apply.
+    pub table_streams: BTreeMap<String, (String, String)>,
 }
 
 impl Target {
@@ -201,7 +205,8 @@ impl Builder<'_> {
     }
 
     /// Replaces references to what the spec declares: `${queue:NAME.url|arn}`,
-    /// `${function:NAME.arn|name|url}`, `${role:NAME.arn}`, `${http_api.url}`. Names and
+    /// `${function:NAME.arn|name|url}`, `${role:NAME.arn}`,
+    /// `${table:NAME.name|arn|stream_arn}`, `${bucket:NAME.name|arn}`, `${http_api.url}`. Names and
     /// ARNs follow from the account, region and names, so a plan shows them exactly; a
     /// queue's URL, a function's URL and the API's URL are read from the account, or known
     /// after apply when this plan creates them.
@@ -209,7 +214,7 @@ impl Builder<'_> {
         static REFERENCE: std::sync::OnceLock<regex_lite::Regex> = std::sync::OnceLock::new();
         let pattern = REFERENCE.get_or_init(|| {
             regex_lite::Regex::new(
-                r"\$\{(queue|function|role):([A-Za-z0-9_.-]+?)\.(url|arn|name)\}|\$\{http_api\.url\}",
+                r"\$\{(queue|function|role|table|bucket):([A-Za-z0-9_.-]+?)\.(url|arn|name|stream_arn)\}|\$\{http_api\.url\}",
             )
             .expect("a valid pattern")
         });
@@ -233,6 +238,11 @@ impl Builder<'_> {
                         }
                         (Some("function"), _) => self.function_arn(name),
                         (Some("role"), _) => self.role_arn(&self.p.physical_name(name)),
+                        (Some("table"), Some("name")) => self.table_physical(name),
+                        (Some("table"), Some("stream_arn")) => self.table_stream_arn(name),
+                        (Some("table"), _) => self.table_arn(name),
+                        (Some("bucket"), Some("name")) => self.bucket_physical(name),
+                        (Some("bucket"), _) => self.bucket_arn(name),
                         _ => match &self.t.api_id {
                             Some(id) => http_api_url(id, self.t.region()),
                             None => known_after_apply("http_api.url"),
@@ -262,6 +272,54 @@ impl Builder<'_> {
             self.t.account(),
             self.queue_physical(name)
         )
+    }
+
+    /// A table's physical name: the `name` it declares, else `{service}-{stage}-{name}`.
+    pub fn table_physical(&self, name: &str) -> String {
+        self.p
+            .tables
+            .get(name)
+            .and_then(|t| t.name.clone())
+            .unwrap_or_else(|| self.p.physical_name(name))
+    }
+
+    pub fn table_arn(&self, name: &str) -> String {
+        format!(
+            "arn:aws:dynamodb:{}:{}:table/{}",
+            self.t.region(),
+            self.t.account(),
+            self.table_physical(name)
+        )
+    }
+
+    /// The ARN of a table's stream: the live one while the table keeps its stream's view
+    /// type; else the stream is new and its ARN (which ends in a creation time) is known
+    /// after apply.
+    pub fn table_stream_arn(&self, name: &str) -> String {
+        let wanted = self
+            .p
+            .tables
+            .get(name)
+            .and_then(|t| t.stream)
+            .map(crate::kinds::table::stream_view_name);
+        match self.t.table_streams.get(name) {
+            Some((view, arn)) if Some(view.as_str()) == wanted => arn.clone(),
+            _ => known_after_apply(&format!("table.{name}.stream_arn")),
+        }
+    }
+
+    /// A bucket's physical name: the `name` it declares, else
+    /// `{service}-{stage}-{name}-{account_id}` (bucket names are global).
+    pub fn bucket_physical(&self, name: &str) -> String {
+        self.p
+            .buckets
+            .get(name)
+            .and_then(|b| b.name.clone())
+            .unwrap_or_else(|| format!("{}-{}", self.p.physical_name(name), self.t.account()))
+    }
+
+    pub fn bucket_arn(&self, name: &str) -> String {
+        format!("arn:aws:s3:::{}", self.bucket_physical(name))
     }
 
     /// The ARN a permission for a route of the HTTP API names as its source.
@@ -387,6 +445,113 @@ EVENTS
         assert_eq!(
             full.resources["function.worker"].attrs["vpc.subnet_ids"],
             json!(["subnet-0a", "subnet-0b"])
+        );
+    }
+
+    #[test]
+    fn access_grants_each_level_on_exactly_its_resource() {
+        let s = state(
+            "service: shop
+tables:
+  orders: {key: {partition: pk}, attributes: {pk: string, day: string}, stream: new_image, indexes: {by-day: {partition: day}}}
+  carts: {key: {partition: pk}, attributes: {pk: string}}
+buckets: {uploads: {}}
+queues: {jobs: {}, dlq: {}}
+functions:
+  api:
+    image: x
+    access: {table.orders: read, table.carts: read_write, bucket.uploads: write, queue.jobs: send}
+  worker:
+    image: x
+    access: {bucket.uploads: read}
+    events: [{dynamodb: {table: orders, on_failure: {queue: dlq}}}]
+",
+        );
+        let statements = |role: &str| {
+            let mut found: Vec<(Value, Value)> =
+                s.resources[role].attrs["inline_policy"]["Statement"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .skip(1)
+                    .map(|st| (st["Action"].clone(), st["Resource"].clone()))
+                    .collect();
+            found.sort_by_key(|(a, _)| a.to_string());
+            found
+        };
+        let table = "arn:aws:dynamodb:eu-west-1:123456789012:table/shop-dev";
+        assert_eq!(
+            statements("role.api"),
+            vec![
+                (
+                    json!([
+                        "dynamodb:BatchGetItem",
+                        "dynamodb:ConditionCheckItem",
+                        "dynamodb:DescribeTable",
+                        "dynamodb:GetItem",
+                        "dynamodb:Query",
+                        "dynamodb:Scan"
+                    ]),
+                    json!([format!("{table}-carts")])
+                ),
+                (
+                    json!([
+                        "dynamodb:BatchGetItem",
+                        "dynamodb:ConditionCheckItem",
+                        "dynamodb:DescribeTable",
+                        "dynamodb:GetItem",
+                        "dynamodb:Query",
+                        "dynamodb:Scan"
+                    ]),
+                    json!([format!("{table}-orders"), format!("{table}-orders/index/*")])
+                ),
+                (
+                    json!([
+                        "dynamodb:BatchWriteItem",
+                        "dynamodb:DeleteItem",
+                        "dynamodb:PutItem",
+                        "dynamodb:UpdateItem"
+                    ]),
+                    json!([format!("{table}-carts")])
+                ),
+                (
+                    json!(["s3:AbortMultipartUpload", "s3:DeleteObject", "s3:PutObject"]),
+                    json!(["arn:aws:s3:::shop-dev-uploads-123456789012/*"])
+                ),
+                (
+                    json!(["sqs:SendMessage"]),
+                    json!(["arn:aws:sqs:eu-west-1:123456789012:shop-dev-jobs"])
+                ),
+            ]
+        );
+        assert_eq!(
+            statements("role.worker"),
+            vec![
+                (
+                    json!([
+                        "dynamodb:DescribeStream",
+                        "dynamodb:GetRecords",
+                        "dynamodb:GetShardIterator"
+                    ]),
+                    json!(["(known after apply: table.orders.stream_arn)"])
+                ),
+                (
+                    json!(["dynamodb:ListStreams"]),
+                    json!([format!("{table}-orders/stream/*")])
+                ),
+                (
+                    json!(["s3:GetObject"]),
+                    json!(["arn:aws:s3:::shop-dev-uploads-123456789012/*"])
+                ),
+                (
+                    json!(["s3:ListBucket"]),
+                    json!(["arn:aws:s3:::shop-dev-uploads-123456789012"])
+                ),
+                (
+                    json!(["sqs:SendMessage"]),
+                    json!(["arn:aws:sqs:eu-west-1:123456789012:shop-dev-dlq"])
+                ),
+            ]
         );
     }
 

@@ -166,6 +166,7 @@ async fn live_with(
         api_id: live.api_id.clone(),
         queue_urls: live.queue_urls.clone(),
         function_urls: live.function_urls.clone(),
+        table_streams: live.table_streams.clone(),
     };
     let desired = if destroy {
         live = live.with_duplicates_apart();

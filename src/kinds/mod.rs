@@ -9,6 +9,8 @@
 
 pub mod alias;
 pub mod authorizer;
+pub mod bucket;
+pub mod bucket_notification;
 pub mod event_source_mapping;
 pub mod function;
 pub mod function_url;
@@ -22,6 +24,7 @@ pub mod role;
 pub mod route;
 pub mod rule;
 pub mod stage;
+pub mod table;
 
 use std::collections::HashMap;
 use std::future::Future;
@@ -41,11 +44,14 @@ use crate::engine::model::{Resource, State};
 pub enum Kind {
     Role,
     Queue,
+    Table,
+    Bucket,
     LogGroup,
     Function,
     FunctionUrl,
     Alias,
     Permission,
+    BucketNotification,
     EventSourceMapping,
     Rule,
     HttpApi,
@@ -60,11 +66,14 @@ pub enum Kind {
 pub const ALL: &[Kind] = &[
     Kind::Role,
     Kind::Queue,
+    Kind::Table,
+    Kind::Bucket,
     Kind::LogGroup,
     Kind::Function,
     Kind::FunctionUrl,
     Kind::Alias,
     Kind::Permission,
+    Kind::BucketNotification,
     Kind::EventSourceMapping,
     Kind::Rule,
     Kind::HttpApi,
@@ -142,11 +151,14 @@ impl Kind {
         match self {
             Kind::Role => &role::INFO,
             Kind::Queue => &queue::INFO,
+            Kind::Table => &table::INFO,
+            Kind::Bucket => &bucket::INFO,
             Kind::LogGroup => &log_group::INFO,
             Kind::Function => &function::INFO,
             Kind::FunctionUrl => &function_url::INFO,
             Kind::Alias => &alias::INFO,
             Kind::Permission => &permission::INFO,
+            Kind::BucketNotification => &bucket_notification::INFO,
             Kind::EventSourceMapping => &event_source_mapping::INFO,
             Kind::Rule => &rule::INFO,
             Kind::HttpApi => &http_api::INFO,

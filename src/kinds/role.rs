@@ -16,7 +16,7 @@ use crate::engine::desired::Builder;
 use crate::engine::model::{Resource, State};
 use crate::engine::normalize::parse_policy;
 use crate::engine::plan::Action;
-use crate::spec::model::{Event, Function, Statement, Tracing};
+use crate::spec::model::{AccessLevel, Event, Function, Statement, Tracing};
 
 pub static INFO: KindInfo = KindInfo {
     prefix: "role",
@@ -176,8 +176,118 @@ fn generated_policy(b: &Builder, name: &str, f: &Function) -> Value {
             vec![b.queue_arn(&on_failure.queue)],
         ));
     }
+    statements.extend(stream_reads(b, f));
+    statements.extend(access_grants(b, f));
     statements.extend(f.statements.iter().flatten().map(statement));
     policy(statements)
+}
+
+/// What Lambda's poller needs to read each DynamoDB stream the function consumes, on that
+/// stream only (ListStreams on the table's streams), and to send what fails to its
+/// on-failure queue.
+fn stream_reads(b: &Builder, f: &Function) -> Vec<Value> {
+    let mut statements = Vec::new();
+    for event in f.events.iter().flatten() {
+        let Event::Dynamodb(d) = event else { continue };
+        let (stream, streams) = if crate::spec::data_rules::is_stream_arn(&d.table) {
+            let table = d.table.split("/stream/").next().unwrap_or_default();
+            (d.table.clone(), format!("{table}/stream/*"))
+        } else {
+            (
+                b.table_stream_arn(&d.table),
+                format!("{}/stream/*", b.table_arn(&d.table)),
+            )
+        };
+        let actions = [
+            "dynamodb:DescribeStream",
+            "dynamodb:GetRecords",
+            "dynamodb:GetShardIterator",
+        ];
+        statements.push(allow_or(
+            "Allow",
+            actions.map(String::from).to_vec(),
+            vec![stream],
+        ));
+        statements.push(allow_or(
+            "Allow",
+            vec!["dynamodb:ListStreams".into()],
+            vec![streams],
+        ));
+        if let Some(on_failure) = &d.on_failure {
+            statements.push(allow_or(
+                "Allow",
+                vec!["sqs:SendMessage".into()],
+                vec![b.queue_arn(&on_failure.queue)],
+            ));
+        }
+    }
+    statements
+}
+
+/// The actions of each `access` level, on exactly that resource: a table and (to read) its
+/// indexes; a bucket (to list) and its objects; a queue.
+fn access_grants(b: &Builder, f: &Function) -> Vec<Value> {
+    const TABLE_READ: [&str; 6] = [
+        "dynamodb:GetItem",
+        "dynamodb:BatchGetItem",
+        "dynamodb:Query",
+        "dynamodb:Scan",
+        "dynamodb:ConditionCheckItem",
+        "dynamodb:DescribeTable",
+    ];
+    const TABLE_WRITE: [&str; 4] = [
+        "dynamodb:PutItem",
+        "dynamodb:UpdateItem",
+        "dynamodb:DeleteItem",
+        "dynamodb:BatchWriteItem",
+    ];
+    const OBJECT_WRITE: [&str; 3] = ["s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload"];
+    let grant = |actions: &[&str], resources: Vec<String>| {
+        allow_or(
+            "Allow",
+            actions.iter().map(|a| a.to_string()).collect(),
+            resources,
+        )
+    };
+    let mut statements = Vec::new();
+    for (target, level) in f.access.iter().flatten() {
+        let Some((kind, name)) = target.split_once('.') else {
+            continue;
+        };
+        let reads = matches!(level, AccessLevel::Read | AccessLevel::ReadWrite);
+        let writes = matches!(level, AccessLevel::Write | AccessLevel::ReadWrite);
+        match kind {
+            "table" => {
+                let table = b.table_arn(name);
+                if reads {
+                    let mut resources = vec![table.clone()];
+                    if b.p.tables.get(name).is_some_and(|t| !t.indexes.is_empty()) {
+                        resources.push(format!("{table}/index/*"));
+                    }
+                    statements.push(grant(&TABLE_READ, resources));
+                }
+                if writes {
+                    statements.push(grant(&TABLE_WRITE, vec![table]));
+                }
+            }
+            "bucket" => {
+                let bucket = b.bucket_arn(name);
+                if reads {
+                    statements.push(grant(&["s3:GetObject"], vec![format!("{bucket}/*")]));
+                    statements.push(grant(&["s3:ListBucket"], vec![bucket.clone()]));
+                }
+                if writes {
+                    statements.push(grant(&OBJECT_WRITE, vec![format!("{bucket}/*")]));
+                }
+            }
+            "queue" if *level == AccessLevel::Send => {
+                statements.push(grant(&["sqs:SendMessage"], vec![b.queue_arn(name)]));
+            }
+            // Refused by validation (`spec::data_rules`).
+            _ => {}
+        }
+    }
+    statements
 }
 
 /// A role as GetAccountAuthorizationDetails has it.

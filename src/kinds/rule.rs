@@ -82,7 +82,7 @@ fn resource(b: &Builder, function: &str, event: &Event) -> Resource {
             e.input.clone(),
             true,
         ),
-        Event::Sqs(_) | Event::Http(_) => {
+        Event::Sqs(_) | Event::Http(_) | Event::S3(_) | Event::Dynamodb(_) => {
             unreachable!("only schedule and eventbridge events make rules")
         }
     };

@@ -82,9 +82,11 @@ pub struct Declared {
     pub queues: BTreeSet<String>,
     pub functions: BTreeSet<String>,
     pub roles: BTreeSet<String>,
+    pub tables: BTreeSet<String>,
+    pub buckets: BTreeSet<String>,
 }
 
-const FORMS: &str = "${service}, ${stage}, ${region}, ${account_id}, ${param:NAME}, ${env:NAME}, ${env:NAME, default}, ${queue:NAME.url|arn}, ${function:NAME.arn|name|url}, ${role:NAME.arn}, ${http_api.url}, ${ssm:/path}";
+const FORMS: &str = "${service}, ${stage}, ${region}, ${account_id}, ${param:NAME}, ${env:NAME}, ${env:NAME, default}, ${queue:NAME.url|arn}, ${function:NAME.arn|name|url}, ${role:NAME.arn}, ${table:NAME.name|arn|stream_arn}, ${bucket:NAME.name|arn}, ${http_api.url}, ${ssm:/path}";
 
 /// What one reference stands for.
 enum Resolved {
@@ -293,11 +295,13 @@ fn resolve(inner: &str, ctx: &Context, span: Span) -> Result<Resolved, Diagnosti
             format!("SSM parameter name `{arg}` must start with /"),
             "write ${ssm:/path/name}".into(),
         )),
-        kind @ ("queue" | "function" | "role") => {
+        kind @ ("queue" | "function" | "role" | "table" | "bucket") => {
             let (name, attribute) = arg.split_once('.').unwrap_or((arg, ""));
             let (names, attributes): (&BTreeSet<String>, &[&str]) = match kind {
                 "queue" => (&ctx.declared.queues, &["url", "arn"]),
                 "function" => (&ctx.declared.functions, &["arn", "name", "url"]),
+                "table" => (&ctx.declared.tables, &["name", "arn", "stream_arn"]),
+                "bucket" => (&ctx.declared.buckets, &["name", "arn"]),
                 _ => (&ctx.declared.roles, &["arn"]),
             };
             if !names.contains(name) {
@@ -333,7 +337,9 @@ fn resolve(inner: &str, ctx: &Context, span: Span) -> Result<Resolved, Diagnosti
             Ok(Resolved::Kept)
         }
         other => {
-            let kinds = ["param", "env", "ssm", "queue", "function", "role"];
+            let kinds = [
+                "param", "env", "ssm", "queue", "function", "role", "table", "bucket",
+            ];
             let help = match super::structure::closest(other, kinds.iter().copied()) {
                 Some(best) => format!("did you mean `${{{best}:{arg}}}`?"),
                 None => format!("references are written {FORMS}"),

@@ -9,7 +9,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 
 use super::interpolate::{self, Context, Declared};
-use super::model::{Function, HttpApi, Output, Queue, Role, Spec};
+use super::model::{Bucket, Function, HttpApi, Output, Queue, Role, Spec, Table};
 use super::{rules, schema, structure};
 use crate::spec::diag::{self, Code, Diagnostic};
 use crate::spec::source::{SourceFile, Span};
@@ -102,6 +102,8 @@ pub struct Project {
     pub tags: BTreeMap<String, String>,
     pub roles: BTreeMap<String, Role>,
     pub queues: BTreeMap<String, Queue>,
+    pub tables: BTreeMap<String, Table>,
+    pub buckets: BTreeMap<String, Bucket>,
     pub http_api: Option<HttpApi>,
     pub functions: BTreeMap<String, Function>,
     pub outputs: BTreeMap<String, Output>,
@@ -294,6 +296,8 @@ fn context<'a>(
         ("queues", &mut declared.queues),
         ("functions", &mut declared.functions),
         ("roles", &mut declared.roles),
+        ("tables", &mut declared.tables),
+        ("buckets", &mut declared.buckets),
     ] {
         if let Some(Node {
             value: Value::Map(entries),
@@ -361,6 +365,8 @@ fn resolve(
         tags: spec.tags,
         roles: spec.roles,
         queues: spec.queues,
+        tables: spec.tables,
+        buckets: spec.buckets,
         http_api: spec.http_api,
         functions,
         outputs: spec.outputs,
@@ -377,14 +383,8 @@ fn resolve(
 fn merge(defaults: &Function, f: Function) -> Function {
     let image = f.image.is_some();
     let code = f.code.is_some();
-    let env = match (&defaults.env, f.env) {
-        (Some(base), Some(own)) => {
-            let mut merged = base.clone();
-            merged.extend(own);
-            Some(merged)
-        }
-        (base, own) => own.or_else(|| base.clone()),
-    };
+    let env = merge_maps(&defaults.env, f.env);
+    let access = merge_maps(&defaults.access, f.access);
     Function {
         exclude: f.exclude.or_else(|| defaults.exclude.clone()),
         handler: f.handler.or_else(|| {
@@ -428,6 +428,22 @@ fn merge(defaults: &Function, f: Function) -> Function {
         statements: f.statements.or_else(|| defaults.statements.clone()),
         async_invoke: f.async_invoke.or_else(|| defaults.async_invoke.clone()),
         url: f.url.or_else(|| defaults.url.clone()),
+        access,
+    }
+}
+
+/// A function's own map over the one in `defaults`, key by key (`env`, `access`).
+fn merge_maps<V: Clone>(
+    defaults: &Option<BTreeMap<String, V>>,
+    own: Option<BTreeMap<String, V>>,
+) -> Option<BTreeMap<String, V>> {
+    match (defaults, own) {
+        (Some(base), Some(own)) => {
+            let mut merged = base.clone();
+            merged.extend(own);
+            Some(merged)
+        }
+        (base, own) => own.or_else(|| base.clone()),
     }
 }
 

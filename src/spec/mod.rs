@@ -5,6 +5,8 @@
 //! The pipeline is in `load.rs`; each stage is its own module.
 
 pub mod code_roots;
+pub mod data_model;
+pub mod data_rules;
 pub mod diag;
 pub mod escalation;
 pub mod interpolate;

@@ -12,6 +12,8 @@ use std::collections::BTreeMap;
 use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
 use serde::Deserialize;
 
+pub use super::data_model::*;
+
 /// An slsr spec: one serverless service, deployed once per stage.
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -43,6 +45,12 @@ pub struct Spec {
     /// SQS queues, named `{service}-{stage}-{name}` (with `.fifo` for FIFO queues).
     #[serde(default)]
     pub queues: BTreeMap<String, Queue>,
+    /// DynamoDB tables, named `{service}-{stage}-{name}` unless they declare a `name`. They hold data: slsr never deletes or replaces one without `--allow-data-loss`.
+    #[serde(default)]
+    pub tables: BTreeMap<String, Table>,
+    /// S3 buckets, named `{service}-{stage}-{name}-{account_id}` unless they declare a `name`. They hold data: slsr never deletes one without `--allow-data-loss`.
+    #[serde(default)]
+    pub buckets: BTreeMap<String, Bucket>,
     /// Settings of the service's HTTP API (API Gateway v2). The API exists when any function has an `http` event.
     pub http_api: Option<HttpApi>,
     /// The Lambda functions, each named `{service}-{stage}-{name}`.
@@ -187,6 +195,8 @@ pub struct Function {
     pub async_invoke: Option<AsyncInvoke>,
     /// A function URL: an HTTPS endpoint of the function's own. `${function:NAME.url}` is its address.
     pub url: Option<FunctionUrl>,
+    /// Grants on the generated role, by `KIND.NAME` of a resource the spec declares: `table.NAME` and `bucket.NAME` take read, write or read_write; `queue.NAME` takes send. Merged over `defaults.access` key by key.
+    pub access: Option<BTreeMap<String, AccessLevel>>,
 }
 
 /// A Lambda function URL.
@@ -259,7 +269,7 @@ pub struct AllowInvoke {
     pub event_source_token: Option<String>,
 }
 
-/// One trigger of a function. Exactly one of http, schedule, eventbridge or sqs.
+/// One trigger of a function. Exactly one of http, schedule, eventbridge, sqs, s3 or dynamodb.
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(rename_all = "lowercase", deny_unknown_fields)]
 pub enum Event {
@@ -271,6 +281,10 @@ pub enum Event {
     Eventbridge(EventBridgeEvent),
     /// An SQS event source mapping.
     Sqs(SqsEvent),
+    /// An S3 event notification from a bucket.
+    S3(S3Event),
+    /// A DynamoDB stream event source mapping.
+    Dynamodb(DynamodbEvent),
 }
 
 /// An HTTP route: `METHOD /path` or `{route, auth}`.
@@ -343,6 +357,9 @@ pub struct SqsEvent {
     pub report_batch_item_failures: Option<bool>,
     /// Whether the mapping is enabled (default true).
     pub enabled: Option<bool>,
+    /// Event filter patterns, at most 5: only matching messages invoke the function, for example {body: {type: [order]}}.
+    #[schemars(length(max = 5))]
+    pub filters: Option<Vec<serde_json::Map<String, serde_json::Value>>>,
 }
 
 /// An IAM role for functions that name it with `role:`.

@@ -15,6 +15,8 @@ pub enum Kind {
     Queue,
     Rule,
     HttpApi,
+    Table,
+    Bucket,
 }
 
 impl Kind {
@@ -23,6 +25,8 @@ impl Kind {
             Kind::Function | Kind::Role | Kind::Rule => 64,
             Kind::Queue => 80,
             Kind::HttpApi => 128,
+            Kind::Table => 255,
+            Kind::Bucket => 63,
         }
     }
 
@@ -33,6 +37,8 @@ impl Kind {
             Kind::Queue => "SQS queue name",
             Kind::Rule => "EventBridge rule name",
             Kind::HttpApi => "HTTP API name",
+            Kind::Table => "DynamoDB table name",
+            Kind::Bucket => "S3 bucket name (with the account id)",
         }
     }
 }

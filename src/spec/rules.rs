@@ -34,6 +34,7 @@ pub fn check(p: &Project, diags: &mut Vec<Diagnostic>) {
     }
     check_routes(p, diags);
     check_queues(p, diags);
+    super::data_rules::check(p, diags);
     super::code_roots::check(p, diags);
     for (name, role) in &p.roles {
         check_statements(
@@ -45,7 +46,7 @@ pub fn check(p: &Project, diags: &mut Vec<Diagnostic>) {
     }
 }
 
-fn span(p: &Project, path: &str) -> Span {
+pub(super) fn span(p: &Project, path: &str) -> Span {
     p.spans
         .value(path)
         .or_else(|| p.spans.key(path))
@@ -53,7 +54,7 @@ fn span(p: &Project, path: &str) -> Span {
 }
 
 /// Where a function's `events` list was written: its own, or the one in `defaults`.
-fn events_path(p: &Project, function: &str) -> String {
+pub(super) fn events_path(p: &Project, function: &str) -> String {
     let own = format!("functions.{function}.events");
     if p.spans.value(&own).is_some() {
         own
@@ -135,7 +136,7 @@ fn check_names(p: &Project, diags: &mut Vec<Diagnostic>) {
     }
 }
 
-fn name_length(physical: &str, kind: Kind, at: Span, diags: &mut Vec<Diagnostic>) {
+pub(super) fn name_length(physical: &str, kind: Kind, at: Span, diags: &mut Vec<Diagnostic>) {
     if physical.len() > kind.max_len() {
         diags.push(
             Diagnostic::error(
@@ -157,10 +158,20 @@ fn name_length(physical: &str, kind: Kind, at: Span, diags: &mut Vec<Diagnostic>
 }
 
 fn check_tags(p: &Project, diags: &mut Vec<Diagnostic>) {
-    for (key, value) in &p.tags {
+    check_tag_map(p, "tags", &p.tags, diags);
+}
+
+/// Tags written at `path` (`tags`, `tables.orders.tags`): AWS's limits and reserved prefixes.
+pub(super) fn check_tag_map(
+    p: &Project,
+    path: &str,
+    tags: &BTreeMap<String, String>,
+    diags: &mut Vec<Diagnostic>,
+) {
+    for (key, value) in tags {
         let at = p
             .spans
-            .key(&format!("tags.{key}"))
+            .key(&format!("{path}.{key}"))
             .unwrap_or(Span::point(1, 1));
         let lower = key.to_lowercase();
         if lower.starts_with("aws:") || lower.starts_with("slsr:") {
@@ -382,7 +393,7 @@ fn check_function(p: &Project, name: &str, f: &Function, diags: &mut Vec<Diagnos
     check_events(p, name, f, diags);
 }
 
-fn undeclared<'a>(
+pub(super) fn undeclared<'a>(
     at: Span,
     kind: &str,
     name: &str,
@@ -524,6 +535,8 @@ fn check_events(p: &Project, name: &str, f: &Function, diags: &mut Vec<Diagnosti
                     );
                 }
             }
+            // Checked with the data resources (`data_rules.rs`).
+            Event::S3(_) | Event::Dynamodb(_) => {}
             Event::Sqs(sqs) => {
                 let path = format!("{base}[{i}].sqs");
                 match (&sqs.queue, &sqs.arn) {
@@ -779,22 +792,7 @@ fn check_statements(
 fn check_url_references(p: &Project, diags: &mut Vec<Diagnostic>) {
     let pattern =
         regex_lite::Regex::new(r"\$\{function:([A-Za-z0-9_-]+)\.url\}").expect("valid regex");
-    let mut values: Vec<(String, &str)> = Vec::new();
-    for (name, f) in &p.functions {
-        for (key, value) in f.env.iter().flatten() {
-            let own = format!("functions.{name}.env.{key}");
-            let path = if p.spans.value(&own).is_some() {
-                own
-            } else {
-                format!("defaults.env.{key}")
-            };
-            values.push((path, value.0.as_str()));
-        }
-    }
-    for (name, output) in &p.outputs {
-        values.push((format!("outputs.{name}.value"), output.value.as_str()));
-    }
-    for (path, value) in values {
+    for (path, value) in reference_values(p) {
         for c in pattern.captures_iter(value) {
             let function = &c[1];
             if p.functions.get(function).is_some_and(|f| f.url.is_none()) {
@@ -810,6 +808,48 @@ fn check_url_references(p: &Project, diags: &mut Vec<Diagnostic>) {
             }
         }
     }
+}
+
+/// The values where references to what apply makes are used, by their path: env values,
+/// statements' resources and outputs.
+pub(super) fn reference_values(p: &Project) -> Vec<(String, &str)> {
+    let mut values: Vec<(String, &str)> = Vec::new();
+    for (name, f) in &p.functions {
+        for (key, value) in f.env.iter().flatten() {
+            let own = format!("functions.{name}.env.{key}");
+            let path = if p.spans.value(&own).is_some() {
+                own
+            } else {
+                format!("defaults.env.{key}")
+            };
+            values.push((path, value.0.as_str()));
+        }
+        let own = format!("functions.{name}.statements");
+        let base = if p.spans.value(&own).is_some() {
+            own
+        } else {
+            "defaults.statements".into()
+        };
+        for (i, s) in f.statements.iter().flatten().enumerate() {
+            for (j, r) in s.resources.iter().enumerate() {
+                values.push((format!("{base}[{i}].resources[{j}]"), r.as_str()));
+            }
+        }
+    }
+    for (name, role) in &p.roles {
+        for (i, s) in role.statements.iter().enumerate() {
+            for (j, r) in s.resources.iter().enumerate() {
+                values.push((
+                    format!("roles.{name}.statements[{i}].resources[{j}]"),
+                    r.as_str(),
+                ));
+            }
+        }
+    }
+    for (name, output) in &p.outputs {
+        values.push((format!("outputs.{name}.value"), output.value.as_str()));
+    }
+    values
 }
 
 /// Rules that need the account the plan deploys to: a function's `role` ARN must be in it,

@@ -7,9 +7,11 @@
 //! like any other, so the plan deletes it. Every call is counted by operation (`-v`).
 
 mod apigw;
+mod dynamodb;
 pub mod events;
 pub mod iam;
 mod lambda;
+mod s3;
 mod sqs;
 pub mod ssm;
 
@@ -92,6 +94,9 @@ pub struct Live {
     pub queue_urls: BTreeMap<String, String>,
     /// Each owned function URL by its function's key, for `${function:NAME.url}`.
     pub function_urls: BTreeMap<String, String>,
+    /// Each owned table's stream by the table's key: its view type and ARN, for
+    /// `${table:NAME.stream_arn}` and the mappings that read it.
+    pub table_streams: BTreeMap<String, (String, String)>,
     /// Address to ARN of the resources read as unverified (`Parts::unverified`).
     pub unverified: BTreeMap<String, String>,
     /// Owned resources at an address that another owned resource holds already (two HTTP
@@ -110,6 +115,27 @@ impl Live {
             }
         }
         self.state.conflicts.extend(conflicts);
+    }
+
+    /// What a service's reader found on its own (`dynamodb.rs`, `s3.rs` return a `Live`).
+    fn merge(&mut self, other: Live) {
+        let Live {
+            state,
+            api_id,
+            queue_urls,
+            function_urls,
+            table_streams,
+            unverified,
+            duplicates,
+        } = other;
+        self.add(state.resources.into_values().collect(), state.conflicts);
+        self.state.kept.extend(state.kept);
+        self.api_id = self.api_id.take().or(api_id);
+        self.queue_urls.extend(queue_urls);
+        self.function_urls.extend(function_urls);
+        self.table_streams.extend(table_streams);
+        self.unverified.extend(unverified);
+        self.duplicates.extend(duplicates);
     }
 
     fn add_parts(&mut self, parts: Parts) {
@@ -205,13 +231,15 @@ impl Reader {
     /// addresses: a live resource without ownership tags is a conflict only when the spec
     /// wants its name; otherwise it is someone else's and left out.
     pub async fn read(&self, scope: &Scope, wanted: &State) -> Result<Live, AwsError> {
-        let (functions, roles, queues, rules, api, parameters) = tokio::try_join!(
+        let (functions, roles, queues, rules, api, parameters, tables, buckets) = tokio::try_join!(
             lambda::read(self, scope, wanted),
             iam::read(self, scope, wanted),
             sqs::read(self, scope, wanted),
             events::read(self, scope, wanted),
             apigw::read(self, scope, wanted),
             ssm::published(self, scope, wanted),
+            dynamodb::read(self, scope, wanted),
+            s3::read(self, scope, wanted),
         )?;
         let mut live = Live::default();
         let (functions, lambda_parts, function_urls) = functions;
@@ -228,6 +256,8 @@ impl Reader {
         live.add(api.0, api.1);
         live.state.kept.extend(api.3);
         live.add(parameters.0, parameters.1);
+        live.merge(tables);
+        live.merge(buckets);
         Ok(live)
     }
 }

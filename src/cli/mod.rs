@@ -148,6 +148,10 @@ pub struct PlanArgs {
     /// Save the plan to FILE for `slsr apply FILE` (mode 0600: it holds values in clear).
     #[arg(long, value_name = "FILE", conflicts_with = "offline")]
     pub out: Option<PathBuf>,
+    /// Let the plan delete or replace tables and buckets, which loses the data they hold
+    /// (the plan marks each such change DATA LOSS). Without it such a plan is an error.
+    #[arg(long)]
+    pub allow_data_loss: bool,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -179,6 +183,10 @@ pub struct DeployArgs {
     /// Make no change: print, in order, the AWS calls apply would make.
     #[arg(long)]
     pub dry_run: bool,
+    /// Let the plan (or destroy) delete or replace tables and buckets, which loses the data they hold
+    /// (the plan marks each such change DATA LOSS). Without it such a plan is an error.
+    #[arg(long)]
+    pub allow_data_loss: bool,
     #[command(flatten)]
     pub lock: LockArgs,
 }

@@ -524,6 +524,193 @@ def describe_parameters(self):
 
 ssm_responses.SimpleSystemManagerResponse.describe_parameters = describe_parameters
 
+# S3 (REST-XML). ListBuckets: continuation-token and max-buckets (10000 at most) in,
+# ContinuationToken out, and each bucket's BucketRegion, as AWS answers since it pages the
+# listing (moto ignores the token, cuts the list at max-buckets with no token, and leaves the
+# region out). ListObjectVersions: moto pages by key-marker and version-id-marker itself;
+# its pages are held to SLSR_EMULATOR_PAGE_SIZE here. ListMultipartUploads: key-marker and
+# upload-id-marker in, NextKeyMarker and NextUploadIdMarker out (moto answers every upload
+# and IsTruncated false); a marker is a position, so uploads aborted between pages move
+# nothing.
+from moto.s3 import models as s3_models
+from moto.s3 import responses as s3_responses
+from moto.s3.exceptions import InvalidArgumentError
+
+
+def s3_all_buckets(self):
+    self.data["Action"] = "ListAllMyBuckets"
+    self._authenticate_and_authorize_s3_action()
+    prefix = self._get_param("prefix")
+    buckets = self.backend.list_buckets(
+        prefix=prefix, bucket_region=self._get_param("bucket-region"), max_buckets=None)
+    page, token = _page(buckets, lambda b: b.name, self._get_param("continuation-token"),
+                        self._get_param("max-buckets"), 10000, 10000)
+    result = {
+        "Owner": {"ID": "bcaf1ffd86f41161ca5fb16fd081034f", "DisplayName": "webfile"},
+        "Buckets": [{"Name": b.name, "CreationDate": b.creation_date_ISO8601,
+                     "BucketRegion": b.region_name} for b in page],
+    }
+    if token:
+        result["ContinuationToken"] = token
+    if prefix:
+        result["Prefix"] = prefix
+    self.data["Action"] = "ListBuckets"
+    return self.serialized(ActionResult(result))
+
+
+s3_responses.S3Response.all_buckets = s3_all_buckets
+
+_s3_list_object_versions = s3_responses.S3Response.list_object_versions
+
+
+def s3_list_object_versions(self):
+    if PAGE_SIZE:
+        asked = int(self.querystring.get("max-keys", [1000])[0])
+        self.querystring["max-keys"] = [str(min(asked, PAGE_SIZE))]
+    return _s3_list_object_versions(self)
+
+
+s3_responses.S3Response.list_object_versions = s3_list_object_versions
+
+_s3_list_multipart_uploads = s3_responses.S3Response.list_multipart_uploads
+
+
+def s3_list_multipart_uploads(self):
+    key_marker = self.querystring.get("key-marker", [""])[0]
+    id_marker = self.querystring.get("upload-id-marker", [""])[0]
+    size = int(self.querystring.get("max-uploads", [1000])[0])
+    for cap in (1000, PAGE_SIZE):
+        if cap:
+            size = min(size, cap)
+    uploads = sorted(self.backend.list_multipart_uploads(self.bucket_name).values(),
+                     key=lambda u: (u.key_name, u.id))
+    if key_marker:
+        uploads = [u for u in uploads if (u.key_name, u.id) > (key_marker, id_marker)]
+    page = uploads[:size]
+    result = {
+        "Bucket": self.bucket_name,
+        "KeyMarker": key_marker,
+        "UploadIdMarker": id_marker,
+        "MaxUploads": size,
+        "IsTruncated": len(uploads) > size,
+        "Uploads": [{"Key": u.key_name, "UploadId": u.id, "StorageClass": "STANDARD",
+                     "Initiated": "2010-11-10T20:48:33.000Z"} for u in page],
+    }
+    if len(uploads) > size:
+        result["NextKeyMarker"] = page[-1].key_name
+        result["NextUploadIdMarker"] = page[-1].id
+    self.data["Action"] = "ListMultipartUploads"
+    return self.serialized(ActionResult(result))
+
+
+s3_responses.S3Response.list_multipart_uploads = s3_list_multipart_uploads
+
+# CreateBucket takes tags in CreateBucketConfiguration, as AWS does since 2025, so a bucket
+# carries its owner's tags from its first moment (moto ignores them). A second CreateBucket
+# of an existing bucket (us-east-1 answers it 200) leaves the bucket's tags alone.
+import xmltodict as _xmltodict
+
+_s3_bucket_response_put = s3_responses.S3Response._bucket_response_put
+
+
+def s3_bucket_response_put(self, request, bucket_name, querystring):
+    creating = not querystring and bucket_name not in self.backend.buckets
+    answer = _s3_bucket_response_put(self, request, bucket_name, querystring)
+    if creating and self.body and bucket_name in self.backend.buckets:
+        try:
+            config = _xmltodict.parse(self.body).get("CreateBucketConfiguration") or {}
+        except Exception:
+            config = {}
+        tags = (config.get("Tags") or {}).get("Tag") or []
+        tags = tags if isinstance(tags, list) else [tags]
+        if tags:
+            self.backend.put_bucket_tagging(
+                bucket_name, {t["Key"]: t.get("Value") or "" for t in tags})
+    return answer
+
+
+s3_responses.S3Response._bucket_response_put = s3_bucket_response_put
+
+# GetBucketNotificationConfiguration answers the EventBridge setting too, as AWS does
+# (moto stores it and leaves it out of the answer, so a writer would drop it unseen), and a
+# bucket without notifications has an empty NotificationConfiguration, AWS's root element
+# (moto's is GetBucketNotificationResponse there, and GetBucketVersioningResponse for every
+# versioning answer, which the Rust SDK refuses as XML of another operation).
+_S3_XMLNS = "http://s3.amazonaws.com/doc/2006-03-01/"
+_s3_get_bucket_notification = s3_responses.S3Response.get_bucket_notification
+
+
+def s3_get_bucket_notification(self):
+    config = self.backend.get_bucket_notification_configuration(self.bucket_name)
+    if not config:
+        return 200, {"Content-Type": "application/xml"}, (
+            f'<?xml version="1.0" encoding="UTF-8"?><NotificationConfiguration xmlns="{_S3_XMLNS}"/>')
+    answer = _s3_get_bucket_notification(self)
+    if config.event_bridge is None:
+        return answer
+    status, headers, body = answer if isinstance(answer, tuple) else (200, {}, answer)
+    text = body.decode() if isinstance(body, bytes) else body
+    closing = "</NotificationConfiguration>"
+    if closing in text:
+        text = text.replace(closing, "<EventBridgeConfiguration/>" + closing)
+    else:
+        text = text.replace("<NotificationConfiguration/>",
+                            "<NotificationConfiguration><EventBridgeConfiguration/></NotificationConfiguration>")
+    return status, headers, text
+
+
+s3_responses.S3Response.get_bucket_notification = s3_get_bucket_notification
+
+
+def s3_get_bucket_versioning(self):
+    status = self.backend.get_bucket_versioning(self.bucket_name)
+    inner = f"<Status>{status}</Status>" if status else ""
+    return 200, {"Content-Type": "application/xml"}, (
+        f'<?xml version="1.0" encoding="UTF-8"?>'
+        f'<VersioningConfiguration xmlns="{_S3_XMLNS}">{inner}</VersioningConfiguration>')
+
+
+s3_responses.S3Response.get_bucket_versioning = s3_get_bucket_versioning
+
+# PutBucketNotificationConfiguration checks each Lambda destination as AWS does: the
+# function exists and its resource policy lets s3.amazonaws.com invoke it for this bucket
+# (moto writes any ARN). AWS refuses otherwise with InvalidArgument "Unable to validate the
+# following destination configurations", so a notification written before its permission
+# fails here as on AWS.
+from moto.awslambda.utils import get_backend as _lambda_backend
+
+_s3_put_notification = s3_models.S3Backend.put_bucket_notification_configuration
+
+
+def _s3_may_invoke(statement, bucket_arn):
+    principal = statement.get("Principal")
+    service = principal.get("Service") if isinstance(principal, dict) else principal
+    if service != "s3.amazonaws.com" or statement.get("Effect", "Allow") != "Allow":
+        return False
+    source = (statement.get("Condition") or {}).get("ArnLike", {}).get("AWS:SourceArn")
+    return source in (None, bucket_arn)
+
+
+def s3_put_notification(self, bucket_name, notification_config):
+    bucket_arn = f"arn:aws:s3:::{bucket_name}"
+    for config in (notification_config or {}).get("CloudFunctionConfiguration") or []:
+        arn = config["CloudFunction"]
+        parts = arn.split(":")
+        allowed = False
+        try:
+            fn = _lambda_backend(parts[4], parts[3]).get_function(arn)
+            allowed = any(_s3_may_invoke(s, bucket_arn) for s in fn.policy.statements)
+        except Exception:
+            allowed = False
+        if not allowed:
+            raise InvalidArgumentError(
+                "Unable to validate the following destination configurations", arn,
+                f"Not authorized to invoke function [{arn}].")
+    return _s3_put_notification(self, bucket_name, notification_config)
+
+
+s3_models.S3Backend.put_bucket_notification_configuration = s3_put_notification
+
 # ---------------------------------------------------------------------------------------------
 # For bench/peers (Chalice, SAM), not slsr. Chalice: API Gateway REST v1 ImportRestApi without
 # info.description (moto raises KeyError: 500), and Swagger 2.0 in ImportRestApi/PutRestApi

@@ -72,6 +72,8 @@ pub fn already_exists(e: &impl aws_sdk_sts::error::ProvideErrorMetadata) -> bool
                 | "ConflictException"
                 | "ResourceAlreadyExistsException"
                 | "ParameterAlreadyExists"
+                // S3, to a repeated CreateBucket outside us-east-1 (which answers success).
+                | "BucketAlreadyOwnedByYou"
         )
     ) || e
         .message()
@@ -90,6 +92,8 @@ pub fn already_gone(e: &impl aws_sdk_sts::error::ProvideErrorMetadata) -> bool {
                 | "QueueDoesNotExist"
                 | "AWS.SimpleQueueService.NonExistentQueue"
                 | "ParameterNotFound"
+                | "NoSuchBucket"
+                | "NoSuchUpload"
         )
     )
 }

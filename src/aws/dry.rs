@@ -45,7 +45,8 @@ impl HttpConnector for DryConnector {
 
 /// A successful answer without content, in the service's protocol: a JSON object for the
 /// JSON protocols (Lambda, API Gateway, EventBridge, CloudWatch Logs, SQS, SSM, DynamoDB),
-/// an empty result element for the query protocol (IAM, STS). What later calls need from
+/// an empty result element for the query protocol (IAM, STS), an empty document or no body
+/// for REST-XML (S3). What later calls need from
 /// an answer (the API's id, a queue's URL, a published version), a dry run makes up: JSON
 /// readers skip the fields an operation's answer does not have.
 fn nothing_to_report(service: &str, operation: &str) -> HttpResponse {
@@ -65,6 +66,12 @@ fn nothing_to_report(service: &str, operation: &str) -> HttpResponse {
             r#"{"QueueUrl": "https://sqs.dry-run.invalid/000000000000/dry-run"}"#.to_string(),
         ),
         "Lambda" => ("application/json", r#"{"Version": "1"}"#.to_string()),
+        // REST-XML: an answer with a document must have its root element; the rest have
+        // no body at all.
+        "S3" => (
+            "application/xml",
+            s3_root(operation).map_or(String::new(), |root| format!("<{root}/>")),
+        ),
         _ => ("application/json", "{}".to_string()),
     };
     let mut response = HttpResponse::new(
@@ -75,6 +82,20 @@ fn nothing_to_report(service: &str, operation: &str) -> HttpResponse {
         .headers_mut()
         .insert("content-type", content_type.to_string());
     response
+}
+
+/// The root element of an S3 answer that has a document (an empty listing, an empty
+/// notification document, no failed deletion); the SDK checks it.
+fn s3_root(operation: &str) -> Option<&'static str> {
+    Some(match operation {
+        "GetBucketNotificationConfiguration" => "NotificationConfiguration",
+        "ListObjectVersions" => "ListVersionsResult",
+        "ListMultipartUploads" => "ListMultipartUploadsResult",
+        "DeleteObjects" => "DeleteResult",
+        "ListBuckets" => "ListAllMyBucketsResult",
+        "GetBucketTagging" => "Tagging",
+        _ => return None,
+    })
 }
 
 #[cfg(test)]
@@ -146,6 +167,27 @@ mod tests {
                     .send()
                     .await
                     .unwrap();
+                c.s3.create_bucket().bucket("b").send().await.unwrap();
+                let read =
+                    c.s3.get_bucket_notification_configuration()
+                        .bucket("b")
+                        .send()
+                        .await
+                        .unwrap();
+                assert!(read.lambda_function_configurations().is_empty());
+                let versions =
+                    c.s3.list_object_versions()
+                        .bucket("b")
+                        .send()
+                        .await
+                        .unwrap();
+                assert!(versions.versions().is_empty());
+                c.s3.list_multipart_uploads()
+                    .bucket("b")
+                    .send()
+                    .await
+                    .unwrap();
+                c.s3.delete_bucket().bucket("b").send().await.unwrap();
             })
             .await;
         let ops: Vec<String> = recorder.calls().into_iter().map(|c| c.operation).collect();
@@ -161,6 +203,11 @@ mod tests {
                 "ApiGatewayV2.CreateApi",
                 "CloudWatchLogs.CreateLogGroup",
                 "SSM.PutParameter",
+                "S3.CreateBucket",
+                "S3.GetBucketNotificationConfiguration",
+                "S3.ListObjectVersions",
+                "S3.ListMultipartUploads",
+                "S3.DeleteBucket",
             ]
         );
         assert!(recorder.calls().iter().all(|c| c.change == "function.api"));

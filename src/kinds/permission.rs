@@ -1,6 +1,6 @@
 //! Statements in a function's resource policy, each letting one principal invoke it: for
-//! `allow_invoke`, and (added by their own kinds) for a rule, a route of the HTTP API and a
-//! public function URL. A statement's id is `slsr-` and a hash of what it is for, so only
+//! `allow_invoke`, and (added by their own kinds) for a rule, a route of the HTTP API, a
+//! public function URL and a bucket's notifications. A statement's id is `slsr-` and a hash of what it is for, so only
 //! statements with such an id are slsr's (GetPolicy, `read`); others are kept. A statement
 //! cannot be changed in place: an update removes it and adds it again.
 
@@ -73,7 +73,7 @@ fn desired(b: &Builder, state: &mut State) {
 pub fn resource(b: &Builder, function: &str, identity: &str, attrs: Value) -> Resource {
     let mut attrs = attrs.as_object().cloned().unwrap_or_default();
     attrs.retain(|_, v| !v.is_null());
-    let sid = format!("slsr-{}", short_hash(&format!("{function}\0{identity}")));
+    let sid = sid(function, identity);
     let mut r = Resource::new(super::Kind::Permission, format!("{function}.{sid}"), sid)
         .with(FUNCTION, b.p.physical_name(function))
         .with(ACTION, "lambda:InvokeFunction");
@@ -81,6 +81,12 @@ pub fn resource(b: &Builder, function: &str, identity: &str, attrs: Value) -> Re
         r = r.with(&k, v);
     }
     r
+}
+
+/// The id of the statement of `function` (its key in the spec) for `identity`: what a kind
+/// that needs its trigger's statement (a bucket's notification) looks it up by.
+pub fn sid(function: &str, identity: &str) -> String {
+    format!("slsr-{}", short_hash(&format!("{function}\0{identity}")))
 }
 
 /// A statement needs its function, and the HTTP API whose id its source ARN names.

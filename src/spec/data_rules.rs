@@ -157,7 +157,21 @@ fn check_buckets(p: &Project, diags: &mut Vec<Diagnostic>) {
                 }
             }
         }
+        let mut prefixes: Vec<&str> = Vec::new();
         for (i, rule) in b.lifecycle.iter().enumerate() {
+            let prefix = rule.prefix.as_deref().unwrap_or("");
+            if prefixes.contains(&prefix) {
+                diags.push(
+                    Diagnostic::error(
+                        Code::Conflict,
+                        span(p, &format!("{base}.lifecycle[{i}]")),
+                        format!("a second lifecycle rule for the prefix `{prefix}`"),
+                    )
+                    .with_label("same prefix")
+                    .with_help("one rule takes expire_days, noncurrent_expire_days and abort_incomplete_upload_days together: merge the two"),
+                );
+            }
+            prefixes.push(prefix);
             let none = rule.expire_days.is_none()
                 && rule.noncurrent_expire_days.is_none()
                 && rule.abort_incomplete_upload_days.is_none();
@@ -354,7 +368,35 @@ pub fn foreign_bucket(bucket: &str) -> Option<&str> {
 fn check_s3_event(p: &Project, path: &str, s3: &S3Event, diags: &mut Vec<Diagnostic>) {
     let base = format!("{path}.s3");
     let bucket_at = span(p, &format!("{base}.bucket"));
-    if s3.bucket.starts_with("arn:") {
+    let declared = foreign_bucket(&s3.bucket).and_then(|name| {
+        p.buckets
+            .iter()
+            .find(|(_, b)| b.name.as_deref() == Some(name))
+            .map(|(key, _)| key)
+    });
+    if s3.bucket.contains("${") {
+        // The account and region are filled in only once the account is read, after the
+        // read that needs the bucket's name.
+        diags.push(
+            Diagnostic::error(
+                Code::InvalidValue,
+                bucket_at,
+                format!("`{}` names its bucket with a placeholder", s3.bucket),
+            )
+            .with_help("write the existing bucket's name out (arn:aws:s3:::NAME), or declare the bucket under `buckets` and name it there"),
+        );
+    } else if let Some(key) = declared {
+        diags.push(
+            Diagnostic::error(
+                Code::Conflict,
+                bucket_at,
+                format!("`{}` is bucket `{key}` of this spec", s3.bucket),
+            )
+            .with_help(format!(
+                "write `bucket: {key}`: one name per bucket keeps its notifications in one place"
+            )),
+        );
+    } else if s3.bucket.starts_with("arn:") {
         match foreign_bucket(&s3.bucket) {
             Some(name) if bucket_name_problem(name).is_none() => {}
             _ => diags.push(

@@ -258,6 +258,10 @@ impl Reader {
         live.add(parameters.0, parameters.1);
         live.merge(tables);
         live.merge(buckets);
+        // The buckets' notification documents: after the rest, for the buckets slsr owns
+        // and the statements of its functions name the buckets whose entries it must find.
+        let notifications = s3::notifications(self, scope, wanted, &live.state).await?;
+        live.merge(notifications);
         Ok(live)
     }
 }

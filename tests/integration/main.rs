@@ -3,6 +3,7 @@
 //! Modules by subject; `support` holds the emulator and binary helpers they share.
 
 mod apply;
+mod buckets;
 mod cli;
 mod console;
 mod emulator;

@@ -1,7 +1,7 @@
 //! Error answers shaped as each AWS service sends them, so the SDK parses them exactly as it
 //! would parse AWS's: the status, the error code where the protocol puts it (an
 //! `x-amzn-errortype` header for REST-JSON, `__type` for the JSON protocols, `<Code>` in the
-//! query protocol's XML) and the message.
+//! query protocol's and REST-XML's documents) and the message.
 
 /// What kind of error to answer with.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -60,6 +60,21 @@ pub fn error(service: &str, operation: &str, kind: Kind) -> (Vec<u8>, u16) {
                 format!(r#"{{"message":"{message}"}}"#),
             )
         }
+        // REST-XML (S3): an Error document, and S3's own codes (a throttle is 503 SlowDown).
+        "s3" => {
+            let (status, code) = match kind {
+                Kind::Throttled => (503, "SlowDown"),
+                Kind::Internal => (500, "InternalError"),
+                Kind::Denied => (403, "AccessDenied"),
+            };
+            (
+                status,
+                vec![("content-type", "application/xml".to_string())],
+                format!(
+                    r#"<?xml version="1.0" encoding="UTF-8"?><Error><Code>{code}</Code><Message>{message}</Message><RequestId>0000000000000000</RequestId></Error>"#
+                ),
+            )
+        }
         // The query protocol: an XML ErrorResponse.
         "iam" | "sts" => {
             let (status, code, fault) = match kind {
@@ -115,6 +130,7 @@ pub fn error(service: &str, operation: &str, kind: Kind) -> (Vec<u8>, u16) {
         400 => "Bad Request",
         403 => "Forbidden",
         429 => "Too Many Requests",
+        503 => "Slow Down",
         _ => "Internal Server Error",
     };
     let mut response = format!("HTTP/1.1 {status} {reason}\r\n");

@@ -1,8 +1,10 @@
 //! A test proxy between slsr and the emulator, to meet slsr with what real AWS does and
 //! moto does not: latency on every call; per-operation rate limits (token buckets) answered
 //! as each service answers them; 500s and dropped connections at a seeded rate; one
-//! operation refused with AccessDenied; the first calls of some operations throttled. It logs every call (service, operation, status), so
-//! tests count calls by operation and tell reads from writes.
+//! operation refused with AccessDenied; the first calls of some operations throttled;
+//! something done before one chosen call (another writer between two of slsr's calls). It
+//! logs every call (service, operation, status), so tests count calls by operation and tell
+//! reads from writes.
 
 pub mod answer;
 pub mod operation;
@@ -79,6 +81,23 @@ pub struct Config {
     /// A file to append each call to as it happens, one line each: service, operation,
     /// outcome, status and `read` or `write`, tab-separated (for the benchmarks).
     pub log_file: Option<std::path::PathBuf>,
+    /// Something done before one call reaches the emulator: another writer acting between
+    /// two of slsr's calls.
+    pub before: Option<Before>,
+}
+
+/// What a test does before the emulator sees the `nth` call (from 1) of `operation`.
+#[derive(Clone)]
+pub struct Before {
+    pub operation: &'static str,
+    pub nth: usize,
+    pub run: Arc<dyn Fn() -> std::pin::Pin<Box<dyn Future<Output = ()> + Send>> + Send + Sync>,
+}
+
+impl std::fmt::Debug for Before {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "before call {} of {}", self.nth, self.operation)
+    }
 }
 
 /// One call as the proxy saw it.
@@ -120,6 +139,8 @@ struct Shared {
     dropped: Mutex<std::collections::HashSet<String>>,
     /// Of `throttle_first`, the calls throttled so far, by operation.
     throttled_first: Mutex<std::collections::HashMap<String, u32>>,
+    /// The calls of `before`'s operation that reached the emulator so far.
+    reached: Mutex<usize>,
 }
 
 struct Bucket {
@@ -149,6 +170,7 @@ impl Proxy {
             log: Mutex::new(Vec::new()),
             dropped: Mutex::new(std::collections::HashSet::new()),
             throttled_first: Mutex::new(std::collections::HashMap::new()),
+            reached: Mutex::new(0),
             config,
         });
         let server = shared.clone();
@@ -308,6 +330,18 @@ impl Shared {
                 self.record(op, outcome, status);
                 client.write_all(&response).await?;
                 continue;
+            }
+            if let Some(before) = &self.config.before
+                && before.operation == op.name
+            {
+                let nth = {
+                    let mut reached = self.reached.lock().unwrap();
+                    *reached += 1;
+                    *reached
+                };
+                if nth == before.nth {
+                    (before.run)().await;
+                }
             }
             let response = forward(&self.upstream, &head_text, &body).await?;
             if outcome == Outcome::Dropped {

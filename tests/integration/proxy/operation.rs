@@ -24,10 +24,12 @@ impl Operation {
     }
 }
 
-/// A request's head: method, path (without the query) and headers (names lower-cased).
+/// A request's head: method, path (without the query), the query and headers (names
+/// lower-cased).
 pub struct Head {
     pub method: String,
     pub path: String,
+    pub query: String,
     pub headers: Vec<(String, String)>,
 }
 
@@ -41,9 +43,11 @@ impl Head {
             .filter_map(|l| l.split_once(':'))
             .map(|(k, v)| (k.trim().to_lowercase(), v.trim().to_string()))
             .collect();
+        let (path, query) = target.split_once('?').unwrap_or((target, ""));
         Head {
             method,
-            path: target.split('?').next().unwrap_or_default().to_string(),
+            path: path.to_string(),
+            query: query.to_string(),
             headers,
         }
     }
@@ -90,7 +94,7 @@ pub fn of(head: &Head, body: &[u8]) -> Operation {
     } else if service == "apigateway" && path.starts_with("/v2/") {
         apigateway(method, path)
     } else if service == "s3" {
-        s3(method, path)
+        s3(method, path, &head.query)
     } else {
         format!("{method} {path}")
     };
@@ -159,19 +163,108 @@ fn lambda(method: &str, path: &str) -> String {
     op.to_string()
 }
 
-/// S3's REST routes, path-style: `/bucket` or `/bucket/key`.
-fn s3(method: &str, path: &str) -> String {
-    let object = path.trim_start_matches('/').contains('/');
-    let op = match (method, object) {
-        ("GET", true) => "GetObject",
-        ("GET", false) => "ListObjects",
-        ("HEAD", true) => "HeadObject",
-        ("HEAD", false) => "HeadBucket",
-        ("PUT", true) => "PutObject",
-        ("PUT", false) => "CreateBucket",
-        ("DELETE", true) => "DeleteObject",
-        ("DELETE", false) => "DeleteBucket",
-        _ => return format!("{method} {path}"),
+/// S3's REST routes, path-style: `/` (the account's buckets), `/bucket` and its
+/// subresources (`?tagging`, `?versions`...), `/bucket/key` and its multipart uploads.
+fn s3(method: &str, path: &str, query: &str) -> String {
+    let keys: Vec<&str> = query
+        .split('&')
+        .map(|kv| kv.split('=').next().unwrap_or_default())
+        .filter(|k| !k.is_empty() && *k != "x-id")
+        .collect();
+    let has = |key: &str| keys.contains(&key);
+    // The SDK addresses a bucket's own operations as `/bucket/?subresource`.
+    let trimmed = path.trim_start_matches('/');
+    let trimmed = trimmed
+        .strip_suffix('/')
+        .filter(|b| !b.contains('/'))
+        .unwrap_or(trimmed);
+    let op = if trimmed.is_empty() {
+        match method {
+            "GET" => "ListBuckets",
+            _ => return format!("{method} {path}"),
+        }
+    } else if trimmed.contains('/') {
+        match method {
+            "POST" if has("uploads") => "CreateMultipartUpload",
+            "POST" if has("uploadId") => "CompleteMultipartUpload",
+            "PUT" if has("uploadId") => "UploadPart",
+            "DELETE" if has("uploadId") => "AbortMultipartUpload",
+            "GET" => "GetObject",
+            "HEAD" => "HeadObject",
+            "PUT" => "PutObject",
+            "DELETE" => "DeleteObject",
+            _ => return format!("{method} {path}"),
+        }
+    } else {
+        // A bucket's subresources, as S3's API reference names their operations.
+        const SUBRESOURCES: &[(&str, &str, &str, &str)] = &[
+            // (subresource, GET, PUT, DELETE)
+            (
+                "tagging",
+                "GetBucketTagging",
+                "PutBucketTagging",
+                "DeleteBucketTagging",
+            ),
+            (
+                "versioning",
+                "GetBucketVersioning",
+                "PutBucketVersioning",
+                "",
+            ),
+            (
+                "lifecycle",
+                "GetBucketLifecycleConfiguration",
+                "PutBucketLifecycleConfiguration",
+                "DeleteBucketLifecycle",
+            ),
+            ("cors", "GetBucketCors", "PutBucketCors", "DeleteBucketCors"),
+            (
+                "encryption",
+                "GetBucketEncryption",
+                "PutBucketEncryption",
+                "DeleteBucketEncryption",
+            ),
+            (
+                "publicAccessBlock",
+                "GetPublicAccessBlock",
+                "PutPublicAccessBlock",
+                "DeletePublicAccessBlock",
+            ),
+            (
+                "notification",
+                "GetBucketNotificationConfiguration",
+                "PutBucketNotificationConfiguration",
+                "",
+            ),
+            (
+                "policy",
+                "GetBucketPolicy",
+                "PutBucketPolicy",
+                "DeleteBucketPolicy",
+            ),
+            ("location", "GetBucketLocation", "", ""),
+            ("versions", "ListObjectVersions", "", ""),
+            ("uploads", "ListMultipartUploads", "", ""),
+        ];
+        let named = SUBRESOURCES
+            .iter()
+            .find(|(sub, ..)| has(sub))
+            .map(|(_, get, put, delete)| match method {
+                "GET" => *get,
+                "PUT" => *put,
+                "DELETE" => *delete,
+                _ => "",
+            });
+        match (method, named) {
+            (_, Some(op)) if !op.is_empty() => op,
+            ("POST", None) if has("delete") => "DeleteObjects",
+            ("GET", None) if query.contains("list-type=2") => "ListObjectsV2",
+            ("GET", None) => "ListObjects",
+            ("HEAD", None) => "HeadBucket",
+            ("PUT", None) => "CreateBucket",
+            ("DELETE", None) => "DeleteBucket",
+            _ => return format!("{method} {path}"),
+        }
     };
     op.to_string()
 }
@@ -290,6 +383,48 @@ mod tests {
                 "CloudFormation.CreateChangeSet",
             ),
             (name("PUT /artifacts/app.zip", "s3", "", ""), "S3.PutObject"),
+            (
+                name("GET /?max-buckets=1000&x-id=ListBuckets", "s3", "", ""),
+                "S3.ListBuckets",
+            ),
+            (name("PUT /b", "s3", "", ""), "S3.CreateBucket"),
+            (name("DELETE /b", "s3", "", ""), "S3.DeleteBucket"),
+            (name("PUT /b?tagging", "s3", "", ""), "S3.PutBucketTagging"),
+            (
+                name("GET /b/?notification", "s3", "", ""),
+                "S3.GetBucketNotificationConfiguration",
+            ),
+            (name("PUT /b/dir/", "s3", "", ""), "S3.PutObject"),
+            (
+                name("GET /b?versioning", "s3", "", ""),
+                "S3.GetBucketVersioning",
+            ),
+            (
+                name("DELETE /b?lifecycle", "s3", "", ""),
+                "S3.DeleteBucketLifecycle",
+            ),
+            (
+                name("PUT /b?notification", "s3", "", ""),
+                "S3.PutBucketNotificationConfiguration",
+            ),
+            (
+                name("GET /b?versions&max-keys=1000&key-marker=a", "s3", "", ""),
+                "S3.ListObjectVersions",
+            ),
+            (name("POST /b?delete", "s3", "", ""), "S3.DeleteObjects"),
+            (
+                name(
+                    "DELETE /b/big?uploadId=u1&x-id=AbortMultipartUpload",
+                    "s3",
+                    "",
+                    "",
+                ),
+                "S3.AbortMultipartUpload",
+            ),
+            (
+                name("GET /b?uploads", "s3", "", ""),
+                "S3.ListMultipartUploads",
+            ),
             // Later pages: the token rides in the query, the form or the JSON body.
             (
                 name(

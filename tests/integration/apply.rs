@@ -508,15 +508,31 @@ fn applied_calls(stdout: &str) -> std::collections::BTreeMap<String, Vec<String>
 
 #[tokio::test]
 async fn a_dry_run_lists_exactly_the_calls_apply_then_makes_and_makes_none() {
-    let spec = app("apply-dry", SPEC);
+    // The app, with a bucket that triggers the worker.
+    let with_bucket = SPEC
+        .replace(
+            "http_api:",
+            "buckets:\n  uploads: {lifecycle: [{prefix: tmp/, expire_days: 7}]}\nhttp_api:",
+        )
+        .replace(
+            "      - sqs: {queue: jobs, batch_size: 5}\n",
+            "      - sqs: {queue: jobs, batch_size: 5}\n      - s3: {bucket: uploads, events: [created], prefix: in/}\n",
+        );
+    let spec = app("apply-dry", &with_bucket);
     let account = Account::new().await;
     for step in 0..2 {
         if step == 1 {
             std::fs::write(
                 &spec,
-                SPEC.replace("memory: 256", "memory: 512")
+                with_bucket
+                    .replace("memory: 256", "memory: 512")
                     .replace("tags: {team: core}", "tags: {team: platform}")
-                    .replace("  spare: {}\n", ""),
+                    .replace("  spare: {}\n", "")
+                    .replace(
+                        "uploads: {lifecycle: [{prefix: tmp/, expire_days: 7}]}",
+                        "uploads: {versioning: true, lifecycle: [{prefix: tmp/, expire_days: 9}]}",
+                    )
+                    .replace("prefix: in/", "prefix: up/"),
             )
             .unwrap();
         }
@@ -539,6 +555,27 @@ async fn a_dry_run_lists_exactly_the_calls_apply_then_makes_and_makes_none() {
             applied.stdout
         );
         assert!(!planned.is_empty());
+        // The bucket and its notification are among them, REST-XML calls and all.
+        let bucket = if step == 0 {
+            vec![
+                "S3.CreateBucket",
+                "S3.PutPublicAccessBlock",
+                "S3.PutBucketEncryption",
+                "S3.PutBucketLifecycleConfiguration",
+            ]
+        } else {
+            vec![
+                "S3.PutBucketVersioning",
+                "S3.PutBucketLifecycleConfiguration",
+                "S3.PutBucketTagging",
+            ]
+        };
+        assert_eq!(planned["bucket.uploads"], bucket, "step {step}");
+        assert_eq!(
+            planned["bucket_notification.uploads"],
+            ["S3.PutBucketNotificationConfiguration"],
+            "step {step}"
+        );
     }
 }
 

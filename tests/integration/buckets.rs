@@ -992,3 +992,54 @@ fn percent_decoded(text: &str) -> String {
     }
     String::from_utf8(out).unwrap()
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_bucket_someone_makes_between_the_plan_and_the_create_is_left_alone() {
+    // us-east-1 answers a CreateBucket of a bucket the account has with success: only the
+    // tags slsr creates it with tell its own from one a neighbour made just before.
+    let account = Account::new().await;
+    let name = format!("shop-dev-uploads-{}", account.id);
+    let spec = app("buckets-raced", "service: shop\nbuckets:\n  uploads: {}\n");
+    let s3 = s3(&account).await;
+    let (neighbour, bucket) = (s3.clone(), name.clone());
+    let config = Config {
+        before: Some(Before {
+            operation: "S3.CreateBucket",
+            nth: 1,
+            run: std::sync::Arc::new(move || {
+                let (s3, bucket) = (neighbour.clone(), bucket.clone());
+                Box::pin(async move {
+                    s3.create_bucket().bucket(bucket).send().await.unwrap();
+                })
+            }),
+        }),
+        ..Config::default()
+    };
+    let proxy = Proxy::start(&crate::support::endpoint(), config).await;
+    let (account2, endpoint, spec2) = (account.clone(), proxy.endpoint.clone(), spec.clone());
+    let out = tokio::task::spawn_blocking(move || {
+        run(account2
+            .slsr()
+            .env("AWS_ENDPOINT_URL", endpoint)
+            .args(["apply", "--auto-approve", "-f"])
+            .arg(&spec2))
+    })
+    .await
+    .unwrap();
+    assert_eq!(out.code, 1, "{}{}", out.stdout, out.stderr);
+    assert!(
+        out.stderr.contains("without this service and stage's tags"),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(proxy.count("S3.PutPublicAccessBlock"), 0);
+    assert!(s3.get_bucket_tagging().bucket(&name).send().await.is_err());
+    // The next plan says whose it is.
+    let out = slsr(&account, "plan", &spec, &[]);
+    assert_eq!(out.code, 1, "{}{}", out.stdout, out.stderr);
+    assert!(
+        out.stdout.contains(&format!("! bucket.uploads  {name}")),
+        "{}",
+        out.stdout
+    );
+}

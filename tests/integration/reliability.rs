@@ -132,7 +132,7 @@ async fn over_the_limit_each_service_answers_as_aws_does() {
         burst: 1.0,
     };
     let config = Config {
-        limits: ["lambda", "iam", "sqs", "events", "apigateway", "logs"]
+        limits: ["lambda", "iam", "sqs", "events", "apigateway", "logs", "s3"]
             .into_iter()
             .map(one_call)
             .collect(),
@@ -154,6 +154,11 @@ async fn over_the_limit_each_service_answers_as_aws_does() {
     let events = aws_sdk_eventbridge::Client::new(&sdk);
     let apigw = aws_sdk_apigatewayv2::Client::new(&sdk);
     let logs = aws_sdk_cloudwatchlogs::Client::new(&sdk);
+    let s3 = aws_sdk_s3::Client::from_conf(
+        aws_sdk_s3::config::Builder::from(&sdk)
+            .force_path_style(true)
+            .build(),
+    );
     macro_rules! second_call_code {
         ($call:expr) => {{
             $call.await.expect("the first call is within the limit");
@@ -183,14 +188,16 @@ async fn over_the_limit_each_service_answers_as_aws_does() {
             second_call_code!(logs.describe_log_groups().send()),
             "ThrottlingException",
         ),
+        (second_call_code!(s3.list_buckets().send()), "SlowDown"),
     ];
     for ((code, display), want) in answers {
         assert_eq!(code.as_deref(), Some(want), "{display}");
     }
     // The log names every call and what became of it.
     let calls = proxy.calls();
-    assert_eq!(calls.len(), 12);
-    assert_eq!(proxy.outcomes(Outcome::Throttled), 6);
+    assert_eq!(calls.len(), 14);
+    assert_eq!(proxy.outcomes(Outcome::Throttled), 7);
+    assert_eq!(proxy.count("S3.ListBuckets"), 2);
     assert_eq!(proxy.count("Lambda.ListFunctions"), 2);
     assert_eq!(proxy.count("ApiGatewayV2.GetApis"), 2);
     assert_eq!(proxy.count("SQS.ListQueues"), 2);
@@ -216,6 +223,7 @@ async fn a_throttled_call_to_any_service_is_waited_out_whatever_its_protocol() {
         "CloudWatchLogs.DescribeLogGroups",
         "ssm.DescribeParameters",
         "DynamoDB.ListTables",
+        "S3.ListBuckets",
     ];
     let account = Account::new().await;
     let config = Config {
@@ -265,9 +273,11 @@ async fn a_throttled_call_to_any_service_is_waited_out_whatever_its_protocol() {
         answered!(c.logs.describe_log_groups().send()),
         answered!(c.ssm.describe_parameters().send()),
         answered!(dynamodb.list_tables().send()),
+        answered!(c.s3.list_buckets().send()),
     );
     let answers = [
         answers.0, answers.1, answers.2, answers.3, answers.4, answers.5, answers.6, answers.7,
+        answers.8,
     ];
     for (read, answer) in READS.iter().zip(answers) {
         assert_eq!(answer, Ok(()), "{read}");
@@ -922,4 +932,121 @@ async fn a_lost_answer_to_a_function_urls_calls_makes_nothing_twice() {
     assert_eq!(deleting.outcomes(Outcome::Dropped), DELETES.len());
     let functions = lambda.list_functions().send().await.unwrap();
     assert!(functions.functions().is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_lost_answer_to_a_buckets_calls_makes_nothing_twice() {
+    // The first call of each of a bucket's writes and of its notification's loses its
+    // answer after it took effect. S3 answers a repeated CreateBucket in us-east-1 with
+    // success (elsewhere BucketAlreadyOwnedByYou), and slsr checks the bucket carries its
+    // tags; the configuration calls replace what they set, the same again; a repeated
+    // delete finds nothing left.
+    const CREATES: &[&str] = &[
+        "S3.CreateBucket",
+        "S3.PutPublicAccessBlock",
+        "S3.PutBucketEncryption",
+        "S3.PutBucketVersioning",
+        "S3.PutBucketLifecycleConfiguration",
+        "S3.PutBucketCors",
+        "Lambda.AddPermission",
+        "S3.PutBucketNotificationConfiguration",
+    ];
+    const DELETES: &[&str] = &[
+        "S3.PutBucketNotificationConfiguration",
+        "Lambda.RemovePermission",
+        "S3.AbortMultipartUpload",
+        "S3.DeleteObjects",
+        "S3.DeleteBucket",
+    ];
+    let spec = crate::support::app(
+        "lost-bucket-answers",
+        "service: media
+buckets:
+  uploads:
+    versioning: true
+    lifecycle: [{prefix: tmp/, expire_days: 1}]
+    cors: [{allow_origins: ['*'], allow_methods: [GET]}]
+functions:
+  thumbs:
+    handler: index.handler
+    runtime: python3.12
+    code: ./src
+    events:
+      - s3: {bucket: uploads, events: [created], prefix: in/}
+",
+    );
+    let account = Account::new().await;
+    let endpoint = crate::support::endpoint();
+    let creating = Proxy::start(
+        &endpoint,
+        Config {
+            drop_first: CREATES,
+            ..Config::default()
+        },
+    )
+    .await;
+    let (out, _) = through(&creating, &account, &["apply", "--auto-approve"], &spec).await;
+    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+    assert_eq!(creating.outcomes(Outcome::Dropped), CREATES.len());
+    let (out, _) = through(&creating, &account, &["plan", "--detailed-exitcode"], &spec).await;
+    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+    let s3 = aws_sdk_s3::Client::from_conf(
+        aws_sdk_s3::config::Builder::from(&account.config().await)
+            .force_path_style(true)
+            .build(),
+    );
+    let bucket = format!("media-dev-uploads-{}", account.id);
+    let buckets = s3.list_buckets().send().await.unwrap();
+    assert_eq!(buckets.buckets().len(), 1, "{buckets:?}");
+    let document = s3
+        .get_bucket_notification_configuration()
+        .bucket(&bucket)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(document.lambda_function_configurations().len(), 1);
+
+    // Objects in every form a bucket holds them, for the deletion to empty.
+    for body in ["1", "2"] {
+        s3.put_object()
+            .bucket(&bucket)
+            .key("tmp/a")
+            .body(aws_sdk_s3::primitives::ByteStream::from_static(
+                body.as_bytes(),
+            ))
+            .send()
+            .await
+            .unwrap();
+    }
+    s3.delete_object()
+        .bucket(&bucket)
+        .key("tmp/a")
+        .send()
+        .await
+        .unwrap();
+    s3.create_multipart_upload()
+        .bucket(&bucket)
+        .key("big")
+        .send()
+        .await
+        .unwrap();
+    let deleting = Proxy::start(
+        &endpoint,
+        Config {
+            drop_first: DELETES,
+            ..Config::default()
+        },
+    )
+    .await;
+    let (out, _) = through(
+        &deleting,
+        &account,
+        &["destroy", "--auto-approve", "--allow-data-loss"],
+        &spec,
+    )
+    .await;
+    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+    assert_eq!(deleting.outcomes(Outcome::Dropped), DELETES.len());
+    let buckets = s3.list_buckets().send().await.unwrap();
+    assert!(buckets.buckets().is_empty(), "{buckets:?}");
 }

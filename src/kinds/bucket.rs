@@ -863,3 +863,173 @@ fn stuck(operation: &'static str, name: &str) -> AwsError {
         message: "the same page markers came back twice".into(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+
+    use aws_sdk_s3::types::{LifecycleRuleAndOperator, Transition, TransitionStorageClass};
+
+    use super::*;
+    use crate::engine::desired::{Target, build};
+    use crate::spec::source::SourceFile;
+    use crate::spec::{Options, load_source};
+
+    fn desired_of(text: &str) -> State {
+        let loaded = load_source(
+            SourceFile::new("slsr.yaml", text),
+            &Options::default(),
+            &|_| None,
+        )
+        .unwrap();
+        assert!(
+            loaded.diagnostics.iter().all(|d| !d.is_error()),
+            "{:?}",
+            loaded.diagnostics
+        );
+        build(
+            &loaded.project.unwrap(),
+            &HashMap::new(),
+            &Target {
+                account_id: Some("123456789012".into()),
+                region: Some("us-east-1".into()),
+                ..Target::default()
+            },
+        )
+    }
+
+    fn rule(prefix: &str) -> aws_sdk_s3::types::builders::LifecycleRuleBuilder {
+        LifecycleRule::builder()
+            .id(format!("x-{prefix}"))
+            .filter(LifecycleRuleFilter::builder().prefix(prefix).build())
+            .status(ExpirationStatus::Enabled)
+    }
+
+    #[test]
+    fn a_bucket_read_back_as_slsr_made_it_is_no_change() {
+        let desired = desired_of(
+            "service: shop
+tags: {team: core}
+buckets:
+  uploads:
+    versioning: true
+    lifecycle: [{prefix: tmp/, expire_days: 7}, {noncurrent_expire_days: 30}]
+    cors: [{allow_origins: ['https://b.example', 'https://a.example'], allow_methods: [PUT, GET]}]
+    tags: {team: media}
+",
+        );
+        // As S3 answers for it: rules in another order, no encryption configuration (the
+        // SSE-S3 default), lists in S3's order.
+        let answers = Answers {
+            tags: [
+                ("team", "media"),
+                ("slsr:service", "shop"),
+                ("slsr:stage", "dev"),
+                ("aws:cloudformation:stack-name", "old"),
+            ]
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect(),
+            versioning: Some(BucketVersioningStatus::Enabled),
+            lifecycle: vec![
+                rule("")
+                    .noncurrent_version_expiration(
+                        NoncurrentVersionExpiration::builder()
+                            .noncurrent_days(30)
+                            .build(),
+                    )
+                    .build()
+                    .unwrap(),
+                rule("tmp/")
+                    .expiration(LifecycleExpiration::builder().days(7).build())
+                    .build()
+                    .unwrap(),
+            ],
+            cors: vec![
+                CorsRule::builder()
+                    .allowed_origins("https://a.example")
+                    .allowed_origins("https://b.example")
+                    .allowed_methods("PUT")
+                    .allowed_methods("GET")
+                    .build()
+                    .unwrap(),
+            ],
+            encryption: None,
+            public_access_block: Some(
+                PublicAccessBlockConfiguration::builder()
+                    .block_public_acls(true)
+                    .ignore_public_acls(true)
+                    .block_public_policy(true)
+                    .restrict_public_buckets(true)
+                    .build(),
+            ),
+        };
+        let mut live = State::default();
+        live.insert(super::live(
+            "uploads",
+            "shop-dev-uploads-123456789012",
+            &answers,
+        ));
+        let want = desired.resources["bucket.uploads"].clone();
+        let mut only = State::default();
+        only.insert(want.clone());
+        let plan = crate::engine::plan::plan(&only, &live);
+        assert!(!plan.has_changes(), "{:?}", plan.changes[0].diffs);
+        assert_eq!(
+            want.attrs["tags.team"], "media",
+            "the bucket's own tag wins"
+        );
+    }
+
+    #[test]
+    fn a_live_rule_the_spec_cannot_say_shows_what_it_does() {
+        let answers = Answers {
+            lifecycle: vec![
+                LifecycleRule::builder()
+                    .filter(
+                        LifecycleRuleFilter::builder()
+                            .and(
+                                LifecycleRuleAndOperator::builder()
+                                    .prefix("logs/")
+                                    .tags(Tag::builder().key("k").value("v").build().unwrap())
+                                    .build(),
+                            )
+                            .build(),
+                    )
+                    .status(ExpirationStatus::Disabled)
+                    .transitions(
+                        Transition::builder()
+                            .days(30)
+                            .storage_class(TransitionStorageClass::Glacier)
+                            .build(),
+                    )
+                    .build()
+                    .unwrap(),
+                rule("logs/").build().unwrap(),
+            ],
+            ..Answers::default()
+        };
+        let r = live("b", "b", &answers);
+        assert_eq!(
+            r.attrs[&lifecycle_attr("logs/", OTHER)],
+            "disabled, a tag filter, storage class transitions, a second rule for this prefix (x-logs/)"
+        );
+        // Without a configuration: S3's defaults, the public access block off.
+        assert_eq!(r.attrs[ENCRYPTION], SSE_S3);
+        assert_eq!(r.attrs[&public_access_attr("block_public_acls")], false);
+    }
+
+    #[test]
+    fn any_prefix_reads_back_from_its_attribute() {
+        for prefix in ["", "tmp/", "a].b", "quo\"te", "lifecycle[\"x\"]."] {
+            let path = lifecycle_attr(prefix, EXPIRE_DAYS);
+            assert_eq!(
+                parse_lifecycle_attr(&path),
+                Some((prefix.to_string(), EXPIRE_DAYS)),
+                "{path}"
+            );
+        }
+        assert_eq!(parse_cors_attr("cors[12].max_age"), Some((12, MAX_AGE)));
+        assert_eq!(parse_cors_attr("cors.x"), None);
+    }
+}

@@ -437,3 +437,112 @@ fn what_changed(planned: &Value, found: &Value) -> String {
     }
     parts.join("; ")
 }
+
+#[cfg(test)]
+mod tests {
+    use aws_sdk_s3::types::{EventBridgeConfiguration, QueueConfiguration};
+
+    use super::*;
+
+    fn lambda(id: &str, prefix: &str, rule_name: &str) -> LambdaFunctionConfiguration {
+        LambdaFunctionConfiguration::builder()
+            .id(id)
+            .lambda_function_arn(format!("arn:aws:lambda:us-east-1:1:function:{id}"))
+            .events(S3EventName::from("s3:ObjectRemoved:*"))
+            .events(S3EventName::from("s3:ObjectCreated:*"))
+            .filter(
+                NotificationConfigurationFilter::builder()
+                    .key(
+                        S3KeyFilter::builder()
+                            .filter_rules(
+                                FilterRule::builder()
+                                    .name(FilterRuleName::from(rule_name))
+                                    .value(prefix)
+                                    .build(),
+                            )
+                            .build(),
+                    )
+                    .build(),
+            )
+            .build()
+            .unwrap()
+    }
+
+    fn shared(lambdas: Vec<LambdaFunctionConfiguration>) -> NotificationConfiguration {
+        NotificationConfiguration::builder()
+            .set_lambda_function_configurations(Some(lambdas))
+            .queue_configurations(
+                QueueConfiguration::builder()
+                    .id("their-queue")
+                    .queue_arn("arn:aws:sqs:us-east-1:1:q")
+                    .events(S3EventName::from("s3:ObjectCreated:Put"))
+                    .build()
+                    .unwrap(),
+            )
+            .event_bridge_configuration(EventBridgeConfiguration::builder().build())
+            .build()
+    }
+
+    #[test]
+    fn entries_of_this_stage_are_slsrs_and_every_other_part_is_kept() {
+        let config = shared(vec![
+            lambda("slsr-shop-dev-thumbs-1a2b3c4d", "in/", "prefix"),
+            lambda("slsr-shop-prod-thumbs-1a2b3c4d", "in/", "prefix"),
+            lambda("their-function", "x/", "prefix"),
+        ]);
+        let (r, kept) = live("uploads", "b", &config, "shop-dev-", true);
+        let r = r.unwrap();
+        assert_eq!(
+            entries(&r).into_keys().collect::<Vec<_>>(),
+            ["slsr-shop-dev-thumbs-1a2b3c4d"]
+        );
+        assert_eq!(
+            r.attrs["slsr-shop-dev-thumbs-1a2b3c4d.events"],
+            json!(["s3:ObjectCreated:*", "s3:ObjectRemoved:*"])
+        );
+        assert_eq!(r.attrs["slsr-shop-dev-thumbs-1a2b3c4d.prefix"], "in/");
+        assert_eq!(r.attrs["slsr-shop-dev-thumbs-1a2b3c4d.suffix"], Value::Null);
+        let names: Vec<&str> = kept.iter().map(|k| k.name.as_str()).collect();
+        assert_eq!(
+            names,
+            [
+                "b slsr-shop-prod-thumbs-1a2b3c4d",
+                "b their-function",
+                "b their-queue",
+                "b EventBridge"
+            ]
+        );
+        assert!(
+            kept[0]
+                .reason
+                .starts_with("another slsr service or stage's Lambda")
+        );
+        assert!(
+            kept.iter()
+                .all(|k| k.address == "bucket_notification.uploads")
+        );
+
+        // A document of others only, on a bucket the spec no longer names: nothing to do.
+        let (r, kept) = live("uploads", "b", &config, "shop-test-", false);
+        assert!(r.is_none() && kept.is_empty());
+    }
+
+    #[test]
+    fn a_document_reads_the_same_whatever_s3s_order_and_case() {
+        let one = shared(vec![
+            lambda("a", "in/", "prefix"),
+            lambda("b", "out/", "prefix"),
+        ]);
+        let other = shared(vec![
+            lambda("b", "out/", "Prefix"),
+            lambda("a", "in/", "Prefix"),
+        ]);
+        assert_eq!(document(&one), document(&other));
+        let changed = shared(vec![lambda("a", "in/", "prefix")]);
+        assert_ne!(document(&one), document(&changed));
+        assert_eq!(
+            what_changed(&document(&changed), &document(&one)),
+            "now there: lambda b"
+        );
+    }
+}

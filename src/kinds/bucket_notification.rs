@@ -345,11 +345,12 @@ async fn apply(a: &Applier, step: &Step) -> Result<(), AwsError> {
             .await
             .map_err(|e| AwsError::new("GetBucketNotificationConfiguration", bucket, e))?;
     let now = configuration(&out);
-    // A document the plan did not read (the bucket is new) is an empty one.
-    let planned = step.live().map_or_else(
-        || document(&NotificationConfiguration::builder().build()),
-        |l| attr(l, DOCUMENT).clone(),
-    );
+    // A document the plan did not read is an empty one: the bucket is new, or it replaces
+    // one of another name (whose entries went with it).
+    let planned = match step.live() {
+        Some(l) if l.name == r.name => attr(l, DOCUMENT).clone(),
+        _ => document(&NotificationConfiguration::builder().build()),
+    };
     let found = document(&now);
     if found != planned && !a.dry {
         return Err(AwsError {

@@ -31,6 +31,15 @@ Patches:
   (`/db/pass:3`, `/db/pass:prod`) in `Selector`, as AWS does (moto leaves it out, so an
   answer could not be told from one for another version of the name).
 
+- S3: CreateBucket takes tags in CreateBucketConfiguration (AWS since 2025; moto ignores
+  them); GetBucketNotificationConfiguration answers the EventBridge setting, and
+  NotificationConfiguration for a bucket without notifications, and GetBucketVersioning
+  VersioningConfiguration, AWS's root elements (moto answers GetBucketNotificationResponse
+  and GetBucketVersioningResponse, which the Rust SDK refuses); PutBucketNotificationConfiguration
+  refuses a Lambda destination whose policy does not let S3 invoke it from the bucket, with
+  AWS's InvalidArgument "Unable to validate the following destination configurations" (moto
+  writes any ARN), so an entry written before its permission fails as on AWS.
+
 These refusals are what make a create whose answer was lost safe to send again, so the
 fault tests depend on them.
 
@@ -41,7 +50,9 @@ GetAccountAuthorizationDetails (Marker, MaxItems; IsTruncated, Marker), SQS List
 (NextToken, MaxResults; paged only when MaxResults is set, as on AWS), EventBridge ListRules
 and ListTargetsByRule (NextToken, Limit), API Gateway v2 GetApis, GetRoutes, GetIntegrations,
 GetStages and GetAuthorizers (nextToken, maxResults), SSM DescribeParameters (NextToken,
-MaxResults). A page holds at most SLSR_EMULATOR_PAGE_SIZE items (scripts/test sets it; AWS's
+MaxResults), S3 ListBuckets (continuation-token, max-buckets; with each bucket's
+BucketRegion), ListObjectVersions (moto's own markers, pages held to the size) and
+ListMultipartUploads (key-marker and upload-id-marker). A page holds at most SLSR_EMULATOR_PAGE_SIZE items (scripts/test sets it; AWS's
 default page size when unset or 0), and fewer when the request asks. moto pages none of these by
 itself, or (Logs, EventBridge, SQS, SSM) by a token that names the next item or an index: a
 walk then stops short, fails or skips an item when items go between pages, and

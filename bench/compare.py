@@ -171,12 +171,16 @@ def summary(results):
     ok = [r for r in results if r["ok"]]
     if not ok:
         return {"ok": False, "runs": len(results), "error": results[-1].get("error", "")}
-    return {
+    out = {
         "ok": len(ok) == len(results), "runs": len(results),
         "seconds": median(ok, "seconds"), "peak_mb": median(ok, "peak_mb"),
         "reads": median(ok, "reads"), "writes": median(ok, "writes"),
         "calls": ok[len(ok) // 2]["calls"],
     }
+    failed = [r for r in results if not r["ok"]]
+    if failed:
+        out["failed"], out["error"] = len(failed), failed[-1].get("error", "")
+    return out
 
 
 def offline(runs):
@@ -346,16 +350,19 @@ def table(rows, header):
 
 
 def seconds(v):
-    return f"{v['seconds']:.3f} s" if v.get("ok") else "FAILED"
+    """The median of the runs that succeeded, marked when some failed."""
+    if v.get("seconds") is None:
+        return "FAILED"
+    return f"{v['seconds']:.3f} s" + ("" if v.get("ok") else " (some runs FAILED)")
 
 
 def calls(v):
-    return f"{v['reads']:g}+{v['writes']:g}" if v.get("ok") else "-"
+    return f"{v['reads']:g}+{v['writes']:g}" if v.get("reads") is not None else "-"
 
 
 def ratio_of(results, tool, phase):
     mine, theirs = results["slsr"][phase], results[tool][phase]
-    if not (mine.get("ok") and theirs.get("ok")):
+    if mine.get("seconds") is None or theirs.get("seconds") is None:
         return "-"
     return f"{mine['seconds'] / theirs['seconds']:.3f}"
 
@@ -371,18 +378,20 @@ def app_report(results):
         rows.append([f"slsr / {peer}"] + [ratio_of(results, peer, p) for p in PHASES] + [""])
     best = []
     for phase in PHASES:
-        ok = [t for t in peers if results[t][phase].get("ok")]
-        fastest = min(ok, key=lambda t: results[t][phase]["seconds"]) if ok else None
+        timed = [t for t in peers if results[t][phase].get("seconds") is not None]
+        fastest = min(timed, key=lambda t: results[t][phase]["seconds"]) if timed else None
         best.append(f"{ratio_of(results, fastest, phase)} ({fastest})"
-                    if fastest and results["slsr"][phase].get("ok") else "-")
+                    if fastest and results["slsr"][phase].get("seconds") is not None else "-")
     if peers:
         rows.append(["slsr / fastest peer"] + best + [""])
     print(table(rows, ["tool", "first deploy", "no-op deploy", "code change",
                        "calls first / no-op / change (reads+writes)"]))
     for tool, phases in results.items():
         for phase in PHASES:
-            if not phases[phase].get("ok"):
-                print(f"- {tool} {phase} FAILED: {error_line(phases[phase])}")
+            v = phases[phase]
+            if not v.get("ok"):
+                runs = f" in {v.get('failed', v.get('runs'))} of {v.get('runs')} runs" if v.get("runs") else ""
+                print(f"- {tool} {phase} FAILED{runs}: {error_line(v)}")
 
 
 def report(data):

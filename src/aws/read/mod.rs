@@ -14,6 +14,7 @@ mod lambda;
 mod s3;
 mod sqs;
 pub mod ssm;
+pub mod tagged;
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex};

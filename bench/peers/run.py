@@ -1,4 +1,7 @@
-"""bench/peers/run PEER PHASE: one timed deploy of the benchmark app by a peer deployer.
+"""bench/peers/run PEER PHASE: one timed deploy of a benchmark app by a peer deployer.
+
+PEER names the app directory under apps/: chalice, serverless or sam (the small app), or
+serverless-data or sam-data (the data app).
 
 Run through bench/peers/run (the peers venv's Python). See bench/peers/README.md.
 """
@@ -14,14 +17,21 @@ from urllib.parse import urlparse
 HERE = os.path.dirname(os.path.abspath(__file__))
 VENV_BIN = os.path.join(HERE, ".venv", "bin")
 NODE_BIN = os.path.join(HERE, "node_modules", ".bin")
-PEERS = ("chalice", "serverless", "sam")
 PHASES = ("first", "noop", "change")
 REGION = "us-east-1"
 
-# Names fixed by the apps (bench/peers/apps/*).
+# Each peer app (bench/peers/apps/PEER): the tool that deploys it and the handler file that a
+# `change` edits. The names below are fixed by the apps.
+PEERS = {
+    "chalice": ("chalice", "chalicelib/app.py"),
+    "serverless": ("serverless", "app.py"),
+    "sam": ("sam", "src/app.py"),
+    "serverless-data": ("serverless", "app.py"),
+    "sam-data": ("sam", "src/app.py"),
+}
 CHALICE_QUEUE = "peerbench-chalice-queue"
-SAM_STACK = "peerbench-sam"
-SAM_BUCKET = "peerbench-sam-artifacts"
+# SAM: the stack, and the artifact bucket that `run` makes and `sam package` uploads to.
+SAM_STACKS = {"sam": "peerbench-sam", "sam-data": "peerbench-sam-data"}
 MARKER = ".bench-peers-work"  # marks a work dir that `first` may remove and copy anew
 
 # Polling, the same for every phase: Serverless polls its stack every 5 s by default and the
@@ -103,33 +113,37 @@ def sh(cmd, cwd, env):
 
 def prepare(peer, work, url):
     """Before `first` (untimed): a fresh copy of the app, and what the peer needs to exist."""
+    tool = PEERS[peer][0]
     if os.path.exists(work):
         if os.listdir(work) and not os.path.exists(os.path.join(work, MARKER)):
             sys.exit(f"run: {work} exists and is not a work dir of bench/peers/run; not removing it")
         shutil.rmtree(work)
     shutil.copytree(os.path.join(HERE, "apps", peer), work)
     open(os.path.join(work, MARKER), "w").close()
-    if peer == "chalice":
+    if tool == "chalice":
         # Chalice subscribes a function to a queue that must exist already.
         client("sqs", url).create_queue(QueueName=CHALICE_QUEUE)
-    elif peer == "serverless":
+    elif tool == "serverless":
         # The plugin is resolved from the service's node_modules (not packaged: see patterns).
         os.symlink(os.path.join(HERE, "node_modules"), os.path.join(work, "node_modules"))
-    elif peer == "sam":
+    elif tool == "sam":
         # `sam package` uploads the code here.
-        client("s3", url).create_bucket(Bucket=SAM_BUCKET)
+        client("s3", url).create_bucket(Bucket=sam_bucket(peer))
 
 
 def change(peer, work):
-    """Before `change` (untimed): the handlers' code changes (hello's greeting gets a stamp)."""
-    path = {"chalice": "chalicelib/app.py", "serverless": "app.py", "sam": "src/app.py"}[peer]
-    path = os.path.join(work, path)
+    """Before `change` (untimed): the handlers' code changes (GREETING gets a stamp)."""
+    path = os.path.join(work, PEERS[peer][1])
     with open(path) as f:
         text = f.read()
     new, n = re.subn(r'^GREETING = .*$', f'GREETING = "hello {time.time_ns()}"', text, count=1, flags=re.M)
     assert n == 1, path
     with open(path, "w") as f:
         f.write(new)
+
+
+def sam_bucket(peer):
+    return SAM_STACKS[peer] + "-artifacts"
 
 
 def sam_translate(work, url):
@@ -153,23 +167,24 @@ def sam_translate(work, url):
 
 def deploy(peer, work, url, env):
     """The timed part: what a user runs to deploy."""
-    if peer == "chalice":
+    tool = PEERS[peer][0]
+    if tool == "chalice":
         return sh(["chalice", "deploy", "--stage", "dev"], work, env)
-    if peer == "serverless":
+    if tool == "serverless":
         return sh(["sls", "deploy", "--stage", "dev", "--region", REGION], work, env)
     # SAM: build, package, translate locally, deploy the translated template.
     return (sh(["sam", "build"], work, env)
-            and sh(["sam", "package", "--s3-bucket", SAM_BUCKET, "--region", REGION,
+            and sh(["sam", "package", "--s3-bucket", sam_bucket(peer), "--region", REGION,
                     "--output-template-file", "packaged.yaml"], work, env)
             and sam_translate(work, url)
-            and sh(["sam", "deploy", "--template-file", "translated.json", "--stack-name", SAM_STACK,
+            and sh(["sam", "deploy", "--template-file", "translated.json", "--stack-name", SAM_STACKS[peer],
                     "--capabilities", "CAPABILITY_IAM", "--region", REGION,
                     "--no-fail-on-empty-changeset", "--no-confirm-changeset"], work, env))
 
 
 def main():
     if len(sys.argv) != 3 or sys.argv[1] not in PEERS or sys.argv[2] not in PHASES:
-        sys.exit("usage: bench/peers/run chalice|serverless|sam first|noop|change")
+        sys.exit(f"usage: bench/peers/run {'|'.join(PEERS)} {'|'.join(PHASES)}")
     peer, phase = sys.argv[1:]
     loopback_only()
     url, port = endpoint()

@@ -578,6 +578,7 @@ pub(crate) mod testing {
                 before,
                 after: Some(after),
                 reason: None,
+                data_loss: false,
             },
             action,
         }
@@ -602,6 +603,7 @@ mod tests {
             before,
             after,
             reason: None,
+            data_loss: false,
         }
     }
 

@@ -35,6 +35,7 @@ pub struct Clients {
     pub ssm: aws_sdk_ssm::Client,
     pub dynamodb: aws_sdk_dynamodb::Client,
     pub s3: aws_sdk_s3::Client,
+    pub tagging: aws_sdk_resourcegroupstagging::Client,
 }
 
 /// A service's client from the shared configuration, naming its operations on the
@@ -79,6 +80,7 @@ impl Clients {
             ssm: paced_client!(aws_sdk_ssm, config),
             dynamodb: paced_client!(aws_sdk_dynamodb, config),
             s3: s3_client(config),
+            tagging: paced_client!(aws_sdk_resourcegroupstagging, config),
         }
     }
 }

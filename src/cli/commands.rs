@@ -25,6 +25,8 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Plan(args) => plan(&args),
         Command::Apply(args) => apply(&args.deploy, false, args.plan_file.as_deref()),
         Command::Destroy(args) => apply(&args, true, None),
+        Command::Release(args) => crate::cli::handover::release(&args),
+        Command::Adopt(args) => crate::cli::handover::adopt(&args),
         Command::Unlock {
             id,
             spec,
@@ -69,7 +71,7 @@ fn env_var(name: &str) -> Option<String> {
 /// `--region`, else the region the AWS environment names.
 /// How to reach AWS for a command: the connection flags, and the region from `--region`
 /// or the environment.
-fn connection(spec: &SpecArgs, aws: &crate::cli::ConnectionArgs) -> aws::Connection {
+pub(crate) fn connection(spec: &SpecArgs, aws: &crate::cli::ConnectionArgs) -> aws::Connection {
     aws::Connection {
         profile: aws.profile.clone(),
         region: region_override(spec.region.as_ref()),
@@ -113,7 +115,7 @@ fn validate(args: &SpecArgs) -> ExitCode {
 
 /// Commands that act on a spec print its diagnostics only when there are some, and stop
 /// on an error.
-fn load_project(args: &SpecArgs) -> Result<spec::Project, ExitCode> {
+pub(crate) fn load_project(args: &SpecArgs) -> Result<spec::Project, ExitCode> {
     let loaded = load(args)?;
     if !loaded.diagnostics.is_empty() {
         print_diagnostics(&loaded);
@@ -180,7 +182,12 @@ fn outputs(
     };
     let connection = connection(args, aws);
     let runtime = tokio::runtime::Runtime::new().expect("a tokio runtime starts");
-    let planned = match runtime.block_on(crate::engine::make::live(&project, &connection)) {
+    // Outputs change nothing, so a plan that would lose data is no reason to refuse them.
+    let planned = match runtime.block_on(crate::engine::make::live(
+        &project,
+        &connection,
+        crate::engine::make::DataLoss::Allowed,
+    )) {
         Ok(p) => p,
         Err(e) => return plan_failed(&project, e),
     };
@@ -224,7 +231,11 @@ fn plan(p: &PlanArgs) -> ExitCode {
     } else {
         let connection = connection(args, aws);
         let runtime = tokio::runtime::Runtime::new().expect("a tokio runtime starts");
-        runtime.block_on(crate::engine::make::live(&project, &connection))
+        runtime.block_on(crate::engine::make::live(
+            &project,
+            &connection,
+            data_loss(p.allow_data_loss),
+        ))
     };
     let planned = match planned {
         Ok(p) => p,
@@ -290,18 +301,60 @@ fn apply(d: &DeployArgs, destroy: bool, saved: Option<&Path>) -> ExitCode {
     // SIGINT and SIGTERM stop the apply between changes and release the lock.
     let interrupts = crate::cli::interrupt::Interrupts::install(&runtime);
     // The deploy lock covers the plan too: what is planned is what is applied.
-    let Some(config) = lock_config(&project, &d.lock) else {
-        return apply_unlocked(
-            d,
-            destroy,
-            saved,
-            &project,
-            &connection,
-            &runtime,
-            &interrupts,
-        );
+    locked(
+        &project,
+        &d.lock,
+        &connection,
+        &runtime,
+        &interrupts,
+        || {
+            apply_unlocked(
+                d,
+                destroy,
+                saved,
+                &project,
+                &connection,
+                &runtime,
+                &interrupts,
+            )
+        },
+    )
+}
+
+/// Asks on the terminal; only `yes` goes on. Without a terminal (CI) it refuses, naming
+/// --auto-approve.
+pub(crate) fn confirm(question: &str, verb: &str) -> Result<(), ExitCode> {
+    use std::io::IsTerminal;
+    if !std::io::stdin().is_terminal() {
+        return Err(fail(&format!(
+            "not going on without confirmation: there is no terminal to ask on; pass --auto-approve to {verb} unattended (as in CI)"
+        )));
+    }
+    let mut out = anstream::stdout().lock();
+    let _ = write!(out, "\n{question} Only 'yes' goes on: ");
+    let _ = out.flush();
+    let mut answer = String::new();
+    if std::io::stdin().read_line(&mut answer).is_err() || answer.trim() != "yes" {
+        let _ = writeln!(out, "Nothing was changed.");
+        return Err(ExitCode::FAILURE);
+    }
+    Ok(())
+}
+
+/// Runs `body` holding the deploy lock when one is configured (renewed while it runs,
+/// released after, and on SIGINT or SIGTERM), else runs it as it is.
+pub(crate) fn locked(
+    project: &spec::Project,
+    flags: &LockArgs,
+    connection: &aws::Connection,
+    runtime: &tokio::runtime::Runtime,
+    interrupts: &crate::cli::interrupt::Interrupts,
+    body: impl FnOnce() -> ExitCode,
+) -> ExitCode {
+    let Some(config) = lock_config(project, flags) else {
+        return body();
     };
-    let db = runtime.block_on(aws::lock::client(&connection, project.region.as_deref()));
+    let db = runtime.block_on(aws::lock::client(connection, project.region.as_deref()));
     let lock = aws::lock::Lock::new(db, config.clone(), &project.service, &project.stage);
     interrupts.guard(lock.clone());
     let acquired = match runtime.block_on(lock.acquire(|holder| {
@@ -325,15 +378,7 @@ fn apply(d: &DeployArgs, destroy: bool, saved: Option<&Path>) -> ExitCode {
         let interrupts = interrupts.clone();
         move |why| interrupts.stop(crate::cli::interrupt::Reason::LockLost(why))
     }));
-    let code = apply_unlocked(
-        d,
-        destroy,
-        saved,
-        &project,
-        &connection,
-        &runtime,
-        &interrupts,
-    );
+    let code = body();
     renewal.abort();
     if let Err(e) = runtime.block_on(lock.release()) {
         warn(&format!(
@@ -424,9 +469,9 @@ fn apply_unlocked(
         (&d.spec, d.auto_approve, d.parallelism, d.verbose);
     let planning = async {
         if destroy {
-            crate::engine::make::destroy(project, connection).await
+            crate::engine::make::destroy(project, connection, data_loss(d.allow_data_loss)).await
         } else {
-            crate::engine::make::live(project, connection).await
+            crate::engine::make::live(project, connection, data_loss(d.allow_data_loss)).await
         }
     };
     let planned = match runtime.block_on(planning) {
@@ -498,22 +543,13 @@ fn apply_unlocked(
         }
         return ExitCode::SUCCESS;
     }
-    if !auto_approve && !from_file {
-        use std::io::IsTerminal;
-        if !std::io::stdin().is_terminal() {
-            return fail(
-                "not applying without confirmation: there is no terminal to ask on; pass --auto-approve to apply unattended (as in CI)",
-            );
-        }
-        let _ = write!(out, "\nApply these changes? Only 'yes' applies: ");
-        let _ = out.flush();
-        let mut answer = String::new();
-        if std::io::stdin().read_line(&mut answer).is_err() || answer.trim() != "yes" {
-            let _ = writeln!(out, "Not applied.");
-            return ExitCode::FAILURE;
-        }
-    }
     drop(out);
+    if !auto_approve
+        && !from_file
+        && let Err(code) = confirm("Apply these changes?", "apply")
+    {
+        return code;
+    }
     let config = planned
         .config
         .clone()
@@ -606,20 +642,40 @@ fn print_outputs(
     }
 }
 
+/// `--allow-data-loss` as the planner takes it.
+fn data_loss(allowed: bool) -> crate::engine::make::DataLoss {
+    if allowed {
+        crate::engine::make::DataLoss::Allowed
+    } else {
+        crate::engine::make::DataLoss::Refused
+    }
+}
+
 /// A plan that could not be made: the spec's problems the account showed, at their lines,
 /// or the one error that stopped it.
-fn plan_failed(project: &spec::Project, e: crate::engine::make::PlanError) -> ExitCode {
+pub(crate) fn plan_failed(project: &spec::Project, e: crate::engine::make::PlanError) -> ExitCode {
     match e {
         crate::engine::make::PlanError::Spec(diagnostics) => {
             let report = diag::report(&diagnostics, &project.file);
             let _ = write!(anstream::stderr().lock(), "{report}");
             ExitCode::FAILURE
         }
+        // One line per resource: the message's lines are printed one by one, each escaped.
+        e @ crate::engine::make::PlanError::DataLoss(_) => {
+            let message = e.to_string();
+            let mut lines = message.lines();
+            let code = fail(lines.next().unwrap_or_default());
+            let mut err = anstream::stderr().lock();
+            for line in lines {
+                let _ = writeln!(err, "{}", printable(line));
+            }
+            code
+        }
         other => fail(&other.to_string()),
     }
 }
 
-fn warn(message: &str) {
+pub(crate) fn warn(message: &str) {
     let style = anstyle::AnsiColor::Yellow.on_default().bold();
     let _ = writeln!(
         anstream::stderr().lock(),
@@ -628,7 +684,7 @@ fn warn(message: &str) {
     );
 }
 
-fn fail(message: &str) -> ExitCode {
+pub(crate) fn fail(message: &str) -> ExitCode {
     let mut err = anstream::stderr().lock();
     let style = anstyle::AnsiColor::Red.on_default().bold();
     // Errors quote file names, spec values and AWS's messages: never raw control characters.

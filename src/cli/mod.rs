@@ -1,6 +1,7 @@
 //! Command-line flags, parsed into plain values before any I/O happens.
 
 pub mod commands;
+pub mod handover;
 pub mod interrupt;
 pub mod progress;
 
@@ -39,6 +40,13 @@ pub enum Command {
     Apply(ApplyArgs),
     /// Delete everything the service and stage own, and nothing else.
     Destroy(DeployArgs),
+    /// Hand a table or bucket over: remove slsr's tags, so that slsr never changes or
+    /// deletes it again. It keeps its data; remove it from the spec too.
+    Release(HandoverArgs),
+    /// Take a table or bucket of the spec's name that slsr did not make (by hand, by
+    /// CloudFormation) into slsr, with its data: shows what the next apply would change in
+    /// it, then adds slsr's tags.
+    Adopt(HandoverArgs),
     /// Release a deploy lock left by a run that is gone, by the id its holder reported.
     Unlock {
         /// The lock's id, as a waiting run prints it.
@@ -187,6 +195,23 @@ pub struct DeployArgs {
     /// (the plan marks each such change DATA LOSS). Without it such a plan is an error.
     #[arg(long)]
     pub allow_data_loss: bool,
+    #[command(flatten)]
+    pub lock: LockArgs,
+}
+
+/// What `release` and `adopt` take.
+#[derive(Debug, Clone, Args)]
+pub struct HandoverArgs {
+    /// The resource's address, as plans name it: table.NAME or bucket.NAME.
+    #[arg(value_name = "ADDRESS")]
+    pub address: String,
+    #[command(flatten)]
+    pub spec: SpecArgs,
+    #[command(flatten)]
+    pub aws: ConnectionArgs,
+    /// Go ahead without asking (adopt asks on a terminal; required in CI).
+    #[arg(long)]
+    pub auto_approve: bool,
     #[command(flatten)]
     pub lock: LockArgs,
 }

@@ -28,6 +28,96 @@ pub enum PlanError {
     /// make none of them (two functions whose environments name each other's URL).
     #[error("{}", cycle_message(.0))]
     Cycle(Vec<String>),
+    /// Deletions or replacements of resources that hold data, without `--allow-data-loss`.
+    #[error("{}", data_loss_message(.0))]
+    DataLoss(Vec<Lost>),
+}
+
+/// What a plan may do to the resources that hold data (`KindInfo::holds_data`): tables,
+/// buckets. slsr loses data only when told so in words.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DataLoss {
+    /// A plan that deletes or replaces one is an error; `destroy` keeps them.
+    Refused,
+    /// `--allow-data-loss`: such changes are planned, each marked DATA LOSS.
+    Allowed,
+}
+
+/// A change that would lose data, as the refusal names it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Lost {
+    pub address: String,
+    pub name: String,
+    /// Why it would go: removed from the spec, or which fields force its replacement.
+    pub why: String,
+}
+
+fn data_loss_message(lost: &[Lost]) -> String {
+    let lines: Vec<String> = lost
+        .iter()
+        .map(|l| format!("  {} ({}): {}", l.address, l.name, l.why))
+        .collect();
+    format!(
+        "this plan would lose data, so slsr makes none:\n{}\nPut {} back as it was in the spec; or run again with --allow-data-loss to delete {} with what {} hold (the plan marks each DATA LOSS); or run `slsr release ADDRESS` to remove slsr's tags and keep {} outside slsr.",
+        lines.join("\n"),
+        if lost.len() == 1 { "it" } else { "them" },
+        if lost.len() == 1 { "it" } else { "them" },
+        if lost.len() == 1 { "it" } else { "they" },
+        if lost.len() == 1 { "it" } else { "them" },
+    )
+}
+
+/// Applies the data-safety rule to a finished plan: with `Refused`, a plan that loses data
+/// is an error, and destroy keeps what holds data (and says so in `kept`).
+fn guard_data(mut plan: Plan, destroy: bool, data_loss: DataLoss) -> Result<Plan, PlanError> {
+    if data_loss == DataLoss::Allowed {
+        return Ok(plan);
+    }
+    if destroy {
+        let (lost, rest): (Vec<_>, Vec<_>) = plan.changes.into_iter().partition(|c| c.data_loss);
+        plan.changes = rest;
+        plan.kept.extend(lost.into_iter().map(|c| Kept {
+            address: c.address,
+            name: c.name,
+            reason: "it holds data, so destroy keeps it with its data and slsr's tags; `slsr destroy --allow-data-loss` deletes it, `slsr release ADDRESS` hands it over".into(),
+        }));
+        return Ok(plan);
+    }
+    let lost: Vec<Lost> = plan
+        .changes
+        .iter()
+        .filter(|c| c.data_loss)
+        .map(|c| Lost {
+            address: c.address.clone(),
+            name: c.name.clone(),
+            why: match c.action {
+                Action::Delete => {
+                    "it is no longer in the spec: deleting it deletes what it holds".into()
+                }
+                _ => {
+                    let fields: Vec<&str> = c
+                        .diffs
+                        .iter()
+                        .filter(|d| d.forces_replacement)
+                        .map(|d| d.path.as_str())
+                        .collect();
+                    format!(
+                        "{} cannot change in place: replacing it deletes what it holds",
+                        if fields.is_empty() {
+                            "it".to_string()
+                        } else {
+                            fields.join(", ")
+                        }
+                    )
+                }
+            },
+        })
+        .collect();
+    if lost.is_empty() {
+        Ok(plan)
+    } else {
+        Err(PlanError::DataLoss(lost))
+    }
 }
 
 fn cycle_message(members: &[String]) -> String {
@@ -105,19 +195,49 @@ pub fn offline(project: &Project) -> Result<Planned, PlanError> {
 
 /// Plans against the live account. Fails whole on any read error: a partial plan is never
 /// presented as complete.
-pub async fn live(project: &Project, connection: &Connection) -> Result<Planned, PlanError> {
-    live_with(project, connection, false).await
+pub async fn live(
+    project: &Project,
+    connection: &Connection,
+    data_loss: DataLoss,
+) -> Result<Planned, PlanError> {
+    live_with(project, connection, false, data_loss, None).await
 }
 
-/// The plan of `slsr destroy`: every resource the service and stage own, deleted.
-pub async fn destroy(project: &Project, connection: &Connection) -> Result<Planned, PlanError> {
-    live_with(project, connection, true).await
+/// The plan as `slsr adopt ADDRESS` sees it: the resource at `address` read as slsr's
+/// though it lacks slsr's tags (`Scope::owns_at`), so that its change says what the next
+/// apply would do to it once adopted. Nothing else in the plan is applied by adopt, so a
+/// deletion elsewhere is no reason to refuse it.
+pub async fn adopting(
+    project: &Project,
+    connection: &Connection,
+    address: &str,
+) -> Result<Planned, PlanError> {
+    live_with(
+        project,
+        connection,
+        false,
+        DataLoss::Allowed,
+        Some(address.to_string()),
+    )
+    .await
+}
+
+/// The plan of `slsr destroy`: every resource the service and stage own, deleted (those
+/// that hold data only with `DataLoss::Allowed`).
+pub async fn destroy(
+    project: &Project,
+    connection: &Connection,
+    data_loss: DataLoss,
+) -> Result<Planned, PlanError> {
+    live_with(project, connection, true, data_loss, None).await
 }
 
 async fn live_with(
     project: &Project,
     connection: &Connection,
     destroy: bool,
+    data_loss: DataLoss,
+    adopt: Option<String>,
 ) -> Result<Planned, PlanError> {
     let code = if destroy {
         HashMap::new()
@@ -142,7 +262,10 @@ async fn live_with(
     } else {
         desired::build(project, &code, &names_only)
     };
-    let scope = scope(project);
+    let scope = Scope {
+        adopt,
+        ..scope(project)
+    };
     // The SSM parameters the spec names, read alongside.
     let ssm_paths = crate::engine::ssm::references(&wanted);
     let parameters = async {
@@ -236,6 +359,7 @@ async fn live_with(
         }
         plan = plan::plan(&desired, &live.state);
     }
+    let plan = guard_data(plan, destroy, data_loss)?;
     let owned = live
         .state
         .resources
@@ -278,10 +402,80 @@ fn scope(project: &Project) -> Scope {
         service: project.service.clone(),
         stage: project.stage.clone(),
         buses,
+        adopt: None,
     }
 }
 
 /// The number of each kind of resource a plan covers, for `-v`.
 pub fn resource_count(state: &State, kind: Kind) -> usize {
     state.resources.values().filter(|r| r.kind == kind).count()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::model::Resource;
+
+    fn live_with_table_and_queue() -> State {
+        let mut live = State::default();
+        live.insert(Resource::new(Kind::Table, "orders", "shop-dev-orders").with("key", "pk"));
+        live.insert(Resource::new(Kind::Queue, "jobs", "shop-dev-jobs"));
+        live
+    }
+
+    #[test]
+    fn a_plan_that_deletes_a_table_is_refused_unless_allowed() {
+        let plan = plan::plan(&State::default(), &live_with_table_and_queue());
+        let Err(PlanError::DataLoss(lost)) = guard_data(plan.clone(), false, DataLoss::Refused)
+        else {
+            panic!("deleting a table must be refused");
+        };
+        assert_eq!(
+            lost,
+            vec![Lost {
+                address: "table.orders".into(),
+                name: "shop-dev-orders".into(),
+                why: "it is no longer in the spec: deleting it deletes what it holds".into(),
+            }]
+        );
+        let allowed = guard_data(plan, false, DataLoss::Allowed).unwrap();
+        let marked: Vec<(&str, bool)> = allowed
+            .changes
+            .iter()
+            .map(|c| (c.address.as_str(), c.data_loss))
+            .collect();
+        assert_eq!(marked, [("table.orders", true), ("queue.jobs", false)]);
+        assert_eq!(allowed.summary().data_loss, 1);
+    }
+
+    #[test]
+    fn a_key_change_that_replaces_a_table_is_refused_naming_the_field() {
+        let mut desired = State::default();
+        desired.insert(Resource::new(Kind::Table, "orders", "shop-dev-orders").with("key", "id"));
+        let mut live = live_with_table_and_queue();
+        live.resources.remove("queue.jobs");
+        let mut plan = plan::plan(&desired, &live);
+        // The table kind names its key among the attributes that force a replacement.
+        plan.changes[0].action = Action::Replace;
+        plan.changes[0].diffs[0].forces_replacement = true;
+        plan.changes[0].data_loss = plan.changes[0].loses_data();
+        let Err(PlanError::DataLoss(lost)) = guard_data(plan, false, DataLoss::Refused) else {
+            panic!("replacing a table must be refused");
+        };
+        assert_eq!(
+            lost[0].why,
+            "key cannot change in place: replacing it deletes what it holds"
+        );
+    }
+
+    #[test]
+    fn destroy_keeps_what_holds_data_and_says_so() {
+        let plan = plan::plan(&State::default(), &live_with_table_and_queue());
+        let kept = guard_data(plan, true, DataLoss::Refused).unwrap();
+        let changes: Vec<&str> = kept.changes.iter().map(|c| c.address.as_str()).collect();
+        assert_eq!(changes, ["queue.jobs"]);
+        assert_eq!(kept.kept.len(), 1);
+        assert_eq!(kept.kept[0].address, "table.orders");
+        assert!(kept.kept[0].reason.contains("--allow-data-loss"));
+    }
 }

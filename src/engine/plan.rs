@@ -68,6 +68,17 @@ pub struct Change {
     /// Why a resource without a changed field of its own is replaced (display only).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
+    /// The change deletes or replaces a resource that holds data (a table, a bucket): what
+    /// it holds is lost. Planned only with `--allow-data-loss` (`make::DataLoss`).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub data_loss: bool,
+}
+
+impl Change {
+    /// Whether this change loses the data its resource holds (`KindInfo::holds_data`).
+    pub fn loses_data(&self) -> bool {
+        self.kind.info().holds_data && matches!(self.action, Action::Delete | Action::Replace)
+    }
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -87,6 +98,8 @@ pub struct Summary {
     pub change: usize,
     pub replace: usize,
     pub destroy: usize,
+    /// Of those, the deletions and replacements that lose data.
+    pub data_loss: usize,
 }
 
 impl Plan {
@@ -97,6 +110,7 @@ impl Plan {
             change: count(Action::Update),
             replace: count(Action::Replace),
             destroy: count(Action::Delete),
+            data_loss: self.changes.iter().filter(|c| c.data_loss).count(),
         }
     }
 
@@ -136,6 +150,7 @@ pub fn plan(desired: &State, live: &State) -> Plan {
                 before: None,
                 after: Some(want.clone()),
                 reason: None,
+                data_loss: false,
             },
             Some(have) => compare(want, have),
         };
@@ -164,6 +179,7 @@ pub fn plan(desired: &State, live: &State) -> Plan {
             before: Some(have.clone()),
             after: None,
             reason: None,
+            data_loss: false,
         })
         .collect();
     changes.sort_by(|a, b| (a.kind, &a.address).cmp(&(b.kind, &b.address)));
@@ -179,6 +195,9 @@ pub fn plan(desired: &State, live: &State) -> Plan {
                     .into(),
             );
         }
+    }
+    for c in changes.iter_mut() {
+        c.data_loss = c.loses_data();
     }
     Plan {
         changes,
@@ -285,6 +304,7 @@ fn compare(want: &Resource, have: &Resource) -> Change {
         before: Some(have),
         after: Some(want.clone()),
         reason: None,
+        data_loss: false,
     }
 }
 
@@ -403,7 +423,8 @@ mod tests {
                 add: 2,
                 change: 0,
                 replace: 0,
-                destroy: 2
+                destroy: 2,
+                data_loss: 0
             }
         );
     }

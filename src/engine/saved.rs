@@ -431,6 +431,7 @@ mod tests {
             before: Some(before),
             after: Some(after),
             reason: None,
+            data_loss: false,
         }
     }
 

@@ -25,6 +25,7 @@ pub fn json(plan: &Plan, header: &Header) -> String {
                 "name": c.name,
                 "action": c.action.as_str(),
                 "reason": c.reason,
+                "data_loss": c.data_loss,
                 "diffs": c.diffs.iter().map(|d| json!({
                     "path": d.path,
                     "before": value(&d.before, d.sensitive),
@@ -45,7 +46,7 @@ pub fn json(plan: &Plan, header: &Header) -> String {
         "changes": changes,
         "conflicts": plan.conflicts.iter().map(|c| json!({"address": c.address, "name": c.name, "reason": c.reason})).collect::<Vec<_>>(),
         "kept": plan.kept.iter().map(|k| json!({"address": k.address, "name": k.name, "reason": k.reason})).collect::<Vec<_>>(),
-        "summary": {"add": s.add, "change": s.change, "replace": s.replace, "destroy": s.destroy},
+        "summary": {"add": s.add, "change": s.change, "replace": s.replace, "destroy": s.destroy, "data_loss": s.data_loss},
     });
     // serde_json escapes C0 control characters in strings; json_text takes DEL, C1 and the
     // direction marks, so the JSON is as safe to print on a terminal as the text plan.

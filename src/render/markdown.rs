@@ -39,16 +39,29 @@ pub fn markdown(plan: &Plan, header: &Header) -> String {
     }
     let _ = writeln!(
         out,
-        "**Plan: {} to add, {} to change, {} to replace, {} to destroy.**\n",
-        s.add, s.change, s.replace, s.destroy
+        "**Plan: {} to add, {} to change, {} to replace, {} to destroy{}.**\n",
+        s.add,
+        s.change,
+        s.replace,
+        s.destroy,
+        super::data_loss_summary(&s)
     );
+    for c in plan.changes.iter().filter(|c| c.data_loss) {
+        let _ = writeln!(
+            out,
+            "> **DATA LOSS** {}: {}\n",
+            markdown_code(&c.address),
+            markdown_text(&super::data_loss_note(c))
+        );
+    }
     let _ = writeln!(out, "| action | resource | name |\n|---|---|---|");
     for c in plan.changes.iter().filter(|c| c.action != Action::NoOp) {
         let _ = writeln!(
             out,
-            "| {} {} | {} | {} |",
+            "| {} {}{} | {} | {} |",
             c.action.symbol(),
             c.action.as_str(),
+            if c.data_loss { " **DATA LOSS**" } else { "" },
             markdown_code(&c.address),
             markdown_code(&c.name)
         );
@@ -64,9 +77,10 @@ pub fn markdown(plan: &Plan, header: &Header) -> String {
         };
         let _ = writeln!(
             out,
-            "{mark} {} ({})",
+            "{mark} {} ({}){}",
             printable(&c.address),
-            c.action.as_str()
+            c.action.as_str(),
+            if c.data_loss { " DATA LOSS" } else { "" }
         );
         if let Some(reason) = &c.reason {
             let _ = writeln!(out, "!     # {}", printable(reason));

@@ -27,6 +27,29 @@ pub struct Header {
     pub region: Option<String>,
 }
 
+/// What a change marked DATA LOSS does to the data, for the line under it.
+pub fn data_loss_note(change: &crate::engine::plan::Change) -> String {
+    let what = match change.kind {
+        crate::engine::model::Kind::Table => "every item in the table",
+        crate::engine::model::Kind::Bucket => "every object in the bucket, all versions",
+        _ => "the data it holds",
+    };
+    match change.action {
+        crate::engine::plan::Action::Replace => {
+            format!("DATA LOSS: replacing it deletes {what} (--allow-data-loss)")
+        }
+        _ => format!("DATA LOSS: deleting it deletes {what} (--allow-data-loss)"),
+    }
+}
+
+/// `, 1 with DATA LOSS` after the plan's counts, when any change loses data.
+pub fn data_loss_summary(summary: &crate::engine::plan::Summary) -> String {
+    match summary.data_loss {
+        0 => String::new(),
+        n => format!(" ({n} with DATA LOSS)"),
+    }
+}
+
 /// Shown instead of a secret value.
 pub const MASK: &str = "(sensitive)";
 

@@ -47,13 +47,22 @@ pub fn text(plan: &Plan, header: &Header) -> String {
     }
     for change in plan.changes.iter().filter(|c| c.action != Action::NoOp) {
         let s = style(change.action);
+        let loss = if change.data_loss {
+            let red = AnsiColor::Red.on_default().bold();
+            format!("  {red}DATA LOSS{red:#}")
+        } else {
+            String::new()
+        };
         let _ = writeln!(
             out,
-            "  {s}{} {}{s:#}  {}",
+            "  {s}{} {}{s:#}  {}{loss}",
             change.action.symbol(),
             printable(&change.address),
             printable(&change.name)
         );
+        if change.data_loss {
+            let _ = writeln!(out, "      # {}", super::data_loss_note(change));
+        }
         if let Some(reason) = &change.reason {
             let _ = writeln!(out, "      # {}", printable(reason));
         }
@@ -134,8 +143,12 @@ pub fn text(plan: &Plan, header: &Header) -> String {
     if plan.has_changes() {
         let _ = writeln!(
             out,
-            "{bold}Plan: {} to add, {} to change, {} to replace, {} to destroy.{bold:#}",
-            summary.add, summary.change, summary.replace, summary.destroy
+            "{bold}Plan: {} to add, {} to change, {} to replace, {} to destroy{}.{bold:#}",
+            summary.add,
+            summary.change,
+            summary.replace,
+            summary.destroy,
+            super::data_loss_summary(&summary)
         );
     } else {
         let _ = writeln!(

@@ -14,6 +14,7 @@ mod lambda;
 mod s3;
 mod sqs;
 pub mod ssm;
+pub mod tagged;
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex};
@@ -55,6 +56,9 @@ pub struct Scope {
     pub stage: String,
     /// Event buses the spec's rules use (besides `default`).
     pub buses: Vec<String>,
+    /// The address `slsr adopt` takes over: the resource there is read as slsr's though it
+    /// lacks the tags, unless another service's or stage's tags say it is theirs.
+    pub adopt: Option<String>,
 }
 
 impl Scope {
@@ -72,6 +76,15 @@ impl Scope {
     pub fn owns(&self, tags: &HashMap<String, String>) -> bool {
         tags.get("slsr:service") == Some(&self.service)
             && tags.get("slsr:stage") == Some(&self.stage)
+    }
+
+    /// Whether the resource at `address` is read as this service and stage's: its tags say
+    /// so, or `slsr adopt` is taking it over and no slsr tags say it is someone else's.
+    pub fn owns_at(&self, address: &str, tags: &HashMap<String, String>) -> bool {
+        self.owns(tags)
+            || (self.adopt.as_deref() == Some(address)
+                && !tags.contains_key("slsr:service")
+                && !tags.contains_key("slsr:stage"))
     }
 }
 

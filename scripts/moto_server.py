@@ -32,7 +32,7 @@ Patches:
   answer could not be told from one for another version of the name).
 
 - S3: CreateBucket takes tags in CreateBucketConfiguration (AWS since 2025; moto ignores
-  them); GetBucketNotificationConfiguration answers the EventBridge setting, and
+  them); PutBucketTagging refuses to drop the bucket's `aws:` tags, as AWS does; GetBucketNotificationConfiguration answers the EventBridge setting, and
   NotificationConfiguration for a bucket without notifications, and GetBucketVersioning
   VersioningConfiguration, AWS's root elements (moto answers GetBucketNotificationResponse
   and GetBucketVersioningResponse, which the Rust SDK refuses); PutBucketNotificationConfiguration
@@ -52,7 +52,8 @@ and ListTargetsByRule (NextToken, Limit), API Gateway v2 GetApis, GetRoutes, Get
 GetStages and GetAuthorizers (nextToken, maxResults), SSM DescribeParameters (NextToken,
 MaxResults), S3 ListBuckets (continuation-token, max-buckets; with each bucket's
 BucketRegion), ListObjectVersions (moto's own markers, pages held to the size) and
-ListMultipartUploads (key-marker and upload-id-marker). A page holds at most SLSR_EMULATOR_PAGE_SIZE items (scripts/test sets it; AWS's
+ListMultipartUploads (key-marker and upload-id-marker), Resource Groups Tagging API
+GetResources (moto's own tokens, pages held to the size). A page holds at most SLSR_EMULATOR_PAGE_SIZE items (scripts/test sets it; AWS's
 default page size when unset or 0), and fewer when the request asks. moto pages none of these by
 itself, or (Logs, EventBridge, SQS, SSM) by a token that names the next item or an index: a
 walk then stops short, fails or skips an item when items go between pages, and
@@ -642,6 +643,53 @@ def s3_bucket_response_put(self, request, bucket_name, querystring):
 
 s3_responses.S3Response._bucket_response_put = s3_bucket_response_put
 
+# PutBucketTagging and a bucket's `aws:` tags (CloudFormation's stack tags), as on AWS: the
+# set may hold them unchanged, and must ("InvalidTag: System Tags cannot be removed by
+# requester"); adding or changing one is refused (moto refuses any `aws:` key, and drops them
+# when the set leaves them out). A test stands in for CloudFormation by giving one in
+# CreateBucket's tags, which the patch above applies as given.
+from moto.s3.exceptions import DuplicateTagKeys, NoSystemTags
+from moto.s3.exceptions import S3ClientError as _S3ClientError
+
+
+def s3_bucket_tagging_from_body(self):
+    parsed = _xmltodict.parse(self.body).get("Tagging") or {}
+    items = (parsed.get("TagSet") or {}).get("Tag") or []
+    tags = {}
+    for tag in items if isinstance(items, list) else [items]:
+        if tag["Key"] in tags:
+            raise DuplicateTagKeys()
+        tags[tag["Key"]] = tag.get("Value") or ""
+    bucket = self.backend.get_bucket(self.bucket_name)
+    have = self.backend.tagger.get_tag_dict_for_resource(bucket.arn)
+    if any(k.startswith("aws:") and have.get(k) != v for k, v in tags.items()):
+        raise NoSystemTags()
+    return tags
+
+
+s3_responses.S3Response._bucket_tagging_from_body = s3_bucket_tagging_from_body
+
+
+class _SystemTags(_S3ClientError):
+    code = 400
+
+    def __init__(self):
+        super().__init__("InvalidTag", "System Tags cannot be removed by requester")
+
+
+_s3_put_bucket_tagging = s3_models.S3Backend.put_bucket_tagging
+
+
+def s3_put_bucket_tagging(self, bucket_name, tags):
+    bucket = self.get_bucket(bucket_name)
+    have = self.tagger.get_tag_dict_for_resource(bucket.arn)
+    if any(k.startswith("aws:") and tags.get(k) != v for k, v in have.items()):
+        raise _SystemTags()
+    return _s3_put_bucket_tagging(self, bucket_name, tags)
+
+
+s3_models.S3Backend.put_bucket_tagging = s3_put_bucket_tagging
+
 # GetBucketNotificationConfiguration answers the EventBridge setting too, as AWS does
 # (moto stores it and leaves it out of the answer, so a writer would drop it unseen), and a
 # bucket without notifications has an empty NotificationConfiguration, AWS's root element
@@ -721,6 +769,21 @@ def s3_put_notification(self, bucket_name, notification_config):
 
 
 s3_models.S3Backend.put_bucket_notification_configuration = s3_put_notification
+
+# Resource Groups Tagging API GetResources (JSON): PaginationToken and ResourcesPerPage (50 by
+# default, 100 at most); moto pages by its own tokens, and its pages are held to the size here.
+from moto.resourcegroupstaggingapi import models as tagging_models
+
+_get_resources = tagging_models.ResourceGroupsTaggingAPIBackend.get_resources
+
+
+def get_resources(self, pagination_token=None, resources_per_page=50, *args, **kwargs):
+    if PAGE_SIZE:
+        resources_per_page = min(resources_per_page, PAGE_SIZE)
+    return _get_resources(self, pagination_token, resources_per_page, *args, **kwargs)
+
+
+tagging_models.ResourceGroupsTaggingAPIBackend.get_resources = get_resources
 
 # ---------------------------------------------------------------------------------------------
 # For bench/peers (Chalice, SAM), not slsr. Chalice: API Gateway REST v1 ImportRestApi without

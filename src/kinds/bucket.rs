@@ -9,7 +9,9 @@
 //!
 //! slsr owns a bucket's whole tag set, as it owns every other kind's (and as Terraform's
 //! `aws_s3_bucket` does): a tag added by hand shows as drift and the next apply removes it.
-//! PutBucketTagging replaces the set, so the writer always sends the whole desired set.
+//! PutBucketTagging replaces the set, so the writer always sends the whole desired set,
+//! with AWS's own `aws:` tags as the bucket has them (S3 refuses a set that drops them).
+//! `slsr adopt` and `slsr release` change the tags through this writer too.
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -422,19 +424,7 @@ async fn apply(a: &Applier, step: &Step) -> Result<(), AwsError> {
                 let mut tags = step.live().map(|l| attr_map(l, TAGS)).unwrap_or_default();
                 tags.retain(|k, _| !remove.contains(k));
                 tags.extend(set);
-                let tagging = built(
-                    Tagging::builder()
-                        .set_tag_set(Some(tag_set(tags, name)?))
-                        .build(),
-                    "PutBucketTagging",
-                    name,
-                )?;
-                a.s3.put_bucket_tagging()
-                    .bucket(name)
-                    .tagging(tagging)
-                    .send()
-                    .await
-                    .map_err(|e| AwsError::new("PutBucketTagging", name, e))?;
+                put_tags(a, name, tags).await?;
             }
         }
     }
@@ -470,6 +460,50 @@ async fn create(a: &Applier, r: &Resource) -> Result<(), AwsError> {
     }
     let tags = tags_of(a, name).await?;
     ensure_ours("CreateBucket", r, &tags)
+}
+
+/// The bucket's whole tag set: `tags`, and AWS's own `aws:` tags as the bucket has them
+/// (CloudFormation's stack tags), which PutBucketTagging refuses to drop and nobody may
+/// set. No tag at all (a release of a bucket with no other tag) is DeleteBucketTagging.
+async fn put_tags(a: &Applier, name: &str, tags: HashMap<String, String>) -> Result<(), AwsError> {
+    let system = tags_of(a, name).await?;
+    let tags = with_system_tags(tags, &system);
+    if tags.is_empty() {
+        a.s3.delete_bucket_tagging()
+            .bucket(name)
+            .send()
+            .await
+            .map_err(|e| AwsError::new("DeleteBucketTagging", name, e))?;
+        return Ok(());
+    }
+    let tagging = built(
+        Tagging::builder()
+            .set_tag_set(Some(tag_set(tags, name)?))
+            .build(),
+        "PutBucketTagging",
+        name,
+    )?;
+    a.s3.put_bucket_tagging()
+        .bucket(name)
+        .tagging(tagging)
+        .send()
+        .await
+        .map_err(|e| AwsError::new("PutBucketTagging", name, e))?;
+    Ok(())
+}
+
+/// `tags` (never an `aws:` one) with the `aws:` tags of `live`.
+fn with_system_tags(
+    mut tags: HashMap<String, String>,
+    live: &HashMap<String, String>,
+) -> HashMap<String, String> {
+    tags.retain(|k, _| !k.starts_with("aws:"));
+    tags.extend(
+        live.iter()
+            .filter(|(k, _)| k.starts_with("aws:"))
+            .map(|(k, v)| (k.clone(), v.clone())),
+    );
+    tags
 }
 
 /// A bucket's tags; none when it has no tag set.
@@ -1017,6 +1051,28 @@ buckets:
         // Without a configuration: S3's defaults, the public access block off.
         assert_eq!(r.attrs[ENCRYPTION], SSE_S3);
         assert_eq!(r.attrs[&public_access_attr("block_public_acls")], false);
+    }
+
+    #[test]
+    fn a_tag_set_keeps_awss_own_tags_as_the_bucket_has_them() {
+        let map = |pairs: &[(&str, &str)]| -> HashMap<String, String> {
+            pairs
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect()
+        };
+        let live = map(&[
+            ("aws:cloudformation:stack-name", "legacy"),
+            ("owner", "data"),
+        ]);
+        assert_eq!(
+            with_system_tags(map(&[("slsr:service", "shop"), ("aws:forged", "x")]), &live),
+            map(&[
+                ("slsr:service", "shop"),
+                ("aws:cloudformation:stack-name", "legacy")
+            ])
+        );
+        assert!(with_system_tags(HashMap::new(), &map(&[("owner", "data")])).is_empty());
     }
 
     #[test]

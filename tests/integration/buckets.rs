@@ -1043,3 +1043,90 @@ async fn a_bucket_someone_makes_between_the_plan_and_the_create_is_left_alone() 
         out.stdout
     );
 }
+
+#[tokio::test]
+async fn a_hand_made_bucket_is_adopted_with_its_objects_found_after_it_leaves_the_spec_and_released()
+ {
+    let account = Account::new().await;
+    let name = format!("legacy-media-{}", account.id);
+    let s3 = s3(&account).await;
+    // Made by a CloudFormation stack: its `aws:` tag stands for the stack's (AWS would let
+    // only CloudFormation set it; the emulator takes it at creation).
+    let tag = |k: &str, v: &str| {
+        aws_sdk_s3::types::Tag::builder()
+            .key(k)
+            .value(v)
+            .build()
+            .unwrap()
+    };
+    s3.create_bucket()
+        .bucket(&name)
+        .create_bucket_configuration(
+            aws_sdk_s3::types::CreateBucketConfiguration::builder()
+                .tags(tag("aws:cloudformation:stack-name", "legacy"))
+                .tags(tag("owner", "data"))
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    put(&s3, &name, "photo.jpg", "pixels").await;
+    let declared =
+        format!("service: shop\nbuckets:\n  media: {{name: {name}, tags: {{owner: data}}}}\n");
+    let spec = app("buckets-adopt", &declared);
+    let out = slsr(&account, "plan", &spec, &[]);
+    assert_eq!(out.code, 1, "not slsr's yet:\n{}{}", out.stdout, out.stderr);
+
+    let out = run(account
+        .slsr()
+        .args(["adopt", "bucket.media", "--auto-approve", "-f"])
+        .arg(&spec));
+    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+    assert!(
+        out.stdout.contains("public_access_block.block_public_acls"),
+        "adopt shows what the next apply changes:\n{}",
+        out.stdout
+    );
+    assert_eq!(
+        tags(&s3, &name).await,
+        pairs(&[
+            ("aws:cloudformation:stack-name", "legacy"),
+            ("owner", "data"),
+            ("slsr:service", "shop"),
+            ("slsr:stage", "dev")
+        ])
+    );
+    assert_eq!(
+        public_access(&s3, &name).await,
+        [None; 4],
+        "adopt changes tags only"
+    );
+    applied(&account, &spec, &[]);
+    assert_clean(&account, &spec);
+    assert_eq!(public_access(&s3, &name).await, [Some(true); 4]);
+    assert_eq!(object(&s3, &name, "photo.jpg").await, "pixels");
+
+    // Out of the spec, it is still found by its tags, under its name: its removal would lose
+    // data, so the plan refuses.
+    std::fs::write(&spec, "service: shop\n").unwrap();
+    let out = slsr(&account, "plan", &spec, &[]);
+    assert_eq!(out.code, 1, "{}{}", out.stdout, out.stderr);
+    let address = format!("bucket.{name}");
+    assert!(
+        format!("{}{}", out.stdout, out.stderr).contains(&address),
+        "{}{}",
+        out.stdout,
+        out.stderr
+    );
+    let out = run(account.slsr().args(["release", &address, "-f"]).arg(&spec));
+    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+    assert_eq!(
+        tags(&s3, &name).await,
+        pairs(&[
+            ("aws:cloudformation:stack-name", "legacy"),
+            ("owner", "data")
+        ])
+    );
+    assert_clean(&account, &spec);
+    assert_eq!(object(&s3, &name, "photo.jpg").await, "pixels");
+}

@@ -336,8 +336,9 @@ async fn an_empty_account_plans_every_resource_as_a_create() {
         out.stdout
     );
     // An empty account costs one listing per service (SSM's: the published outputs; S3's:
-    // the account's buckets), whatever the spec's size.
-    assert!(out.stderr.contains("AWS calls: 9"), "{}", out.stderr);
+    // the account's buckets, and the Tagging API's: the buckets with the service's tags),
+    // whatever the spec's size.
+    assert!(out.stderr.contains("AWS calls: 10"), "{}", out.stderr);
 }
 
 #[tokio::test]
@@ -352,10 +353,10 @@ async fn what_was_just_created_plans_as_no_change() {
     assert!(out.stdout.contains("No changes."), "{}", out.stdout);
     // Reads: one listing per service, then per function GetFunction, GetPolicy and GetAlias, per
     // queue its attributes and tags, per rule its tags and targets, and the API's routes,
-    // integrations, stages and authorizers, the published outputs and the buckets. Thirteen
-    // listings, four of them (functions, log groups, roles, queues) of two things, each in
-    // pages.
-    let calls = 26 + 4 * (pages(2) - 1);
+    // integrations, stages and authorizers, the published outputs, and the buckets (by name
+    // and by tags). Fourteen listings, four of them (functions, log groups, roles, queues) of
+    // two things, each in pages.
+    let calls = 27 + 4 * (pages(2) - 1);
     assert!(
         out.stderr.contains(&format!("AWS calls: {calls}")),
         "{}",
@@ -875,7 +876,7 @@ async fn a_plan_of_100_functions_reads_at_most_four_calls_per_function() {
     );
     // The account-wide listings (the API's four included) come in pages; every other read is
     // of one function, or of one function's rule or queue.
-    const LISTINGS: [&str; 13] = [
+    const LISTINGS: [&str; 14] = [
         "Lambda.ListFunctions",
         "Lambda.ListEventSourceMappings",
         "CloudWatchLogs.DescribeLogGroups",
@@ -889,6 +890,7 @@ async fn a_plan_of_100_functions_reads_at_most_four_calls_per_function() {
         "ApiGatewayV2.GetAuthorizers",
         "SSM.DescribeParameters",
         "S3.ListBuckets",
+        "ResourceGroupsTagging.GetResources",
     ];
     let listed: usize = out
         .stderr

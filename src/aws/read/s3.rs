@@ -2,7 +2,9 @@
 //! buckets its `s3` events use.
 //!
 //! Buckets: ListBuckets (every page), kept when the name is `{service}-{stage}-{name}-`
-//! and 12 digits, or a name the spec declares exactly; then per bucket GetBucketTagging,
+//! and 12 digits, a name the spec declares exactly, or one the Resource Groups Tagging API
+//! says carries this service and stage's tags (`tagged`: an exactly named bucket that left
+//! the spec, known by its name); then per bucket GetBucketTagging,
 //! and for one with slsr's tags GetBucketVersioning, GetBucketLifecycleConfiguration,
 //! GetBucketCors, GetBucketEncryption and GetPublicAccessBlock. S3's "no such
 //! configuration" answers are S3's defaults. A bucket in another region is never read (its
@@ -25,16 +27,19 @@ use crate::kinds::{attr_str, bucket, bucket_notification, permission};
 
 /// The service's buckets in this region, and the conflicts.
 pub async fn read(r: &Reader, scope: &Scope, wanted: &State) -> Result<Live, AwsError> {
-    let listed = pages::all(
-        &r.calls,
-        "S3.ListBuckets",
-        r.s3.list_buckets()
-            .max_buckets(1000)
-            .into_paginator()
-            .send(),
-    )
-    .await
-    .map_err(|e| AwsError::new("ListBuckets", "S3 buckets", e))?;
+    let listing = async {
+        pages::all(
+            &r.calls,
+            "S3.ListBuckets",
+            r.s3.list_buckets()
+                .max_buckets(1000)
+                .into_paginator()
+                .send(),
+        )
+        .await
+        .map_err(|e| AwsError::new("ListBuckets", "S3 buckets", e))
+    };
+    let (listed, tagged) = tokio::try_join!(listing, super::tagged::data(r, scope))?;
     let region = r.s3.config().region().map(|r| r.to_string());
     // A declared name is found as it is; `{service}-{stage}-{name}-{account_id}` by its form
     // (the account is not known yet: the read goes alongside the call that says it).
@@ -48,10 +53,13 @@ pub async fn read(r: &Reader, scope: &Scope, wanted: &State) -> Result<Live, Aws
     let mut tasks = tokio::task::JoinSet::new();
     for b in listed.iter().flat_map(|page| page.buckets()) {
         let Some(name) = b.name() else { continue };
+        // A bucket that carries the tags under a name the spec no longer declares (an exact
+        // `name` removed from the spec) is known by that name.
         let Some(key) = exact
             .get(name)
             .map(|k| k.to_string())
             .or_else(|| default_key(scope, name))
+            .or_else(|| tagged.buckets.iter().find(|t| *t == name).cloned())
         else {
             continue;
         };
@@ -69,7 +77,7 @@ pub async fn read(r: &Reader, scope: &Scope, wanted: &State) -> Result<Live, Aws
             continue;
         }
         let (r, name) = (r.clone(), name.to_string());
-        let owns = scope.clone();
+        let (owns, at) = (scope.clone(), at.clone());
         tasks.spawn(async move {
             let _slot = r.slot().await;
             r.calls.count("S3.GetBucketTagging");
@@ -84,7 +92,8 @@ pub async fn read(r: &Reader, scope: &Scope, wanted: &State) -> Result<Live, Aws
                 Err(e) if e.code() == Some("NoSuchBucket") => return Ok(None),
                 Err(e) => return Err(AwsError::new("GetBucketTagging", name, e)),
             };
-            if !owns.owns(&tags) {
+            // `slsr adopt` reads the bucket it takes over as slsr's already.
+            if !owns.owns_at(&at, &tags) {
                 return Ok(Some((key, name, None)));
             }
             let answers = configuration(&r, &name, tags).await?;

@@ -80,6 +80,7 @@ pub fn of(head: &Head, body: &[u8]) -> Operation {
         "dynamodb" => "DynamoDB",
         "cloudformation" => "CloudFormation",
         "s3" => "S3",
+        "tagging" => "ResourceGroupsTagging",
         other => other,
     };
     let (method, path) = (head.method.as_str(), head.path.as_str());

@@ -1130,3 +1130,53 @@ async fn a_hand_made_bucket_is_adopted_with_its_objects_found_after_it_leaves_th
     assert_clean(&account, &spec);
     assert_eq!(object(&s3, &name, "photo.jpg").await, "pixels");
 }
+
+#[tokio::test]
+async fn destroy_keeps_a_bucket_with_its_objects_and_takes_slsrs_entries_off_it() {
+    let spec = app(
+        "buckets-destroy-keeps",
+        "service: shop
+buckets:
+  uploads: {}
+functions:
+  thumbs:
+    handler: index.handler
+    runtime: python3.12
+    code: ./src
+    events:
+      - s3: {bucket: uploads, events: [created], prefix: in/}
+",
+    );
+    let account = Account::new().await;
+    let name = format!("shop-dev-uploads-{}", account.id);
+    applied(&account, &spec, &[]);
+    let s3 = s3(&account).await;
+    put(&s3, &name, "keep.txt", "data").await;
+    assert_eq!(document(&s3, &name).await.0.len(), 1);
+
+    let out = slsr(&account, "destroy", &spec, &["--auto-approve"]);
+    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+    assert!(
+        out.stdout.contains("- bucket_notification.uploads"),
+        "{}",
+        out.stdout
+    );
+    assert!(!out.stdout.contains("- bucket.uploads"), "{}", out.stdout);
+    assert_eq!(document(&s3, &name).await, (vec![], false));
+    assert_eq!(object(&s3, &name, "keep.txt").await, "data");
+    let lambda = aws_sdk_lambda::Client::new(&account.config().await);
+    assert!(
+        lambda
+            .list_functions()
+            .send()
+            .await
+            .unwrap()
+            .functions()
+            .is_empty(),
+        "the function and its statement went"
+    );
+    // Still slsr's, and found: the next apply takes it up again as it is.
+    applied(&account, &spec, &[]);
+    assert_clean(&account, &spec);
+    assert_eq!(object(&s3, &name, "keep.txt").await, "data");
+}

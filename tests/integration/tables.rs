@@ -924,3 +924,82 @@ async fn the_emulator_pages_tables_and_their_tags_as_aws_does() {
         .unwrap();
     assert_eq!(tags_of(&db, &arn).await, pairs(&[("a", "9"), ("b", "2")]));
 }
+
+const SQS_FILTERS: &str = "service: filt
+queues:
+  jobs: {}
+functions:
+  worker:
+    handler: index.handler
+    runtime: python3.12
+    code: ./src
+    events:
+      - sqs: {queue: jobs, filters: [{body: {type: [order]}}]}
+";
+
+/// The patterns of the function's one mapping, sorted.
+async fn patterns_of(lambda: &aws_sdk_lambda::Client) -> Vec<Value> {
+    let listed: Vec<_> = lambda
+        .list_event_source_mappings()
+        .function_name("filt-dev-worker")
+        .into_paginator()
+        .items()
+        .send()
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(listed.len(), 1);
+    let mut patterns: Vec<Value> = listed[0]
+        .filter_criteria()
+        .map(|c| c.filters())
+        .unwrap_or_default()
+        .iter()
+        .map(|f| serde_json::from_str(f.pattern().unwrap()).unwrap())
+        .collect();
+    patterns.sort_by_key(|p| p.to_string());
+    patterns
+}
+
+#[tokio::test]
+async fn an_sqs_event_takes_filters_changed_and_removed_in_place() {
+    let spec = app("tables-sqs-filters", SQS_FILTERS);
+    let account = Account::new().await;
+    let lambda = aws_sdk_lambda::Client::new(&account.config().await);
+    let first = replan(&account, &spec, SQS_FILTERS, &[]);
+    assert!(
+        first.contains("+ filters = [{\"body\":{\"type\":[\"order\"]}}]"),
+        "{first}"
+    );
+    apply(&account, &spec, &[]);
+    assert_eq!(
+        patterns_of(&lambda).await,
+        [json!({"body": {"type": ["order"]}})]
+    );
+    // Another pattern beside it; the order written does not matter.
+    let two = SQS_FILTERS.replace(
+        "filters: [{body: {type: [order]}}]",
+        "filters: [{body: {type: [refund]}}, {body: {type: [order]}}]",
+    );
+    let changed = replan(&account, &spec, &two, &[]);
+    assert!(
+        changed.contains("~ filters: [{\"body\":{\"type\":[\"order\"]}}] -> [{\"body\":{\"type\":[\"order\"]}},{\"body\":{\"type\":[\"refund\"]}}]")
+            && changed.contains("Plan: 0 to add, 1 to change, 0 to replace, 0 to destroy."),
+        "{changed}"
+    );
+    apply(&account, &spec, &[]);
+    assert_eq!(
+        patterns_of(&lambda).await,
+        [
+            json!({"body": {"type": ["order"]}}),
+            json!({"body": {"type": ["refund"]}})
+        ]
+    );
+    let none = SQS_FILTERS.replace(", filters: [{body: {type: [order]}}]", "");
+    let removed = replan(&account, &spec, &none, &[]);
+    assert!(
+        removed.contains("~ filters: [{\"body\":{\"type\":[\"order\"]}},{\"body\":{\"type\":[\"refund\"]}}] -> []"),
+        "{removed}"
+    );
+    apply(&account, &spec, &[]);
+    assert!(patterns_of(&lambda).await.is_empty());
+}

@@ -482,3 +482,107 @@ async fn ensure_mapping_owned(
         message: "a mapping of this source to this function exists without this service and stage's tags; slsr leaves it alone".into(),
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+
+    use super::*;
+    use crate::engine::desired::Target;
+    use crate::spec::source::SourceFile;
+    use crate::spec::{Options, load_source};
+
+    fn mappings(events: &[&str]) -> State {
+        let text = format!(
+            "service: shop
+queues: {{jobs: {{}}, failed: {{}}}}
+tables:
+  orders: {{key: {{partition: pk}}, attributes: {{pk: string}}, stream: new_image}}
+functions:
+  worker:
+    image: 123456789012.dkr.ecr.eu-west-1.amazonaws.com/worker:1
+    events:
+{}
+",
+            events.join("\n")
+        );
+        let loaded = load_source(
+            SourceFile::new("slsr.yaml", text),
+            &Options::default(),
+            &|_| None,
+        )
+        .unwrap();
+        assert!(
+            loaded.diagnostics.iter().all(|d| !d.is_error()),
+            "{:?}",
+            loaded.diagnostics
+        );
+        let mut state = crate::engine::desired::build(
+            &loaded.project.unwrap(),
+            &HashMap::new(),
+            &Target {
+                account_id: Some("123456789012".into()),
+                region: Some("eu-west-1".into()),
+                ..Target::default()
+            },
+        );
+        state
+            .resources
+            .retain(|_, r| r.kind == Kind::EventSourceMapping);
+        state
+    }
+
+    #[test]
+    fn reordering_events_or_their_filters_changes_no_mapping() {
+        let events = [
+            "      - sqs: {queue: jobs, filters: [{body: {b: [2]}}, {body: {a: [1]}}]}",
+            "      - dynamodb: {table: orders, on_failure: {queue: failed}}",
+            "      - dynamodb: {table: 'arn:aws:dynamodb:eu-west-1:123456789012:table/other/stream/2026-01-01T00:00:00.000'}",
+        ];
+        let forward = mappings(&events);
+        let backward = mappings(&[
+            events[2],
+            events[1],
+            "      - sqs: {queue: jobs, filters: [{body: {a: [1]}}, {body: {b: [2]}}]}",
+        ]);
+        assert_eq!(forward, backward);
+        let keys: Vec<&str> = forward.resources.values().map(|r| r.key.as_str()).collect();
+        assert_eq!(
+            keys,
+            ["worker.jobs", "worker.table.orders", "worker.table.other"]
+        );
+        let orders = &forward.resources["event_source_mapping.worker.table.orders"];
+        // AWS's defaults for a stream, and the stream known after apply (the plan makes it).
+        assert_eq!(
+            (
+                attr(orders, BATCH_SIZE),
+                attr(orders, MAX_RETRIES),
+                attr(orders, MAX_RECORD_AGE),
+                attr(orders, PARALLELIZATION),
+                attr(orders, STARTING_POSITION),
+            ),
+            (
+                &Value::from(100),
+                &Value::from(-1),
+                &Value::from(-1),
+                &Value::from(1),
+                &Value::from("latest")
+            )
+        );
+        assert_eq!(
+            attr(orders, EVENT_SOURCE_ARN),
+            "(known after apply: table.orders.stream_arn)"
+        );
+        assert_eq!(
+            attr(orders, ON_FAILURE),
+            "arn:aws:sqs:eu-west-1:123456789012:shop-dev-failed"
+        );
+        // An SQS mapping has none of a stream's settings.
+        let jobs = &forward.resources["event_source_mapping.worker.jobs"];
+        assert!(!jobs.attrs.contains_key(STARTING_POSITION));
+        assert_eq!(
+            attr(jobs, FILTERS),
+            &serde_json::json!([{"body": {"a": [1]}}, {"body": {"b": [2]}}])
+        );
+    }
+}

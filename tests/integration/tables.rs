@@ -611,6 +611,33 @@ async fn a_stream_event_maps_every_setting_and_follows_the_table_to_a_new_stream
         out.stdout,
         out.stderr
     );
+
+    // A key change replaces the table, and with it the stream: the mapping goes first,
+    // and comes back on the new table's stream in the same apply.
+    let keyed = both.replace(
+        "    key: {partition: pk}\n    attributes: {pk: string}\n",
+        "    key: {partition: pk, sort: sk}\n    attributes: {pk: string, sk: string}\n",
+    );
+    let changed = replan(&account, &spec, &keyed, &["--allow-data-loss"]);
+    for line in [
+        "-/+ table.orders  orders-dev",
+        "-/+ event_source_mapping.worker.table.orders-dev",
+        &format!(
+            "~ event_source_arn: \"{new_stream}\" -> \"(known after apply: table.orders.stream_arn)\"  # forces replacement"
+        ),
+    ] {
+        assert!(changed.contains(line), "{line}:\n{changed}");
+    }
+    apply(&account, &spec, &["--allow-data-loss"]);
+    let replaced_stream = describe(&db, "orders-dev")
+        .await
+        .latest_stream_arn()
+        .unwrap()
+        .to_string();
+    assert_ne!(replaced_stream, new_stream);
+    let m = the_mapping(&lambda).await;
+    assert_eq!(m.event_source_arn(), Some(replaced_stream.as_str()));
+    assert_eq!(env_of(&lambda).await["STREAM"], replaced_stream);
 }
 
 /// A role's inline policy as IAM returns it: each statement's effect, sorted actions and

@@ -99,16 +99,25 @@ pub async fn read(r: &Reader, scope: &Scope, wanted: &State) -> Result<Live, Aws
             }
             continue;
         };
-        if let Some(stream) = table::live_stream(&description) {
-            live.table_streams.insert(key.clone(), stream);
-        }
-        resources.push(table::live(
+        let found = table::live(
             &key,
             &description,
             ttl.time_to_live_description(),
             backups.continuous_backups_description(),
             &tags,
-        ));
+        );
+        // A table the plan replaces comes back with a new stream, whose ARN is known only
+        // after apply: what names the stream must follow it.
+        let replaced = wanted.resources.get(&at).is_some_and(|w| {
+            w.name != found.name
+                || [table::PARTITION_KEY, table::SORT_KEY]
+                    .iter()
+                    .any(|k| w.attrs.get(*k) != found.attrs.get(*k))
+        });
+        if let Some(stream) = table::live_stream(&description).filter(|_| !replaced) {
+            live.table_streams.insert(key.clone(), stream);
+        }
+        resources.push(found);
     }
     live.add(resources, conflicts);
     Ok(live)

@@ -11,6 +11,7 @@
 use std::collections::{BTreeMap, HashMap};
 use std::time::Duration;
 
+use aws_sdk_dynamodb::error::ProvideErrorMetadata as _;
 use aws_sdk_dynamodb::types::{
     AttributeDefinition, BillingMode, ContinuousBackupsDescription,
     CreateGlobalSecondaryIndexAction, DeleteGlobalSecondaryIndexAction, GlobalSecondaryIndex,
@@ -613,8 +614,6 @@ async fn delete(a: &Applier, step: &Step) -> Result<(), AwsError> {
     // would read it still there.
     gone(a, name).await
 }
-
-use aws_sdk_dynamodb::error::ProvideErrorMetadata as _;
 
 /// The table's status, `None` once it is gone (or in a dry run, which describes nothing).
 async fn status(a: &Applier, name: &str) -> Result<Option<TableStatus>, AwsError> {

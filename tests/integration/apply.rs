@@ -506,39 +506,95 @@ fn applied_calls(stdout: &str) -> std::collections::BTreeMap<String, Vec<String>
         .collect()
 }
 
+/// A table with a stream a function reads, and the changes a dry run must list as apply
+/// makes them: one UpdateTable per change of the table, the mapping replaced on the new
+/// stream, the table deleted (its protection off first).
+const TABLES: &str = "service: shop
+stage: dev
+queues:
+  failed: {}
+tables:
+  orders:
+    key: {partition: pk}
+    attributes: {pk: string}
+    ttl: expires_at
+    stream: new_image
+functions:
+  worker:
+    handler: index.handler
+    runtime: python3.12
+    code: ./src
+    events:
+      - dynamodb: {table: orders, batch_size: 10, filters: [{eventName: [INSERT]}], on_failure: {queue: failed}}
+";
+
+/// A spec's text at one step, with the flags its plan and apply need.
+type Step = (String, &'static [&'static str]);
+
 #[tokio::test]
 async fn a_dry_run_lists_exactly_the_calls_apply_then_makes_and_makes_none() {
-    let spec = app("apply-dry", SPEC);
-    let account = Account::new().await;
-    for step in 0..2 {
-        if step == 1 {
-            std::fs::write(
-                &spec,
-                SPEC.replace("memory: 256", "memory: 512")
-                    .replace("tags: {team: core}", "tags: {team: platform}")
-                    .replace("  spare: {}\n", ""),
-            )
-            .unwrap();
+    let changed_tables = TABLES
+        .replace("stream: new_image", "stream: new_and_old_images\n    billing: {read: 2, write: 2}\n    indexes: {by-day: {partition: day}}")
+        .replace("attributes: {pk: string}\n    ttl: expires_at", "attributes: {pk: string, day: string}");
+    let cases: [(&str, &str, Vec<Step>); 2] = [
+        (
+            "apply-dry",
+            SPEC,
+            vec![
+                (SPEC.to_string(), &[]),
+                (
+                    SPEC.replace("memory: 256", "memory: 512")
+                        .replace("tags: {team: core}", "tags: {team: platform}")
+                        .replace("  spare: {}\n", ""),
+                    &[],
+                ),
+            ],
+        ),
+        (
+            "apply-dry-tables",
+            TABLES,
+            vec![
+                (TABLES.to_string(), &[]),
+                (changed_tables, &[]),
+                // Removing a table loses its data: allowed explicitly.
+                (
+                    TABLES.split("tables:").next().unwrap().to_string(),
+                    &["--allow-data-loss"],
+                ),
+            ],
+        ),
+    ];
+    for (name, first, steps) in cases {
+        let spec = app(name, first);
+        let account = Account::new().await;
+        for (step, (text, flags)) in steps.iter().enumerate() {
+            std::fs::write(&spec, text).unwrap();
+            let mut args = vec!["--dry-run"];
+            args.extend(*flags);
+            let dry = slsr(&account, "apply", &spec, &args);
+            assert_eq!(dry.code, 0, "{}{}", dry.stdout, dry.stderr);
+            let dry_text = dry
+                .stdout
+                .split("Dry run:")
+                .nth(1)
+                .expect("a dry run listing")
+                .to_string();
+            let planned = dry_run_calls(&dry_text);
+            let mut args = vec!["--detailed-exitcode"];
+            args.extend(*flags);
+            let still = slsr(&account, "plan", &spec, &args);
+            assert_eq!(still.code, 2, "the dry run changed nothing");
+            let mut args = vec!["-v"];
+            args.extend(*flags);
+            let applied = applied(&account, &spec, &args);
+            let written = applied_calls(&applied.stdout);
+            assert_eq!(
+                planned, written,
+                "{name} step {step}: dry run\n{dry_text}\nvs apply\n{}",
+                applied.stdout
+            );
+            assert!(!planned.is_empty());
         }
-        let dry = slsr(&account, "apply", &spec, &["--dry-run"]);
-        assert_eq!(dry.code, 0, "{}{}", dry.stdout, dry.stderr);
-        let dry_text = dry
-            .stdout
-            .split("Dry run:")
-            .nth(1)
-            .expect("a dry run listing")
-            .to_string();
-        let planned = dry_run_calls(&dry_text);
-        let still = slsr(&account, "plan", &spec, &["--detailed-exitcode"]);
-        assert_eq!(still.code, 2, "the dry run changed nothing");
-        let applied = apply(&account, &spec);
-        let written = applied_calls(&applied.stdout);
-        assert_eq!(
-            planned, written,
-            "step {step}: dry run\n{dry_text}\nvs apply\n{}",
-            applied.stdout
-        );
-        assert!(!planned.is_empty());
     }
 }
 

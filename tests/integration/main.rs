@@ -19,3 +19,4 @@ mod reliability;
 mod schema;
 mod secrets;
 mod support;
+mod tables;

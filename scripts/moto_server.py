@@ -453,6 +453,21 @@ def list_queues(self):
 
 sqs_responses.SQSResponse.list_queues = list_queues
 
+# Resource Groups Tagging (JSON): PaginationToken and ResourcesPerPage (100 at most). moto pages
+# itself; its pages are cut to SLSR_EMULATOR_PAGE_SIZE here.
+from moto.resourcegroupstaggingapi import models as tagging_models
+
+_tagging_get_resources = tagging_models.ResourceGroupsTaggingAPIBackend.get_resources
+
+
+def tagging_get_resources(self, *args, resources_per_page=50, **kwargs):
+    if PAGE_SIZE:
+        resources_per_page = min(resources_per_page, PAGE_SIZE)
+    return _tagging_get_resources(self, *args, resources_per_page=resources_per_page, **kwargs)
+
+
+tagging_models.ResourceGroupsTaggingAPIBackend.get_resources = tagging_get_resources
+
 # EventBridge (JSON): NextToken and Limit (100 at most); targets by their id, which is unique
 # within a rule. moto's own paging is unwrapped.
 from moto.events import models as events_models

@@ -1412,6 +1412,7 @@ tables:
                 before: Some(protected),
                 after: None,
                 reason: None,
+                data_loss: true,
             },
             action: Action::Delete,
         };

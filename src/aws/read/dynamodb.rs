@@ -3,7 +3,8 @@
 //! table slsr owns, DescribeTimeToLive and DescribeContinuousBackups too. What the answers
 //! become is the kind's (`kinds::table::live`).
 //!
-//! DynamoDB lists names only: a table of an exact `name` is found while the spec names it.
+//! DynamoDB lists names only: a table of an exact `name` is found while the spec names it,
+//! and after by its tags (`tagged.rs`), keyed by its physical name.
 
 use std::collections::HashMap;
 
@@ -21,13 +22,18 @@ pub async fn read(r: &Reader, scope: &Scope, wanted: &State) -> Result<Live, Aws
         .filter(|w| w.kind == Kind::Table)
         .map(|w| (w.name.clone(), w.key.clone()))
         .collect();
-    let listed = pages::all(
-        &r.calls,
-        "DynamoDB.ListTables",
-        r.dynamodb.list_tables().into_paginator().send(),
-    )
-    .await
-    .map_err(|e| AwsError::new("ListTables", "DynamoDB tables", e))?;
+    let (listed, tagged) = tokio::try_join!(
+        async {
+            pages::all(
+                &r.calls,
+                "DynamoDB.ListTables",
+                r.dynamodb.list_tables().into_paginator().send(),
+            )
+            .await
+            .map_err(|e| AwsError::new("ListTables", "DynamoDB tables", e))
+        },
+        super::tagged::names(r, scope, &super::tagged::TABLES),
+    )?;
     let found: Vec<(String, String)> = listed
         .iter()
         .flat_map(|page| page.table_names())
@@ -35,7 +41,8 @@ pub async fn read(r: &Reader, scope: &Scope, wanted: &State) -> Result<Live, Aws
             let key = exact
                 .get(name)
                 .cloned()
-                .or_else(|| scope.logical(name).map(str::to_string))?;
+                .or_else(|| scope.logical(name).map(str::to_string))
+                .or_else(|| tagged.contains(name).then(|| name.clone()))?;
             Some((name.clone(), key))
         })
         .collect();
@@ -57,7 +64,7 @@ pub async fn read(r: &Reader, scope: &Scope, wanted: &State) -> Result<Live, Aws
             };
             let arn = description.table_arn().unwrap_or_default().to_string();
             let tags = table::tags_of(&r.dynamodb, &r.calls, &arn).await?;
-            if !scope.owns(&tags) {
+            if !scope.owns_at(&address(Kind::Table, &key), &tags) {
                 return Ok(Some((key, name, description, tags, None)));
             }
             r.calls.count("DynamoDB.DescribeTimeToLive");

@@ -30,6 +30,13 @@ Patches:
 - SSM GetParameters names the selector of a parameter asked for by version or label
   (`/db/pass:3`, `/db/pass:prod`) in `Selector`, as AWS does (moto leaves it out, so an
   answer could not be told from one for another version of the name).
+- DynamoDB as AWS has it: a table's stream, once disabled, takes no more records and can
+  be enabled again with a new view type and a new ARN (moto refused any second stream, and
+  a PutItem after the disable failed with a 500); UpdateTable refuses more than one index
+  created or deleted in one call (moto did them all), and an index that exists or does not
+  with a ValidationException (moto answered 500); UpdateTimeToLive refuses to turn on
+  what is on, off what is off, or another attribute while one is on (moto took each);
+  TagResource replaces a key's value (moto added a second tag of the same key).
 
 - S3: CreateBucket takes tags in CreateBucketConfiguration (AWS since 2025; moto ignores
   them); PutBucketTagging refuses to drop the bucket's `aws:` tags, as AWS does; GetBucketNotificationConfiguration answers the EventBridge setting, and
@@ -51,9 +58,11 @@ GetAccountAuthorizationDetails (Marker, MaxItems; IsTruncated, Marker), SQS List
 and ListTargetsByRule (NextToken, Limit), API Gateway v2 GetApis, GetRoutes, GetIntegrations,
 GetStages and GetAuthorizers (nextToken, maxResults), SSM DescribeParameters (NextToken,
 MaxResults), S3 ListBuckets (continuation-token, max-buckets; with each bucket's
-BucketRegion), ListObjectVersions (moto's own markers, pages held to the size) and
+BucketRegion), ListObjectVersions (moto's own markers, pages held to the size),
 ListMultipartUploads (key-marker and upload-id-marker), Resource Groups Tagging API
-GetResources (moto's own tokens, pages held to the size). A page holds at most SLSR_EMULATOR_PAGE_SIZE items (scripts/test sets it; AWS's
+GetResources (moto's own tokens, pages held to the size), DynamoDB ListTables
+(ExclusiveStartTableName, Limit; LastEvaluatedTableName) and ListTagsOfResource (NextToken).
+A page holds at most SLSR_EMULATOR_PAGE_SIZE items (scripts/test sets it; AWS's
 default page size when unset or 0), and fewer when the request asks. moto pages none of these by
 itself, or (Logs, EventBridge, SQS, SSM) by a token that names the next item or an index: a
 walk then stops short, fails or skips an item when items go between pages, and
@@ -457,6 +466,21 @@ def list_queues(self):
 
 sqs_responses.SQSResponse.list_queues = list_queues
 
+# Resource Groups Tagging (JSON): PaginationToken and ResourcesPerPage (100 at most). moto pages
+# itself; its pages are cut to SLSR_EMULATOR_PAGE_SIZE here.
+from moto.resourcegroupstaggingapi import models as tagging_models
+
+_tagging_get_resources = tagging_models.ResourceGroupsTaggingAPIBackend.get_resources
+
+
+def tagging_get_resources(self, *args, resources_per_page=50, **kwargs):
+    if PAGE_SIZE:
+        resources_per_page = min(resources_per_page, PAGE_SIZE)
+    return _tagging_get_resources(self, *args, resources_per_page=resources_per_page, **kwargs)
+
+
+tagging_models.ResourceGroupsTaggingAPIBackend.get_resources = tagging_get_resources
+
 # EventBridge (JSON): NextToken and Limit (100 at most); targets by their id, which is unique
 # within a rule. moto's own paging is unwrapped.
 from moto.events import models as events_models
@@ -770,20 +794,107 @@ def s3_put_notification(self, bucket_name, notification_config):
 
 s3_models.S3Backend.put_bucket_notification_configuration = s3_put_notification
 
-# Resource Groups Tagging API GetResources (JSON): PaginationToken and ResourcesPerPage (50 by
-# default, 100 at most); moto pages by its own tokens, and its pages are held to the size here.
-from moto.resourcegroupstaggingapi import models as tagging_models
+# DynamoDB (JSON): ListTables by ExclusiveStartTableName and Limit (100 at most), the token
+# being the last name of the page, as on AWS; ListTagsOfResource by NextToken (AWS documents
+# no page size; 10 here, as moto had it). moto paged tables in creation order and tags by 10.
+from moto.dynamodb import responses as ddb_responses
+from moto.dynamodb.exceptions import MockValidationException
+from moto.dynamodb.models import DynamoDBBackend as _DynamoDBBackend
+from moto.dynamodb.models import table as ddb_table
 
-_get_resources = tagging_models.ResourceGroupsTaggingAPIBackend.get_resources
 
-
-def get_resources(self, pagination_token=None, resources_per_page=50, *args, **kwargs):
+def ddb_list_tables(self):
+    names = sorted(self.dynamodb_backend.tables)
+    start = self.body.get("ExclusiveStartTableName")
+    if start:
+        names = [n for n in names if n > start]
+    size = min(int(self.body.get("Limit") or 100), 100)
     if PAGE_SIZE:
-        resources_per_page = min(resources_per_page, PAGE_SIZE)
-    return _get_resources(self, pagination_token, resources_per_page, *args, **kwargs)
+        size = min(size, PAGE_SIZE)
+    page = names[:size]
+    out = {"TableNames": page}
+    if len(names) > size:
+        out["LastEvaluatedTableName"] = page[-1]
+    return ActionResult(out)
 
 
-tagging_models.ResourceGroupsTaggingAPIBackend.get_resources = get_resources
+def ddb_list_tags_of_resource(self):
+    tags = sorted(self.dynamodb_backend.list_tags_of_resource(self.body["ResourceArn"]),
+                  key=lambda t: t["Key"])
+    page, token = _page(tags, lambda t: t["Key"], self.body.get("NextToken"), None, 10)
+    return ActionResult(_body("Tags", page, "NextToken", token))
+
+
+ddb_responses.DynamoHandler.list_tables = ddb_list_tables
+ddb_responses.DynamoHandler.list_tags_of_resource = ddb_list_tags_of_resource
+
+
+def ddb_tag_resource(self, arn, tags):
+    for table in self.tables.values():
+        if table.table_arn == arn:
+            kept = [t for t in table.tags if t["Key"] not in tags]
+            table.tags = kept + [{"Key": k, "Value": v} for k, v in tags.items()]
+
+
+_DynamoDBBackend.tag_resource = ddb_tag_resource
+
+
+def ddb_update_table_streams(self, table, spec):
+    enabled = (table.stream_specification or {}).get("StreamEnabled")
+    if (spec.get("StreamEnabled") or spec.get("StreamViewType")) and enabled:
+        raise MockValidationException("Table already has an enabled stream")
+    table.set_stream_specification(spec)
+
+
+_set_stream_specification = ddb_table.Table.set_stream_specification
+
+
+def ddb_set_stream_specification(self, streams):
+    _set_stream_specification(self, streams)
+    if not (self.stream_specification or {}).get("StreamEnabled"):
+        # A disabled stream keeps its ARN (LatestStreamArn) but takes no more records.
+        self.stream_shard = None
+
+
+_DynamoDBBackend.update_table_streams = ddb_update_table_streams
+ddb_table.Table.set_stream_specification = ddb_set_stream_specification
+
+_update_table = _DynamoDBBackend.update_table
+
+
+def ddb_update_table(self, name, attr_definitions, global_index, *args, **kwargs):
+    online = [u for u in (global_index or []) if u.get("Create") or u.get("Delete")]
+    if len(online) > 1:
+        raise MockValidationException(
+            "Subscriber limit exceeded: Only 1 online index can be created or deleted simultaneously per table")
+    try:
+        return _update_table(self, name, attr_definitions, global_index, *args, **kwargs)
+    except ValueError as e:
+        # moto's "already exists" and "does not exist" for an index were a 500.
+        raise MockValidationException(str(e))
+
+
+_DynamoDBBackend.update_table = ddb_update_table
+
+_update_time_to_live = _DynamoDBBackend.update_time_to_live
+
+
+def ddb_update_time_to_live(self, table_name, ttl_spec):
+    table = self.tables.get(table_name)
+    if table is not None and "Enabled" in ttl_spec:
+        on = table.ttl.get("TimeToLiveStatus") == "ENABLED"
+        if ttl_spec["Enabled"] and on:
+            current = table.ttl.get("AttributeName")
+            if current != ttl_spec.get("AttributeName"):
+                raise MockValidationException(
+                    f"TimeToLive is active on a different AttributeName: current AttributeName is {current}")
+            raise MockValidationException("TimeToLive is already enabled")
+        if not ttl_spec["Enabled"] and not on:
+            raise MockValidationException("TimeToLive is already disabled")
+    return _update_time_to_live(self, table_name, ttl_spec)
+
+
+_DynamoDBBackend.update_time_to_live = ddb_update_time_to_live
 
 # ---------------------------------------------------------------------------------------------
 # For bench/peers (Chalice, SAM), not slsr. Chalice: API Gateway REST v1 ImportRestApi without

@@ -58,12 +58,14 @@ fn data_loss_message(lost: &[Lost]) -> String {
         .map(|l| format!("  {} ({}): {}", l.address, l.name, l.why))
         .collect();
     format!(
-        "this plan would lose data, so slsr makes none:\n{}\nPut {} back as it was in the spec; or run again with --allow-data-loss to delete {} with what {} hold (the plan marks each DATA LOSS); or run `slsr release ADDRESS` to remove slsr's tags and keep {} outside slsr.",
+        "this plan would lose data, so slsr makes none:\n{}\nPut {it} back as it was in the spec; or run again with --allow-data-loss to delete {it} with what {holds} (the plan marks each DATA LOSS); or run `slsr release ADDRESS` to remove slsr's tags and keep {it} outside slsr.",
         lines.join("\n"),
-        if lost.len() == 1 { "it" } else { "them" },
-        if lost.len() == 1 { "it" } else { "them" },
-        if lost.len() == 1 { "it" } else { "they" },
-        if lost.len() == 1 { "it" } else { "them" },
+        it = if lost.len() == 1 { "it" } else { "them" },
+        holds = if lost.len() == 1 {
+            "it holds"
+        } else {
+            "they hold"
+        },
     )
 }
 

@@ -139,6 +139,7 @@ pub fn plan(desired: &State, live: &State) -> Plan {
                 diffs: want
                     .attrs
                     .iter()
+                    .filter(|(_, v)| !v.is_null())
                     .map(|(path, v)| FieldDiff {
                         path: path.clone(),
                         before: None,
@@ -168,6 +169,7 @@ pub fn plan(desired: &State, live: &State) -> Plan {
             diffs: have
                 .attrs
                 .iter()
+                .filter(|(_, v)| !v.is_null())
                 .map(|(path, v)| FieldDiff {
                     path: path.clone(),
                     before: Some(v.clone()),
@@ -251,7 +253,9 @@ fn compare(want: &Resource, have: &Resource) -> Change {
         if path.starts_with("tags.") && !want.kind.tags_compared() {
             continue;
         }
-        let after = want.attrs.get(path);
+        // Null is "not set", the same as absent: one side may write it out, the other leave
+        // it out, and a saved plan reads both back as absent.
+        let after = want.attrs.get(path).filter(|v| !v.is_null());
         // A value only known after apply cannot be compared: it is not a change by itself.
         if after.is_some_and(is_unknown) {
             continue;
@@ -277,7 +281,7 @@ fn compare(want: &Resource, have: &Resource) -> Change {
                 have.attrs.insert(path.clone(), Value::from(kept));
             }
         }
-        let before = have.attrs.get(path);
+        let before = have.attrs.get(path).filter(|v| !v.is_null());
         if after != before {
             diffs.push(FieldDiff {
                 path: path.clone(),

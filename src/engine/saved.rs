@@ -377,9 +377,16 @@ fn change_difference(address: &str, saved: &Change, fresh: &Change) -> String {
     if saved.diffs != fresh.diffs {
         let (a, b) = (paths(saved), paths(fresh));
         return if a == b {
+            let differing: Vec<&str> = saved
+                .diffs
+                .iter()
+                .zip(&fresh.diffs)
+                .filter(|(x, y)| x != y)
+                .map(|(x, _)| x.path.as_str())
+                .collect();
             format!(
                 "{address}: the values of {} differ from a plan now",
-                a.join(", ")
+                differing.join(", ")
             )
         } else {
             format!(

@@ -1,26 +1,38 @@
-//! Event source mappings: an SQS queue feeding a function, with batch size, window,
-//! partial batch responses and whether it is enabled. AWS names a mapping by a UUID; slsr
-//! knows its own by its tags (written at creation), which ListEventSourceMappings does not
-//! return: a mapping is read as unverified and its tags read before a change touches it.
-//! A mapping needs its function and its queue.
+//! Event source mappings: an SQS queue or a DynamoDB table's stream feeding a function,
+//! with batch size, window, filters, partial batch responses and whether it is enabled; a
+//! stream's also with its starting position, bisect on error, retries, record age, an
+//! on-failure queue and parallelization. AWS names a mapping by a UUID; slsr knows its own
+//! by its tags (written at creation), which ListEventSourceMappings does not return: a
+//! mapping is read as unverified and its tags read before a change touches it.
+//!
+//! A mapping needs its function, its queue or table, its on-failure queue and the
+//! function's generated role (which grants the poller its reads). A stream's view type
+//! change gives the stream a new ARN: the mapping's source changes, so it is replaced, after
+//! the table's update that makes the new stream.
 
-use aws_sdk_lambda::types::{EventSourceMappingConfiguration, FunctionResponseType};
+use aws_sdk_lambda::types::{
+    DestinationConfig, EventSourceMappingConfiguration, EventSourcePosition, Filter,
+    FilterCriteria, FunctionResponseType, OnFailure,
+};
 use serde_json::Value;
 
-use super::{Index, KindInfo, TAGS, Tags, attr_bool, attr_i32, attr_map, attr_str};
+use super::{
+    Index, Kind, KindInfo, TAGS, Tags, attr, attr_bool, attr_i32, attr_map, attr_opt, attr_str,
+};
 use crate::apply::{Applier, Settle, Step};
 use crate::aws::AwsError;
 use crate::aws::read::Scope;
-use crate::engine::desired::Builder;
+use crate::engine::desired::{Builder, canonical_json};
 use crate::engine::model::{KNOWN_AFTER_APPLY, Resource, State};
 use crate::engine::plan::Action;
-use crate::spec::model::Event;
+use crate::spec::model::{DynamodbEvent, Event, StartingPosition};
 
 pub static INFO: KindInfo = KindInfo {
     prefix: "event_source_mapping",
     naming: "a UUID AWS gives; slsr's carry its tags",
     tags: Tags::WrittenOnly,
-    replaced_by: &[EVENT_SOURCE_ARN],
+    // AWS cannot move a mapping to another source, nor make it start elsewhere.
+    replaced_by: &[EVENT_SOURCE_ARN, STARTING_POSITION],
     holds_data: false,
     desired,
     needs,
@@ -36,13 +48,35 @@ pub const BATCH_SIZE: &str = "batch_size";
 pub const BATCHING_WINDOW: &str = "batching_window";
 pub const ENABLED: &str = "enabled";
 pub const REPORT_BATCH_ITEM_FAILURES: &str = "report_batch_item_failures";
+/// Event filter patterns, each a JSON object, sorted: `[]` when none.
+pub const FILTERS: &str = "filters";
+/// A stream's: `latest` or `trim_horizon`.
+pub const STARTING_POSITION: &str = "starting_position";
+pub const BISECT_ON_ERROR: &str = "bisect_on_error";
+pub const MAX_RETRIES: &str = "max_retries";
+pub const MAX_RECORD_AGE: &str = "max_record_age";
+/// The ARN of the queue records that failed every retry go to, or null.
+pub const ON_FAILURE: &str = "on_failure";
+pub const PARALLELIZATION: &str = "parallelization";
 
 /// An SQS mapping's default batch size.
 pub const DEFAULT_BATCH: u32 = 10;
+/// AWS's defaults for a stream's mapping: 100 records a batch, retried until they expire
+/// (-1), however old (-1), one batch per shard at a time, not split on error.
+pub const DEFAULT_STREAM_BATCH: u32 = 100;
+pub const DEFAULT_MAX_RETRIES: i32 = -1;
+pub const DEFAULT_MAX_RECORD_AGE: i32 = -1;
+pub const DEFAULT_PARALLELIZATION: u32 = 1;
+/// slsr's default starting position: only what is written once the mapping exists.
+pub const DEFAULT_STARTING_POSITION: &str = "latest";
 
 fn desired(b: &Builder, state: &mut State) {
     for (function, f) in &b.p.functions {
         for event in f.events.iter().flatten() {
+            if let Event::Dynamodb(d) = event {
+                state.insert(stream_mapping(b, function, d));
+                continue;
+            }
             let Event::Sqs(sqs) = event else { continue };
             let (source_key, arn) = match (&sqs.queue, &sqs.arn) {
                 (Some(q), _) => (q.clone(), b.queue_arn(q)),
@@ -67,16 +101,116 @@ fn desired(b: &Builder, state: &mut State) {
                     REPORT_BATCH_ITEM_FAILURES,
                     sqs.report_batch_item_failures.unwrap_or(false),
                 )
+                .with(FILTERS, filters(sqs.filters.iter().flatten()))
                 .with_map(TAGS, &b.tags),
             );
         }
     }
 }
 
-/// A mapping needs its function and, when slsr makes it, its queue.
+/// The mapping of a `dynamodb` event: on a declared table's stream (its ARN known after
+/// apply while the plan makes or changes the stream) or on the stream ARN given.
+fn stream_mapping(b: &Builder, function: &str, d: &DynamodbEvent) -> Resource {
+    let (table, stream) = if crate::spec::data_rules::is_stream_arn(&d.table) {
+        (table_of_stream(&d.table).to_string(), d.table.clone())
+    } else {
+        (b.table_physical(&d.table), b.table_stream_arn(&d.table))
+    };
+    // Keyed by the table's name as the live side can tell it from the stream's ARN.
+    let prefix = format!("{}-{}-", b.p.service, b.p.stage);
+    let table_key = table.strip_prefix(&prefix).unwrap_or(&table);
+    let position = match d.starting_position {
+        Some(StartingPosition::TrimHorizon) => "trim_horizon",
+        Some(StartingPosition::Latest) | None => DEFAULT_STARTING_POSITION,
+    };
+    Resource::new(
+        Kind::EventSourceMapping,
+        stream_key(function, table_key),
+        KNOWN_AFTER_APPLY,
+    )
+    .with(FUNCTION, b.p.physical_name(function))
+    .with(EVENT_SOURCE_ARN, stream)
+    .with(STARTING_POSITION, position)
+    .with(BATCH_SIZE, d.batch_size.unwrap_or(DEFAULT_STREAM_BATCH))
+    .with(BATCHING_WINDOW, d.batching_window.unwrap_or(0))
+    .with(ENABLED, d.enabled.unwrap_or(true))
+    .with(
+        REPORT_BATCH_ITEM_FAILURES,
+        d.report_batch_item_failures.unwrap_or(false),
+    )
+    .with(FILTERS, filters(d.filters.iter().flatten()))
+    .with(BISECT_ON_ERROR, d.bisect_on_error.unwrap_or(false))
+    .with(MAX_RETRIES, d.max_retries.unwrap_or(DEFAULT_MAX_RETRIES))
+    .with(
+        MAX_RECORD_AGE,
+        d.max_record_age.unwrap_or(DEFAULT_MAX_RECORD_AGE),
+    )
+    .with(
+        ON_FAILURE,
+        d.on_failure
+            .as_ref()
+            .map_or(Value::Null, |q| b.queue_arn(&q.queue).into()),
+    )
+    .with(
+        PARALLELIZATION,
+        d.parallelization.unwrap_or(DEFAULT_PARALLELIZATION),
+    )
+    .with_map(TAGS, &b.tags)
+}
+
+/// A stream mapping's key: `FUNCTION.table.TABLE`, apart from the function's queues.
+fn stream_key(function: &str, table: &str) -> String {
+    format!("{function}.table.{table}")
+}
+
+/// The table's name in a stream's ARN: `arn:aws:dynamodb:R:A:table/NAME/stream/LABEL`.
+fn table_of_stream(arn: &str) -> &str {
+    arn.split(":table/")
+        .nth(1)
+        .and_then(|rest| rest.split('/').next())
+        .unwrap_or_default()
+}
+
+/// Whether a live mapping reads a DynamoDB stream (else an SQS queue).
+fn reads_stream(source: &str) -> bool {
+    source.split(':').nth(2) == Some("dynamodb")
+}
+
+/// Filter patterns in one normal form: keys sorted at every level, the list sorted, so
+/// that neither the spec's order nor AWS's changes anything.
+fn filters<'a>(patterns: impl IntoIterator<Item = &'a serde_json::Map<String, Value>>) -> Value {
+    let mut texts: Vec<String> = patterns
+        .into_iter()
+        .map(|p| canonical_json(&Value::Object(p.clone())))
+        .collect();
+    texts.sort();
+    texts.dedup();
+    Value::Array(
+        texts
+            .iter()
+            .map(|t| serde_json::from_str(t).unwrap_or(Value::Null))
+            .collect(),
+    )
+}
+
+/// A mapping needs its function and, when slsr makes them, its queue or table, and its
+/// on-failure queue; and its function's generated role, named as the function is: AWS
+/// checks, as it makes a mapping, that the role lets the poller read the source.
 fn needs(r: &Resource, index: &Index) -> Vec<String> {
     let mut needs = super::function_of(r, index, FUNCTION);
-    needs.extend(index.arn(&attr_str(r, EVENT_SOURCE_ARN)));
+    let source = attr_str(r, EVENT_SOURCE_ARN);
+    needs.extend(index.arn(&source));
+    if let Some(table) = source
+        .split("/stream/")
+        .next()
+        .filter(|_| source.contains("/stream/"))
+    {
+        needs.extend(index.arn(table));
+    }
+    needs.extend(attr_opt(r, ON_FAILURE).and_then(|q| index.arn(&q)));
+    needs.extend(index.named(Kind::Role, &attr_str(r, FUNCTION)));
+    // A new stream's ARN, known after apply: its table.
+    needs.extend(super::referenced(r));
     needs
 }
 
@@ -94,12 +228,18 @@ pub fn live(scope: &Scope, m: &EventSourceMappingConfiguration) -> Option<(Resou
         .to_string();
     let function_key = scope.logical(&function)?;
     let source = m.event_source_arn().unwrap_or_default();
-    let queue = source.rsplit(':').next().unwrap_or_default();
-    let queue_key = scope
-        .logical(queue)
-        .map(|q| q.trim_end_matches(".fifo"))
-        .unwrap_or(queue);
-    let key = format!("{function_key}.{queue_key}");
+    let stream = reads_stream(source);
+    let key = if stream {
+        let table = table_of_stream(source);
+        stream_key(function_key, scope.logical(table).unwrap_or(table))
+    } else {
+        let queue = source.rsplit(':').next().unwrap_or_default();
+        let queue_key = scope
+            .logical(queue)
+            .map(|q| q.trim_end_matches(".fifo"))
+            .unwrap_or(queue);
+        format!("{function_key}.{queue_key}")
+    };
     let enabled = m
         .state()
         .is_some_and(|s| matches!(s, "Enabled" | "Enabling" | "Creating" | "Updating"));
@@ -117,24 +257,115 @@ pub fn live(scope: &Scope, m: &EventSourceMappingConfiguration) -> Option<(Resou
             let base = function_arn.split(":function:").next().unwrap_or_default();
             format!("{base}:event-source-mapping:{uuid}")
         });
-    let mapping = Resource::new(super::Kind::EventSourceMapping, key, uuid)
+    let patterns: Vec<serde_json::Map<String, Value>> = m
+        .filter_criteria()
+        .map(|c| c.filters())
+        .unwrap_or_default()
+        .iter()
+        .filter_map(|f| serde_json::from_str(f.pattern()?).ok())
+        .collect();
+    let default_batch = if stream {
+        DEFAULT_STREAM_BATCH
+    } else {
+        DEFAULT_BATCH
+    };
+    let mut mapping = Resource::new(super::Kind::EventSourceMapping, key, uuid)
         .with(FUNCTION, function.as_str())
         .with(EVENT_SOURCE_ARN, source)
-        .with(BATCH_SIZE, m.batch_size().unwrap_or(DEFAULT_BATCH as i32))
+        .with(BATCH_SIZE, m.batch_size().unwrap_or(default_batch as i32))
         .with(
             BATCHING_WINDOW,
             m.maximum_batching_window_in_seconds().unwrap_or(0),
         )
         .with(ENABLED, enabled)
-        .with(REPORT_BATCH_ITEM_FAILURES, reports);
+        .with(REPORT_BATCH_ITEM_FAILURES, reports)
+        .with(FILTERS, filters(&patterns));
+    if stream {
+        let position = match m.starting_position().map(|p| p.as_str()) {
+            Some("TRIM_HORIZON") => "trim_horizon",
+            Some("AT_TIMESTAMP") => "at_timestamp",
+            _ => "latest",
+        };
+        // AWS answers `{"OnFailure": {}}` for a mapping without a destination.
+        let on_failure = m
+            .destination_config()
+            .and_then(|d| d.on_failure())
+            .and_then(|f| f.destination())
+            .filter(|d| !d.is_empty())
+            .map_or(Value::Null, Value::from);
+        mapping = mapping
+            .with(STARTING_POSITION, position)
+            .with(
+                BISECT_ON_ERROR,
+                m.bisect_batch_on_function_error().unwrap_or(false),
+            )
+            .with(
+                MAX_RETRIES,
+                m.maximum_retry_attempts().unwrap_or(DEFAULT_MAX_RETRIES),
+            )
+            .with(
+                MAX_RECORD_AGE,
+                m.maximum_record_age_in_seconds()
+                    .unwrap_or(DEFAULT_MAX_RECORD_AGE),
+            )
+            .with(ON_FAILURE, on_failure)
+            .with(
+                PARALLELIZATION,
+                m.parallelization_factor()
+                    .unwrap_or(DEFAULT_PARALLELIZATION as i32),
+            );
+    }
     Some((mapping, arn))
+}
+
+/// The filter criteria of a mapping resource; an empty one when it has no filters, which
+/// takes a change's last filter away.
+fn filter_criteria(r: &Resource) -> FilterCriteria {
+    let patterns = attr(r, FILTERS).as_array().cloned().unwrap_or_default();
+    FilterCriteria::builder()
+        .set_filters(Some(
+            patterns
+                .iter()
+                .map(|p| Filter::builder().pattern(p.to_string()).build())
+                .collect(),
+        ))
+        .build()
+}
+
+/// The on-failure destination; an empty one takes a change's destination away.
+fn destination(r: &Resource) -> DestinationConfig {
+    DestinationConfig::builder()
+        .on_failure(
+            OnFailure::builder()
+                .set_destination(attr_opt(r, ON_FAILURE))
+                .build(),
+        )
+        .build()
+}
+
+fn starting_position(r: &Resource) -> Option<EventSourcePosition> {
+    attr_opt(r, STARTING_POSITION)
+        .map(|p| EventSourcePosition::from(p.to_ascii_uppercase().as_str()))
 }
 
 async fn apply(a: &Applier, step: &Step) -> Result<(), AwsError> {
     let r = step.resource();
     let function = attr_str(r, FUNCTION);
-    let source = attr_str(r, EVENT_SOURCE_ARN);
+    // A new stream's ARN, known once the table's change made it.
+    let source = a.resolve(&attr_str(r, EVENT_SOURCE_ARN));
+    if crate::engine::desired::still_unknown(&source) && !a.dry && step.action != Action::Delete {
+        return Err(AwsError {
+            operation: "CreateEventSourceMapping",
+            target: format!("{function} <- {source}"),
+            message:
+                "the source's ARN is still unknown: the change that makes it did not record it"
+                    .into(),
+        });
+    }
     let target = format!("{function} <- {source}");
+    // Stream mappings alone take these; SQS refuses them.
+    let stream = r.attrs.contains_key(STARTING_POSITION);
+    let patterns = attr(r, FILTERS).as_array().is_some_and(|p| !p.is_empty());
     let responses = if attr_bool(r, REPORT_BATCH_ITEM_FAILURES) {
         vec![FunctionResponseType::ReportBatchItemFailures]
     } else {
@@ -160,6 +391,17 @@ async fn apply(a: &Applier, step: &Step) -> Result<(), AwsError> {
                 .maximum_batching_window_in_seconds(attr_i32(r, BATCHING_WINDOW).unwrap_or(0))
                 .enabled(enabled)
                 .set_function_response_types(Some(responses))
+                .set_filter_criteria(patterns.then(|| filter_criteria(r)))
+                .set_starting_position(starting_position(r))
+                .set_bisect_batch_on_function_error(stream.then(|| attr_bool(r, BISECT_ON_ERROR)))
+                .set_maximum_retry_attempts(stream.then(|| attr_i32(r, MAX_RETRIES)).flatten())
+                .set_maximum_record_age_in_seconds(
+                    stream.then(|| attr_i32(r, MAX_RECORD_AGE)).flatten(),
+                )
+                .set_parallelization_factor(stream.then(|| attr_i32(r, PARALLELIZATION)).flatten())
+                .set_destination_config(
+                    (stream && attr_opt(r, ON_FAILURE).is_some()).then(|| destination(r)),
+                )
                 // slsr's tags are what makes the mapping its own (`aws/read/lambda.rs`).
                 .set_tags(Some(attr_map(r, TAGS)))
                 .send()
@@ -178,6 +420,16 @@ async fn apply(a: &Applier, step: &Step) -> Result<(), AwsError> {
                 .maximum_batching_window_in_seconds(attr_i32(r, BATCHING_WINDOW).unwrap_or(0))
                 .enabled(enabled)
                 .set_function_response_types(Some(responses))
+                .set_filter_criteria(step.changes(FILTERS).then(|| filter_criteria(r)))
+                .set_bisect_batch_on_function_error(stream.then(|| attr_bool(r, BISECT_ON_ERROR)))
+                .set_maximum_retry_attempts(stream.then(|| attr_i32(r, MAX_RETRIES)).flatten())
+                .set_maximum_record_age_in_seconds(
+                    stream.then(|| attr_i32(r, MAX_RECORD_AGE)).flatten(),
+                )
+                .set_parallelization_factor(stream.then(|| attr_i32(r, PARALLELIZATION)).flatten())
+                .set_destination_config(
+                    (stream && step.changes(ON_FAILURE)).then(|| destination(r)),
+                )
                 .send()
                 .await
                 .map_err(|e| AwsError::new("UpdateEventSourceMapping", target, e))?;
@@ -229,4 +481,108 @@ async fn ensure_mapping_owned(
         target: target.to_string(),
         message: "a mapping of this source to this function exists without this service and stage's tags; slsr leaves it alone".into(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+
+    use super::*;
+    use crate::engine::desired::Target;
+    use crate::spec::source::SourceFile;
+    use crate::spec::{Options, load_source};
+
+    fn mappings(events: &[&str]) -> State {
+        let text = format!(
+            "service: shop
+queues: {{jobs: {{}}, failed: {{}}}}
+tables:
+  orders: {{key: {{partition: pk}}, attributes: {{pk: string}}, stream: new_image}}
+functions:
+  worker:
+    image: 123456789012.dkr.ecr.eu-west-1.amazonaws.com/worker:1
+    events:
+{}
+",
+            events.join("\n")
+        );
+        let loaded = load_source(
+            SourceFile::new("slsr.yaml", text),
+            &Options::default(),
+            &|_| None,
+        )
+        .unwrap();
+        assert!(
+            loaded.diagnostics.iter().all(|d| !d.is_error()),
+            "{:?}",
+            loaded.diagnostics
+        );
+        let mut state = crate::engine::desired::build(
+            &loaded.project.unwrap(),
+            &HashMap::new(),
+            &Target {
+                account_id: Some("123456789012".into()),
+                region: Some("eu-west-1".into()),
+                ..Target::default()
+            },
+        );
+        state
+            .resources
+            .retain(|_, r| r.kind == Kind::EventSourceMapping);
+        state
+    }
+
+    #[test]
+    fn reordering_events_or_their_filters_changes_no_mapping() {
+        let events = [
+            "      - sqs: {queue: jobs, filters: [{body: {b: [2]}}, {body: {a: [1]}}]}",
+            "      - dynamodb: {table: orders, on_failure: {queue: failed}}",
+            "      - dynamodb: {table: 'arn:aws:dynamodb:eu-west-1:123456789012:table/other/stream/2026-01-01T00:00:00.000'}",
+        ];
+        let forward = mappings(&events);
+        let backward = mappings(&[
+            events[2],
+            events[1],
+            "      - sqs: {queue: jobs, filters: [{body: {a: [1]}}, {body: {b: [2]}}]}",
+        ]);
+        assert_eq!(forward, backward);
+        let keys: Vec<&str> = forward.resources.values().map(|r| r.key.as_str()).collect();
+        assert_eq!(
+            keys,
+            ["worker.jobs", "worker.table.orders", "worker.table.other"]
+        );
+        let orders = &forward.resources["event_source_mapping.worker.table.orders"];
+        // AWS's defaults for a stream, and the stream known after apply (the plan makes it).
+        assert_eq!(
+            (
+                attr(orders, BATCH_SIZE),
+                attr(orders, MAX_RETRIES),
+                attr(orders, MAX_RECORD_AGE),
+                attr(orders, PARALLELIZATION),
+                attr(orders, STARTING_POSITION),
+            ),
+            (
+                &Value::from(100),
+                &Value::from(-1),
+                &Value::from(-1),
+                &Value::from(1),
+                &Value::from("latest")
+            )
+        );
+        assert_eq!(
+            attr(orders, EVENT_SOURCE_ARN),
+            "(known after apply: table.orders.stream_arn)"
+        );
+        assert_eq!(
+            attr(orders, ON_FAILURE),
+            "arn:aws:sqs:eu-west-1:123456789012:shop-dev-failed"
+        );
+        // An SQS mapping has none of a stream's settings.
+        let jobs = &forward.resources["event_source_mapping.worker.jobs"];
+        assert!(!jobs.attrs.contains_key(STARTING_POSITION));
+        assert_eq!(
+            attr(jobs, FILTERS),
+            &serde_json::json!([{"body": {"a": [1]}}, {"body": {"b": [2]}}])
+        );
+    }
 }

@@ -25,7 +25,7 @@ pub static INFO: KindInfo = KindInfo {
     replaced_by: &[PATH],
     holds_data: false,
     desired,
-    needs: super::needs_nothing,
+    needs,
     serial_with: super::not_serial,
     public: super::never_public,
     write: super::writer!(apply),
@@ -73,6 +73,28 @@ fn resource(
         .with(INLINE_POLICY, policy.unwrap_or(Value::Null))
         .with(MANAGED_POLICIES, managed)
         .with_map(TAGS, &b.tags)
+}
+
+/// A role needs the tables whose new stream ARN its document names (known only after
+/// apply, from the table's change). Nothing else it names is waited for: a URL made later
+/// is refused (`put_inline`), an ARN is known before apply.
+fn needs(r: &Resource, _: &super::Index) -> Vec<String> {
+    super::referenced(r)
+        .into_iter()
+        .filter(|address| address.starts_with("table."))
+        .collect()
+}
+
+/// Whether a document names something known only after apply other than a stream's ARN.
+fn names_unknown_url(document: &str) -> bool {
+    let mut rest = document;
+    while let Some((range, what)) = crate::engine::desired::next_known_after_apply(rest) {
+        if !(what.starts_with("table.") && what.ends_with(".stream_arn")) {
+            return true;
+        }
+        rest = &rest[range.end..];
+    }
+    false
 }
 
 /// An IAM policy document, in the normal form live documents are compared in.
@@ -477,9 +499,14 @@ async fn put_inline(a: &Applier, step: &Step) -> Result<(), AwsError> {
                     .or_gone("DeleteRolePolicy", &r.name)?;
             }
         }
-        // Roles come first in apply: a statement cannot name what is made later (a new
-        // queue's URL, the new API's URL); statements take ARNs, which are known.
-        document if crate::engine::desired::still_unknown(&document.to_string()) && !a.dry => {
+        // A role goes after the tables whose new stream its document names, but before
+        // what needs the role, so a statement cannot name a URL made later (a new
+        // queue's, the new API's); statements take ARNs.
+        document
+            if (names_unknown_url(&document.to_string())
+                || crate::engine::desired::still_unknown(&a.resolve(&document.to_string())))
+                && !a.dry =>
+        {
             return Err(AwsError {
                 operation: "PutRolePolicy",
                 target: r.name.clone(),
@@ -491,7 +518,7 @@ async fn put_inline(a: &Applier, step: &Step) -> Result<(), AwsError> {
                 .put_role_policy()
                 .role_name(&r.name)
                 .policy_name(POLICY_NAME)
-                .policy_document(document.to_string())
+                .policy_document(a.resolve(&document.to_string()))
                 .send()
                 .await
                 .map_err(|e| AwsError::new("PutRolePolicy", r.name.clone(), e))?;

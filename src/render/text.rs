@@ -127,7 +127,7 @@ pub fn text(plan: &Plan, header: &Header) -> String {
         out.push('\n');
     }
     if !plan.kept.is_empty() {
-        let _ = writeln!(out, "{bold}Kept{bold:#} (not slsr's, left as they are):");
+        let _ = writeln!(out, "{bold}Kept{bold:#} (left as they are):");
         for k in &plan.kept {
             let _ = writeln!(
                 out,

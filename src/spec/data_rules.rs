@@ -28,6 +28,31 @@ pub fn check(p: &Project, diags: &mut Vec<Diagnostic>) {
     }
     check_overlapping_notifications(p, diags);
     check_stream_references(p, diags);
+    check_repeated_streams(p, diags);
+}
+
+/// Lambda takes one mapping of a stream to a function: a second `dynamodb` event of one
+/// function on the same table is refused (ResourceConflictException).
+fn check_repeated_streams(p: &Project, diags: &mut Vec<Diagnostic>) {
+    for (name, f) in &p.functions {
+        let mut seen: Vec<&str> = Vec::new();
+        for (i, event) in f.events.iter().flatten().enumerate() {
+            let Event::Dynamodb(d) = event else { continue };
+            if seen.contains(&d.table.as_str()) {
+                let path = format!("{}[{i}].dynamodb.table", super::rules::events_path(p, name));
+                diags.push(
+                    Diagnostic::error(
+                        Code::Conflict,
+                        span(p, &path),
+                        format!("function `{name}` already reads the stream of `{}`", d.table),
+                    )
+                    .with_label("a second mapping of this stream")
+                    .with_help("Lambda maps a stream to a function once: merge the two events (filters take up to 5 patterns)"),
+                );
+            }
+            seen.push(&d.table);
+        }
+    }
 }
 
 /// DynamoDB's default quota of global secondary indexes per table.

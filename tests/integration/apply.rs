@@ -506,8 +506,36 @@ fn applied_calls(stdout: &str) -> std::collections::BTreeMap<String, Vec<String>
         .collect()
 }
 
+/// A table with a stream a function reads, and the changes a dry run must list as apply
+/// makes them: one UpdateTable per change of the table, the mapping replaced on the new
+/// stream, the table deleted (its protection off first).
+const TABLES: &str = "service: shop
+stage: dev
+queues:
+  failed: {}
+tables:
+  orders:
+    key: {partition: pk}
+    attributes: {pk: string}
+    ttl: expires_at
+    stream: new_image
+functions:
+  worker:
+    handler: index.handler
+    runtime: python3.12
+    code: ./src
+    events:
+      - dynamodb: {table: orders, batch_size: 10, filters: [{eventName: [INSERT]}], on_failure: {queue: failed}}
+";
+
+/// A spec's text at one step, with the flags its plan and apply need.
+type Step = (String, &'static [&'static str]);
+
 #[tokio::test]
 async fn a_dry_run_lists_exactly_the_calls_apply_then_makes_and_makes_none() {
+    let changed_tables = TABLES
+        .replace("stream: new_image", "stream: new_and_old_images\n    billing: {read: 2, write: 2}\n    indexes: {by-day: {partition: day}}")
+        .replace("attributes: {pk: string}\n    ttl: expires_at", "attributes: {pk: string, day: string}");
     // The app, with a bucket that triggers the worker.
     let with_bucket = SPEC
         .replace(
@@ -518,64 +546,103 @@ async fn a_dry_run_lists_exactly_the_calls_apply_then_makes_and_makes_none() {
             "      - sqs: {queue: jobs, batch_size: 5}\n",
             "      - sqs: {queue: jobs, batch_size: 5}\n      - s3: {bucket: uploads, events: [created], prefix: in/}\n",
         );
-    let spec = app("apply-dry", &with_bucket);
-    let account = Account::new().await;
-    for step in 0..2 {
-        if step == 1 {
-            std::fs::write(
-                &spec,
-                with_bucket
-                    .replace("memory: 256", "memory: 512")
-                    .replace("tags: {team: core}", "tags: {team: platform}")
-                    .replace("  spare: {}\n", "")
-                    .replace(
-                        "uploads: {lifecycle: [{prefix: tmp/, expire_days: 7}]}",
-                        "uploads: {versioning: true, lifecycle: [{prefix: tmp/, expire_days: 9}]}",
-                    )
-                    .replace("prefix: in/", "prefix: up/"),
-            )
-            .unwrap();
+    let changed_bucket = with_bucket
+        .replace("memory: 256", "memory: 512")
+        .replace("tags: {team: core}", "tags: {team: platform}")
+        .replace("  spare: {}\n", "")
+        .replace(
+            "uploads: {lifecycle: [{prefix: tmp/, expire_days: 7}]}",
+            "uploads: {versioning: true, lifecycle: [{prefix: tmp/, expire_days: 9}]}",
+        )
+        .replace("prefix: in/", "prefix: up/");
+    let cases: [(&str, &str, Vec<Step>); 3] = [
+        (
+            "apply-dry",
+            SPEC,
+            vec![
+                (SPEC.to_string(), &[]),
+                (
+                    SPEC.replace("memory: 256", "memory: 512")
+                        .replace("tags: {team: core}", "tags: {team: platform}")
+                        .replace("  spare: {}\n", ""),
+                    &[],
+                ),
+            ],
+        ),
+        (
+            "apply-dry-tables",
+            TABLES,
+            vec![
+                (TABLES.to_string(), &[]),
+                (changed_tables, &[]),
+                // Removing a table loses its data: allowed explicitly.
+                (
+                    TABLES.split("tables:").next().unwrap().to_string(),
+                    &["--allow-data-loss"],
+                ),
+            ],
+        ),
+        (
+            "apply-dry-buckets",
+            &with_bucket,
+            vec![(with_bucket.clone(), &[]), (changed_bucket, &[])],
+        ),
+    ];
+    for (name, first, steps) in cases {
+        let spec = app(name, first);
+        let account = Account::new().await;
+        for (step, (text, flags)) in steps.iter().enumerate() {
+            std::fs::write(&spec, text).unwrap();
+            let mut args = vec!["--dry-run"];
+            args.extend(*flags);
+            let dry = slsr(&account, "apply", &spec, &args);
+            assert_eq!(dry.code, 0, "{}{}", dry.stdout, dry.stderr);
+            let dry_text = dry
+                .stdout
+                .split("Dry run:")
+                .nth(1)
+                .expect("a dry run listing")
+                .to_string();
+            let planned = dry_run_calls(&dry_text);
+            let mut args = vec!["--detailed-exitcode"];
+            args.extend(*flags);
+            let still = slsr(&account, "plan", &spec, &args);
+            assert_eq!(still.code, 2, "the dry run changed nothing");
+            let mut args = vec!["-v"];
+            args.extend(*flags);
+            let applied = applied(&account, &spec, &args);
+            let written = applied_calls(&applied.stdout);
+            assert_eq!(
+                planned, written,
+                "{name} step {step}: dry run\n{dry_text}\nvs apply\n{}",
+                applied.stdout
+            );
+            assert!(!planned.is_empty());
+            if name != "apply-dry-buckets" {
+                continue;
+            }
+            // The bucket and its notification are among them, REST-XML calls and all.
+            let bucket = if step == 0 {
+                vec![
+                    "S3.CreateBucket",
+                    "S3.PutPublicAccessBlock",
+                    "S3.PutBucketEncryption",
+                    "S3.PutBucketLifecycleConfiguration",
+                ]
+            } else {
+                vec![
+                    "S3.PutBucketVersioning",
+                    "S3.PutBucketLifecycleConfiguration",
+                    "S3.PutBucketTagging",
+                ]
+            };
+            assert_eq!(planned["bucket.uploads"], bucket, "step {step}");
+            assert_eq!(
+                planned["bucket_notification.uploads"],
+                ["S3.PutBucketNotificationConfiguration"],
+                "step {step}"
+            );
         }
-        let dry = slsr(&account, "apply", &spec, &["--dry-run"]);
-        assert_eq!(dry.code, 0, "{}{}", dry.stdout, dry.stderr);
-        let dry_text = dry
-            .stdout
-            .split("Dry run:")
-            .nth(1)
-            .expect("a dry run listing")
-            .to_string();
-        let planned = dry_run_calls(&dry_text);
-        let still = slsr(&account, "plan", &spec, &["--detailed-exitcode"]);
-        assert_eq!(still.code, 2, "the dry run changed nothing");
-        let applied = apply(&account, &spec);
-        let written = applied_calls(&applied.stdout);
-        assert_eq!(
-            planned, written,
-            "step {step}: dry run\n{dry_text}\nvs apply\n{}",
-            applied.stdout
-        );
-        assert!(!planned.is_empty());
-        // The bucket and its notification are among them, REST-XML calls and all.
-        let bucket = if step == 0 {
-            vec![
-                "S3.CreateBucket",
-                "S3.PutPublicAccessBlock",
-                "S3.PutBucketEncryption",
-                "S3.PutBucketLifecycleConfiguration",
-            ]
-        } else {
-            vec![
-                "S3.PutBucketVersioning",
-                "S3.PutBucketLifecycleConfiguration",
-                "S3.PutBucketTagging",
-            ]
-        };
-        assert_eq!(planned["bucket.uploads"], bucket, "step {step}");
-        assert_eq!(
-            planned["bucket_notification.uploads"],
-            ["S3.PutBucketNotificationConfiguration"],
-            "step {step}"
-        );
     }
 }
 

@@ -490,7 +490,7 @@ async fn buckets_are_encrypted_sse_s3_or_sse_kms_and_public_access_is_blocked_ba
         "{plan}"
     );
     assert!(
-        plan.contains(&format!("~ kms_key: \"{key}\" -> null")),
+        plan.contains(&format!("- kms_key: \"{key}\" -> (none)")),
         "{plan}"
     );
     applied(&account, &spec, &[]);

@@ -299,7 +299,7 @@ async fn async_invocation_config_is_planned_applied_drift_checked_and_removed() 
     let drift = plan(&account, &spec);
     assert!(drift.contains("~ async.max_retries: 0 -> 1"), "{drift}");
     assert!(
-        drift.contains("~ async.on_failure: null -> \"arn:aws:sqs:"),
+        drift.contains("+ async.on_failure: (none) -> \"arn:aws:sqs:"),
         "{drift}"
     );
     apply(&account, &spec);

@@ -935,6 +935,109 @@ async fn a_lost_answer_to_a_function_urls_calls_makes_nothing_twice() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_lost_answer_to_a_tables_calls_makes_nothing_twice() {
+    // DynamoDB refuses a table's name twice, and refuses to turn on what is on: a call sent
+    // again after a lost answer is done when the table is as asked. An index's create is
+    // refused once the first attempt made it.
+    const CREATES: &[&str] = &[
+        "DynamoDB.CreateTable",
+        "DynamoDB.UpdateTimeToLive",
+        "DynamoDB.UpdateContinuousBackups",
+        "Lambda.CreateEventSourceMapping",
+    ];
+    const UPDATES: &[&str] = &["DynamoDB.UpdateTable", "DynamoDB.TagResource"];
+    const DELETES: &[&str] = &[
+        "Lambda.DeleteEventSourceMapping",
+        "DynamoDB.UpdateTable",
+        "DynamoDB.DeleteTable",
+    ];
+    const SPEC: &str = "service: lost
+tables:
+  orders:
+    key: {partition: pk}
+    attributes: {pk: string}
+    ttl: expires_at
+    stream: keys_only
+functions:
+  worker:
+    handler: index.handler
+    runtime: python3.12
+    code: ./src
+    events: [{dynamodb: {table: orders}}]
+";
+    let spec = crate::support::app("lost-table-answers", SPEC);
+    let account = Account::new().await;
+    let endpoint = crate::support::endpoint();
+    let db = aws_sdk_dynamodb::Client::new(&account.config().await);
+    let dropping = |drop_first| {
+        let endpoint = endpoint.clone();
+        async move {
+            Proxy::start(
+                &endpoint,
+                Config {
+                    drop_first,
+                    ..Config::default()
+                },
+            )
+            .await
+        }
+    };
+    let creating = dropping(CREATES).await;
+    let (out, _) = through(&creating, &account, &["apply", "--auto-approve"], &spec).await;
+    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+    assert_eq!(creating.outcomes(Outcome::Dropped), CREATES.len());
+    let (out, _) = through(&creating, &account, &["plan", "--detailed-exitcode"], &spec).await;
+    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+    assert_eq!(made(&account).await.counts(), (1, 0, 0, 0, 0));
+    let tables = db.list_tables().send().await.unwrap();
+    assert_eq!(tables.table_names(), ["lost-dev-orders"]);
+
+    // An index and a tag, each call's first answer lost.
+    std::fs::write(
+        &spec,
+        SPEC.replace(
+            "    attributes: {pk: string}\n",
+            "    attributes: {pk: string, day: string}\n    indexes: {by-day: {partition: day}}\n    tags: {tier: gold}\n",
+        ),
+    )
+    .unwrap();
+    let updating = dropping(UPDATES).await;
+    let (out, _) = through(&updating, &account, &["apply", "--auto-approve"], &spec).await;
+    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+    assert_eq!(updating.outcomes(Outcome::Dropped), UPDATES.len());
+    let (out, _) = through(&updating, &account, &["plan", "--detailed-exitcode"], &spec).await;
+    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+    let described = db
+        .describe_table()
+        .table_name("lost-dev-orders")
+        .send()
+        .await
+        .unwrap()
+        .table
+        .unwrap();
+    let indexes: Vec<&str> = described
+        .global_secondary_indexes()
+        .iter()
+        .filter_map(|i| i.index_name())
+        .collect();
+    assert_eq!(indexes, ["by-day"]);
+
+    let deleting = dropping(DELETES).await;
+    let (out, _) = through(
+        &deleting,
+        &account,
+        &["destroy", "--auto-approve", "--allow-data-loss"],
+        &spec,
+    )
+    .await;
+    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+    assert_eq!(deleting.outcomes(Outcome::Dropped), DELETES.len());
+    assert_eq!(made(&account).await.counts(), (0, 0, 0, 0, 0));
+    let tables = db.list_tables().send().await.unwrap();
+    assert!(tables.table_names().is_empty(), "{tables:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_lost_answer_to_a_buckets_calls_makes_nothing_twice() {
     // The first call of each of a bucket's writes and of its notification's loses its
     // answer after it took effect. S3 answers a repeated CreateBucket in us-east-1 with

@@ -39,7 +39,10 @@ pub async fn read(r: &Reader, scope: &Scope, wanted: &State) -> Result<Live, Aws
         .await
         .map_err(|e| AwsError::new("ListBuckets", "S3 buckets", e))
     };
-    let (listed, tagged) = tokio::try_join!(listing, super::tagged::data(r, scope))?;
+    let (listed, tagged) = tokio::try_join!(
+        listing,
+        super::tagged::names(r, scope, &super::tagged::BUCKETS)
+    )?;
     let region = r.s3.config().region().map(|r| r.to_string());
     // A declared name is found as it is; `{service}-{stage}-{name}-{account_id}` by its form
     // (the account is not known yet: the read goes alongside the call that says it).
@@ -59,7 +62,7 @@ pub async fn read(r: &Reader, scope: &Scope, wanted: &State) -> Result<Live, Aws
             .get(name)
             .map(|k| k.to_string())
             .or_else(|| default_key(scope, name))
-            .or_else(|| tagged.buckets.iter().find(|t| *t == name).cloned())
+            .or_else(|| tagged.iter().find(|t| *t == name).cloned())
         else {
             continue;
         };

@@ -1,23 +1,43 @@
-//! The resources that hold data which carry this service and stage's tags, whatever their
-//! names: a table or bucket can have an exact `name` outside the `{service}-{stage}-`
-//! prefix, and when it leaves the spec nothing else says it is slsr's. One paged
-//! GetResources of the Resource Groups Tagging API finds them, so that the plan still
-//! names them (and refuses to lose their data) and destroy still keeps them.
+//! The resources of one type that carry this service and stage's tags, whatever their
+//! names. A table or bucket can have an exact `name` outside the `{service}-{stage}-`
+//! prefix, and once it leaves the spec nothing but its tags says it is slsr's: one paged
+//! GetResources of the Resource Groups Tagging API finds it, so that the plan still names it
+//! (and refuses to lose its data) and destroy still keeps it.
 
 use super::{Reader, Scope};
 use crate::aws::AwsError;
 
-/// The physical names of the tables and buckets tagged as `scope`'s.
-#[derive(Debug, Default, Clone, PartialEq, Eq)]
-pub struct Tagged {
-    pub tables: Vec<String>,
-    pub buckets: Vec<String>,
+/// A resource type of the tagging API, and how a name follows from an ARN of it.
+pub struct Type {
+    pub filter: &'static str,
+    pub name: fn(&str) -> Option<&str>,
 }
 
-pub async fn data(r: &Reader, scope: &Scope) -> Result<Tagged, AwsError> {
+/// DynamoDB tables: `arn:aws:dynamodb:REGION:ACCOUNT:table/NAME`.
+pub const TABLES: Type = Type {
+    filter: "dynamodb:table",
+    name: |arn| {
+        arn.strip_prefix("arn:aws:dynamodb:")?
+            .split_once(":table/")
+            .map(|(_, name)| name)
+            .filter(|name| !name.contains('/'))
+    },
+};
+
+/// S3 buckets: `arn:aws:s3:::NAME`.
+pub const BUCKETS: Type = Type {
+    filter: "s3:bucket",
+    name: |arn| {
+        arn.strip_prefix("arn:aws:s3:::")
+            .filter(|name| !name.contains('/'))
+    },
+};
+
+/// The names, sorted, of the resources of `kind` tagged as `scope`'s.
+pub async fn names(r: &Reader, scope: &Scope, kind: &Type) -> Result<Vec<String>, AwsError> {
     use aws_sdk_resourcegroupstagging::types::TagFilter;
     let filter = |key: &str, value: &str| TagFilter::builder().key(key).values(value).build();
-    let mut found = Tagged::default();
+    let mut names = Vec::new();
     let mut token: Option<String> = None;
     loop {
         let _slot = r.slot().await;
@@ -27,28 +47,18 @@ pub async fn data(r: &Reader, scope: &Scope) -> Result<Tagged, AwsError> {
             .get_resources()
             .tag_filters(filter("slsr:service", &scope.service))
             .tag_filters(filter("slsr:stage", &scope.stage))
-            .resource_type_filters("dynamodb:table")
-            .resource_type_filters("s3")
+            .resource_type_filters(kind.filter)
             .set_pagination_token(token.clone())
             .send()
             .await
-            .map_err(|e| AwsError::new("GetResources", "tagged tables and buckets", e))?;
-        for mapping in out.resource_tag_mapping_list() {
-            let arn = mapping.resource_arn().unwrap_or_default();
-            if let Some(table) = arn
-                .split_once(":table/")
-                .filter(|_| arn.starts_with("arn:aws:dynamodb:"))
-                .map(|(_, t)| t)
-                .filter(|t| !t.contains('/'))
-            {
-                found.tables.push(table.to_string());
-            } else if let Some(bucket) = arn
-                .strip_prefix("arn:aws:s3:::")
-                .filter(|b| !b.contains('/'))
-            {
-                found.buckets.push(bucket.to_string());
-            }
-        }
+            .map_err(|e| AwsError::new("GetResources", kind.filter, e))?;
+        names.extend(
+            out.resource_tag_mapping_list()
+                .iter()
+                .filter_map(|m| (kind.name)(m.resource_arn().unwrap_or_default()))
+                .map(str::to_string),
+        );
+        // The API ends with an empty token rather than none.
         token = out
             .pagination_token()
             .filter(|t| !t.is_empty())
@@ -57,7 +67,23 @@ pub async fn data(r: &Reader, scope: &Scope) -> Result<Tagged, AwsError> {
             break;
         }
     }
-    found.tables.sort();
-    found.buckets.sort();
-    Ok(found)
+    names.sort();
+    names.dedup();
+    Ok(names)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_follow_from_arns() {
+        let table = (TABLES.name)("arn:aws:dynamodb:us-east-1:123456789012:table/orders.v2");
+        assert_eq!(table, Some("orders.v2"));
+        let index = (TABLES.name)("arn:aws:dynamodb:us-east-1:1:table/t/index/by-day");
+        assert_eq!(index, None);
+        assert_eq!((BUCKETS.name)("arn:aws:s3:::my-bucket"), Some("my-bucket"));
+        assert_eq!((BUCKETS.name)("arn:aws:s3:::my-bucket/key"), None);
+        assert_eq!((BUCKETS.name)("arn:aws:sqs:us-east-1:1:q"), None);
+    }
 }

@@ -711,6 +711,7 @@ functions:
   reader: {handler: index.handler, runtime: python3.12, code: ./src, access: {table.orders: read}}
   writer: {handler: index.handler, runtime: python3.12, code: ./src, access: {table.carts: write}}
   both: {handler: index.handler, runtime: python3.12, code: ./src, access: {table.carts: read_write}}
+  sender: {handler: index.handler, runtime: python3.12, code: ./src, access: {queue.failed: send}}
   consumer:
     handler: index.handler
     runtime: python3.12
@@ -768,6 +769,13 @@ async fn generated_roles_grant_exactly_the_stream_reads_and_each_access_level() 
             logs("both"),
             json!({"Effect": "Allow", "Action": read, "Resource": [carts.clone()]}),
             json!({"Effect": "Allow", "Action": write, "Resource": [carts.clone()]}),
+        ])
+    );
+    assert_eq!(
+        grants(&iam, "grants-dev-sender").await,
+        sorted(vec![
+            logs("sender"),
+            json!({"Effect": "Allow", "Action": ["sqs:SendMessage"], "Resource": [format!("arn:aws:sqs:us-east-1:{a}:grants-dev-failed")]}),
         ])
     );
     assert_eq!(

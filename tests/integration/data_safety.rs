@@ -562,3 +562,52 @@ async fn a_saved_plan_that_loses_data_needs_the_flag_again_at_apply() {
     assert_eq!(apply.code, 0, "{}{}", apply.stdout, apply.stderr);
     assert_eq!(item_keys(&config, "safe-dev-orders").await, None);
 }
+
+#[tokio::test]
+async fn a_table_of_an_exact_name_is_still_found_by_its_tags_once_it_leaves_the_spec() {
+    let account = Account::new().await;
+    let config = account.config().await;
+    let spec = app(
+        "safety-named",
+        "service: safe
+tables:
+  orders:
+    name: legacy-orders
+    key: {partition: pk}
+    attributes: {pk: string}
+functions:
+  api:
+    handler: index.handler
+    runtime: python3.12
+    code: ./src
+",
+    );
+    applied(&account, &spec, &[]);
+    put_items(&config, "legacy-orders", &["a"]).await;
+
+    // Out of the spec, nothing but its tags says the table is slsr's: the plan still finds
+    // it, by its physical name, and refuses to lose it.
+    write_spec(&spec, WITHOUT_DATA);
+    let refused = slsr(&account, "plan", &spec, &[]);
+    assert_eq!(refused.code, 1, "{}{}", refused.stdout, refused.stderr);
+    assert!(
+        refused
+            .stderr
+            .contains("table.legacy-orders (legacy-orders)"),
+        "{}",
+        refused.stderr
+    );
+    let destroy = slsr(&account, "destroy", &spec, &["--auto-approve"]);
+    assert_eq!(destroy.code, 0, "{}{}", destroy.stdout, destroy.stderr);
+    assert!(
+        destroy
+            .stdout
+            .contains("= table.legacy-orders  legacy-orders"),
+        "{}",
+        destroy.stdout
+    );
+    assert_eq!(
+        item_keys(&config, "legacy-orders").await,
+        Some(vec!["a".into()])
+    );
+}

@@ -510,3 +510,43 @@ pub async fn add_permission(config: &SdkConfig, p: Permission<'_>) {
         .await
         .unwrap();
 }
+
+/// A DynamoDB table as the console makes one: a partition key of `key_type` (`S`, `N`),
+/// on-demand, with the given tags and deletion protection; no stream, no TTL.
+pub async fn create_table(
+    db: &aws_sdk_dynamodb::Client,
+    name: &str,
+    (key, key_type): (&str, &str),
+    tags: Tags<'_>,
+    deletion_protection: bool,
+) {
+    use aws_sdk_dynamodb::types::{
+        AttributeDefinition, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType, Tag,
+    };
+    db.create_table()
+        .table_name(name)
+        .attribute_definitions(
+            AttributeDefinition::builder()
+                .attribute_name(key)
+                .attribute_type(ScalarAttributeType::from(key_type))
+                .build()
+                .unwrap(),
+        )
+        .key_schema(
+            KeySchemaElement::builder()
+                .attribute_name(key)
+                .key_type(KeyType::Hash)
+                .build()
+                .unwrap(),
+        )
+        .billing_mode(BillingMode::PayPerRequest)
+        .set_tags(Some(
+            tags.iter()
+                .map(|(k, v)| Tag::builder().key(*k).value(*v).build().unwrap())
+                .collect(),
+        ))
+        .deletion_protection_enabled(deletion_protection)
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("CreateTable {name}: {e:?}"));
+}

@@ -318,27 +318,7 @@ async fn adopt_takes_a_hand_made_table_with_its_items_and_the_next_plan_is_clean
     let account = Account::new().await;
     let config = account.config().await;
     let db = dynamodb(&config);
-    db.create_table()
-        .table_name("safe-dev-orders")
-        .attribute_definitions(
-            aws_sdk_dynamodb::types::AttributeDefinition::builder()
-                .attribute_name("pk")
-                .attribute_type(aws_sdk_dynamodb::types::ScalarAttributeType::S)
-                .build()
-                .unwrap(),
-        )
-        .key_schema(
-            aws_sdk_dynamodb::types::KeySchemaElement::builder()
-                .attribute_name("pk")
-                .key_type(aws_sdk_dynamodb::types::KeyType::Hash)
-                .build()
-                .unwrap(),
-        )
-        .billing_mode(aws_sdk_dynamodb::types::BillingMode::PayPerRequest)
-        .deletion_protection_enabled(true)
-        .send()
-        .await
-        .unwrap();
+    crate::console::create_table(&db, "safe-dev-orders", ("pk", "S"), &[], true).await;
     db.update_continuous_backups()
         .table_name("safe-dev-orders")
         .point_in_time_recovery_specification(
@@ -427,27 +407,14 @@ functions:
 async fn adopt_refuses_a_table_the_next_apply_would_replace() {
     let account = Account::new().await;
     let config = account.config().await;
-    dynamodb(&config)
-        .create_table()
-        .table_name("safe-dev-orders")
-        .attribute_definitions(
-            aws_sdk_dynamodb::types::AttributeDefinition::builder()
-                .attribute_name("id")
-                .attribute_type(aws_sdk_dynamodb::types::ScalarAttributeType::S)
-                .build()
-                .unwrap(),
-        )
-        .key_schema(
-            aws_sdk_dynamodb::types::KeySchemaElement::builder()
-                .attribute_name("id")
-                .key_type(aws_sdk_dynamodb::types::KeyType::Hash)
-                .build()
-                .unwrap(),
-        )
-        .billing_mode(aws_sdk_dynamodb::types::BillingMode::PayPerRequest)
-        .send()
-        .await
-        .unwrap();
+    crate::console::create_table(
+        &dynamodb(&config),
+        "safe-dev-orders",
+        ("id", "S"),
+        &[],
+        false,
+    )
+    .await;
     let spec = app("safety-adopt-key", SPEC);
     let adopt = slsr(
         &account,

@@ -794,33 +794,14 @@ async fn an_untagged_table_at_a_name_slsr_wants_is_a_conflict_and_never_touched(
     let spec = app("tables-conflict", ITEMS.replace("keep", "theirs").as_str());
     let account = Account::new().await;
     let db = db(&account.config().await);
-    db.create_table()
-        .table_name("theirs-dev-items")
-        .key_schema(
-            aws_sdk_dynamodb::types::KeySchemaElement::builder()
-                .attribute_name("id")
-                .key_type(aws_sdk_dynamodb::types::KeyType::Hash)
-                .build()
-                .unwrap(),
-        )
-        .attribute_definitions(
-            aws_sdk_dynamodb::types::AttributeDefinition::builder()
-                .attribute_name("id")
-                .attribute_type(aws_sdk_dynamodb::types::ScalarAttributeType::N)
-                .build()
-                .unwrap(),
-        )
-        .billing_mode(aws_sdk_dynamodb::types::BillingMode::PayPerRequest)
-        .tags(
-            aws_sdk_dynamodb::types::Tag::builder()
-                .key("owner")
-                .value("another-team")
-                .build()
-                .unwrap(),
-        )
-        .send()
-        .await
-        .unwrap();
+    crate::console::create_table(
+        &db,
+        "theirs-dev-items",
+        ("id", "N"),
+        &[("owner", "another-team")],
+        false,
+    )
+    .await;
     db.put_item()
         .table_name("theirs-dev-items")
         .item("id", AttributeValue::N("7".into()))
@@ -875,40 +856,8 @@ async fn the_emulator_pages_tables_and_their_tags_as_aws_does() {
     let db = db(&account.config().await);
     let names = ["page-ccc", "page-aaa", "page-bbb"];
     for name in names {
-        db.create_table()
-            .table_name(name)
-            .key_schema(
-                aws_sdk_dynamodb::types::KeySchemaElement::builder()
-                    .attribute_name("pk")
-                    .key_type(aws_sdk_dynamodb::types::KeyType::Hash)
-                    .build()
-                    .unwrap(),
-            )
-            .attribute_definitions(
-                aws_sdk_dynamodb::types::AttributeDefinition::builder()
-                    .attribute_name("pk")
-                    .attribute_type(aws_sdk_dynamodb::types::ScalarAttributeType::S)
-                    .build()
-                    .unwrap(),
-            )
-            .billing_mode(aws_sdk_dynamodb::types::BillingMode::PayPerRequest)
-            .tags(
-                aws_sdk_dynamodb::types::Tag::builder()
-                    .key("b")
-                    .value("2")
-                    .build()
-                    .unwrap(),
-            )
-            .tags(
-                aws_sdk_dynamodb::types::Tag::builder()
-                    .key("a")
-                    .value("1")
-                    .build()
-                    .unwrap(),
-            )
-            .send()
-            .await
-            .unwrap();
+        crate::console::create_table(&db, name, ("pk", "S"), &[("b", "2"), ("a", "1")], false)
+            .await;
     }
     let mut pages = Vec::new();
     let mut start: Option<String> = None;

@@ -11,6 +11,7 @@ use std::path::Path;
 use serde_json::{Value, json};
 
 use crate::proxy::{Before, Config, Proxy};
+use crate::reliability::through;
 use crate::support::{Account, Run, app, applied, run, slsr_on as slsr};
 
 /// An S3 client for the account, addressing buckets by path as the emulator needs.
@@ -673,16 +674,7 @@ async fn on_someone_elses_bucket_slsr_adds_its_entry_after_its_permission_and_ke
         ..Config::default()
     };
     let proxy = Proxy::start(&crate::support::endpoint(), config).await;
-    let (account2, endpoint, spec2) = (account.clone(), proxy.endpoint.clone(), spec.clone());
-    let out = tokio::task::spawn_blocking(move || {
-        run(account2
-            .slsr()
-            .env("AWS_ENDPOINT_URL", endpoint)
-            .args(["apply", "--auto-approve", "-f"])
-            .arg(&spec2))
-    })
-    .await
-    .unwrap();
+    let (out, _) = through(&proxy, &account, &["apply", "--auto-approve"], &spec).await;
     assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
     let calls: Vec<String> = proxy
         .calls()
@@ -818,16 +810,7 @@ async fn a_document_written_since_the_plan_makes_apply_refuse_and_stays_as_writt
         ..Config::default()
     };
     let proxy = Proxy::start(&crate::support::endpoint(), config).await;
-    let (account2, endpoint, spec2) = (account.clone(), proxy.endpoint.clone(), spec.clone());
-    let out = tokio::task::spawn_blocking(move || {
-        run(account2
-            .slsr()
-            .env("AWS_ENDPOINT_URL", endpoint)
-            .args(["apply", "--auto-approve", "-f"])
-            .arg(&spec2))
-    })
-    .await
-    .unwrap();
+    let (out, _) = through(&proxy, &account, &["apply", "--auto-approve"], &spec).await;
     assert_eq!(out.code, 1, "{}{}", out.stdout, out.stderr);
     assert!(
         out.stderr.contains("changed since the plan") && out.stderr.contains("their-third"),
@@ -1016,16 +999,7 @@ async fn a_bucket_someone_makes_between_the_plan_and_the_create_is_left_alone() 
         ..Config::default()
     };
     let proxy = Proxy::start(&crate::support::endpoint(), config).await;
-    let (account2, endpoint, spec2) = (account.clone(), proxy.endpoint.clone(), spec.clone());
-    let out = tokio::task::spawn_blocking(move || {
-        run(account2
-            .slsr()
-            .env("AWS_ENDPOINT_URL", endpoint)
-            .args(["apply", "--auto-approve", "-f"])
-            .arg(&spec2))
-    })
-    .await
-    .unwrap();
+    let (out, _) = through(&proxy, &account, &["apply", "--auto-approve"], &spec).await;
     assert_eq!(out.code, 1, "{}{}", out.stdout, out.stderr);
     assert!(
         out.stderr.contains("without this service and stage's tags"),

@@ -67,7 +67,12 @@ fn expected(n: usize) -> (usize, usize, usize, usize, usize) {
 
 /// Runs slsr with the account's credentials through `proxy`, off the test's runtime (the
 /// proxy runs on it). Returns the run and its wall time.
-async fn through(proxy: &Proxy, account: &Account, args: &[&str], spec: &Path) -> (Run, Duration) {
+pub async fn through(
+    proxy: &Proxy,
+    account: &Account,
+    args: &[&str],
+    spec: &Path,
+) -> (Run, Duration) {
     let (account, endpoint) = (account.clone(), proxy.endpoint.clone());
     let mut args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
     args.push("-f".into());

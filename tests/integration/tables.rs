@@ -287,18 +287,11 @@ async fn item_is_there(db: &aws_sdk_dynamodb::Client, after: &str) {
     assert_eq!(got.item, Some(the_item()), "after {after}");
 }
 
-/// Runs slsr with the account's credentials through `proxy`, off the test's runtime (the
-/// proxy runs on it).
+/// slsr through `proxy`, off the test's runtime.
 async fn through(proxy: &Proxy, account: &Account, args: &[&str], spec: &Path) -> Run {
-    let (account, endpoint) = (account.clone(), proxy.endpoint.clone());
-    let mut args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
-    args.push("-f".into());
-    args.push(spec.display().to_string());
-    tokio::task::spawn_blocking(move || {
-        run(account.slsr().env("AWS_ENDPOINT_URL", endpoint).args(&args))
-    })
-    .await
-    .unwrap()
+    crate::reliability::through(proxy, account, args, spec)
+        .await
+        .0
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

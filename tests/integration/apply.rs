@@ -934,3 +934,33 @@ async fn more_of_each_kind_than_a_page_applies_and_then_plans_clean() {
         out.stderr
     );
 }
+
+#[tokio::test]
+async fn the_notes_example_deploys_and_then_plans_clean() {
+    // The example as it is in the repository, its code included.
+    let spec = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/notes/slsr.yaml");
+    let account = Account::new().await;
+    applied(&account, &spec, &[]);
+    let clean = slsr(&account, "plan", &spec, &["--detailed-exitcode"]);
+    assert_eq!(clean.code, 0, "{}{}", clean.stdout, clean.stderr);
+    let config = account.config().await;
+    let table = aws_sdk_dynamodb::Client::new(&config)
+        .describe_table()
+        .table_name("notes-dev-notes")
+        .send()
+        .await
+        .unwrap()
+        .table
+        .unwrap();
+    assert!(table.latest_stream_arn().is_some());
+    let mappings = aws_sdk_lambda::Client::new(&config)
+        .list_event_source_mappings()
+        .function_name("notes-dev-changes")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        mappings.event_source_mappings()[0].event_source_arn(),
+        table.latest_stream_arn()
+    );
+}

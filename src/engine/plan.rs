@@ -129,7 +129,15 @@ fn sensitive(path: &str, before: Option<&Value>, after: Option<&Value>) -> bool 
 /// address); deletions last, in reverse.
 pub fn plan(desired: &State, live: &State) -> Plan {
     let mut changes = Vec::new();
-    for (address, want) in &desired.resources {
+    // A conflict is an address slsr will not touch: the resource there is someone else's
+    // (or one of two that claim it). Listing it as a create as well would say both that
+    // slsr leaves it and that slsr makes it, and count it in the plan's total.
+    let conflicted = |address: &str| live.conflicts.iter().any(|c| c.address == address);
+    for (address, want) in desired
+        .resources
+        .iter()
+        .filter(|(address, _)| !conflicted(address))
+    {
         let change = match live.resources.get(address) {
             None => Change {
                 address: address.clone(),
@@ -160,7 +168,7 @@ pub fn plan(desired: &State, live: &State) -> Plan {
     let mut deletions: Vec<Change> = live
         .resources
         .iter()
-        .filter(|(address, _)| !desired.resources.contains_key(*address))
+        .filter(|(address, _)| !desired.resources.contains_key(*address) && !conflicted(address))
         .map(|(address, have)| Change {
             address: address.clone(),
             kind: have.kind,
@@ -431,6 +439,22 @@ mod tests {
                 data_loss: 0
             }
         );
+    }
+
+    #[test]
+    fn a_conflicting_address_is_neither_created_nor_deleted() {
+        let mut live = state(vec![Resource::new(Kind::Rule, "api.1", "r")]);
+        for address in ["function.api", "rule.api.1"] {
+            live.conflicts.push(Conflict {
+                address: address.into(),
+                name: "theirs".into(),
+                reason: "not slsr's".into(),
+            });
+        }
+        let p = plan(&state(vec![function(128, &[])]), &live);
+        assert!(p.changes.is_empty(), "{:?}", p.changes);
+        assert_eq!(p.summary(), Summary::default());
+        assert_eq!(p.conflicts.len(), 2);
     }
 
     #[test]

@@ -604,6 +604,58 @@ async fn a_resource_without_ownership_tags_is_a_conflict_and_never_planned_for_d
     );
 }
 
+/// A conflict is never also a create: the plan that says slsr will not touch a queue does
+/// not list it as one to make, or count it, in any format; and it says both ways on.
+#[tokio::test]
+async fn a_conflict_is_neither_listed_nor_counted_as_a_create() {
+    let dir = write_app("live-conflict-count", SPEC);
+    let account = Account::new().await;
+    let sqs = aws_sdk_sqs::Client::new(&account.config().await);
+    sqs.create_queue()
+        .queue_name("shop-dev-jobs")
+        .send()
+        .await
+        .unwrap();
+    let spec = dir.join("slsr.yaml");
+    let plan = |format: &str| {
+        let out = run(account
+            .slsr()
+            .args(["plan", "--format", format, "-f"])
+            .arg(&spec));
+        assert_eq!(out.code, 1, "{}{}", out.stdout, out.stderr);
+        out.stdout
+    };
+    // SPEC makes 16 resources in an empty account (see the first test); one is taken.
+    let text = plan("text");
+    assert!(text.contains("! queue.jobs  shop-dev-jobs"), "{text}");
+    assert!(!text.contains("+ queue.jobs "), "{text}");
+    assert!(
+        text.contains("Plan: 15 to add, 0 to change, 0 to replace, 0 to destroy."),
+        "{text}"
+    );
+    assert!(
+        text.contains("rename it in the spec")
+            && text.contains("tag it slsr:service=shop and slsr:stage=dev"),
+        "the advice names both ways on:\n{text}"
+    );
+    let json: Value = serde_json::from_str(&plan("json")).unwrap();
+    let addresses: Vec<&str> = json["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["address"].as_str().unwrap())
+        .collect();
+    assert!(!addresses.contains(&"queue.jobs"), "{addresses:?}");
+    assert_eq!(json["summary"]["add"], 15);
+    assert_eq!(json["conflicts"][0]["address"], "queue.jobs");
+    let markdown = plan("markdown");
+    assert!(
+        markdown.contains("**Conflict** `queue.jobs`") && !markdown.contains("| `queue.jobs` |"),
+        "{markdown}"
+    );
+    assert!(markdown.contains("15 to add"), "{markdown}");
+}
+
 #[test]
 fn an_unreachable_account_fails_without_a_partial_plan() {
     let dir = write_app("live-unreachable", SPEC);

@@ -810,6 +810,14 @@ async fn an_untagged_table_at_a_name_slsr_wants_is_a_conflict_and_never_touched(
         out.stdout,
         out.stderr
     );
+    // What holds data is taken over with `slsr adopt`, not by hand, and is never a create.
+    assert!(
+        out.stdout.contains("rename it in the spec")
+            && out.stdout.contains("`slsr adopt table.items`")
+            && !out.stdout.contains("+ table.items"),
+        "{}",
+        out.stdout
+    );
     let out = slsr(
         &account,
         "apply",

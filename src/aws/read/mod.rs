@@ -289,15 +289,30 @@ impl Reader {
     }
 }
 
-/// The conflict for a live resource that has a name slsr wants but not slsr's tags.
+/// The conflict for a live resource that has a name slsr wants but not slsr's tags. Its
+/// reason names both ways on: change the spec, or change the resource in AWS (for what
+/// holds data, `slsr adopt`, which keeps the data and shows what apply would change).
 pub(crate) fn conflict(address: String, name: &str, scope: &Scope) -> Conflict {
+    let tags = format!(
+        "slsr:service={} and slsr:stage={}",
+        scope.service, scope.stage
+    );
+    let holds_data = crate::kinds::ALL
+        .iter()
+        .any(|k| k.info().holds_data && address.starts_with(&format!("{}.", k.as_str())));
+    let in_aws = if holds_data {
+        format!(
+            "or take it into slsr with its data: `slsr adopt {address}` shows what the next apply would change in it, then tags it {tags}"
+        )
+    } else {
+        format!("or, in AWS, delete it, or tag it {tags} to hand it to slsr")
+    };
     Conflict {
-        address,
         name: name.to_string(),
         reason: format!(
-            "it exists without slsr's ownership tags (slsr:service={}, slsr:stage={}), so slsr will not change or delete it; rename it, delete it, or tag it to hand it over",
-            scope.service, scope.stage
+            "it exists without slsr's ownership tags ({tags}), so slsr will not change or delete it, and makes nothing in its place. Either rename it in the spec, so that slsr makes its own beside it; {in_aws}"
         ),
+        address,
     }
 }
 

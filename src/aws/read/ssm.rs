@@ -145,8 +145,9 @@ pub async fn published(
             conflicts.push(crate::engine::model::Conflict {
                 address: crate::engine::model::address(crate::engine::model::Kind::Parameter, &name),
                 reason: format!(
-                    "it exists without slsr's ownership tags (slsr:service={}, slsr:stage={}), so slsr will not overwrite or delete it; delete it, or tag it to hand it over",
-                    scope.service, scope.stage
+                    "it exists without slsr's ownership tags (slsr:service={service} and slsr:stage={stage}), so slsr will not overwrite or delete it. Either give the output another `ssm` path in the spec; or, in AWS, delete the parameter, or tag it slsr:service={service} and slsr:stage={stage} to hand it to slsr",
+                    service = scope.service,
+                    stage = scope.stage
                 ),
                 name,
             });

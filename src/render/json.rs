@@ -19,21 +19,27 @@ pub fn json(plan: &Plan, header: &Header) -> String {
         .iter()
         .filter(|c| c.action != Action::NoOp)
         .map(|c| {
-            json!({
-                "address": c.address,
-                "kind": c.kind.as_str(),
-                "name": c.name,
-                "action": c.action.as_str(),
-                "reason": c.reason,
-                "data_loss": c.data_loss,
-                "diffs": c.diffs.iter().map(|d| json!({
+            let mut change = serde_json::Map::new();
+            change.insert("address".into(), Value::from(c.address.as_str()));
+            change.insert("kind".into(), Value::from(c.kind.as_str()));
+            change.insert("name".into(), Value::from(c.name.as_str()));
+            change.insert("action".into(), Value::from(c.action.as_str()));
+            // docs/plan-format.md: `reason` is there only when there is one to give.
+            if let Some(reason) = &c.reason {
+                change.insert("reason".into(), Value::from(reason.as_str()));
+            }
+            change.insert("data_loss".into(), Value::from(c.data_loss));
+            let diffs = c.diffs.iter().map(|d| {
+                json!({
                     "path": d.path,
                     "before": value(&d.before, d.sensitive),
                     "after": value(&d.after, d.sensitive),
                     "sensitive": d.sensitive,
                     "forces_replacement": d.forces_replacement,
-                })).collect::<Vec<_>>(),
-            })
+                })
+            });
+            change.insert("diffs".into(), Value::Array(diffs.collect()));
+            Value::Object(change)
         })
         .collect();
     let s = plan.summary();

@@ -481,6 +481,12 @@ async fn console_drift_shows_as_the_exact_field_changes() {
             .collect()
     };
     assert_eq!(changes["function.api"]["action"], "update");
+    // docs/plan-format.md: `reason` is present only on what has one (a replacement with no
+    // changed field of its own, a partial deletion), never as a null.
+    assert!(
+        changes.values().all(|c| c.get("reason").is_none()),
+        "{changes:?}"
+    );
     let api_diffs = diffs("function.api");
     assert_eq!(api_diffs.len(), 7, "nothing else changed: {api_diffs:?}");
     for expected in [

@@ -191,9 +191,16 @@ fn outputs(
         Ok(p) => p,
         Err(e) => return plan_failed(&project, e),
     };
+    // A script takes what this prints for real values: an output whose value is not in the
+    // account yet (or a stage not deployed at all) is an error, never a placeholder. The
+    // outputs that have their values still print.
+    let failure = crate::engine::outputs::not_deployed(&planned);
     let outputs: BTreeMap<&String, String> = planned
         .outputs
         .iter()
+        .filter(|(name, _)| {
+            !planned.owned.is_empty() && !planned.outputs_missing.contains_key(*name)
+        })
         .map(|(name, value)| (name, crate::engine::sensitive::redact(value)))
         .collect();
     let mut out = anstream::stdout().lock();
@@ -210,7 +217,11 @@ fn outputs(
             }
         }
     }
-    ExitCode::SUCCESS
+    drop(out);
+    match failure {
+        Some(message) => fail(&message),
+        None => ExitCode::SUCCESS,
+    }
 }
 
 fn plan(p: &PlanArgs) -> ExitCode {

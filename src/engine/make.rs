@@ -155,6 +155,9 @@ pub struct Planned {
     pub owned: BTreeMap<String, (Kind, String)>,
     /// The spec's outputs, with what the account says (or known after apply).
     pub outputs: BTreeMap<String, String>,
+    /// The outputs whose value is not real yet, with what they name that the account
+    /// lacks (`engine::outputs::missing`): `slsr outputs` refuses to print a placeholder.
+    pub outputs_missing: BTreeMap<String, Vec<String>>,
 }
 
 /// Every function's code identity, packaging what needs it.
@@ -178,8 +181,11 @@ pub fn offline(project: &Project) -> Result<Planned, PlanError> {
     };
     let desired = desired::build(project, &code, &target);
     check_order(&desired)?;
+    let outputs = desired::outputs(project, &target);
+    let mut plan = plan::plan(&desired, &State::default());
+    plan.outputs = crate::engine::outputs::changes(project, &outputs, &State::default());
     Ok(Planned {
-        plan: plan::plan(&desired, &State::default()),
+        plan,
         header: Header {
             service: project.service.clone(),
             stage: project.stage.clone(),
@@ -191,7 +197,8 @@ pub fn offline(project: &Project) -> Result<Planned, PlanError> {
         api_id: None,
         config: None,
         owned: BTreeMap::new(),
-        outputs: desired::outputs(project, &target),
+        outputs_missing: crate::engine::outputs::missing(project, &State::default()),
+        outputs,
     })
 }
 
@@ -361,7 +368,11 @@ async fn live_with(
         }
         plan = plan::plan(&desired, &live.state);
     }
-    let plan = guard_data(plan, destroy, data_loss)?;
+    let mut plan = guard_data(plan, destroy, data_loss)?;
+    let outputs = desired::outputs(project, &target);
+    if !destroy {
+        plan.outputs = crate::engine::outputs::changes(project, &outputs, &live.state);
+    }
     let owned = live
         .state
         .resources
@@ -381,7 +392,8 @@ async fn live_with(
         owned,
         api_id: live.api_id,
         config: Some(config),
-        outputs: desired::outputs(project, &target),
+        outputs_missing: crate::engine::outputs::missing(project, &live.state),
+        outputs,
     })
 }
 

@@ -7,6 +7,7 @@ pub mod graph;
 pub mod make;
 pub mod model;
 pub mod normalize;
+pub mod outputs;
 pub mod plan;
 pub mod saved;
 pub mod sensitive;

@@ -89,6 +89,9 @@ pub struct Plan {
     /// Live resources beside slsr's that it does not own and leaves as they are.
     #[serde(default)]
     pub kept: Vec<Kept>,
+    /// The spec's outputs whose value apply changes (`engine::outputs`), filled in by `make`.
+    #[serde(default)]
+    pub outputs: Vec<crate::engine::outputs::OutputChange>,
 }
 
 /// `Plan: 2 to add, 1 to change, 0 to replace, 1 to destroy.`
@@ -213,6 +216,7 @@ pub fn plan(desired: &State, live: &State) -> Plan {
         changes,
         conflicts: live.conflicts.clone(),
         kept: live.kept.clone(),
+        outputs: Vec::new(),
     }
 }
 

@@ -712,6 +712,58 @@ async fn outputs_are_printed_read_back_and_published_for_another_service() {
     );
 }
 
+/// `slsr outputs` is what a pipeline passes on as a URL: on a stage never deployed it
+/// prints no placeholder and fails, saying so; once deployed, an output that names what is
+/// not deployed yet fails the same way, naming it, while the others print.
+#[tokio::test]
+async fn outputs_of_what_is_not_deployed_are_an_error_never_a_placeholder() {
+    let spec = app("feat-outputs-undeployed", PRODUCER);
+    let account = Account::new().await;
+    for format in ["text", "json"] {
+        let out = slsr(&account, "outputs", &spec, &["--format", format]);
+        assert_eq!(out.code, 1, "{}{}", out.stdout, out.stderr);
+        assert!(
+            out.stderr.contains("service producer stage dev in account")
+                && out.stderr.contains("is not deployed")
+                && out.stderr.contains("run `slsr apply` first"),
+            "{}",
+            out.stderr
+        );
+        assert!(
+            !out.stdout.contains("known after apply") && !out.stdout.contains("_url"),
+            "{}",
+            out.stdout
+        );
+    }
+    apply(&account, &spec);
+    let out = slsr(&account, "outputs", &spec, &[]);
+    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+
+    // A new queue and an output that names it, not applied yet.
+    let more = PRODUCER
+        .replace("  jobs: {}\n", "  jobs: {}\n  extra: {}\n")
+        .replace(
+            "outputs:\n",
+            "outputs:\n  extra_url: {value: '${queue:extra.url}'}\n",
+        );
+    std::fs::write(&spec, more).unwrap();
+    let out = slsr(&account, "outputs", &spec, &["--format", "json"]);
+    assert_eq!(out.code, 1, "{}{}", out.stdout, out.stderr);
+    assert!(
+        out.stderr.contains("extra_url (needs queue.extra)") && !out.stderr.contains("api_url"),
+        "{}",
+        out.stderr
+    );
+    let values: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    assert!(values.get("extra_url").is_none(), "{values}");
+    assert!(
+        values["jobs_url"]
+            .as_str()
+            .is_some_and(|u| u.ends_with("/producer-dev-jobs")),
+        "{values}"
+    );
+}
+
 #[tokio::test]
 async fn a_statement_that_names_a_url_known_only_after_apply_is_refused() {
     let spec = app(

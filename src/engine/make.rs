@@ -334,8 +334,8 @@ async fn live_with(
         desired
     };
     let mut plan = plan::plan(&desired, &live.state);
-    // Mappings and log groups are slsr's only with its tags, which no listing returns:
-    // read them for what the plan would change or delete, and leave others' alone.
+    // Mappings are slsr's only with its tags, which no listing returns: read them for what
+    // the plan would change or delete, and leave others' alone.
     let touched: Vec<(String, String)> = plan
         .changes
         .iter()

@@ -1,12 +1,15 @@
 //! Each function's log group, `/aws/lambda/{function}`: made by slsr before the function
 //! (so Lambda never makes an untagged one), with the retention the spec sets (none: kept
-//! forever) and slsr's tags, which prove it is slsr's: DescribeLogGroups does not return
-//! them, so a group is read as unverified and its tags read before a change touches it.
+//! forever) and slsr's tags, which prove it is slsr's. DescribeLogGroups does not return
+//! tags, so the reader asks ListTagsForResource for each group of the service's functions
+//! (`aws/read/lambda.rs`): they are compared like any resource's, and apply puts back a tag
+//! removed by hand.
 
 use aws_sdk_cloudwatchlogs::types::LogGroup;
 use serde_json::Value;
 
 use super::{KindInfo, TAGS, Tags, attr_i32, attr_map, attr_str};
+use crate::apply::tag_changes;
 use crate::apply::{Applier, Settle, Step};
 use crate::aws::AwsError;
 use crate::engine::desired::Builder;
@@ -16,7 +19,7 @@ use crate::engine::plan::Action;
 pub static INFO: KindInfo = KindInfo {
     prefix: "log_group",
     naming: "/aws/lambda/{service}-{stage}-{function}",
-    tags: Tags::WrittenOnly,
+    tags: Tags::Compared,
     replaced_by: &[],
     holds_data: false,
     desired,
@@ -48,7 +51,8 @@ fn desired(b: &Builder, state: &mut State) {
     }
 }
 
-/// A group as DescribeLogGroups lists it, keyed `key`, with its ARN (for its tags).
+/// A group as DescribeLogGroups lists it, keyed `key`, with its ARN (for its tags, which
+/// `with_tags` adds once read).
 pub fn live(key: &str, g: &LogGroup) -> Option<(Resource, String)> {
     let name = g.log_group_name()?.to_string();
     let arn = g
@@ -63,6 +67,11 @@ pub fn live(key: &str, g: &LogGroup) -> Option<(Resource, String)> {
             g.retention_in_days().map_or(Value::Null, Value::from),
         );
     Some((group, arn))
+}
+
+/// A listed group with the tags ListTagsForResource returned for it.
+pub fn with_tags(group: Resource, tags: &std::collections::HashMap<String, String>) -> Resource {
+    group.with_map(TAGS, tags)
 }
 
 async fn apply(a: &Applier, step: &Step) -> Result<(), AwsError> {
@@ -103,6 +112,12 @@ async fn apply(a: &Applier, step: &Step) -> Result<(), AwsError> {
             crate::apply::ensure_ours("CreateLogGroup", r, &tags)?;
         }
     }
+    if step.action == Action::Update {
+        update_tags(a, step).await?;
+        if !step.changes(RETENTION_DAYS) {
+            return Ok(());
+        }
+    }
     match attr_i32(r, RETENTION_DAYS) {
         Some(days) => {
             a.logs
@@ -122,6 +137,32 @@ async fn apply(a: &Applier, step: &Step) -> Result<(), AwsError> {
                 .or_gone("DeleteRetentionPolicy", name)?;
         }
         None => {}
+    }
+    Ok(())
+}
+
+/// Tags added or changed since the read, and tags removed, put right (a tag removed by hand
+/// comes back).
+async fn update_tags(a: &Applier, step: &Step) -> Result<(), AwsError> {
+    let (set, remove) = tag_changes(step);
+    let arn = attr_str(step.resource(), ARN);
+    if !set.is_empty() {
+        a.logs
+            .tag_resource()
+            .resource_arn(&arn)
+            .set_tags(Some(set))
+            .send()
+            .await
+            .map_err(|e| AwsError::new("TagResource", &arn, e))?;
+    }
+    if !remove.is_empty() {
+        a.logs
+            .untag_resource()
+            .resource_arn(&arn)
+            .set_tag_keys(Some(remove))
+            .send()
+            .await
+            .map_err(|e| AwsError::new("UntagResource", &arn, e))?;
     }
     Ok(())
 }

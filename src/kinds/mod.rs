@@ -89,8 +89,8 @@ pub const ALL: &[Kind] = &[
 pub enum Tags {
     /// Tagged, and the tags read back with the resource: compared like any attribute.
     Compared,
-    /// Tagged at creation, but no bulk read returns the tags (log groups, mappings,
-    /// published parameters): they prove ownership and are not diffed.
+    /// Tagged at creation, but no bulk read returns the tags (mappings, published
+    /// parameters): they prove ownership and are not diffed.
     WrittenOnly,
     /// Not taggable: ownership comes from the id slsr gives it (a `slsr-` statement id) or
     /// from the resource it belongs to (an API's routes).

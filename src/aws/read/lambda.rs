@@ -9,9 +9,10 @@
 //! says slsr made one. What each answer becomes is the kinds' (`kinds::function::live`...).
 //!
 //! Mappings and log groups are slsr's only when they carry its tags, which no listing
-//! returns: they are read as unverified, and their tags are read (`owner_tags`) only for
-//! those a plan would change or delete. Statements without a `slsr-` id are someone else's:
-//! kept, and shown as kept.
+//! returns. A log group's tags are read with it (ListTagsForResource, one call per group of
+//! the service's functions), since they are compared like any resource's; mappings are read
+//! as unverified, and their tags are read (`owner_tags`) only for those a plan would change
+//! or delete. Statements without a `slsr-` id are someone else's: kept, and shown as kept.
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -19,7 +20,7 @@ use serde_json::Value;
 
 use super::{Found, Parts, Reader, Scope, conflict};
 use crate::aws::{AwsError, pages};
-use crate::engine::model::{Kind, Resource, State, address};
+use crate::engine::model::{Kept, Kind, Resource, State, address};
 use crate::kinds::{alias, event_source_mapping, function, function_url, log_group, permission};
 
 /// What the Lambda read found, and the URLs of the function URLs that exist, by function key.
@@ -110,14 +111,16 @@ pub async fn read(
             Ok::<_, AwsError>((name, out, tags, found))
         });
     }
-    // A log group is the function's: read it for every owned or wanted function. Whether
-    // it is slsr's (its tags) is read only before a change touches it.
+    // A log group is the function's: read it, with its tags, for every owned or wanted
+    // function. Which functions are owned is known only once GetFunction answers, so the
+    // groups of every listed function of the prefix have their tags read alongside.
     let wanted_functions: Vec<String> = wanted
         .resources
         .values()
         .filter(|w| w.kind == Kind::Function)
         .map(|w| w.name.clone())
         .collect();
+    let group_functions: Vec<String> = names.iter().chain(&wanted_functions).cloned().collect();
     let functions = async {
         let mut all = Vec::new();
         while let Some(joined) = tasks.join_next().await {
@@ -137,7 +140,7 @@ pub async fn read(
         },
         async {
             match any_logs {
-                true => log_groups(r, scope).await,
+                true => log_groups(r, scope, &group_functions).await,
                 false => Ok(vec![]),
             }
         },
@@ -181,11 +184,21 @@ pub async fn read(
             resources.push(mapping);
         }
     }
-    for (group, arn) in logs {
+    for (group, tags) in logs {
         let function = group.name.trim_start_matches("/aws/lambda/");
-        if owned.iter().chain(&wanted_functions).any(|f| f == function) {
-            parts.unverified.insert(group.address(), arn);
-            resources.push(group);
+        if !owned.iter().chain(&wanted_functions).any(|f| f == function) {
+            continue;
+        }
+        if scope.owns(&tags) {
+            resources.push(log_group::with_tags(group, &tags));
+        } else if wanted.resources.contains_key(&group.address()) {
+            conflicts.push(conflict(group.address(), &group.name, scope));
+        } else {
+            parts.kept.push(Kept {
+                address: group.address(),
+                name: group.name,
+                reason: "the log group of a function slsr owns, but without slsr's tags: someone else made it, and slsr leaves it".into(),
+            });
         }
     }
     Ok(((resources, conflicts), parts, urls))
@@ -200,8 +213,8 @@ struct Owned {
     url: Option<(Resource, String)>,
 }
 
-/// The tags of unverified mappings and log groups (by address, from their ARNs), to tell
-/// slsr's from others' before a change touches them.
+/// The tags of unverified mappings (by address, from their ARNs), to tell slsr's from
+/// others' before a change touches them.
 pub async fn owner_tags(
     r: &Reader,
     unverified: &[(String, String)],
@@ -211,27 +224,16 @@ pub async fn owner_tags(
         let r = r.clone();
         tasks.spawn(async move {
             let _slot = r.slot().await;
-            let tags = if arn.starts_with("arn:aws:logs:") || arn.contains(":logs:") {
-                r.calls.count("CloudWatchLogs.ListTagsForResource");
-                r.logs
-                    .list_tags_for_resource()
-                    .resource_arn(&arn)
-                    .send()
-                    .await
-                    .map_err(|e| AwsError::new("ListTagsForResource", arn.clone(), e))?
-                    .tags
-                    .unwrap_or_default()
-            } else {
-                r.calls.count("Lambda.ListTags");
-                r.lambda
-                    .list_tags()
-                    .resource(&arn)
-                    .send()
-                    .await
-                    .map_err(|e| AwsError::new("ListTags", arn.clone(), e))?
-                    .tags
-                    .unwrap_or_default()
-            };
+            r.calls.count("Lambda.ListTags");
+            let tags = r
+                .lambda
+                .list_tags()
+                .resource(&arn)
+                .send()
+                .await
+                .map_err(|e| AwsError::new("ListTags", arn.clone(), e))?
+                .tags
+                .unwrap_or_default();
             Ok::<_, AwsError>((address, tags))
         });
     }
@@ -263,9 +265,14 @@ async fn mappings(r: &Reader, scope: &Scope) -> Result<Vec<(Resource, String)>, 
         .collect())
 }
 
-/// The log groups of the service's functions, with their ARNs, from one listing by prefix;
-/// the caller keeps those of the functions it owns or wants.
-async fn log_groups(r: &Reader, scope: &Scope) -> Result<Vec<(Resource, String)>, AwsError> {
+/// The log groups of `functions` (physical names), each with its tags, from one listing by
+/// prefix and a ListTagsForResource per group; the caller keeps those of the functions it
+/// owns or wants.
+async fn log_groups(
+    r: &Reader,
+    scope: &Scope,
+    functions: &[String],
+) -> Result<Vec<(Resource, HashMap<String, String>)>, AwsError> {
     let prefix = format!("/aws/lambda/{}", scope.prefix());
     let listed = pages::all(
         &r.calls,
@@ -278,13 +285,39 @@ async fn log_groups(r: &Reader, scope: &Scope) -> Result<Vec<(Resource, String)>
     )
     .await
     .map_err(|e| AwsError::new("DescribeLogGroups", prefix.clone(), e))?;
-    Ok(listed
+    let groups: Vec<(Resource, String)> = listed
         .iter()
         .flat_map(|page| page.log_groups())
         .filter_map(|g| {
             let function = g.log_group_name()?.strip_prefix("/aws/lambda/")?;
             let key = scope.logical(function)?;
+            functions.iter().any(|f| f == function).then_some(())?;
             log_group::live(key, g)
         })
-        .collect())
+        .collect();
+    let mut tasks = tokio::task::JoinSet::new();
+    for (group, arn) in groups {
+        let r = r.clone();
+        tasks.spawn(async move {
+            let _slot = r.slot().await;
+            r.calls.count("CloudWatchLogs.ListTagsForResource");
+            let tags = r
+                .logs
+                .list_tags_for_resource()
+                .resource_arn(&arn)
+                .send()
+                .await
+                .map_err(|e| AwsError::new("ListTagsForResource", arn.clone(), e))?
+                .tags
+                .unwrap_or_default();
+            Ok::<_, AwsError>((group, tags))
+        });
+    }
+    let mut found = Vec::new();
+    while let Some(joined) = tasks.join_next().await {
+        found.push(joined.expect("a read task does not panic")?);
+    }
+    // In the listing's order, whatever order the answers came in.
+    found.sort_by(|a, b| a.0.name.cmp(&b.0.name));
+    Ok(found)
 }

@@ -92,7 +92,7 @@ fn load(args: &SpecArgs) -> Result<spec::Loaded, ExitCode> {
         region: region_override(args.region.as_ref()),
         account_id: None,
     };
-    spec::load_file(&args.file, &options, &env_var).map_err(|e| fail(&e.to_string()))
+    spec::load_file(args.file(), &options, &env_var).map_err(|e| fail(&e.to_string()))
 }
 
 fn print_diagnostics(loaded: &spec::Loaded) {
@@ -262,9 +262,10 @@ fn plan(p: &PlanArgs) -> ExitCode {
         && planned.plan.conflicts.is_empty()
     {
         let saved = crate::engine::saved::PlanKey::load().and_then(|key| {
-            let spec =
-                std::fs::read(&args.file).map_err(|e| format!("{}: {e}", args.file.display()))?;
-            crate::engine::saved::SavedPlan::new(&planned, &spec, &key)
+            let (service, stage) = (&planned.header.service, &planned.header.stage);
+            let origin =
+                crate::engine::saved::Origin::new(args.file(), path, service, stage, &key)?;
+            crate::engine::saved::SavedPlan::new(&planned, &key, origin)
         });
         let written = saved.and_then(|saved| {
             crate::engine::saved::write(path, &saved)
@@ -303,6 +304,12 @@ fn plan(p: &PlanArgs) -> ExitCode {
 /// `apply`, or with `destroy` the deletion of everything owned; with `saved`, the plan
 /// saved in that file.
 fn apply(d: &DeployArgs, destroy: bool, saved: Option<&Path>) -> ExitCode {
+    let spec = match saved.map(|plan| plan_spec(plan, &d.spec)) {
+        Some(Ok(spec)) => spec,
+        Some(Err(e)) => return fail(&e),
+        None => d.spec.clone(),
+    };
+    let d = &DeployArgs { spec, ..d.clone() };
     let project = match load_project(&d.spec) {
         Ok(p) => p,
         Err(code) => return code,
@@ -330,6 +337,36 @@ fn apply(d: &DeployArgs, destroy: bool, saved: Option<&Path>) -> ExitCode {
             )
         },
     )
+}
+
+/// The spec and stage a saved plan is applied with: `-f` and `--stage` as given, else those
+/// the plan records (signed with the plan key, and said on stderr). What the file names is
+/// only read as a spec and planned; the plan made from it is what runs, if it is the file's.
+fn plan_spec(plan: &Path, given: &SpecArgs) -> Result<SpecArgs, String> {
+    if given.file.is_some() && given.stage.is_some() {
+        return Ok(given.clone());
+    }
+    let key = crate::engine::saved::PlanKey::load()?;
+    let mut spec = given.clone();
+    match (&given.file, crate::engine::saved::recorded_spec(plan, &key)) {
+        (None, Err(e)) => return Err(e),
+        // With -f, what is wrong with the file is for the comparison to say.
+        (Some(_), Err(_)) => {}
+        (file, Ok(recorded)) => {
+            if file.is_none() {
+                let _ = writeln!(
+                    anstream::stderr().lock(),
+                    "Using the spec {} was made from: {} (stage {}; pass -f FILE for another spec).",
+                    printable(&plan.display().to_string()),
+                    printable(&recorded.spec.display().to_string()),
+                    printable(spec.stage.as_deref().unwrap_or(&recorded.stage))
+                );
+                spec.file = Some(recorded.spec);
+            }
+            spec.stage = spec.stage.or(Some(recorded.stage));
+        }
+    }
+    Ok(spec)
 }
 
 /// Asks on the terminal; only `yes` goes on. Without a terminal (CI) it refuses, naming
@@ -476,8 +513,7 @@ fn apply_unlocked(
     runtime: &tokio::runtime::Runtime,
     interrupts: &crate::cli::interrupt::Interrupts,
 ) -> ExitCode {
-    let (args, auto_approve, parallelism, verbose) =
-        (&d.spec, d.auto_approve, d.parallelism, d.verbose);
+    let (auto_approve, parallelism, verbose) = (d.auto_approve, d.parallelism, d.verbose);
     let planning = async {
         if destroy {
             crate::engine::make::destroy(project, connection, data_loss(d.allow_data_loss)).await
@@ -495,9 +531,7 @@ fn apply_unlocked(
     if let Some(path) = saved {
         let checked = crate::engine::saved::read(path).and_then(|saved| {
             let key = crate::engine::saved::PlanKey::load()?;
-            let spec =
-                std::fs::read(&args.file).map_err(|e| format!("{}: {e}", args.file.display()))?;
-            let fresh = crate::engine::saved::SavedPlan::new(&planned, &spec, &key)?;
+            let fresh = crate::engine::saved::SavedPlan::new(&planned, &key, None)?;
             Ok(crate::engine::saved::differences(&saved, &fresh))
         });
         match checked {

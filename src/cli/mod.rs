@@ -79,20 +79,25 @@ pub enum Command {
 
 #[derive(Debug, Clone, Args)]
 pub struct SpecArgs {
-    /// The spec file.
-    #[arg(
-        short = 'f',
-        long = "file",
-        default_value = "slsr.yaml",
-        value_name = "FILE"
-    )]
-    pub file: PathBuf,
+    /// The spec file [default: slsr.yaml; for `apply PLAN_FILE`, the spec the plan was made from].
+    #[arg(short = 'f', long = "file", value_name = "FILE")]
+    pub file: Option<PathBuf>,
     /// The stage to deploy (overrides the spec's `stage`).
     #[arg(long, value_name = "STAGE")]
     pub stage: Option<String>,
     /// The AWS region (overrides the environment and the spec's `region`).
     #[arg(long, value_name = "REGION")]
     pub region: Option<String>,
+}
+
+impl SpecArgs {
+    /// The spec file: `-f`, else `slsr.yaml`. (Optional in the flags so that `apply
+    /// PLAN_FILE` can tell that none was given and take the plan's own.)
+    pub fn file(&self) -> &std::path::Path {
+        self.file
+            .as_deref()
+            .unwrap_or(std::path::Path::new("slsr.yaml"))
+    }
 }
 
 #[derive(Debug, Clone, Args)]

@@ -158,6 +158,18 @@ pub struct Planned {
     /// The outputs whose value is not real yet, with what they name that the account
     /// lacks (`engine::outputs::missing`): `slsr outputs` refuses to print a placeholder.
     pub outputs_missing: BTreeMap<String, Vec<String>>,
+    /// What the spec asks for, as canonical JSON: the desired resources and outputs built
+    /// before the account is read, so the same for every read. A saved plan keeps a keyed
+    /// hash of it, so that a comment or a blank line in the spec does not make it stale.
+    pub intent: String,
+}
+
+/// `Planned::intent` from the resources and outputs the spec asks for, before the read.
+fn intent(wanted: &State, outputs: &BTreeMap<String, String>) -> String {
+    crate::engine::desired::canonical_json(&serde_json::json!({
+        "resources": wanted.resources,
+        "outputs": outputs,
+    }))
 }
 
 /// Every function's code identity, packaging what needs it.
@@ -185,6 +197,7 @@ pub fn offline(project: &Project) -> Result<Planned, PlanError> {
     let mut plan = plan::plan(&desired, &State::default());
     plan.outputs = crate::engine::outputs::changes(project, &outputs, &State::default());
     Ok(Planned {
+        intent: intent(&desired, &outputs),
         plan,
         header: Header {
             service: project.service.clone(),
@@ -271,6 +284,7 @@ async fn live_with(
     } else {
         desired::build(project, &code, &names_only)
     };
+    let intent = intent(&wanted, &desired::outputs(project, &names_only));
     let scope = Scope {
         adopt,
         ..scope(project)
@@ -394,6 +408,7 @@ async fn live_with(
         config: Some(config),
         outputs_missing: crate::engine::outputs::missing(project, &live.state),
         outputs,
+        intent,
     })
 }
 

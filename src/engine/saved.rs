@@ -4,12 +4,17 @@
 //!
 //! The file is a record for review, never a program: apply always runs the fresh plan,
 //! so an edited file can at most be refused. It names the account, region, service and
-//! stage, the spec's hash and the code's ids; every sensitive value (a secret-looking
+//! stage, a keyed hash of what the spec asks for (not of its bytes: a comment or a blank
+//! line changes nothing) and the code's ids; every sensitive value (a secret-looking
 //! variable, a value that takes a SecureString, a credential found by its content) is
 //! kept only as a keyed fingerprint (HMAC-SHA256 with the plan key, which lives outside
 //! the file), so a saved plan holds no secret and no hash that can be guessed offline.
 //! The file is written readable by its owner only (mode 0600), and never through a
 //! symlink, which could point it at a file of the user's to overwrite.
+//!
+//! It also says where its spec is (`Origin`), so that `slsr apply FILE` finds it from any
+//! directory. That path is signed with the plan key: one edited in the file is refused
+//! before slsr reads anything there, and the spec slsr loads is said on stderr.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -25,7 +30,7 @@ use crate::engine::sensitive::is_sensitive;
 use crate::package::CodeIdentity;
 
 /// Names the file's format; bumped on any change a reader could notice.
-pub const FORMAT: &str = "slsr-saved-plan/2";
+pub const FORMAT: &str = "slsr-saved-plan/3";
 
 /// The environment variable that holds the plan key, for pipelines whose plan and apply
 /// run on different machines (a CI secret).
@@ -41,14 +46,144 @@ pub struct SavedPlan {
     pub stage: String,
     pub account: String,
     pub region: Option<String>,
-    /// SHA-256 of the spec file's bytes.
-    pub spec_sha256: String,
+    /// What the spec asks for (`Planned::intent`: its resources and outputs as resolved
+    /// before the account is read), as an HMAC with the plan key: it may hold secrets.
+    pub spec_digest: String,
+    /// Where the spec is, for `slsr apply FILE` without `-f`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub origin: Option<Origin>,
     /// Each function's code identity: its CodeSha256, or its image URI.
     pub code: BTreeMap<String, String>,
     /// Which plan key made the fingerprints (a keyed hash of a constant, not the key).
     pub key_id: String,
     /// The plan, sensitive values as fingerprints.
     pub plan: Plan,
+}
+
+/// Where a saved plan's spec was when the plan was made.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Origin {
+    /// Its absolute path, links resolved.
+    pub spec: String,
+    /// The same from the plan file's directory, for a checkout that moved with the plan (a
+    /// CI job that applies in another workspace).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub spec_from_plan: Option<String>,
+    /// HMAC with the plan key of both paths and the plan's service and stage.
+    pub mac: String,
+}
+
+impl Origin {
+    /// The origin of a plan of `service` and `stage` made from `spec`, to be saved at `plan_file`.
+    /// `None` when a path is not UTF-8 (apply then needs `-f`).
+    pub fn new(
+        spec: &Path,
+        plan_file: &Path,
+        service: &str,
+        stage: &str,
+        key: &PlanKey,
+    ) -> Result<Option<Origin>, String> {
+        let spec = std::fs::canonicalize(spec).map_err(|e| format!("{}: {e}", spec.display()))?;
+        let dir = plan_dir(plan_file);
+        let dir = std::fs::canonicalize(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+        let (Some(absolute), from_plan) = (
+            spec.to_str(),
+            relative(&dir, &spec).and_then(|p| p.to_str().map(str::to_string)),
+        ) else {
+            return Ok(None);
+        };
+        let mut origin = Origin {
+            spec: absolute.to_string(),
+            spec_from_plan: from_plan,
+            mac: String::new(),
+        };
+        origin.mac = origin.signature(service, stage, key);
+        Ok(Some(origin))
+    }
+
+    fn signature(&self, service: &str, stage: &str, key: &PlanKey) -> String {
+        let fields = [
+            "slsr plan origin",
+            service,
+            stage,
+            &self.spec,
+            self.spec_from_plan.as_deref().unwrap_or_default(),
+        ];
+        key.mac(fields.join("\0").as_bytes())
+    }
+}
+
+/// The spec a saved plan was made from, as its file says, for `slsr apply FILE` without
+/// `-f`: its path (checked to be what slsr wrote, with this plan key) and stage.
+pub struct Recorded {
+    pub spec: PathBuf,
+    pub stage: String,
+}
+
+/// Where the spec of the plan in `plan_file` is, and its stage. An origin the plan key did
+/// not sign (edited, or made with another key) is refused before anything is read there.
+pub fn recorded_spec(plan_file: &Path, key: &PlanKey) -> Result<Recorded, String> {
+    origin_spec(read(plan_file)?, plan_file, key)
+}
+
+/// `recorded_spec` of a plan read from `plan_file`.
+pub fn origin_spec(saved: SavedPlan, plan_file: &Path, key: &PlanKey) -> Result<Recorded, String> {
+    let at = plan_file.display();
+    let origin = saved
+        .origin
+        .as_ref()
+        .ok_or_else(|| format!("{at} does not say where its spec is; pass -f FILE to name it"))?;
+    if origin.signature(&saved.service, &saved.stage, key) != origin.mac {
+        return Err(format!(
+            "{at}: the spec path in it is not the one slsr wrote with this plan key (the file was edited, or {KEY_VARIABLE} is another key), so slsr reads nothing it names; pass -f FILE to name the spec"
+        ));
+    }
+    let beside = origin
+        .spec_from_plan
+        .as_ref()
+        .map(|p| plan_dir(plan_file).join(p));
+    let candidates = std::iter::once(PathBuf::from(&origin.spec)).chain(beside);
+    let mut tried = Vec::new();
+    for candidate in candidates {
+        if candidate.is_file() {
+            return Ok(Recorded {
+                spec: candidate,
+                stage: saved.stage,
+            });
+        }
+        tried.push(candidate.display().to_string());
+    }
+    Err(format!(
+        "the spec {at} was made from is gone (not at {}); pass -f FILE to name it",
+        tried.join(", nor at ")
+    ))
+}
+
+/// The directory a plan file is in (`.` for a bare file name).
+fn plan_dir(plan_file: &Path) -> PathBuf {
+    match plan_file.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir.to_path_buf(),
+        _ => PathBuf::from("."),
+    }
+}
+
+/// `to` from the directory `from`, both absolute: `../app/slsr.yaml`.
+fn relative(from: &Path, to: &Path) -> Option<PathBuf> {
+    use std::path::Component;
+    let (from, to): (Vec<Component>, Vec<Component>) =
+        (from.components().collect(), to.components().collect());
+    if from.first() != to.first() {
+        return None;
+    }
+    let common = from.iter().zip(&to).take_while(|(a, b)| a == b).count();
+    let mut path = PathBuf::new();
+    for _ in common..from.len() {
+        path.push("..");
+    }
+    for part in &to[common..] {
+        path.push(part);
+    }
+    Some(path)
 }
 
 /// SHA-256 of bytes, as hex.
@@ -186,10 +321,11 @@ fn write_private(path: &Path, bytes: &[u8], new: bool) -> std::io::Result<()> {
 
 impl SavedPlan {
     /// The saved form of a live plan: what it was made from, sensitive values fingerprinted.
+    /// `origin` is where its spec is (`None` for the fresh plan apply compares a file with).
     pub fn new(
         planned: &crate::engine::make::Planned,
-        spec_bytes: &[u8],
         key: &PlanKey,
+        origin: Option<Origin>,
     ) -> Result<SavedPlan, String> {
         let account = planned.header.account.clone().ok_or_else(|| {
             "an offline plan cannot be saved for apply: it was made without reading the account; run `slsr plan --out FILE` without --offline".to_string()
@@ -200,7 +336,8 @@ impl SavedPlan {
             stage: planned.header.stage.clone(),
             account,
             region: planned.header.region.clone(),
-            spec_sha256: sha256_hex(spec_bytes),
+            spec_digest: key.mac(planned.intent.as_bytes()),
+            origin,
             code: code_ids(&planned.code),
             key_id: key.id(),
             plan: scrubbed(&planned.plan, key),
@@ -214,6 +351,17 @@ fn scrubbed(plan: &Plan, key: &PlanKey) -> Plan {
     let mut plan = plan.clone();
     for change in &mut plan.changes {
         scrub_change(change, key);
+    }
+    for output in plan.outputs.iter_mut().filter(|o| o.sensitive) {
+        for side in [&mut output.before, &mut output.after] {
+            if let Some(v) = side.as_mut() {
+                *v = key
+                    .fingerprint(&Value::from(v.as_str()))
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_string();
+            }
+        }
     }
     plan
 }
@@ -298,8 +446,11 @@ pub fn differences(saved: &SavedPlan, fresh: &SavedPlan) -> Vec<String> {
             "its secrets were fingerprinted with another plan key; set {KEY_VARIABLE} to the key of the run that made it"
         ));
     }
-    if saved.spec_sha256 != fresh.spec_sha256 {
-        reasons.push("the spec file changed".to_string());
+    if saved.spec_digest != fresh.spec_digest {
+        reasons.push(
+            "what the spec asks for changed (its resources or outputs, not only its text)"
+                .to_string(),
+        );
     }
     for (name, id) in &fresh.code {
         if saved.code.get(name) != Some(id) {
@@ -314,6 +465,9 @@ pub fn differences(saved: &SavedPlan, fresh: &SavedPlan) -> Vec<String> {
     }
     if saved.plan.kept != fresh.plan.kept {
         reasons.push("the resources slsr keeps because it does not own them changed".to_string());
+    }
+    if saved.plan.outputs != fresh.plan.outputs {
+        reasons.push("the changes to the outputs differ from a plan now".to_string());
     }
     let by_address = |plan: &Plan| -> BTreeMap<String, Change> {
         plan.changes
@@ -440,6 +594,20 @@ mod tests {
             reason: None,
             data_loss: false,
         }
+    }
+
+    #[test]
+    fn a_spec_is_found_from_the_plan_file_by_a_relative_path() {
+        let spec = Path::new("/work/app/slsr.yaml");
+        assert_eq!(
+            relative(Path::new("/work/app"), spec),
+            Some(PathBuf::from("slsr.yaml"))
+        );
+        assert_eq!(
+            relative(Path::new("/tmp/plans"), spec),
+            Some(PathBuf::from("../../work/app/slsr.yaml"))
+        );
+        assert_eq!(plan_dir(Path::new("p.plan")), PathBuf::from("."));
     }
 
     #[test]

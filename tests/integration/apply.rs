@@ -384,7 +384,9 @@ async fn a_saved_plan_is_applied_as_saved_and_refused_once_anything_moved() {
         .arg(&spec));
     assert_eq!(refused.code, 1);
     assert!(
-        refused.stderr.contains("the spec file changed"),
+        refused
+            .stderr
+            .contains("what the spec asks for changed (its resources or outputs"),
         "{}",
         refused.stderr
     );
@@ -406,6 +408,104 @@ async fn a_saved_plan_is_applied_as_saved_and_refused_once_anything_moved() {
         applied.stdout
     );
     assert_clean(&account, &spec);
+}
+
+/// A saved plan knows its spec: `slsr apply FILE` from another directory, without `-f`,
+/// plans with the spec it was made from (and says which), and a comment or a blank line
+/// added since is no reason to refuse it. A checkout that moved with the plan is found
+/// beside it.
+#[tokio::test]
+async fn a_saved_plan_is_applied_from_anywhere_with_its_own_spec() {
+    let spec = app("apply-saved-anywhere", SPEC);
+    let dir = spec.parent().unwrap().to_path_buf();
+    let account = Account::new().await;
+    let elsewhere = crate::support::scratch("apply-saved-elsewhere");
+    let saved = elsewhere.join("p.plan");
+    let out = slsr(&account, "plan", &spec, &["--out", saved.to_str().unwrap()]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let mut edited = SPEC.replace("functions:", "# what runs\nfunctions:");
+    edited.push_str("\n\n");
+    std::fs::write(&spec, edited).unwrap();
+    let applied = run(account
+        .slsr()
+        .args(["apply", "p.plan"])
+        .current_dir(&elsewhere));
+    assert_eq!(applied.code, 0, "{}{}", applied.stdout, applied.stderr);
+    let canonical = std::fs::canonicalize(&spec).unwrap();
+    assert!(
+        applied.stderr.contains(&format!(
+            "Using the spec p.plan was made from: {}",
+            canonical.display()
+        )),
+        "{}",
+        applied.stderr
+    );
+    let lambda = aws_sdk_lambda::Client::new(&account.config().await);
+    let api = lambda
+        .get_function_configuration()
+        .function_name("shop-dev-api")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(api.memory_size(), Some(256));
+
+    // The app and a plan saved inside it, moved together: found from the plan.
+    std::fs::write(&spec, SPEC.replace("memory: 256", "memory: 320")).unwrap();
+    let inside = dir.join("p.plan");
+    let out = slsr(
+        &account,
+        "plan",
+        &spec,
+        &["--out", inside.to_str().unwrap()],
+    );
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let moved = elsewhere.join("moved-app");
+    std::fs::rename(&dir, &moved).unwrap();
+    let applied = run(account
+        .slsr()
+        .arg("apply")
+        .arg(moved.join("p.plan"))
+        .current_dir(&elsewhere));
+    assert_eq!(applied.code, 0, "{}{}", applied.stdout, applied.stderr);
+    assert!(
+        applied.stderr.contains(&format!(
+            "was made from: {}",
+            moved.join("slsr.yaml").display()
+        )),
+        "{}",
+        applied.stderr
+    );
+    let api = lambda
+        .get_function_configuration()
+        .function_name("shop-dev-api")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(api.memory_size(), Some(320));
+
+    // A plan for another stage is applied to that stage, as the plan says.
+    let spec = moved.join("slsr.yaml");
+    let qa = elsewhere.join("qa.plan");
+    let out = slsr(
+        &account,
+        "plan",
+        &spec,
+        &["--stage", "qa", "--out", qa.to_str().unwrap()],
+    );
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let applied = run(account
+        .slsr()
+        .args(["apply", "qa.plan"])
+        .current_dir(&elsewhere));
+    assert_eq!(applied.code, 0, "{}{}", applied.stdout, applied.stderr);
+    assert!(applied.stderr.contains("(stage qa;"), "{}", applied.stderr);
+    lambda
+        .get_function_configuration()
+        .function_name("shop-qa-api")
+        .send()
+        .await
+        .expect("the qa stage's function was made");
+    let _ = std::fs::remove_dir_all(&elsewhere);
 }
 
 #[tokio::test]

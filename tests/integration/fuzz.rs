@@ -373,7 +373,8 @@ fn saved_plan_files_never_panic_and_only_the_exact_plan_passes() {
     let mut planned = slsr::engine::make::offline(&project).unwrap();
     planned.header.account = Some("123456789012".into());
     let key = slsr::engine::saved::PlanKey::from_bytes([3; 32]);
-    let fresh = slsr::engine::saved::SavedPlan::new(&planned, b"spec", &key).unwrap();
+    let origin = slsr::engine::saved::Origin::new(&spec, &spec, "orders", "dev", &key).unwrap();
+    let fresh = slsr::engine::saved::SavedPlan::new(&planned, &key, origin).unwrap();
     let original = serde_json::to_value(&fresh).unwrap();
     let bytes = serde_json::to_vec_pretty(&fresh).unwrap();
     // The file as written passes: what it says survives the trip through JSON (a null value
@@ -401,9 +402,23 @@ fn saved_plan_files_never_panic_and_only_the_exact_plan_passes() {
                 return false;
             };
             let reasons = slsr::engine::saved::differences(&saved, &fresh);
+            // Where the spec is (`origin`) is not compared: apply checks its signature before
+            // it reads the spec there (`recorded_spec`, tested in ownership.rs).
+            let without_origin =
+                |p: &slsr::engine::saved::SavedPlan| slsr::engine::saved::SavedPlan {
+                    origin: None,
+                    ..p.clone()
+                };
             assert!(
-                !reasons.is_empty() || saved == fresh,
+                !reasons.is_empty() || without_origin(&saved) == without_origin(&fresh),
                 "a changed plan passed as the fresh one"
+            );
+            let signed = (&saved.origin, &saved.service, &saved.stage)
+                == (&fresh.origin, &fresh.service, &fresh.stage);
+            let named = slsr::engine::saved::origin_spec(saved, &spec, &key);
+            assert!(
+                signed || named.is_err(),
+                "an edited spec path was taken for the plan's"
             );
             true
         }));
@@ -459,7 +474,7 @@ fn mutate_json(rng: &mut fastrand::Rng, value: &mut serde_json::Value) {
     let replacement = |rng: &mut fastrand::Rng| match rng.u8(0..8) {
         0 => Value::Null,
         1 => json!(rng.i64(..)),
-        2 => json!("slsr-saved-plan/2"),
+        2 => json!(slsr::engine::saved::FORMAT),
         3 => json!("delete"),
         4 => json!([]),
         5 => json!({}),

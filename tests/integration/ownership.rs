@@ -218,8 +218,10 @@ async fn an_edited_saved_plan_is_refused_and_touches_nothing() {
     // Truncated, or edited into another shape: one line, exit 1, never a panic.
     for broken in [
         text[..text.len() / 2].to_string(),
-        r#"{"format": "slsr-saved-plan/2", "plan": {"changes": [{"action": "delete"}]}}"#
-            .to_string(),
+        format!(
+            r#"{{"format": "{}", "plan": {{"changes": [{{"action": "delete"}}]}}}}"#,
+            slsr::engine::saved::FORMAT
+        ),
         text.replace("\"before\": {", "\"before\": [{")
             .replacen("\"kind\"", "\"kinds\"", 1),
         "[]".to_string(),
@@ -254,6 +256,43 @@ async fn an_edited_saved_plan_is_refused_and_touches_nothing() {
         .args(["apply", saved.to_str().unwrap(), "-f"])
         .arg(&spec));
     assert_eq!(applied.code, 0, "{}{}", applied.stdout, applied.stderr);
+}
+
+/// The spec path a saved plan records is user input too: edited to point at another file,
+/// it is refused before slsr reads a byte there, and nothing is applied.
+#[tokio::test]
+async fn an_edited_spec_path_in_a_saved_plan_is_refused_and_never_read() {
+    let spec = app("own-saved-origin", SAVED);
+    let account = Account::new().await;
+    let saved = spec.with_file_name("saved.plan");
+    let out = slsr(&account, "plan", &spec, &["--out", saved.to_str().unwrap()]);
+    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+    // Another spec, whose text would show in a diagnostic if slsr loaded it.
+    let other = spec.with_file_name("other.yaml");
+    std::fs::write(&other, "service: [PRIVATE-MARKER\n").unwrap();
+    let mut plan: Value = serde_json::from_str(&std::fs::read_to_string(&saved).unwrap()).unwrap();
+    plan["origin"]["spec"] = json!(other.to_str().unwrap());
+    let edited = spec.with_file_name("edited.plan");
+    std::fs::write(&edited, serde_json::to_vec_pretty(&plan).unwrap()).unwrap();
+    let out = run(account
+        .slsr()
+        .arg("apply")
+        .arg(&edited)
+        .current_dir(std::env::temp_dir()));
+    assert_eq!(out.code, 1, "{}{}", out.stdout, out.stderr);
+    assert!(
+        out.stderr
+            .contains("the spec path in it is not the one slsr wrote with this plan key")
+            && !out.stderr.contains("PRIVATE-MARKER"),
+        "{}",
+        out.stderr
+    );
+    let functions = aws_sdk_lambda::Client::new(&account.config().await)
+        .list_functions()
+        .send()
+        .await
+        .unwrap();
+    assert!(functions.functions().is_empty(), "nothing was applied");
 }
 
 #[tokio::test]

@@ -1,6 +1,7 @@
 //! EventBridge rules: one per `schedule` or `eventbridge` event, named for what it is
 //! (`{function}-{8 hex}` of the function, bus and schedule or pattern, so reordering events
-//! renames nothing), with one target, the function, under the id `slsr`, and the permission
+//! renames nothing) or by the event's `name` (`{function}-{name}`: then a new expression or
+//! pattern is an update of the same rule), with one target, the function, under the id `slsr`, and the permission
 //! that lets EventBridge invoke the function. Targets with other ids are someone else's:
 //! kept, and a rule that has some loses only slsr's target and tags when it leaves the
 //! spec. Read with ListRules, ListTagsForResource and ListTargetsByRule
@@ -63,31 +64,36 @@ fn desired(b: &Builder, state: &mut State) {
 }
 
 fn resource(b: &Builder, function: &str, event: &Event) -> Resource {
-    let (bus, what, input, enabled) = match event {
+    let (bus, what, input, enabled, name) = match event {
         Event::Schedule(ScheduleEvent::Expression(e)) => (
             "default".to_string(),
             json!({"schedule_expression": e}),
             None,
             true,
+            None,
         ),
         Event::Schedule(ScheduleEvent::Detailed(d)) => (
             "default".to_string(),
             json!({"schedule_expression": d.expression}),
             d.input.clone(),
             d.enabled.unwrap_or(true),
+            d.name.clone(),
         ),
         Event::Eventbridge(e) => (
             e.bus.clone().unwrap_or_else(|| "default".into()),
             json!({"event_pattern": Value::Object(e.pattern.clone())}),
             e.input.clone(),
             true,
+            e.name.clone(),
         ),
         Event::Sqs(_) | Event::Http(_) | Event::S3(_) | Event::Dynamodb(_) => {
             unreachable!("only schedule and eventbridge events make rules")
         }
     };
-    let identity = format!("{function}\0{bus}\0{}", canonical_json(&what));
-    let physical = format!("{}-{}", b.p.physical_name(function), short_hash(&identity));
+    // The rule's own part of its name: the event's name, else a hash of what it is.
+    let suffix = name
+        .unwrap_or_else(|| short_hash(&format!("{function}\0{bus}\0{}", canonical_json(&what))));
+    let physical = format!("{}-{suffix}", b.p.physical_name(function));
     let bus_name = bus.rsplit('/').next().unwrap_or(&bus).to_string();
     let arn = if bus_name == "default" {
         format!(
@@ -102,20 +108,16 @@ fn resource(b: &Builder, function: &str, event: &Event) -> Resource {
             b.t.account()
         )
     };
-    let mut r = Resource::new(
-        super::Kind::Rule,
-        format!("{function}.{}", short_hash(&identity)),
-        physical,
-    )
-    .with(ARN, arn)
-    .with(BUS, bus_name)
-    .with(STATE, if enabled { "ENABLED" } else { "DISABLED" })
-    .with(TARGET, b.function_arn(function))
-    .with(
-        INPUT,
-        input.map_or(Value::Null, |i| Value::String(canonical_json(&i))),
-    )
-    .with_map(TAGS, &b.tags);
+    let mut r = Resource::new(super::Kind::Rule, format!("{function}.{suffix}"), physical)
+        .with(ARN, arn)
+        .with(BUS, bus_name)
+        .with(STATE, if enabled { "ENABLED" } else { "DISABLED" })
+        .with(TARGET, b.function_arn(function))
+        .with(
+            INPUT,
+            input.map_or(Value::Null, |i| Value::String(canonical_json(&i))),
+        )
+        .with_map(TAGS, &b.tags);
     for (k, v) in what.as_object().expect("an object").clone() {
         r = r.with(&k, v);
     }

@@ -9,6 +9,7 @@ pub mod data_model;
 pub mod data_rules;
 pub mod diag;
 pub mod escalation;
+mod event_names;
 pub mod interpolate;
 pub mod load;
 pub mod model;

@@ -275,7 +275,7 @@ pub struct AllowInvoke {
 pub enum Event {
     /// A route on the service's HTTP API: `METHOD /path`, or a mapping with `route` and `auth`.
     Http(HttpEvent),
-    /// An EventBridge schedule: `rate(...)` or `cron(...)`, or a mapping with `expression`, `input` and `enabled`.
+    /// An EventBridge schedule: `rate(...)` or `cron(...)`, or a mapping with `expression`, `input`, `enabled` and `name`.
     Schedule(ScheduleEvent),
     /// An EventBridge rule with an event pattern.
     Eventbridge(EventBridgeEvent),
@@ -306,7 +306,7 @@ pub struct HttpRoute {
     pub auth: Option<String>,
 }
 
-/// A schedule: `rate(5 minutes)`, `cron(0 3 * * ? *)`, or `{expression, input, enabled}`.
+/// A schedule: `rate(5 minutes)`, `cron(0 3 * * ? *)`, or `{expression, input, enabled, name}`.
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(untagged)]
 pub enum ScheduleEvent {
@@ -325,6 +325,8 @@ pub struct Schedule {
     pub input: Option<serde_json::Value>,
     /// Whether the rule is enabled (default true).
     pub enabled: Option<bool>,
+    /// The rule's name, unique among the spec's rules: letters, digits, `-` and `_`. The rule is then `{service}-{stage}-{function}-{name}`, and a new expression changes it in place; without a name it is named by a hash of what it is, so a new expression makes a new rule.
+    pub name: Option<String>,
 }
 
 /// An EventBridge rule that matches an event pattern.
@@ -337,6 +339,8 @@ pub struct EventBridgeEvent {
     pub pattern: serde_json::Map<String, serde_json::Value>,
     /// A constant JSON input passed to the function instead of the matched event.
     pub input: Option<serde_json::Value>,
+    /// The rule's name, unique among the spec's rules: letters, digits, `-` and `_`. The rule is then `{service}-{stage}-{function}-{name}`, and a new pattern changes it in place; without a name it is named by a hash of what it is, so a new pattern makes a new rule.
+    pub name: Option<String>,
 }
 
 /// An SQS event source mapping: a declared `queue` or an existing queue's `arn`.

@@ -618,6 +618,69 @@ async fn ssm_parameters_are_read_at_plan_time_and_secure_ones_never_shown_or_sav
     apply(&account, &spec);
 }
 
+const NAMED_RULES: &str = "service: named
+functions:
+  worker:
+    handler: index.handler
+    runtime: python3.12
+    code: ./src
+    events:
+      - schedule: {expression: rate(5 minutes), name: nightly}
+      - eventbridge: {pattern: {source: [shop.orders]}, name: on-order}
+";
+
+/// An event's `name` names its rule, so a new expression or pattern is an update of that
+/// rule in place: no second rule, no new permission.
+#[tokio::test]
+async fn a_named_rule_changes_in_place() {
+    let spec = app("feat-named-rules", NAMED_RULES);
+    let account = Account::new().await;
+    let first = plan(&account, &spec);
+    assert!(
+        first.contains("+ rule.worker.nightly  named-dev-worker-nightly")
+            && first.contains("+ rule.worker.on-order  named-dev-worker-on-order"),
+        "{first}"
+    );
+    apply(&account, &spec);
+    let changed = replan(
+        &account,
+        &spec,
+        NAMED_RULES
+            .replace("rate(5 minutes)", "rate(10 minutes)")
+            .replace("[shop.orders]", "[shop.returns]"),
+    );
+    assert!(
+        changed.contains("~ rule.worker.nightly  named-dev-worker-nightly")
+            && changed.contains("schedule_expression: \"rate(5 minutes)\" -> \"rate(10 minutes)\"")
+            && changed.contains("~ rule.worker.on-order  named-dev-worker-on-order")
+            && changed.contains("Plan: 0 to add, 2 to change, 0 to replace, 0 to destroy."),
+        "{changed}"
+    );
+    apply(&account, &spec);
+    let events = aws_sdk_eventbridge::Client::new(&account.config().await);
+    let rule = events
+        .describe_rule()
+        .name("named-dev-worker-nightly")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(rule.schedule_expression(), Some("rate(10 minutes)"));
+    let pattern: serde_json::Value = serde_json::from_str(
+        events
+            .describe_rule()
+            .name("named-dev-worker-on-order")
+            .send()
+            .await
+            .unwrap()
+            .event_pattern()
+            .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(pattern, serde_json::json!({"source": ["shop.returns"]}));
+    let rules = all_items!(events.list_rules().name_prefix("named-dev-"), rules);
+    assert_eq!(rules.len(), 2, "no rule was added: {rules:?}");
+}
+
 const PRODUCER: &str = "service: producer
 queues:
   jobs: {}

@@ -157,6 +157,45 @@ fn markdown_has_a_summary_table_and_collapsed_details() {
     );
 }
 
+/// An event's `name` becomes part of its rule's name: it must be one EventBridge takes,
+/// fit in 64 characters, and name one rule only.
+#[test]
+fn event_names_are_checked_as_rule_names() {
+    let dir = scratch("event-names");
+    fs::create_dir_all(dir.join("src")).unwrap();
+    let spec = "service: shop
+functions:
+  api:
+    handler: index.handler
+    runtime: python3.12
+    code: ./src
+    events:
+      - schedule: {expression: rate(1 day), name: nightly run}
+      - schedule: {expression: rate(2 days), name: twice}
+      - eventbridge: {pattern: {source: [a]}, name: twice}
+      - eventbridge: {pattern: {source: [b]}, name: a-name-long-enough-to-push-the-rule-past-sixty-four-chars}
+";
+    fs::write(dir.join("slsr.yaml"), spec).unwrap();
+    let out = run(slsr().arg("validate").arg("-f").arg(dir.join("slsr.yaml")));
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    for expected in [
+        "error[E204]: `nightly run` cannot be part of an EventBridge rule's name",
+        "slsr.yaml:8:",
+        "error[E209]: two events name the rule `shop-dev-api-twice`",
+        "the event at line 9 names it too",
+        "slsr.yaml:10:",
+        "slsr.yaml:11:",
+    ] {
+        assert!(out.stderr.contains(expected), "{expected}:\n{}", out.stderr);
+    }
+    assert_eq!(
+        out.stderr.matches("error[E204]").count(),
+        2,
+        "the bad name and the long one:\n{}",
+        out.stderr
+    );
+}
+
 #[test]
 fn an_invalid_spec_is_not_planned() {
     let dir = scratch("plan-invalid");

@@ -82,12 +82,20 @@ pub async fn read(r: &Reader, scope: &Scope, wanted: &State) -> Result<(Found, P
     while let Some(joined) = tasks.join_next().await {
         let (bus, rule, tags, target, others) = joined.expect("a read task does not panic")?;
         let name = rule.name().unwrap_or_default();
-        // `{service}-{stage}-{function}-{8 hex}`
-        let Some((function, hash)) = scope.logical(name).and_then(|rest| rest.rsplit_once('-'))
-        else {
+        // `{service}-{stage}-{function}-{8 hex or the event's name}`. A function's name and
+        // an event's may both hold `-`: the spec's rule of that name says where one ends;
+        // a rule no longer in the spec is keyed at its last `-`.
+        let spec_key = wanted
+            .resources
+            .values()
+            .find(|w| w.kind == Kind::Rule && w.name == name)
+            .map(|w| w.key.clone());
+        let Some(key) = spec_key.or_else(|| {
+            let (function, suffix) = scope.logical(name)?.rsplit_once('-')?;
+            Some(format!("{function}.{suffix}"))
+        }) else {
             continue;
         };
-        let key = format!("{function}.{hash}");
         let at = address(Kind::Rule, &key);
         if !scope.owns(&tags) {
             if wanted.resources.contains_key(&at) {

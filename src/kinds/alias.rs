@@ -23,6 +23,8 @@ pub static INFO: KindInfo = KindInfo {
     needs,
     serial_with,
     public: super::never_public,
+    identity: &[FUNCTION_VERSION],
+    about: super::nothing_to_add,
     write: super::writer!(apply),
 };
 

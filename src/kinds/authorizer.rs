@@ -22,6 +22,8 @@ pub static INFO: KindInfo = KindInfo {
     needs: |_, _| vec![super::http_api::the_api()],
     serial_with: super::not_serial,
     public: super::never_public,
+    identity: &[TYPE, ISSUER],
+    about: super::nothing_to_add,
     write: super::writer!(apply),
 };
 

@@ -38,6 +38,8 @@ pub static INFO: KindInfo = KindInfo {
     needs,
     serial_with,
     public: super::never_public,
+    identity: &[FUNCTION, EVENT_SOURCE_ARN],
+    about: super::nothing_to_add,
     write: super::writer!(apply),
 };
 

@@ -36,6 +36,8 @@ pub static INFO: KindInfo = KindInfo {
     needs,
     serial_with,
     public: super::never_public,
+    identity: &[ARN],
+    about: super::nothing_to_add,
     write: super::writer!(apply),
 };
 

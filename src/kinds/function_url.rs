@@ -36,6 +36,8 @@ pub static INFO: KindInfo = KindInfo {
             "public: anyone on the internet can invoke the function through this URL (auth: none)",
         )
     },
+    identity: &[FUNCTION, AUTH_TYPE],
+    about: super::nothing_to_add,
     write: super::writer!(apply),
 };
 

@@ -24,6 +24,8 @@ pub static INFO: KindInfo = KindInfo {
     needs,
     serial_with: super::not_serial,
     public: super::never_public,
+    identity: &[INTEGRATION_URI],
+    about: super::nothing_to_add,
     write: super::writer!(apply),
 };
 

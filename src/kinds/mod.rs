@@ -142,6 +142,12 @@ pub struct KindInfo {
     /// What a reviewer should be told about a resource the plan makes or changes: that
     /// anyone may call it.
     pub public: fn(&Resource) -> Option<&'static str>,
+    /// The attributes that say which resource this is, shown under its deletion (where the
+    /// rest would only be noise): its ARN, or what it joins (a mapping's function and queue).
+    pub identity: &'static [&'static str],
+    /// What a resource is for when its address does not say (a permission: the route or
+    /// rule it lets call the function), for a comment under the address.
+    pub about: fn(&Resource) -> Option<String>,
     pub write: Writer,
 }
 
@@ -263,6 +269,11 @@ pub fn needs_nothing(_: &Resource, _: &Index) -> Vec<String> {
 
 /// A kind that never lets anyone call anything.
 pub fn never_public(_: &Resource) -> Option<&'static str> {
+    None
+}
+
+/// A kind whose address says what it is for.
+pub fn nothing_to_add(_: &Resource) -> Option<String> {
     None
 }
 

@@ -22,6 +22,8 @@ pub static INFO: KindInfo = KindInfo {
     needs: |r, _| super::referenced(r),
     serial_with: super::not_serial,
     public: super::never_public,
+    identity: &[VALUE],
+    about: super::nothing_to_add,
     write: super::writer!(apply),
 };
 

@@ -31,6 +31,8 @@ pub static INFO: KindInfo = KindInfo {
     needs,
     serial_with,
     public: super::never_public,
+    identity: &[FUNCTION, PRINCIPAL, SOURCE_ARN],
+    about,
     write: super::writer!(apply),
 };
 
@@ -96,6 +98,44 @@ fn needs(r: &Resource, index: &Index) -> Vec<String> {
         needs.push(address(super::Kind::HttpApi, "api"));
     }
     needs
+}
+
+/// What a statement lets call the function, from its principal and source: `for route GET
+/// /orders/{id}`, `for rule orders-dev-reports-nightly`.
+fn about(r: &Resource) -> Option<String> {
+    let source = attr_str(r, SOURCE_ARN);
+    let principal = attr_str(r, PRINCIPAL);
+    if r.attrs.contains_key(FUNCTION_URL_AUTH_TYPE)
+        || r.attrs.contains_key(INVOKED_VIA_FUNCTION_URL)
+    {
+        return Some("for the function URL".into());
+    }
+    match principal.as_str() {
+        // arn:aws:execute-api:REGION:ACCOUNT:API/STAGE/METHOD/PATH
+        "apigateway.amazonaws.com" => {
+            let route = source.splitn(6, ':').nth(5)?;
+            let mut parts = route.splitn(4, '/').skip(2);
+            let method = parts.next()?;
+            let path = parts.next().unwrap_or_default();
+            Some(match method {
+                "*" => format!("for route ANY /{path}"),
+                m if m.starts_with('$') => format!("for route {m}"),
+                m => format!("for route {m} /{path}"),
+            })
+        }
+        "events.amazonaws.com" => {
+            let rule = source.rsplit_once(":rule/")?.1;
+            Some(format!(
+                "for rule {}",
+                rule.rsplit('/').next().unwrap_or(rule)
+            ))
+        }
+        "s3.amazonaws.com" => {
+            let bucket = source.strip_prefix("arn:aws:s3:::")?;
+            Some(format!("for the notifications of bucket {bucket}"))
+        }
+        _ => Some(format!("for allow_invoke: {principal}")),
+    }
 }
 
 fn serial_with(r: &Resource) -> Option<String> {
@@ -217,4 +257,52 @@ pub(crate) async fn apply(a: &Applier, step: &Step) -> Result<(), AwsError> {
         .await
         .or_exists("AddPermission", &target)?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn statement(principal: &str, source: &str) -> Resource {
+        Resource::new(super::super::Kind::Permission, "api.slsr-1", "slsr-1")
+            .with(PRINCIPAL, principal)
+            .with(SOURCE_ARN, source)
+    }
+
+    #[test]
+    fn a_statement_says_what_it_serves() {
+        let say = |p: &str, s: &str| about(&statement(p, s));
+        assert_eq!(
+            say(
+                "apigateway.amazonaws.com",
+                "arn:aws:execute-api:us-east-1:1:(known after apply)/*/GET/orders/{id}"
+            ),
+            Some("for route GET /orders/{id}".into())
+        );
+        assert_eq!(
+            say(
+                "apigateway.amazonaws.com",
+                "arn:aws:execute-api:us-east-1:1:abc/*/*/{proxy+}"
+            ),
+            Some("for route ANY /{proxy+}".into())
+        );
+        assert_eq!(
+            say(
+                "apigateway.amazonaws.com",
+                "arn:aws:execute-api:us-east-1:1:abc/*/$default/"
+            ),
+            Some("for route $default".into())
+        );
+        assert_eq!(
+            say(
+                "events.amazonaws.com",
+                "arn:aws:events:us-east-1:1:rule/bus/orders-dev-reports-nightly"
+            ),
+            Some("for rule orders-dev-reports-nightly".into())
+        );
+        assert_eq!(
+            say("s3.amazonaws.com", "arn:aws:s3:::uploads"),
+            Some("for the notifications of bucket uploads".into())
+        );
+    }
 }

@@ -27,6 +27,8 @@ pub static INFO: KindInfo = KindInfo {
     needs,
     serial_with: super::not_serial,
     public: |r| is_public(r).then_some("public: anyone can call this route (auth: none)"),
+    identity: &[TARGET, AUTHORIZATION],
+    about: super::nothing_to_add,
     write: super::writer!(apply),
 };
 

@@ -19,6 +19,8 @@ pub static INFO: KindInfo = KindInfo {
     needs: |_, _| vec![super::http_api::the_api()],
     serial_with: super::not_serial,
     public: super::never_public,
+    identity: &[AUTO_DEPLOY],
+    about: super::nothing_to_add,
     write: super::writer!(apply),
 };
 

@@ -52,6 +52,14 @@ pub fn json(plan: &Plan, header: &Header) -> String {
         "changes": changes,
         "conflicts": plan.conflicts.iter().map(|c| json!({"address": c.address, "name": c.name, "reason": c.reason})).collect::<Vec<_>>(),
         "kept": plan.kept.iter().map(|k| json!({"address": k.address, "name": k.name, "reason": k.reason})).collect::<Vec<_>>(),
+        "output_changes": plan.outputs.iter().map(|o| {
+            let side = |v: &Option<String>| match v {
+                Some(_) if o.sensitive => Value::from(MASK),
+                Some(v) => Value::from(v.as_str()),
+                None => Value::Null,
+            };
+            json!({"name": o.name, "action": o.action.as_str(), "before": side(&o.before), "after": side(&o.after), "sensitive": o.sensitive})
+        }).collect::<Vec<_>>(),
         "summary": {"add": s.add, "change": s.change, "replace": s.replace, "destroy": s.destroy, "data_loss": s.data_loss},
     });
     // serde_json escapes C0 control characters in strings; json_text takes DEL, C1 and the

@@ -2,7 +2,7 @@
 
 use std::fmt::Write as _;
 
-use super::{Header, change_text, show};
+use super::Header;
 use crate::engine::plan::{Action, Plan};
 use crate::render::escape::{markdown_code, markdown_text, printable};
 
@@ -15,6 +15,12 @@ pub fn markdown(plan: &Plan, header: &Header) -> String {
         markdown_code(&header.service),
         markdown_code(&header.stage)
     );
+    if header.account.is_none() {
+        let _ = writeln!(
+            out,
+            "_Offline: the account was not read, so this is everything the spec makes._\n"
+        );
+    }
     for c in &plan.conflicts {
         let _ = writeln!(
             out,
@@ -66,8 +72,26 @@ pub fn markdown(plan: &Plan, header: &Header) -> String {
             markdown_code(&c.name)
         );
     }
+    if !plan.outputs.is_empty() {
+        let _ = writeln!(
+            out,
+            "\n**Changes to Outputs:**\n\n| action | output | before | after |\n|---|---|---|---|"
+        );
+        for o in &plan.outputs {
+            let _ = writeln!(
+                out,
+                "| {} {} | {} | {} | {} |",
+                o.action.symbol(),
+                o.action.as_str(),
+                markdown_code(&o.name),
+                markdown_code(&super::output_value(o.before.as_deref(), o.sensitive)),
+                markdown_code(&super::output_value(o.after.as_deref(), o.sensitive))
+            );
+        }
+    }
     // Inside the fence Markdown is not interpreted, and no line can close it early: each
-    // starts with its mark (`+`, `-`, `!`) and is printable, so on one line.
+    // starts with its mark (`+`, `-`, `!`, or a space and more indentation than a fence
+    // allows) and is printable, so on one line.
     let _ = writeln!(out, "\n<details><summary>Details</summary>\n\n```diff");
     for c in plan.changes.iter().filter(|c| c.action != Action::NoOp) {
         let mark = match c.action {
@@ -85,22 +109,15 @@ pub fn markdown(plan: &Plan, header: &Header) -> String {
         if let Some(reason) = &c.reason {
             let _ = writeln!(out, "!     # {}", printable(reason));
         }
-        for d in &c.diffs {
-            match c.action {
-                Action::Create if d.after.as_ref().is_none_or(|v| v.is_null()) => {}
-                Action::Create => {
-                    let _ = writeln!(
-                        out,
-                        "+     {} = {}",
-                        printable(&d.path),
-                        show(d.after.as_ref(), d.sensitive)
-                    );
-                }
-                Action::Delete => {}
-                _ => {
-                    let _ = writeln!(out, "!     {}: {}", printable(&d.path), change_text(d));
-                }
-            }
+        if let Some(about) = super::body::about(c) {
+            let _ = writeln!(out, "{mark}     # {about}");
+        }
+        for line in super::body::lines(c) {
+            let sign = if line.sign == '~' { '!' } else { line.sign };
+            let _ = match line.part {
+                super::body::Part::Attribute => writeln!(out, "{sign}     {}", line.text),
+                _ => writeln!(out, "{sign}         {}", line.text),
+            };
         }
     }
     let _ = writeln!(out, "```\n\n</details>");

@@ -3,6 +3,8 @@
 //! what came from the spec or the account is escaped (`crate::render::escape`): no control
 //! character reaches a terminal, and nothing breaks out of a Markdown cell or code span.
 
+mod body;
+mod document;
 pub mod escape;
 mod json;
 mod markdown;
@@ -61,6 +63,22 @@ pub fn show(value: Option<&Value>, sensitive: bool) -> String {
         Some(_) if sensitive => MASK.into(),
         Some(Value::String(s)) if s == crate::engine::model::KNOWN_AFTER_APPLY => s.clone(),
         Some(v) => printable(&v.to_string()).into_owned(),
+    }
+}
+
+/// An output's value as the plan shows it: quoted, but for one that is only a
+/// `(known after apply: ...)` marker; masked when sensitive.
+pub fn output_value(value: Option<&str>, sensitive: bool) -> String {
+    match value {
+        None => "(none)".into(),
+        Some(_) if sensitive => MASK.into(),
+        Some(v)
+            if crate::engine::desired::next_known_after_apply(v)
+                .is_some_and(|(range, _)| range == (0..v.len())) =>
+        {
+            printable(v).into_owned()
+        }
+        Some(v) => printable(&Value::from(v).to_string()).into_owned(),
     }
 }
 

@@ -5,7 +5,8 @@ use std::fmt::Write as _;
 
 use anstyle::{AnsiColor, Style};
 
-use super::{Header, change_text, show};
+use super::Header;
+use super::body::Part;
 use crate::engine::plan::{Action, Plan};
 use crate::render::escape::printable;
 
@@ -22,17 +23,16 @@ fn style(action: Action) -> Style {
 pub fn text(plan: &Plan, header: &Header) -> String {
     let mut out = String::new();
     let bold = Style::new().bold();
-    let account = header
-        .account
-        .as_deref()
-        .unwrap_or("(offline: no account read)");
     let region = header.region.as_deref().unwrap_or("(no region)");
+    let against = match header.account.as_deref() {
+        Some(account) => format!("in account {}", printable(account)),
+        None => "(offline: the account was not read)".into(),
+    };
     let _ = writeln!(
         out,
-        "{bold}slsr plan{bold:#} for service {} stage {} in account {}, {}\n",
+        "{bold}slsr plan{bold:#} for service {} stage {} {against}, {}\n",
         printable(&header.service),
         printable(&header.stage),
-        printable(account),
         printable(region)
     );
     for conflict in &plan.conflicts {
@@ -66,63 +66,20 @@ pub fn text(plan: &Plan, header: &Header) -> String {
         if let Some(reason) = &change.reason {
             let _ = writeln!(out, "      # {}", printable(reason));
         }
+        if let Some(about) = super::body::about(change) {
+            let _ = writeln!(out, "      # {about}");
+        }
         if let Some(note) = public_note(change) {
             let _ = writeln!(out, "      # {note}");
         }
-        match change.action {
-            Action::Create => {
-                // Unset optional attributes (null) are noise in a new resource.
-                for d in change
-                    .diffs
-                    .iter()
-                    .filter(|d| d.after.as_ref().is_some_and(|v| !v.is_null()))
-                {
-                    let _ = writeln!(
-                        out,
-                        "      {s}+{s:#} {} = {}",
-                        printable(&d.path),
-                        show(d.after.as_ref(), d.sensitive)
-                    );
-                }
-            }
-            Action::Update | Action::Replace => {
-                for d in &change.diffs {
-                    let (mark, ds) = match (&d.before, &d.after) {
-                        (None, _) => ("+", style(Action::Create)),
-                        (_, None) => ("-", style(Action::Delete)),
-                        _ => ("~", style(Action::Update)),
-                    };
-                    let forces = if d.forces_replacement {
-                        "  # forces replacement"
-                    } else {
-                        ""
-                    };
-                    if let Some(lines) = structured_diff(d) {
-                        let _ = writeln!(
-                            out,
-                            "      {ds}{mark}{ds:#} {}:{forces}",
-                            printable(&d.path)
-                        );
-                        for (sign, line) in lines {
-                            let ls = match sign {
-                                '+' => style(Action::Create),
-                                '-' => style(Action::Delete),
-                                _ => Style::new(),
-                            };
-                            let _ =
-                                writeln!(out, "          {ls}{sign} {}{ls:#}", printable(&line));
-                        }
-                        continue;
-                    }
-                    let _ = writeln!(
-                        out,
-                        "      {ds}{mark}{ds:#} {}: {}{forces}",
-                        printable(&d.path),
-                        change_text(d)
-                    );
-                }
-            }
-            Action::Delete | Action::NoOp => {}
+        for line in super::body::lines(change) {
+            let ls = sign_style(line.sign);
+            let _ = match line.part {
+                Part::Attribute => writeln!(out, "      {ls}{}{ls:#} {}", line.sign, line.text),
+                // A whole value's lines take its attribute's sign once, on its first line.
+                Part::Body => writeln!(out, "            {}", line.text),
+                Part::Diff => writeln!(out, "          {ls}{} {}{ls:#}", line.sign, line.text),
+            };
         }
         out.push('\n');
     }
@@ -139,6 +96,28 @@ pub fn text(plan: &Plan, header: &Header) -> String {
         }
         out.push('\n');
     }
+    if !plan.outputs.is_empty() {
+        let _ = writeln!(out, "{bold}Changes to Outputs:{bold:#}");
+        let width = plan.outputs.iter().map(|o| o.name.len()).max().unwrap_or(0);
+        for o in &plan.outputs {
+            let s = style(o.action);
+            let value = match o.action {
+                Action::Update => format!(
+                    "{} -> {}",
+                    super::output_value(o.before.as_deref(), o.sensitive),
+                    super::output_value(o.after.as_deref(), o.sensitive)
+                ),
+                _ => super::output_value(o.after.as_deref(), o.sensitive),
+            };
+            let _ = writeln!(
+                out,
+                "  {s}{}{s:#} {:width$} = {value}",
+                o.action.symbol(),
+                printable(&o.name)
+            );
+        }
+        out.push('\n');
+    }
     let summary = plan.summary();
     if plan.has_changes() {
         let _ = writeln!(
@@ -150,13 +129,31 @@ pub fn text(plan: &Plan, header: &Header) -> String {
             summary.destroy,
             super::data_loss_summary(&summary)
         );
-    } else {
+    } else if header.account.is_some() {
         let _ = writeln!(
             out,
             "{bold}No changes.{bold:#} The account matches the spec."
         );
+    } else {
+        let _ = writeln!(out, "{bold}No changes.{bold:#} The spec makes nothing.");
+    }
+    if header.account.is_none() {
+        let _ = writeln!(
+            out,
+            "Run `slsr plan` with AWS credentials to compare with the account, or `slsr apply` to deploy."
+        );
     }
     out
+}
+
+/// The colour of a line's sign: green to add, red to remove, yellow to change.
+fn sign_style(sign: char) -> Style {
+    match sign {
+        '+' => style(Action::Create),
+        '-' => style(Action::Delete),
+        '~' => style(Action::Update),
+        _ => Style::new(),
+    }
 }
 
 /// What a reviewer should know about a resource the change leaves callable by anyone.
@@ -166,117 +163,4 @@ fn public_note(change: &crate::engine::plan::Change) -> Option<&'static str> {
         .as_ref()
         .filter(|_| change.action != Action::Delete)?;
     (change.kind.info().public)(desired)
-}
-
-/// Longer than this, a changed JSON document (a policy, an event pattern) is shown as a
-/// line diff of its pretty form instead of two one-line values.
-const ONE_LINE: usize = 100;
-
-/// A changed policy or pattern as lines, each marked `+`, `-` or ` `: only the parts that
-/// changed stand out. `None` for values that read well on one line.
-fn structured_diff(d: &crate::engine::plan::FieldDiff) -> Option<Vec<(char, String)>> {
-    let (before, after) = (d.before.as_ref()?, d.after.as_ref()?);
-    if d.sensitive
-        || !(before.is_object() || before.is_array())
-        || !(after.is_object() || after.is_array())
-    {
-        return None;
-    }
-    if before.to_string().len() + after.to_string().len() <= ONE_LINE {
-        return None;
-    }
-    let pretty = |v: &serde_json::Value| {
-        serde_json::to_string_pretty(v)
-            .unwrap_or_default()
-            .lines()
-            .map(str::to_string)
-            .collect::<Vec<_>>()
-    };
-    Some(with_context(line_diff(&pretty(before), &pretty(after))))
-}
-
-/// Lines kept around each change in a document diff; the rest folds into `...`.
-const CONTEXT: usize = 3;
-
-fn with_context(lines: Vec<(char, String)>) -> Vec<(char, String)> {
-    let near_change = |i: usize| {
-        lines[i.saturating_sub(CONTEXT)..(i + CONTEXT + 1).min(lines.len())]
-            .iter()
-            .any(|(sign, _)| *sign != ' ')
-    };
-    let mut out = Vec::new();
-    let mut folded = false;
-    for (i, line) in lines.iter().enumerate() {
-        if near_change(i) {
-            out.push(line.clone());
-            folded = false;
-        } else if !folded {
-            out.push((' ', "...".to_string()));
-            folded = true;
-        }
-    }
-    out
-}
-
-/// A longest-common-subsequence line diff; documents here are a few dozen lines.
-fn line_diff(a: &[String], b: &[String]) -> Vec<(char, String)> {
-    let mut lcs = vec![vec![0usize; b.len() + 1]; a.len() + 1];
-    for i in (0..a.len()).rev() {
-        for j in (0..b.len()).rev() {
-            lcs[i][j] = if a[i] == b[j] {
-                lcs[i + 1][j + 1] + 1
-            } else {
-                lcs[i + 1][j].max(lcs[i][j + 1])
-            };
-        }
-    }
-    let (mut i, mut j, mut out) = (0, 0, Vec::new());
-    while i < a.len() || j < b.len() {
-        if i < a.len() && j < b.len() && a[i] == b[j] {
-            out.push((' ', a[i].clone()));
-            i += 1;
-            j += 1;
-        } else if j < b.len() && (i == a.len() || lcs[i][j + 1] >= lcs[i + 1][j]) {
-            out.push(('+', b[j].clone()));
-            j += 1;
-        } else {
-            out.push(('-', a[i].clone()));
-            i += 1;
-        }
-    }
-    out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::engine::plan::FieldDiff;
-    use serde_json::json;
-
-    #[test]
-    fn a_changed_policy_shows_only_what_changed() {
-        let before = json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": ["sqs:ReceiveMessage"], "Resource": ["arn:aws:sqs:us-east-1:123456789012:shop-dev-jobs"]}]});
-        let after = json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": ["sqs:DeleteMessage", "sqs:ReceiveMessage"], "Resource": ["arn:aws:sqs:us-east-1:123456789012:shop-dev-jobs"]}]});
-        let d = FieldDiff {
-            path: "inline_policy".into(),
-            before: Some(before),
-            after: Some(after),
-            sensitive: false,
-            forces_replacement: false,
-        };
-        let lines = structured_diff(&d).expect("a long document is diffed by line");
-        let changed: Vec<&(char, String)> = lines.iter().filter(|(sign, _)| *sign != ' ').collect();
-        assert_eq!(
-            changed,
-            vec![&('+', "        \"sqs:DeleteMessage\",".to_string())]
-        );
-        let short = FieldDiff {
-            path: "layers".into(),
-            before: Some(json!(["a"])),
-            after: Some(json!(["b"])),
-            sensitive: false,
-            forces_replacement: false,
-        };
-        assert!(structured_diff(&short).is_none());
-    }
 }

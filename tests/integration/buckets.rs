@@ -211,7 +211,7 @@ async fn a_bucket_is_made_changed_in_place_with_its_objects_kept_then_emptied_an
         "+ cors[0].allow_methods = [\"GET\",\"PUT\"]".into(),
         "+ public_access_block.block_public_acls = true".into(),
         "+ encryption = \"AES256\"".into(),
-        "+ tags.data = \"user\"".into(),
+        "+ tags = {data=user, slsr:service=shop, slsr:stage=dev, team=core}".into(),
     ] {
         assert!(first.stdout.contains(&line), "{line}:\n{}", first.stdout);
     }

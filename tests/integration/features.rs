@@ -90,8 +90,15 @@ async fn function_statements_join_the_generated_role_and_keep_its_grants() {
         "{changed}"
     );
     assert!(
-        diff_line(&changed, '-', "\"arn:aws:s3:::feat-bucket/*\"")
-            && diff_line(&changed, '+', "\"arn:aws:s3:::feat-bucket/reports/*\""),
+        diff_line(
+            &changed,
+            '-',
+            "\"Resource\": [\"arn:aws:s3:::feat-bucket/*\"]"
+        ) && diff_line(
+            &changed,
+            '+',
+            "\"Resource\": [\"arn:aws:s3:::feat-bucket/reports/*\"]"
+        ),
         "{changed}"
     );
     apply(&account, &spec);
@@ -104,7 +111,8 @@ async fn function_statements_join_the_generated_role_and_keep_its_grants() {
         .collect();
     let removed = replan(&account, &spec, without);
     assert!(
-        removed.contains("~ role.api") && diff_line(&removed, '-', "\"s3:GetObject\""),
+        removed.contains("~ role.api")
+            && diff_line(&removed, '-', "\"Action\": [\"s3:GetObject\"],"),
         "{removed}"
     );
     apply(&account, &spec);
@@ -825,6 +833,42 @@ async fn outputs_of_what_is_not_deployed_are_an_error_never_a_placeholder() {
             .is_some_and(|u| u.ends_with("/producer-dev-jobs")),
         "{values}"
     );
+}
+
+/// A plan lists the outputs apply changes, as Terraform's "Changes to Outputs": a
+/// published one by the value its parameter holds, a new one known only after apply; an
+/// output that stays as it is is not listed.
+#[tokio::test]
+async fn a_plan_shows_the_outputs_it_changes() {
+    let spec = app("feat-output-changes", PRODUCER);
+    let account = Account::new().await;
+    apply(&account, &spec);
+    let apigw = aws_sdk_apigatewayv2::Client::new(&account.config().await);
+    let api_id = apigw.get_apis().send().await.unwrap().items()[0]
+        .api_id()
+        .unwrap()
+        .to_string();
+    let url = format!("https://{api_id}.execute-api.us-east-1.amazonaws.com");
+    let changed = PRODUCER
+        .replace("value: '${http_api.url}'", "value: '${http_api.url}/v2'")
+        .replace("  jobs: {}\n", "  jobs: {}\n  extra: {}\n")
+        .replace(
+            "outputs:\n",
+            "outputs:\n  extra_url: {value: '${queue:extra.url}'}\n",
+        );
+    let plan = replan(&account, &spec, changed);
+    let expected = format!(
+        "Changes to Outputs:\n  ~ api_url   = \"{url}\" -> \"{url}/v2\"\n  + extra_url = (known after apply: queue.extra.url)\n\n"
+    );
+    assert!(plan.contains(&expected), "{expected}\nnot in:\n{plan}");
+    assert!(!plan.contains("jobs_url ="), "{plan}");
+    let out = slsr(&account, "plan", &spec, &["--format", "json"]);
+    let json: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    assert_eq!(
+        json["output_changes"][0],
+        serde_json::json!({"name": "api_url", "action": "update", "before": url, "after": format!("{url}/v2"), "sensitive": false})
+    );
+    apply(&account, &spec);
 }
 
 #[tokio::test]

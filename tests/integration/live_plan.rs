@@ -570,6 +570,26 @@ async fn an_owned_resource_removed_from_the_spec_is_planned_for_deletion() {
         "only deletions: {:?}",
         changes.keys()
     );
+    // The text says which resources go by what identifies them, and what each statement
+    // was for, rather than nothing (or everything they had).
+    let text = d.plan(&[]).stdout;
+    let a = &d.account.id;
+    for block in [
+        format!(
+            "  - queue.jobs  shop-dev-jobs\n      - arn = \"arn:aws:sqs:us-east-1:{a}:shop-dev-jobs\"\n\n"
+        ),
+        format!(
+            "  - function.worker  shop-dev-worker\n      - arn = \"arn:aws:lambda:us-east-1:{a}:function:shop-dev-worker\"\n\n"
+        ),
+        format!(
+            "  - permission.worker.{SHOP_RULE_SID}  {SHOP_RULE_SID}\n      # for rule {SHOP_RULE}\n      - function = \"shop-dev-worker\"\n      - principal = \"events.amazonaws.com\"\n      - source_arn = \"arn:aws:events:us-east-1:{a}:rule/{SHOP_RULE}\"\n\n"
+        ),
+        format!(
+            "  - rule.worker.a2179194  {SHOP_RULE}\n      - arn = \"arn:aws:events:us-east-1:{a}:rule/{SHOP_RULE}\"\n      - schedule_expression = \"rate(5 minutes)\"\n      - target = \"arn:aws:lambda:us-east-1:{a}:function:shop-dev-worker\"\n\n"
+        ),
+    ] {
+        assert!(text.contains(&block), "{block}\nnot in:\n{text}");
+    }
 }
 
 /// A log group's tags are read and compared like any resource's: one removed by hand (and

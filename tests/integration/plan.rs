@@ -11,16 +11,25 @@ fn every_example_plans_offline_without_credentials() {
         let spec = format!("examples/{example}/slsr.yaml");
         let out = run(slsr().args(["plan", "--offline", "-f", &spec]));
         assert_eq!(out.code, 0, "{example}: {}", out.stderr);
+        let first = out.stdout.lines().next().unwrap_or_default();
         assert!(
-            out.stdout.contains("(offline: no account read)"),
-            "{}",
-            out.stdout
+            first.ends_with("stage dev (offline: the account was not read), us-east-1")
+                && !first.contains("in account"),
+            "{example}: {first}"
         );
-        let last = out.stdout.lines().last().unwrap_or_default();
+        // The counts, then what to run next.
+        let lines: Vec<&str> = out.stdout.lines().collect();
+        let [.., counts, next] = lines[..] else {
+            panic!("{example}: {}", out.stdout);
+        };
         assert!(
-            last.starts_with("Plan: ")
-                && last.ends_with("0 to change, 0 to replace, 0 to destroy."),
-            "{example}: {last}"
+            counts.starts_with("Plan: ")
+                && counts.ends_with("0 to change, 0 to replace, 0 to destroy."),
+            "{example}: {counts}"
+        );
+        assert_eq!(
+            next,
+            "Run `slsr plan` with AWS credentials to compare with the account, or `slsr apply` to deploy."
         );
         let detailed = run(slsr().args(["plan", "--offline", "--detailed-exitcode", "-f", &spec]));
         assert_eq!(detailed.code, 2, "changes exit 2 with --detailed-exitcode");
@@ -96,6 +105,96 @@ fn the_orders_plan_creates_what_the_spec_declares() {
     );
     assert!(memory["after"].is_u64());
     assert!(changes.iter().all(|c| c["action"] == "create"));
+}
+
+/// The orders example's plan reads as a review: documents indented, tags on one line per
+/// resource, what each permission is for, and the outputs it makes; in Markdown too. The
+/// JSON keeps every value as data (a policy is an object, each tag a diff).
+#[test]
+fn the_orders_plan_is_readable() {
+    let plan = |format: &str| {
+        let out = run(slsr().args([
+            "plan",
+            "--offline",
+            "--format",
+            format,
+            "-f",
+            "examples/orders/slsr.yaml",
+        ]));
+        assert_eq!(out.code, 0, "{}", out.stderr);
+        out.stdout
+    };
+    let text = plan("text");
+    let widest = text.lines().map(|l| l.chars().count()).max().unwrap();
+    assert!(widest <= 110, "a line of {widest} columns:\n{text}");
+    let tags = "+ tags = {cost-center=cc-4120, slsr:service=orders, slsr:stage=dev, team=payments}";
+    // Every tagged resource: 3 roles, 3 queues, 3 log groups, 2 of the 3 functions (the
+    // reports function adds slsr:async), the mapping, 2 rules and the API.
+    assert_eq!(
+        text.matches(tags).count(),
+        3 + 3 + 3 + 2 + 1 + 2 + 1,
+        "{text}"
+    );
+    assert!(
+        !text.contains("+ tags."),
+        "one line of tags per resource:\n{text}"
+    );
+    for block in [
+        // role.api's inline policy, from the spec's statements.
+        "      + inline_policy = {\n              \"Version\": \"2012-10-17\",\n              \"Statement\": [\n                {\n                  \"Effect\": \"Allow\",\n                  \"Action\": [\"dynamodb:GetItem\", \"dynamodb:PutItem\"],",
+        // The reports function's event pattern.
+        "      + event_pattern = {\n              \"source\": [\"acme.orders.admin\"],\n              \"detail-type\": [\"ReportRequested\"]\n            }\n",
+        "  + permission.api.slsr-e62bd745  slsr-e62bd745\n      # for route GET /orders/{id}\n",
+        "  + permission.api.slsr-7c9b892f  slsr-7c9b892f\n      # for route POST /orders\n",
+        "      # for rule orders-dev-reports-a1b73f5c\n",
+        "Changes to Outputs:\n  + api_url        = (known after apply: http_api.url)\n  + jobs_queue_url = (known after apply: queue.jobs.url)\n",
+    ] {
+        assert!(text.contains(block), "{block}\nnot in:\n{text}");
+    }
+
+    let markdown = plan("markdown");
+    assert!(
+        markdown.contains(&format!("+     {}", &tags[2..])),
+        "{markdown}"
+    );
+    assert!(
+        markdown
+            .contains("+               \"Action\": [\"dynamodb:GetItem\", \"dynamodb:PutItem\"],"),
+        "{markdown}"
+    );
+    assert!(
+        markdown
+            .contains("| + create | `api_url` | `(none)` | `(known after apply: http_api.url)` |"),
+        "{markdown}"
+    );
+
+    let json: serde_json::Value = serde_json::from_str(&plan("json")).unwrap();
+    let role = json["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["address"] == "role.api")
+        .unwrap();
+    let diff = |path: &str| {
+        role["diffs"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|d| d["path"] == path)
+            .map(|d| d["after"].clone())
+    };
+    assert_eq!(
+        diff("inline_policy").unwrap()["Statement"][0]["Action"][0],
+        "dynamodb:GetItem"
+    );
+    assert_eq!(diff("tags.team"), Some("payments".into()));
+    assert_eq!(
+        json["output_changes"],
+        serde_json::json!([
+            {"name": "api_url", "action": "create", "before": null, "after": "(known after apply: http_api.url)", "sensitive": false},
+            {"name": "jobs_queue_url", "action": "create", "before": null, "after": "(known after apply: queue.jobs.url)", "sensitive": false},
+        ])
+    );
 }
 
 #[test]

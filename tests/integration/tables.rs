@@ -112,7 +112,7 @@ async fn a_table_is_made_read_back_changed_replaced_and_removed() {
         "+ billing = \"on_demand\"",
         "+ point_in_time_recovery = true",
         "+ deletion_protection = true",
-        "+ tags.tier = \"gold\"",
+        "+ tags = {slsr:service=tbl, slsr:stage=dev, team=core, tier=gold}",
         "Plan: 1 to add, 0 to change, 0 to replace, 0 to destroy.",
     ] {
         assert!(first.contains(line), "{line}:\n{first}");
@@ -323,16 +323,18 @@ async fn an_item_survives_every_in_place_change_and_a_no_op_apply_writes_nothing
             "two indexes added (one per UpdateTable, as DynamoDB takes them)",
             with("    billing: {read: 2, write: 3}\n    ttl: expires_at\n    indexes: {by-note: {partition: note}, by-n: {partition: n, sort: note}}\n")
                 .replace("{pk: string}", "{pk: string, note: string, n: number}"),
+            // A value added whole is shown as a new resource's is: indented JSON.
             &[
-                "+ index.by-note: (none) -> {\"partition\":\"note (string)\",\"projection\":\"all\"}",
-                "+ index.by-n: (none) -> {\"partition\":\"n (number)\",\"projection\":\"all\",\"sort\":\"note (string)\"}",
+                "+ index.by-note = {\n              \"partition\": \"note (string)\",\n              \"projection\": \"all\"\n            }",
+                "+ index.by-n = {\n              \"partition\": \"n (number)\",\n              \"projection\": \"all\",\n              \"sort\": \"note (string)\"\n            }",
             ],
         ),
         (
             "an index's key changed",
             with("    billing: {read: 2, write: 3}\n    ttl: expires_at\n    indexes: {by-note: {partition: n, projection: keys_only}, by-n: {partition: n, sort: note}}\n")
                 .replace("{pk: string}", "{pk: string, note: string, n: number}"),
-            &["~ index.by-note: {\"partition\":\"note (string)\",\"projection\":\"all\"} -> {\"partition\":\"n (number)\",\"projection\":\"keys_only\"}"],
+            // A changed document: its line diff.
+            &["~ index.by-note:\n            {\n          -   \"partition\": \"note (string)\",\n          -   \"projection\": \"all\"\n          +   \"partition\": \"n (number)\",\n          +   \"projection\": \"keys_only\"\n            }"],
         ),
         (
             "billing on demand",
@@ -344,8 +346,8 @@ async fn an_item_survives_every_in_place_change_and_a_no_op_apply_writes_nothing
             "both indexes removed",
             with("    ttl: expires_at\n"),
             &[
-                "- index.by-note: {\"partition\":\"n (number)\",\"projection\":\"keys_only\"} -> (none)",
-                "- index.by-n: ",
+                "- index.by-note = {\n              \"partition\": \"n (number)\",\n              \"projection\": \"keys_only\"\n            }",
+                "- index.by-n = {",
             ],
         ),
         ("ttl off", ITEMS.to_string(), &["- ttl: \"expires_at\" -> (none)"]),
@@ -952,7 +954,7 @@ async fn an_sqs_event_takes_filters_changed_and_removed_in_place() {
     let lambda = aws_sdk_lambda::Client::new(&account.config().await);
     let first = replan(&account, &spec, SQS_FILTERS, &[]);
     assert!(
-        first.contains("+ filters = [{\"body\":{\"type\":[\"order\"]}}]"),
+        first.contains("+ filters = [\n              {\n                \"body\": {\n                  \"type\": [\"order\"]\n                }\n              }\n            ]"),
         "{first}"
     );
     apply(&account, &spec, &[]);
@@ -967,7 +969,9 @@ async fn an_sqs_event_takes_filters_changed_and_removed_in_place() {
     );
     let changed = replan(&account, &spec, &two, &[]);
     assert!(
-        changed.contains("~ filters: [{\"body\":{\"type\":[\"order\"]}}] -> [{\"body\":{\"type\":[\"order\"]}},{\"body\":{\"type\":[\"refund\"]}}]")
+        changed.contains("~ filters:\n")
+            && changed.contains("          +       \"type\": [\"refund\"]\n")
+            && !changed.contains("-       \"type\": [\"order\"]")
             && changed.contains("Plan: 0 to add, 1 to change, 0 to replace, 0 to destroy."),
         "{changed}"
     );
@@ -982,7 +986,10 @@ async fn an_sqs_event_takes_filters_changed_and_removed_in_place() {
     let none = SQS_FILTERS.replace(", filters: [{body: {type: [order]}}]", "");
     let removed = replan(&account, &spec, &none, &[]);
     assert!(
-        removed.contains("~ filters: [{\"body\":{\"type\":[\"order\"]}},{\"body\":{\"type\":[\"refund\"]}}] -> []"),
+        removed.contains("~ filters:\n")
+            && removed.contains("          -       \"type\": [\"order\"]\n")
+            && removed.contains("          -       \"type\": [\"refund\"]\n")
+            && removed.contains("          + []\n"),
         "{removed}"
     );
     apply(&account, &spec, &[]);

@@ -168,6 +168,8 @@ functions:
       STRIPE: sk_live_51HxYzAbCdEfGhIjKlMnOpQr
       SIGNING: 8a7Fq2LmZ9xYc4Rt1Vb6Nw3Ks0Pe5HjT
       GREETING: hello-world
+outputs:
+  dsn: {value: 'postgres://app:Hunter2-pw@db.internal/app', ssm: /sec/dsn}
 ";
 
 #[tokio::test]
@@ -194,6 +196,15 @@ async fn values_that_look_secret_are_masked_in_every_format_and_in_saved_plans()
             "{format}:\n{}",
             out.stdout
         );
+        // The output the plan publishes is listed, masked.
+        let masked = match format {
+            "text" => "  + dsn = (sensitive)",
+            "json" => {
+                "\"before\": null,\n      \"after\": \"(sensitive)\",\n      \"sensitive\": true"
+            }
+            _ => "| + create | `dsn` | `(none)` | `(sensitive)` |",
+        };
+        assert!(out.stdout.contains(masked), "{format}:\n{}", out.stdout);
     }
     let saved = spec.with_file_name("content.plan");
     let out = slsr(&account, "plan", &spec, &["--out", saved.to_str().unwrap()]);

@@ -3,8 +3,6 @@
 
 use std::process::ExitCode;
 
-use clap::Parser;
-
 fn main() -> ExitCode {
-    slsr::cli::commands::run(slsr::cli::Cli::parse())
+    slsr::cli::commands::main()
 }

@@ -7,7 +7,8 @@ point-in-time recovery, and SAM's roles no managed policy, so the peers would de
 slsr does. slsr makes no CloudFormation call, so nothing here changes what it sees.
 
 - AWS::S3::Bucket: NotificationConfiguration (LambdaConfigurations, QueueConfigurations,
-  TopicConfigurations, with their S3Key filters), VersioningConfiguration and
+  TopicConfigurations, with their S3Key filters; not checked against the functions'
+  permissions, which moto may make after the bucket in spite of the stack's DependsOn), VersioningConfiguration and
   PublicAccessBlockConfiguration, on create and on update (moto applied only BucketEncryption
   and Tags).
 - AWS::DynamoDB::Table: PointInTimeRecoverySpecification on create (moto ignored it).
@@ -65,8 +66,12 @@ def _bucket_properties(bucket, properties, account_id, region_name):
     if "PublicAccessBlockConfiguration" in properties:
         backend.put_public_access_block(bucket.name, properties["PublicAccessBlockConfiguration"])
     if "NotificationConfiguration" in properties:
-        backend.put_bucket_notification_configuration(
-            bucket.name, _notification_config(properties["NotificationConfiguration"]))
+        # Written without the test emulator's check of each Lambda destination: the peers'
+        # templates make the bucket depend on the function's permission, as CloudFormation
+        # requires, but moto makes a stack's resources in its own order, so the permission
+        # may not exist yet here although it would on AWS.
+        moto_server._s3_put_notification(
+            backend, bucket.name, _notification_config(properties["NotificationConfiguration"]))
 
 
 _bucket_create = s3_models.FakeBucket.create_from_cloudformation_json.__func__

@@ -167,8 +167,9 @@ const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(30);
 const OPERATION_TIMEOUT: Duration = Duration::from_secs(pace::THROTTLED_PATIENCE.as_secs() + 120);
 
 /// The SDK configuration every client is built from. Region: `--region`, then the
-/// environment (AWS_REGION, AWS_DEFAULT_REGION), then the profile, then the spec's.
-/// The EC2 metadata service is never asked for a region: a CI runner without one would
+/// spec's, then the environment (AWS_REGION, AWS_DEFAULT_REGION), then the profile: the
+/// region a spec names is where it deploys, as in Serverless and Terraform, whatever shell
+/// it is run from. The EC2 metadata service is never asked for a region: a CI runner without one would
 /// wait seconds for it. Its HTTP client paces calls to AWS's published quotas, adapted to
 /// the throttles it hears (`pace`).
 pub async fn sdk_config(connection: &Connection, spec_region: Option<&str>) -> SdkConfig {
@@ -177,9 +178,9 @@ pub async fn sdk_config(connection: &Connection, spec_region: Option<&str>) -> S
         profile_region = profile_region.profile_name(p);
     }
     let region = RegionProviderChain::first_try(connection.region.clone().map(Region::new))
+        .or_else(spec_region.map(|r| Region::new(r.to_string())))
         .or_else(aws_config::environment::EnvironmentVariableRegionProvider::new())
-        .or_else(profile_region.build())
-        .or_else(spec_region.map(|r| Region::new(r.to_string())));
+        .or_else(profile_region.build());
     let mut loader = aws_config::defaults(BehaviorVersion::latest())
         .region(region)
         .retry_config(RetryConfig::standard().with_max_attempts(MAX_ATTEMPTS))

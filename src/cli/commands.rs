@@ -1,98 +1,177 @@
 //! What each command does, between parsed flags and an exit code: loading the spec,
-//! calling the library's parts in order, printing results and errors. `main.rs` only parses
-//! the command line and calls `run`.
+//! calling the library's parts in order, printing results and errors. `main.rs` only calls
+//! `main`.
 
 use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::Path;
 use std::process::ExitCode;
 
-use crate::cli::{Cli, Command, ConnectionArgs, DeployArgs, Format, LockArgs, PlanArgs, SpecArgs};
+use clap::{CommandFactory, FromArgMatches};
+
+use crate::cli::{
+    ApplyArgs, Cli, Command, ConnectionArgs, DestroyArgs, Format, LockArgs, PlanArgs, RunArgs,
+    SpecArgs, ValidateFormat,
+};
+use crate::engine::make;
 use crate::package::{CodeIdentity, Packager, human_size};
 use crate::render::escape::printable;
 use crate::spec::diag;
 use crate::{aws, spec};
 
-/// Runs one parsed command line.
-pub fn run(cli: Cli) -> ExitCode {
-    match cli.command {
-        Command::Validate { spec } => validate(&spec),
-        Command::Package {
-            spec,
-            out_dir,
-            force,
-        } => package(&spec, out_dir.as_deref(), force),
+/// Parses the command line and runs it.
+pub fn main() -> ExitCode {
+    // Colour is settled before clap prints anything, its own help and errors included.
+    let no_color = std::env::args_os().skip(1).any(|a| a == "--no-color");
+    if no_color {
+        anstream::ColorChoice::Never.write_global();
+    }
+    let mut command = Cli::command();
+    if no_color {
+        command = command.color(clap::ColorChoice::Never);
+    }
+    let parsed = command
+        .try_get_matches_from_mut(std::env::args_os())
+        .and_then(|matches| Cli::from_arg_matches(&matches))
+        .map_err(|e| e.format(&mut command))
+        .and_then(crate::cli::global::resolve);
+    match parsed {
+        Ok(parsed) => run(parsed),
+        Err(e) => e.exit(),
+    }
+}
+
+/// Runs one parsed command.
+pub fn run(command: Command) -> ExitCode {
+    match command {
+        Command::Validate { spec, format } => validate(&spec, format),
+        Command::Package { spec, build, force } => {
+            package(&spec, build.build_dir.as_deref(), force)
+        }
         Command::Plan(args) => plan(&args),
-        Command::Apply(args) => apply(&args.deploy, false, args.plan_file.as_deref()),
-        Command::Destroy(args) => apply(&args, true, None),
+        Command::Apply(args) => apply(&args),
+        Command::Destroy(args) => destroy(&args),
         Command::Release(args) => crate::cli::handover::release(&args),
         Command::Adopt(args) => crate::cli::handover::adopt(&args),
         Command::Unlock {
             id,
             spec,
             aws,
-            lock,
-        } => unlock(&id, &spec, &aws, &lock),
-        Command::Outputs { spec, aws, format } => outputs(&spec, &aws, format),
+            lock_table,
+        } => unlock(&id, &spec, &aws, lock_table),
+        Command::Outputs {
+            spec,
+            aws,
+            build,
+            format,
+        } => outputs(&spec, &aws, build.build_dir, format),
         Command::Schema => {
             print!("{}", spec::schema::editor_text());
             ExitCode::SUCCESS
         }
-        Command::Whoami { aws } => {
-            let connection = aws::Connection {
-                profile: aws.profile,
-                region: aws.region,
-                endpoint_url: aws.endpoint_url,
-            };
-            let runtime = tokio::runtime::Runtime::new().expect("a tokio runtime starts");
-            runtime.block_on(async {
-                let config = aws::sdk_config(&connection, None).await;
-                match aws::whoami(&config).await {
-                    Ok(id) => {
-                        println!(
-                            "account: {}\nidentity: {}\nregion: {}",
-                            printable(&id.account),
-                            printable(&id.arn),
-                            printable(id.region.as_deref().unwrap_or("(none)"))
-                        );
-                        ExitCode::SUCCESS
-                    }
-                    Err(e) => fail(&e.to_string()),
-                }
-            })
+        Command::Whoami { file, region, aws } => whoami(file.as_deref(), region, &aws),
+        Command::Completions { shell } => {
+            clap_complete::generate(shell, &mut Cli::command(), "slsr", &mut std::io::stdout());
+            ExitCode::SUCCESS
         }
     }
+}
+
+fn whoami(file: Option<&Path>, region: Option<String>, aws: &ConnectionArgs) -> ExitCode {
+    // With a spec, its region, as every command that takes the spec would use.
+    let spec = SpecArgs {
+        file: file.map(Path::to_path_buf),
+        stage: None,
+        region: region.clone(),
+        params: Vec::new(),
+    };
+    let project = match file {
+        Some(_) => match load_project(&spec) {
+            Ok(p) => Some(p),
+            Err(code) => return code,
+        },
+        None => None,
+    };
+    let connection = match &project {
+        Some(project) => connection(&spec, aws, project),
+        None => aws::Connection {
+            profile: aws.profile.clone(),
+            region,
+            endpoint_url: aws.endpoint_url.clone(),
+        },
+    };
+    let runtime = tokio::runtime::Runtime::new().expect("a tokio runtime starts");
+    runtime.block_on(async {
+        let spec_region = project.as_ref().and_then(|p| p.region.as_deref());
+        let config = aws::sdk_config(&connection, spec_region).await;
+        match aws::whoami(&config).await {
+            Ok(id) => {
+                println!(
+                    "account: {}\nidentity: {}\nregion: {}",
+                    printable(&id.account),
+                    printable(&id.arn),
+                    printable(id.region.as_deref().unwrap_or("(none)"))
+                );
+                ExitCode::SUCCESS
+            }
+            Err(e) => fail(&e.to_string()),
+        }
+    })
 }
 
 fn env_var(name: &str) -> Option<String> {
     std::env::var(name).ok()
 }
 
-/// `--region`, else the region the AWS environment names.
-/// How to reach AWS for a command: the connection flags, and the region from `--region`
-/// or the environment.
-pub(crate) fn connection(spec: &SpecArgs, aws: &crate::cli::ConnectionArgs) -> aws::Connection {
+/// The region the AWS environment names, and the variable that names it.
+fn env_region() -> Option<(&'static str, String)> {
+    ["AWS_REGION", "AWS_DEFAULT_REGION"]
+        .into_iter()
+        .find_map(|name| env_var(name).filter(|r| !r.is_empty()).map(|r| (name, r)))
+}
+
+/// How to reach AWS for a command: the connection flags and `--region`. The spec's region
+/// comes next (`aws::sdk_config`), and says so when the environment names another.
+pub(crate) fn connection(
+    spec: &SpecArgs,
+    aws: &ConnectionArgs,
+    project: &spec::Project,
+) -> aws::Connection {
+    warn_region(spec, project);
     aws::Connection {
         profile: aws.profile.clone(),
-        region: region_override(spec.region.as_ref()),
+        region: spec.region.clone(),
         endpoint_url: aws.endpoint_url.clone(),
     }
 }
 
-fn region_override(flag: Option<&String>) -> Option<String> {
-    flag.cloned()
-        .or_else(|| env_var("AWS_REGION"))
-        .or_else(|| env_var("AWS_DEFAULT_REGION"))
-        .filter(|r| !r.is_empty())
+/// A spec's region wins over the environment's: said on stderr, since a shell's AWS_REGION
+/// used to win and a user may still expect it to.
+fn warn_region(spec: &SpecArgs, project: &spec::Project) {
+    if spec.region.is_some() || project.spans.value("region").is_none() {
+        return;
+    }
+    if let (Some(wanted), Some((variable, env))) = (&project.region, env_region())
+        && *wanted != env
+    {
+        warn(&format!(
+            "the spec's region {wanted} is used; {variable} says {env}"
+        ));
+    }
+}
+
+fn options(args: &SpecArgs) -> spec::Options {
+    spec::Options {
+        stage: args.stage.clone(),
+        region: args.region.clone(),
+        default_region: env_region().map(|(_, r)| r),
+        params: args.params.clone(),
+        ..Default::default()
+    }
 }
 
 fn load(args: &SpecArgs) -> Result<spec::Loaded, ExitCode> {
-    let options = spec::Options {
-        stage: args.stage.clone(),
-        region: region_override(args.region.as_ref()),
-        account_id: None,
-    };
-    spec::load_file(args.file(), &options, &env_var).map_err(|e| fail(&e.to_string()))
+    spec::load_file(args.path(), &options(args), &env_var).map_err(|e| fail(&e.to_string()))
 }
 
 fn print_diagnostics(loaded: &spec::Loaded) {
@@ -100,13 +179,30 @@ fn print_diagnostics(loaded: &spec::Loaded) {
     let _ = write!(anstream::stderr().lock(), "{report}");
 }
 
-fn validate(args: &SpecArgs) -> ExitCode {
-    let loaded = match load(args) {
-        Ok(loaded) => loaded,
-        Err(code) => return code,
+fn validate(args: &SpecArgs, format: ValidateFormat) -> ExitCode {
+    let (text, failed) = match format {
+        ValidateFormat::Text => {
+            let loaded = match load(args) {
+                Ok(loaded) => loaded,
+                Err(code) => return code,
+            };
+            print_diagnostics(&loaded);
+            return if loaded.has_errors() {
+                ExitCode::FAILURE
+            } else {
+                ExitCode::SUCCESS
+            };
+        }
+        ValidateFormat::Json => match spec::load_file(args.path(), &options(args), &env_var) {
+            Ok(loaded) => (
+                crate::cli::validate::document(args.path(), &loaded.diagnostics),
+                loaded.has_errors(),
+            ),
+            Err(e) => (crate::cli::validate::file_error(&e), true),
+        },
     };
-    print_diagnostics(&loaded);
-    if loaded.has_errors() {
+    let _ = writeln!(std::io::stdout().lock(), "{text}");
+    if failed {
         ExitCode::FAILURE
     } else {
         ExitCode::SUCCESS
@@ -172,21 +268,27 @@ fn package(args: &SpecArgs, out_dir: Option<&Path>, force: bool) -> ExitCode {
 
 /// `slsr outputs`: the outputs' values from a live read (no change made).
 fn outputs(
-    args: &crate::cli::SpecArgs,
-    aws: &crate::cli::ConnectionArgs,
+    args: &SpecArgs,
+    aws: &ConnectionArgs,
+    build_dir: Option<std::path::PathBuf>,
     format: crate::cli::OutputsFormat,
 ) -> ExitCode {
     let project = match load_project(args) {
         Ok(p) => p,
         Err(code) => return code,
     };
-    let connection = connection(args, aws);
+    let connection = connection(args, aws, &project);
     let runtime = tokio::runtime::Runtime::new().expect("a tokio runtime starts");
+    let options = make::Options {
+        build_dir,
+        ..Default::default()
+    };
     // Outputs change nothing, so a plan that would lose data is no reason to refuse them.
-    let planned = match runtime.block_on(crate::engine::make::live(
+    let planned = match runtime.block_on(make::live(
         &project,
         &connection,
-        crate::engine::make::DataLoss::Allowed,
+        make::DataLoss::Allowed,
+        &options,
     )) {
         Ok(p) => p,
         Err(e) => return plan_failed(&project, e),
@@ -224,6 +326,19 @@ fn outputs(
     }
 }
 
+/// What `--target` did to a plan, said with it: the rest of the spec was left out.
+fn targeted(targets: &[String]) -> Option<String> {
+    if targets.is_empty() {
+        return None;
+    }
+    let named: Vec<String> = targets.iter().map(|t| printable(t).into_owned()).collect();
+    Some(format!(
+        "Targeted: this plan holds only {} and what {} needs; the rest of the spec is left as it is. Run without --target to bring it all in line.",
+        named.join(", "),
+        if targets.len() == 1 { "it" } else { "each" }
+    ))
+}
+
 fn plan(p: &PlanArgs) -> ExitCode {
     let (args, offline, format, detailed_exitcode, aws, verbose) = (
         &p.spec,
@@ -237,26 +352,40 @@ fn plan(p: &PlanArgs) -> ExitCode {
         Ok(p) => p,
         Err(code) => return code,
     };
+    let options = make::Options {
+        build_dir: p.build.build_dir.clone(),
+        targets: p.target.targets.clone(),
+    };
     let planned = if offline {
-        crate::engine::make::offline(&project)
+        warn_region(args, &project);
+        make::offline(&project, &options)
     } else {
-        let connection = connection(args, aws);
+        let connection = connection(args, aws, &project);
         let runtime = tokio::runtime::Runtime::new().expect("a tokio runtime starts");
-        runtime.block_on(crate::engine::make::live(
+        runtime.block_on(make::live(
             &project,
             &connection,
             data_loss(p.allow_data_loss),
+            &options,
         ))
     };
     let planned = match planned {
         Ok(p) => p,
         Err(e) => return plan_failed(&project, e),
     };
-    let text = match format {
+    let mut text = match format {
         Format::Text => crate::render::text(&planned.plan, &planned.header),
         Format::Json => crate::render::json(&planned.plan, &planned.header),
         Format::Markdown => crate::render::markdown(&planned.plan, &planned.header),
     };
+    // The note goes with the plan a person reads; JSON's stdout stays one document.
+    if let Some(note) = targeted(&options.targets) {
+        match format {
+            Format::Text => text.push_str(&format!("\n{note}\n")),
+            Format::Markdown => text.push_str(&format!("\n> **{note}**\n")),
+            Format::Json => warn(&note),
+        }
+    }
     let _ = write!(anstream::stdout().lock(), "{text}");
     if let Some(path) = &p.out
         && planned.plan.conflicts.is_empty()
@@ -264,8 +393,8 @@ fn plan(p: &PlanArgs) -> ExitCode {
         let saved = crate::engine::saved::PlanKey::load().and_then(|key| {
             let (service, stage) = (&planned.header.service, &planned.header.stage);
             let origin =
-                crate::engine::saved::Origin::new(args.file(), path, service, stage, &key)?;
-            crate::engine::saved::SavedPlan::new(&planned, &key, origin)
+                crate::engine::saved::Origin::new(args.path(), path, service, stage, &key)?;
+            saved_plan(&planned, args, &options.targets, &key, origin)
         });
         let written = saved.and_then(|saved| {
             crate::engine::saved::write(path, &saved)
@@ -301,42 +430,97 @@ fn plan(p: &PlanArgs) -> ExitCode {
     }
 }
 
-/// `apply`, or with `destroy` the deletion of everything owned; with `saved`, the plan
-/// saved in that file.
-fn apply(d: &DeployArgs, destroy: bool, saved: Option<&Path>) -> ExitCode {
-    let spec = match saved.map(|plan| plan_spec(plan, &d.spec)) {
+/// The saved form of a plan, with the `--target`s and `--param`s it was made with, so that
+/// an apply given other ones is refused saying so.
+/// `origin` says where its spec is (`None` for the fresh plan a file is compared with).
+fn saved_plan(
+    planned: &make::Planned,
+    args: &SpecArgs,
+    targets: &[String],
+    key: &crate::engine::saved::PlanKey,
+    origin: Option<crate::engine::saved::Origin>,
+) -> Result<crate::engine::saved::SavedPlan, String> {
+    let mut saved = crate::engine::saved::SavedPlan::new(planned, key, origin)?;
+    saved.targets = targets.to_vec();
+    saved.params = crate::engine::saved::params(&args.params, key);
+    Ok(saved)
+}
+
+/// What apply and destroy run with, from their flags.
+struct Deploy<'a> {
+    destroy: bool,
+    spec: &'a SpecArgs,
+    aws: &'a ConnectionArgs,
+    lock: &'a LockArgs,
+    run: &'a RunArgs,
+    auto_approve: bool,
+    dry_run: bool,
+    allow_data_loss: bool,
+    options: make::Options,
+    /// A plan saved by `slsr plan --out`, to compare with.
+    saved: Option<&'a Path>,
+}
+
+impl Deploy<'_> {
+    /// The command, as its words use it.
+    fn verb(&self) -> &'static str {
+        if self.destroy { "destroy" } else { "apply" }
+    }
+}
+
+fn apply(a: &ApplyArgs) -> ExitCode {
+    // A saved plan's own spec and stage, unless the flags name others.
+    let spec = match a.plan_file.as_deref().map(|plan| plan_spec(plan, &a.spec)) {
         Some(Ok(spec)) => spec,
         Some(Err(e)) => return fail(&e),
-        None => d.spec.clone(),
+        None => a.spec.clone(),
     };
-    let d = &DeployArgs { spec, ..d.clone() };
-    let project = match load_project(&d.spec) {
+    deploy(&Deploy {
+        destroy: false,
+        spec: &spec,
+        aws: &a.aws,
+        lock: &a.lock,
+        run: &a.run,
+        auto_approve: a.auto_approve,
+        dry_run: a.dry_run,
+        allow_data_loss: a.allow_data_loss,
+        options: make::Options {
+            build_dir: a.build.build_dir.clone(),
+            targets: a.target.targets.clone(),
+        },
+        saved: a.plan_file.as_deref(),
+    })
+}
+
+fn destroy(a: &DestroyArgs) -> ExitCode {
+    deploy(&Deploy {
+        destroy: true,
+        spec: &a.spec,
+        aws: &a.aws,
+        lock: &a.lock,
+        run: &a.run,
+        auto_approve: a.auto_approve,
+        dry_run: a.dry_run,
+        allow_data_loss: a.allow_data_loss,
+        options: make::Options::default(),
+        saved: None,
+    })
+}
+
+/// `apply`, or with `destroy` the deletion of everything owned, under the deploy lock.
+fn deploy(d: &Deploy) -> ExitCode {
+    let project = match load_project(d.spec) {
         Ok(p) => p,
         Err(code) => return code,
     };
-    let connection = connection(&d.spec, &d.aws);
+    let connection = connection(d.spec, d.aws, &project);
     let runtime = tokio::runtime::Runtime::new().expect("a tokio runtime starts");
     // SIGINT and SIGTERM stop the apply between changes and release the lock.
     let interrupts = crate::cli::interrupt::Interrupts::install(&runtime);
     // The deploy lock covers the plan too: what is planned is what is applied.
-    locked(
-        &project,
-        &d.lock,
-        &connection,
-        &runtime,
-        &interrupts,
-        || {
-            apply_unlocked(
-                d,
-                destroy,
-                saved,
-                &project,
-                &connection,
-                &runtime,
-                &interrupts,
-            )
-        },
-    )
+    locked(&project, d.lock, &connection, &runtime, &interrupts, || {
+        apply_unlocked(d, &project, &connection, &runtime, &interrupts)
+    })
 }
 
 /// The spec and stage a saved plan is applied with: `-f` and `--stage` as given, else those
@@ -369,26 +553,46 @@ fn plan_spec(plan: &Path, given: &SpecArgs) -> Result<SpecArgs, String> {
     Ok(spec)
 }
 
-/// Asks on the terminal; only `yes` goes on. Without a terminal (CI) it refuses, naming
-/// --auto-approve.
-pub(crate) fn confirm(question: &str, verb: &str) -> Result<(), ExitCode> {
-    use std::io::IsTerminal;
-    if !std::io::stdin().is_terminal() {
-        return Err(fail(&format!(
-            "not going on without confirmation: there is no terminal to ask on; pass --auto-approve to {verb} unattended (as in CI)"
-        )));
-    }
-    let mut out = anstream::stdout().lock();
-    let _ = write!(out, "\n{question} Only 'yes' goes on: ");
-    let _ = out.flush();
-    let mut answer = String::new();
-    if std::io::stdin().read_line(&mut answer).is_err() || answer.trim() != "yes" {
-        let _ = writeln!(out, "Nothing was changed.");
-        return Err(ExitCode::FAILURE);
-    }
-    Ok(())
+/// What a confirmation is about: the question, and the command's verb for the refusal
+/// (`apply`: "not applying without confirmation ... --auto-approve to apply unattended").
+pub(crate) struct Ask<'a> {
+    pub question: &'a str,
+    pub verb: &'a str,
+    /// Said when the answer is not `yes`.
+    pub declined: &'a str,
 }
 
+/// Asks for `yes`, as Terraform does. On a terminal it reads the answer; without one, a
+/// line piped in (`echo yes | slsr apply`) is the answer, and with nothing to read (stdin
+/// empty or closed, as in CI) it refuses, naming --auto-approve. Only `yes` goes on.
+pub(crate) fn confirm(ask: &Ask) -> Result<(), ExitCode> {
+    use std::io::IsTerminal;
+    let terminal = std::io::stdin().is_terminal();
+    let mut out = anstream::stdout().lock();
+    let _ = write!(out, "\n{} Only 'yes' is accepted: ", ask.question);
+    let _ = out.flush();
+    let mut answer = String::new();
+    let read = std::io::stdin().read_line(&mut answer);
+    if !terminal {
+        // A piped answer is not echoed: end the prompt's line.
+        let _ = writeln!(out, "{}", answer.trim_end());
+    }
+    match read {
+        Ok(0) if !terminal => {
+            drop(out);
+            Err(fail(&format!(
+                "not {}ing without confirmation: there is no terminal to ask on and no answer on stdin; pass --auto-approve to {} unattended (as in CI), or pipe in `yes`",
+                ask.verb.trim_end_matches('e'),
+                ask.verb
+            )))
+        }
+        Ok(_) if answer.trim() == "yes" => Ok(()),
+        _ => {
+            let _ = writeln!(out, "{}", ask.declined);
+            Err(ExitCode::FAILURE)
+        }
+    }
+}
 /// Runs `body` holding the deploy lock when one is configured (renewed while it runs,
 /// released after, and on SIGINT or SIGTERM), else runs it as it is.
 pub(crate) fn locked(
@@ -463,18 +667,23 @@ fn unlock(
     id: &str,
     args: &SpecArgs,
     connection_args: &ConnectionArgs,
-    flags: &LockArgs,
+    lock_table: Option<String>,
 ) -> ExitCode {
     let project = match load_project(args) {
         Ok(p) => p,
         Err(code) => return code,
     };
-    let Some(lock) = lock_config(&project, flags) else {
+    let flags = LockArgs {
+        lock_table,
+        lock_timeout: None,
+        lock_lease: None,
+    };
+    let Some(lock) = lock_config(&project, &flags) else {
         return fail(
             "no deploy lock is configured: set `lock.table` in the spec or pass --lock-table",
         );
     };
-    let connection = connection(args, connection_args);
+    let connection = connection(args, connection_args, &project);
     let runtime = tokio::runtime::Runtime::new().expect("a tokio runtime starts");
     let released = runtime.block_on(async {
         let db = aws::lock::client(&connection, project.region.as_deref()).await;
@@ -505,20 +714,23 @@ fn unlock(
 }
 
 fn apply_unlocked(
-    d: &DeployArgs,
-    destroy: bool,
-    saved: Option<&Path>,
+    d: &Deploy,
     project: &spec::Project,
     connection: &aws::Connection,
     runtime: &tokio::runtime::Runtime,
     interrupts: &crate::cli::interrupt::Interrupts,
 ) -> ExitCode {
-    let (auto_approve, parallelism, verbose) = (d.auto_approve, d.parallelism, d.verbose);
     let planning = async {
-        if destroy {
-            crate::engine::make::destroy(project, connection, data_loss(d.allow_data_loss)).await
+        if d.destroy {
+            make::destroy(project, connection, data_loss(d.allow_data_loss)).await
         } else {
-            crate::engine::make::live(project, connection, data_loss(d.allow_data_loss)).await
+            make::live(
+                project,
+                connection,
+                data_loss(d.allow_data_loss),
+                &d.options,
+            )
+            .await
         }
     };
     let planned = match runtime.block_on(planning) {
@@ -527,11 +739,11 @@ fn apply_unlocked(
     };
     // A saved plan is applied only when the plan made now is exactly it; what runs is
     // always the plan made now, so an edited file can only be refused.
-    let from_file = saved.is_some();
-    if let Some(path) = saved {
+    let from_file = d.saved.is_some();
+    if let Some(path) = d.saved {
         let checked = crate::engine::saved::read(path).and_then(|saved| {
             let key = crate::engine::saved::PlanKey::load()?;
-            let fresh = crate::engine::saved::SavedPlan::new(&planned, &key, None)?;
+            let fresh = saved_plan(&planned, d.spec, &d.options.targets, &key, None)?;
             Ok(crate::engine::saved::differences(&saved, &fresh))
         });
         match checked {
@@ -547,23 +759,34 @@ fn apply_unlocked(
         }
     }
     let mut out = anstream::stdout().lock();
+    if d.destroy && !planned.plan.has_changes() && planned.plan.conflicts.is_empty() {
+        crate::cli::destroy::nothing(&mut out, &planned);
+        return ExitCode::SUCCESS;
+    }
     let _ = write!(
         out,
         "{}",
         crate::render::text(&planned.plan, &planned.header)
     );
+    if let Some(note) = targeted(&d.options.targets) {
+        let _ = writeln!(out, "\n{note}");
+    }
     if !planned.plan.conflicts.is_empty() {
+        drop(out);
         return fail(&format!(
-            "{} resource(s) exist without slsr's ownership tags; nothing was applied",
-            planned.plan.conflicts.len()
+            "{} resource(s) exist without slsr's ownership tags; nothing was {}",
+            planned.plan.conflicts.len(),
+            if d.destroy { "destroyed" } else { "applied" }
         ));
     }
     if !planned.plan.has_changes() {
         let _ = writeln!(out, "Nothing to apply.");
-        if !destroy {
-            print_outputs(&mut out, &planned.outputs, |v| v.to_string());
-        }
+        print_outputs(&mut out, &planned.outputs, |v| v.to_string());
         return ExitCode::SUCCESS;
+    }
+    if d.destroy {
+        let holding = runtime.block_on(crate::cli::destroy::holding_data(&planned));
+        crate::cli::destroy::print_holding_data(&mut out, &holding);
     }
     if d.dry_run {
         let config = planned
@@ -584,16 +807,30 @@ fn apply_unlocked(
             crate::apply::dry_run::render(&planned.plan, &applier.recorder)
         );
         if let Some(e) = report.failed.first() {
+            drop(out);
             return fail(&format!("the dry run stopped: {e}"));
         }
         return ExitCode::SUCCESS;
     }
     drop(out);
-    if !auto_approve
-        && !from_file
-        && let Err(code) = confirm("Apply these changes?", "apply")
-    {
-        return code;
+    if !d.auto_approve && !from_file {
+        let question = if d.destroy {
+            crate::cli::destroy::question(&planned)
+        } else {
+            "Apply these changes?".to_string()
+        };
+        let ask = Ask {
+            question: &question,
+            verb: d.verb(),
+            declined: if d.destroy {
+                "Nothing was destroyed."
+            } else {
+                "Nothing was changed."
+            },
+        };
+        if let Err(code) = confirm(&ask) {
+            return code;
+        }
     }
     let config = planned
         .config
@@ -605,7 +842,7 @@ fn apply_unlocked(
             planned.code.clone(),
             planned.api_id.clone(),
             planned.owned.clone(),
-            parallelism,
+            d.run.parallelism,
         )
         .stop_when(interrupts.flag()),
     );
@@ -616,7 +853,7 @@ fn apply_unlocked(
     interrupts.applying();
     let report = runtime.block_on(applier.clone().apply(&planned.plan, progress));
     let mut out = anstream::stdout().lock();
-    if verbose {
+    if d.run.verbose {
         let writes = applier.recorder.write_counts();
         let _ = writeln!(out, "AWS write calls: {}", writes.values().sum::<usize>());
         for (operation, n) in &writes {
@@ -631,9 +868,17 @@ fn apply_unlocked(
     }
     if let Some(reason) = interrupts.reason() {
         drop(out);
-        return crate::cli::interrupt::report_stopped(&report, &reason);
+        return crate::cli::interrupt::report_stopped(&report, &reason, d.verb());
     }
     if report.failed.is_empty() {
+        if d.destroy {
+            let _ = writeln!(
+                out,
+                "{}",
+                crate::cli::destroy::complete(&planned, report.took.as_secs_f64())
+            );
+            return ExitCode::SUCCESS;
+        }
         let s = planned.plan.summary();
         let _ = writeln!(
             out,
@@ -644,9 +889,7 @@ fn apply_unlocked(
             s.destroy,
             report.took.as_secs_f64()
         );
-        if !destroy {
-            print_outputs(&mut out, &planned.outputs, |v| applier.resolve(v));
-        }
+        print_outputs(&mut out, &planned.outputs, |v| applier.resolve(v));
         return ExitCode::SUCCESS;
     }
     drop(out);
@@ -654,15 +897,20 @@ fn apply_unlocked(
         fail(&e.to_string());
     }
     let mut err = anstream::stderr().lock();
+    let (title, verb) = if d.destroy {
+        ("Destroy", "destroy")
+    } else {
+        ("Apply", "apply")
+    };
     let _ = writeln!(
         err,
-        "Apply failed after {:.1}s: {}",
+        "{title} failed after {:.1}s: {}",
         report.took.as_secs_f64(),
         report.tally()
     );
     let _ = writeln!(
         err,
-        "Run `slsr plan` to see where the account stands, and `slsr apply` again to finish."
+        "Run `slsr plan` to see where the account stands, and `slsr {verb}` again to finish."
     );
     ExitCode::FAILURE
 }

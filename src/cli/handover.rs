@@ -13,7 +13,7 @@ use std::process::ExitCode;
 use serde_json::Value;
 
 use super::HandoverArgs;
-use super::commands::{confirm, connection, fail, load_project, locked, plan_failed};
+use super::commands::{Ask, confirm, connection, fail, load_project, locked, plan_failed};
 use crate::engine::make::{self, DataLoss, Planned};
 use crate::engine::model::{Kind, Resource};
 use crate::engine::plan::{Action, Change, FieldDiff, Plan};
@@ -41,7 +41,11 @@ fn handover(args: &HandoverArgs, adopting: bool) -> ExitCode {
     if let Err(e) = holds_data(&args.address) {
         return fail(&e);
     }
-    let connection = connection(&args.spec, &args.aws);
+    let connection = connection(&args.spec, &args.aws, &project);
+    let options = make::Options {
+        build_dir: args.build.build_dir.clone(),
+        ..Default::default()
+    };
     let runtime = tokio::runtime::Runtime::new().expect("a tokio runtime starts");
     let interrupts = crate::cli::interrupt::Interrupts::install(&runtime);
     locked(
@@ -53,9 +57,9 @@ fn handover(args: &HandoverArgs, adopting: bool) -> ExitCode {
         || {
             let planning = async {
                 if adopting {
-                    make::adopting(&project, &connection, &args.address).await
+                    make::adopting(&project, &connection, &args.address, &options).await
                 } else {
-                    make::live(&project, &connection, DataLoss::Allowed).await
+                    make::live(&project, &connection, DataLoss::Allowed, &options).await
                 }
             };
             let planned = match runtime.block_on(planning) {
@@ -74,7 +78,11 @@ fn handover(args: &HandoverArgs, adopting: bool) -> ExitCode {
             let _ = write!(anstream::stdout().lock(), "{}", handover.shown);
             if handover.confirm
                 && !args.auto_approve
-                && let Err(code) = confirm("Add slsr's tags to it?", "adopt")
+                && let Err(code) = confirm(&Ask {
+                    question: "Add slsr's tags to it?",
+                    verb: "adopt",
+                    declined: "Nothing was changed.",
+                })
             {
                 return code;
             }

@@ -205,9 +205,9 @@ fn report_release<E: std::fmt::Display>(released: Result<(), E>, lock: &Lock) {
     }
 }
 
-/// The end of an apply that was stopped: what was done and not done, and the exit code
-/// (the signal's, or 1 for a lost lock).
-pub fn report_stopped(report: &Report, reason: &Reason) -> ExitCode {
+/// The end of an apply (or a destroy, `command`) that was stopped: what was done and not
+/// done, and the exit code (the signal's, or 1 for a lost lock).
+pub fn report_stopped(report: &Report, reason: &Reason, command: &str) -> ExitCode {
     for e in &report.failed {
         error(&e.to_string());
     }
@@ -216,15 +216,17 @@ pub fn report_stopped(report: &Report, reason: &Reason) -> ExitCode {
         Reason::LockLost(_) => ("the deploy lock was lost", ExitCode::FAILURE),
     };
     let mut err = anstream::stderr().lock();
+    let mut title = command.to_string();
+    title[..1].make_ascii_uppercase();
     let _ = writeln!(
         err,
-        "Apply stopped after {:.1}s ({why}): {}",
+        "{title} stopped after {:.1}s ({why}): {}",
         report.took.as_secs_f64(),
         report.tally()
     );
     let _ = writeln!(
         err,
-        "Run `slsr plan` to see where the account stands, and `slsr apply` again to finish."
+        "Run `slsr plan` to see where the account stands, and `slsr {command}` again to finish."
     );
     code
 }

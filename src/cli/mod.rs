@@ -1,19 +1,52 @@
 //! Command-line flags, parsed into plain values before any I/O happens.
+//!
+//! Each subcommand lists the flags it takes, and only those. The ones most commands share
+//! (`-f`, `-s`, `-r`, `--profile`, `--endpoint-url`) are also taken before the subcommand,
+//! as Terraform and Serverless users write them (`slsr -f x plan`); `global::resolve`
+//! hands them to the subcommand.
 
 pub mod commands;
+pub mod destroy;
+pub mod global;
 pub mod handover;
 pub mod interrupt;
 pub mod progress;
+pub mod validate;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use clap::{Args, Parser, Subcommand};
 
 #[derive(Debug, Parser)]
 #[command(name = "slsr", version, about = "Deploy AWS Lambda applications from one YAML spec", long_about = None)]
 pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
     #[command(subcommand)]
     pub command: Command,
+}
+
+/// The flags taken before the subcommand, for the subcommand that follows.
+#[derive(Debug, Clone, Default, Args)]
+pub struct GlobalArgs {
+    /// The spec file (default slsr.yaml).
+    #[arg(short = 'f', long = "file", value_name = "FILE")]
+    pub file: Option<PathBuf>,
+    /// The stage (overrides the spec's `stage`; else `dev`).
+    #[arg(short = 's', long, value_name = "STAGE")]
+    pub stage: Option<String>,
+    /// The AWS region (overrides the spec's `region`, which overrides the environment's).
+    #[arg(short = 'r', long, value_name = "REGION")]
+    pub region: Option<String>,
+    /// The AWS profile to use (else AWS_PROFILE or the default chain).
+    #[arg(long, value_name = "NAME")]
+    pub profile: Option<String>,
+    /// Send every AWS call to this endpoint (a local emulator); also AWS_ENDPOINT_URL.
+    #[arg(long, value_name = "URL")]
+    pub endpoint_url: Option<String>,
+    /// No colour in any output (as NO_COLOR=1 does).
+    #[arg(long, global = true)]
+    pub no_color: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -22,14 +55,17 @@ pub enum Command {
     Validate {
         #[command(flatten)]
         spec: SpecArgs,
+        /// `text` (for people, on stderr) or `json` (for tools, on stdout: each problem's
+        /// file, line, column, code, severity and message).
+        #[arg(long, value_enum, default_value_t = ValidateFormat::Text)]
+        format: ValidateFormat,
     },
     /// Zip every function's code deterministically and print each zip's CodeSha256.
     Package {
         #[command(flatten)]
         spec: SpecArgs,
-        /// Where the zips go (default: .slsr/build next to the spec).
-        #[arg(long, value_name = "DIR")]
-        out_dir: Option<PathBuf>,
+        #[command(flatten)]
+        build: BuildArgs,
         /// Rebuild every zip, even those whose content has not changed.
         #[arg(long)]
         force: bool,
@@ -38,8 +74,9 @@ pub enum Command {
     Plan(PlanArgs),
     /// Plan, show the plan, then make exactly the planned changes.
     Apply(ApplyArgs),
-    /// Delete everything the service and stage own, and nothing else.
-    Destroy(DeployArgs),
+    /// Delete everything the service and stage own, and nothing else (tables and buckets
+    /// are kept with their data unless --allow-data-loss).
+    Destroy(DestroyArgs),
     /// Hand a table or bucket over: remove slsr's tags, so that slsr never changes or
     /// deletes it again. It keeps its data; remove it from the spec too.
     Release(HandoverArgs),
@@ -55,8 +92,9 @@ pub enum Command {
         spec: SpecArgs,
         #[command(flatten)]
         aws: ConnectionArgs,
-        #[command(flatten)]
-        lock: LockArgs,
+        /// The DynamoDB table of the deploy lock (else the spec's `lock.table`).
+        #[arg(long, value_name = "TABLE")]
+        lock_table: Option<String>,
     },
     /// Print the spec's outputs, with their values in the live account.
     Outputs {
@@ -64,6 +102,8 @@ pub enum Command {
         spec: SpecArgs,
         #[command(flatten)]
         aws: ConnectionArgs,
+        #[command(flatten)]
+        build: BuildArgs,
         /// `text` (name = value lines) or `json` (an object).
         #[arg(long, value_enum, default_value_t = OutputsFormat::Text)]
         format: OutputsFormat,
@@ -72,45 +112,75 @@ pub enum Command {
     Schema,
     /// Show the AWS account, identity and region slsr would use.
     Whoami {
+        /// A spec whose `region` to use, as the commands that take it do.
+        #[arg(short = 'f', long = "file", value_name = "FILE")]
+        file: Option<PathBuf>,
+        /// The AWS region (else the spec's with -f, else AWS_REGION or the profile's).
+        #[arg(short = 'r', long, value_name = "REGION")]
+        region: Option<String>,
         #[command(flatten)]
-        aws: AwsArgs,
+        aws: ConnectionArgs,
+    },
+    /// Print a shell completion script: `slsr completions bash > /etc/bash_completion.d/slsr`.
+    Completions {
+        /// The shell to complete in.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
     },
 }
 
 #[derive(Debug, Clone, Args)]
 pub struct SpecArgs {
-    /// The spec file [default: slsr.yaml; for `apply PLAN_FILE`, the spec the plan was made from].
+    /// The spec file (default slsr.yaml).
     #[arg(short = 'f', long = "file", value_name = "FILE")]
     pub file: Option<PathBuf>,
-    /// The stage to deploy (overrides the spec's `stage`).
-    #[arg(long, value_name = "STAGE")]
+    /// The stage (overrides the spec's `stage`; else `dev`).
+    #[arg(short = 's', long, value_name = "STAGE")]
     pub stage: Option<String>,
-    /// The AWS region (overrides the environment and the spec's `region`).
-    #[arg(long, value_name = "REGION")]
+    /// The AWS region (overrides the spec's `region`, which overrides the environment's).
+    #[arg(short = 'r', long, value_name = "REGION")]
     pub region: Option<String>,
+    /// Set one of the spec's `params` for this run, over the stage's value (repeatable).
+    /// VALUE is typed as a plain YAML scalar: `512` is a number.
+    #[arg(long = "param", value_name = "KEY=VALUE", value_parser = parse_param)]
+    pub params: Vec<(String, String)>,
 }
 
 impl SpecArgs {
-    /// The spec file: `-f`, else `slsr.yaml`. (Optional in the flags so that `apply
-    /// PLAN_FILE` can tell that none was given and take the plan's own.)
-    pub fn file(&self) -> &std::path::Path {
-        self.file
-            .as_deref()
-            .unwrap_or(std::path::Path::new("slsr.yaml"))
+    /// The spec file: `-f`, else `slsr.yaml`.
+    pub fn path(&self) -> &Path {
+        self.file.as_deref().unwrap_or(Path::new("slsr.yaml"))
     }
 }
 
+/// `KEY=VALUE`, split at the first `=`.
+fn parse_param(text: &str) -> Result<(String, String), String> {
+    match text.split_once('=') {
+        Some((key, value)) if !key.trim().is_empty() => {
+            Ok((key.trim().to_string(), value.to_string()))
+        }
+        _ => Err(format!("`{text}` is not KEY=VALUE")),
+    }
+}
+
+/// Where packaging writes its zips.
 #[derive(Debug, Clone, Args)]
-pub struct AwsArgs {
-    /// The AWS profile to use (else AWS_PROFILE or the default chain).
-    #[arg(long, value_name = "NAME")]
-    pub profile: Option<String>,
-    /// The AWS region (else AWS_REGION, the profile's, or the spec's).
-    #[arg(long, value_name = "REGION")]
-    pub region: Option<String>,
-    /// Send every AWS call to this endpoint (a local emulator); also AWS_ENDPOINT_URL.
-    #[arg(long, value_name = "URL")]
-    pub endpoint_url: Option<String>,
+pub struct BuildArgs {
+    /// Where the zips go (default: .slsr/build next to the spec); lets a read-only checkout
+    /// be planned.
+    #[arg(
+        long = "build-dir",
+        visible_alias = "out-dir",
+        env = "SLSR_BUILD_DIR",
+        value_name = "DIR"
+    )]
+    pub build_dir: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ValidateFormat {
+    Text,
+    Json,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -129,7 +199,7 @@ pub enum Format {
     Markdown,
 }
 
-/// How to reach AWS, for commands that also take a spec (whose `--region` is in SpecArgs).
+/// How to reach AWS, besides the region (`SpecArgs`).
 #[derive(Debug, Clone, Args)]
 pub struct ConnectionArgs {
     /// The AWS profile to use (else AWS_PROFILE or the default chain).
@@ -146,6 +216,8 @@ pub struct PlanArgs {
     pub spec: SpecArgs,
     #[command(flatten)]
     pub aws: ConnectionArgs,
+    #[command(flatten)]
+    pub build: BuildArgs,
     /// Plan against an empty account without calling AWS (no credentials needed).
     #[arg(long)]
     pub offline: bool,
@@ -165,6 +237,17 @@ pub struct PlanArgs {
     /// (the plan marks each such change DATA LOSS). Without it such a plan is an error.
     #[arg(long)]
     pub allow_data_loss: bool,
+    #[command(flatten)]
+    pub target: TargetArgs,
+}
+
+/// `--target`, on plan and apply.
+#[derive(Debug, Clone, Args)]
+pub struct TargetArgs {
+    /// Plan only the resource at ADDRESS (as plans name it: function.api) and what it
+    /// needs, leaving the rest as it is (repeatable).
+    #[arg(long = "target", value_name = "ADDRESS")]
+    pub targets: Vec<String>,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -174,34 +257,60 @@ pub struct ApplyArgs {
     #[arg(value_name = "PLAN_FILE")]
     pub plan_file: Option<PathBuf>,
     #[command(flatten)]
-    pub deploy: DeployArgs,
-}
-
-/// What apply and destroy share.
-#[derive(Debug, Clone, Args)]
-pub struct DeployArgs {
-    #[command(flatten)]
     pub spec: SpecArgs,
     #[command(flatten)]
     pub aws: ConnectionArgs,
-    /// Go ahead without asking (required when there is no terminal to ask on, as in CI).
+    #[command(flatten)]
+    pub build: BuildArgs,
+    #[command(flatten)]
+    pub target: TargetArgs,
+    /// Apply without asking (needed when there is no terminal and no `yes` on stdin).
     #[arg(long)]
     pub auto_approve: bool,
-    /// Changes in flight at once.
-    #[arg(long, default_value_t = crate::apply::DEFAULT_PARALLELISM, value_name = "N")]
-    pub parallelism: usize,
-    /// Also print the AWS calls made, by operation.
-    #[arg(short, long)]
-    pub verbose: bool,
+    #[command(flatten)]
+    pub run: RunArgs,
     /// Make no change: print, in order, the AWS calls apply would make.
     #[arg(long)]
     pub dry_run: bool,
-    /// Let the plan (or destroy) delete or replace tables and buckets, which loses the data they hold
+    /// Let the plan delete or replace tables and buckets, which loses the data they hold
     /// (the plan marks each such change DATA LOSS). Without it such a plan is an error.
     #[arg(long)]
     pub allow_data_loss: bool,
     #[command(flatten)]
     pub lock: LockArgs,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct DestroyArgs {
+    #[command(flatten)]
+    pub spec: SpecArgs,
+    #[command(flatten)]
+    pub aws: ConnectionArgs,
+    /// Destroy without asking (needed when there is no terminal and no `yes` on stdin).
+    #[arg(long)]
+    pub auto_approve: bool,
+    #[command(flatten)]
+    pub run: RunArgs,
+    /// Delete nothing: print, in order, the AWS calls destroy would make.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Delete the tables and buckets too, with every item and object in them (the plan
+    /// marks each DATA LOSS). Without it destroy keeps them, with their data.
+    #[arg(long)]
+    pub allow_data_loss: bool,
+    #[command(flatten)]
+    pub lock: LockArgs,
+}
+
+/// How apply and destroy run their changes.
+#[derive(Debug, Clone, Args)]
+pub struct RunArgs {
+    /// Changes in flight at once.
+    #[arg(long, default_value_t = crate::apply::DEFAULT_PARALLELISM, value_name = "N")]
+    pub parallelism: usize,
+    /// Also print the AWS calls made, by operation and by change.
+    #[arg(short, long)]
+    pub verbose: bool,
 }
 
 /// What `release` and `adopt` take.
@@ -214,6 +323,8 @@ pub struct HandoverArgs {
     pub spec: SpecArgs,
     #[command(flatten)]
     pub aws: ConnectionArgs,
+    #[command(flatten)]
+    pub build: BuildArgs,
     /// Go ahead without asking (adopt asks on a terminal; required in CI).
     #[arg(long)]
     pub auto_approve: bool,
@@ -230,8 +341,8 @@ pub struct LockArgs {
     /// Seconds to wait for a lock another run holds (else the spec's, else 60).
     #[arg(long, value_name = "SECONDS")]
     pub lock_timeout: Option<u64>,
-    /// Seconds a lock lasts unless renewed, 3 to 3600 (else the spec's, else 120); a
-    /// running apply renews it every third of that.
+    /// Seconds a lock lasts unless renewed, 3 to 3600 (else the spec's, else 120); the
+    /// run holding it renews it every third of that.
     #[arg(long, value_name = "SECONDS", value_parser = clap::value_parser!(u64).range(3..=3600))]
     pub lock_lease: Option<u64>,
 }

@@ -2,6 +2,7 @@
 //! the desired state, diff. The glue between the pure parts and the AWS layer.
 
 use std::collections::{BTreeMap, HashMap};
+use std::path::PathBuf;
 
 use crate::aws::read::{Reader, Scope};
 use crate::aws::{self, AwsError, Connection};
@@ -31,6 +32,18 @@ pub enum PlanError {
     /// Deletions or replacements of resources that hold data, without `--allow-data-loss`.
     #[error("{}", data_loss_message(.0))]
     DataLoss(Vec<Lost>),
+    /// A `--target` that names nothing in the spec or the account.
+    #[error("{0}")]
+    Target(String),
+}
+
+/// What the command line adds to making a plan.
+#[derive(Clone, Debug, Default)]
+pub struct Options {
+    /// Where packaging writes its zips (`--build-dir`); else `.slsr/build` beside the spec.
+    pub build_dir: Option<PathBuf>,
+    /// `--target`: only these addresses and what they need (`engine::target`).
+    pub targets: Vec<String>,
 }
 
 /// What a plan may do to the resources that hold data (`KindInfo::holds_data`): tables,
@@ -172,9 +185,12 @@ fn intent(wanted: &State, outputs: &BTreeMap<String, String>) -> String {
     }))
 }
 
-/// Every function's code identity, packaging what needs it.
-pub fn code_identities(project: &Project) -> Result<HashMap<String, CodeIdentity>, PackageError> {
-    let mut packager = Packager::new(project, None, false);
+/// Every function's code identity, packaging what needs it, into `build_dir` when given.
+pub fn code_identities(
+    project: &Project,
+    build_dir: Option<&std::path::Path>,
+) -> Result<HashMap<String, CodeIdentity>, PackageError> {
+    let mut packager = Packager::new(project, build_dir, false);
     project
         .functions
         .keys()
@@ -183,8 +199,8 @@ pub fn code_identities(project: &Project) -> Result<HashMap<String, CodeIdentity
 }
 
 /// Plans against an empty account: no AWS call at all.
-pub fn offline(project: &Project) -> Result<Planned, PlanError> {
-    let code = code_identities(project)?;
+pub fn offline(project: &Project, options: &Options) -> Result<Planned, PlanError> {
+    let code = code_identities(project, options.build_dir.as_deref())?;
     let target = Target {
         account_id: None,
         region: project.region.clone(),
@@ -194,7 +210,9 @@ pub fn offline(project: &Project) -> Result<Planned, PlanError> {
     let desired = desired::build(project, &code, &target);
     check_order(&desired)?;
     let outputs = desired::outputs(project, &target);
-    let mut plan = plan::plan(&desired, &State::default());
+    let mut plan =
+        crate::engine::target::select(plan::plan(&desired, &State::default()), &options.targets)
+            .map_err(PlanError::Target)?;
     plan.outputs = crate::engine::outputs::changes(project, &outputs, &State::default());
     Ok(Planned {
         intent: intent(&desired, &outputs),
@@ -221,8 +239,9 @@ pub async fn live(
     project: &Project,
     connection: &Connection,
     data_loss: DataLoss,
+    options: &Options,
 ) -> Result<Planned, PlanError> {
-    live_with(project, connection, false, data_loss, None).await
+    live_with(project, connection, false, data_loss, None, options).await
 }
 
 /// The plan as `slsr adopt ADDRESS` sees it: the resource at `address` read as slsr's
@@ -233,6 +252,7 @@ pub async fn adopting(
     project: &Project,
     connection: &Connection,
     address: &str,
+    options: &Options,
 ) -> Result<Planned, PlanError> {
     live_with(
         project,
@@ -240,6 +260,7 @@ pub async fn adopting(
         false,
         DataLoss::Allowed,
         Some(address.to_string()),
+        options,
     )
     .await
 }
@@ -251,7 +272,8 @@ pub async fn destroy(
     connection: &Connection,
     data_loss: DataLoss,
 ) -> Result<Planned, PlanError> {
-    live_with(project, connection, true, data_loss, None).await
+    let options = Options::default();
+    live_with(project, connection, true, data_loss, None, &options).await
 }
 
 async fn live_with(
@@ -260,11 +282,12 @@ async fn live_with(
     destroy: bool,
     data_loss: DataLoss,
     adopt: Option<String>,
+    options: &Options,
 ) -> Result<Planned, PlanError> {
     let code = if destroy {
         HashMap::new()
     } else {
-        code_identities(project)?
+        code_identities(project, options.build_dir.as_deref())?
     };
     let config = aws::sdk_config(connection, project.region.as_deref()).await;
     // Missing credentials are one clear line here, before any call can fail with them.
@@ -382,6 +405,9 @@ async fn live_with(
         }
         plan = plan::plan(&desired, &live.state);
     }
+    // Targeting comes before the data-safety rule: a deletion left out of a targeted plan
+    // loses nothing.
+    let plan = crate::engine::target::select(plan, &options.targets).map_err(PlanError::Target)?;
     let mut plan = guard_data(plan, destroy, data_loss)?;
     let outputs = desired::outputs(project, &target);
     if !destroy {

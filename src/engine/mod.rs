@@ -12,3 +12,4 @@ pub mod plan;
 pub mod saved;
 pub mod sensitive;
 pub mod ssm;
+pub mod target;

@@ -58,6 +58,21 @@ pub struct SavedPlan {
     pub key_id: String,
     /// The plan, sensitive values as fingerprints.
     pub plan: Plan,
+    /// The `--target`s it was made with: an apply must name the same.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub targets: Vec<String>,
+    /// The `--param`s it was made with, each value as its fingerprint (a param may be a
+    /// secret): an apply must give the same.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub params: BTreeMap<String, Value>,
+}
+
+/// `--param KEY=VALUE`s as a saved plan keeps them: each value fingerprinted.
+pub fn params(given: &[(String, String)], key: &PlanKey) -> BTreeMap<String, Value> {
+    given
+        .iter()
+        .map(|(k, v)| (k.clone(), key.fingerprint(&Value::from(v.as_str()))))
+        .collect()
 }
 
 /// Where a saved plan's spec was when the plan was made.
@@ -341,6 +356,8 @@ impl SavedPlan {
             code: code_ids(&planned.code),
             key_id: key.id(),
             plan: scrubbed(&planned.plan, key),
+            targets: Vec::new(),
+            params: BTreeMap::new(),
         })
     }
 }
@@ -444,6 +461,34 @@ pub fn differences(saved: &SavedPlan, fresh: &SavedPlan) -> Vec<String> {
     if saved.key_id != fresh.key_id {
         reasons.push(format!(
             "its secrets were fingerprinted with another plan key; set {KEY_VARIABLE} to the key of the run that made it"
+        ));
+    }
+    if saved.targets != fresh.targets {
+        let list = |t: &[String]| match t {
+            [] => "no --target".to_string(),
+            t => format!("--target {}", t.join(" --target ")),
+        };
+        reasons.push(format!(
+            "it was planned with {}, and this apply has {}",
+            list(&saved.targets),
+            list(&fresh.targets)
+        ));
+    }
+    if saved.params != fresh.params {
+        let keys = |p: &BTreeMap<String, Value>| match p.len() {
+            0 => "no --param".to_string(),
+            _ => format!(
+                "--param {}",
+                p.keys()
+                    .map(|k| format!("{k}=…"))
+                    .collect::<Vec<_>>()
+                    .join(" --param ")
+            ),
+        };
+        reasons.push(format!(
+            "it was planned with {}, and this apply has {} (or other values)",
+            keys(&saved.params),
+            keys(&fresh.params)
         ));
     }
     if saved.spec_digest != fresh.spec_digest {

@@ -38,6 +38,13 @@ pub enum PackageError {
     #[error("{path}: {message}")]
     Zip { path: PathBuf, message: String },
     #[error(
+        "cannot write the zips to {dir} ({source}); build them elsewhere with --build-dir DIR or SLSR_BUILD_DIR=DIR (a read-only checkout needs one)"
+    )]
+    BuildDir {
+        dir: PathBuf,
+        source: std::io::Error,
+    },
+    #[error(
         "symlink {link} points outside the code directory, to {target}; slsr does not follow links out of it (copy the file in, or point `code` at a directory that contains both)"
     )]
     LinkOutside { link: PathBuf, target: PathBuf },
@@ -132,7 +139,8 @@ pub struct Packager {
 }
 
 impl Packager {
-    /// `out_dir` relative paths are taken from the spec's directory.
+    /// `out_dir` (`--build-dir`), relative to the working directory; else `.slsr/build`
+    /// beside the spec.
     pub fn new(project: &Project, out_dir: Option<&Path>, force: bool) -> Packager {
         let out_dir = match out_dir {
             Some(dir) => dir.to_path_buf(),
@@ -194,7 +202,9 @@ impl Packager {
         if unzipped > MAX_UNZIPPED {
             return Err(too_large(name, "the unzipped code", unzipped, MAX_UNZIPPED));
         }
-        std::fs::create_dir_all(&self.out_dir).map_err(|e| PackageError::io(&self.out_dir, e))?;
+        self.writable(
+            std::fs::create_dir_all(&self.out_dir).map_err(|e| PackageError::io(&self.out_dir, e)),
+        )?;
         let zip_path = self.out_dir.join(format!("{name}.zip"));
         let manifest_path = self.out_dir.join(format!("{name}.json"));
         let content_key = content_key(&entries)?;
@@ -213,7 +223,7 @@ impl Packager {
                 large: manifest.zipped > WARN_ZIPPED,
             });
         }
-        let written = zipper::write(&entries, &zip_path, self.threads)?;
+        let written = self.writable(zipper::write(&entries, &zip_path, self.threads))?;
         let code_sha256 = base64::engine::general_purpose::STANDARD.encode(written.sha256);
         let manifest = Manifest {
             content_key,
@@ -222,7 +232,9 @@ impl Packager {
             unzipped: written.unzipped,
         };
         let json = serde_json::to_vec_pretty(&manifest).expect("a manifest serializes");
-        std::fs::write(&manifest_path, json).map_err(|e| PackageError::io(&manifest_path, e))?;
+        self.writable(
+            std::fs::write(&manifest_path, json).map_err(|e| PackageError::io(&manifest_path, e)),
+        )?;
         Ok(Package {
             path: zip_path,
             code_sha256,
@@ -231,6 +243,30 @@ impl Packager {
             reused: false,
             prebuilt: false,
             large: written.zipped > WARN_ZIPPED,
+        })
+    }
+}
+
+impl Packager {
+    /// A write into the build directory that the file system refuses (a read-only
+    /// checkout, a directory of another user's) is named as the build directory's problem,
+    /// with the way around it.
+    fn writable<T>(&self, written: Result<T, PackageError>) -> Result<T, PackageError> {
+        written.map_err(|e| match e {
+            PackageError::Io { path, source }
+                if path.starts_with(&self.out_dir)
+                    && matches!(
+                        source.kind(),
+                        std::io::ErrorKind::PermissionDenied
+                            | std::io::ErrorKind::ReadOnlyFilesystem
+                    ) =>
+            {
+                PackageError::BuildDir {
+                    dir: self.out_dir.clone(),
+                    source,
+                }
+            }
+            other => other,
         })
     }
 }

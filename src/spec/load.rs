@@ -20,10 +20,15 @@ use crate::spec::yaml::{self, Node, Value};
 pub struct Options {
     /// `--stage`; else the spec's `stage`; else `dev`.
     pub stage: Option<String>,
-    /// `--region` or the AWS environment; else the spec's `region`.
+    /// `--region`; else the spec's `region`; else `default_region`.
     pub region: Option<String>,
     /// Known once the account has been asked; `None` keeps `${account_id}` as a placeholder.
     pub account_id: Option<String>,
+    /// The AWS environment's region (`AWS_REGION`), for a spec that names none.
+    pub default_region: Option<String>,
+    /// `--param KEY=VALUE`: over the stage's params, each value typed as a plain scalar.
+    /// A key the spec's `params` do not declare is an error.
+    pub params: Vec<(String, String)>,
 }
 
 /// Why a file could not be checked at all. Printed as one line.
@@ -232,7 +237,8 @@ pub fn load_source(
         }
     };
 
-    let context = context(&root, options, env, &mut diagnostics);
+    let mut context = context(&root, options, env, &mut diagnostics);
+    set_params(&mut context, &root, &options.params).map_err(|(at, message)| fail(at, message))?;
     interpolate::interpolate(&mut root, &context, &mut diagnostics);
     if let Some((at, message)) = context.growth.exceeded() {
         return Err(fail(Some((at.line, at.col)), message));
@@ -290,7 +296,11 @@ fn context<'a>(
         .clone()
         .or_else(|| text("stage"))
         .unwrap_or_else(|| "dev".into());
-    let region = options.region.clone().or_else(|| text("region"));
+    let region = options
+        .region
+        .clone()
+        .or_else(|| text("region"))
+        .or_else(|| options.default_region.clone());
     let mut declared = Declared::default();
     for (section, names) in [
         ("queues", &mut declared.queues),
@@ -343,6 +353,61 @@ fn context<'a>(
     }
     context.params = params;
     context
+}
+
+/// `--param KEY=VALUE` over the stage's params. A key no stage's params declare is refused,
+/// at the `params:` line, so that a misspelt key is not silently a no-op.
+fn set_params(
+    context: &mut Context,
+    root: &Node,
+    given: &[(String, String)],
+) -> Result<(), (Option<(usize, usize)>, String)> {
+    let params = root.get("params");
+    let mut declared: Vec<String> = match params {
+        Some(Node {
+            value: Value::Map(stages),
+            ..
+        }) => stages
+            .iter()
+            .filter_map(|(_, values)| match &values.value {
+                Value::Map(values) => Some(values.iter().map(|(k, _)| yaml::key_text(k))),
+                _ => None,
+            })
+            .flatten()
+            .collect(),
+        _ => Vec::new(),
+    };
+    declared.sort();
+    declared.dedup();
+    for (key, text) in given {
+        if !declared.contains(key) {
+            // At the `params:` key, where a reader would add the missing one.
+            let at = match &root.value {
+                Value::Map(entries) => entries
+                    .iter()
+                    .find(|(k, _)| k.as_str() == Some("params"))
+                    .map(|(k, _)| (k.span.line, k.span.col)),
+                _ => None,
+            };
+            let known = if declared.is_empty() {
+                "it declares none".to_string()
+            } else {
+                format!("it declares {}", declared.join(", "))
+            };
+            return Err((
+                at,
+                format!("--param {key}: the spec's `params` declare no `{key}` ({known})"),
+            ));
+        }
+        let span = context
+            .params
+            .get(key)
+            .map_or(root.span, |existing| existing.span);
+        context
+            .params
+            .insert(key.clone(), Node::new(yaml::type_plain(text), span));
+    }
+    Ok(())
 }
 
 fn resolve(
@@ -456,6 +521,7 @@ mod tests {
             stage: stage.map(str::to_string),
             region: None,
             account_id: None,
+            ..Default::default()
         };
         load_source(SourceFile::new("slsr.yaml", text), &options, &|name| {
             (name == "HOME_REGION").then(|| "eu-west-1".into())
@@ -533,6 +599,7 @@ functions:
                 stage: None,
                 region: Some("eu-west-1".into()),
                 account_id: Some("123456789012".into()),
+                ..Default::default()
             },
             &|_| None,
         )

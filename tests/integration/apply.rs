@@ -310,8 +310,7 @@ async fn destroy_removes_everything_owned_and_nothing_else() {
     let out = slsr(&account, "destroy", &spec, &["--auto-approve"]);
     assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
     assert!(
-        out.stdout
-            .contains("0 added, 0 changed, 0 replaced, 24 destroyed"),
+        out.stdout.contains("Destroy complete: 24 destroyed in "),
         "{}",
         out.stdout
     );

@@ -1,5 +1,7 @@
-//! The `slsr` binary's validate and schema commands: exit codes, one-line file errors,
-//! colour, stages. No emulator needed.
+//! The `slsr` binary's command line without an account: validate and schema (exit codes,
+//! one-line file errors, colour, stages, JSON diagnostics), the flags Terraform and
+//! Serverless users bring (before or after the subcommand, short forms, `--no-color`,
+//! `--param`, `--build-dir`, completions), and each command's help. No emulator needed.
 
 use std::path::Path;
 
@@ -381,4 +383,318 @@ fn code_outside_the_project_is_an_error_unless_allowed() {
         "{}",
         out.stderr
     );
+}
+
+/// The spec of the stage test: `prod`'s memory is out of range.
+const STAGED: &str = "service: shop\nparams:\n  default: {memory: 256}\n  prod: {memory: 99999}\nfunctions:\n  api:\n    handler: a.b\n    runtime: python3.12\n    code: ./src\n    memory: ${param:memory}\n";
+
+/// Terraform's and Serverless's habit: the shared flags before the subcommand work as after
+/// it, with their short forms; one a subcommand does not take is refused, not dropped.
+#[test]
+fn shared_flags_go_before_or_after_the_subcommand() {
+    let dir = scratch("flags-anywhere");
+    std::fs::create_dir_all(dir.join("src")).unwrap();
+    std::fs::write(dir.join("src/a.py"), "def b(e, c): pass\n").unwrap();
+    std::fs::write(dir.join("s.yaml"), STAGED).unwrap();
+    let spec = dir.join("s.yaml");
+    let spec = spec.to_str().unwrap();
+    for args in [
+        vec!["-f", spec, "-s", "prod", "validate"],
+        vec!["--file", spec, "validate", "--stage", "prod"],
+        vec!["validate", "-s", "prod", "-f", spec],
+    ] {
+        let out = run(slsr().args(&args));
+        assert_eq!(out.code, 1, "{args:?}: {}", out.stderr);
+        assert!(
+            out.stderr.contains("found 99999") && out.stderr.contains("s.yaml:10:13"),
+            "{args:?}: {}",
+            out.stderr
+        );
+    }
+    let region = run(slsr().args(["-r", "eu-west-1", "plan", "--offline", "-f", spec]));
+    assert_eq!(region.code, 0, "{}", region.stderr);
+    assert!(
+        region.stdout.lines().next().unwrap().ends_with("eu-west-1"),
+        "{}",
+        region.stdout
+    );
+    let refused = run(slsr().args(["--profile", "ops", "validate", "-f", spec]));
+    assert_eq!(refused.code, 2, "{}", refused.stderr);
+    assert!(
+        refused
+            .stderr
+            .contains("--profile does not apply to `slsr validate`"),
+        "{}",
+        refused.stderr
+    );
+}
+
+/// Each command's help lists only the flags it takes.
+#[test]
+fn each_help_lists_only_its_own_flags() {
+    let help = |command: &str| run(slsr().args([command, "--help"])).stdout;
+    let unlock = help("unlock");
+    assert!(unlock.contains("--lock-table"), "{unlock}");
+    assert!(
+        !unlock.contains("--lock-timeout") && !unlock.contains("--lock-lease"),
+        "{unlock}"
+    );
+    let validate = help("validate");
+    assert!(
+        !validate.contains("--profile") && !validate.contains("--endpoint-url"),
+        "{validate}"
+    );
+    assert!(!help("schema").contains("--file"));
+    let destroy = help("destroy");
+    assert!(
+        !destroy.to_lowercase().contains("apply"),
+        "destroy's help in apply's words:\n{destroy}"
+    );
+    assert!(destroy.contains("--auto-approve"), "{destroy}");
+}
+
+/// `--no-color` before or after the subcommand turns colour off even when it is forced.
+#[test]
+fn no_color_flag_turns_colour_off() {
+    let dir = scratch("no-color-flag");
+    std::fs::write(
+        dir.join("s.yaml"),
+        "service: shop\nfunctions:\n  api: {image: x, memory: 64}\n",
+    )
+    .unwrap();
+    let forced = || {
+        let mut cmd = slsr();
+        cmd.env_remove("NO_COLOR").env("CLICOLOR_FORCE", "1");
+        cmd
+    };
+    let coloured = run(forced().args(["validate", "-f"]).arg(dir.join("s.yaml")));
+    assert!(coloured.stderr.contains("\u{1b}["), "{:?}", coloured.stderr);
+    for args in [
+        ["--no-color", "validate", "-f"],
+        ["validate", "--no-color", "-f"],
+    ] {
+        let plain = run(forced().args(args).arg(dir.join("s.yaml")));
+        assert_eq!(plain.code, 1, "{}", plain.stderr);
+        assert!(
+            plain.stderr.contains("error[E104]") && !plain.stderr.contains('\u{1b}'),
+            "{args:?}: {:?}",
+            plain.stderr
+        );
+    }
+    let plan = run(forced().args([
+        "plan",
+        "--offline",
+        "--no-color",
+        "-f",
+        "examples/hello-http/slsr.yaml",
+    ]));
+    assert_eq!(plan.code, 0, "{}", plan.stderr);
+    assert!(!plan.stdout.contains('\u{1b}'), "{:?}", plan.stdout);
+}
+
+/// `validate --format json`: every problem with its file, line, column, code, severity and
+/// message, on stdout; the exit code is the text format's.
+#[test]
+fn validate_speaks_json_for_tools() {
+    let dir = scratch("validate-json");
+    let base = "service: shop\nfunctions:\n  api:\n    handler: index.handler\n    runtime: nodejs22.x\n    code: ./src\n";
+    std::fs::write(dir.join("bad.yaml"), format!("{base}    memory: 64\n")).unwrap();
+    std::fs::write(
+        dir.join("warn.yaml"),
+        format!("{base}    timeout: 60\n    events:\n      - http: GET /\n"),
+    )
+    .unwrap();
+    let json = |file: &str| {
+        let out = run(slsr()
+            .args(["validate", "--format", "json", "-f"])
+            .arg(dir.join(file)));
+        assert!(out.stderr.is_empty(), "{file}: {}", out.stderr);
+        let doc: serde_json::Value = serde_json::from_str(&out.stdout)
+            .unwrap_or_else(|e| panic!("{file}: {e}: {}", out.stdout));
+        (out.code, doc)
+    };
+    let (code, bad) = json("bad.yaml");
+    assert_eq!(code, 1);
+    assert_eq!(
+        (bad["valid"].as_bool(), bad["errors"].as_u64()),
+        (Some(false), Some(1))
+    );
+    let d = &bad["diagnostics"][0];
+    assert!(d["file"].as_str().unwrap().ends_with("bad.yaml"), "{d}");
+    assert_eq!(
+        (d["line"].as_u64(), d["column"].as_u64()),
+        (Some(7), Some(13)),
+        "{d}"
+    );
+    assert_eq!(
+        (d["code"].as_str(), d["severity"].as_str()),
+        (Some("E104"), Some("error"))
+    );
+    assert!(
+        d["message"]
+            .as_str()
+            .unwrap()
+            .contains("must be between 128 and 10240"),
+        "{d}"
+    );
+    let (code, warned) = json("warn.yaml");
+    assert_eq!(code, 0);
+    assert_eq!(warned["valid"], true);
+    assert_eq!(warned["diagnostics"][0]["code"], "W301");
+    assert_eq!(warned["diagnostics"][0]["severity"], "warning");
+    let (code, missing) = json("absent.yaml");
+    assert_eq!(code, 1);
+    assert_eq!(missing["diagnostics"][0]["severity"], "error");
+    assert!(
+        missing["diagnostics"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("no such file"),
+        "{missing}"
+    );
+}
+
+/// `--param KEY=VALUE` wins over the stage's value, typed as YAML types it; a key the spec
+/// does not declare is an error naming the file, the line of `params:` and the key.
+#[test]
+fn param_flag_overrides_a_declared_param() {
+    let dir = scratch("param-flag");
+    std::fs::create_dir_all(dir.join("src")).unwrap();
+    std::fs::write(dir.join("src/a.py"), "def b(e, c): pass\n").unwrap();
+    std::fs::write(dir.join("s.yaml"), STAGED).unwrap();
+    let spec = dir.join("s.yaml");
+    let plan = |extra: &[&str]| {
+        run(slsr()
+            .args(["plan", "--offline", "--format", "json", "-f"])
+            .arg(&spec)
+            .args(extra))
+    };
+    let memory = |out: &crate::support::Run| -> serde_json::Value {
+        let plan: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+        let function = plan["changes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["address"] == "function.api")
+            .unwrap()
+            .clone();
+        function["diffs"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|d| d["path"] == "memory")
+            .map(|d| d["after"].clone())
+            .unwrap()
+    };
+    let set = plan(&["--param", "memory=512"]);
+    assert_eq!(set.code, 0, "{}", set.stderr);
+    assert_eq!(memory(&set), serde_json::json!(512));
+    // Over prod's own (invalid) value too.
+    let prod = plan(&["-s", "prod", "--param", "memory=1024"]);
+    assert_eq!(prod.code, 0, "{}", prod.stderr);
+    assert_eq!(memory(&prod), serde_json::json!(1024));
+    let low = run(slsr()
+        .args(["validate", "--param", "memory=64", "-f"])
+        .arg(&spec));
+    assert_eq!(low.code, 1);
+    assert!(low.stderr.contains("found 64"), "{}", low.stderr);
+    let unknown = plan(&["--param", "memroy=512"]);
+    assert_eq!(unknown.code, 1);
+    assert!(
+        unknown.stderr.contains("s.yaml:2:1: --param memroy")
+            && unknown
+                .stderr
+                .contains("declare no `memroy` (it declares memory)"),
+        "{}",
+        unknown.stderr
+    );
+    let malformed = plan(&["--param", "memory"]);
+    assert_eq!(malformed.code, 2);
+    assert!(
+        malformed.stderr.contains("is not KEY=VALUE"),
+        "{}",
+        malformed.stderr
+    );
+}
+
+/// `slsr completions SHELL` prints a script that completes the subcommands.
+#[test]
+fn completions_for_bash_zsh_and_fish() {
+    for (shell, marker) in [
+        ("bash", "complete -F _slsr"),
+        ("zsh", "#compdef slsr"),
+        ("fish", "complete -c slsr"),
+    ] {
+        let out = run(slsr().args(["completions", shell]));
+        assert_eq!(out.code, 0, "{shell}: {}", out.stderr);
+        assert!(
+            out.stdout.contains(marker) && out.stdout.contains("destroy"),
+            "{shell}: {}",
+            &out.stdout[..out.stdout.len().min(400)]
+        );
+    }
+}
+
+/// A read-only checkout plans offline with the zips built elsewhere (`--build-dir` or
+/// SLSR_BUILD_DIR); without one, the error names the directory and the way out.
+#[test]
+fn a_read_only_checkout_plans_with_a_build_dir() {
+    use std::os::unix::fs::PermissionsExt;
+    use std::os::unix::process::CommandExt;
+    let dir = scratch("read-only");
+    let checkout = dir.join("hello-http");
+    std::fs::create_dir_all(checkout.join("src")).unwrap();
+    let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/hello-http");
+    std::fs::copy(example.join("slsr.yaml"), checkout.join("slsr.yaml")).unwrap();
+    for entry in std::fs::read_dir(example.join("src")).unwrap() {
+        let entry = entry.unwrap();
+        std::fs::copy(entry.path(), checkout.join("src").join(entry.file_name())).unwrap();
+    }
+    let build = dir.join("build");
+    std::fs::create_dir_all(&build).unwrap();
+    std::fs::set_permissions(&build, std::fs::Permissions::from_mode(0o777)).unwrap();
+    let status = std::process::Command::new("chmod")
+        .args(["-R", "a-w"])
+        .arg(&checkout)
+        .status()
+        .unwrap();
+    assert!(status.success());
+    // Root writes through modes: run slsr as nobody then, as a CI user would be.
+    let plan = |extra: &[&str], env: Option<&Path>| {
+        let mut cmd = slsr();
+        if unsafe { libc::geteuid() } == 0 {
+            cmd.uid(65534).gid(65534);
+        }
+        if let Some(env) = env {
+            cmd.env("SLSR_BUILD_DIR", env);
+        }
+        run(cmd
+            .args(["plan", "--offline", "-f"])
+            .arg(checkout.join("slsr.yaml"))
+            .args(extra))
+    };
+    let refused = plan(&[], None);
+    assert_eq!(refused.code, 1, "{}{}", refused.stdout, refused.stderr);
+    assert!(
+        refused.stderr.contains(&format!(
+            "cannot write the zips to {}",
+            checkout.join(".slsr/build").display()
+        )) && refused.stderr.contains("--build-dir DIR"),
+        "{}",
+        refused.stderr
+    );
+    let flag = build.join("flag");
+    let planned = plan(&["--build-dir", flag.to_str().unwrap()], None);
+    assert_eq!(planned.code, 0, "{}", planned.stderr);
+    assert!(
+        planned.stdout.contains("+ function.hello"),
+        "{}",
+        planned.stdout
+    );
+    assert!(flag.join("hello.zip").is_file());
+    let from_env = build.join("env");
+    let planned = plan(&[], Some(&from_env));
+    assert_eq!(planned.code, 0, "{}", planned.stderr);
+    assert!(from_env.join("hello.zip").is_file());
+    assert!(!checkout.join(".slsr").exists());
 }

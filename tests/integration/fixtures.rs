@@ -25,6 +25,7 @@ fn report(relative: &Path) -> (String, Vec<String>) {
         stage: None,
         region: Some("us-east-1".into()),
         account_id: None,
+        ..Default::default()
     };
     match spec::load_file(relative, &options, &no_env) {
         Ok(loaded) => {
@@ -117,6 +118,7 @@ fn every_example_validates_cleanly() {
                 stage: stage.clone(),
                 region: None,
                 account_id: None,
+                ..Default::default()
             };
             let loaded = spec::load_file(&spec_path, &options, &|_| None).unwrap();
             assert!(

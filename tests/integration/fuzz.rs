@@ -56,6 +56,7 @@ fn check_no_panic(bytes: &[u8], seed: u64, kind: &str) -> String {
             stage: None,
             region: Some("us-east-1".into()),
             account_id: None,
+            ..Default::default()
         };
         let result = catch_unwind(AssertUnwindSafe(|| {
             let loaded = spec::load_bytes(Path::new("fuzz.yaml"), input, &options, &|name| {
@@ -370,7 +371,7 @@ fn saved_plan_files_never_panic_and_only_the_exact_plan_passes() {
         .unwrap()
         .project
         .unwrap();
-    let mut planned = slsr::engine::make::offline(&project).unwrap();
+    let mut planned = slsr::engine::make::offline(&project, &Default::default()).unwrap();
     planned.header.account = Some("123456789012".into());
     let key = slsr::engine::saved::PlanKey::from_bytes([3; 32]);
     let origin = slsr::engine::saved::Origin::new(&spec, &spec, "orders", "dev", &key).unwrap();

@@ -5,6 +5,7 @@
 mod apply;
 mod buckets;
 mod cli;
+mod cli_live;
 mod console;
 mod data_safety;
 mod emulator;

@@ -12,7 +12,7 @@ pub mod events;
 pub mod iam;
 mod lambda;
 mod s3;
-mod sqs;
+pub mod sqs;
 pub mod ssm;
 pub mod tagged;
 

@@ -1,5 +1,5 @@
 //! SQS queues: ListQueues by prefix, then per queue GetQueueAttributes (all of them) and
-//! ListQueueTags.
+//! ListQueueTags; and how many messages a queue holds, for destroy's note.
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -90,4 +90,30 @@ pub async fn read(
         owned_urls.insert(key, url);
     }
     Ok(((resources, conflicts), owned_urls))
+}
+
+/// How many messages the queue named `name` holds: waiting, in flight and delayed, all lost
+/// with it. Destroy names a queue that holds any before it asks.
+pub async fn messages(sqs: &aws_sdk_sqs::Client, name: &str) -> Result<u64, AwsError> {
+    let url = sqs
+        .get_queue_url()
+        .queue_name(name)
+        .send()
+        .await
+        .map_err(|e| AwsError::new("GetQueueUrl", name, e))?
+        .queue_url
+        .unwrap_or_default();
+    let out = sqs
+        .get_queue_attributes()
+        .queue_url(&url)
+        .attribute_names(QueueAttributeName::ApproximateNumberOfMessages)
+        .attribute_names(QueueAttributeName::ApproximateNumberOfMessagesNotVisible)
+        .attribute_names(QueueAttributeName::ApproximateNumberOfMessagesDelayed)
+        .send()
+        .await
+        .map_err(|e| AwsError::new("GetQueueAttributes", name, e))?;
+    Ok(out
+        .attributes()
+        .map(|a| a.values().filter_map(|v| v.parse::<u64>().ok()).sum())
+        .unwrap_or(0))
 }

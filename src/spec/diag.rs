@@ -59,6 +59,10 @@ pub enum Code {
     Conflict,
     /// A function's `code` that resolves outside the project.
     CodeOutside,
+    /// A function's `code` that does not exist, or is neither a directory nor a zip.
+    MissingCode,
+    /// A handler whose file (or a `bootstrap`) is not in the function's package.
+    HandlerFile,
     /// An SQS visibility timeout shorter than six times its consumer's timeout.
     ShortVisibilityTimeout,
     /// An HTTP function whose timeout exceeds API Gateway's 30 s.
@@ -100,6 +104,8 @@ impl Code {
             Code::InvalidSchedule => "E208",
             Code::Conflict => "E209",
             Code::CodeOutside => "E210",
+            Code::MissingCode => "E211",
+            Code::HandlerFile => "E212",
             Code::ShortVisibilityTimeout => "W300",
             Code::HttpTimeout => "W301",
             Code::BroadPermission => "W302",

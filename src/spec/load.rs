@@ -457,7 +457,12 @@ mod tests {
             region: None,
             account_id: None,
         };
-        load_source(SourceFile::new("slsr.yaml", text), &options, &|name| {
+        // Beside the fixtures, whose `src` holds the `app.py` these specs' handler needs.
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/fixtures/invalid/slsr.yaml"
+        );
+        load_source(SourceFile::new(path, text), &options, &|name| {
             (name == "HOME_REGION").then(|| "eu-west-1".into())
         })
         .unwrap()

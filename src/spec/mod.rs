@@ -4,6 +4,7 @@
 //! that they stay in the project), and nothing knows of AWS's SDK.
 //! The pipeline is in `load.rs`; each stage is its own module.
 
+pub mod code_files;
 pub mod code_roots;
 pub mod data_model;
 pub mod data_rules;

@@ -19,6 +19,12 @@ fn a_clean_example_exits_zero() {
 #[test]
 fn an_error_exits_one_and_a_warning_alone_exits_zero() {
     let dir = scratch("exit-codes");
+    std::fs::create_dir_all(dir.join("src")).unwrap();
+    std::fs::write(
+        dir.join("src/index.js"),
+        "export const handler = async () => 200;\n",
+    )
+    .unwrap();
     let base = "service: shop\nfunctions:\n  api:\n    handler: index.handler\n    runtime: nodejs22.x\n    code: ./src\n";
     std::fs::write(dir.join("error.yaml"), format!("{base}    memory: 64\n")).unwrap();
     std::fs::write(
@@ -171,6 +177,8 @@ fn colour_only_when_asked_for_and_never_with_no_color() {
 #[test]
 fn stage_flag_chooses_params_and_names() {
     let dir = scratch("stage");
+    std::fs::create_dir_all(dir.join("src")).unwrap();
+    std::fs::write(dir.join("src/a.py"), "def b(event, context): pass\n").unwrap();
     let spec = "service: shop\nparams:\n  default: {memory: 256}\n  prod: {memory: 99999}\nfunctions:\n  api:\n    handler: a.b\n    runtime: python3.12\n    code: ./src\n    memory: ${param:memory}\n";
     std::fs::write(dir.join("s.yaml"), spec).unwrap();
     let dev = validate(&dir.join("s.yaml"));
@@ -189,6 +197,8 @@ fn stage_flag_chooses_params_and_names() {
 #[test]
 fn env_references_resolve_from_the_environment() {
     let dir = scratch("env-ref");
+    std::fs::create_dir_all(dir.join("src")).unwrap();
+    std::fs::write(dir.join("src/a.py"), "def b(event, context): pass\n").unwrap();
     let spec = "service: shop\nfunctions:\n  api:\n    handler: a.b\n    runtime: python3.12\n    code: ./src\n    memory: ${env:SLSR_TEST_MEMORY}\n    timeout: ${env:SLSR_TEST_UNSET, 5}\n";
     std::fs::write(dir.join("s.yaml"), spec).unwrap();
     let unset = validate(&dir.join("s.yaml"));
@@ -324,6 +334,10 @@ fn code_outside_the_project_is_an_error_unless_allowed() {
     std::fs::create_dir_all(dir.join("repo/libs/common")).unwrap();
     std::fs::create_dir_all(dir.join("shared-libs")).unwrap();
     symlink("/etc", project.join("link-to-etc")).unwrap();
+    // `handler: a.b` is in a.py: each directory the spec may package holds it.
+    for code in ["repo/services/shop/src", "repo/libs/common", "shared-libs"] {
+        std::fs::write(dir.join(code).join("a.py"), "def b(event, context): pass\n").unwrap();
+    }
     let depth = project.components().count();
     let spec = |functions: &str, extra: &str| {
         format!(

@@ -5,6 +5,7 @@
 mod apply;
 mod buckets;
 mod cli;
+mod code_files;
 mod console;
 mod data_safety;
 mod emulator;

@@ -92,7 +92,10 @@ fn load(args: &SpecArgs) -> Result<spec::Loaded, ExitCode> {
         region: region_override(args.region.as_ref()),
         account_id: None,
     };
-    spec::load_file(&args.file, &options, &env_var).map_err(|e| fail(&e.to_string()))
+    spec::load_file(&args.file, &options, &env_var).map_err(|e| {
+        let _ = write!(anstream::stderr().lock(), "{}", e.report());
+        ExitCode::FAILURE
+    })
 }
 
 fn print_diagnostics(loaded: &spec::Loaded) {

@@ -26,12 +26,16 @@ pub struct Options {
     pub account_id: Option<String>,
 }
 
-/// Why a file could not be checked at all. Printed as one line.
+/// Why a file could not be checked at all. Printed as one line, or, when the problem has a
+/// place in the file (a YAML syntax error, a tab, a second document), as diagnostics are:
+/// the place, the line with a caret, and a help line where one is known.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FileError {
     pub path: PathBuf,
     pub line: Option<(usize, usize)>,
     pub message: String,
+    /// The file's text, kept for a located error so that its report can show the line.
+    pub text: Option<String>,
 }
 
 impl std::fmt::Display for FileError {
@@ -53,7 +57,33 @@ impl FileError {
             path: path.to_path_buf(),
             line,
             message,
+            text: None,
         }
+    }
+
+    /// The error as slsr prints it, styled (`anstream` strips the styles where colour is
+    /// off): `error: PATH: MESSAGE` on one line, or for a located error the message, the
+    /// place and the line with a caret under it.
+    pub fn report(&self) -> String {
+        let (Some((line, col)), Some(text)) = (self.line, &self.text) else {
+            let style = anstyle::AnsiColor::Red.on_default().bold();
+            return format!(
+                "{style}error{style:#}: {}\n",
+                crate::render::escape::printable(&self.to_string())
+            );
+        };
+        let file = SourceFile::new(&self.path, text.clone());
+        let place = diag::Place {
+            span: Span::point(line, col),
+            label: Some(yaml::error_label(&self.message)),
+            help: yaml::error_help(&self.message),
+        };
+        diag::render_uncoded(&self.message, &place, &file)
+    }
+
+    /// The same report without styles.
+    pub fn report_plain(&self) -> String {
+        anstream::adapter::strip_str(&self.report()).to_string()
     }
 }
 
@@ -194,9 +224,11 @@ pub fn load_source(
     options: &Options,
     env: &dyn Fn(&str) -> Option<String>,
 ) -> Result<Loaded, FileError> {
-    let fail =
-        |line: Option<(usize, usize)>, message: String| FileError::new(&file.path, line, message);
     let text = file.text.strip_prefix('\u{feff}').unwrap_or(&file.text);
+    let fail = |line: Option<(usize, usize)>, message: String| FileError {
+        text: line.map(|_| text.to_string()),
+        ..FileError::new(&file.path, line, message)
+    };
     if text.contains('\0') {
         return Err(fail(
             None,

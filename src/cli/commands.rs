@@ -34,6 +34,7 @@ pub fn run(cli: Cli) -> ExitCode {
             lock,
         } => unlock(&id, &spec, &aws, &lock),
         Command::Outputs { spec, aws, format } => outputs(&spec, &aws, format),
+        Command::Init(args) => crate::cli::init::run(&args),
         Command::Schema => {
             print!("{}", spec::schema::editor_text());
             ExitCode::SUCCESS

@@ -12,6 +12,7 @@ mod emulator;
 mod features;
 mod fixtures;
 mod fuzz;
+mod init;
 mod live_plan;
 mod lock;
 mod ownership;

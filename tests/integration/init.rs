@@ -1,10 +1,10 @@
 //! `slsr init`: each runtime's scaffold validates and plans offline cleanly through the real
 //! binary, points editors at a schema that is there and current, and never overwrites a
-//! file. No emulator needed.
+//! file; and the README's walk-through, from `init` to `destroy`, against the emulator.
 
 use std::path::Path;
 
-use crate::support::{Run, run, scratch, slsr};
+use crate::support::{Account, Run, applied, run, scratch, slsr, slsr_on};
 
 fn init(dir: &Path, args: &[&str]) -> Run {
     run(slsr().arg("init").arg(dir).args(args))
@@ -182,4 +182,65 @@ fn a_service_name_the_spec_would_refuse_is_refused() {
         out.stderr
     );
     assert!(!dir.join("slsr.yaml").exists());
+}
+
+/// The README's "Getting started", step by step, in an emulator account of its own.
+#[tokio::test]
+async fn the_getting_started_walk_through_deploys_changes_and_destroys_the_scaffold() {
+    let account = Account::new().await;
+    let dir = scratch("init-walk-through").join("hello");
+    assert_eq!(init(&dir, &[]).code, 0);
+    let spec = dir.join("slsr.yaml");
+    let plan = slsr_on(&account, "plan", &spec, &["--detailed-exitcode"]);
+    assert_eq!(
+        plan.code, 2,
+        "changes to make: {}{}",
+        plan.stdout, plan.stderr
+    );
+    let first = applied(&account, &spec, &[]);
+    assert!(
+        first.stdout.contains("Outputs:") && first.stdout.contains("url = https://"),
+        "{}",
+        first.stdout
+    );
+    let outputs = slsr_on(&account, "outputs", &spec, &["--format", "json"]);
+    assert_eq!(outputs.code, 0, "{}", outputs.stderr);
+    let url: serde_json::Value = serde_json::from_str(&outputs.stdout).unwrap();
+    assert!(
+        url["url"].as_str().unwrap().starts_with("https://"),
+        "{}",
+        outputs.stdout
+    );
+    let clean = slsr_on(&account, "plan", &spec, &["--detailed-exitcode"]);
+    assert_eq!(clean.code, 0, "nothing to change: {}", clean.stdout);
+
+    // A change: new code is one update of the function, and nothing else.
+    let handler = dir.join("src/app.py");
+    let code = std::fs::read_to_string(&handler).unwrap();
+    std::fs::write(&handler, code.replace("Hello from", "Hi from")).unwrap();
+    let change = slsr_on(&account, "plan", &spec, &["--format", "json"]);
+    let change: serde_json::Value = serde_json::from_str(&change.stdout).unwrap();
+    let changed: Vec<(&str, &str)> = change["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            (
+                c["address"].as_str().unwrap(),
+                c["action"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(changed, [("function.api", "update")], "{change:#}");
+    applied(&account, &spec, &[]);
+
+    let destroyed = slsr_on(&account, "destroy", &spec, &["--auto-approve"]);
+    assert_eq!(
+        destroyed.code, 0,
+        "{}{}",
+        destroyed.stdout, destroyed.stderr
+    );
+    let after = slsr_on(&account, "plan", &spec, &["--format", "json"]);
+    let after: serde_json::Value = serde_json::from_str(&after.stdout).unwrap();
+    assert_eq!(after["summary"]["add"], 8, "all gone: {after:#}");
 }

@@ -8,6 +8,7 @@ mod cli;
 mod code_files;
 mod console;
 mod data_safety;
+mod docs;
 mod emulator;
 mod features;
 mod fixtures;

@@ -87,11 +87,12 @@ fn region_override(flag: Option<&String>) -> Option<String> {
         .filter(|r| !r.is_empty())
 }
 
-fn load(args: &SpecArgs) -> Result<spec::Loaded, ExitCode> {
+fn load(args: &SpecArgs, without_code: bool) -> Result<spec::Loaded, ExitCode> {
     let options = spec::Options {
         stage: args.stage.clone(),
         region: region_override(args.region.as_ref()),
         account_id: None,
+        without_code,
     };
     spec::load_file(&args.file, &options, &env_var).map_err(|e| {
         let _ = write!(anstream::stderr().lock(), "{}", e.report());
@@ -105,7 +106,7 @@ fn print_diagnostics(loaded: &spec::Loaded) {
 }
 
 fn validate(args: &SpecArgs) -> ExitCode {
-    let loaded = match load(args) {
+    let loaded = match load(args, false) {
         Ok(loaded) => loaded,
         Err(code) => return code,
     };
@@ -120,7 +121,17 @@ fn validate(args: &SpecArgs) -> ExitCode {
 /// Commands that act on a spec print its diagnostics only when there are some, and stop
 /// on an error.
 pub(crate) fn load_project(args: &SpecArgs) -> Result<spec::Project, ExitCode> {
-    let loaded = load(args)?;
+    load_project_with(args, false)
+}
+
+/// `load_project` for the commands that never package code (destroy, unlock):
+/// a checkout without its build can still run them.
+pub(crate) fn load_project_without_code(args: &SpecArgs) -> Result<spec::Project, ExitCode> {
+    load_project_with(args, true)
+}
+
+fn load_project_with(args: &SpecArgs, without_code: bool) -> Result<spec::Project, ExitCode> {
+    let loaded = load(args, without_code)?;
     if !loaded.diagnostics.is_empty() {
         print_diagnostics(&loaded);
     }
@@ -296,7 +307,12 @@ fn plan(p: &PlanArgs) -> ExitCode {
 /// `apply`, or with `destroy` the deletion of everything owned; with `saved`, the plan
 /// saved in that file.
 fn apply(d: &DeployArgs, destroy: bool, saved: Option<&Path>) -> ExitCode {
-    let project = match load_project(&d.spec) {
+    let loaded = if destroy {
+        load_project_without_code(&d.spec)
+    } else {
+        load_project(&d.spec)
+    };
+    let project = match loaded {
         Ok(p) => p,
         Err(code) => return code,
     };
@@ -421,7 +437,7 @@ fn unlock(
     connection_args: &ConnectionArgs,
     flags: &LockArgs,
 ) -> ExitCode {
-    let project = match load_project(args) {
+    let project = match load_project_without_code(args) {
         Ok(p) => p,
         Err(code) => return code,
     };

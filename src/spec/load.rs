@@ -24,6 +24,10 @@ pub struct Options {
     pub region: Option<String>,
     /// Known once the account has been asked; `None` keeps `${account_id}` as a placeholder.
     pub account_id: Option<String>,
+    /// Leave each function's `code` unexamined (E211, E212): for the commands that never
+    /// package it (destroy, unlock), so that a checkout without its build (a CI job
+    /// tearing a stage down) can still run them.
+    pub without_code: bool,
 }
 
 /// Why a file could not be checked at all. Printed as one line, or, when the problem has a
@@ -284,6 +288,9 @@ pub fn load_source(
                     .unwrap_or_default();
                 let p = resolve(spec, &context, base_dir, spans, file.clone());
                 rules::check(&p, &mut diagnostics);
+                if !options.without_code {
+                    super::code_files::check(&p, &mut diagnostics);
+                }
                 project = Some(p);
             }
             // Structural validation passes only what these types read; reaching this is
@@ -488,6 +495,7 @@ mod tests {
             stage: stage.map(str::to_string),
             region: None,
             account_id: None,
+            without_code: false,
         };
         // Beside the fixtures, whose `src` holds the `app.py` these specs' handler needs.
         let path = concat!(
@@ -570,6 +578,7 @@ functions:
                 stage: None,
                 region: Some("eu-west-1".into()),
                 account_id: Some("123456789012".into()),
+                without_code: false,
             },
             &|_| None,
         )

@@ -36,7 +36,6 @@ pub fn check(p: &Project, diags: &mut Vec<Diagnostic>) {
     check_queues(p, diags);
     super::data_rules::check(p, diags);
     super::code_roots::check(p, diags);
-    super::code_files::check(p, diags);
     for (name, role) in &p.roles {
         check_statements(
             p,

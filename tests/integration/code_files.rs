@@ -1,12 +1,12 @@
 //! A function's code must be there and hold its handler's file: `slsr validate` and an
 //! offline `plan` refuse a missing `code` at its line (E211) and a handler whose file the
 //! package does not hold at the `handler:` line (E212), and accept each runtime's real
-//! layouts. No emulator needed.
+//! layouts. `destroy`, which packages nothing, does not need the code.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use crate::support::{Run, run, scratch, slsr};
+use crate::support::{Account, Run, applied, run, scratch, slsr, slsr_on};
 
 fn validate(spec: &Path) -> Run {
     run(slsr().arg("validate").arg("-f").arg(spec))
@@ -273,4 +273,34 @@ fn image_functions_and_functions_with_layers_are_not_looked_into() {
     );
     let out = validate(&spec);
     assert_eq!(out.code, 0, "{}", out.stderr);
+}
+
+/// A CI job tearing a stage down from a checkout without its build: destroy needs no code.
+#[tokio::test]
+async fn destroy_needs_no_code_where_plan_and_apply_do() {
+    let account = Account::new().await;
+    let spec = function(
+        "destroy-without-code",
+        "    handler: app.handler\n    runtime: python3.12\n    code: ./build\n",
+        &[(
+            "build/app.py",
+            "def handler(event, context):\n    return None\n",
+        )],
+    );
+    applied(&account, &spec, &[]);
+    std::fs::remove_dir_all(spec.parent().unwrap().join("build")).unwrap();
+    let plan = slsr_on(&account, "plan", &spec, &[]);
+    assert_eq!(plan.code, 1);
+    assert!(plan.stderr.contains("error[E211]"), "{}", plan.stderr);
+    let destroyed = slsr_on(&account, "destroy", &spec, &["--auto-approve"]);
+    assert_eq!(
+        destroyed.code, 0,
+        "{}{}",
+        destroyed.stdout, destroyed.stderr
+    );
+    assert!(
+        destroyed.stdout.contains("function.api"),
+        "{}",
+        destroyed.stdout
+    );
 }

@@ -131,6 +131,7 @@ fn every_example_validates_cleanly() {
                 stage: stage.clone(),
                 region: None,
                 account_id: None,
+                without_code: false,
             };
             let loaded = spec::load_file(&spec_path, &options, &|_| None).unwrap();
             assert!(

@@ -56,6 +56,7 @@ fn check_no_panic(bytes: &[u8], seed: u64, kind: &str) -> String {
             stage: None,
             region: Some("us-east-1".into()),
             account_id: None,
+            without_code: false,
         };
         let result = catch_unwind(AssertUnwindSafe(|| {
             let loaded = spec::load_bytes(Path::new("fuzz.yaml"), input, &options, &|name| {

@@ -35,7 +35,7 @@ pub enum Unreadable {
     NotZip(String),
     /// Something else: a socket, a device, a FIFO.
     Special,
-    /// An `exclude` pattern that is not a glob; packaging reports it.
+    /// An `exclude` pattern that is not a glob (`glob_error` says why).
     BadExclude,
 }
 

@@ -43,11 +43,7 @@ enum Wanted {
 
 pub fn check(p: &Project, diags: &mut Vec<Diagnostic>) {
     let roots = code_roots::roots(p);
-    let spec_dir = if p.base_dir.as_os_str().is_empty() {
-        std::path::PathBuf::from(".")
-    } else {
-        p.base_dir.clone()
-    };
+    let spec_dir = code_roots::spec_dir(p);
     for (name, f) in &p.functions {
         let (Some(code), None) = (&f.code, &f.image) else {
             continue;

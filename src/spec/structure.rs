@@ -452,6 +452,7 @@ impl Checker {
             return None;
         }
         let noun = singular(path.last_key().unwrap_or("item"));
+        let a = article(&noun);
         let above = before
             .iter()
             .rev()
@@ -462,21 +463,23 @@ impl Checker {
             });
         let help = match above {
             Some((item, Some(first))) => format!(
-                "`{name}` is a {noun} field: indent it under `{item}`, the {noun} above, in line with its `{}:` (column {})",
+                "`{name}` is {a} {noun} field: indent it under `{item}`, the {noun} above, in line with its `{}:` (column {})",
                 yaml::key_text(first),
                 first.span.col
             ),
             Some((item, None)) => {
-                format!("`{name}` is a {noun} field: indent it under `{item}`, the {noun} above")
+                format!("`{name}` is {a} {noun} field: indent it under `{item}`, the {noun} above")
             }
-            None => format!("`{name}` is a {noun} field: indent it under the {noun} it belongs to"),
+            None => {
+                format!("`{name}` is {a} {noun} field: indent it under the {noun} it belongs to")
+            }
         };
         Some(
             Diagnostic::error(
                 Code::WrongType,
                 key.span,
                 format!(
-                    "`{}` is read as a {noun} named `{name}`",
+                    "`{}` is read as {a} {noun} named `{name}`",
                     path.key(&name).name()
                 ),
             )
@@ -512,8 +515,9 @@ impl Checker {
             let fields = item.get("properties")?.as_object()?;
             let (last, _) = items.iter().rev().find(|(k, v)| is_item(fields, k, v))?;
             let noun = singular(&above_name);
+            let a = article(&noun);
             return Some(format!(
-                "`{name}` is a {noun} field: indent it under `{}`, the last {noun} in `{above_name}` above",
+                "`{name}` is {a} {noun} field: indent it under `{}`, the last {noun} in `{above_name}` above",
                 yaml::key_text(last)
             ));
         }
@@ -708,6 +712,15 @@ fn singular(section: &str) -> String {
         .map(|stem| format!("{stem}x"))
         .or_else(|| section.strip_suffix('s').map(str::to_string))
         .unwrap_or_else(|| section.to_string())
+}
+
+/// `a` or `an`, as the noun is said.
+fn article(noun: &str) -> &'static str {
+    if noun.starts_with(['a', 'e', 'i', 'o', 'u']) {
+        "an"
+    } else {
+        "a"
+    }
 }
 
 /// What a wrong shape's report says besides the found type: the value's description, and

@@ -65,6 +65,7 @@ pub fn run(command: Command) -> ExitCode {
             build,
             format,
         } => outputs(&spec, &aws, build.build_dir, format),
+        Command::Init(args) => crate::cli::init::run(&args),
         Command::Schema => {
             print!("{}", spec::schema::editor_text());
             ExitCode::SUCCESS
@@ -170,8 +171,15 @@ fn options(args: &SpecArgs) -> spec::Options {
     }
 }
 
-fn load(args: &SpecArgs) -> Result<spec::Loaded, ExitCode> {
-    spec::load_file(args.path(), &options(args), &env_var).map_err(|e| fail(&e.to_string()))
+fn load(args: &SpecArgs, without_code: bool) -> Result<spec::Loaded, ExitCode> {
+    let options = spec::Options {
+        without_code,
+        ..options(args)
+    };
+    spec::load_file(args.path(), &options, &env_var).map_err(|e| {
+        let _ = write!(anstream::stderr().lock(), "{}", e.report());
+        ExitCode::FAILURE
+    })
 }
 
 fn print_diagnostics(loaded: &spec::Loaded) {
@@ -182,7 +190,7 @@ fn print_diagnostics(loaded: &spec::Loaded) {
 fn validate(args: &SpecArgs, format: ValidateFormat) -> ExitCode {
     let (text, failed) = match format {
         ValidateFormat::Text => {
-            let loaded = match load(args) {
+            let loaded = match load(args, false) {
                 Ok(loaded) => loaded,
                 Err(code) => return code,
             };
@@ -212,7 +220,17 @@ fn validate(args: &SpecArgs, format: ValidateFormat) -> ExitCode {
 /// Commands that act on a spec print its diagnostics only when there are some, and stop
 /// on an error.
 pub(crate) fn load_project(args: &SpecArgs) -> Result<spec::Project, ExitCode> {
-    let loaded = load(args)?;
+    load_project_with(args, false)
+}
+
+/// `load_project` for the commands that never package code (destroy, unlock):
+/// a checkout without its build can still run them.
+pub(crate) fn load_project_without_code(args: &SpecArgs) -> Result<spec::Project, ExitCode> {
+    load_project_with(args, true)
+}
+
+fn load_project_with(args: &SpecArgs, without_code: bool) -> Result<spec::Project, ExitCode> {
+    let loaded = load(args, without_code)?;
     if !loaded.diagnostics.is_empty() {
         print_diagnostics(&loaded);
     }
@@ -509,7 +527,13 @@ fn destroy(a: &DestroyArgs) -> ExitCode {
 
 /// `apply`, or with `destroy` the deletion of everything owned, under the deploy lock.
 fn deploy(d: &Deploy) -> ExitCode {
-    let project = match load_project(d.spec) {
+    // destroy packages no code: a checkout without its build can still tear a stage down.
+    let loaded = if d.destroy {
+        load_project_without_code(d.spec)
+    } else {
+        load_project(d.spec)
+    };
+    let project = match loaded {
         Ok(p) => p,
         Err(code) => return code,
     };
@@ -669,7 +693,7 @@ fn unlock(
     connection_args: &ConnectionArgs,
     lock_table: Option<String>,
 ) -> ExitCode {
-    let project = match load_project(args) {
+    let project = match load_project_without_code(args) {
         Ok(p) => p,
         Err(code) => return code,
     };

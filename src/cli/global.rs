@@ -33,7 +33,7 @@ pub fn resolve(cli: Cli) -> Result<Command, clap::Error> {
             take(region, &mut global.region);
             take_connection(aws, &mut global);
         }
-        Command::Schema | Command::Completions { .. } => {}
+        Command::Schema | Command::Completions { .. } | Command::Init(_) => {}
     }
     let left: Vec<&str> = [
         (global.file.is_some(), "--file"),
@@ -93,6 +93,7 @@ fn name(command: &Command) -> &'static str {
         Command::Adopt(_) => "adopt",
         Command::Unlock { .. } => "unlock",
         Command::Outputs { .. } => "outputs",
+        Command::Init(_) => "init",
         Command::Schema => "schema",
         Command::Whoami { .. } => "whoami",
         Command::Completions { .. } => "completions",

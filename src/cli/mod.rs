@@ -9,6 +9,7 @@ pub mod commands;
 pub mod destroy;
 pub mod global;
 pub mod handover;
+pub mod init;
 pub mod interrupt;
 pub mod progress;
 pub mod validate;
@@ -108,6 +109,8 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t = OutputsFormat::Text)]
         format: OutputsFormat,
     },
+    /// Start a new service: a spec, its handler and the spec's JSON Schema, in DIR or here.
+    Init(init::InitArgs),
     /// Print the JSON Schema of the spec format (for editors).
     Schema,
     /// Show the AWS account, identity and region slsr would use.

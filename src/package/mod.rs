@@ -5,6 +5,7 @@
 //! uploading anything. A zip is rebuilt only when the content of its tree changed: the
 //! content key (names, modes and bytes of every entry) is kept next to the zip.
 
+pub mod contents;
 mod walk;
 mod zipper;
 

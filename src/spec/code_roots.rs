@@ -31,7 +31,7 @@ pub fn roots(p: &Project) -> Vec<PathBuf> {
 }
 
 /// The spec's directory as a path that can be joined and resolved (`""` is the current one).
-fn spec_dir(p: &Project) -> PathBuf {
+pub(super) fn spec_dir(p: &Project) -> PathBuf {
     if p.base_dir.as_os_str().is_empty() {
         PathBuf::from(".")
     } else {

@@ -13,6 +13,7 @@ use super::model::OnFailure;
 /// A DynamoDB table, named `{service}-{stage}-{name}` unless `name` says otherwise.
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(example = serde_json::json!({"key": {"partition": "pk", "sort": "sk"}, "attributes": {"pk": "string", "sk": "number"}}))]
 pub struct Table {
     /// The table's exact physical name instead of `{service}-{stage}-{name}`: 3 to 255 letters, digits, `_`, `-` and `.`.
     #[schemars(regex(pattern = r"^[A-Za-z0-9_.-]{3,255}$"))]
@@ -44,6 +45,7 @@ pub struct Table {
 /// A table's or an index's key.
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(example = serde_json::json!({"partition": "pk", "sort": "sk"}))]
 pub struct TableKey {
     /// The partition (hash) key attribute.
     #[schemars(length(min = 1, max = 255))]
@@ -81,6 +83,7 @@ pub enum BillingMode {
 /// Provisioned capacity.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(example = serde_json::json!({"read": 5, "write": 5}))]
 pub struct Throughput {
     /// Read capacity units, 1 to 40000.
     #[schemars(range(min = 1, max = 40000))]
@@ -103,6 +106,7 @@ pub enum StreamView {
 /// A global secondary index.
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(example = serde_json::json!({"partition": "day", "sort": "pk", "projection": "all"}))]
 pub struct TableIndex {
     /// The index's partition key attribute, declared under the table's `attributes`.
     #[schemars(length(min = 1, max = 255))]
@@ -134,6 +138,7 @@ pub enum ProjectionKind {
 /// An S3 bucket, named `{service}-{stage}-{name}-{account_id}` unless `name` says otherwise. Public access is always blocked; objects are encrypted (SSE-S3, or SSE-KMS with `kms_key`).
 #[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(example = serde_json::json!({"versioning": true}))]
 pub struct Bucket {
     /// The bucket's exact, globally unique name instead of `{service}-{stage}-{name}-{account_id}`: 3 to 63 lower-case letters, digits, `-` and `.`.
     #[schemars(regex(pattern = r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$"))]
@@ -159,6 +164,7 @@ pub struct Bucket {
 /// A lifecycle rule: what expires under a key prefix.
 #[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(example = serde_json::json!({"prefix": "tmp/", "expire_days": 7}))]
 pub struct LifecycleRule {
     /// The key prefix it applies to; omitted: every object.
     pub prefix: Option<String>,
@@ -176,6 +182,7 @@ pub struct LifecycleRule {
 /// A CORS rule of a bucket.
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(example = serde_json::json!({"allow_origins": ["https://example.com"], "allow_methods": ["GET", "PUT"]}))]
 pub struct BucketCors {
     /// Origins allowed, for example https://example.com, or *.
     #[schemars(length(min = 1))]
@@ -216,6 +223,7 @@ impl BucketMethod {
 /// An S3 event notification: a declared bucket or an existing bucket's ARN.
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(example = serde_json::json!({"bucket": "uploads", "events": ["created"], "prefix": "incoming/"}))]
 pub struct S3Event {
     /// The name of a bucket under `buckets`, or the ARN of an existing bucket (arn:aws:s3:::NAME): slsr then adds only its own notification entry.
     #[schemars(length(min = 1))]
@@ -242,6 +250,7 @@ pub enum StartingPosition {
 /// A DynamoDB stream event source mapping.
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(example = serde_json::json!({"table": "orders", "starting_position": "latest"}))]
 pub struct DynamodbEvent {
     /// The name of a table under `tables` (it must have a `stream`), or the ARN of an existing table's stream (arn:aws:dynamodb:REGION:ACCOUNT:table/NAME/stream/LABEL).
     #[schemars(length(min = 1))]

@@ -59,6 +59,10 @@ pub enum Code {
     Conflict,
     /// A function's `code` that resolves outside the project.
     CodeOutside,
+    /// A function's `code` that does not exist, or is neither a directory nor a zip.
+    MissingCode,
+    /// A handler whose file (or a `bootstrap`) is not in the function's package.
+    HandlerFile,
     /// An SQS visibility timeout shorter than six times its consumer's timeout.
     ShortVisibilityTimeout,
     /// An HTTP function whose timeout exceeds API Gateway's 30 s.
@@ -100,6 +104,8 @@ impl Code {
             Code::InvalidSchedule => "E208",
             Code::Conflict => "E209",
             Code::CodeOutside => "E210",
+            Code::MissingCode => "E211",
+            Code::HandlerFile => "E212",
             Code::ShortVisibilityTimeout => "W300",
             Code::HttpTimeout => "W301",
             Code::BroadPermission => "W302",
@@ -185,19 +191,50 @@ const HELP: Style = AnsiColor::Cyan.on_default().bold();
 ///    = help: memory is in MB, 128 to 10240
 /// ```
 pub fn render(diag: &Diagnostic, file: &SourceFile) -> String {
-    let mut out = String::new();
     let (word, style) = match diag.severity {
         Severity::Error => ("error", ERROR),
         Severity::Warning => ("warning", WARNING),
     };
+    let head = format!("{style}{word}[{}]{style:#}", diag.code.as_str());
+    let place = Place {
+        span: diag.span,
+        label: diag.label.as_deref(),
+        help: diag.help.as_deref(),
+    };
+    render_parts(&head, style, &diag.message, &place, file)
+}
+
+/// Where a message points, and what it says under and after the line.
+pub struct Place<'a> {
+    pub span: Span,
+    pub label: Option<&'a str>,
+    pub help: Option<&'a str>,
+}
+
+/// Renders an error that has a place but no code (a file slsr cannot read as a spec: a
+/// YAML syntax error, a tab in the indentation): `error: MESSAGE`, then the place and the
+/// line with its caret, as every diagnostic shows them.
+pub fn render_uncoded(message: &str, place: &Place, file: &SourceFile) -> String {
+    render_parts(
+        &format!("{ERROR}error{ERROR:#}"),
+        ERROR,
+        message,
+        place,
+        file,
+    )
+}
+
+fn render_parts(
+    head: &str,
+    style: Style,
+    message: &str,
+    place: &Place,
+    file: &SourceFile,
+) -> String {
+    let mut out = String::new();
     // Messages, labels and help quote the spec's own strings: escaped, like the line shown.
-    let _ = writeln!(
-        out,
-        "{style}{word}[{}]{style:#}{BOLD}: {}{BOLD:#}",
-        diag.code.as_str(),
-        printable(&diag.message)
-    );
-    let span = diag.span;
+    let _ = writeln!(out, "{head}{BOLD}: {}{BOLD:#}", printable(message));
+    let span = place.span;
     let number = span.line.to_string();
     let pad = " ".repeat(number.len());
     let _ = writeln!(
@@ -220,9 +257,8 @@ pub fn render(diag: &Diagnostic, file: &SourceFile) -> String {
         let width = end.saturating_sub(start).max(1);
         let _ = writeln!(out, "{pad} {GUTTER}|{GUTTER:#}");
         let _ = writeln!(out, "{GUTTER}{number} |{GUTTER:#} {text}");
-        let label = diag
+        let label = place
             .label
-            .as_deref()
             .map(|l| format!(" {}", printable(l)))
             .unwrap_or_default();
         let _ = writeln!(
@@ -232,7 +268,7 @@ pub fn render(diag: &Diagnostic, file: &SourceFile) -> String {
             "^".repeat(width)
         );
     }
-    if let Some(help) = &diag.help {
+    if let Some(help) = place.help {
         let _ = writeln!(
             out,
             "{pad} {GUTTER}={GUTTER:#} {HELP}help{HELP:#}: {}",

@@ -29,14 +29,22 @@ pub struct Options {
     /// `--param KEY=VALUE`: over the stage's params, each value typed as a plain scalar.
     /// A key the spec's `params` do not declare is an error.
     pub params: Vec<(String, String)>,
+    /// Leave each function's `code` unexamined (E211, E212): for the commands that never
+    /// package it (destroy, unlock), so that a checkout without its build (a CI job
+    /// tearing a stage down) can still run them.
+    pub without_code: bool,
 }
 
-/// Why a file could not be checked at all. Printed as one line.
+/// Why a file could not be checked at all. Printed as one line, or, when the problem has a
+/// place in the file (a YAML syntax error, a tab, a second document), as diagnostics are:
+/// the place, the line with a caret, and a help line where one is known.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FileError {
     pub path: PathBuf,
     pub line: Option<(usize, usize)>,
     pub message: String,
+    /// The file's text, kept for a located error so that its report can show the line.
+    pub text: Option<String>,
 }
 
 impl std::fmt::Display for FileError {
@@ -58,7 +66,33 @@ impl FileError {
             path: path.to_path_buf(),
             line,
             message,
+            text: None,
         }
+    }
+
+    /// The error as slsr prints it, styled (`anstream` strips the styles where colour is
+    /// off): `error: PATH: MESSAGE` on one line, or for a located error the message, the
+    /// place and the line with a caret under it.
+    pub fn report(&self) -> String {
+        let (Some((line, col)), Some(text)) = (self.line, &self.text) else {
+            let style = anstyle::AnsiColor::Red.on_default().bold();
+            return format!(
+                "{style}error{style:#}: {}\n",
+                crate::render::escape::printable(&self.to_string())
+            );
+        };
+        let file = SourceFile::new(&self.path, text.clone());
+        let place = diag::Place {
+            span: Span::point(line, col),
+            label: Some(yaml::error_label(&self.message)),
+            help: yaml::error_help(&self.message),
+        };
+        diag::render_uncoded(&self.message, &place, &file)
+    }
+
+    /// The same report without styles.
+    pub fn report_plain(&self) -> String {
+        anstream::adapter::strip_str(&self.report()).to_string()
     }
 }
 
@@ -199,9 +233,11 @@ pub fn load_source(
     options: &Options,
     env: &dyn Fn(&str) -> Option<String>,
 ) -> Result<Loaded, FileError> {
-    let fail =
-        |line: Option<(usize, usize)>, message: String| FileError::new(&file.path, line, message);
     let text = file.text.strip_prefix('\u{feff}').unwrap_or(&file.text);
+    let fail = |line: Option<(usize, usize)>, message: String| FileError {
+        text: line.map(|_| text.to_string()),
+        ..FileError::new(&file.path, line, message)
+    };
     if text.contains('\0') {
         return Err(fail(
             None,
@@ -258,6 +294,9 @@ pub fn load_source(
                     .unwrap_or_default();
                 let p = resolve(spec, &context, base_dir, spans, file.clone());
                 rules::check(&p, &mut diagnostics);
+                if !options.without_code {
+                    super::code_files::check(&p, &mut diagnostics);
+                }
                 project = Some(p);
             }
             // Structural validation passes only what these types read; reaching this is
@@ -523,7 +562,12 @@ mod tests {
             account_id: None,
             ..Default::default()
         };
-        load_source(SourceFile::new("slsr.yaml", text), &options, &|name| {
+        // Beside the fixtures, whose `src` holds the `app.py` these specs' handler needs.
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/fixtures/invalid/slsr.yaml"
+        );
+        load_source(SourceFile::new(path, text), &options, &|name| {
             (name == "HOME_REGION").then(|| "eu-west-1".into())
         })
         .unwrap()

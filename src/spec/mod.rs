@@ -1,9 +1,11 @@
 //! The spec: `slsr.yaml` read, interpolated, validated and resolved into a `Project`.
 //!
-//! Nothing here does I/O except reading the spec file and resolving `code` paths (to check
-//! that they stay in the project), and nothing knows of AWS's SDK.
+//! Nothing here does I/O except reading the spec file, resolving `code` paths (to check
+//! that they stay in the project) and looking into them (for the handler's file), and
+//! nothing knows of AWS's SDK.
 //! The pipeline is in `load.rs`; each stage is its own module.
 
+pub mod code_files;
 pub mod code_roots;
 pub mod data_model;
 pub mod data_rules;

@@ -68,6 +68,7 @@ pub struct Spec {
 /// Packaging settings.
 #[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(example = serde_json::json!({"allow_outside": ["../shared-libs"]}))]
 pub struct Packaging {
     /// Directories outside the spec's directory and its git repository that `code` may name, relative to the spec file, for example ../shared-libs. A `code` that resolves (through `..` and symlinks) outside all of them is an error.
     #[serde(default)]
@@ -77,6 +78,7 @@ pub struct Packaging {
 /// The deploy lock: an item in an existing DynamoDB table.
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(example = serde_json::json!({"table": "deploy-locks"}))]
 pub struct DeployLock {
     /// The DynamoDB table that holds locks; its partition key is `lock`, a string. One table can serve many services.
     #[schemars(length(min = 3, max = 255))]
@@ -134,6 +136,7 @@ impl JsonSchema for EnvValue {
 /// A Lambda function. Either `code` (with `handler` and `runtime`) or `image`.
 #[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(example = serde_json::json!({"handler": "app.handler", "runtime": "python3.12", "code": "./src"}))]
 pub struct Function {
     /// The handler Lambda calls, for example `index.handler` or `bootstrap`. Required with `code`, not allowed with `image`.
     #[schemars(length(min = 1, max = 128))]
@@ -144,6 +147,7 @@ pub struct Function {
     #[schemars(length(min = 1))]
     pub code: Option<String>,
     /// Glob patterns of files under `code` to leave out of the zip, relative to the code directory (`*` also matches `/`; a pattern matching a directory leaves out all under it). `.git` and `.slsr` are always left out.
+    #[schemars(example = serde_json::json!(["*.pyc", "tests"]))]
     pub exclude: Option<Vec<String>>,
     /// A container image URI in ECR, for an image function (instead of `code`).
     #[schemars(length(min = 1))]
@@ -163,6 +167,7 @@ pub struct Function {
     /// The instruction set: x86_64 (Lambda's default) or arm64.
     pub architecture: Option<Architecture>,
     /// Environment variables. Names start with a letter and use letters, digits and `_`; all together at most 4 KB.
+    #[schemars(example = serde_json::json!({"LOG_LEVEL": "info"}))]
     pub env: Option<BTreeMap<String, EnvValue>>,
     /// The ARN of the KMS key that encrypts the environment variables.
     pub kms_key_arn: Option<String>,
@@ -187,8 +192,10 @@ pub struct Function {
     /// Other principals allowed to invoke the function (a resource-based policy statement each).
     pub allow_invoke: Option<Vec<AllowInvoke>>,
     /// What triggers the function: http routes, schedules, EventBridge patterns, SQS queues.
+    #[schemars(example = serde_json::json!([{"http": "GET /orders"}, {"schedule": "rate(5 minutes)"}]))]
     pub events: Option<Vec<Event>>,
     /// Extra IAM statements added to the function's generated role. Not allowed together with `role`.
+    #[schemars(example = serde_json::json!([{"actions": ["s3:GetObject"], "resources": ["arn:aws:s3:::acme-uploads/*"]}]))]
     pub statements: Option<Vec<Statement>>,
     /// Asynchronous invocation settings: retries, maximum event age and an SQS on-failure destination.
     #[serde(rename = "async")]
@@ -202,6 +209,7 @@ pub struct Function {
 /// A Lambda function URL.
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(example = serde_json::json!({"auth": "iam"}))]
 pub struct FunctionUrl {
     /// Who may call it: `iam` (requests signed by principals allowed lambda:InvokeFunctionUrl) or `none` (anyone on the internet; the plan marks the function public).
     pub auth: UrlAuth,
@@ -245,6 +253,7 @@ pub enum Tracing {
 /// VPC settings: both lists are required and not empty.
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(example = serde_json::json!({"subnet_ids": ["subnet-0abc", "subnet-0def"], "security_group_ids": ["sg-0123"]}))]
 pub struct Vpc {
     /// Subnet ids, for example subnet-0a1b2c3d.
     #[schemars(length(min = 1, max = 16))]
@@ -257,6 +266,7 @@ pub struct Vpc {
 /// A principal allowed to invoke the function.
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(example = serde_json::json!({"principal": "alexa-appkit.amazon.com", "event_source_token": "amzn1.ask.skill.12345"}))]
 pub struct AllowInvoke {
     /// A service principal (for example alexa-appkit.amazon.com) or an AWS account id or ARN.
     #[schemars(length(min = 1))]
@@ -272,6 +282,8 @@ pub struct AllowInvoke {
 /// One trigger of a function. Exactly one of http, schedule, eventbridge, sqs, s3 or dynamodb.
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(rename_all = "lowercase", deny_unknown_fields)]
+#[schemars(example = serde_json::json!({"http": "GET /orders"}))]
+#[schemars(example = serde_json::json!({"sqs": {"queue": "jobs"}}))]
 pub enum Event {
     /// A route on the service's HTTP API: `METHOD /path`, or a mapping with `route` and `auth`.
     Http(HttpEvent),
@@ -290,6 +302,8 @@ pub enum Event {
 /// An HTTP route: `METHOD /path` or `{route, auth}`.
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(untagged)]
+#[schemars(example = serde_json::json!("GET /orders"))]
+#[schemars(example = serde_json::json!({"route": "POST /orders", "auth": "customers"}))]
 pub enum HttpEvent {
     /// A route key, `METHOD /path`: METHOD is GET, POST, PUT, PATCH, DELETE, HEAD, OPTIONS or ANY; the path may use {param} and a final {proxy+}.
     Route(String),
@@ -299,6 +313,7 @@ pub enum HttpEvent {
 /// An HTTP route with its authorization.
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(example = serde_json::json!({"route": "POST /orders", "auth": "customers"}))]
 pub struct HttpRoute {
     /// The route key, `METHOD /path`: METHOD is GET, POST, PUT, PATCH, DELETE, HEAD, OPTIONS or ANY; the path may use {param} and a final {proxy+}.
     pub route: String,
@@ -309,6 +324,8 @@ pub struct HttpRoute {
 /// A schedule: `rate(5 minutes)`, `cron(0 3 * * ? *)`, or `{expression, input, enabled, name}`.
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(untagged)]
+#[schemars(example = serde_json::json!("rate(5 minutes)"))]
+#[schemars(example = serde_json::json!({"expression": "cron(0 3 * * ? *)", "enabled": false}))]
 pub enum ScheduleEvent {
     /// A schedule expression: rate(VALUE UNIT) or cron(minutes hours day-of-month month day-of-week year).
     Expression(String),
@@ -318,6 +335,7 @@ pub enum ScheduleEvent {
 /// A schedule with its options.
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(example = serde_json::json!({"expression": "rate(5 minutes)", "enabled": false}))]
 pub struct Schedule {
     /// A schedule expression: rate(VALUE UNIT) or cron(minutes hours day-of-month month day-of-week year).
     pub expression: String,
@@ -332,6 +350,7 @@ pub struct Schedule {
 /// An EventBridge rule that matches an event pattern.
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(example = serde_json::json!({"pattern": {"source": ["orders.app"], "detail-type": ["OrderPlaced"]}}))]
 pub struct EventBridgeEvent {
     /// The name or ARN of an existing event bus; default `default`. slsr does not create buses.
     pub bus: Option<String>,
@@ -346,6 +365,7 @@ pub struct EventBridgeEvent {
 /// An SQS event source mapping: a declared `queue` or an existing queue's `arn`.
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(example = serde_json::json!({"queue": "jobs", "batch_size": 10}))]
 pub struct SqsEvent {
     /// The name of a queue under `queues`.
     pub queue: Option<String>,
@@ -382,6 +402,7 @@ pub struct Role {
 /// An IAM policy statement.
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(example = serde_json::json!({"actions": ["dynamodb:PutItem"], "resources": ["arn:aws:dynamodb:us-east-1:123456789012:table/orders"]}))]
 pub struct Statement {
     /// Allow (the default) or Deny.
     pub effect: Option<Effect>,
@@ -402,6 +423,7 @@ pub enum Effect {
 /// An SQS queue.
 #[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(example = serde_json::json!({"visibility_timeout": 120, "dead_letter": {"queue": "jobs-dlq", "max_receive_count": 5}}))]
 pub struct Queue {
     /// A FIFO queue; its physical name ends in `.fifo`.
     pub fifo: Option<bool>,
@@ -431,6 +453,7 @@ pub struct Queue {
 /// A dead-letter queue for a queue.
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(example = serde_json::json!({"queue": "jobs-dlq", "max_receive_count": 5}))]
 pub struct DeadLetter {
     /// The name of another queue under `queues`.
     pub queue: String,
@@ -463,6 +486,7 @@ pub enum PayloadFormat {
 /// CORS settings of the HTTP API.
 #[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(example = serde_json::json!({"allow_origins": ["https://example.com"], "allow_methods": ["GET", "POST"]}))]
 pub struct Cors {
     /// Origins allowed to call the API, for example https://example.com, or *.
     pub allow_origins: Option<Vec<String>>,
@@ -482,6 +506,7 @@ pub struct Cors {
 /// An authorizer of the HTTP API.
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(example = serde_json::json!({"jwt": {"issuer": "https://cognito-idp.us-east-1.amazonaws.com/POOL_ID", "audience": ["CLIENT_ID"]}}))]
 pub struct Authorizer {
     /// A JWT authorizer: the token's issuer and accepted audiences.
     pub jwt: Jwt,
@@ -502,6 +527,7 @@ pub struct Jwt {
 /// Asynchronous invocation settings.
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(example = serde_json::json!({"max_retries": 1, "on_failure": {"queue": "reports-failed"}}))]
 pub struct AsyncInvoke {
     /// Retries after a failed asynchronous invocation, 0 to 2.
     #[schemars(range(min = 0, max = 2))]
@@ -516,6 +542,7 @@ pub struct AsyncInvoke {
 /// The on-failure destination of asynchronous invocations.
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(example = serde_json::json!({"queue": "reports-failed"}))]
 pub struct OnFailure {
     /// The name of a queue under `queues`.
     pub queue: String,
@@ -524,6 +551,7 @@ pub struct OnFailure {
 /// A value the service exposes after apply.
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(example = serde_json::json!({"value": "${http_api.url}", "ssm": "/shared/orders/api_url"}))]
 pub struct Output {
     /// The value, usually a reference such as ${http_api.url} or ${queue:jobs.url}.
     pub value: String,

@@ -68,6 +68,13 @@ impl Path {
             &self.0
         }
     }
+    /// The key the value was written under; `None` for the root and for a list item.
+    fn last_key(&self) -> Option<&str> {
+        if self.0.is_empty() || self.0.ends_with(']') {
+            return None;
+        }
+        Some(self.0.rsplit('.').next().unwrap_or(&self.0))
+    }
 }
 
 struct Checker {
@@ -100,6 +107,15 @@ impl Checker {
             .map(str::to_string)
     }
 
+    /// The schema's examples, else its target's: the forms a wrong shape is shown.
+    fn examples<'a>(&'a self, schema: &'a Value) -> &'a [Value] {
+        schema
+            .get("examples")
+            .or_else(|| self.resolve(schema).get("examples"))
+            .and_then(Value::as_array)
+            .map_or(&[], Vec::as_slice)
+    }
+
     /// `key_span` is where the node's key is: missing fields are reported there.
     fn node(
         &self,
@@ -120,12 +136,20 @@ impl Checker {
             .or_else(|| resolved.get("oneOf"))
             .and_then(Value::as_array)
         {
-            return self.alternatives(node, branches, path, at, key_span, help.as_deref(), diags);
+            let shape = Shape {
+                help: help.as_deref(),
+                forms: self.examples(schema),
+            };
+            return self.alternatives(node, branches, path, at, key_span, &shape, diags);
         }
         if let Some(expected) = resolved.get("type")
             && !type_accepts(expected, node)
         {
-            let mut d = self.wrong_type(node, &type_names(expected), path, help.as_deref());
+            let shape = Shape {
+                help: help.as_deref(),
+                forms: self.examples(schema),
+            };
+            let mut d = self.wrong_type(node, &type_names(expected), path, &shape);
             if node.span.end_line > node.span.line
                 && matches!(node.value, Yaml::Map(_) | Yaml::Seq(_))
                 && !path.0.is_empty()
@@ -328,7 +352,7 @@ impl Checker {
         let mut complete = true;
         let properties = schema.get("properties").and_then(Value::as_object);
         let additional = schema.get("additionalProperties");
-        for (key, value) in entries {
+        for (i, (key, value)) in entries.iter().enumerate() {
             let name = yaml::key_text(key);
             if !matches!(key.value, Yaml::Str(_)) {
                 diags.push(
@@ -351,10 +375,18 @@ impl Checker {
             } else {
                 match additional {
                     Some(Value::Bool(false)) => {
-                        diags.push(unknown_field(key, &name, properties, path));
+                        let mut d = unknown_field(key, &name, properties, path);
+                        if let Some(hint) = self.belongs_above(&entries[..i], properties, &name) {
+                            d = d.with_help(hint);
+                        }
+                        diags.push(d);
                         continue;
                     }
                     Some(extra @ Value::Object(_)) => {
+                        if let Some(d) = self.misplaced(&entries[..i], key, value, extra, path) {
+                            diags.push(d);
+                            continue;
+                        }
                         self.node(value, extra, &path.key(&name), &child_at, key.span, diags)
                     }
                     _ => {
@@ -380,23 +412,116 @@ impl Checker {
                         .and_then(|p| self.description(p))
                         .unwrap_or_else(|| format!("add `{field}`"));
                     complete = false;
+                    // The top level has no key: point at where its mapping starts.
                     let span = if path.0.is_empty() {
-                        Span::point(1, 1)
+                        Span::point(key_span.line, key_span.col)
                     } else {
                         key_span
                     };
-                    diags.push(
-                        Diagnostic::error(
-                            Code::MissingField,
-                            span,
-                            format!("`{}` is missing the required field `{field}`", path.name()),
-                        )
-                        .with_help(format!("{field}: {help}")),
-                    );
+                    let message = if path.0.is_empty() {
+                        format!("missing the top-level field `{field}`")
+                    } else {
+                        format!("`{}` is missing the required field `{field}`", path.name())
+                    };
+                    let mut d = Diagnostic::error(Code::MissingField, span, message)
+                        .with_help(format!("{field}: {help}"));
+                    if path.0.is_empty() {
+                        d = d.with_label(format!("no `{field}:` at the top level of the file"));
+                    }
+                    diags.push(d);
                 }
             }
         }
         complete.then_some(Value::Object(valid))
+    }
+
+    /// A field of an item written at the level of the items' names, as `events:` dedented
+    /// under `functions` reads as a function named "events": reported as that, with where
+    /// it belongs, instead of as a function with no fields. `before` are the entries above.
+    fn misplaced(
+        &self,
+        before: &[(Node, Node)],
+        key: &Node,
+        value: &Node,
+        item_schema: &Value,
+        path: &Path,
+    ) -> Option<Diagnostic> {
+        let name = yaml::key_text(key);
+        let fields = self.resolve(item_schema).get("properties")?.as_object()?;
+        if is_item(fields, key, value) {
+            return None;
+        }
+        let noun = singular(path.last_key().unwrap_or("item"));
+        let a = article(&noun);
+        let above = before
+            .iter()
+            .rev()
+            .filter(|(k, v)| is_item(fields, k, v))
+            .find_map(|(k, v)| match &v.value {
+                Yaml::Map(inner) => Some((yaml::key_text(k), inner.first().map(|(f, _)| f))),
+                _ => None,
+            });
+        let help = match above {
+            Some((item, Some(first))) => format!(
+                "`{name}` is {a} {noun} field: indent it under `{item}`, the {noun} above, in line with its `{}:` (column {})",
+                yaml::key_text(first),
+                first.span.col
+            ),
+            Some((item, None)) => {
+                format!("`{name}` is {a} {noun} field: indent it under `{item}`, the {noun} above")
+            }
+            None => {
+                format!("`{name}` is {a} {noun} field: indent it under the {noun} it belongs to")
+            }
+        };
+        Some(
+            Diagnostic::error(
+                Code::WrongType,
+                key.span,
+                format!(
+                    "`{}` is read as {a} {noun} named `{name}`",
+                    path.key(&name).name()
+                ),
+            )
+            .with_label(format!("at the indentation of the {noun} names"))
+            .with_help(help),
+        )
+    }
+
+    /// Where an unknown field belongs when the entry just above it takes a field of that
+    /// name: `memory:` dedented below `defaults:` belongs under `defaults`, `events:`
+    /// dedented to the top level under the last of `functions`.
+    fn belongs_above(
+        &self,
+        before: &[(Node, Node)],
+        properties: Option<&Map<String, Value>>,
+        name: &str,
+    ) -> Option<String> {
+        let (above_key, above) = before.last()?;
+        let above_name = yaml::key_text(above_key);
+        let schema = self.resolve(properties?.get(&above_name)?);
+        let has = |s: &Value| {
+            s.get("properties")
+                .and_then(Value::as_object)
+                .is_some_and(|p| p.contains_key(name))
+        };
+        if has(schema) {
+            return Some(format!(
+                "`{name}` is a field of `{above_name}`: indent it under `{above_name}:` above"
+            ));
+        }
+        let item = self.resolve(schema.get("additionalProperties")?);
+        if let (true, Yaml::Map(items)) = (has(item), &above.value) {
+            let fields = item.get("properties")?.as_object()?;
+            let (last, _) = items.iter().rev().find(|(k, v)| is_item(fields, k, v))?;
+            let noun = singular(&above_name);
+            let a = article(&noun);
+            return Some(format!(
+                "`{name}` is {a} {noun} field: indent it under `{}`, the last {noun} in `{above_name}` above",
+                yaml::key_text(last)
+            ));
+        }
+        None
     }
 
     /// Records the spans of a value the schema does not describe (event patterns, params).
@@ -425,7 +550,7 @@ impl Checker {
         path: &Path,
         at: &str,
         key_span: Span,
-        help: Option<&str>,
+        shape: &Shape,
         diags: &mut Vec<Diagnostic>,
     ) -> Option<Value> {
         let mut tried: Vec<(&Value, Vec<Diagnostic>)> = Vec::new();
@@ -457,7 +582,7 @@ impl Checker {
                     }
                 }
             }
-            diags.push(self.wrong_type(node, &names, path, help));
+            diags.push(self.wrong_type(node, &names, path, shape));
             return None;
         }
         // A tagged union ({http: ...} | {sqs: ...}): the branch is chosen by its key.
@@ -522,9 +647,24 @@ impl Checker {
         node: &Node,
         expected: &[String],
         path: &Path,
-        help: Option<&str>,
+        shape: &Shape,
     ) -> Diagnostic {
+        let help = shape.help;
         let expected_text = join_or(expected);
+        // The forms the model gives for this value, written as the user would write them.
+        let forms: Vec<String> = shape
+            .forms
+            .iter()
+            .map(|form| match path.last_key() {
+                Some(key) => format!("`{key}: {}`", flow(form)),
+                None => format!("`{}`", flow(form)),
+            })
+            .collect();
+        let label = if forms.is_empty() {
+            format!("expected {expected_text}")
+        } else {
+            format!("expected {expected_text} like {}", forms.join(" or "))
+        };
         let mut d = Diagnostic::error(
             Code::WrongType,
             node.span,
@@ -534,7 +674,7 @@ impl Checker {
                 node.kind()
             ),
         )
-        .with_label(format!("expected {expected_text}"));
+        .with_label(label);
         // The usual slip: a number written where text was meant, or text with digits.
         if let Yaml::Str(s) = &node.value
             && expected.iter().any(|e| e.contains("integer"))
@@ -544,6 +684,102 @@ impl Checker {
             return d;
         }
         with_help(d, help)
+    }
+}
+
+/// Whether `key: value`, in a mapping of named items with `fields`, is an item rather than
+/// one of its fields written too far left: a key that is not a field name, or a mapping of
+/// the item's own fields (a function may be named `events`).
+fn is_item(fields: &Map<String, Value>, key: &Node, value: &Node) -> bool {
+    if !fields.contains_key(&yaml::key_text(key)) {
+        return true;
+    }
+    match &value.value {
+        Yaml::Map(inner) => {
+            inner.is_empty()
+                || inner
+                    .iter()
+                    .any(|(k, _)| fields.contains_key(&yaml::key_text(k)))
+        }
+        _ => false,
+    }
+}
+
+/// One of a section's items: `functions` -> function, `indexes` -> index.
+fn singular(section: &str) -> String {
+    section
+        .strip_suffix("xes")
+        .map(|stem| format!("{stem}x"))
+        .or_else(|| section.strip_suffix('s').map(str::to_string))
+        .unwrap_or_else(|| section.to_string())
+}
+
+/// `a` or `an`, as the noun is said.
+fn article(noun: &str) -> &'static str {
+    if noun.starts_with(['a', 'e', 'i', 'o', 'u']) {
+        "an"
+    } else {
+        "a"
+    }
+}
+
+/// What a wrong shape's report says besides the found type: the value's description, and
+/// the forms (JSON Schema `examples`) the model gives for it.
+struct Shape<'a> {
+    help: Option<&'a str>,
+    forms: &'a [Value],
+}
+
+/// A JSON value in YAML's flow style, as a spec would write it inline:
+/// `{queue: jobs-dlq, max_receive_count: 5}`.
+fn flow(value: &Value) -> String {
+    match value {
+        Value::Null => "null".into(),
+        Value::Bool(b) => b.to_string(),
+        Value::Number(n) => n.to_string(),
+        Value::String(s) => flow_string(s),
+        Value::Array(items) => format!(
+            "[{}]",
+            items.iter().map(flow).collect::<Vec<_>>().join(", ")
+        ),
+        Value::Object(entries) => format!(
+            "{{{}}}",
+            entries
+                .iter()
+                .map(|(k, v)| format!("{}: {}", flow_string(k), flow(v)))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    }
+}
+
+/// A string plain where YAML reads it back as the same string inside `{...}` or `[...]`,
+/// else in double quotes.
+fn flow_string(s: &str) -> String {
+    let typed_otherwise = matches!(
+        s,
+        "" | "~"
+            | "null"
+            | "Null"
+            | "NULL"
+            | "true"
+            | "True"
+            | "TRUE"
+            | "false"
+            | "False"
+            | "FALSE"
+    ) || s.parse::<f64>().is_ok()
+        || s.starts_with("0x")
+        || s.starts_with("0o");
+    let starts_badly = s.starts_with(|c: char| "-?:,[]{}#&*!|>'\"%@`".contains(c) || c == ' ');
+    let breaks_flow = s.contains([',', '[', ']', '{', '}'])
+        || s.contains(": ")
+        || s.contains(" #")
+        || s.ends_with([':', ' ']);
+    if typed_otherwise || starts_badly || breaks_flow {
+        serde_json::to_string(s).expect("a string serializes")
+    } else {
+        s.to_string()
     }
 }
 
@@ -735,5 +971,71 @@ fn join_or(names: &[String]) -> String {
         [] => "something else".into(),
         [one] => one.clone(),
         [init @ .., last] => format!("{} or {last}", init.join(", ")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every `examples` entry in `schema`, with the schema it belongs to.
+    fn collect(schema: &Value, found: &mut Vec<(Value, Value)>) {
+        match schema {
+            Value::Object(object) => {
+                for example in object
+                    .get("examples")
+                    .and_then(Value::as_array)
+                    .into_iter()
+                    .flatten()
+                {
+                    found.push((schema.clone(), example.clone()));
+                }
+                object.values().for_each(|v| collect(v, found));
+            }
+            Value::Array(items) => items.iter().for_each(|v| collect(v, found)),
+            _ => {}
+        }
+    }
+
+    #[test]
+    fn every_form_a_diagnostic_shows_reads_back_as_itself_and_is_valid() {
+        let root = crate::spec::schema::strict();
+        let checker = Checker {
+            spans: RefCell::new(HashMap::new()),
+            defs: root["$defs"].as_object().cloned().unwrap_or_default(),
+        };
+        let mut found = Vec::new();
+        collect(&root, &mut found);
+        assert!(found.len() >= 20, "{} examples", found.len());
+        for (schema, example) in found {
+            let text = flow(&example);
+            let (node, _) = yaml::parse(&format!("x: {text}\n")).expect(&text);
+            let node = node.unwrap().get("x").unwrap().clone();
+            assert_eq!(
+                to_json(&node),
+                example,
+                "`{text}` reads back as another value"
+            );
+            let mut diags = Vec::new();
+            checker.node(&node, &schema, &Path::root(), "", node.span, &mut diags);
+            assert!(diags.is_empty(), "`{text}` is not valid: {diags:?}");
+        }
+    }
+
+    #[test]
+    fn strings_are_quoted_only_where_flow_yaml_would_misread_them() {
+        for (s, shown) in [
+            ("jobs-dlq", "jobs-dlq"),
+            ("GET /orders", "GET /orders"),
+            ("arn:aws:s3:::acme/*", "arn:aws:s3:::acme/*"),
+            ("${http_api.url}", "\"${http_api.url}\""),
+            ("a: b", "\"a: b\""),
+            ("5", "\"5\""),
+            ("true", "\"true\""),
+            ("", "\"\""),
+            ("*.pyc", "\"*.pyc\""),
+        ] {
+            assert_eq!(flow_string(s), shown);
+        }
     }
 }

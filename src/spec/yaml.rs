@@ -170,6 +170,56 @@ fn syntax_error(text: &str, e: &saphyr_parser::ScanError) -> LoadError {
     }
 }
 
+/// The words under the caret of a located file error (see `load::FileError::report`).
+pub fn error_label(message: &str) -> &'static str {
+    let has = |part: &str| message.contains(part);
+    if has("tab character") {
+        "tab"
+    } else if has("more than one YAML document") {
+        "a second document starts here"
+    } else if has("did not find expected key") {
+        "not in line with the keys above"
+    } else if has("mapping values are not allowed") {
+        "a `key:` cannot start here"
+    } else if has("did not find expected ',' or") {
+        "not closed"
+    } else if has("illegal placement of ':'") {
+        "unexpected `:`"
+    } else if has("quoted scalar") {
+        "the quote is never closed"
+    } else if has("must be a YAML mapping") {
+        "not a mapping"
+    } else {
+        "here"
+    }
+}
+
+/// What to do about a located file error, when the parser's words leave it unclear.
+pub fn error_help(message: &str) -> Option<&'static str> {
+    let has = |part: &str| message.contains(part);
+    Some(if has("tab character") {
+        "indent with spaces, as many as the lines above use for this level"
+    } else if has("more than one YAML document") {
+        "a spec is one document: remove the `---` and what follows it, or move that to a file of its own"
+    } else if has("did not find expected key") {
+        "keys of one mapping line up, and a key's own fields go further in: indent this line like the keys it belongs with"
+    } else if has("mapping values are not allowed") {
+        "line this key up with the keys it belongs with, or quote a value that contains `: `"
+    } else if has("did not find expected ',' or") || has("illegal placement of ':'") {
+        "close the `{` or `[` this is in, and quote values that contain `,`, `{`, `}`, `[` or `]`"
+    } else if has("quoted scalar") {
+        "close the quote on the same value, or escape a quote inside it"
+    } else if has("unexpected character") {
+        "a plain value cannot start with `@` or a backquote: quote the value"
+    } else if has("unknown anchor") {
+        "an alias `*NAME` needs an anchor `&NAME` earlier in the file"
+    } else if has("must be a YAML mapping") {
+        "a spec is a mapping of top-level fields, starting with `service: NAME`"
+    } else {
+        return None;
+    })
+}
+
 fn span_of(span: &YamlSpan) -> Span {
     Span {
         line: span.start.line(),

@@ -1,43 +1,56 @@
 //! Bad-spec fixtures: each file in tests/fixtures/invalid is a spec with known problems,
-//! next to the exact report slsr must print for it (`.expected`).
+//! next to the exact report `slsr validate` must print for it (`.expected`). The report is
+//! taken from the real binary's stderr, so what is checked is what a user sees.
 //!
 //! Each fixture's first line, `# expect: E104 E102`, names the codes that must be in the
 //! report, so a wrongly refreshed `.expected` file still fails. Refresh the reports with
 //! `UPDATE_EXPECT=1 cargo test --test integration fixtures`, then read the diff.
+//!
+//! Fixtures name code directories beside them (`./src`, `./handlers`, ...), which hold the
+//! files their handlers need, so that a report shows only the problem the fixture is about.
 
 use std::path::{Path, PathBuf};
 
 use slsr::spec;
 use slsr::spec::diag;
 
+use crate::support::{run, slsr};
+
 fn fixture_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/invalid")
 }
 
-fn no_env(name: &str) -> Option<String> {
-    // One fixed variable so `${env:...}` fixtures do not depend on the machine.
-    (name == "SLSR_FIXTURE_SET").then(|| "from-env".to_string())
-}
-
-/// The report for one fixture, as `slsr validate` prints it without colour.
+/// The report for one fixture, as `slsr validate` prints it without colour, and the codes
+/// in it (`FILE` for a file that cannot be checked at all).
 fn report(relative: &Path) -> (String, Vec<String>) {
-    let options = spec::Options {
-        stage: None,
-        region: Some("us-east-1".into()),
-        account_id: None,
-        ..Default::default()
-    };
-    match spec::load_file(relative, &options, &no_env) {
-        Ok(loaded) => {
-            let codes = loaded
-                .diagnostics
-                .iter()
-                .map(|d| d.code.as_str().to_string())
-                .collect();
-            (diag::report_plain(&loaded.diagnostics, &loaded.file), codes)
-        }
-        Err(e) => (format!("error: {e}\n"), vec!["FILE".into()]),
+    let mut cmd = slsr();
+    // One fixed variable so `${env:...}` fixtures do not depend on the machine.
+    cmd.env("SLSR_FIXTURE_SET", "from-env")
+        .env_remove("SLSR_FIXTURE_UNSET_A")
+        .env_remove("SLSR_FIXTURE_STRIPE_KEY")
+        .args(["validate", "--region", "us-east-1", "-f"])
+        .arg(relative);
+    let out = run(&mut cmd);
+    assert!(
+        out.stdout.is_empty(),
+        "{}: validate prints to stderr only:\n{}",
+        relative.display(),
+        out.stdout
+    );
+    let mut codes: Vec<String> = out
+        .stderr
+        .lines()
+        .filter_map(|line| {
+            let rest = line
+                .strip_prefix("error[")
+                .or_else(|| line.strip_prefix("warning["))?;
+            rest.split_once(']').map(|(code, _)| code.to_string())
+        })
+        .collect();
+    if codes.is_empty() && out.stderr.starts_with("error: ") {
+        codes.push("FILE".into());
     }
+    (out.stderr, codes)
 }
 
 #[test]

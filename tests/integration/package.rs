@@ -516,13 +516,15 @@ fn an_unchanged_tree_is_not_zipped_again() {
 }
 
 #[test]
-fn missing_code_is_an_error_naming_the_function() {
+fn missing_code_is_an_error_at_its_line() {
     let dir = scratch("missing-code");
     fs::write(dir.join("slsr.yaml"), SPEC).unwrap();
     let out = run(slsr().arg("package").arg("-f").arg(dir.join("slsr.yaml")));
     assert_eq!(out.code, 1);
     assert!(
-        out.stderr.contains("function `api`: code") && out.stderr.contains("does not exist"),
+        out.stderr
+            .contains("error[E211]: `code: ./app` does not exist")
+            && out.stderr.contains("slsr.yaml:6:11"),
         "{}",
         out.stderr
     );

@@ -547,6 +547,12 @@ fn no_color_flag_turns_colour_off() {
 #[test]
 fn validate_speaks_json_for_tools() {
     let dir = scratch("validate-json");
+    std::fs::create_dir_all(dir.join("src")).unwrap();
+    std::fs::write(
+        dir.join("src/index.js"),
+        "exports.handler = async () => ({});\n",
+    )
+    .unwrap();
     let base = "service: shop\nfunctions:\n  api:\n    handler: index.handler\n    runtime: nodejs22.x\n    code: ./src\n";
     std::fs::write(dir.join("bad.yaml"), format!("{base}    memory: 64\n")).unwrap();
     std::fs::write(
@@ -651,7 +657,8 @@ fn param_flag_overrides_a_declared_param() {
     let unknown = plan(&["--param", "memroy=512"]);
     assert_eq!(unknown.code, 1);
     assert!(
-        unknown.stderr.contains("s.yaml:2:1: --param memroy")
+        unknown.stderr.contains("error: --param memroy")
+            && unknown.stderr.contains("s.yaml:2:1")
             && unknown
                 .stderr
                 .contains("declare no `memroy` (it declares memory)"),

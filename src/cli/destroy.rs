@@ -32,19 +32,7 @@ fn deletions(planned: &Planned) -> impl Iterator<Item = &Change> {
 /// `Nothing to destroy.`
 pub fn nothing(out: &mut impl Write, planned: &Planned) {
     let h = &planned.header;
-    if !planned.plan.kept.is_empty() {
-        let _ = writeln!(out, "Kept (left as they are):");
-        for k in &planned.plan.kept {
-            let _ = writeln!(
-                out,
-                "  = {}  {}\n      # {}",
-                printable(&k.address),
-                printable(&k.name),
-                printable(&k.reason)
-            );
-        }
-        let _ = writeln!(out);
-    }
+    let _ = write!(out, "{}", crate::render::kept(&planned.plan.kept));
     let _ = writeln!(
         out,
         "Nothing to destroy. slsr owns nothing {}of service {} stage {} in account {}, {}.",

@@ -12,7 +12,7 @@ mod text;
 
 pub use json::{FORMAT_VERSION, json};
 pub use markdown::markdown;
-pub use text::text;
+pub use text::{kept, text};
 
 use serde_json::Value;
 

@@ -83,19 +83,7 @@ pub fn text(plan: &Plan, header: &Header) -> String {
         }
         out.push('\n');
     }
-    if !plan.kept.is_empty() {
-        let _ = writeln!(out, "{bold}Kept{bold:#} (left as they are):");
-        for k in &plan.kept {
-            let _ = writeln!(
-                out,
-                "  = {}  {}\n      # {}",
-                printable(&k.address),
-                printable(&k.name),
-                printable(&k.reason)
-            );
-        }
-        out.push('\n');
-    }
+    out.push_str(&kept(&plan.kept));
     if !plan.outputs.is_empty() {
         let _ = writeln!(out, "{bold}Changes to Outputs:{bold:#}");
         let width = plan.outputs.iter().map(|o| o.name.len()).max().unwrap_or(0);
@@ -163,4 +151,25 @@ fn public_note(change: &crate::engine::plan::Change) -> Option<&'static str> {
         .as_ref()
         .filter(|_| change.action != Action::Delete)?;
     (change.kind.info().public)(desired)
+}
+
+/// The "Kept" block: what slsr leaves as it is, each with why; empty when nothing is kept.
+pub fn kept(kept: &[crate::engine::model::Kept]) -> String {
+    let mut out = String::new();
+    if kept.is_empty() {
+        return out;
+    }
+    let bold = Style::new().bold();
+    let _ = writeln!(out, "{bold}Kept{bold:#} (left as they are):");
+    for k in kept {
+        let _ = writeln!(
+            out,
+            "  = {}  {}\n      # {}",
+            printable(&k.address),
+            printable(&k.name),
+            printable(&k.reason)
+        );
+    }
+    out.push('\n');
+    out
 }

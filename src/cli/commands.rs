@@ -45,6 +45,12 @@ pub fn main() -> ExitCode {
 pub fn run(command: Command) -> ExitCode {
     match command {
         Command::Validate { spec, format } => validate(&spec, format),
+        Command::Build {
+            functions,
+            spec,
+            build,
+            force,
+        } => crate::cli::build::run(&spec, &functions, build.build_dir.as_deref(), force),
         Command::Package { spec, build, force } => {
             package(&spec, build.build_dir.as_deref(), force)
         }
@@ -243,6 +249,10 @@ fn package(args: &SpecArgs, out_dir: Option<&Path>, force: bool) -> ExitCode {
         Err(code) => return code,
     };
     let mut packager = Packager::new(&project, out_dir, force);
+    if let Err(e) = packager.build(&project, &[]) {
+        fail(&e.to_string());
+        return ExitCode::FAILURE;
+    }
     let mut out = anstream::stdout().lock();
     let mut failed = false;
     for name in project.functions.keys() {
@@ -1005,6 +1015,8 @@ pub(crate) fn fail(message: &str) -> ExitCode {
     let mut err = anstream::stderr().lock();
     let style = anstyle::AnsiColor::Red.on_default().bold();
     // Errors quote file names, spec values and AWS's messages: never raw control characters.
-    let _ = writeln!(err, "{style}error{style:#}: {}", printable(message));
+    // Line breaks stay, for the errors of several lines (a failed build's last lines).
+    let lines: Vec<_> = message.split('\n').map(printable).collect();
+    let _ = writeln!(err, "{style}error{style:#}: {}", lines.join("\n"));
     ExitCode::FAILURE
 }

@@ -16,7 +16,9 @@ pub fn resolve(cli: Cli) -> Result<Command, clap::Error> {
     } = cli;
     let name = name(&command);
     match &mut command {
-        Command::Validate { spec, .. } | Command::Package { spec, .. } => {
+        Command::Validate { spec, .. }
+        | Command::Package { spec, .. }
+        | Command::Build { spec, .. } => {
             take_spec(spec, &mut global);
         }
         Command::Plan(a) => take_all(&mut a.spec, &mut a.aws, &mut global),
@@ -86,6 +88,7 @@ fn name(command: &Command) -> &'static str {
     match command {
         Command::Validate { .. } => "validate",
         Command::Package { .. } => "package",
+        Command::Build { .. } => "build",
         Command::Plan(_) => "plan",
         Command::Apply(_) => "apply",
         Command::Destroy(_) => "destroy",

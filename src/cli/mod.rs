@@ -5,6 +5,7 @@
 //! as Terraform and Serverless users write them (`slsr -f x plan`); `global::resolve`
 //! hands them to the subcommand.
 
+pub mod build;
 pub mod commands;
 pub mod destroy;
 pub mod global;
@@ -60,6 +61,20 @@ pub enum Command {
         /// file, line, column, code, severity and message).
         #[arg(long, value_enum, default_value_t = ValidateFormat::Text)]
         format: ValidateFormat,
+    },
+    /// Run the functions' builds (`build:`) whose inputs changed, or those named; plan,
+    /// apply and package run them too.
+    Build {
+        /// Only these functions (default: every function with `build:`).
+        #[arg(value_name = "FUNCTION")]
+        functions: Vec<String>,
+        #[command(flatten)]
+        spec: SpecArgs,
+        #[command(flatten)]
+        build: BuildArgs,
+        /// Build again even when the inputs have not changed.
+        #[arg(long)]
+        force: bool,
     },
     /// Zip every function's code deterministically and print each zip's CodeSha256.
     Package {

@@ -191,6 +191,8 @@ pub fn code_identities(
     build_dir: Option<&std::path::Path>,
 ) -> Result<HashMap<String, CodeIdentity>, PackageError> {
     let mut packager = Packager::new(project, build_dir, false);
+    // Every build first, in parallel, before anything is zipped or read from the account.
+    packager.build(project, &[])?;
     project
         .functions
         .keys()

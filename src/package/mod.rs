@@ -5,6 +5,7 @@
 //! uploading anything. A zip is rebuilt only when the content of its tree changed: the
 //! content key (names, modes and bytes of every entry) is kept next to the zip.
 
+pub mod build;
 pub mod contents;
 mod walk;
 mod zipper;
@@ -73,6 +74,8 @@ pub enum PackageError {
     Exclude { pattern: String, message: String },
     #[error("function `{function}`: code `{path}` does not exist")]
     MissingCode { function: String, path: PathBuf },
+    #[error(transparent)]
+    Build(#[from] build::BuildError),
     #[error("function `{function}`: {what} is {size}, over Lambda's limit of {limit}")]
     TooLarge {
         function: String,
@@ -137,6 +140,8 @@ pub struct Packager {
     force: bool,
     threads: usize,
     done: HashMap<(PathBuf, Vec<String>), Package>,
+    /// What `build::run` built, by function: packaged instead of the code directory.
+    built: HashMap<String, build::Built>,
 }
 
 impl Packager {
@@ -153,7 +158,20 @@ impl Packager {
             force,
             threads,
             done: HashMap::new(),
+            built: HashMap::new(),
         }
+    }
+
+    /// Runs the builds of `only` (all when empty) that their inputs say are due, before any
+    /// function is packaged; each built function is then packaged from its build's output.
+    pub fn build(
+        &mut self,
+        project: &Project,
+        only: &[String],
+    ) -> Result<&HashMap<String, build::Built>, PackageError> {
+        let built = self.writable(build::run(project, &self.out_dir, only, self.force))?;
+        self.built.extend(built);
+        Ok(&self.built)
     }
 
     /// Compress with this many threads (default: one per core). The zip is the same bytes
@@ -169,8 +187,15 @@ impl Packager {
         if let Some(image) = &function.image {
             return Ok(CodeIdentity::Image(image.clone()));
         }
+        // Never the code directory of a function that builds: its build runs first.
+        if function.build.is_some() && !self.built.contains_key(name) {
+            self.build(project, &[name.to_string()])?;
+        }
         let code = function.code.as_deref().unwrap_or(".");
-        let source = project.base_dir.join(code);
+        let source = match self.built.get(name) {
+            Some(built) => built.dir.clone(),
+            None => project.base_dir.join(code),
+        };
         let excludes = function.exclude.clone().unwrap_or_default();
         let key = (source.clone(), excludes.clone());
         if let Some(done) = self.done.get(&key) {
@@ -179,7 +204,7 @@ impl Packager {
         let package = if source.is_file() {
             prebuilt(&source)?
         } else if source.is_dir() {
-            self.build(name, &source, &excludes)?
+            self.zip(name, &source, &excludes)?
         } else {
             return Err(PackageError::MissingCode {
                 function: name.to_string(),
@@ -191,12 +216,7 @@ impl Packager {
         Ok(CodeIdentity::Zip(package))
     }
 
-    fn build(
-        &self,
-        name: &str,
-        source: &Path,
-        excludes: &[String],
-    ) -> Result<Package, PackageError> {
+    fn zip(&self, name: &str, source: &Path, excludes: &[String]) -> Result<Package, PackageError> {
         let excluded = walk::exclusions(excludes)?;
         let entries = walk::collect(source, &excluded)?;
         let unzipped: u64 = entries.iter().map(|e| e.size).sum();
@@ -321,7 +341,7 @@ fn too_large(function: &str, what: &'static str, size: u64, limit: u64) -> Packa
 
 /// The content key: every entry's name, mode and bytes, in order. The same key means the
 /// same zip, whatever the files' timestamps, owners or location.
-fn content_key(entries: &[walk::Entry]) -> Result<String, PackageError> {
+pub(crate) fn content_key(entries: &[walk::Entry]) -> Result<String, PackageError> {
     let mut hasher = Sha256::new();
     hasher.update(b"slsr-zip-1\0");
     let mut buffer = vec![0; 256 * 1024];

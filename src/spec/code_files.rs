@@ -55,6 +55,22 @@ pub fn check(p: &Project, diags: &mut Vec<Diagnostic>) {
         }
         let path = p.base_dir.join(code);
         let excludes = f.exclude.clone().unwrap_or_default();
+        // A built function's handler appears only in the build's output, which is checked
+        // after the build (`missing_after_build`); here, only that the build has a directory
+        // to start from.
+        if f.build.is_some() {
+            if !path.exists() {
+                diags.push(unreadable(
+                    p,
+                    name,
+                    code,
+                    &path,
+                    &excludes,
+                    Unreadable::Missing,
+                ));
+            }
+            continue;
+        }
         let contents = match Contents::open(&path, &excludes) {
             Ok(contents) => contents,
             Err(why) => {
@@ -119,6 +135,41 @@ fn unreadable(
             )
             .with_label("invalid pattern")
             .with_help("patterns are globs such as `*.pyc`, `tests` or `**/__pycache__`")
+        }
+    }
+}
+
+/// After a build: why its output `dir` cannot run the handler, if it cannot (the same rule
+/// as `check`'s, worded for a build's output rather than a spec line).
+pub fn missing_after_build(
+    runtime: &str,
+    handler: Option<&str>,
+    dir: &std::path::Path,
+    excludes: &[String],
+) -> Option<String> {
+    let handler = handler?;
+    let contents = Contents::open(dir, excludes).ok()?;
+    match wanted(runtime, handler) {
+        Wanted::Unchecked | Wanted::Malformed(..) => None,
+        Wanted::Bootstrap => match contents.find("bootstrap") {
+            Presence::Packed { .. } => None,
+            _ => Some(format!(
+                "its output has no `bootstrap`, which runtime `{runtime}` runs; {}",
+                holds("the output", &contents)
+            )),
+        },
+        Wanted::Files { any_of, .. } => {
+            if any_of
+                .iter()
+                .any(|file| matches!(contents.find(file), Presence::Packed { .. }))
+            {
+                return None;
+            }
+            Some(format!(
+                "its output has none of {}, which `handler: {handler}` needs; {}",
+                or_list(&any_of),
+                holds("the output", &contents)
+            ))
         }
     }
 }

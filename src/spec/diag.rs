@@ -63,6 +63,9 @@ pub enum Code {
     MissingCode,
     /// A handler whose file (or a `bootstrap`) is not in the function's package.
     HandlerFile,
+    /// A `build:` that cannot run: its builder's file missing from `code`, a runtime it does
+    /// not build for, an `output` outside the code directory.
+    BuildSetup,
     /// An SQS visibility timeout shorter than six times its consumer's timeout.
     ShortVisibilityTimeout,
     /// An HTTP function whose timeout exceeds API Gateway's 30 s.
@@ -106,6 +109,7 @@ impl Code {
             Code::CodeOutside => "E210",
             Code::MissingCode => "E211",
             Code::HandlerFile => "E212",
+            Code::BuildSetup => "E213",
             Code::ShortVisibilityTimeout => "W300",
             Code::HttpTimeout => "W301",
             Code::BroadPermission => "W302",

@@ -295,6 +295,7 @@ pub fn load_source(
                 let p = resolve(spec, &context, base_dir, spans, file.clone());
                 rules::check(&p, &mut diagnostics);
                 if !options.without_code {
+                    super::build_rules::check(&p, &mut diagnostics);
                     super::code_files::check(&p, &mut diagnostics);
                 }
                 project = Some(p);
@@ -491,6 +492,9 @@ fn merge(defaults: &Function, f: Function) -> Function {
     let access = merge_maps(&defaults.access, f.access);
     Function {
         exclude: f.exclude.or_else(|| defaults.exclude.clone()),
+        build: f
+            .build
+            .or_else(|| if image { None } else { defaults.build.clone() }),
         handler: f.handler.or_else(|| {
             if image {
                 None

@@ -5,6 +5,7 @@
 //! nothing knows of AWS's SDK.
 //! The pipeline is in `load.rs`; each stage is its own module.
 
+mod build_rules;
 pub mod code_files;
 pub mod code_roots;
 pub mod data_model;

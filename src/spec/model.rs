@@ -10,7 +10,7 @@ use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 pub use super::data_model::*;
 
@@ -149,6 +149,10 @@ pub struct Function {
     /// Glob patterns of files under `code` to leave out of the zip, relative to the code directory (`*` also matches `/`; a pattern matching a directory leaves out all under it). `.git` and `.slsr` are always left out.
     #[schemars(example = serde_json::json!(["*.pyc", "tests"]))]
     pub exclude: Option<Vec<String>>,
+    /// How `code` is built before it is packaged: `python` (requirements.txt or pyproject.toml installed for the function's architecture and Python version), `rust` (cargo lambda build, for provided.* runtimes), or `{command, inputs, output}`. Built again only when its inputs change.
+    #[schemars(example = serde_json::json!("python"))]
+    #[schemars(example = serde_json::json!({"command": "npm run build", "inputs": ["src/**", "package.json"], "output": "dist"}))]
+    pub build: Option<Build>,
     /// A container image URI in ECR, for an image function (instead of `code`).
     #[schemars(length(min = 1))]
     pub image: Option<String>,
@@ -204,6 +208,38 @@ pub struct Function {
     pub url: Option<FunctionUrl>,
     /// Grants on the generated role, by `KIND.NAME` of a resource the spec declares: `table.NAME` and `bucket.NAME` take read, write or read_write; `queue.NAME` takes send. Merged over `defaults.access` key by key.
     pub access: Option<BTreeMap<String, AccessLevel>>,
+}
+
+/// How a function's code is built: a built-in builder by name, or a command.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(untagged)]
+pub enum Build {
+    /// A built-in builder: `python` (pip, for the function's architecture and Python version, no Docker) or `rust` (cargo lambda build --release, for provided.* runtimes).
+    Builtin(Builder),
+    Command(CommandBuild),
+}
+
+/// The built-in builders.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Builder {
+    Python,
+    Rust,
+}
+
+/// A build by a command of your own.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(example = serde_json::json!({"command": "make dist", "inputs": ["src/**", "Makefile"], "output": "dist"}))]
+pub struct CommandBuild {
+    /// Run with `sh -c` in the code directory, with SLSR_BUILD_ARCH (x86_64 or arm64), SLSR_BUILD_RUNTIME and SLSR_BUILD_OUT (the output directory's absolute path) in its environment.
+    #[schemars(length(min = 1))]
+    pub command: String,
+    /// Glob patterns, relative to the code directory, of the files the build reads (a pattern naming a directory takes everything under it). Omitted: every file of the code directory outside `output`.
+    pub inputs: Option<Vec<String>>,
+    /// The directory, relative to the code directory and inside it, that the command leaves the function's package in. slsr packages it instead of the code directory.
+    #[schemars(length(min = 1))]
+    pub output: String,
 }
 
 /// A Lambda function URL.

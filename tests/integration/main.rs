@@ -4,6 +4,7 @@
 
 mod apply;
 mod buckets;
+mod build;
 mod cli;
 mod cli_live;
 mod code_files;

@@ -1,0 +1,384 @@
+//! Builds (`build:`): a command's build run again only when its inputs change, a failed
+//! build that stops the plan before any AWS call, a no-op plan that builds nothing, Python
+//! dependencies installed from local wheels for the function's architecture, and `build:
+//! rust` without cargo-lambda.
+
+use std::fs;
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use base64::Engine;
+use sha2::{Digest, Sha256};
+
+use crate::support::{Run, run, scratch, slsr};
+
+/// A spec of one function built by `command`, whose code is `./src`.
+fn command_spec(command: &str, inputs: &str) -> String {
+    format!(
+        "service: shop\nregion: us-east-1\nfunctions:\n  api:\n    handler: app.handler\n    runtime: python3.12\n    code: ./src\n    build:\n      command: '{command}'\n      inputs: {inputs}\n      output: dist\n"
+    )
+}
+
+/// A command that counts its runs in `../builds.log`, outside the code directory, and
+/// copies app.py into dist/.
+const COUNTING: &str = "echo built >> ../builds.log && rm -rf dist && mkdir dist && cp app.py dist/ && echo arch=$SLSR_BUILD_ARCH runtime=$SLSR_BUILD_RUNTIME";
+
+fn builds(dir: &Path) -> usize {
+    fs::read_to_string(dir.join("builds.log"))
+        .map(|log| log.lines().count())
+        .unwrap_or(0)
+}
+
+fn command_app(name: &str) -> PathBuf {
+    let dir = scratch(name);
+    fs::create_dir_all(dir.join("src")).unwrap();
+    fs::write(dir.join("src/app.py"), "def handler(e, c):\n    return 1\n").unwrap();
+    fs::write(dir.join("src/notes.txt"), "not an input\n").unwrap();
+    fs::write(
+        dir.join("slsr.yaml"),
+        command_spec(COUNTING, "[\"app.py\"]"),
+    )
+    .unwrap();
+    dir
+}
+
+fn ok(out: Run) -> Run {
+    assert_eq!(out.code, 0, "slsr failed:\n{}{}", out.stdout, out.stderr);
+    out
+}
+
+/// The names and bytes of a zip's files, read with the zip crate.
+fn zip_files(path: &Path) -> Vec<(String, Vec<u8>)> {
+    let mut archive = zip::ZipArchive::new(fs::File::open(path).unwrap()).unwrap();
+    (0..archive.len())
+        .map(|i| {
+            let mut file = archive.by_index(i).unwrap();
+            let mut bytes = Vec::new();
+            file.read_to_end(&mut bytes).unwrap();
+            (file.name().unwrap().to_string(), bytes)
+        })
+        .collect()
+}
+
+fn code_sha256(path: &Path) -> String {
+    base64::engine::general_purpose::STANDARD.encode(Sha256::digest(fs::read(path).unwrap()))
+}
+
+#[test]
+fn a_command_build_runs_again_only_when_an_input_changes() {
+    let dir = command_app("build-inputs");
+    let spec = dir.join("slsr.yaml");
+    let first = ok(run(slsr().arg("build").arg("-f").arg(&spec)));
+    assert_eq!(builds(&dir), 1);
+    assert!(first.stdout.contains("api: built"), "{}", first.stdout);
+    // The command's output is relayed with the function's name, and it was given the
+    // function's architecture and runtime.
+    assert!(
+        first
+            .stderr
+            .contains("api | arch=x86_64 runtime=python3.12"),
+        "{}",
+        first.stderr
+    );
+
+    let again = ok(run(slsr().arg("build").arg("-f").arg(&spec)));
+    assert_eq!(builds(&dir), 1, "nothing changed: no build");
+    assert!(again.stdout.contains("api: unchanged"), "{}", again.stdout);
+
+    fs::write(dir.join("src/notes.txt"), "changed, but not an input\n").unwrap();
+    ok(run(slsr()
+        .arg("plan")
+        .arg("--offline")
+        .arg("-f")
+        .arg(&spec)));
+    assert_eq!(builds(&dir), 1, "a file outside `inputs` changed: no build");
+
+    fs::write(dir.join("src/app.py"), "def handler(e, c):\n    return 2\n").unwrap();
+    ok(run(slsr()
+        .arg("plan")
+        .arg("--offline")
+        .arg("-f")
+        .arg(&spec)));
+    assert_eq!(builds(&dir), 2, "an input changed: built again");
+    // What is packaged is the build's output (dist/), holding the new app.py and nothing of
+    // the code directory beside it.
+    let package = ok(run(slsr().arg("package").arg("-f").arg(&spec)));
+    assert_eq!(builds(&dir), 2);
+    let zip = dir.join(".slsr/build/api.zip");
+    assert_eq!(
+        zip_files(&zip),
+        [(
+            "app.py".to_string(),
+            b"def handler(e, c):\n    return 2\n".to_vec()
+        )]
+    );
+    assert!(
+        package.stdout.contains(&code_sha256(&zip)),
+        "{}",
+        package.stdout
+    );
+
+    // The architecture is part of the key: arm64 builds again, and says so to the command.
+    fs::write(
+        &spec,
+        command_spec(COUNTING, "[\"app.py\"]").replace(
+            "    runtime: python3.12\n",
+            "    runtime: python3.12\n    architecture: arm64\n",
+        ),
+    )
+    .unwrap();
+    let arm = ok(run(slsr().arg("build").arg("-f").arg(&spec)));
+    assert_eq!(builds(&dir), 3);
+    assert!(arm.stderr.contains("api | arch=arm64"), "{}", arm.stderr);
+}
+
+#[test]
+fn a_failed_build_fails_the_plan_with_its_command_and_last_lines_and_no_aws_call() {
+    let dir = scratch("build-fails");
+    fs::create_dir_all(dir.join("src")).unwrap();
+    fs::write(dir.join("src/app.py"), "def handler(e, c):\n    return 1\n").unwrap();
+    let command = "for i in $(seq 1 30); do echo line $i; done; echo compiler says no >&2; exit 7";
+    fs::write(dir.join("slsr.yaml"), command_spec(command, "[\"app.py\"]")).unwrap();
+    // Credentials and an endpoint nothing listens on: any AWS call would fail with a
+    // connection error instead of the build's.
+    let out = run(slsr()
+        .args(["plan", "-f"])
+        .arg(dir.join("slsr.yaml"))
+        .env("AWS_ACCESS_KEY_ID", "AKIAEXAMPLE")
+        .env("AWS_SECRET_ACCESS_KEY", "secret")
+        .env("AWS_REGION", "us-east-1")
+        .env("AWS_ENDPOINT_URL", "http://127.0.0.1:9"));
+    assert_eq!(out.code, 1, "{}{}", out.stdout, out.stderr);
+    let error = out
+        .stderr
+        .lines()
+        .position(|l| l.starts_with("error: "))
+        .map(|i| out.stderr.lines().skip(i).collect::<Vec<_>>().join("\n"))
+        .unwrap_or_else(|| panic!("no error line:\n{}", out.stderr));
+    assert!(
+        error.starts_with(&format!(
+            "error: function `api`: the build failed: `{command}` exited with code 7; its last lines:"
+        )),
+        "{error}"
+    );
+    // The last 20 lines of its output, not the first ones.
+    assert!(error.contains("  compiler says no"), "{error}");
+    assert!(error.contains("  line 30"), "{error}");
+    assert!(!error.contains("  line 5\n"), "{error}");
+    for word in ["dispatch", "connect", "127.0.0.1:9", "credentials"] {
+        assert!(
+            !out.stderr.contains(word),
+            "an AWS call was made:\n{}",
+            out.stderr
+        );
+    }
+    // Every line the build printed went to stderr after the function's name.
+    assert!(out.stderr.contains("api | line 1\n"), "{}", out.stderr);
+    assert!(
+        !dir.join(".slsr/build/api.zip").exists(),
+        "nothing packaged"
+    );
+}
+
+/// Functions that each build with a command; `build` false gives the same functions
+/// without it, packaging `src` as it is.
+fn many(dir: &Path, count: usize, build: bool) -> PathBuf {
+    let mut spec = String::from("service: shop\nregion: us-east-1\nfunctions:\n");
+    for i in 0..count {
+        let code = format!("f{i}");
+        fs::create_dir_all(dir.join(&code)).unwrap();
+        fs::write(dir.join(&code).join("app.py"), format!("N = {i}\n")).unwrap();
+        spec.push_str(&format!(
+            "  f{i}:\n    handler: app.handler\n    runtime: python3.12\n    code: ./{code}\n"
+        ));
+        if build {
+            spec.push_str(&format!(
+                "    build:\n      command: '{}'\n      output: dist\n",
+                COUNTING.replace("../builds.log", "../../builds.log")
+            ));
+        }
+    }
+    fs::write(dir.join("slsr.yaml"), &spec).unwrap();
+    dir.join("slsr.yaml")
+}
+
+fn timed_offline_plan(spec: &Path) -> f64 {
+    let start = Instant::now();
+    ok(run(slsr().args(["plan", "--offline", "-f"]).arg(spec)));
+    start.elapsed().as_secs_f64()
+}
+
+#[test]
+fn a_no_op_plan_of_built_functions_builds_nothing() {
+    let root = scratch("build-noop");
+    let built_dir = root.join("built/app");
+    let plain_dir = root.join("plain/app");
+    fs::create_dir_all(&built_dir).unwrap();
+    fs::create_dir_all(&plain_dir).unwrap();
+    let built = many(&built_dir, 8, true);
+    let plain = many(&plain_dir, 8, false);
+    let log = root.join("built/builds.log");
+
+    timed_offline_plan(&built);
+    let after_first = fs::read_to_string(&log).unwrap().lines().count();
+    assert_eq!(after_first, 8, "each function built once");
+    timed_offline_plan(&plain);
+
+    let mut with_builds = Vec::new();
+    let mut without = Vec::new();
+    for _ in 0..3 {
+        with_builds.push(timed_offline_plan(&built));
+        without.push(timed_offline_plan(&plain));
+    }
+    assert_eq!(
+        fs::read_to_string(&log).unwrap().lines().count(),
+        8,
+        "a no-op plan ran a build"
+    );
+    let best = |v: &[f64]| v.iter().copied().fold(f64::INFINITY, f64::min);
+    eprintln!(
+        "no-op `slsr plan --offline` of 8 functions: {:.3} s with builds, {:.3} s without (best of 3)",
+        best(&with_builds),
+        best(&without)
+    );
+}
+
+/// A wheel (a zip) of the package `fastthing` for `platform`, with an extension module whose
+/// bytes name the platform.
+fn wheel(dir: &Path, platform: &str) -> Vec<u8> {
+    let tag = format!("cp312-cp312-{platform}");
+    let so = format!("\x7fELF fastthing speedups for {platform}\n").into_bytes();
+    let files: Vec<(String, Vec<u8>)> = vec![
+        (
+            "fastthing/__init__.py".into(),
+            b"from . import _speedups\n".to_vec(),
+        ),
+        ("fastthing/_speedups.so".into(), so.clone()),
+        (
+            "fastthing-1.0.dist-info/METADATA".into(),
+            b"Metadata-Version: 2.1\nName: fastthing\nVersion: 1.0\n".to_vec(),
+        ),
+        (
+            "fastthing-1.0.dist-info/WHEEL".into(),
+            format!(
+                "Wheel-Version: 1.0\nGenerator: slsr-test\nRoot-Is-Purelib: false\nTag: {tag}\n"
+            )
+            .into_bytes(),
+        ),
+    ];
+    let mut record = String::new();
+    for (name, bytes) in &files {
+        let hash = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(Sha256::digest(bytes));
+        record.push_str(&format!("{name},sha256={hash},{}\n", bytes.len()));
+    }
+    record.push_str("fastthing-1.0.dist-info/RECORD,,\n");
+    let path = dir.join(format!("fastthing-1.0-{tag}.whl"));
+    let mut writer = zip::ZipWriter::new(fs::File::create(&path).unwrap());
+    let options = zip::write::SimpleFileOptions::default();
+    for (name, bytes) in files.iter().chain(
+        [(
+            "fastthing-1.0.dist-info/RECORD".to_string(),
+            record.into_bytes(),
+        )]
+        .iter(),
+    ) {
+        writer.start_file(name.as_str(), options).unwrap();
+        writer.write_all(bytes).unwrap();
+    }
+    writer.finish().unwrap();
+    so
+}
+
+#[test]
+fn python_dependencies_are_installed_for_the_functions_architecture_from_local_wheels() {
+    let dir = scratch("build-python");
+    let wheels = dir.join("wheels");
+    fs::create_dir_all(&wheels).unwrap();
+    let x86 = wheel(&wheels, "manylinux2014_x86_64");
+    let arm = wheel(&wheels, "manylinux2014_aarch64");
+    assert_ne!(x86, arm);
+    let app = dir.join("app");
+    fs::create_dir_all(app.join("src/tests")).unwrap();
+    fs::write(
+        app.join("src/app.py"),
+        "import fastthing\n\ndef handler(e, c):\n    return 1\n",
+    )
+    .unwrap();
+    fs::write(app.join("src/tests/test_app.py"), "def test(): pass\n").unwrap();
+    fs::write(app.join("src/requirements.txt"), "fastthing==1.0\n").unwrap();
+    fs::write(
+        app.join("slsr.yaml"),
+        "service: shop\nregion: us-east-1\nfunctions:\n  api:\n    handler: app.handler\n    runtime: python3.12\n    architecture: arm64\n    code: ./src\n    exclude: [tests]\n    build: python\n",
+    )
+    .unwrap();
+    let spec = app.join("slsr.yaml");
+    let package = |build_dir: &Path| {
+        ok(run(slsr()
+            .args(["package", "-f"])
+            .arg(&spec)
+            .arg("--build-dir")
+            .arg(build_dir)
+            .env("PIP_NO_INDEX", "1")
+            .env("PIP_FIND_LINKS", &wheels)));
+        build_dir.join("api.zip")
+    };
+    let first = package(&dir.join("build-a"));
+    let files = zip_files(&first);
+    let names: Vec<&str> = files.iter().map(|(n, _)| n.as_str()).collect();
+    assert!(names.contains(&"app.py"), "{names:?}");
+    assert!(names.contains(&"requirements.txt"), "{names:?}");
+    assert!(names.contains(&"fastthing/__init__.py"), "{names:?}");
+    assert!(
+        names.contains(&"fastthing-1.0.dist-info/METADATA"),
+        "{names:?}"
+    );
+    assert!(
+        !names.iter().any(|n| n.starts_with("tests/")),
+        "excluded: {names:?}"
+    );
+    for noisy in ["RECORD", "direct_url.json", "INSTALLER"] {
+        assert!(!names.iter().any(|n| n.ends_with(noisy)), "{names:?}");
+    }
+    assert!(
+        !names.iter().any(|n| n.contains("__pycache__")),
+        "{names:?}"
+    );
+    let so = &files
+        .iter()
+        .find(|(n, _)| n == "fastthing/_speedups.so")
+        .unwrap_or_else(|| panic!("no extension module: {names:?}"))
+        .1;
+    assert_eq!(
+        so, &arm,
+        "the aarch64 wheel's extension, not the x86_64 one"
+    );
+
+    // From a clean build directory, the same zip.
+    let second = package(&dir.join("build-b"));
+    assert_eq!(code_sha256(&first), code_sha256(&second));
+}
+
+#[test]
+fn build_rust_without_cargo_lambda_says_what_to_install() {
+    let dir = scratch("build-rust");
+    fs::create_dir_all(dir.join("api/src")).unwrap();
+    fs::write(dir.join("api/Cargo.toml"), "[package]\nname = \"api\"\n").unwrap();
+    fs::write(dir.join("api/src/main.rs"), "fn main() {}\n").unwrap();
+    fs::write(
+        dir.join("slsr.yaml"),
+        "service: shop\nregion: us-east-1\nfunctions:\n  api:\n    handler: bootstrap\n    runtime: provided.al2023\n    code: ./api\n    build: rust\n",
+    )
+    .unwrap();
+    // A PATH with sh and the usual tools, and no cargo-lambda.
+    let out = run(slsr()
+        .args(["plan", "--offline", "-f"])
+        .arg(dir.join("slsr.yaml"))
+        .env("PATH", "/usr/bin:/bin"));
+    assert_eq!(out.code, 1, "{}{}", out.stdout, out.stderr);
+    assert!(
+        out.stderr.contains("error: function `api`: `build: rust` runs `cargo lambda build`, and cargo-lambda is not on PATH: install it with `cargo install cargo-lambda` (or `pip install cargo-lambda`)"),
+        "{}",
+        out.stderr
+    );
+}

@@ -219,7 +219,7 @@ fn handler_file(
                 .with_label("no bootstrap in the package")
                 .with_help(format!(
                     "build the executable as `bootstrap` at the root of `{code}` (for Rust, `cargo lambda build --release` makes target/lambda/NAME/bootstrap); {}",
-                    holds(code, contents)
+                    holds(&format!("`{code}`"), contents)
                 )),
             ),
         },
@@ -251,7 +251,7 @@ fn handler_file(
                 .with_label(format!("no {} in the package", any_of[0]))
                 .with_help(format!(
                     "{loader} loads `{function}` from {files}, relative to the root of `code`; {}",
-                    holds(code, contents)
+                    holds(&format!("`{code}`"), contents)
                 )),
             )
         }
@@ -273,14 +273,14 @@ fn excluded(at: crate::spec::source::Span, file: &str, pattern: &str) -> Diagnos
     .with_help("narrow or remove the pattern, so that the handler's file is packaged")
 }
 
-/// What the code holds at its root, for a help line.
+/// What the code holds at its root, for a help line; `code` is how to name it (quoted).
 fn holds(code: &str, contents: &Contents) -> String {
     let (names, more) = contents.root_listing(LISTED);
     if names.is_empty() {
         return if contents.is_empty() {
-            format!("`{code}` is empty")
+            format!("{code} is empty")
         } else {
-            format!("nothing at the root of `{code}` is packaged")
+            format!("nothing at the root of {code} is packaged")
         };
     }
     let mut shown = names
@@ -291,7 +291,7 @@ fn holds(code: &str, contents: &Contents) -> String {
     if more {
         shown.push_str(", ...");
     }
-    format!("`{code}` holds {shown}")
+    format!("{code} holds {shown}")
 }
 
 /// `a`, `a` or `b`, `a`, `b` or `c`, each in backquotes.

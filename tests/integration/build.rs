@@ -382,3 +382,64 @@ fn build_rust_without_cargo_lambda_says_what_to_install() {
         out.stderr
     );
 }
+
+#[test]
+fn a_built_functions_handler_is_looked_for_in_the_builds_output() {
+    let dir = scratch("build-handler");
+    fs::create_dir_all(dir.join("src")).unwrap();
+    // The handler's file exists only once the build has made it: validation does not ask
+    // for it in the code directory.
+    fs::write(
+        dir.join("src/app.py.in"),
+        "def handler(e, c):\n    return 1\n",
+    )
+    .unwrap();
+    let spec = dir.join("slsr.yaml");
+    fs::write(
+        &spec,
+        command_spec(
+            "mkdir -p dist && cp app.py.in dist/app.py",
+            "[\"app.py.in\"]",
+        ),
+    )
+    .unwrap();
+    ok(run(slsr().args(["validate", "-f"]).arg(&spec)));
+    ok(run(slsr().args(["plan", "--offline", "-f"]).arg(&spec)));
+
+    // A build that leaves its output without the handler's file fails after it.
+    fs::write(
+        &spec,
+        command_spec(
+            "rm -rf dist && mkdir -p dist && echo x > dist/other.py",
+            "[\"app.py.in\"]",
+        ),
+    )
+    .unwrap();
+    let out = run(slsr().args(["plan", "--offline", "-f"]).arg(&spec));
+    assert_eq!(out.code, 1, "{}{}", out.stdout, out.stderr);
+    assert!(
+        out.stderr.contains("error: function `api`: after the build, its output has none of `app.py` or `app/__init__.py`, which `handler: app.handler` needs; the output holds `other.py`"),
+        "{}",
+        out.stderr
+    );
+
+    // A build that leaves no output directory at all says which one it expected.
+    fs::write(&spec, command_spec("rm -rf dist", "[\"app.py.in\"]")).unwrap();
+    let out = run(slsr().args(["build", "-f"]).arg(&spec));
+    assert_eq!(out.code, 1, "{}{}", out.stdout, out.stderr);
+    assert!(
+        out.stderr
+            .contains("error: function `api`: the build succeeded but left no directory `dist`"),
+        "{}",
+        out.stderr
+    );
+
+    // `slsr build NAME` of a function the spec does not have.
+    let out = run(slsr().args(["build", "nope", "-f"]).arg(&spec));
+    assert_eq!(out.code, 1);
+    assert!(
+        out.stderr.contains("error: no function `nope` in the spec"),
+        "{}",
+        out.stderr
+    );
+}

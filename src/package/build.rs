@@ -84,9 +84,11 @@ enum Output {
     Dir(String),
     /// The one `target/lambda/NAME/bootstrap` cargo-lambda made, at the root.
     CargoLambda,
-    /// A staging directory in the build directory that the command installs into; the
-    /// code directory's files (after `exclude`) are copied beside what it installed.
-    Staged,
+    /// A staging directory in the build directory that the command installs into, with
+    /// the code directory's files copied beside what it installed: after the command
+    /// (pip's `--target`), or before it, the command then running in the staging copy
+    /// (`npm ci`, which installs next to package.json).
+    Staged { sources_first: bool },
 }
 
 /// One build to run: the functions it serves (sorted; the first names it), and where.
@@ -256,7 +258,32 @@ fn recipe(job: &Job) -> Result<Recipe, PackageError> {
                 ),
                 inputs: None,
                 not_inputs: job.excludes.clone(),
-                output: Output::Staged,
+                output: Output::Staged {
+                    sources_first: false,
+                },
+            }
+        }
+        Build::Builtin(Builder::Node) => {
+            let npm = Command::new("npm")
+                .arg("--version")
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .status();
+            if !npm.is_ok_and(|s| s.success()) {
+                return Err(tool(
+                    "`build: node` runs `npm ci`, and there is no npm on PATH: install Node.js with npm".into(),
+                ));
+            }
+            // Production dependencies only, exactly as package-lock.json pins them, in a
+            // copy: the code directory's own node_modules (with its dev dependencies) is
+            // neither read nor changed.
+            Recipe {
+                command: "npm ci --omit=dev --no-audit --no-fund --ignore-scripts".into(),
+                inputs: None,
+                not_inputs: vec!["node_modules".into()],
+                output: Output::Staged {
+                    sources_first: true,
+                },
             }
         }
     })
@@ -300,8 +327,11 @@ fn run_one(job: &Job, build_dir: &Path, force: bool) -> Result<Built, PackageErr
             std::fs::remove_dir_all(dir).map_err(|e| PackageError::io(dir, e))?;
         }
     }
-    if matches!(recipe.output, Output::Staged) {
+    if let Output::Staged { sources_first } = recipe.output {
         std::fs::create_dir_all(&stage).map_err(|e| PackageError::io(&stage, e))?;
+        if sources_first {
+            copy_sources(job, &recipe, &stage)?;
+        }
     }
     let ran = execute(job, &recipe, &stage);
     if ran.is_err() {
@@ -325,10 +355,9 @@ fn run_one(job: &Job, build_dir: &Path, force: bool) -> Result<Built, PackageErr
             let bootstrap = cargo_lambda_bootstrap(job)?;
             copy_file(&bootstrap, &out.join("bootstrap"), true)?;
         }
-        Output::Staged => {
-            let excluded = walk::exclusions(&job.excludes)?;
-            for entry in walk::collect(&job.code_dir, &excluded)? {
-                copy_file(&entry.path, &stage.join(entry.name()), entry.executable)?;
+        Output::Staged { sources_first } => {
+            if !sources_first {
+                copy_sources(job, &recipe, &stage)?;
             }
             scrub(&stage)?;
             std::fs::remove_dir(&out).map_err(|e| PackageError::io(&out, e))?;
@@ -356,6 +385,16 @@ fn run_one(job: &Job, build_dir: &Path, force: bool) -> Result<Built, PackageErr
     })
 }
 
+/// The code directory's files but those the recipe never reads, into the staging copy
+/// (`exclude` is applied when it is zipped).
+fn copy_sources(job: &Job, recipe: &Recipe, stage: &Path) -> Result<(), PackageError> {
+    let excluded = walk::exclusions(&recipe.not_inputs)?;
+    for entry in walk::collect(&job.code_dir, &excluded)? {
+        copy_file(&entry.path, &stage.join(entry.name()), entry.executable)?;
+    }
+    Ok(())
+}
+
 /// Removes what pip writes that differs between two installs of the same wheels: the
 /// RECORD (it lists the `.pyc` files and installer paths), `direct_url.json` (where the
 /// wheel was found), the INSTALLER, and compiled `__pycache__`.
@@ -370,7 +409,10 @@ fn scrub(dir: &Path) -> Result<(), PackageError> {
             .file_type()
             .map_err(|e| PackageError::io(&path, e))?
             .is_dir();
-        if is_dir && name == "__pycache__" {
+        if !is_dir && name == ".package-lock.json" && dir.ends_with("node_modules") {
+            // npm's record of what it installed, a cache of package-lock.json.
+            std::fs::remove_file(&path).map_err(|e| PackageError::io(&path, e))?;
+        } else if is_dir && name == "__pycache__" {
             std::fs::remove_dir_all(&path).map_err(|e| PackageError::io(&path, e))?;
         } else if is_dir && name.ends_with(".dist-info") {
             for noisy in ["RECORD", "direct_url.json", "INSTALLER", "REQUESTED"] {
@@ -448,7 +490,13 @@ fn execute(job: &Job, recipe: &Recipe, stage: &Path) -> Result<(), PackageError>
     let out = match &recipe.output {
         Output::Dir(dir) => job.code_dir.join(dir),
         Output::CargoLambda => job.code_dir.join("target").join("lambda"),
-        Output::Staged => stage.to_path_buf(),
+        Output::Staged { .. } => stage.to_path_buf(),
+    };
+    let cwd = match recipe.output {
+        Output::Staged {
+            sources_first: true,
+        } => stage,
+        _ => &job.code_dir,
     };
     let out = std::path::absolute(&out).unwrap_or(out);
     let spawn_error = |source| {
@@ -465,7 +513,7 @@ fn execute(job: &Job, recipe: &Recipe, stage: &Path) -> Result<(), PackageError>
     command
         .arg("-c")
         .arg(&recipe.command)
-        .current_dir(&job.code_dir)
+        .current_dir(cwd)
         .env("SLSR_BUILD_ARCH", job.arch)
         .env("SLSR_BUILD_RUNTIME", &job.runtime)
         .env("SLSR_BUILD_OUT", &out)

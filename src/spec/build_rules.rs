@@ -60,6 +60,30 @@ pub fn check(p: &Project, diags: &mut Vec<Diagnostic>) {
                     );
                 }
             }
+            Build::Builtin(Builder::Node) => {
+                if !runtime.starts_with("nodejs") {
+                    diags.push(wrong_runtime(at, "node", runtime, "a nodejs* runtime"));
+                } else if dir.is_dir() {
+                    let missing = ["package.json", "package-lock.json"]
+                        .into_iter()
+                        .find(|file| !dir.join(file).is_file());
+                    if let Some(file) = missing {
+                        diags.push(
+                            Diagnostic::error(
+                                Code::BuildSetup,
+                                at,
+                                format!("`build: node` runs `npm ci`, which needs `{file}`, and `code: {code}` has none"),
+                            )
+                            .with_label(format!("no {file}"))
+                            .with_help(if file == "package.json" {
+                                "list the function's dependencies in package.json (`npm init`), then `npm install` writes package-lock.json; commit both"
+                            } else {
+                                "`npm install` in the code directory writes package-lock.json from package.json; commit both"
+                            }),
+                        );
+                    }
+                }
+            }
             Build::Builtin(Builder::Rust) => {
                 if !runtime.starts_with("provided") {
                     diags.push(wrong_runtime(

@@ -149,7 +149,7 @@ pub struct Function {
     /// Glob patterns of files under `code` to leave out of the zip, relative to the code directory (`*` also matches `/`; a pattern matching a directory leaves out all under it). `.git` and `.slsr` are always left out.
     #[schemars(example = serde_json::json!(["*.pyc", "tests"]))]
     pub exclude: Option<Vec<String>>,
-    /// How `code` is built before it is packaged: `python` (requirements.txt or pyproject.toml installed for the function's architecture and Python version), `rust` (cargo lambda build, for provided.* runtimes), or `{command, inputs, output}`. Built again only when its inputs change.
+    /// How `code` is built before it is packaged: `python` (requirements.txt installed for the function's architecture and Python version), `node` (package.json's production dependencies, from package-lock.json), `rust` (cargo lambda build, for provided.* runtimes), or `{command, inputs, output}`. Built again only when its inputs change.
     #[schemars(example = serde_json::json!("python"))]
     #[schemars(example = serde_json::json!({"command": "npm run build", "inputs": ["src/**", "package.json"], "output": "dist"}))]
     pub build: Option<Build>,
@@ -214,7 +214,7 @@ pub struct Function {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(untagged)]
 pub enum Build {
-    /// A built-in builder: `python` (pip, for the function's architecture and Python version, no Docker) or `rust` (cargo lambda build --release, for provided.* runtimes).
+    /// A built-in builder: `python` (pip, for the function's architecture and Python version, no Docker), `node` (npm ci --omit=dev: production dependencies only) or `rust` (cargo lambda build --release, for provided.* runtimes).
     Builtin(Builder),
     Command(CommandBuild),
 }
@@ -224,6 +224,7 @@ pub enum Build {
 #[serde(rename_all = "lowercase")]
 pub enum Builder {
     Python,
+    Node,
     Rust,
 }
 

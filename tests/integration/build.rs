@@ -443,3 +443,91 @@ fn a_built_functions_handler_is_looked_for_in_the_builds_output() {
         out.stderr
     );
 }
+
+/// `npm pack`s a one-file package `name` into `deps`.
+fn npm_package(root: &Path, deps: &Path, name: &str) {
+    let dir = root.join(name);
+    fs::create_dir_all(&dir).unwrap();
+    fs::write(
+        dir.join("package.json"),
+        format!("{{\"name\": \"{name}\", \"version\": \"1.0.0\", \"main\": \"index.js\"}}\n"),
+    )
+    .unwrap();
+    fs::write(
+        dir.join("index.js"),
+        format!("module.exports = '{name}';\n"),
+    )
+    .unwrap();
+    let packed = std::process::Command::new("npm")
+        .args(["pack", "--silent", "--pack-destination"])
+        .arg(deps)
+        .current_dir(&dir)
+        .output()
+        .expect("npm runs");
+    assert!(packed.status.success(), "{packed:?}");
+}
+
+#[test]
+fn node_builds_package_the_production_dependencies_only() {
+    let dir = scratch("build-node");
+    let app = dir.join("app");
+    let code = app.join("src");
+    fs::create_dir_all(code.join("deps")).unwrap();
+    npm_package(&dir, &code.join("deps"), "prod");
+    npm_package(&dir, &code.join("deps"), "devtool");
+    fs::write(
+        code.join("package.json"),
+        "{\"name\": \"api\", \"version\": \"1.0.0\", \"dependencies\": {\"prod\": \"file:./deps/prod-1.0.0.tgz\"}, \"devDependencies\": {\"devtool\": \"file:./deps/devtool-1.0.0.tgz\"}}\n",
+    )
+    .unwrap();
+    fs::write(
+        code.join("index.js"),
+        "exports.handler = async () => require('prod');\n",
+    )
+    .unwrap();
+    let locked = std::process::Command::new("npm")
+        .args([
+            "install",
+            "--package-lock-only",
+            "--offline",
+            "--no-audit",
+            "--no-fund",
+        ])
+        .current_dir(&code)
+        .output()
+        .expect("npm runs");
+    assert!(locked.status.success(), "{locked:?}");
+    fs::write(
+        app.join("slsr.yaml"),
+        "service: shop\nregion: us-east-1\nfunctions:\n  api:\n    handler: index.handler\n    runtime: nodejs22.x\n    code: ./src\n    exclude: [deps]\n    build: node\n",
+    )
+    .unwrap();
+    let spec = app.join("slsr.yaml");
+    let package = |build_dir: &Path| {
+        ok(run(slsr()
+            .args(["package", "-f"])
+            .arg(&spec)
+            .arg("--build-dir")
+            .arg(build_dir)));
+        build_dir.join("api.zip")
+    };
+    let first = package(&dir.join("build-a"));
+    let names: Vec<String> = zip_files(&first).into_iter().map(|(n, _)| n).collect();
+    assert_eq!(
+        names,
+        [
+            "index.js",
+            "node_modules/prod/index.js",
+            "node_modules/prod/package.json",
+            "package-lock.json",
+            "package.json",
+        ],
+        "the production dependency, not the dev one; `exclude` applied; npm's own lock left out"
+    );
+    assert!(
+        !code.join("node_modules").exists(),
+        "the code directory is left as it was"
+    );
+    let second = package(&dir.join("build-b"));
+    assert_eq!(code_sha256(&first), code_sha256(&second));
+}

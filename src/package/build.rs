@@ -320,6 +320,11 @@ fn run_one(job: &Job, build_dir: &Path, force: bool) -> Result<Built, PackageErr
             rebuilt: false,
         });
     }
+    // Built again from the same inputs (`--force`): what the last build made, to compare.
+    let before = match std::fs::read_to_string(&key_path) {
+        Ok(stored) if stored == key && out.is_dir() => Some(output_key(&out)?),
+        _ => None,
+    };
     // The key goes first, so that a build stopped half-way is never taken as done.
     let _ = std::fs::remove_file(&key_path);
     for dir in [&out, &stage] {
@@ -378,11 +383,28 @@ fn run_one(job: &Job, build_dir: &Path, force: bool) -> Result<Built, PackageErr
             }));
         }
     }
+    if let Some(before) = before
+        && before != output_key(&out)?
+    {
+        // The same inputs gave other bytes: the zip's CodeSha256 will change on every
+        // build, and a plan will show a code change that is none. Said, not hidden.
+        let _ = writeln!(
+            std::io::stderr().lock(),
+            "warning: function `{}`: the build's output differs from the last build of the same inputs (a timestamp, a random name or an absolute path in what it writes?); its zip will not be the same from one build to the next",
+            job.name()
+        );
+    }
     std::fs::write(&key_path, &key).map_err(|e| PackageError::io(&key_path, e))?;
     Ok(Built {
         dir: out,
         rebuilt: true,
     })
+}
+
+/// The content key of a build's output: what its zip is made from.
+fn output_key(out: &Path) -> Result<String, PackageError> {
+    let nothing = walk::exclusions(&[])?;
+    super::content_key(&walk::collect(out, &nothing)?)
 }
 
 /// The code directory's files but those the recipe never reads, into the staging copy

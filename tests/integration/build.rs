@@ -531,3 +531,36 @@ fn node_builds_package_the_production_dependencies_only() {
     let second = package(&dir.join("build-b"));
     assert_eq!(code_sha256(&first), code_sha256(&second));
 }
+
+#[test]
+fn a_build_whose_output_changes_with_the_same_inputs_is_reported() {
+    let dir = scratch("build-unstable");
+    fs::create_dir_all(dir.join("src")).unwrap();
+    fs::write(dir.join("src/app.py"), "def handler(e, c):\n    return 1\n").unwrap();
+    let spec = dir.join("slsr.yaml");
+    let warning = "warning: function `api`: the build's output differs from the last build of the same inputs";
+    // The same bytes each time: built again with --force, no warning.
+    fs::write(
+        &spec,
+        command_spec(
+            "rm -rf dist && mkdir dist && cp app.py dist/",
+            "[\"app.py\"]",
+        ),
+    )
+    .unwrap();
+    ok(run(slsr().args(["build", "-f"]).arg(&spec)));
+    let stable = ok(run(slsr().args(["build", "--force", "-f"]).arg(&spec)));
+    assert!(!stable.stderr.contains(warning), "{}", stable.stderr);
+    // A build that stamps its output with the time of the build.
+    fs::write(
+        &spec,
+        command_spec(
+            "rm -rf dist && mkdir dist && cp app.py dist/ && date +%s%N > dist/built_at",
+            "[\"app.py\"]",
+        ),
+    )
+    .unwrap();
+    ok(run(slsr().args(["build", "-f"]).arg(&spec)));
+    let unstable = ok(run(slsr().args(["build", "--force", "-f"]).arg(&spec)));
+    assert!(unstable.stderr.contains(warning), "{}", unstable.stderr);
+}

@@ -564,3 +564,49 @@ fn a_build_whose_output_changes_with_the_same_inputs_is_reported() {
     let unstable = ok(run(slsr().args(["build", "--force", "-f"]).arg(&spec)));
     assert!(unstable.stderr.contains(warning), "{}", unstable.stderr);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_live_no_op_plan_of_built_functions_builds_nothing_and_plans_no_change() {
+    let account = crate::support::Account::new().await;
+    let root = scratch("build-live-noop");
+    let built_dir = root.join("built/app");
+    let plain_dir = root.join("plain/app");
+    fs::create_dir_all(&built_dir).unwrap();
+    fs::create_dir_all(&plain_dir).unwrap();
+    let built = many(&built_dir, 4, true);
+    // The same functions under another service, without `build:`.
+    let plain = many(&plain_dir, 4, false);
+    fs::write(
+        &plain,
+        fs::read_to_string(&plain)
+            .unwrap()
+            .replace("service: shop", "service: plain"),
+    )
+    .unwrap();
+    let log = root.join("built/builds.log");
+    crate::support::applied(&account, &built, &[]);
+    crate::support::applied(&account, &plain, &[]);
+    assert_eq!(fs::read_to_string(&log).unwrap().lines().count(), 4);
+
+    let timed = |spec: &Path| {
+        let start = Instant::now();
+        let out = crate::support::slsr_on(&account, "plan", spec, &[]);
+        let took = start.elapsed().as_secs_f64();
+        assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+        assert!(out.stdout.contains("No changes."), "{}", out.stdout);
+        took
+    };
+    let (mut with_builds, mut without) = (f64::INFINITY, f64::INFINITY);
+    for _ in 0..3 {
+        with_builds = with_builds.min(timed(&built));
+        without = without.min(timed(&plain));
+    }
+    assert_eq!(
+        fs::read_to_string(&log).unwrap().lines().count(),
+        4,
+        "a no-op plan ran a build"
+    );
+    eprintln!(
+        "no-op live `slsr plan` of 4 functions against the emulator: {with_builds:.3} s with builds, {without:.3} s without (best of 3)"
+    );
+}

@@ -88,7 +88,16 @@ enum Output {
     /// the code directory's files copied beside what it installed: after the command
     /// (pip's `--target`), or before it, the command then running in the staging copy
     /// (`npm ci`, which installs next to package.json).
-    Staged { sources_first: bool },
+    Staged { sources: Sources },
+}
+
+/// Where a staged build's copy of the code directory goes, if it has one.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Sources {
+    Before,
+    After,
+    /// A bundle is the whole package.
+    Not,
 }
 
 /// One build to run: the functions it serves (sorted; the first names it), and where.
@@ -101,6 +110,8 @@ struct Job {
     runtime: String,
     arch: &'static str,
     excludes: Vec<String>,
+    /// With `bundle: true`, the handler's file in the code directory: the bundle's entry.
+    bundle: Option<String>,
 }
 
 impl Job {
@@ -177,13 +188,15 @@ fn jobs(project: &Project, only: &[String]) -> Vec<Job> {
             runtime: f.runtime.clone().unwrap_or_default(),
             arch: arch(f),
             excludes: f.exclude.clone().unwrap_or_default(),
+            bundle: bundle_entry(f, &project.base_dir.join(code)),
         };
         let same = serde_json::json!([
             job.code_dir.to_string_lossy(),
             job.build,
             job.runtime,
             job.arch,
-            job.excludes
+            job.excludes,
+            job.bundle
         ])
         .to_string();
         jobs.entry(same)
@@ -196,6 +209,24 @@ fn jobs(project: &Project, only: &[String]) -> Vec<Job> {
     let mut jobs: Vec<Job> = jobs.into_values().collect();
     jobs.sort_by(|a, b| a.name().cmp(b.name()));
     jobs
+}
+
+/// The file a bundle starts from: the one the handler names, as TypeScript or JavaScript.
+fn bundle_entry(f: &Function, code_dir: &Path) -> Option<String> {
+    if f.bundle != Some(true) {
+        return None;
+    }
+    let handler = f.handler.as_deref()?;
+    let files = crate::spec::code_files::handler_files(f.runtime.as_deref()?, handler);
+    let base = files.first()?.strip_suffix(".js")?.to_string();
+    let candidates = [".ts", ".mts", ".js", ".mjs", ".cjs"].map(|ext| format!("{base}{ext}"));
+    Some(
+        candidates
+            .iter()
+            .find(|file| code_dir.join(file).is_file())
+            .unwrap_or(&files[0])
+            .clone(),
+    )
 }
 
 fn arch(f: &Function) -> &'static str {
@@ -259,7 +290,39 @@ fn recipe(job: &Job) -> Result<Recipe, PackageError> {
                 inputs: None,
                 not_inputs: job.excludes.clone(),
                 output: Output::Staged {
-                    sources_first: false,
+                    sources: Sources::After,
+                },
+            }
+        }
+        Build::Builtin(Builder::Node) if job.bundle.is_some() => {
+            let entry = job.bundle.as_deref().unwrap_or_default();
+            if !job.code_dir.join("node_modules/.bin/esbuild").is_file() {
+                return Err(tool(
+                    "`bundle: true` bundles with the project's own esbuild, and node_modules/.bin/esbuild is not there: add it with `npm install --save-dev esbuild`".into(),
+                ));
+            }
+            let (format, ext) = if entry.ends_with(".mjs") {
+                ("esm", "mjs")
+            } else {
+                ("cjs", "js")
+            };
+            let base = entry.rsplit_once('.').map_or(entry, |(base, _)| base);
+            // Single-quoted for sh, a quote in a file name included.
+            let (entry, base) = (entry.replace('\'', "'\\''"), base.replace('\'', "'\\''"));
+            let node = job
+                .runtime
+                .strip_prefix("nodejs")
+                .map(|v| v.trim_end_matches(".x"))
+                .unwrap_or_default();
+            Recipe {
+                command: format!(
+                    "node_modules/.bin/esbuild '{entry}' --bundle --platform=node --target=node{node} --format={format} --outfile=\"$SLSR_BUILD_OUT\"/'{base}.{ext}'"
+                ),
+                // What it bundles is in node_modules too.
+                inputs: None,
+                not_inputs: Vec::new(),
+                output: Output::Staged {
+                    sources: Sources::Not,
                 },
             }
         }
@@ -282,7 +345,7 @@ fn recipe(job: &Job) -> Result<Recipe, PackageError> {
                 inputs: None,
                 not_inputs: vec!["node_modules".into()],
                 output: Output::Staged {
-                    sources_first: true,
+                    sources: Sources::Before,
                 },
             }
         }
@@ -332,9 +395,9 @@ fn run_one(job: &Job, build_dir: &Path, force: bool) -> Result<Built, PackageErr
             std::fs::remove_dir_all(dir).map_err(|e| PackageError::io(dir, e))?;
         }
     }
-    if let Output::Staged { sources_first } = recipe.output {
+    if let Output::Staged { sources } = recipe.output {
         std::fs::create_dir_all(&stage).map_err(|e| PackageError::io(&stage, e))?;
-        if sources_first {
+        if sources == Sources::Before {
             copy_sources(job, &recipe, &stage)?;
         }
     }
@@ -360,8 +423,8 @@ fn run_one(job: &Job, build_dir: &Path, force: bool) -> Result<Built, PackageErr
             let bootstrap = cargo_lambda_bootstrap(job)?;
             copy_file(&bootstrap, &out.join("bootstrap"), true)?;
         }
-        Output::Staged { sources_first } => {
-            if !sources_first {
+        Output::Staged { sources } => {
+            if *sources == Sources::After {
                 copy_sources(job, &recipe, &stage)?;
             }
             scrub(&stage)?;
@@ -465,7 +528,7 @@ fn key(job: &Job, recipe: &Recipe) -> Result<String, PackageError> {
     let mut hasher = Sha256::new();
     hasher.update(b"slsr-build-1\0");
     hasher.update(
-        serde_json::json!([job.build, job.runtime, job.arch])
+        serde_json::json!([job.build, job.runtime, job.arch, job.bundle])
             .to_string()
             .as_bytes(),
     );
@@ -516,7 +579,7 @@ fn execute(job: &Job, recipe: &Recipe, stage: &Path) -> Result<(), PackageError>
     };
     let cwd = match recipe.output {
         Output::Staged {
-            sources_first: true,
+            sources: Sources::Before,
         } => stage,
         _ => &job.code_dir,
     };

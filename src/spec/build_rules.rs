@@ -12,6 +12,18 @@ use crate::spec::diag::{Code, Diagnostic};
 
 pub fn check(p: &Project, diags: &mut Vec<Diagnostic>) {
     for (name, f) in &p.functions {
+        let bundles = f.bundle == Some(true);
+        if bundles && f.build != Some(Build::Builtin(Builder::Node)) {
+            diags.push(
+                Diagnostic::error(
+                    Code::BuildSetup,
+                    p.field_span(name, "bundle"),
+                    "`bundle: true` is for `build: node`",
+                )
+                .with_label("bundle without build: node")
+                .with_help("add `build: node`, or remove `bundle`"),
+            );
+        }
         let Some(build) = &f.build else { continue };
         let at = p.field_span(name, "build");
         if f.image.is_some() {
@@ -64,8 +76,15 @@ pub fn check(p: &Project, diags: &mut Vec<Diagnostic>) {
                 if !runtime.starts_with("nodejs") {
                     diags.push(wrong_runtime(at, "node", runtime, "a nodejs* runtime"));
                 } else if dir.is_dir() {
-                    let missing = ["package.json", "package-lock.json"]
-                        .into_iter()
+                    // A bundle reads the project's node_modules; it installs nothing.
+                    let needed: &[&str] = if bundles {
+                        &["package.json"]
+                    } else {
+                        &["package.json", "package-lock.json"]
+                    };
+                    let missing = needed
+                        .iter()
+                        .copied()
                         .find(|file| !dir.join(file).is_file());
                     if let Some(file) = missing {
                         diags.push(

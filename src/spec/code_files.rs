@@ -139,6 +139,16 @@ fn unreadable(
     }
 }
 
+/// The files, any one of which `handler` needs under `runtime`, most likely first (none for
+/// a runtime whose handlers are not checked).
+pub fn handler_files(runtime: &str, handler: &str) -> Vec<String> {
+    match wanted(runtime, handler) {
+        Wanted::Files { any_of, .. } => any_of,
+        Wanted::Bootstrap => vec!["bootstrap".into()],
+        Wanted::Malformed(..) | Wanted::Unchecked => Vec::new(),
+    }
+}
+
 /// After a build: why its output `dir` cannot run the handler, if it cannot (the same rule
 /// as `check`'s, worded for a build's output rather than a spec line).
 pub fn missing_after_build(

@@ -492,6 +492,7 @@ fn merge(defaults: &Function, f: Function) -> Function {
     let access = merge_maps(&defaults.access, f.access);
     Function {
         exclude: f.exclude.or_else(|| defaults.exclude.clone()),
+        bundle: f.bundle.or(defaults.bundle),
         build: f
             .build
             .or_else(|| if image { None } else { defaults.build.clone() }),

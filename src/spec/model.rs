@@ -153,6 +153,8 @@ pub struct Function {
     #[schemars(example = serde_json::json!("python"))]
     #[schemars(example = serde_json::json!({"command": "npm run build", "inputs": ["src/**", "package.json"], "output": "dist"}))]
     pub build: Option<Build>,
+    /// With `build: node`: bundle the handler's file and all it imports into that one file with the project's own esbuild (node_modules/.bin/esbuild), instead of installing node_modules.
+    pub bundle: Option<bool>,
     /// A container image URI in ECR, for an image function (instead of `code`).
     #[schemars(length(min = 1))]
     pub image: Option<String>,

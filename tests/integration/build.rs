@@ -610,3 +610,95 @@ async fn a_live_no_op_plan_of_built_functions_builds_nothing_and_plans_no_change
         "no-op live `slsr plan` of 4 functions against the emulator: {with_builds:.3} s with builds, {without:.3} s without (best of 3)"
     );
 }
+
+#[test]
+fn a_bundled_node_build_packages_the_one_file_the_projects_esbuild_makes() {
+    let dir = scratch("build-bundle");
+    let code = dir.join("src");
+    fs::create_dir_all(code.join("node_modules/.bin")).unwrap();
+    fs::create_dir_all(code.join("node_modules/dep")).unwrap();
+    fs::write(
+        code.join("package.json"),
+        "{\"name\": \"api\", \"version\": \"1.0.0\"}\n",
+    )
+    .unwrap();
+    fs::write(
+        code.join("index.ts"),
+        "export const handler = async () => 1;\n",
+    )
+    .unwrap();
+    fs::write(
+        code.join("node_modules/dep/index.js"),
+        "module.exports = 2;\n",
+    )
+    .unwrap();
+    let spec = dir.join("slsr.yaml");
+    fs::write(
+        &spec,
+        "service: shop\nregion: us-east-1\nfunctions:\n  api:\n    handler: index.handler\n    runtime: nodejs22.x\n    code: ./src\n    build: node\n    bundle: true\n",
+    )
+    .unwrap();
+
+    // Without esbuild in the project: what to add.
+    let out = run(slsr().args(["plan", "--offline", "-f"]).arg(&spec));
+    assert_eq!(out.code, 1, "{}{}", out.stdout, out.stderr);
+    assert!(
+        out.stderr.contains("error: function `api`: `bundle: true` bundles with the project's own esbuild, and node_modules/.bin/esbuild is not there: add it with `npm install --save-dev esbuild`"),
+        "{}",
+        out.stderr
+    );
+
+    // A stand-in for esbuild (the real one is a download): it notes its arguments and
+    // writes the entry and its dependency into --outfile.
+    let esbuild = code.join("node_modules/.bin/esbuild");
+    fs::write(
+        &esbuild,
+        "#!/bin/sh\necho \"$@\" >> ../esbuild.log\nfor a in \"$@\"; do case $a in --outfile=*) out=${a#--outfile=};; esac; done\ncat \"$1\" node_modules/dep/index.js > \"$out\"\n",
+    )
+    .unwrap();
+    fs::set_permissions(
+        &esbuild,
+        std::os::unix::fs::PermissionsExt::from_mode(0o755),
+    )
+    .unwrap();
+    ok(run(slsr().args(["package", "-f"]).arg(&spec)));
+    let args = fs::read_to_string(dir.join("esbuild.log")).unwrap();
+    let outfile = dir.join(".slsr/build/api.build/stage/index.js");
+    assert_eq!(
+        args.trim_end(),
+        format!(
+            "index.ts --bundle --platform=node --target=node22 --format=cjs --outfile={}",
+            std::path::absolute(&outfile).unwrap().display()
+        )
+    );
+    assert_eq!(
+        zip_files(&dir.join(".slsr/build/api.zip")),
+        [(
+            "index.js".to_string(),
+            b"export const handler = async () => 1;\nmodule.exports = 2;\n".to_vec()
+        )],
+        "the bundle alone: no node_modules, no package.json"
+    );
+    // A dependency's change is an input of the bundle.
+    ok(run(slsr().args(["build", "-f"]).arg(&spec)));
+    assert_eq!(
+        fs::read_to_string(dir.join("esbuild.log"))
+            .unwrap()
+            .lines()
+            .count(),
+        1
+    );
+    fs::write(
+        code.join("node_modules/dep/index.js"),
+        "module.exports = 3;\n",
+    )
+    .unwrap();
+    ok(run(slsr().args(["build", "-f"]).arg(&spec)));
+    assert_eq!(
+        fs::read_to_string(dir.join("esbuild.log"))
+            .unwrap()
+            .lines()
+            .count(),
+        2
+    );
+}

@@ -281,11 +281,21 @@ fn recipe(job: &Job) -> Result<Recipe, PackageError> {
                     "`build: python` runs `python3 -m pip`, and there is no python3 with pip on PATH: install Python 3 with pip".into(),
                 ));
             }
+            // Without requirements.txt, pyproject.toml's [project] dependencies, written
+            // beside the staging directory (not into it: it is the package).
+            let (list, requirements) = if job.code_dir.join("requirements.txt").is_file() {
+                (String::new(), "requirements.txt")
+            } else {
+                (
+                    "python3 -c 'import sys, tomllib; print(\"\\n\".join(tomllib.load(open(\"pyproject.toml\", \"rb\")).get(\"project\", {}).get(\"dependencies\", [])))' > \"$SLSR_BUILD_OUT/../requirements.txt\" && ".to_string(),
+                    "\"$SLSR_BUILD_OUT/../requirements.txt\"",
+                )
+            };
             // Wheels only, for Lambda's platform and Python: what pip installs is what
             // Lambda can import, whatever machine builds it, without Docker.
             Recipe {
                 command: format!(
-                    "python3 -m pip install --disable-pip-version-check --no-compile -r requirements.txt --platform {platform} --python-version {version} --only-binary=:all: --implementation cp --target \"$SLSR_BUILD_OUT\""
+                    "{list}python3 -m pip install --disable-pip-version-check --no-compile -r {requirements} --platform {platform} --python-version {version} --only-binary=:all: --implementation cp --target \"$SLSR_BUILD_OUT\""
                 ),
                 inputs: None,
                 not_inputs: job.excludes.clone(),

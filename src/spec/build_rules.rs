@@ -57,16 +57,19 @@ pub fn check(p: &Project, diags: &mut Vec<Diagnostic>) {
             Build::Builtin(Builder::Python) => {
                 if !runtime.starts_with("python") {
                     diags.push(wrong_runtime(at, "python", runtime, "a python3.* runtime"));
-                } else if dir.is_dir() && !dir.join("requirements.txt").is_file() {
+                } else if dir.is_dir()
+                    && !dir.join("requirements.txt").is_file()
+                    && !dir.join("pyproject.toml").is_file()
+                {
                     diags.push(
                         Diagnostic::error(
                             Code::BuildSetup,
                             at,
-                            format!("`build: python` installs `requirements.txt`, and `code: {code}` has none"),
+                            format!("`build: python` installs `requirements.txt` (or pyproject.toml's dependencies), and `code: {code}` has neither"),
                         )
-                        .with_label("no requirements.txt")
+                        .with_label("no requirements.txt or pyproject.toml")
                         .with_help(format!(
-                            "list the function's dependencies in {} (one per line, as pip reads them)",
+                            "list the function's dependencies in {} (one per line, as pip reads them), or under [project] dependencies in pyproject.toml",
                             dir.join("requirements.txt").components().collect::<std::path::PathBuf>().display()
                         )),
                     );

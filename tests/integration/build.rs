@@ -702,3 +702,59 @@ fn a_bundled_node_build_packages_the_one_file_the_projects_esbuild_makes() {
         2
     );
 }
+
+#[test]
+fn python_takes_pyproject_dependencies_and_says_when_there_is_no_pip() {
+    let dir = scratch("build-pyproject");
+    let wheels = dir.join("wheels");
+    fs::create_dir_all(&wheels).unwrap();
+    let x86 = wheel(&wheels, "manylinux2014_x86_64");
+    wheel(&wheels, "manylinux2014_aarch64");
+    let app = dir.join("app");
+    fs::create_dir_all(app.join("src")).unwrap();
+    fs::write(app.join("src/app.py"), "def handler(e, c):\n    return 1\n").unwrap();
+    fs::write(
+        app.join("src/pyproject.toml"),
+        "[project]\nname = \"api\"\nversion = \"1.0\"\ndependencies = [\"fastthing==1.0\"]\n",
+    )
+    .unwrap();
+    let spec = app.join("slsr.yaml");
+    fs::write(
+        &spec,
+        "service: shop\nregion: us-east-1\nfunctions:\n  api:\n    handler: app.handler\n    runtime: python3.12\n    code: ./src\n    build: python\n",
+    )
+    .unwrap();
+    ok(run(slsr()
+        .args(["package", "-f"])
+        .arg(&spec)
+        .env("PIP_NO_INDEX", "1")
+        .env("PIP_FIND_LINKS", &wheels)));
+    let files = zip_files(&app.join(".slsr/build/api.zip"));
+    let names: Vec<&str> = files.iter().map(|(n, _)| n.as_str()).collect();
+    assert_eq!(
+        names,
+        [
+            "app.py",
+            "fastthing-1.0.dist-info/METADATA",
+            "fastthing-1.0.dist-info/WHEEL",
+            "fastthing/__init__.py",
+            "fastthing/_speedups.so",
+            "pyproject.toml",
+        ]
+    );
+    assert_eq!(files[4].1, x86, "x86_64, the default architecture");
+
+    // No python3 on PATH: said, with what to install.
+    let empty = dir.join("empty-path");
+    fs::create_dir_all(&empty).unwrap();
+    let out = run(slsr()
+        .args(["build", "--force", "-f"])
+        .arg(&spec)
+        .env("PATH", &empty));
+    assert_eq!(out.code, 1, "{}{}", out.stdout, out.stderr);
+    assert!(
+        out.stderr.contains("error: function `api`: `build: python` runs `python3 -m pip`, and there is no python3 with pip on PATH: install Python 3 with pip"),
+        "{}",
+        out.stderr
+    );
+}

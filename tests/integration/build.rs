@@ -758,3 +758,37 @@ fn python_takes_pyproject_dependencies_and_says_when_there_is_no_pip() {
         out.stderr
     );
 }
+
+#[test]
+fn builds_run_at_the_same_time_each_line_after_its_functions_name() {
+    let dir = scratch("build-parallel");
+    let mut spec = String::from("service: shop\nregion: us-east-1\nfunctions:\n");
+    for (me, other) in [("one", "two"), ("two", "one")] {
+        fs::create_dir_all(dir.join(me)).unwrap();
+        fs::write(
+            dir.join(me).join("app.py"),
+            "def handler(e, c):\n    return 1\n",
+        )
+        .unwrap();
+        // Each build waits (up to 10 s) for the other to have started: run one after the
+        // other, the first would give up.
+        let command = format!(
+            "touch ../{me}.started; i=0; while [ ! -e ../{other}.started ]; do i=$((i+1)); [ $i -gt 100 ] && echo alone && exit 1; sleep 0.1; done; echo met {other}; rm -rf dist && mkdir dist && cp app.py dist/"
+        );
+        spec.push_str(&format!(
+            "  {me}:\n    handler: app.handler\n    runtime: python3.12\n    code: ./{me}\n    build:\n      command: '{command}'\n      output: dist\n"
+        ));
+    }
+    fs::write(dir.join("slsr.yaml"), spec).unwrap();
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let out = run(slsr().args(["build", "-f"]).arg(dir.join("slsr.yaml")));
+    if cores < 2 {
+        // One build at a time on one core: the first gives up waiting for the second.
+        assert_eq!(out.code, 1, "{}", out.stderr);
+        return;
+    }
+    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+    assert!(out.stderr.contains("one | met two\n"), "{}", out.stderr);
+    assert!(out.stderr.contains("two | met one\n"), "{}", out.stderr);
+    assert!(out.stdout.contains("one: built") && out.stdout.contains("two: built"));
+}

@@ -792,3 +792,66 @@ fn builds_run_at_the_same_time_each_line_after_its_functions_name() {
     assert!(out.stderr.contains("two | met one\n"), "{}", out.stderr);
     assert!(out.stdout.contains("one: built") && out.stdout.contains("two: built"));
 }
+
+#[test]
+fn build_rust_packages_the_binary_cargo_lambda_makes_as_bootstrap() {
+    let dir = scratch("build-rust-fake");
+    fs::create_dir_all(dir.join("api/src")).unwrap();
+    fs::write(dir.join("api/Cargo.toml"), "[package]\nname = \"api\"\n").unwrap();
+    fs::write(dir.join("api/src/main.rs"), "fn main() {}\n").unwrap();
+    fs::write(
+        dir.join("slsr.yaml"),
+        "service: shop\nregion: us-east-1\nfunctions:\n  api:\n    handler: bootstrap\n    runtime: provided.al2023\n    architecture: arm64\n    code: ./api\n    build: rust\n",
+    )
+    .unwrap();
+    // Stand-ins for cargo and cargo-lambda (the real ones build for minutes and need the
+    // Zig toolchain): `cargo lambda build` notes its arguments and writes a binary where
+    // cargo-lambda writes it.
+    let bin = dir.join("bin");
+    fs::create_dir_all(&bin).unwrap();
+    for (name, script) in [
+        ("cargo-lambda", "#!/bin/sh\nexit 0\n"),
+        (
+            "cargo",
+            "#!/bin/sh\necho \"$@\" >> ../cargo.log\nmkdir -p target/lambda/api && printf 'ELF arm64 api\\n' > target/lambda/api/bootstrap\n",
+        ),
+    ] {
+        fs::write(bin.join(name), script).unwrap();
+        fs::set_permissions(
+            bin.join(name),
+            std::os::unix::fs::PermissionsExt::from_mode(0o755),
+        )
+        .unwrap();
+    }
+    let path = format!("{}:/usr/bin:/bin", bin.display());
+    ok(run(slsr()
+        .args(["package", "-f"])
+        .arg(dir.join("slsr.yaml"))
+        .env("PATH", &path)));
+    assert_eq!(
+        fs::read_to_string(dir.join("cargo.log")).unwrap(),
+        "lambda build --release --arm64\n"
+    );
+    let zip = dir.join(".slsr/build/api.zip");
+    assert_eq!(
+        zip_files(&zip),
+        [("bootstrap".to_string(), b"ELF arm64 api\n".to_vec())]
+    );
+    let mut archive = zip::ZipArchive::new(fs::File::open(&zip).unwrap()).unwrap();
+    assert_eq!(
+        archive.by_index(0).unwrap().unix_mode().map(|m| m & 0o777),
+        Some(0o755)
+    );
+    // `target` is not an input: what the build wrote there does not make it build again.
+    ok(run(slsr()
+        .args(["build", "-f"])
+        .arg(dir.join("slsr.yaml"))
+        .env("PATH", &path)));
+    assert_eq!(
+        fs::read_to_string(dir.join("cargo.log"))
+            .unwrap()
+            .lines()
+            .count(),
+        1
+    );
+}

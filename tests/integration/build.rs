@@ -701,6 +701,19 @@ fn a_bundled_node_build_packages_the_one_file_the_projects_esbuild_makes() {
             .count(),
         2
     );
+    // From a clean build directory, the same zip: slsr's own steps add nothing of the time
+    // or the place (the build directory is in esbuild's arguments, not in the bundle).
+    ok(run(slsr().args(["package", "-f"]).arg(&spec)));
+    let clean = dir.join("build-b");
+    ok(run(slsr()
+        .args(["package", "--build-dir"])
+        .arg(&clean)
+        .arg("-f")
+        .arg(&spec)));
+    assert_eq!(
+        code_sha256(&dir.join(".slsr/build/api.zip")),
+        code_sha256(&clean.join("api.zip"))
+    );
 }
 
 #[test]
@@ -854,4 +867,14 @@ fn build_rust_packages_the_binary_cargo_lambda_makes_as_bootstrap() {
             .count(),
         1
     );
+    // From a clean build directory, the same zip: copying the binary in as `bootstrap`
+    // adds nothing of the time or the place.
+    let clean = dir.join("build-b");
+    ok(run(slsr()
+        .args(["package", "--build-dir"])
+        .arg(&clean)
+        .arg("-f")
+        .arg(dir.join("slsr.yaml"))
+        .env("PATH", &path)));
+    assert_eq!(code_sha256(&zip), code_sha256(&clean.join("api.zip")));
 }

@@ -86,6 +86,26 @@ pub async fn through(
     .unwrap()
 }
 
+/// Runs slsr with `args` through a proxy that loses the first answer of each of `drops`
+/// after it took effect, and checks the run succeeded with every one of them lost. The
+/// proxy is returned for what the test runs through it next.
+async fn losing_first(
+    account: &Account,
+    spec: &Path,
+    drops: &'static [&'static str],
+    args: &[&str],
+) -> (Proxy, Run) {
+    let config = Config {
+        drop_first: drops,
+        ..Config::default()
+    };
+    let proxy = Proxy::start(&crate::support::endpoint(), config).await;
+    let (out, _) = through(&proxy, account, args, spec).await;
+    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+    assert_eq!(proxy.outcomes(Outcome::Dropped), drops.len());
+    (proxy, out)
+}
+
 /// The least time the proxy's rate limits allow for the calls it answered: per limit, the
 /// calls beyond its burst at its rate; the limits run side by side, so the largest.
 fn floor(proxy: &Proxy, limits: &[Limit]) -> Duration {
@@ -723,33 +743,12 @@ async fn a_lost_answer_to_any_create_or_delete_makes_nothing_twice_and_fails_not
     ];
     let spec = generated("lost-answers", 6);
     let account = Account::new().await;
-    let endpoint = crate::support::endpoint();
-    let creating = Proxy::start(
-        &endpoint,
-        Config {
-            drop_first: CREATES,
-            ..Config::default()
-        },
-    )
-    .await;
-    let (out, _) = through(&creating, &account, &["apply", "--auto-approve"], &spec).await;
-    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
-    assert_eq!(creating.outcomes(Outcome::Dropped), CREATES.len());
+    let (creating, _) = losing_first(&account, &spec, CREATES, &["apply", "--auto-approve"]).await;
     let (out, _) = through(&creating, &account, &["plan", "--detailed-exitcode"], &spec).await;
     assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
     assert_eq!(made(&account).await.counts(), expected(6));
 
-    let deleting = Proxy::start(
-        &endpoint,
-        Config {
-            drop_first: DELETES,
-            ..Config::default()
-        },
-    )
-    .await;
-    let (out, _) = through(&deleting, &account, &["destroy", "--auto-approve"], &spec).await;
-    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
-    assert_eq!(deleting.outcomes(Outcome::Dropped), DELETES.len());
+    losing_first(&account, &spec, DELETES, &["destroy", "--auto-approve"]).await;
     assert_eq!(made(&account).await.counts(), (0, 0, 0, 0, 0));
 }
 
@@ -884,18 +883,8 @@ async fn a_lost_answer_to_a_function_urls_calls_makes_nothing_twice() {
         "service: hooks\nfunctions:\n  hook:\n    handler: index.handler\n    runtime: python3.12\n    code: ./src\n    url: {auth: none}\noutputs:\n  url: {value: '${function:hook.url}'}\n",
     );
     let account = Account::new().await;
-    let endpoint = crate::support::endpoint();
-    let creating = Proxy::start(
-        &endpoint,
-        Config {
-            drop_first: CREATES,
-            ..Config::default()
-        },
-    )
-    .await;
-    let (out, _) = through(&creating, &account, &["apply", "--auto-approve"], &spec).await;
-    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
-    assert_eq!(creating.outcomes(Outcome::Dropped), CREATES.len());
+    let (creating, out) =
+        losing_first(&account, &spec, CREATES, &["apply", "--auto-approve"]).await;
     let lambda = aws_sdk_lambda::Client::new(&account.config().await);
     let url = lambda
         .get_function_url_config()
@@ -924,17 +913,7 @@ async fn a_lost_answer_to_a_function_urls_calls_makes_nothing_twice() {
     let (out, _) = through(&creating, &account, &["plan", "--detailed-exitcode"], &spec).await;
     assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
 
-    let deleting = Proxy::start(
-        &endpoint,
-        Config {
-            drop_first: DELETES,
-            ..Config::default()
-        },
-    )
-    .await;
-    let (out, _) = through(&deleting, &account, &["destroy", "--auto-approve"], &spec).await;
-    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
-    assert_eq!(deleting.outcomes(Outcome::Dropped), DELETES.len());
+    losing_first(&account, &spec, DELETES, &["destroy", "--auto-approve"]).await;
     let functions = lambda.list_functions().send().await.unwrap();
     assert!(functions.functions().is_empty());
 }
@@ -972,25 +951,8 @@ functions:
 ";
     let spec = crate::support::app("lost-table-answers", SPEC);
     let account = Account::new().await;
-    let endpoint = crate::support::endpoint();
     let db = aws_sdk_dynamodb::Client::new(&account.config().await);
-    let dropping = |drop_first| {
-        let endpoint = endpoint.clone();
-        async move {
-            Proxy::start(
-                &endpoint,
-                Config {
-                    drop_first,
-                    ..Config::default()
-                },
-            )
-            .await
-        }
-    };
-    let creating = dropping(CREATES).await;
-    let (out, _) = through(&creating, &account, &["apply", "--auto-approve"], &spec).await;
-    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
-    assert_eq!(creating.outcomes(Outcome::Dropped), CREATES.len());
+    let (creating, _) = losing_first(&account, &spec, CREATES, &["apply", "--auto-approve"]).await;
     let (out, _) = through(&creating, &account, &["plan", "--detailed-exitcode"], &spec).await;
     assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
     assert_eq!(made(&account).await.counts(), (1, 0, 0, 0, 0));
@@ -1006,10 +968,7 @@ functions:
         ),
     )
     .unwrap();
-    let updating = dropping(UPDATES).await;
-    let (out, _) = through(&updating, &account, &["apply", "--auto-approve"], &spec).await;
-    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
-    assert_eq!(updating.outcomes(Outcome::Dropped), UPDATES.len());
+    let (updating, _) = losing_first(&account, &spec, UPDATES, &["apply", "--auto-approve"]).await;
     let (out, _) = through(&updating, &account, &["plan", "--detailed-exitcode"], &spec).await;
     assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
     let described = db
@@ -1027,16 +986,13 @@ functions:
         .collect();
     assert_eq!(indexes, ["by-day"]);
 
-    let deleting = dropping(DELETES).await;
-    let (out, _) = through(
-        &deleting,
+    losing_first(
         &account,
-        &["destroy", "--auto-approve", "--allow-data-loss"],
         &spec,
+        DELETES,
+        &["destroy", "--auto-approve", "--allow-data-loss"],
     )
     .await;
-    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
-    assert_eq!(deleting.outcomes(Outcome::Dropped), DELETES.len());
     assert_eq!(made(&account).await.counts(), (0, 0, 0, 0, 0));
     let tables = db.list_tables().send().await.unwrap();
     assert!(tables.table_names().is_empty(), "{tables:?}");
@@ -1084,18 +1040,7 @@ functions:
 ",
     );
     let account = Account::new().await;
-    let endpoint = crate::support::endpoint();
-    let creating = Proxy::start(
-        &endpoint,
-        Config {
-            drop_first: CREATES,
-            ..Config::default()
-        },
-    )
-    .await;
-    let (out, _) = through(&creating, &account, &["apply", "--auto-approve"], &spec).await;
-    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
-    assert_eq!(creating.outcomes(Outcome::Dropped), CREATES.len());
+    let (creating, _) = losing_first(&account, &spec, CREATES, &["apply", "--auto-approve"]).await;
     let (out, _) = through(&creating, &account, &["plan", "--detailed-exitcode"], &spec).await;
     assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
     let s3 = aws_sdk_s3::Client::from_conf(
@@ -1138,23 +1083,13 @@ functions:
         .send()
         .await
         .unwrap();
-    let deleting = Proxy::start(
-        &endpoint,
-        Config {
-            drop_first: DELETES,
-            ..Config::default()
-        },
-    )
-    .await;
-    let (out, _) = through(
-        &deleting,
+    losing_first(
         &account,
-        &["destroy", "--auto-approve", "--allow-data-loss"],
         &spec,
+        DELETES,
+        &["destroy", "--auto-approve", "--allow-data-loss"],
     )
     .await;
-    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
-    assert_eq!(deleting.outcomes(Outcome::Dropped), DELETES.len());
     let buckets = s3.list_buckets().send().await.unwrap();
     assert!(buckets.buckets().is_empty(), "{buckets:?}");
 }

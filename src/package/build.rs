@@ -19,7 +19,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::Mutex;
 
-use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
+use globset::GlobSet;
 use sha2::{Digest, Sha256};
 
 use super::{PackageError, walk};
@@ -524,7 +524,7 @@ fn scrub(dir: &Path) -> Result<(), PackageError> {
 fn key(job: &Job, recipe: &Recipe) -> Result<String, PackageError> {
     let excluded = walk::exclusions(&recipe.not_inputs)?;
     let wanted = match &recipe.inputs {
-        Some(globs) => Some(input_globs(globs)?),
+        Some(globs) => Some(walk::glob_set(globs, normal)?),
         None => None,
     };
     let entries: Vec<walk::Entry> = walk::collect(&job.code_dir, &excluded)?
@@ -544,24 +544,6 @@ fn key(job: &Job, recipe: &Recipe) -> Result<String, PackageError> {
     );
     hasher.update(super::content_key(&entries)?.as_bytes());
     Ok(format!("{:x}", hasher.finalize()))
-}
-
-fn input_globs(globs: &[String]) -> Result<GlobSet, PackageError> {
-    let mut set = GlobSetBuilder::new();
-    for pattern in globs {
-        let glob = GlobBuilder::new(&normal(pattern))
-            .literal_separator(false)
-            .build()
-            .map_err(|e| PackageError::Exclude {
-                pattern: pattern.clone(),
-                message: e.to_string(),
-            })?;
-        set.add(glob);
-    }
-    set.build().map_err(|e| PackageError::Exclude {
-        pattern: globs.join(", "),
-        message: e.to_string(),
-    })
 }
 
 /// Whether `name` or a directory it is under matches (`src` takes `src/app.py`).

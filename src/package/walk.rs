@@ -100,9 +100,18 @@ fn check_name(name: &str) -> Result<(), &'static str> {
 /// Compiles `exclude` patterns. They match paths relative to the code directory; `*` also
 /// matches `/`; a pattern that matches a directory excludes everything under it.
 pub fn exclusions(patterns: &[String]) -> Result<GlobSet, PackageError> {
+    glob_set(patterns, |p| p.trim_end_matches('/').to_string())
+}
+
+/// Compiles path patterns as `exclusions` does, each written first as `normal` gives it (a
+/// build's `inputs` also drop a leading `./`); an error names the pattern as written.
+pub fn glob_set(
+    patterns: &[String],
+    normal: impl Fn(&str) -> String,
+) -> Result<GlobSet, PackageError> {
     let mut set = GlobSetBuilder::new();
     for pattern in patterns {
-        let glob = GlobBuilder::new(pattern.trim_end_matches('/'))
+        let glob = GlobBuilder::new(&normal(pattern))
             .literal_separator(false)
             .build()
             .map_err(|e| PackageError::Exclude {

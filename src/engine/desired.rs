@@ -336,14 +336,18 @@ impl Builder<'_> {
     }
 }
 
+/// Desired states of spec texts, for the unit tests of what the kinds build.
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::spec::source::SourceFile;
-    use crate::spec::{Options, load_source};
-    use serde_json::json;
+pub mod testing {
+    use std::collections::HashMap;
 
-    fn project(text: &str) -> Project {
+    use super::{Target, build};
+    use crate::engine::model::State;
+    use crate::spec::source::SourceFile;
+    use crate::spec::{Options, Project, load_source};
+
+    /// The project of a spec text, which must hold no error.
+    pub fn project(text: &str) -> Project {
         let loaded = load_source(
             SourceFile::new("slsr.yaml", text),
             &Options::default(),
@@ -358,17 +362,29 @@ mod tests {
         loaded.project.unwrap()
     }
 
-    fn state(text: &str) -> State {
+    /// The desired state of a spec text in account 123456789012 and `region`, with no code
+    /// packaged.
+    pub fn desired(text: &str, region: &str) -> State {
         build(
             &project(text),
             &HashMap::new(),
             &Target {
                 account_id: Some("123456789012".into()),
-                region: Some("eu-west-1".into()),
-                api_id: None,
+                region: Some(region.into()),
                 ..Target::default()
             },
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::testing::project;
+    use super::*;
+    use serde_json::json;
+
+    fn state(text: &str) -> State {
+        super::testing::desired(text, "eu-west-1")
     }
 
     const EVENTS: &str = "service: shop

@@ -907,31 +907,9 @@ mod tests {
     use aws_sdk_s3::types::{LifecycleRuleAndOperator, Transition, TransitionStorageClass};
 
     use super::*;
-    use crate::engine::desired::{Target, build};
-    use crate::spec::source::SourceFile;
-    use crate::spec::{Options, load_source};
 
     fn desired_of(text: &str) -> State {
-        let loaded = load_source(
-            SourceFile::new("slsr.yaml", text),
-            &Options::default(),
-            &|_| None,
-        )
-        .unwrap();
-        assert!(
-            loaded.diagnostics.iter().all(|d| !d.is_error()),
-            "{:?}",
-            loaded.diagnostics
-        );
-        build(
-            &loaded.project.unwrap(),
-            &HashMap::new(),
-            &Target {
-                account_id: Some("123456789012".into()),
-                region: Some("us-east-1".into()),
-                ..Target::default()
-            },
-        )
+        crate::engine::desired::testing::desired(text, "us-east-1")
     }
 
     fn rule(prefix: &str) -> aws_sdk_s3::types::builders::LifecycleRuleBuilder {

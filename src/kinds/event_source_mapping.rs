@@ -487,12 +487,7 @@ async fn ensure_mapping_owned(
 
 #[cfg(test)]
 mod tests {
-    use std::collections::HashMap;
-
     use super::*;
-    use crate::engine::desired::Target;
-    use crate::spec::source::SourceFile;
-    use crate::spec::{Options, load_source};
 
     fn mappings(events: &[&str]) -> State {
         let text = format!(
@@ -508,26 +503,7 @@ functions:
 ",
             events.join("\n")
         );
-        let loaded = load_source(
-            SourceFile::new("slsr.yaml", text),
-            &Options::default(),
-            &|_| None,
-        )
-        .unwrap();
-        assert!(
-            loaded.diagnostics.iter().all(|d| !d.is_error()),
-            "{:?}",
-            loaded.diagnostics
-        );
-        let mut state = crate::engine::desired::build(
-            &loaded.project.unwrap(),
-            &HashMap::new(),
-            &Target {
-                account_id: Some("123456789012".into()),
-                region: Some("eu-west-1".into()),
-                ..Target::default()
-            },
-        );
+        let mut state = crate::engine::desired::testing::desired(&text, "eu-west-1");
         state
             .resources
             .retain(|_, r| r.kind == Kind::EventSourceMapping);

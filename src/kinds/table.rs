@@ -1038,32 +1038,10 @@ mod tests {
 
     use super::*;
     use crate::apply::testing::step;
-    use crate::engine::desired::Target;
     use crate::engine::plan::FieldDiff;
-    use crate::spec::source::SourceFile;
-    use crate::spec::{Options, load_source};
 
     fn desired_of(text: &str) -> State {
-        let loaded = load_source(
-            SourceFile::new("slsr.yaml", text),
-            &Options::default(),
-            &|_| None,
-        )
-        .unwrap();
-        assert!(
-            loaded.diagnostics.iter().all(|d| !d.is_error()),
-            "{:?}",
-            loaded.diagnostics
-        );
-        crate::engine::desired::build(
-            &loaded.project.unwrap(),
-            &HashMap::new(),
-            &Target {
-                account_id: Some("123456789012".into()),
-                region: Some("eu-west-1".into()),
-                ..Target::default()
-            },
-        )
+        crate::engine::desired::testing::desired(text, "eu-west-1")
     }
 
     fn key(name: &str, kind: KeyType) -> KeySchemaElement {

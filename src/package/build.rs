@@ -618,13 +618,14 @@ fn execute(job: &Job, recipe: &Recipe, stage: &Path) -> Result<(), PackageError>
     }))
 }
 
-/// Copies a stream's lines to stderr as `NAME | line`, keeping the last few.
+/// Copies a stream's lines to stderr as `NAME | line`, keeping the last few. A line that
+/// looks secret (a token a build printed) is masked, in the stream and in the tail an error
+/// quotes, as every other output of slsr's is.
 fn relay(name: &str, stream: impl std::io::Read, tail: &Mutex<VecDeque<String>>) {
     for line in std::io::BufReader::new(stream).split(b'\n') {
         let Ok(line) = line else { break };
-        let line = String::from_utf8_lossy(&line)
-            .trim_end_matches('\r')
-            .to_string();
+        let line =
+            crate::engine::sensitive::redact(String::from_utf8_lossy(&line).trim_end_matches('\r'));
         let _ = writeln!(std::io::stderr().lock(), "{name} | {line}");
         let mut tail = tail.lock().expect("the tail");
         if tail.len() == TAIL {

@@ -878,3 +878,32 @@ fn build_rust_packages_the_binary_cargo_lambda_makes_as_bootstrap() {
         .env("PATH", &path)));
     assert_eq!(code_sha256(&zip), code_sha256(&clean.join("api.zip")));
 }
+
+/// A token a build prints (a registry's, echoed by a verbose install) is masked in the
+/// build's lines on stderr and in the tail the error quotes, as in every other output.
+#[test]
+fn a_token_a_build_prints_is_masked_in_its_lines_and_its_error() {
+    let dir = scratch("build-secret");
+    fs::create_dir_all(dir.join("src")).unwrap();
+    fs::write(dir.join("src/app.py"), "def handler(e, c):\n    return 1\n").unwrap();
+    let token = "ghp_16C7e42F292c6912E7710c838347Ae178B4a";
+    let command = format!("echo fetching; echo {token}; exit 3");
+    fs::write(
+        dir.join("slsr.yaml"),
+        command_spec(&command, "[\"app.py\"]"),
+    )
+    .unwrap();
+    let out = run(slsr().args(["build", "-f"]).arg(dir.join("slsr.yaml")));
+    assert_eq!(out.code, 1, "{}{}", out.stdout, out.stderr);
+    // The command itself is the spec's, and names the token: only the lines it printed
+    // are the build's output.
+    let printed: Vec<&str> = out
+        .stderr
+        .lines()
+        .filter(|l| l.starts_with("api | ") || l.starts_with("  "))
+        .collect();
+    assert!(printed.contains(&"api | fetching"), "{}", out.stderr);
+    assert!(printed.contains(&"api | (sensitive)"), "{}", out.stderr);
+    assert!(printed.contains(&"  (sensitive)"), "{}", out.stderr);
+    assert!(printed.iter().all(|l| !l.contains(token)), "{}", out.stderr);
+}

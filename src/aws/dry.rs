@@ -44,14 +44,15 @@ impl HttpConnector for DryConnector {
 }
 
 /// A successful answer without content, in the service's protocol: a JSON object for the
-/// JSON protocols (Lambda, API Gateway, EventBridge, CloudWatch Logs, SQS, SSM, DynamoDB),
-/// an empty result element for the query protocol (IAM, STS), an empty document or no body
+/// JSON protocols (Lambda, API Gateway, EventBridge, CloudWatch Logs, SQS, SSM, DynamoDB,
+/// Kinesis, Step Functions, Scheduler, Secrets Manager), an empty result element for the
+/// query protocol (IAM, STS, SNS), an empty document or no body
 /// for REST-XML (S3). What later calls need from
 /// an answer (the API's id, a queue's URL, a published version), a dry run makes up: JSON
 /// readers skip the fields an operation's answer does not have.
 fn nothing_to_report(service: &str, operation: &str) -> HttpResponse {
     let (content_type, body) = match service {
-        "IAM" | "STS" => (
+        "IAM" | "STS" | "SNS" => (
             "text/xml",
             format!(
                 "<{operation}Response><{operation}Result></{operation}Result><ResponseMetadata><RequestId>dry-run</RequestId></ResponseMetadata></{operation}Response>"
@@ -188,6 +189,28 @@ mod tests {
                     .await
                     .unwrap();
                 c.s3.delete_bucket().bucket("b").send().await.unwrap();
+                c.sns.create_topic().name("t").send().await.unwrap();
+                c.kinesis
+                    .create_stream()
+                    .stream_name("s")
+                    .send()
+                    .await
+                    .unwrap();
+                c.sfn
+                    .create_state_machine()
+                    .name("m")
+                    .definition("{}")
+                    .role_arn("r")
+                    .send()
+                    .await
+                    .unwrap();
+                c.scheduler
+                    .create_schedule_group()
+                    .name("g")
+                    .send()
+                    .await
+                    .unwrap();
+                c.secrets.create_secret().name("x").send().await.unwrap();
             })
             .await;
         let ops: Vec<String> = recorder.calls().into_iter().map(|c| c.operation).collect();
@@ -208,6 +231,11 @@ mod tests {
                 "S3.ListObjectVersions",
                 "S3.ListMultipartUploads",
                 "S3.DeleteBucket",
+                "SNS.CreateTopic",
+                "Kinesis.CreateStream",
+                "SFN.CreateStateMachine",
+                "Scheduler.CreateScheduleGroup",
+                "SecretsManager.CreateSecret",
             ]
         );
         assert!(recorder.calls().iter().all(|c| c.change == "function.api"));

@@ -36,6 +36,11 @@ pub struct Clients {
     pub dynamodb: aws_sdk_dynamodb::Client,
     pub s3: aws_sdk_s3::Client,
     pub tagging: aws_sdk_resourcegroupstagging::Client,
+    pub sns: aws_sdk_sns::Client,
+    pub kinesis: aws_sdk_kinesis::Client,
+    pub sfn: aws_sdk_sfn::Client,
+    pub scheduler: aws_sdk_scheduler::Client,
+    pub secrets: aws_sdk_secretsmanager::Client,
 }
 
 /// A service's client from the shared configuration, naming its operations on the
@@ -81,6 +86,11 @@ impl Clients {
             dynamodb: paced_client!(aws_sdk_dynamodb, config),
             s3: s3_client(config),
             tagging: paced_client!(aws_sdk_resourcegroupstagging, config),
+            sns: paced_client!(aws_sdk_sns, config),
+            kinesis: paced_client!(aws_sdk_kinesis, config),
+            sfn: paced_client!(aws_sdk_sfn, config),
+            scheduler: paced_client!(aws_sdk_scheduler, config),
+            secrets: paced_client!(aws_sdk_secretsmanager, config),
         }
     }
 }

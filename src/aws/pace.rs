@@ -232,7 +232,8 @@ impl Pacer {
 /// The codes AWS throttles with, as the services slsr calls send them: Lambda and API
 /// Gateway `TooManyRequestsException` (with a 429), IAM and STS `Throttling` (the query
 /// protocol's XML), SQS `RequestThrottled` (its query code, in `x-amzn-query-error`),
-/// CloudWatch Logs, EventBridge, SSM and DynamoDB `ThrottlingException` (JSON `__type`),
+/// SNS `Throttled`, CloudWatch Logs, EventBridge, SSM, DynamoDB, Step Functions, Scheduler
+/// and Secrets Manager `ThrottlingException` (JSON `__type`),
 /// DynamoDB's `ProvisionedThroughputExceededException`; and the rest of the SDK's rate
 /// codes. Not `LimitExceededException`, which the SDK also retries as a throttle:
 /// CloudWatch Logs and EventBridge send it for a resource quota (log groups, rules on a
@@ -241,6 +242,7 @@ const THROTTLE_CODES: &[&str] = &[
     "Throttling",
     "ThrottlingException",
     "ThrottledException",
+    "Throttled",
     "TooManyRequestsException",
     "RequestThrottled",
     "RequestThrottledException",

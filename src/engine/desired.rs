@@ -206,15 +206,16 @@ impl Builder<'_> {
 
     /// Replaces references to what the spec declares: `${queue:NAME.url|arn}`,
     /// `${function:NAME.arn|name|url}`, `${role:NAME.arn}`,
-    /// `${table:NAME.name|arn|stream_arn}`, `${bucket:NAME.name|arn}`, `${http_api.url}`. Names and
+    /// `${table:NAME.name|arn|stream_arn}`, `${bucket:NAME.name|arn}`,
+    /// `${state_machine:NAME.arn|name}`, `${http_api.url}`. Names and
     /// ARNs follow from the account, region and names, so a plan shows them exactly; a
     /// queue's URL, a function's URL and the API's URL are read from the account, or known
     /// after apply when this plan creates them.
-    fn fill_references(&self, value: &mut Value) {
+    pub(crate) fn fill_references(&self, value: &mut Value) {
         static REFERENCE: std::sync::OnceLock<regex_lite::Regex> = std::sync::OnceLock::new();
         let pattern = REFERENCE.get_or_init(|| {
             regex_lite::Regex::new(
-                r"\$\{(queue|function|role|table|bucket):([A-Za-z0-9_.-]+?)\.(url|arn|name|stream_arn)\}|\$\{http_api\.url\}",
+                r"\$\{(queue|function|role|table|bucket|state_machine):([A-Za-z0-9_.-]+?)\.(url|arn|name|stream_arn)\}|\$\{http_api\.url\}",
             )
             .expect("a valid pattern")
         });
@@ -243,6 +244,8 @@ impl Builder<'_> {
                         (Some("table"), _) => self.table_arn(name),
                         (Some("bucket"), Some("name")) => self.bucket_physical(name),
                         (Some("bucket"), _) => self.bucket_arn(name),
+                        (Some("state_machine"), Some("name")) => self.state_machine_physical(name),
+                        (Some("state_machine"), _) => self.state_machine_arn(name),
                         _ => match &self.t.api_id {
                             Some(id) => http_api_url(id, self.t.region()),
                             None => known_after_apply("http_api.url"),
@@ -320,6 +323,24 @@ impl Builder<'_> {
 
     pub fn bucket_arn(&self, name: &str) -> String {
         format!("arn:aws:s3:::{}", self.bucket_physical(name))
+    }
+
+    /// A state machine's name: the `name` it declares, else `{service}-{stage}-{name}`.
+    pub fn state_machine_physical(&self, name: &str) -> String {
+        self.p
+            .state_machines
+            .get(name)
+            .and_then(|s| s.name.clone())
+            .unwrap_or_else(|| self.p.physical_name(name))
+    }
+
+    pub fn state_machine_arn(&self, name: &str) -> String {
+        format!(
+            "arn:aws:states:{}:{}:stateMachine:{}",
+            self.t.region(),
+            self.t.account(),
+            self.state_machine_physical(name)
+        )
     }
 
     /// The ARN a permission for a route of the HTTP API names as its source.

@@ -24,6 +24,8 @@ pub mod role;
 pub mod route;
 pub mod rule;
 pub mod stage;
+pub mod state_machine;
+pub mod state_machine_roles;
 pub mod table;
 
 use std::collections::HashMap;
@@ -59,6 +61,7 @@ pub enum Kind {
     Authorizer,
     Route,
     Stage,
+    StateMachine,
     Parameter,
 }
 
@@ -81,6 +84,7 @@ pub const ALL: &[Kind] = &[
     Kind::Authorizer,
     Kind::Route,
     Kind::Stage,
+    Kind::StateMachine,
     Kind::Parameter,
 ];
 
@@ -172,6 +176,7 @@ impl Kind {
             Kind::Authorizer => &authorizer::INFO,
             Kind::Route => &route::INFO,
             Kind::Stage => &stage::INFO,
+            Kind::StateMachine => &state_machine::INFO,
             Kind::Parameter => &parameter::INFO,
         }
     }

@@ -111,6 +111,38 @@ pub fn trust_policy() -> Value {
     )
 }
 
+/// A generated role that an AWS service (`states.amazonaws.com`, `events.amazonaws.com`)
+/// assumes, allowed exactly `statements` (each `{Effect, Action, Resource}`), under slsr's
+/// path like every role slsr makes.
+pub fn assumed_by(
+    b: &Builder,
+    key: &str,
+    physical: &str,
+    service: &str,
+    statements: Vec<Value>,
+) -> Resource {
+    let statements = statements
+        .into_iter()
+        .map(|s| {
+            let strings = |v: &Value| -> Vec<String> {
+                v.as_array()
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|x| x.as_str().map(str::to_string))
+                    .collect()
+            };
+            allow_or("Allow", strings(&s["Action"]), strings(&s["Resource"]))
+        })
+        .collect::<Vec<Value>>();
+    let document = (!statements.is_empty()).then(|| policy(statements));
+    resource(b, key, physical, document, vec![]).with(
+        TRUST_POLICY,
+        crate::engine::normalize::policy(
+            &json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": service}, "Action": "sts:AssumeRole"}]}),
+        ),
+    )
+}
+
 fn statement(s: &Statement) -> Value {
     let effect = match s.effect {
         Some(crate::spec::model::Effect::Deny) => "Deny",
@@ -306,6 +338,9 @@ fn access_grants(b: &Builder, f: &Function) -> Vec<Value> {
             }
             "queue" if *level == AccessLevel::Send => {
                 statements.push(grant(&["sqs:SendMessage"], vec![b.queue_arn(name)]));
+            }
+            "state_machine" if *level == AccessLevel::Start => {
+                statements.push(super::state_machine_roles::start_grant(b, name));
             }
             // Refused by validation (`spec::data_rules`).
             _ => {}

@@ -2,7 +2,9 @@
 //! (`{function}-{8 hex}` of the function, bus and schedule or pattern, so reordering events
 //! renames nothing) or by the event's `name` (`{function}-{name}`: then a new expression or
 //! pattern is an update of the same rule), with one target, the function, under the id `slsr`, and the permission
-//! that lets EventBridge invoke the function. Targets with other ids are someone else's:
+//! that lets EventBridge invoke the function. An event that names a `state_machine` targets
+//! that machine instead, with the role EventBridge assumes to start it
+//! (`state_machine_roles.rs`), and needs no permission. Targets with other ids are someone else's:
 //! kept, and a rule that has some loses only slsr's target and tags when it leaves the
 //! spec. Read with ListRules, ListTagsForResource and ListTargetsByRule
 //! (`aws/read/events.rs`). A rule needs its function.
@@ -38,6 +40,8 @@ pub const BUS: &str = "bus";
 pub const STATE: &str = "state";
 /// The function's ARN: the rule's one target of slsr's.
 pub const TARGET: &str = "target";
+/// The role EventBridge assumes to call the target (a state machine's starter role), or null.
+pub const TARGET_ROLE: &str = "target_role";
 pub const INPUT: &str = "input";
 pub const SCHEDULE_EXPRESSION: &str = "schedule_expression";
 pub const EVENT_PATTERN: &str = "event_pattern";
@@ -55,6 +59,10 @@ fn desired(b: &Builder, state: &mut State) {
             let source = rule.attrs.get(ARN).cloned().unwrap_or_default();
             let identity = format!("rule\0{}", rule.name);
             state.insert(rule);
+            // A rule that starts a state machine calls no function: no permission.
+            if super::state_machine_roles::event_target(event).is_some() {
+                continue;
+            }
             state.insert(super::permission::resource(
                 b,
                 function,
@@ -110,11 +118,20 @@ fn resource(b: &Builder, function: &str, event: &Event) -> Resource {
             b.t.account()
         )
     };
+    // A state machine named on the event is the target, started through its starter role.
+    let (target, role) = match super::state_machine_roles::event_target(event) {
+        Some(machine) => (
+            super::state_machine::start_target(b, machine).arn,
+            Value::from(super::state_machine_roles::starter_role_arn(b, machine)),
+        ),
+        None => (b.function_arn(function), Value::Null),
+    };
     let mut r = Resource::new(super::Kind::Rule, format!("{function}.{suffix}"), physical)
         .with(ARN, arn)
         .with(BUS, bus_name)
         .with(STATE, if enabled { "ENABLED" } else { "DISABLED" })
-        .with(TARGET, b.function_arn(function))
+        .with(TARGET, target)
+        .with(TARGET_ROLE, role)
         .with(
             INPUT,
             input.map_or(Value::Null, |i| Value::String(canonical_json(&i))),
@@ -126,9 +143,12 @@ fn resource(b: &Builder, function: &str, event: &Event) -> Resource {
     r
 }
 
-/// A rule needs the function it targets.
+/// A rule needs what it targets (a function or a state machine) and the role it calls it with.
 fn needs(r: &Resource, index: &Index) -> Vec<String> {
-    index.arn(&attr_str(r, TARGET)).into_iter().collect()
+    [TARGET, TARGET_ROLE]
+        .iter()
+        .filter_map(|attr| index.arn(&attr_str(r, attr)))
+        .collect()
 }
 
 /// A rule as ListRules has it, keyed `key`, with its tags and slsr's target (if any).
@@ -147,6 +167,12 @@ pub fn live(
         .with(
             TARGET,
             target.map(|t| t.arn().to_string()).unwrap_or_default(),
+        )
+        .with(
+            TARGET_ROLE,
+            target
+                .and_then(|t| t.role_arn())
+                .map_or(Value::Null, Value::from),
         )
         .with(
             INPUT,
@@ -229,10 +255,15 @@ async fn apply(a: &Applier, step: &Step) -> Result<(), AwsError> {
             .await
             .map_err(|e| AwsError::new("PutRule", name, e))?;
     }
-    if step.action == Action::Create || step.changes(TARGET) || step.changes(INPUT) {
+    if step.action == Action::Create
+        || step.changes(TARGET)
+        || step.changes(INPUT)
+        || step.changes(TARGET_ROLE)
+    {
         let target = Target::builder()
             .id(TARGET_ID)
             .arn(attr_str(r, TARGET))
+            .set_role_arn(super::attr_opt(r, TARGET_ROLE))
             .set_input(
                 r.attrs
                     .get("input")

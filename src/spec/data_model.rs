@@ -297,6 +297,8 @@ pub enum AccessLevel {
     ReadWrite,
     /// Queues: send messages.
     Send,
+    /// State machines: start executions.
+    Start,
 }
 
 impl AccessLevel {
@@ -306,6 +308,7 @@ impl AccessLevel {
             AccessLevel::Write => "write",
             AccessLevel::ReadWrite => "read_write",
             AccessLevel::Send => "send",
+            AccessLevel::Start => "start",
         }
     }
 }

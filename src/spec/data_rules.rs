@@ -256,6 +256,7 @@ const ACCESS: &[(&str, &[AccessLevel])] = &[
         ],
     ),
     ("queue", &[AccessLevel::Send]),
+    ("state_machine", &[AccessLevel::Start]),
 ];
 
 fn check_access(p: &Project, name: &str, f: &Function, diags: &mut Vec<Diagnostic>) {
@@ -286,14 +287,14 @@ fn check_access(p: &Project, name: &str, f: &Function, diags: &mut Vec<Diagnosti
                     at,
                     format!("`{target}` does not name a resource"),
                 )
-                .with_help("write KIND.NAME: table.NAME, bucket.NAME or queue.NAME"),
+                .with_help("write KIND.NAME: table.NAME, bucket.NAME, queue.NAME or state_machine.NAME"),
             );
             continue;
         };
         let Some((_, levels)) = ACCESS.iter().find(|(k, _)| *k == kind) else {
             let help = match super::structure::closest(kind, ACCESS.iter().map(|(k, _)| *k)) {
                 Some(best) => format!("did you mean `{best}.{resource}`?"),
-                None => "access takes table.NAME, bucket.NAME or queue.NAME".into(),
+                None => "access takes table.NAME, bucket.NAME, queue.NAME or state_machine.NAME".into(),
             };
             diags.push(
                 Diagnostic::error(
@@ -308,6 +309,7 @@ fn check_access(p: &Project, name: &str, f: &Function, diags: &mut Vec<Diagnosti
         let declared: Vec<&String> = match kind {
             "table" => p.tables.keys().collect(),
             "bucket" => p.buckets.keys().collect(),
+            "state_machine" => p.state_machines.keys().collect(),
             _ => p.queues.keys().collect(),
         };
         if !declared.iter().any(|d| d.as_str() == resource) {

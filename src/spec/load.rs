@@ -143,6 +143,10 @@ pub struct Project {
     pub queues: BTreeMap<String, Queue>,
     pub tables: BTreeMap<String, Table>,
     pub buckets: BTreeMap<String, Bucket>,
+    pub state_machines: BTreeMap<String, super::model::StateMachine>,
+    /// Each state machine's definition, read and its references to the spec's values
+    /// resolved (`spec/state_machines.rs`); a file definition is absent when loaded without code.
+    pub definitions: BTreeMap<String, serde_json::Value>,
     pub http_api: Option<HttpApi>,
     pub functions: BTreeMap<String, Function>,
     pub outputs: BTreeMap<String, Output>,
@@ -292,7 +296,13 @@ pub fn load_source(
                     .parent()
                     .map(Path::to_path_buf)
                     .unwrap_or_default();
-                let p = resolve(spec, &context, base_dir, spans, file.clone());
+                let mut p = resolve(spec, &context, base_dir, spans, file.clone());
+                p.definitions = super::state_machines::load(
+                    &p,
+                    &context,
+                    !options.without_code,
+                    &mut diagnostics,
+                );
                 rules::check(&p, &mut diagnostics);
                 if !options.without_code {
                     super::build_rules::check(&p, &mut diagnostics);
@@ -348,6 +358,7 @@ fn context<'a>(
         ("roles", &mut declared.roles),
         ("tables", &mut declared.tables),
         ("buckets", &mut declared.buckets),
+        ("state_machines", &mut declared.state_machines),
     ] {
         if let Some(Node {
             value: Value::Map(entries),
@@ -472,6 +483,8 @@ fn resolve(
         queues: spec.queues,
         tables: spec.tables,
         buckets: spec.buckets,
+        state_machines: spec.state_machines,
+        definitions: BTreeMap::new(),
         http_api: spec.http_api,
         functions,
         outputs: spec.outputs,

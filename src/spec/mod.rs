@@ -22,7 +22,9 @@ pub mod runtime;
 pub mod schedule;
 pub mod schema;
 pub mod source;
+pub mod state_machines;
 pub mod structure;
+pub mod workflow_model;
 pub mod yaml;
 
 pub use load::{FileError, Loaded, Options, Project, Spans, load_bytes, load_file, load_source};

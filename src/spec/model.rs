@@ -13,6 +13,7 @@ use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
 use serde::{Deserialize, Serialize};
 
 pub use super::data_model::*;
+pub use super::workflow_model::*;
 
 /// An slsr spec: one serverless service, deployed once per stage.
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
@@ -51,6 +52,9 @@ pub struct Spec {
     /// S3 buckets, named `{service}-{stage}-{name}-{account_id}` unless they declare a `name`. They hold data: slsr never deletes one without `--allow-data-loss`.
     #[serde(default)]
     pub buckets: BTreeMap<String, Bucket>,
+    /// Step Functions state machines, named `{service}-{stage}-{name}` unless they declare a `name`, each with a generated role that may invoke exactly the functions its definition names.
+    #[serde(default)]
+    pub state_machines: BTreeMap<String, StateMachine>,
     /// Settings of the service's HTTP API (API Gateway v2). The API exists when any function has an `http` event.
     pub http_api: Option<HttpApi>,
     /// The Lambda functions, each named `{service}-{stage}-{name}`.
@@ -208,7 +212,7 @@ pub struct Function {
     pub async_invoke: Option<AsyncInvoke>,
     /// A function URL: an HTTPS endpoint of the function's own. `${function:NAME.url}` is its address.
     pub url: Option<FunctionUrl>,
-    /// Grants on the generated role, by `KIND.NAME` of a resource the spec declares: `table.NAME` and `bucket.NAME` take read, write or read_write; `queue.NAME` takes send. Merged over `defaults.access` key by key.
+    /// Grants on the generated role, by `KIND.NAME` of a resource the spec declares: `table.NAME` and `bucket.NAME` take read, write or read_write; `queue.NAME` takes send; `state_machine.NAME` takes start. Merged over `defaults.access` key by key.
     pub access: Option<BTreeMap<String, AccessLevel>>,
 }
 
@@ -384,6 +388,8 @@ pub struct Schedule {
     pub enabled: Option<bool>,
     /// The rule's name, unique among the spec's rules: letters, digits, `-` and `_`. The rule is then `{service}-{stage}-{function}-{name}`, and a new expression changes it in place; without a name it is named by a hash of what it is, so a new expression makes a new rule.
     pub name: Option<String>,
+    /// A state machine under `state_machines` to start instead of the function the event is under (through a role EventBridge assumes, allowed to start only that machine).
+    pub state_machine: Option<String>,
 }
 
 /// An EventBridge rule that matches an event pattern.
@@ -399,6 +405,8 @@ pub struct EventBridgeEvent {
     pub input: Option<serde_json::Value>,
     /// The rule's name, unique among the spec's rules: letters, digits, `-` and `_`. The rule is then `{service}-{stage}-{function}-{name}`, and a new pattern changes it in place; without a name it is named by a hash of what it is, so a new pattern makes a new rule.
     pub name: Option<String>,
+    /// A state machine under `state_machines` to start instead of the function the event is under (through a role EventBridge assumes, allowed to start only that machine).
+    pub state_machine: Option<String>,
 }
 
 /// An SQS event source mapping: a declared `queue` or an existing queue's `arn`.

@@ -36,6 +36,7 @@ pub fn check(p: &Project, diags: &mut Vec<Diagnostic>) {
     check_queues(p, diags);
     super::event_names::check(p, diags);
     super::data_rules::check(p, diags);
+    super::state_machines::check(p, diags);
     super::code_roots::check(p, diags);
     for (name, role) in &p.roles {
         check_statements(

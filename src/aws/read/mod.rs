@@ -12,6 +12,7 @@ pub mod events;
 pub mod iam;
 mod lambda;
 mod s3;
+mod sfn;
 pub mod sqs;
 pub mod ssm;
 pub mod tagged;
@@ -244,7 +245,7 @@ impl Reader {
     /// addresses: a live resource without ownership tags is a conflict only when the spec
     /// wants its name; otherwise it is someone else's and left out.
     pub async fn read(&self, scope: &Scope, wanted: &State) -> Result<Live, AwsError> {
-        let (functions, roles, queues, rules, api, parameters, tables, buckets) = tokio::try_join!(
+        let (functions, roles, queues, rules, api, parameters, tables, buckets, machines) = tokio::try_join!(
             lambda::read(self, scope, wanted),
             iam::read(self, scope, wanted),
             sqs::read(self, scope, wanted),
@@ -253,6 +254,7 @@ impl Reader {
             ssm::published(self, scope, wanted),
             dynamodb::read(self, scope, wanted),
             s3::read(self, scope, wanted),
+            sfn::read(self, scope, wanted),
         )?;
         let mut live = Live::default();
         let (functions, lambda_parts, function_urls) = functions;
@@ -271,6 +273,7 @@ impl Reader {
         live.add(parameters.0, parameters.1);
         live.merge(tables);
         live.merge(buckets);
+        live.merge(machines);
         // The buckets' notification documents: after the rest, for the buckets slsr owns
         // and the statements of its functions name the buckets whose entries it must find.
         let notifications = s3::notifications(self, scope, wanted, &live.state).await?;

@@ -481,6 +481,22 @@ def tagging_get_resources(self, *args, resources_per_page=50, **kwargs):
 
 tagging_models.ResourceGroupsTaggingAPIBackend.get_resources = tagging_get_resources
 
+
+# Step Functions (JSON): nextToken and maxResults (1000 at most). moto pages itself (100 by
+# default); its pages are cut to SLSR_EMULATOR_PAGE_SIZE here.
+from moto.stepfunctions import models as sfn_models
+
+_sfn_list_state_machines = sfn_models.StepFunctionBackend.list_state_machines
+
+
+def sfn_list_state_machines(self, max_results=None, next_token=None):
+    if PAGE_SIZE:
+        max_results = min(max_results or 1000, PAGE_SIZE)
+    return _sfn_list_state_machines(self, max_results=max_results, next_token=next_token)
+
+
+sfn_models.StepFunctionBackend.list_state_machines = sfn_list_state_machines
+
 # EventBridge (JSON): NextToken and Limit (100 at most); targets by their id, which is unique
 # within a rule. moto's own paging is unwrapped.
 from moto.events import models as events_models

@@ -10,8 +10,8 @@
 
 use aws_sdk_sfn::operation::describe_state_machine::DescribeStateMachineOutput;
 use aws_sdk_sfn::types::{
-    CloudWatchLogsLogGroup, LogDestination, LogLevel, LoggingConfiguration, StateMachineType,
-    Tag, TracingConfiguration,
+    CloudWatchLogsLogGroup, LogDestination, LogLevel, LoggingConfiguration, StateMachineType, Tag,
+    TracingConfiguration,
 };
 use serde_json::{Value, json};
 
@@ -222,7 +222,13 @@ async fn apply(a: &Applier, step: &Step) -> Result<(), AwsError> {
             Ok(())
         }
         _ => {
-            let settings = [DEFINITION, ROLE, LOG_LEVEL, LOG_EXECUTION_DATA, LOG_DESTINATION];
+            let settings = [
+                DEFINITION,
+                ROLE,
+                LOG_LEVEL,
+                LOG_EXECUTION_DATA,
+                LOG_DESTINATION,
+            ];
             if settings.iter().any(|f| step.changes(f)) || step.changes(TRACING) {
                 let definition = definition_text(a, r);
                 assumable(|| {
@@ -335,7 +341,9 @@ pub struct StartTarget {
 pub fn start_target(b: &Builder, name: &str) -> StartTarget {
     let arn = b.state_machine_arn(name);
     StartTarget {
-        statements: vec![json!({"Effect": "Allow", "Action": ["states:StartExecution"], "Resource": [arn]})],
+        statements: vec![
+            json!({"Effect": "Allow", "Action": ["states:StartExecution"], "Resource": [arn]}),
+        ],
         arn,
     }
 }

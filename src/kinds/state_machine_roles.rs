@@ -61,12 +61,14 @@ fn task(state: &serde_json::Map<String, Value>, region: &str, account: &str, out
             .find_map(|p| state.get(*p)?.get(field)?.as_str())
     };
     if resource.starts_with("arn:aws:lambda:") {
-        out.functions.insert(function_arn(resource, region, account));
+        out.functions
+            .insert(function_arn(resource, region, account));
     } else if resource.starts_with("arn:aws:states:::lambda:invoke") {
         if let Some(name) = argument("FunctionName") {
             out.functions.insert(function_arn(name, region, account));
         }
-    } else if let Some(integration) = resource.strip_prefix("arn:aws:states:::states:startExecution")
+    } else if let Some(integration) =
+        resource.strip_prefix("arn:aws:states:::states:startExecution")
         && let Some(arn) = argument("StateMachineArn")
     {
         out.machines.insert(arn.to_string());
@@ -129,7 +131,11 @@ pub fn execution_role(b: &Builder, name: &str, sm: &StateMachine, definition: &V
             )],
         ));
     }
-    if sm.logging.as_ref().is_some_and(|l| l.level != LogLevel::Off) {
+    if sm
+        .logging
+        .as_ref()
+        .is_some_and(|l| l.level != LogLevel::Off)
+    {
         // Log delivery is set up through these, which take no resource but "*".
         statements.push(allow(
             &[
@@ -206,14 +212,13 @@ pub fn starter_role_arn(b: &Builder, name: &str) -> String {
 /// One role per state machine that rules start, `{service}-{stage}-{name}.events`, which
 /// EventBridge assumes and which may start only that machine.
 pub fn starter_roles(b: &Builder, state: &mut State) {
-    let started: BTreeSet<&str> = b
-        .p
-        .functions
-        .values()
-        .flat_map(|f| f.events.iter().flatten())
-        .filter_map(event_target)
-        .filter(|name| b.p.state_machines.contains_key(*name))
-        .collect();
+    let started: BTreeSet<&str> =
+        b.p.functions
+            .values()
+            .flat_map(|f| f.events.iter().flatten())
+            .filter_map(event_target)
+            .filter(|name| b.p.state_machines.contains_key(*name))
+            .collect();
     for name in started {
         let key = format!("{name}{EVENTS_ROLE_SUFFIX}");
         state.insert(super::role::assumed_by(
@@ -229,11 +234,10 @@ pub fn starter_roles(b: &Builder, state: &mut State) {
 /// `access: {state_machine.NAME: start}`: StartExecution on exactly that machine, and
 /// StartSyncExecution too for an express one (the only kind that takes it).
 pub fn start_grant(b: &Builder, name: &str) -> Value {
-    let express = b
-        .p
-        .state_machines
-        .get(name)
-        .is_some_and(|s| s.kind == Some(StateMachineType::Express));
+    let express =
+        b.p.state_machines
+            .get(name)
+            .is_some_and(|s| s.kind == Some(StateMachineType::Express));
     let mut actions = vec!["states:StartExecution"];
     if express {
         actions.push("states:StartSyncExecution");

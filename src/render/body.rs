@@ -179,9 +179,16 @@ fn changed(change: &Change) -> Vec<Line> {
     out
 }
 
-/// A changed document (a policy, an event pattern, a long list) as a line diff; `None` for
-/// values that read well on one line.
+/// A changed document (a policy, an event pattern, a state machine's definition, a long
+/// list) or text of several lines as a line diff; `None` for values that read well on one line.
 fn structured(d: &FieldDiff) -> Option<Vec<(char, String)>> {
+    // A text of several lines (a script, a certificate) is a line diff too.
+    if let (Some(Value::String(before)), Some(Value::String(after))) = (&d.before, &d.after)
+        && !d.sensitive
+        && (before.contains('\n') || after.contains('\n'))
+    {
+        return Some(document::diff_lines(before, after));
+    }
     let document = |v: &Option<Value>| v.as_ref().is_none_or(|v| v.is_object() || v.is_array());
     let long = [&d.before, &d.after]
         .iter()

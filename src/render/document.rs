@@ -82,10 +82,78 @@ fn layout(value: &Value, indent: usize, used: usize) -> Vec<String> {
 const CONTEXT: usize = 3;
 
 /// Two documents (either may be absent) as lines marked `+`, `-` or ` `: only the parts
-/// that changed stand out, with `CONTEXT` lines around them.
+/// that changed stand out, with `CONTEXT` lines around them and the lines that open what
+/// holds them (a state machine's `"Charge": {`), however far above. The keys of `before`
+/// are laid out in `after`'s order first: two documents that differ only in key order
+/// (AWS's stored copy and the spec's) differ in no line.
 pub fn diff(before: Option<&Value>, after: Option<&Value>) -> Vec<(char, String)> {
+    let before = match (before, after) {
+        (Some(b), Some(a)) => Some(ordered_like(b, a)),
+        (b, _) => b.cloned(),
+    };
     let side = |v: Option<&Value>| v.map(pretty).unwrap_or_default();
-    with_context(line_diff(&side(before), &side(after)))
+    with_context(line_diff(&side(before.as_ref()), &side(after)))
+}
+
+/// Two texts of several lines (a script, a certificate) as a line diff, as documents are.
+pub fn diff_lines(before: &str, after: &str) -> Vec<(char, String)> {
+    let lines = |s: &str| s.lines().map(str::to_string).collect::<Vec<_>>();
+    with_context(line_diff(&lines(before), &lines(after)))
+}
+
+/// `value` with its objects' keys in the order `model` has them (the others after).
+fn ordered_like(value: &Value, model: &Value) -> Value {
+    match (value, model) {
+        (Value::Object(v), Value::Object(m)) => {
+            let mut out = serde_json::Map::new();
+            for (key, inner) in m {
+                if let Some(item) = v.get(key) {
+                    out.insert(key.clone(), ordered_like(item, inner));
+                }
+            }
+            for (key, item) in v {
+                if !m.contains_key(key) {
+                    out.insert(key.clone(), item.clone());
+                }
+            }
+            Value::Object(out)
+        }
+        (Value::Array(v), Value::Array(m)) => Value::Array(
+            v.iter()
+                .enumerate()
+                .map(|(i, item)| {
+                    m.get(i)
+                        .map_or(item.clone(), |inner| ordered_like(item, inner))
+                })
+                .collect(),
+        ),
+        _ => value.clone(),
+    }
+}
+
+/// The lines that open what holds each changed line: for every level of indentation above
+/// it, the nearest line above that ends in `{` or `[`.
+fn outline(lines: &[(char, String)]) -> Vec<bool> {
+    let indent = |s: &str| s.len() - s.trim_start().len();
+    let mut keep = vec![false; lines.len()];
+    for (changed, (_, text)) in lines
+        .iter()
+        .enumerate()
+        .filter(|(_, (sign, _))| *sign != ' ')
+    {
+        let mut level = indent(text);
+        for j in (0..changed).rev() {
+            if level == 0 {
+                break;
+            }
+            let line = lines[j].1.as_str();
+            if indent(line) < level && (line.ends_with('{') || line.ends_with('[')) {
+                keep[j] = true;
+                level = indent(line);
+            }
+        }
+    }
+    keep
 }
 
 fn with_context(lines: Vec<(char, String)>) -> Vec<(char, String)> {
@@ -94,10 +162,11 @@ fn with_context(lines: Vec<(char, String)>) -> Vec<(char, String)> {
             .iter()
             .any(|(sign, _)| *sign != ' ')
     };
+    let outline = outline(&lines);
     let mut out = Vec::new();
     let mut folded = false;
     for (i, line) in lines.iter().enumerate() {
-        if near_change(i) {
+        if near_change(i) || outline[i] {
             out.push(line.clone());
             folded = false;
         } else if !folded {
@@ -207,5 +276,42 @@ mod tests {
         );
         let added = diff(None, Some(&after));
         assert!(added.iter().all(|(sign, _)| *sign == '+'), "{added:?}");
+    }
+
+    #[test]
+    fn a_deep_change_keeps_the_lines_that_hold_it_and_key_order_is_no_change() {
+        let before = json!({"StartAt": "Charge", "States": {"Charge": {"Type": "Task", "Comment": "a", "InputPath": "$", "OutputPath": "$", "ResultPath": "$.r", "TimeoutSeconds": 30, "Resource": "arn:x", "Next": "Done"}, "Done": {"Type": "Succeed"}}});
+        let mut after = before.clone();
+        after["States"]["Charge"]["Next"] = json!("Other");
+        let reordered: Value = serde_json::from_str(
+            r#"{"States": {"Done": {"Type": "Succeed"}, "Charge": {"Next": "Done", "Resource": "arn:x", "TimeoutSeconds": 30, "ResultPath": "$.r", "OutputPath": "$", "InputPath": "$", "Comment": "a", "Type": "Task"}}, "StartAt": "Charge"}"#,
+        )
+        .unwrap();
+        let lines = diff(Some(&reordered), Some(&after));
+        let changed: Vec<&(char, String)> = lines.iter().filter(|(sign, _)| *sign != ' ').collect();
+        assert_eq!(
+            changed,
+            [
+                &('-', "      \"Next\": \"Done\"".to_string()),
+                &('+', "      \"Next\": \"Other\"".to_string()),
+            ]
+        );
+        assert!(
+            lines.contains(&(' ', "    \"Charge\": {".to_string())),
+            "{lines:?}"
+        );
+        assert!(
+            lines.contains(&(' ', "  \"States\": {".to_string())),
+            "{lines:?}"
+        );
+        assert!(
+            diff(Some(&reordered), Some(&before))
+                .iter()
+                .all(|(sign, _)| *sign == ' '),
+            "only the key order differs"
+        );
+        let text = diff_lines("a\nb\nc", "a\nB\nc");
+        assert_eq!(text[1], ('-', "b".to_string()));
+        assert_eq!(text[2], ('+', "B".to_string()));
     }
 }

@@ -287,14 +287,18 @@ fn check_access(p: &Project, name: &str, f: &Function, diags: &mut Vec<Diagnosti
                     at,
                     format!("`{target}` does not name a resource"),
                 )
-                .with_help("write KIND.NAME: table.NAME, bucket.NAME, queue.NAME or state_machine.NAME"),
+                .with_help(
+                    "write KIND.NAME: table.NAME, bucket.NAME, queue.NAME or state_machine.NAME",
+                ),
             );
             continue;
         };
         let Some((_, levels)) = ACCESS.iter().find(|(k, _)| *k == kind) else {
             let help = match super::structure::closest(kind, ACCESS.iter().map(|(k, _)| *k)) {
                 Some(best) => format!("did you mean `{best}.{resource}`?"),
-                None => "access takes table.NAME, bucket.NAME, queue.NAME or state_machine.NAME".into(),
+                None => {
+                    "access takes table.NAME, bucket.NAME, queue.NAME or state_machine.NAME".into()
+                }
             };
             diags.push(
                 Diagnostic::error(

@@ -73,9 +73,9 @@ fn not_asl(definition: &Value) -> Option<String> {
     match (start, states) {
         (None, _) => Some("has no `StartAt`".into()),
         (_, None) => Some("has no `States` mapping".into()),
-        (Some(start), Some(states)) if !states.contains_key(start) => {
-            Some(format!("starts at `{start}`, which is not one of its `States`"))
-        }
+        (Some(start), Some(states)) if !states.contains_key(start) => Some(format!(
+            "starts at `{start}`, which is not one of its `States`"
+        )),
         _ => None,
     }
 }
@@ -289,7 +289,9 @@ pub fn check(p: &Project, diags: &mut Vec<Diagnostic>) {
                     span(p, &format!("{base}.log_retention_days")),
                     format!("state machine `{name}` keeps logs but writes none"),
                 )
-                .with_help("add `logging: {level: error}` (or all), or remove `log_retention_days`"),
+                .with_help(
+                    "add `logging: {level: error}` (or all), or remove `log_retention_days`",
+                ),
             );
         }
     }

@@ -25,5 +25,6 @@ mod proxy;
 mod reliability;
 mod schema;
 mod secrets;
+mod state_machines;
 mod support;
 mod tables;

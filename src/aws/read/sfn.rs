@@ -12,7 +12,8 @@ use crate::kinds::{log_group, state_machine};
 use crate::spec::state_machines::ROLE_SUFFIX;
 
 pub async fn read(r: &Reader, scope: &Scope, wanted: &State) -> Result<Live, AwsError> {
-    let (machines, groups) = tokio::try_join!(machines(r, scope, wanted), groups(r, scope, wanted))?;
+    let (machines, groups) =
+        tokio::try_join!(machines(r, scope, wanted), groups(r, scope, wanted))?;
     let mut live = Live::default();
     let (resources, conflicts) = machines;
     live.add(resources, conflicts);
@@ -49,13 +50,7 @@ async fn machines(r: &Reader, scope: &Scope, wanted: &State) -> Result<Found, Aw
     let mut tasks = tokio::task::JoinSet::new();
     for item in listed.iter().flat_map(|p| p.state_machines()) {
         let name = item.name().to_string();
-        let Some(key) = key_of(
-            wanted,
-            Kind::StateMachine,
-            &name,
-            scope.logical(&name),
-            "",
-        ) else {
+        let Some(key) = key_of(wanted, Kind::StateMachine, &name, scope.logical(&name), "") else {
             continue;
         };
         let arn = item.state_machine_arn().to_string();
@@ -109,9 +104,9 @@ async fn machines(r: &Reader, scope: &Scope, wanted: &State) -> Result<Found, Aw
             continue;
         }
         // A machine being deleted is gone as far as a plan goes.
-        let Some(described) = described.filter(|d| {
-            d.status() != Some(&aws_sdk_sfn::types::StateMachineStatus::Deleting)
-        }) else {
+        let Some(described) = described
+            .filter(|d| d.status() != Some(&aws_sdk_sfn::types::StateMachineStatus::Deleting))
+        else {
             continue;
         };
         resources.push(state_machine::live(&key, &described, &tags));

@@ -1,0 +1,536 @@
+//! Step Functions state machines end to end through the real binary against the emulator:
+//! planned from empty, applied, read back clean (also once AWS's copy of the definition
+//! differs only in whitespace and key order), a definition change shown as the line diff
+//! that names the changed state, a type change as a replacement, removal; the generated
+//! role naming exactly its functions; a rule starting a machine through its own role; the
+//! `access` grant to start one; and definitions that validation refuses. Ground truth comes
+//! from plain SDK calls and literal values.
+
+use std::path::Path;
+
+use serde_json::{Value, json};
+
+use crate::support::{Account, Run, app, applied, run, slsr, slsr_on};
+
+fn clean(account: &Account, spec: &Path) {
+    let out = slsr_on(account, "plan", spec, &["--detailed-exitcode"]);
+    assert_eq!(
+        out.code, 0,
+        "not clean after apply:\n{}{}",
+        out.stdout, out.stderr
+    );
+}
+
+/// Plans `spec` in `format`, which must have changes: the plan's output.
+fn planned(account: &Account, spec: &Path, format: &str) -> String {
+    let out = slsr_on(
+        account,
+        "plan",
+        spec,
+        &["--detailed-exitcode", "--format", format],
+    );
+    assert_eq!(out.code, 2, "{}{}", out.stdout, out.stderr);
+    out.stdout
+}
+
+fn apply(account: &Account, spec: &Path) -> Run {
+    let out = applied(account, spec, &[]);
+    clean(account, spec);
+    out
+}
+
+/// The `slsr` inline policy of a role as plain IAM has it, statements with sorted lists.
+async fn grants(iam: &aws_sdk_iam::Client, role: &str) -> Vec<Value> {
+    let text = iam
+        .get_role_policy()
+        .role_name(role)
+        .policy_name("slsr")
+        .send()
+        .await
+        .unwrap()
+        .policy_document;
+    let document: Value = serde_json::from_str(&decoded(&text)).unwrap();
+    let list = |v: &Value| {
+        let mut items: Vec<String> = match v {
+            Value::Array(items) => items
+                .iter()
+                .map(|i| i.as_str().unwrap().to_string())
+                .collect(),
+            single => vec![single.as_str().unwrap().to_string()],
+        };
+        items.sort();
+        items
+    };
+    let mut statements: Vec<Value> = document["Statement"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| json!({"Effect": s["Effect"], "Action": list(&s["Action"]), "Resource": list(&s["Resource"])}))
+        .collect();
+    statements.sort_by_key(|s| s.to_string());
+    statements
+}
+
+/// `%XX` escapes decoded (IAM percent-encodes the documents it returns).
+fn decoded(text: &str) -> String {
+    let mut out = Vec::new();
+    let bytes = text.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        let escaped = text
+            .get(i..i + 3)
+            .filter(|e| e.starts_with('%'))
+            .and_then(|e| u8::from_str_radix(&e[1..], 16).ok());
+        match escaped {
+            Some(b) => {
+                out.push(b);
+                i += 3;
+            }
+            None => {
+                out.push(bytes[i]);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8(out).unwrap()
+}
+
+fn sorted(mut statements: Vec<Value>) -> Vec<Value> {
+    statements.sort_by_key(|s| s.to_string());
+    statements
+}
+
+/// The trust policy's principal service of a role.
+async fn trusted(iam: &aws_sdk_iam::Client, role: &str) -> Value {
+    let out = iam.get_role().role_name(role).send().await.unwrap();
+    let role = out.role.unwrap();
+    assert_eq!(role.path, "/slsr/sm/dev/");
+    let trust: Value = serde_json::from_str(&decoded(
+        role.assume_role_policy_document.as_deref().unwrap(),
+    ))
+    .unwrap();
+    trust["Statement"][0]["Principal"]["Service"].clone()
+}
+
+const DEFINITION: &str = r#"{
+  "Comment": "fulfil an order",
+  "StartAt": "Charge",
+  "States": {
+    "Charge": {
+      "Type": "Task",
+      "Resource": "${function:worker.arn}",
+      "Next": "Notify"
+    },
+    "Notify": {
+      "Type": "Task",
+      "Resource": "arn:aws:states:::states:startExecution",
+      "Parameters": {"StateMachineArn": "${state_machine:child.arn}", "Input": {"from": "${service}"}},
+      "End": true
+    }
+  }
+}
+"#;
+
+const SPEC: &str = "service: sm
+state_machines:
+  fulfil:
+    definition: ./fulfil.asl.json
+    logging: {level: error}
+    tracing: active
+    log_retention_days: 7
+    tags: {flow: orders}
+  child:
+    type: express
+    definition: {StartAt: Done, States: {Done: {Type: Pass, End: true}}}
+functions:
+  worker: {handler: index.handler, runtime: python3.12, code: ./src}
+  other: {handler: index.handler, runtime: python3.12, code: ./src}
+";
+
+#[tokio::test]
+async fn a_state_machine_is_made_read_back_changed_replaced_and_removed() {
+    let spec = app("state-machines-lifecycle", SPEC);
+    let dir = spec.parent().unwrap().to_path_buf();
+    std::fs::write(dir.join("fulfil.asl.json"), DEFINITION).unwrap();
+    let account = Account::new().await;
+    let config = account.config().await;
+    let sfn = aws_sdk_sfn::Client::new(&config);
+    let iam = aws_sdk_iam::Client::new(&config);
+    let logs = aws_sdk_cloudwatchlogs::Client::new(&config);
+    let id = account.id.clone();
+    let machine = format!("arn:aws:states:us-east-1:{id}:stateMachine:sm-dev-fulfil");
+    let child = format!("arn:aws:states:us-east-1:{id}:stateMachine:sm-dev-child");
+    let worker = format!("arn:aws:lambda:us-east-1:{id}:function:sm-dev-worker");
+    let other = format!("arn:aws:lambda:us-east-1:{id}:function:sm-dev-other");
+
+    let first = planned(&account, &spec, "text");
+    for line in [
+        "+ state_machine.fulfil  sm-dev-fulfil".to_string(),
+        "+ state_machine.child  sm-dev-child".into(),
+        "+ role.fulfil.states  sm-dev-fulfil.states".into(),
+        "+ log_group.fulfil.states  /aws/vendedlogs/states/sm-dev-fulfil".into(),
+        "+ type = \"EXPRESS\"".into(),
+        "+ logging.level = \"ERROR\"".into(),
+        "+ tracing = true".into(),
+        format!("\"Resource\": \"{worker}\","),
+        format!("\"StateMachineArn\": \"{child}\","),
+        "Plan: 11 to add, 0 to change, 0 to replace, 0 to destroy.".into(),
+    ] {
+        assert!(first.contains(&line), "{line}:\n{first}");
+    }
+    apply(&account, &spec);
+
+    let described = sfn
+        .describe_state_machine()
+        .state_machine_arn(&machine)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(described.r#type().as_str(), "STANDARD");
+    assert_eq!(
+        described.role_arn(),
+        format!("arn:aws:iam::{id}:role/slsr/sm/dev/sm-dev-fulfil.states")
+    );
+    let stored: Value = serde_json::from_str(described.definition()).unwrap();
+    assert_eq!(stored["States"]["Charge"]["Resource"], json!(worker));
+    assert_eq!(
+        stored["States"]["Notify"]["Parameters"],
+        json!({"StateMachineArn": child, "Input": {"from": "sm"}})
+    );
+    let logging = described.logging_configuration().unwrap();
+    assert_eq!(logging.level().unwrap().as_str(), "ERROR");
+    assert!(!logging.include_execution_data());
+    assert_eq!(
+        logging.destinations()[0]
+            .cloud_watch_logs_log_group()
+            .unwrap()
+            .log_group_arn(),
+        Some(
+            format!("arn:aws:logs:us-east-1:{id}:log-group:/aws/vendedlogs/states/sm-dev-fulfil:*")
+                .as_str()
+        )
+    );
+    assert!(described.tracing_configuration().unwrap().enabled());
+    let mut tags: Vec<(String, String)> = sfn
+        .list_tags_for_resource()
+        .resource_arn(&machine)
+        .send()
+        .await
+        .unwrap()
+        .tags()
+        .iter()
+        .map(|t| (t.key().unwrap().to_string(), t.value().unwrap().to_string()))
+        .collect();
+    tags.sort();
+    assert_eq!(
+        tags,
+        [
+            ("flow", "orders"),
+            ("slsr:service", "sm"),
+            ("slsr:stage", "dev")
+        ]
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+    );
+    let groups = logs
+        .describe_log_groups()
+        .log_group_name_prefix("/aws/vendedlogs/states/")
+        .send()
+        .await
+        .unwrap();
+    let group = &groups.log_groups()[0];
+    assert_eq!(
+        group.log_group_name(),
+        Some("/aws/vendedlogs/states/sm-dev-fulfil")
+    );
+    assert_eq!(group.retention_in_days(), Some(7));
+
+    // The role names exactly the function the definition names (not `other`), the machine
+    // it starts, log delivery and X-Ray.
+    assert_eq!(
+        trusted(&iam, "sm-dev-fulfil.states").await,
+        json!(["states.amazonaws.com"])
+    );
+    let log_delivery = json!({"Effect": "Allow", "Action": ["logs:CreateLogDelivery", "logs:DeleteLogDelivery", "logs:DescribeLogGroups", "logs:DescribeResourcePolicies", "logs:GetLogDelivery", "logs:ListLogDeliveries", "logs:PutResourcePolicy", "logs:UpdateLogDelivery"], "Resource": ["*"]});
+    let xray = json!({"Effect": "Allow", "Action": ["xray:GetSamplingRules", "xray:GetSamplingTargets", "xray:PutTelemetryRecords", "xray:PutTraceSegments"], "Resource": ["*"]});
+    assert_eq!(
+        grants(&iam, "sm-dev-fulfil.states").await,
+        sorted(vec![
+            json!({"Effect": "Allow", "Action": ["lambda:InvokeFunction"], "Resource": [worker.clone(), format!("{worker}:*")]}),
+            json!({"Effect": "Allow", "Action": ["states:StartExecution"], "Resource": [child.clone()]}),
+            log_delivery.clone(),
+            xray.clone(),
+        ])
+    );
+
+    // AWS's copy differs from slsr's only in whitespace and key order: no change.
+    let reordered = format!(
+        r#"{{"States":{{"Notify":{{"End":true,"Parameters":{{"Input":{{"from":"sm"}},"StateMachineArn":"{child}"}},"Resource":"arn:aws:states:::states:startExecution","Type":"Task"}},
+   "Charge":{{"Next":"Notify","Resource":"{worker}","Type":"Task"}}}},"StartAt":"Charge","Comment":"fulfil an order"}}"#
+    );
+    sfn.update_state_machine()
+        .state_machine_arn(&machine)
+        .definition(reordered)
+        .send()
+        .await
+        .unwrap();
+    clean(&account, &spec);
+
+    // A new definition: the line diff of its pretty form, naming the state that changed.
+    std::fs::write(
+        dir.join("fulfil.asl.json"),
+        DEFINITION.replace("${function:worker.arn}", "${function:other.arn}"),
+    )
+    .unwrap();
+    let text = planned(&account, &spec, "text");
+    let markdown = planned(&account, &spec, "markdown");
+    for (plan, attribute) in [(&text, "~ definition:"), (&markdown, "!     definition:")] {
+        // Each line as its sign (if any) and its text, whatever the indentation between.
+        let lines: Vec<String> = plan
+            .lines()
+            .map(|l| {
+                let l = l.trim();
+                match l.strip_prefix(['-', '+']) {
+                    Some(rest) => format!("{} {}", &l[..1], rest.trim()),
+                    None => l.to_string(),
+                }
+            })
+            .collect();
+        let has = |line: &str| lines.iter().any(|l| l == line);
+        assert!(has(attribute), "{plan}");
+        assert!(has("\"Charge\": {"), "the changed state is named:\n{plan}");
+        assert!(has(&format!("- \"Resource\": \"{worker}\",")), "{plan}");
+        assert!(has(&format!("+ \"Resource\": \"{other}\",")), "{plan}");
+        assert!(
+            !lines
+                .iter()
+                .any(|l| l.starts_with(['-', '+']) && l.contains("Notify")),
+            "only the changed state's lines are marked:\n{plan}"
+        );
+    }
+    let json_plan: Value = serde_json::from_str(&planned(&account, &spec, "json")).unwrap();
+    let change = json_plan["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["address"] == "state_machine.fulfil")
+        .unwrap();
+    assert_eq!(change["action"], "update");
+    let diff = &change["diffs"][0];
+    assert_eq!(diff["path"], "definition");
+    assert_eq!(
+        diff["before"]["States"]["Charge"]["Resource"],
+        json!(worker)
+    );
+    assert_eq!(diff["after"]["States"]["Charge"]["Resource"], json!(other));
+    apply(&account, &spec);
+    let described = sfn
+        .describe_state_machine()
+        .state_machine_arn(&machine)
+        .send()
+        .await
+        .unwrap();
+    let stored: Value = serde_json::from_str(described.definition()).unwrap();
+    assert_eq!(stored["States"]["Charge"]["Resource"], json!(other));
+    assert_eq!(
+        grants(&iam, "sm-dev-fulfil.states").await,
+        sorted(vec![
+            json!({"Effect": "Allow", "Action": ["lambda:InvokeFunction"], "Resource": [other.clone(), format!("{other}:*")]}),
+            json!({"Effect": "Allow", "Action": ["states:StartExecution"], "Resource": [child.clone()]}),
+            log_delivery,
+            xray,
+        ]),
+        "the role follows the definition: the worker is no longer in it"
+    );
+
+    // A new type replaces the machine: Step Functions cannot change it.
+    std::fs::write(&spec, SPEC.replace("type: express", "type: standard")).unwrap();
+    let text = planned(&account, &spec, "text");
+    assert!(
+        text.contains("-/+ state_machine.child  sm-dev-child"),
+        "{text}"
+    );
+    assert!(
+        text.contains("~ type: \"EXPRESS\" -> \"STANDARD\"  # forces replacement"),
+        "{text}"
+    );
+    apply(&account, &spec);
+    let described = sfn
+        .describe_state_machine()
+        .state_machine_arn(&child)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(described.r#type().as_str(), "STANDARD");
+
+    // Removed from the spec: the machines, their roles and the log group go.
+    std::fs::write(
+        &spec,
+        "service: sm\nfunctions:\n  worker: {handler: index.handler, runtime: python3.12, code: ./src}\n  other: {handler: index.handler, runtime: python3.12, code: ./src}\n",
+    )
+    .unwrap();
+    let text = planned(&account, &spec, "text");
+    for line in [
+        "- state_machine.fulfil  sm-dev-fulfil",
+        "- state_machine.child  sm-dev-child",
+        "- role.fulfil.states  sm-dev-fulfil.states",
+        "- log_group.fulfil.states  /aws/vendedlogs/states/sm-dev-fulfil",
+    ] {
+        assert!(text.contains(line), "{line}:\n{text}");
+    }
+    apply(&account, &spec);
+    let listed = sfn.list_state_machines().send().await.unwrap();
+    assert!(listed.state_machines().is_empty(), "{listed:?}");
+    assert!(
+        iam.get_role()
+            .role_name("sm-dev-fulfil.states")
+            .send()
+            .await
+            .is_err()
+    );
+    let groups = logs
+        .describe_log_groups()
+        .log_group_name_prefix("/aws/vendedlogs/states/")
+        .send()
+        .await
+        .unwrap();
+    assert!(groups.log_groups().is_empty());
+}
+
+const STARTED: &str = "service: sm
+state_machines:
+  flow:
+    type: express
+    definition: {StartAt: Done, States: {Done: {Type: Pass, End: true}}}
+  idle:
+    definition: {StartAt: Done, States: {Done: {Type: Pass, End: true}}}
+functions:
+  starter:
+    handler: index.handler
+    runtime: python3.12
+    code: ./src
+    access: {state_machine.flow: start}
+    env: {FLOW: '${state_machine:flow.arn}'}
+  timer:
+    handler: index.handler
+    runtime: python3.12
+    code: ./src
+    events:
+      - schedule: {expression: rate(1 hour), name: nightly, state_machine: flow}
+";
+
+#[tokio::test]
+async fn a_rule_starts_a_state_machine_through_its_own_role_and_access_grants_start() {
+    let spec = app("state-machines-started", STARTED);
+    let account = Account::new().await;
+    let config = account.config().await;
+    let iam = aws_sdk_iam::Client::new(&config);
+    let events = aws_sdk_eventbridge::Client::new(&config);
+    let lambda = aws_sdk_lambda::Client::new(&config);
+    let id = account.id.clone();
+    let flow = format!("arn:aws:states:us-east-1:{id}:stateMachine:sm-dev-flow");
+    let plan = planned(&account, &spec, "text");
+    assert!(plan.contains(&format!("+ target = \"{flow}\"")), "{plan}");
+    assert!(
+        !plan.contains("permission.timer"),
+        "a rule that starts a machine needs no Lambda permission:\n{plan}"
+    );
+    apply(&account, &spec);
+
+    let targets = events
+        .list_targets_by_rule()
+        .rule("sm-dev-timer-nightly")
+        .send()
+        .await
+        .unwrap();
+    let target = &targets.targets()[0];
+    assert_eq!(target.id(), "slsr");
+    assert_eq!(target.arn(), flow);
+    assert_eq!(
+        target.role_arn(),
+        Some(format!("arn:aws:iam::{id}:role/slsr/sm/dev/sm-dev-flow.events").as_str())
+    );
+    assert_eq!(
+        trusted(&iam, "sm-dev-flow.events").await,
+        json!(["events.amazonaws.com"])
+    );
+    assert_eq!(
+        grants(&iam, "sm-dev-flow.events").await,
+        vec![
+            json!({"Effect": "Allow", "Action": ["states:StartExecution"], "Resource": [flow.clone()]})
+        ]
+    );
+    assert!(
+        lambda
+            .get_policy()
+            .function_name("sm-dev-timer")
+            .send()
+            .await
+            .is_err(),
+        "no statement lets EventBridge invoke the function"
+    );
+    // `access: start` on an express machine: StartExecution and StartSyncExecution on it alone.
+    let starter = grants(&iam, "sm-dev-starter").await;
+    assert!(
+        starter.contains(&json!({"Effect": "Allow", "Action": ["states:StartExecution", "states:StartSyncExecution"], "Resource": [flow.clone()]})),
+        "{starter:?}"
+    );
+    assert!(
+        !starter
+            .iter()
+            .any(|s| s.to_string().contains("sm-dev-idle")),
+        "{starter:?}"
+    );
+    let env = lambda
+        .get_function_configuration()
+        .function_name("sm-dev-starter")
+        .send()
+        .await
+        .unwrap()
+        .environment
+        .unwrap()
+        .variables
+        .unwrap();
+    assert_eq!(env["FLOW"], flow);
+}
+
+#[test]
+fn definitions_that_cannot_be_deployed_are_located_errors() {
+    let spec = app(
+        "state-machines-invalid",
+        "service: sm
+state_machines:
+  fulfil: {definition: ./fulfil.asl.json}
+  outside: {definition: ../../elsewhere.asl.json}
+  broken: {definition: ./broken.asl.json}
+  inline:
+    definition: {StartAt: Go, States: {Go: {Type: Task, Resource: '${function:nope.arn}', End: true}}}
+functions:
+  worker: {handler: index.handler, runtime: python3.12, code: ./src}
+",
+    );
+    let dir = spec.parent().unwrap();
+    std::fs::write(
+        dir.join("fulfil.asl.json"),
+        DEFINITION.replace("${function:worker.arn}", "${function:missing.arn}"),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("broken.asl.json"),
+        "{\"StartAt\": \"A\",\n  \"States\": }",
+    )
+    .unwrap();
+    let out = run(slsr().arg("validate").arg("-f").arg(&spec));
+    assert_eq!(out.code, 1, "{}{}", out.stdout, out.stderr);
+    let all = format!("{}{}", out.stdout, out.stderr);
+    for expected in [
+        "in `./fulfil.asl.json` at States.Charge.Resource: `${function:missing.arn}` refers to function `missing`, which the spec does not declare",
+        "slsr.yaml:3:",
+        "E210",
+        "`definition: ../../elsewhere.asl.json` resolves to",
+        "`definition: ./broken.asl.json` is not valid JSON: line 2, column",
+        "`${function:nope.arn}` refers to function `nope`",
+        "slsr.yaml:7:",
+    ] {
+        assert!(all.contains(expected), "{expected}:\n{all}");
+    }
+}

@@ -1008,7 +1008,6 @@ async fn more_of_each_kind_than_a_page_applies_and_then_plans_clean() {
     for (operation, items) in [
         ("Lambda.ListFunctions", 4),
         ("IAM.GetAccountAuthorizationDetails", 4),
-        ("CloudWatchLogs.DescribeLogGroups", 4),
         ("SQS.ListQueues", 2),
         ("Lambda.ListEventSourceMappings", 2),
         ("EventBridge.ListRules", 2),
@@ -1025,6 +1024,13 @@ async fn more_of_each_kind_than_a_page_applies_and_then_plans_clean() {
             out.stderr
         );
     }
+    // The functions' log groups in pages, and one page of no state machine's group.
+    assert_eq!(
+        calls["CloudWatchLogs.DescribeLogGroups"],
+        pages(4) + 1,
+        "{}",
+        out.stderr
+    );
     // The worker's rule has three targets, the mailer's one.
     assert_eq!(
         calls["EventBridge.ListTargetsByRule"],

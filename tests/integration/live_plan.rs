@@ -338,8 +338,9 @@ async fn an_empty_account_plans_every_resource_as_a_create() {
     // An empty account costs one listing per service (SSM's: the published outputs;
     // DynamoDB's and S3's: the tables and buckets, which a spec without any may still own;
     // the Tagging API's: the tables and buckets with the service's tags, whatever their
-    // names), whatever the spec's size.
-    assert!(out.stderr.contains("AWS calls: 12"), "{}", out.stderr);
+    // names; Step Functions' and the state machines' log groups, which a spec without any
+    // may still own), whatever the spec's size.
+    assert!(out.stderr.contains("AWS calls: 14"), "{}", out.stderr);
 }
 
 #[tokio::test]
@@ -356,9 +357,10 @@ async fn what_was_just_created_plans_as_no_change() {
     // per log group its tags (ListTagsForResource: no listing returns them, and they are
     // compared like any resource's), per queue its attributes and tags, per rule its tags and
     // targets, and the API's routes, integrations, stages and authorizers, the published
-    // outputs, the tables and the buckets (each by name and by tags). Sixteen listings, four
-    // of them (functions, log groups, roles, queues) of two things, each in pages.
-    let calls = 31 + 4 * (pages(2) - 1);
+    // outputs, the tables and the buckets (each by name and by tags), the state machines and
+    // their log groups. Eighteen listings, four of them (functions, log groups, roles,
+    // queues) of two things, each in pages.
+    let calls = 33 + 4 * (pages(2) - 1);
     assert!(
         out.stderr.contains(&format!("AWS calls: {calls}")),
         "{}",
@@ -371,9 +373,11 @@ async fn what_was_just_created_plans_as_no_change() {
         "SQS.GetQueueAttributes: 2",
         &format!("IAM.GetAccountAuthorizationDetails: {}", pages(2)),
         &format!("Lambda.ListFunctions: {}", pages(2)),
-        &format!("CloudWatchLogs.DescribeLogGroups: {}", pages(2)),
+        // The functions' groups in pages, and one page of no state machine's group.
+        &format!("CloudWatchLogs.DescribeLogGroups: {}", pages(2) + 1),
         "CloudWatchLogs.ListTagsForResource: 2",
         &format!("SQS.ListQueues: {}", pages(2)),
+        "StepFunctions.ListStateMachines: 1",
     ] {
         assert!(out.stderr.contains(line), "{line}:\n{}", out.stderr);
     }
@@ -1020,7 +1024,7 @@ async fn a_plan_of_100_functions_reads_at_most_five_calls_per_function() {
     // The account-wide listings (the API's four included) come in pages; every other read is
     // of one function (GetFunction, GetPolicy, GetAlias), its log group's tags, or one
     // function's rule or queue.
-    const LISTINGS: [&str; 14] = [
+    const LISTINGS: [&str; 15] = [
         "Lambda.ListFunctions",
         "Lambda.ListEventSourceMappings",
         "CloudWatchLogs.DescribeLogGroups",
@@ -1035,6 +1039,7 @@ async fn a_plan_of_100_functions_reads_at_most_five_calls_per_function() {
         "SSM.DescribeParameters",
         "S3.ListBuckets",
         "ResourceGroupsTagging.GetResources",
+        "StepFunctions.ListStateMachines",
     ];
     let listed: usize = out
         .stderr

@@ -10,7 +10,7 @@ use std::path::Path;
 
 use serde_json::{Value, json};
 
-use crate::support::{Account, Run, app, applied, run, slsr, slsr_on};
+use crate::support::{Account, Run, app, applied, pages, run, slsr, slsr_on};
 
 fn clean(account: &Account, spec: &Path) {
     let out = slsr_on(account, "plan", spec, &["--detailed-exitcode"]);
@@ -179,6 +179,14 @@ async fn a_state_machine_is_made_read_back_changed_replaced_and_removed() {
         assert!(first.contains(&line), "{line}:\n{first}");
     }
     apply(&account, &spec);
+    // The two machines come in pages: a read that stopped at the first would plan the other.
+    let out = slsr_on(&account, "plan", &spec, &["-v"]);
+    assert!(
+        out.stderr
+            .contains(&format!("StepFunctions.ListStateMachines: {}", pages(2))),
+        "{}",
+        out.stderr
+    );
 
     let described = sfn
         .describe_state_machine()

@@ -497,6 +497,20 @@ def sfn_list_state_machines(self, max_results=None, next_token=None):
 
 sfn_models.StepFunctionBackend.list_state_machines = sfn_list_state_machines
 
+# UpdateStateMachine with tracingConfiguration {} (the SDK leaves `enabled: false` out) turns
+# tracing off on AWS; moto takes an empty configuration for none and keeps tracing on.
+_sfn_update_state_machine = sfn_models.StepFunctionBackend.update_state_machine
+
+
+def sfn_update_state_machine(self, arn, *args, tracing_configuration=None, **kwargs):
+    machine = _sfn_update_state_machine(self, arn, *args, tracing_configuration=tracing_configuration, **kwargs)
+    if tracing_configuration is not None:
+        machine.tracingConfiguration = {"enabled": bool(tracing_configuration.get("enabled", False))}
+    return machine
+
+
+sfn_models.StepFunctionBackend.update_state_machine = sfn_update_state_machine
+
 # EventBridge (JSON): NextToken and Limit (100 at most); targets by their id, which is unique
 # within a rule. moto's own paging is unwrapped.
 from moto.events import models as events_models

@@ -350,8 +350,41 @@ async fn a_state_machine_is_made_read_back_changed_replaced_and_removed() {
         "the role follows the definition: the worker is no longer in it"
     );
 
+    // Logging and tracing change in place, each shown as its field.
+    let spec_text = SPEC.replace(
+        "logging: {level: error}\n    tracing: active",
+        "logging: {level: all, include_execution_data: true}\n    tracing: passthrough",
+    );
+    std::fs::write(&spec, &spec_text).unwrap();
+    let text = planned(&account, &spec, "text");
+    for line in [
+        "~ logging.level: \"ERROR\" -> \"ALL\"",
+        "~ logging.include_execution_data: false -> true",
+        "~ tracing: true -> false",
+    ] {
+        assert!(text.contains(line), "{line}:\n{text}");
+    }
+    apply(&account, &spec);
+    let described = sfn
+        .describe_state_machine()
+        .state_machine_arn(&machine)
+        .send()
+        .await
+        .unwrap();
+    let logging = described.logging_configuration().unwrap();
+    assert_eq!(logging.level().unwrap().as_str(), "ALL");
+    assert!(logging.include_execution_data());
+    assert!(!described.tracing_configuration().unwrap().enabled());
+    assert!(
+        !grants(&iam, "sm-dev-fulfil.states")
+            .await
+            .iter()
+            .any(|s| s.to_string().contains("xray:")),
+        "without tracing the role writes nothing to X-Ray"
+    );
+
     // A new type replaces the machine: Step Functions cannot change it.
-    std::fs::write(&spec, SPEC.replace("type: express", "type: standard")).unwrap();
+    std::fs::write(&spec, spec_text.replace("type: express", "type: standard")).unwrap();
     let text = planned(&account, &spec, "text");
     assert!(
         text.contains("-/+ state_machine.child  sm-dev-child"),
@@ -512,8 +545,16 @@ state_machines:
   broken: {definition: ./broken.asl.json}
   inline:
     definition: {StartAt: Go, States: {Go: {Type: Task, Resource: '${function:nope.arn}', End: true}}}
+  lost: {definition: {StartAt: Missing, States: {Go: {Type: Pass, End: true}}}}
 functions:
-  worker: {handler: index.handler, runtime: python3.12, code: ./src}
+  worker:
+    handler: index.handler
+    runtime: python3.12
+    code: ./src
+    access: {state_machine.unknown: start, state_machine.lost: read}
+    env: {FLOW: '${state_machine:nothing.arn}'}
+    events:
+      - schedule: {expression: rate(1 hour), state_machine: nowhere}
 ",
     );
     let dir = spec.parent().unwrap();
@@ -538,7 +579,98 @@ functions:
         "`definition: ./broken.asl.json` is not valid JSON: line 2, column",
         "`${function:nope.arn}` refers to function `nope`",
         "slsr.yaml:7:",
+        "state machine `lost`'s definition starts at `Missing`, which is not one of its `States`",
+        "state_machine `unknown` is not declared",
+        "a state_machine takes no `read` access",
+        "`${state_machine:nothing.arn}` refers to state_machine `nothing`, which the spec does not declare",
+        "state machine `nowhere` is not declared",
+        "slsr.yaml:17:",
     ] {
         assert!(all.contains(expected), "{expected}:\n{all}");
     }
+}
+
+#[test]
+fn a_yaml_definition_is_read_with_its_references_resolved() {
+    let spec = app(
+        "state-machines-yaml",
+        "service: sm\nregion: us-east-1\nstate_machines:\n  flow: {definition: ./flow.asl.yaml}\nfunctions:\n  worker: {handler: index.handler, runtime: python3.12, code: ./src}\n",
+    );
+    std::fs::write(
+        spec.parent().unwrap().join("flow.asl.yaml"),
+        "StartAt: Work\nStates:\n  Work:\n    Type: Task\n    Resource: arn:aws:states:::lambda:invoke\n    Parameters: {FunctionName: '${function:worker.name}', Payload: {stage: '${stage}'}}\n    End: true\n",
+    )
+    .unwrap();
+    let out = run(slsr()
+        .args(["plan", "--offline", "--format", "json", "-f"])
+        .arg(&spec));
+    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+    let plan: Value = serde_json::from_str(&out.stdout).unwrap();
+    let change = |address: &str| {
+        plan["changes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["address"] == address)
+            .unwrap()
+            .clone()
+    };
+    let after = |change: &Value, path: &str| {
+        change["diffs"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|d| d["path"] == path)
+            .unwrap()["after"]
+            .clone()
+    };
+    let machine = change("state_machine.flow");
+    assert_eq!(
+        after(&machine, "definition")["States"]["Work"]["Parameters"],
+        json!({"FunctionName": "sm-dev-worker", "Payload": {"stage": "dev"}})
+    );
+    // A function named by its name alone is still exactly that function in the role.
+    let role = change("role.flow.states");
+    assert_eq!(
+        after(&role, "inline_policy")["Statement"],
+        json!([{"Effect": "Allow", "Action": ["lambda:InvokeFunction"], "Resource": [
+            "arn:aws:lambda:us-east-1:${account_id}:function:sm-dev-worker",
+            "arn:aws:lambda:us-east-1:${account_id}:function:sm-dev-worker:*"
+        ]}])
+    );
+}
+
+#[tokio::test]
+async fn a_state_machine_of_the_name_without_slsrs_tags_is_a_conflict_and_left_alone() {
+    let spec = app(
+        "state-machines-foreign",
+        "service: sm\nstate_machines:\n  flow: {definition: {StartAt: A, States: {A: {Type: Pass, End: true}}}}\n",
+    );
+    let account = Account::new().await;
+    let sfn = aws_sdk_sfn::Client::new(&account.config().await);
+    let foreign = r#"{"StartAt": "Theirs", "States": {"Theirs": {"Type": "Succeed"}}}"#;
+    let arn = sfn
+        .create_state_machine()
+        .name("sm-dev-flow")
+        .definition(foreign)
+        .role_arn(format!("arn:aws:iam::{}:role/someone-elses", account.id))
+        .send()
+        .await
+        .unwrap()
+        .state_machine_arn;
+    let out = slsr_on(&account, "apply", &spec, &["--auto-approve"]);
+    assert_eq!(out.code, 1, "{}{}", out.stdout, out.stderr);
+    assert!(
+        format!("{}{}", out.stdout, out.stderr).contains("state_machine.flow"),
+        "{}{}",
+        out.stdout,
+        out.stderr
+    );
+    let described = sfn
+        .describe_state_machine()
+        .state_machine_arn(&arn)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(described.definition(), foreign, "never touched");
 }

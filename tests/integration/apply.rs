@@ -564,7 +564,7 @@ fn operation_counts(text: &str) -> std::collections::BTreeMap<String, usize> {
 }
 
 /// A dry run's listing: each change's numbered calls, by the change's address.
-fn dry_run_calls(text: &str) -> std::collections::BTreeMap<String, Vec<String>> {
+pub(crate) fn dry_run_calls(text: &str) -> std::collections::BTreeMap<String, Vec<String>> {
     let mut calls = std::collections::BTreeMap::new();
     let mut current = None;
     for line in text.lines() {
@@ -586,7 +586,7 @@ fn dry_run_calls(text: &str) -> std::collections::BTreeMap<String, Vec<String>> 
 }
 
 /// `apply -v`'s write calls by change.
-fn applied_calls(stdout: &str) -> std::collections::BTreeMap<String, Vec<String>> {
+pub(crate) fn applied_calls(stdout: &str) -> std::collections::BTreeMap<String, Vec<String>> {
     stdout
         .split("Write calls by change:\n")
         .nth(1)

@@ -377,7 +377,7 @@ async fn what_was_just_created_plans_as_no_change() {
         &format!("CloudWatchLogs.DescribeLogGroups: {}", pages(2) + 1),
         "CloudWatchLogs.ListTagsForResource: 2",
         &format!("SQS.ListQueues: {}", pages(2)),
-        "StepFunctions.ListStateMachines: 1",
+        "SFN.ListStateMachines: 1",
     ] {
         assert!(out.stderr.contains(line), "{line}:\n{}", out.stderr);
     }
@@ -1039,7 +1039,7 @@ async fn a_plan_of_100_functions_reads_at_most_five_calls_per_function() {
         "SSM.DescribeParameters",
         "S3.ListBuckets",
         "ResourceGroupsTagging.GetResources",
-        "StepFunctions.ListStateMachines",
+        "SFN.ListStateMachines",
     ];
     let listed: usize = out
         .stderr

@@ -183,7 +183,7 @@ async fn a_state_machine_is_made_read_back_changed_replaced_and_removed() {
     let out = slsr_on(&account, "plan", &spec, &["-v"]);
     assert!(
         out.stderr
-            .contains(&format!("StepFunctions.ListStateMachines: {}", pages(2))),
+            .contains(&format!("SFN.ListStateMachines: {}", pages(2))),
         "{}",
         out.stderr
     );
@@ -673,4 +673,34 @@ async fn a_state_machine_of_the_name_without_slsrs_tags_is_a_conflict_and_left_a
         .await
         .unwrap();
     assert_eq!(described.definition(), foreign, "never touched");
+}
+
+#[tokio::test]
+async fn a_dry_run_lists_exactly_the_calls_apply_then_makes() {
+    let spec = app("state-machines-dry", STARTED);
+    let account = Account::new().await;
+    let changed = STARTED.replace("rate(1 hour)", "rate(2 hours)").replace(
+        "definition: {StartAt: Done, States: {Done: {Type: Pass, End: true}}}\n  idle",
+        "definition: {StartAt: Done, States: {Done: {Type: Succeed}}}\n    tracing: active\n  idle",
+    );
+    for (step, text) in [STARTED.to_string(), changed].iter().enumerate() {
+        std::fs::write(&spec, text).unwrap();
+        let dry = slsr_on(&account, "apply", &spec, &["--dry-run"]);
+        assert_eq!(dry.code, 0, "{}{}", dry.stdout, dry.stderr);
+        let dry_text = dry.stdout.split("Dry run:").nth(1).unwrap().to_string();
+        let planned = crate::apply::dry_run_calls(&dry_text);
+        let applied = applied(&account, &spec, &["-v"]);
+        let written = crate::apply::applied_calls(&applied.stdout);
+        assert_eq!(
+            planned, written,
+            "step {step}: dry run\n{dry_text}\nvs apply\n{}",
+            applied.stdout
+        );
+        let machine = if step == 0 {
+            vec!["SFN.CreateStateMachine"]
+        } else {
+            vec!["SFN.UpdateStateMachine"]
+        };
+        assert_eq!(planned["state_machine.flow"], machine, "step {step}");
+    }
 }

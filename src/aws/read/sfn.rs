@@ -42,7 +42,7 @@ fn key_of(
 async fn machines(r: &Reader, scope: &Scope, wanted: &State) -> Result<Found, AwsError> {
     let listed = pages::all(
         &r.calls,
-        "StepFunctions.ListStateMachines",
+        "SFN.ListStateMachines",
         r.sfn.list_state_machines().into_paginator().send(),
     )
     .await
@@ -57,7 +57,7 @@ async fn machines(r: &Reader, scope: &Scope, wanted: &State) -> Result<Found, Aw
         let r = r.clone();
         tasks.spawn(async move {
             let _slot = r.slot().await;
-            r.calls.count("StepFunctions.ListTagsForResource");
+            r.calls.count("SFN.ListTagsForResource");
             let tags = r
                 .sfn
                 .list_tags_for_resource()
@@ -70,7 +70,7 @@ async fn machines(r: &Reader, scope: &Scope, wanted: &State) -> Result<Found, Aw
                 .iter()
                 .filter_map(|t| Some((t.key()?.to_string(), t.value()?.to_string())))
                 .collect();
-            r.calls.count("StepFunctions.DescribeStateMachine");
+            r.calls.count("SFN.DescribeStateMachine");
             let described = r
                 .sfn
                 .describe_state_machine()

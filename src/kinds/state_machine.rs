@@ -200,8 +200,9 @@ async fn apply(a: &Applier, step: &Step) -> Result<(), AwsError> {
                 .collect();
             let definition = definition_text(a, r);
             // A role made a moment ago may not be assumable yet (IAM is eventually
-            // consistent): Step Functions says so, and it clears up by itself.
-            let created = assumable(|| {
+            // consistent), and the machine this one replaces may still be being deleted:
+            // Step Functions says so, and both clear up by themselves.
+            let created = settled(|| {
                 a.sfn
                     .create_state_machine()
                     .name(name)
@@ -213,8 +214,18 @@ async fn apply(a: &Applier, step: &Step) -> Result<(), AwsError> {
                     .set_tags(Some(tags.clone()))
                     .send()
             })
-            .await
-            .or_exists("CreateStateMachine", name)?;
+            .await;
+            // A retry of a create whose answer was lost finds the machine (Step Functions
+            // says StateMachineAlreadyExists when what it holds differs from the request).
+            let created = match created {
+                Err(e)
+                    if aws_sdk_sfn::error::ProvideErrorMetadata::code(&e)
+                        == Some("StateMachineAlreadyExists") =>
+                {
+                    None
+                }
+                other => other.or_exists("CreateStateMachine", name)?,
+            };
             if created.is_none() {
                 let tags = tags_of(a, &arn).await?;
                 crate::apply::ensure_ours("CreateStateMachine", r, &tags)?;
@@ -231,7 +242,7 @@ async fn apply(a: &Applier, step: &Step) -> Result<(), AwsError> {
             ];
             if settings.iter().any(|f| step.changes(f)) || step.changes(TRACING) {
                 let definition = definition_text(a, r);
-                assumable(|| {
+                settled(|| {
                     let mut update = a.sfn.update_state_machine().state_machine_arn(&arn);
                     if step.changes(DEFINITION) {
                         update = update.definition(&definition);
@@ -300,12 +311,23 @@ async fn tags_of(
         .collect())
 }
 
-/// How long a new role is waited for until Step Functions can assume it.
-const ROLE_PATIENCE: std::time::Duration = std::time::Duration::from_secs(60);
+/// How long a new role, or the deletion of the machine a new one replaces, is waited for.
+const PATIENCE: std::time::Duration = std::time::Duration::from_secs(120);
 
-/// Makes a call, again while Step Functions says it cannot assume the role yet (a new
-/// role's trust takes a few seconds to reach it), for up to `ROLE_PATIENCE`.
-async fn assumable<T, E, Fut>(call: impl Fn() -> Fut) -> Result<T, E>
+/// Whether Step Functions refused a call for what clears up by itself: a role it cannot
+/// assume yet (a new role's trust takes seconds to reach it), a machine of the name still
+/// being deleted (a replacement's create right after the delete).
+fn clears_up(code: Option<&str>, message: Option<&str>) -> bool {
+    match code {
+        Some("StateMachineDeleting") => true,
+        Some("AccessDeniedException") => message.is_some_and(|m| m.contains("assume")),
+        _ => false,
+    }
+}
+
+/// Makes a call, again while Step Functions refuses it for what clears up by itself
+/// (`clears_up`), for up to `PATIENCE`.
+async fn settled<T, E, Fut>(call: impl Fn() -> Fut) -> Result<T, E>
 where
     Fut: std::future::Future<Output = Result<T, E>>,
     E: aws_sdk_sfn::error::ProvideErrorMetadata,
@@ -314,11 +336,7 @@ where
     let mut pause = std::time::Duration::from_millis(500);
     loop {
         match call().await {
-            Err(e)
-                if e.code() == Some("AccessDeniedException")
-                    && e.message().is_some_and(|m| m.contains("assume"))
-                    && started.elapsed() < ROLE_PATIENCE =>
-            {
+            Err(e) if clears_up(e.code(), e.message()) && started.elapsed() < PATIENCE => {
                 tokio::time::sleep(pause).await;
                 pause = (pause * 2).min(std::time::Duration::from_secs(8));
             }
@@ -345,5 +363,56 @@ pub fn start_target(b: &Builder, name: &str) -> StartTarget {
             json!({"Effect": "Allow", "Action": ["states:StartExecution"], "Resource": [arn]}),
         ],
         arn,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    use aws_smithy_types::error::ErrorMetadata;
+
+    use super::settled;
+
+    fn refusal(code: &str, message: &str) -> ErrorMetadata {
+        ErrorMetadata::builder().code(code).message(message).build()
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_replaced_machine_still_deleting_and_a_new_role_are_waited_for() {
+        let calls = AtomicUsize::new(0);
+        let answers = [
+            Err(refusal(
+                "StateMachineDeleting",
+                "State Machine is being deleted",
+            )),
+            Err(refusal(
+                "AccessDeniedException",
+                "Neither the global service principal states.amazonaws.com, nor the regional one is authorized to assume the provided role.",
+            )),
+            Ok("arn:aws:states:us-east-1:123456789012:stateMachine:shop-dev-flow"),
+        ];
+        let out = settled(|| {
+            let answer = answers[calls.fetch_add(1, Ordering::SeqCst)].clone();
+            async move { answer }
+        })
+        .await;
+        assert_eq!(out.unwrap(), answers[2].clone().unwrap());
+        assert_eq!(calls.load(Ordering::SeqCst), 3);
+
+        // Any other refusal is the answer at once.
+        let calls = AtomicUsize::new(0);
+        let out: Result<(), _> = settled(|| {
+            calls.fetch_add(1, Ordering::SeqCst);
+            async {
+                Err(refusal(
+                    "AccessDeniedException",
+                    "not allowed: states:CreateStateMachine",
+                ))
+            }
+        })
+        .await;
+        assert!(out.is_err());
+        assert_eq!(calls.load(Ordering::SeqCst), 1);
     }
 }

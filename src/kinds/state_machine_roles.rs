@@ -220,15 +220,27 @@ pub fn starter_roles(b: &Builder, state: &mut State) {
             .filter(|name| b.p.state_machines.contains_key(*name))
             .collect();
     for name in started {
-        let key = format!("{name}{EVENTS_ROLE_SUFFIX}");
-        state.insert(super::role::assumed_by(
+        state.insert(starter_role(
             b,
-            &key,
-            &b.p.physical_name(&key),
+            name,
             "events.amazonaws.com",
-            start_target(b, name).statements,
+            EVENTS_ROLE_SUFFIX,
         ));
     }
+}
+
+/// The role a service (`events.amazonaws.com`; EventBridge Scheduler's
+/// `scheduler.amazonaws.com` takes the same) assumes to start state machine `name`, keyed
+/// and named with `suffix` (`.events`): allowed exactly what `start_target` needs.
+pub fn starter_role(b: &Builder, name: &str, service: &str, suffix: &str) -> Resource {
+    let key = format!("{name}{suffix}");
+    super::role::assumed_by(
+        b,
+        &key,
+        &b.p.physical_name(&key),
+        service,
+        start_target(b, name).statements,
+    )
 }
 
 /// `access: {state_machine.NAME: start}`: StartExecution on exactly that machine, and

@@ -446,10 +446,11 @@ fn scope(project: &Project) -> Scope {
         .values()
         .flat_map(|f| f.events.iter().flatten())
         .filter_map(|e| match e {
-            Event::Eventbridge(e) => e
-                .bus
-                .as_ref()
-                .map(|b| b.rsplit('/').next().unwrap_or(b).to_string()),
+            Event::Eventbridge(e) => e.bus.as_ref().map(|b| match project.buses.contains_key(b) {
+                // A bus of the spec's own.
+                true => project.physical_name(b),
+                false => b.rsplit('/').next().unwrap_or(b).to_string(),
+            }),
             _ => None,
         })
         .collect();

@@ -11,6 +11,7 @@ pub mod alias;
 pub mod authorizer;
 pub mod bucket;
 pub mod bucket_notification;
+pub mod bus;
 pub mod event_source_mapping;
 pub mod function;
 pub mod function_url;
@@ -23,8 +24,12 @@ pub mod queue;
 pub mod role;
 pub mod route;
 pub mod rule;
+pub mod schedule;
+pub mod schedule_group;
 pub mod stage;
+pub mod subscription;
 pub mod table;
+pub mod topic;
 
 use std::collections::HashMap;
 use std::future::Future;
@@ -54,6 +59,11 @@ pub enum Kind {
     BucketNotification,
     EventSourceMapping,
     Rule,
+    Topic,
+    Subscription,
+    Bus,
+    ScheduleGroup,
+    Schedule,
     HttpApi,
     Integration,
     Authorizer,
@@ -76,6 +86,11 @@ pub const ALL: &[Kind] = &[
     Kind::BucketNotification,
     Kind::EventSourceMapping,
     Kind::Rule,
+    Kind::Topic,
+    Kind::Subscription,
+    Kind::Bus,
+    Kind::ScheduleGroup,
+    Kind::Schedule,
     Kind::HttpApi,
     Kind::Integration,
     Kind::Authorizer,
@@ -167,6 +182,11 @@ impl Kind {
             Kind::BucketNotification => &bucket_notification::INFO,
             Kind::EventSourceMapping => &event_source_mapping::INFO,
             Kind::Rule => &rule::INFO,
+            Kind::Topic => &topic::INFO,
+            Kind::Subscription => &subscription::INFO,
+            Kind::Bus => &bus::INFO,
+            Kind::ScheduleGroup => &schedule_group::INFO,
+            Kind::Schedule => &schedule::INFO,
             Kind::HttpApi => &http_api::INFO,
             Kind::Integration => &integration::INFO,
             Kind::Authorizer => &authorizer::INFO,

@@ -307,6 +307,9 @@ fn access_grants(b: &Builder, f: &Function) -> Vec<Value> {
             "queue" if *level == AccessLevel::Send => {
                 statements.push(grant(&["sqs:SendMessage"], vec![b.queue_arn(name)]));
             }
+            "topic" if *level == AccessLevel::Publish => {
+                statements.push(grant(&["sns:Publish"], vec![b.topic_arn(name)]));
+            }
             // Refused by validation (`spec::data_rules`).
             _ => {}
         }

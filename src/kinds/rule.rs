@@ -51,6 +51,12 @@ fn desired(b: &Builder, state: &mut State) {
             if !matches!(event, Event::Schedule(_) | Event::Eventbridge(_)) {
                 continue;
             }
+            // A timezone, an at() or a flexible window is Scheduler's (`schedule.rs`).
+            if let Event::Schedule(ScheduleEvent::Detailed(d)) = event
+                && crate::spec::messaging_rules::through_scheduler(d)
+            {
+                continue;
+            }
             let rule = resource(b, function, event);
             let source = rule.attrs.get(ARN).cloned().unwrap_or_default();
             let identity = format!("rule\0{}", rule.name);
@@ -82,13 +88,13 @@ fn resource(b: &Builder, function: &str, event: &Event) -> Resource {
             d.name.clone(),
         ),
         Event::Eventbridge(e) => (
-            e.bus.clone().unwrap_or_else(|| "default".into()),
+            e.bus.as_deref().map_or_else(|| "default".into(), |bus| b.bus_name(bus)),
             json!({"event_pattern": Value::Object(e.pattern.clone())}),
             e.input.clone(),
             true,
             e.name.clone(),
         ),
-        Event::Sqs(_) | Event::Http(_) | Event::S3(_) | Event::Dynamodb(_) => {
+        Event::Sqs(_) | Event::Http(_) | Event::S3(_) | Event::Dynamodb(_) | Event::Sns(_) => {
             unreachable!("only schedule and eventbridge events make rules")
         }
     };
@@ -126,9 +132,12 @@ fn resource(b: &Builder, function: &str, event: &Event) -> Resource {
     r
 }
 
-/// A rule needs the function it targets.
+/// A rule needs the function it targets, and the bus it is on when slsr makes that bus
+/// (EventBridge refuses to delete a bus that has rules: they go first).
 fn needs(r: &Resource, index: &Index) -> Vec<String> {
-    index.arn(&attr_str(r, TARGET)).into_iter().collect()
+    let mut needs: Vec<String> = index.arn(&attr_str(r, TARGET)).into_iter().collect();
+    needs.extend(index.named(super::Kind::Bus, &attr_str(r, BUS)));
+    needs
 }
 
 /// A rule as ListRules has it, keyed `key`, with its tags and slsr's target (if any).

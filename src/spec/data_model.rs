@@ -297,6 +297,8 @@ pub enum AccessLevel {
     ReadWrite,
     /// Queues: send messages.
     Send,
+    /// Topics: publish messages.
+    Publish,
 }
 
 impl AccessLevel {
@@ -306,6 +308,7 @@ impl AccessLevel {
             AccessLevel::Write => "write",
             AccessLevel::ReadWrite => "read_write",
             AccessLevel::Send => "send",
+            AccessLevel::Publish => "publish",
         }
     }
 }

@@ -22,10 +22,12 @@ pub fn check(p: &Project, diags: &mut Vec<Diagnostic>) {
                 Event::S3(s3) => check_s3_event(p, &path, s3, diags),
                 Event::Dynamodb(d) => check_dynamodb_event(p, &path, d, diags),
                 Event::Sqs(sqs) => check_filters(p, &format!("{path}.sqs"), &sqs.filters, diags),
-                Event::Http(_) | Event::Schedule(_) | Event::Eventbridge(_) => {}
+                // Checked with the messaging resources (`messaging_rules.rs`).
+                Event::Http(_) | Event::Schedule(_) | Event::Eventbridge(_) | Event::Sns(_) => {}
             }
         }
     }
+    super::messaging_rules::check(p, diags);
     check_overlapping_notifications(p, diags);
     check_stream_references(p, diags);
     check_repeated_streams(p, diags);
@@ -256,6 +258,7 @@ const ACCESS: &[(&str, &[AccessLevel])] = &[
         ],
     ),
     ("queue", &[AccessLevel::Send]),
+    ("topic", &[AccessLevel::Publish]),
 ];
 
 fn check_access(p: &Project, name: &str, f: &Function, diags: &mut Vec<Diagnostic>) {
@@ -286,14 +289,14 @@ fn check_access(p: &Project, name: &str, f: &Function, diags: &mut Vec<Diagnosti
                     at,
                     format!("`{target}` does not name a resource"),
                 )
-                .with_help("write KIND.NAME: table.NAME, bucket.NAME or queue.NAME"),
+                .with_help("write KIND.NAME: table.NAME, bucket.NAME, queue.NAME or topic.NAME"),
             );
             continue;
         };
         let Some((_, levels)) = ACCESS.iter().find(|(k, _)| *k == kind) else {
             let help = match super::structure::closest(kind, ACCESS.iter().map(|(k, _)| *k)) {
                 Some(best) => format!("did you mean `{best}.{resource}`?"),
-                None => "access takes table.NAME, bucket.NAME or queue.NAME".into(),
+                None => "access takes table.NAME, bucket.NAME, queue.NAME or topic.NAME".into(),
             };
             diags.push(
                 Diagnostic::error(
@@ -308,6 +311,7 @@ fn check_access(p: &Project, name: &str, f: &Function, diags: &mut Vec<Diagnosti
         let declared: Vec<&String> = match kind {
             "table" => p.tables.keys().collect(),
             "bucket" => p.buckets.keys().collect(),
+            "topic" => p.topics.keys().collect(),
             _ => p.queues.keys().collect(),
         };
         if !declared.iter().any(|d| d.as_str() == resource) {

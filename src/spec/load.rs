@@ -143,6 +143,8 @@ pub struct Project {
     pub queues: BTreeMap<String, Queue>,
     pub tables: BTreeMap<String, Table>,
     pub buckets: BTreeMap<String, Bucket>,
+    pub topics: BTreeMap<String, super::model::Topic>,
+    pub buses: BTreeMap<String, super::model::Bus>,
     pub http_api: Option<HttpApi>,
     pub functions: BTreeMap<String, Function>,
     pub outputs: BTreeMap<String, Output>,
@@ -348,6 +350,7 @@ fn context<'a>(
         ("roles", &mut declared.roles),
         ("tables", &mut declared.tables),
         ("buckets", &mut declared.buckets),
+        ("topics", &mut declared.topics),
     ] {
         if let Some(Node {
             value: Value::Map(entries),
@@ -472,6 +475,8 @@ fn resolve(
         queues: spec.queues,
         tables: spec.tables,
         buckets: spec.buckets,
+        topics: spec.topics,
+        buses: spec.buses,
         http_api: spec.http_api,
         functions,
         outputs: spec.outputs,

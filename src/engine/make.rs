@@ -446,11 +446,12 @@ fn scope(project: &Project) -> Scope {
         .values()
         .flat_map(|f| f.events.iter().flatten())
         .filter_map(|e| match e {
-            Event::Eventbridge(e) => e.bus.as_ref().map(|b| match project.buses.contains_key(b) {
-                // A bus of the spec's own.
-                true => project.physical_name(b),
-                false => b.rsplit('/').next().unwrap_or(b).to_string(),
-            }),
+            // The spec's own buses are read as the owned buses they are (`read/buses.rs`).
+            Event::Eventbridge(e) => e
+                .bus
+                .as_ref()
+                .filter(|b| !project.buses.contains_key(*b))
+                .map(|b| b.rsplit('/').next().unwrap_or(b).to_string()),
             _ => None,
         })
         .collect();

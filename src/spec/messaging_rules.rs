@@ -33,8 +33,7 @@ fn is_at(expression: &str) -> bool {
 pub fn check_expression(expression: &str) -> Result<(), String> {
     let e = expression.trim();
     let Some(body) = e.strip_prefix("at(") else {
-        return super::schedule::check(e)
-            .map_err(|why| format!("{why}; or `at(yyyy-mm-ddThh:mm:ss)` to run once"));
+        return super::schedule::check(e);
     };
     let ok = body.strip_suffix(')').is_some_and(|t| {
         let b = t.as_bytes();

@@ -136,6 +136,8 @@ pub async fn subscriptions(
         .resources
         .values()
         .filter(|w| w.kind == Kind::Subscription)
+        // Keyed `{function}.{topic}`: a topic named by its ARN is someone else's.
+        .filter(|w| w.key.split_once('.').is_some_and(|(_, t)| subscription::foreign_topic(t)))
         .map(|w| (attr_str(w, subscription::TOPIC_ARN), true))
         .chain(
             so_far
@@ -148,7 +150,7 @@ pub async fn subscriptions(
                 .map(|p| (attr_str(p, permission::SOURCE_ARN), false)),
         );
     for (arn, needed) in foreign {
-        if !subscription::foreign_topic(&arn) || crate::engine::desired::still_unknown(&arn) {
+        if arn.contains("${") || crate::engine::desired::still_unknown(&arn) {
             continue;
         }
         let entry = topics.entry(arn.clone()).or_insert_with(|| Listed {

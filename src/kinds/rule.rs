@@ -88,7 +88,9 @@ fn resource(b: &Builder, function: &str, event: &Event) -> Resource {
             d.name.clone(),
         ),
         Event::Eventbridge(e) => (
-            e.bus.as_deref().map_or_else(|| "default".into(), |bus| b.bus_name(bus)),
+            e.bus
+                .as_deref()
+                .map_or_else(|| "default".into(), |bus| b.bus_name(bus)),
             json!({"event_pattern": Value::Object(e.pattern.clone())}),
             e.input.clone(),
             true,

@@ -95,7 +95,9 @@ fn desired(b: &Builder, state: &mut State) {
             .with(EXPRESSION, s.expression.trim())
             .with(
                 TIMEZONE,
-                s.timezone.clone().unwrap_or_else(|| DEFAULT_TIMEZONE.into()),
+                s.timezone
+                    .clone()
+                    .unwrap_or_else(|| DEFAULT_TIMEZONE.into()),
             )
             .with(
                 FLEXIBLE_WINDOW,
@@ -156,7 +158,10 @@ fn needs(r: &Resource, index: &Index) -> Vec<String> {
 }
 
 /// A schedule as GetSchedule has it.
-pub fn live(key: &str, s: &aws_sdk_scheduler::operation::get_schedule::GetScheduleOutput) -> Resource {
+pub fn live(
+    key: &str,
+    s: &aws_sdk_scheduler::operation::get_schedule::GetScheduleOutput,
+) -> Resource {
     let window = s
         .flexible_time_window()
         .filter(|w| w.mode() == &FlexibleTimeWindowMode::Flexible)
@@ -168,13 +173,15 @@ pub fn live(key: &str, s: &aws_sdk_scheduler::operation::get_schedule::GetSchedu
         .with(EXPRESSION, s.schedule_expression().unwrap_or_default())
         .with(
             TIMEZONE,
-            s.schedule_expression_timezone()
-                .unwrap_or(DEFAULT_TIMEZONE),
+            s.schedule_expression_timezone().unwrap_or(DEFAULT_TIMEZONE),
         )
         .with(FLEXIBLE_WINDOW, window)
         .with(STATE, s.state().map_or("ENABLED", |s| s.as_str()))
         .with(TARGET, target.map(|t| t.arn()).unwrap_or_default())
-        .with(TARGET_ROLE, target.map(|t| t.role_arn()).unwrap_or_default())
+        .with(
+            TARGET_ROLE,
+            target.map(|t| t.role_arn()).unwrap_or_default(),
+        )
         .with(
             INPUT,
             target

@@ -39,7 +39,10 @@ impl Builder<'_> {
 }
 
 fn desired(b: &Builder, state: &mut State) {
-    if crate::spec::messaging_rules::scheduled(b.p).next().is_none() {
+    if crate::spec::messaging_rules::scheduled(b.p)
+        .next()
+        .is_none()
+    {
         return;
     }
     let name = b.schedule_group();

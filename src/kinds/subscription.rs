@@ -98,11 +98,7 @@ fn needs(r: &Resource, index: &Index) -> Vec<String> {
 }
 
 /// A subscription as ListSubscriptionsByTopic and GetSubscriptionAttributes have it.
-pub fn live(
-    key: &str,
-    name: &str,
-    attrs: &std::collections::HashMap<String, String>,
-) -> Resource {
+pub fn live(key: &str, name: &str, attrs: &std::collections::HashMap<String, String>) -> Resource {
     let policy = attrs
         .get("FilterPolicy")
         .filter(|p| !p.is_empty())
@@ -162,9 +158,7 @@ async fn apply(a: &Applier, step: &Step) -> Result<(), AwsError> {
                 .or_gone("Unsubscribe", name)?;
         }
         _ => {
-            let live = step
-                .live()
-                .expect("an update has a live resource");
+            let live = step.live().expect("an update has a live resource");
             let arn = attr_str(live, ARN);
             // The scope first: SNS checks the policy against the scope it has.
             let changes: Vec<(&str, String)> = match attr(r, FILTER_POLICY) {

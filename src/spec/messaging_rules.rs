@@ -67,8 +67,17 @@ pub fn check_expression(expression: &str) -> Result<(), String> {
 /// The areas of the IANA time zone database (`Area/Location`), and the names without one
 /// that Scheduler takes.
 const TZ_AREAS: &[&str] = &[
-    "Africa", "America", "Antarctica", "Arctic", "Asia", "Atlantic", "Australia", "Europe",
-    "Indian", "Pacific", "Etc",
+    "Africa",
+    "America",
+    "Antarctica",
+    "Arctic",
+    "Asia",
+    "Atlantic",
+    "Australia",
+    "Europe",
+    "Indian",
+    "Pacific",
+    "Etc",
 ];
 const TZ_PLAIN: &[&str] = &["UTC", "GMT", "Zulu", "Universal"];
 
@@ -127,7 +136,13 @@ pub fn check(p: &Project, diags: &mut Vec<Diagnostic>) {
         }
         if scheduled && super::names::valid_key(name) {
             let role = p.physical_name(&format!("{name}.scheduler"));
-            name_limit(p, &role, "IAM role name of the function's scheduler role", &format!("functions.{name}"), diags);
+            name_limit(
+                p,
+                &role,
+                "IAM role name of the function's scheduler role",
+                &format!("functions.{name}"),
+                diags,
+            );
         }
     }
     if scheduled(p).next().is_some() {
@@ -152,13 +167,21 @@ fn name_limit(p: &Project, name: &str, noun: &str, path: &str, diags: &mut Vec<D
     }
 }
 
-fn check_scheduled(p: &Project, function: &str, base: &str, s: &Schedule, diags: &mut Vec<Diagnostic>) {
+fn check_scheduled(
+    p: &Project,
+    function: &str,
+    base: &str,
+    s: &Schedule,
+    diags: &mut Vec<Diagnostic>,
+) {
     if let Some(tz) = &s.timezone
         && !valid_timezone(tz)
     {
         let help = match super::structure::closest(tz, TZ_PLAIN.iter().copied()) {
             Some(best) => format!("did you mean `{best}`?"),
-            None => "write an IANA time zone name such as Europe/Paris, America/New_York or UTC".into(),
+            None => {
+                "write an IANA time zone name such as Europe/Paris, America/New_York or UTC".into()
+            }
         };
         diags.push(
             Diagnostic::error(
@@ -253,7 +276,13 @@ fn check_sns_event(p: &Project, base: &str, sns: &SnsEvent, diags: &mut Vec<Diag
             );
         }
     } else if !p.topics.contains_key(&sns.topic) {
-        diags.push(undeclared(at, "topic", &sns.topic, p.topics.keys(), "topics"));
+        diags.push(undeclared(
+            at,
+            "topic",
+            &sns.topic,
+            p.topics.keys(),
+            "topics",
+        ));
     }
     if sns.filter_policy_scope.is_some() && sns.filter_policy.is_none() {
         diags.push(
@@ -272,7 +301,9 @@ fn check_sns_event(p: &Project, base: &str, sns: &SnsEvent, diags: &mut Vec<Diag
                 span(p, &format!("{base}.filter_policy")),
                 "a filter policy must match on at least one attribute",
             )
-            .with_help("for example {type: [placed]}, or remove filter_policy to get every message"),
+            .with_help(
+                "for example {type: [placed]}, or remove filter_policy to get every message",
+            ),
         );
     }
 }
@@ -283,10 +314,23 @@ mod tests {
 
     #[test]
     fn timezones_take_the_iana_form() {
-        for tz in ["Europe/Paris", "UTC", "America/Argentina/Buenos_Aires", "Etc/GMT+5", "America/Port-au-Prince"] {
+        for tz in [
+            "Europe/Paris",
+            "UTC",
+            "America/Argentina/Buenos_Aires",
+            "Etc/GMT+5",
+            "America/Port-au-Prince",
+        ] {
             assert!(valid_timezone(tz), "{tz}");
         }
-        for tz in ["Paris", "europe/paris", "Mars/Olympus", "Europe/", "CEST", "Europe/Paris/x/y"] {
+        for tz in [
+            "Paris",
+            "europe/paris",
+            "Mars/Olympus",
+            "Europe/",
+            "CEST",
+            "Europe/Paris/x/y",
+        ] {
             assert!(!valid_timezone(tz), "{tz}");
         }
     }

@@ -8,7 +8,7 @@ use std::path::Path;
 
 use serde_json::{Value, json};
 
-use crate::support::{Account, applied, app, slsr_on as slsr};
+use crate::support::{Account, app, applied, slsr_on as slsr};
 
 fn assert_clean(account: &Account, spec: &Path) {
     let out = slsr(account, "plan", spec, &["--detailed-exitcode"]);
@@ -38,8 +38,17 @@ async fn topic_arns(sns: &aws_sdk_sns::Client) -> Vec<String> {
     let mut all = Vec::new();
     let mut token = None;
     loop {
-        let out = sns.list_topics().set_next_token(token).send().await.unwrap();
-        all.extend(out.topics().iter().filter_map(|t| t.topic_arn().map(str::to_string)));
+        let out = sns
+            .list_topics()
+            .set_next_token(token)
+            .send()
+            .await
+            .unwrap();
+        all.extend(
+            out.topics()
+                .iter()
+                .filter_map(|t| t.topic_arn().map(str::to_string)),
+        );
         token = out.next_token;
         if token.is_none() {
             return all;
@@ -74,7 +83,11 @@ async fn subscriptions(sns: &aws_sdk_sns::Client, topic: &str) -> Vec<(String, S
     }
 }
 
-async fn subscription_attribute(sns: &aws_sdk_sns::Client, arn: &str, name: &str) -> Option<String> {
+async fn subscription_attribute(
+    sns: &aws_sdk_sns::Client,
+    arn: &str,
+    name: &str,
+) -> Option<String> {
     sns.get_subscription_attributes()
         .subscription_arn(arn)
         .send()
@@ -206,7 +219,9 @@ async fn a_topic_and_its_subscription_are_made_read_back_changed_and_removed() {
     let arns = topic_arns(&sns).await;
     assert!(arns.contains(&orders) && arns.contains(&audit), "{arns:?}");
     assert_eq!(
-        topic_attribute(&sns, &orders, "KmsMasterKeyId").await.as_deref(),
+        topic_attribute(&sns, &orders, "KmsMasterKeyId")
+            .await
+            .as_deref(),
         Some("alias/aws/sns")
     );
     assert_eq!(
@@ -226,20 +241,38 @@ async fn a_topic_and_its_subscription_are_made_read_back_changed_and_removed() {
     tags.sort();
     assert_eq!(
         tags,
-        [("slsr:service", "msg"), ("slsr:stage", "dev"), ("team", "core")]
-            .map(|(k, v)| (k.to_string(), v.to_string()))
+        [
+            ("slsr:service", "msg"),
+            ("slsr:stage", "dev"),
+            ("team", "core")
+        ]
+        .map(|(k, v)| (k.to_string(), v.to_string()))
     );
     let subs = subscriptions(&sns, &orders).await;
     assert_eq!(subs.len(), 1, "{subs:?}");
-    assert_eq!((subs[0].0.as_str(), subs[0].1.as_str()), ("lambda", function.as_str()));
-    let policy = subscription_attribute(&sns, &subs[0].2, "FilterPolicy").await.unwrap();
-    assert_eq!(serde_json::from_str::<Value>(&policy).unwrap(), json!({"type": ["placed"]}));
+    assert_eq!(
+        (subs[0].0.as_str(), subs[0].1.as_str()),
+        ("lambda", function.as_str())
+    );
+    let policy = subscription_attribute(&sns, &subs[0].2, "FilterPolicy")
+        .await
+        .unwrap();
+    assert_eq!(
+        serde_json::from_str::<Value>(&policy).unwrap(),
+        json!({"type": ["placed"]})
+    );
 
     // SNS may invoke the function from that topic only.
     let found = statements(&lambda, "msg-dev-api").await;
     assert_eq!(found.len(), 1, "{found:?}");
-    assert_eq!(found[0]["Principal"], json!({"Service": "sns.amazonaws.com"}));
-    assert_eq!(found[0]["Condition"]["ArnLike"]["AWS:SourceArn"], json!(orders));
+    assert_eq!(
+        found[0]["Principal"],
+        json!({"Service": "sns.amazonaws.com"})
+    );
+    assert_eq!(
+        found[0]["Condition"]["ArnLike"]["AWS:SourceArn"],
+        json!(orders)
+    );
     assert_eq!(found[0]["Action"], json!("lambda:InvokeFunction"));
 
     // The generated role may publish to that topic, and to nothing else.
@@ -252,7 +285,12 @@ async fn a_topic_and_its_subscription_are_made_read_back_changed_and_removed() {
         ]})
     );
     let outputs = slsr(&account, "outputs", &spec, &[]);
-    assert!(outputs.stdout.contains(&orders), "{}{}", outputs.stdout, outputs.stderr);
+    assert!(
+        outputs.stdout.contains(&orders),
+        "{}{}",
+        outputs.stdout,
+        outputs.stderr
+    );
 
     // A new key and a new filter policy on its body: each its own field, in place.
     let changed_text = TOPICS
@@ -277,15 +315,24 @@ async fn a_topic_and_its_subscription_are_made_read_back_changed_and_removed() {
     applied(&account, &spec, &[]);
     assert_clean(&account, &spec);
     assert_eq!(
-        topic_attribute(&sns, &orders, "KmsMasterKeyId").await.as_deref(),
+        topic_attribute(&sns, &orders, "KmsMasterKeyId")
+            .await
+            .as_deref(),
         Some("alias/orders")
     );
     let same = subscriptions(&sns, &orders).await;
     assert_eq!(same, subs, "changed in place, not made again");
-    let policy = subscription_attribute(&sns, &subs[0].2, "FilterPolicy").await.unwrap();
-    assert_eq!(serde_json::from_str::<Value>(&policy).unwrap(), json!({"type": ["shipped"]}));
+    let policy = subscription_attribute(&sns, &subs[0].2, "FilterPolicy")
+        .await
+        .unwrap();
     assert_eq!(
-        subscription_attribute(&sns, &subs[0].2, "FilterPolicyScope").await.as_deref(),
+        serde_json::from_str::<Value>(&policy).unwrap(),
+        json!({"type": ["shipped"]})
+    );
+    assert_eq!(
+        subscription_attribute(&sns, &subs[0].2, "FilterPolicyScope")
+            .await
+            .as_deref(),
         Some("MessageBody")
     );
 
@@ -303,8 +350,14 @@ async fn a_topic_and_its_subscription_are_made_read_back_changed_and_removed() {
     applied(&account, &spec, &[]);
     assert_clean(&account, &spec);
     let arns = topic_arns(&sns).await;
-    assert!(!arns.contains(&orders) && !arns.contains(&audit), "{arns:?}");
-    assert_eq!(statements(&lambda, "msg-dev-api").await, Vec::<Value>::new());
+    assert!(
+        !arns.contains(&orders) && !arns.contains(&audit),
+        "{arns:?}"
+    );
+    assert_eq!(
+        statements(&lambda, "msg-dev-api").await,
+        Vec::<Value>::new()
+    );
 }
 
 fn foreign_spec(topic: &str) -> String {
@@ -338,7 +391,11 @@ async fn on_someone_elses_topic_slsr_adds_only_its_subscription_and_keeps_theirs
         .unwrap()
         .topic_arn
         .unwrap();
-    sqs.create_queue().queue_name("their-queue").send().await.unwrap();
+    sqs.create_queue()
+        .queue_name("their-queue")
+        .send()
+        .await
+        .unwrap();
     let queue = format!("arn:aws:sqs:us-east-1:{id}:their-queue");
     let theirs = sns
         .subscribe()
@@ -370,22 +427,41 @@ async fn on_someone_elses_topic_slsr_adds_only_its_subscription_and_keeps_theirs
     let function = format!("arn:aws:lambda:us-east-1:{id}:function:msg-dev-api");
     let subs = subscriptions(&sns, &topic).await;
     assert_eq!(subs.len(), 2, "{subs:?}");
-    assert!(subs.contains(&("sqs".into(), queue.clone(), theirs.clone())), "{subs:?}");
+    assert!(
+        subs.contains(&("sqs".into(), queue.clone(), theirs.clone())),
+        "{subs:?}"
+    );
     let ours = subs.iter().find(|s| s.0 == "lambda").unwrap();
     assert_eq!(ours.1, function);
     let found = statements(&lambda, "msg-dev-api").await;
     assert_eq!(found.len(), 1, "{found:?}");
-    assert_eq!(found[0]["Condition"]["ArnLike"]["AWS:SourceArn"], json!(topic));
+    assert_eq!(
+        found[0]["Condition"]["ArnLike"]["AWS:SourceArn"],
+        json!(topic)
+    );
     // Their topic got no tags of slsr's.
-    let tags = sns.list_tags_for_resource().resource_arn(&topic).send().await.unwrap();
+    let tags = sns
+        .list_tags_for_resource()
+        .resource_arn(&topic)
+        .send()
+        .await
+        .unwrap();
     assert!(tags.tags().is_empty(), "{tags:?}");
 
     // Destroy takes slsr's subscription off; their topic and their subscription stay.
     let out = slsr(&account, "destroy", &spec, &["--auto-approve"]);
     assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
-    assert!(out.stdout.contains(&format!("- subscription[\"api.{topic}\"]")), "{}", out.stdout);
+    assert!(
+        out.stdout
+            .contains(&format!("- subscription[\"api.{topic}\"]")),
+        "{}",
+        out.stdout
+    );
     assert!(topic_arns(&sns).await.contains(&topic));
-    assert_eq!(subscriptions(&sns, &topic).await, vec![("sqs".into(), queue, theirs)]);
+    assert_eq!(
+        subscriptions(&sns, &topic).await,
+        vec![("sqs".into(), queue, theirs)]
+    );
 }
 
 const BUSES: &str = "service: msg
@@ -413,7 +489,11 @@ async fn rules_on(events: &aws_sdk_eventbridge::Client, bus: &str) -> Vec<String
             .send()
             .await
             .unwrap();
-        all.extend(out.rules().iter().filter_map(|r| r.name().map(str::to_string)));
+        all.extend(
+            out.rules()
+                .iter()
+                .filter_map(|r| r.name().map(str::to_string)),
+        );
         token = out.next_token;
         if token.is_none() {
             return all;
@@ -426,8 +506,17 @@ async fn buses(events: &aws_sdk_eventbridge::Client) -> Vec<String> {
     let mut all = Vec::new();
     let mut token = None;
     loop {
-        let out = events.list_event_buses().set_next_token(token).send().await.unwrap();
-        all.extend(out.event_buses().iter().filter_map(|b| b.name().map(str::to_string)));
+        let out = events
+            .list_event_buses()
+            .set_next_token(token)
+            .send()
+            .await
+            .unwrap();
+        all.extend(
+            out.event_buses()
+                .iter()
+                .filter_map(|b| b.name().map(str::to_string)),
+        );
         token = out.next_token;
         if token.is_none() {
             all.sort();
@@ -442,7 +531,12 @@ async fn a_bus_is_made_with_its_rules_changed_and_removed_after_them() {
     let events = aws_sdk_eventbridge::Client::new(&account.config().await);
     let id = &account.id;
     // An existing bus named as today.
-    events.create_event_bus().name("their-bus").send().await.unwrap();
+    events
+        .create_event_bus()
+        .name("their-bus")
+        .send()
+        .await
+        .unwrap();
     let spec = app("messaging-buses", BUSES);
     let first = replan(&account, &spec, BUSES);
     has_all(
@@ -458,7 +552,10 @@ async fn a_bus_is_made_with_its_rules_changed_and_removed_after_them() {
     assert!(!first.contains("+ bus.their-bus"), "{first}");
     applied(&account, &spec, &[]);
     assert_clean(&account, &spec);
-    assert_eq!(buses(&events).await, ["default", "msg-dev-app", "their-bus"]);
+    assert_eq!(
+        buses(&events).await,
+        ["default", "msg-dev-app", "their-bus"]
+    );
     let arn = format!("arn:aws:events:us-east-1:{id}:event-bus/msg-dev-app");
     let mut tags: Vec<(String, String)> = events
         .list_tags_for_resource()
@@ -473,15 +570,23 @@ async fn a_bus_is_made_with_its_rules_changed_and_removed_after_them() {
     tags.sort();
     assert_eq!(
         tags,
-        [("slsr:service", "msg"), ("slsr:stage", "dev"), ("tier", "gold")]
-            .map(|(k, v)| (k.to_string(), v.to_string()))
+        [
+            ("slsr:service", "msg"),
+            ("slsr:stage", "dev"),
+            ("tier", "gold")
+        ]
+        .map(|(k, v)| (k.to_string(), v.to_string()))
     );
     let ours = rules_on(&events, "msg-dev-app").await;
     assert_eq!(ours.len(), 1, "{ours:?}");
     assert!(ours[0].starts_with("msg-dev-api-"), "{ours:?}");
     assert_eq!(rules_on(&events, "their-bus").await.len(), 1);
 
-    let changed = replan(&account, &spec, &BUSES.replace("tier: gold", "tier: silver"));
+    let changed = replan(
+        &account,
+        &spec,
+        &BUSES.replace("tier: gold", "tier: silver"),
+    );
     has_all(
         &changed,
         &[
@@ -506,7 +611,11 @@ functions:
     let removal = replan(&account, &spec, without);
     has_all(
         &removal,
-        &["- bus.app  msg-dev-app", "- rule.api.", "Plan: 0 to add, 0 to change, 0 to replace, 3 to destroy."],
+        &[
+            "- bus.app  msg-dev-app",
+            "- rule.api.",
+            "Plan: 0 to add, 0 to change, 0 to replace, 3 to destroy.",
+        ],
     );
     applied(&account, &spec, &[]);
     assert_clean(&account, &spec);
@@ -566,12 +675,25 @@ async fn schedules_with_a_timezone_go_through_scheduler_with_a_role_for_exactly_
     assert_eq!(nightly.schedule_expression(), Some("cron(0 3 * * ? *)"));
     assert_eq!(nightly.schedule_expression_timezone(), Some("Europe/Paris"));
     let target = nightly.target().unwrap();
-    assert_eq!((target.arn(), target.role_arn()), (function.as_str(), role.as_str()));
+    assert_eq!(
+        (target.arn(), target.role_arn()),
+        (function.as_str(), role.as_str())
+    );
     // The one-off schedule, with its window and input.
-    let listed = scheduler.list_schedules().group_name("msg-dev").send().await.unwrap();
+    let listed = scheduler
+        .list_schedules()
+        .group_name("msg-dev")
+        .send()
+        .await
+        .unwrap();
     let mut names: Vec<String> = Vec::new();
     let mut token = listed.next_token.clone();
-    names.extend(listed.schedules().iter().filter_map(|s| s.name().map(str::to_string)));
+    names.extend(
+        listed
+            .schedules()
+            .iter()
+            .filter_map(|s| s.name().map(str::to_string)),
+    );
     while let Some(t) = token {
         let page = scheduler
             .list_schedules()
@@ -580,7 +702,11 @@ async fn schedules_with_a_timezone_go_through_scheduler_with_a_role_for_exactly_
             .send()
             .await
             .unwrap();
-        names.extend(page.schedules().iter().filter_map(|s| s.name().map(str::to_string)));
+        names.extend(
+            page.schedules()
+                .iter()
+                .filter_map(|s| s.name().map(str::to_string)),
+        );
         token = page.next_token.clone();
     }
     assert_eq!(names.len(), 2, "{names:?}");
@@ -611,14 +737,25 @@ async fn schedules_with_a_timezone_go_through_scheduler_with_a_role_for_exactly_
     tags.sort();
     assert_eq!(
         tags,
-        [("slsr:service", "msg"), ("slsr:stage", "dev")].map(|(k, v)| (k.to_string(), v.to_string()))
+        [("slsr:service", "msg"), ("slsr:stage", "dev")]
+            .map(|(k, v)| (k.to_string(), v.to_string()))
     );
     // Only the plain rate() is an EventBridge rule.
     let mut rules = Vec::new();
     let mut token = None;
     loop {
-        let out = events.list_rules().name_prefix("msg-dev-").set_next_token(token).send().await.unwrap();
-        rules.extend(out.rules().iter().map(|r| r.schedule_expression().unwrap_or_default().to_string()));
+        let out = events
+            .list_rules()
+            .name_prefix("msg-dev-")
+            .set_next_token(token)
+            .send()
+            .await
+            .unwrap();
+        rules.extend(
+            out.rules()
+                .iter()
+                .map(|r| r.schedule_expression().unwrap_or_default().to_string()),
+        );
         token = out.next_token;
         if token.is_none() {
             break;
@@ -637,8 +774,12 @@ async fn schedules_with_a_timezone_go_through_scheduler_with_a_role_for_exactly_
         .role
         .unwrap();
     assert_eq!(got.path(), "/slsr/msg/dev/");
-    let trust: Value = serde_json::from_str(&percent_decoded(got.assume_role_policy_document().unwrap())).unwrap();
-    assert_eq!(trust["Statement"][0]["Principal"], json!({"Service": ["scheduler.amazonaws.com"]}));
+    let trust: Value =
+        serde_json::from_str(&percent_decoded(got.assume_role_policy_document().unwrap())).unwrap();
+    assert_eq!(
+        trust["Statement"][0]["Principal"],
+        json!({"Service": ["scheduler.amazonaws.com"]})
+    );
     let policies = iam
         .list_role_policies()
         .role_name("msg-dev-api.scheduler")
@@ -661,7 +802,11 @@ async fn schedules_with_a_timezone_go_through_scheduler_with_a_role_for_exactly_
     assert!(attached.attached_policies().is_empty());
 
     // A new timezone changes the schedule in place.
-    let changed = replan(&account, &spec, &SCHEDULES.replace("Europe/Paris", "America/New_York"));
+    let changed = replan(
+        &account,
+        &spec,
+        &SCHEDULES.replace("Europe/Paris", "America/New_York"),
+    );
     has_all(
         &changed,
         &[
@@ -679,7 +824,10 @@ async fn schedules_with_a_timezone_go_through_scheduler_with_a_role_for_exactly_
         .send()
         .await
         .unwrap();
-    assert_eq!(nightly.schedule_expression_timezone(), Some("America/New_York"));
+    assert_eq!(
+        nightly.schedule_expression_timezone(),
+        Some("America/New_York")
+    );
 
     // Without Scheduler schedules, their group and role go too; the rule stays.
     let only_rate = "service: msg
@@ -706,13 +854,28 @@ functions:
     let mut groups = Vec::new();
     let mut token = None;
     loop {
-        let out = scheduler.list_schedule_groups().set_next_token(token).send().await.unwrap();
-        groups.extend(out.schedule_groups().iter().filter_map(|g| g.name().map(str::to_string)));
+        let out = scheduler
+            .list_schedule_groups()
+            .set_next_token(token)
+            .send()
+            .await
+            .unwrap();
+        groups.extend(
+            out.schedule_groups()
+                .iter()
+                .filter_map(|g| g.name().map(str::to_string)),
+        );
         token = out.next_token;
         if token.is_none() {
             break;
         }
     }
     assert_eq!(groups, ["default"]);
-    assert!(iam.get_role().role_name("msg-dev-api.scheduler").send().await.is_err());
+    assert!(
+        iam.get_role()
+            .role_name("msg-dev-api.scheduler")
+            .send()
+            .await
+            .is_err()
+    );
 }

@@ -10,17 +10,22 @@ use crate::engine::model::{Kind, State, address};
 
 /// The owned buses and the conflicts.
 pub async fn read(r: &Reader, scope: &Scope, wanted: &State) -> Result<Found, AwsError> {
-    let buses = pages::follow(&r.calls, "EventBridge.ListEventBuses", "event buses", |token| async {
-        let out = r
-            .events
-            .list_event_buses()
-            .name_prefix(scope.prefix())
-            .set_next_token(token)
-            .send()
-            .await
-            .map_err(|e| AwsError::new("ListEventBuses", "event buses", e))?;
-        Ok((out.event_buses.unwrap_or_default(), out.next_token))
-    })
+    let buses = pages::follow(
+        &r.calls,
+        "EventBridge.ListEventBuses",
+        "event buses",
+        |token| async {
+            let out = r
+                .events
+                .list_event_buses()
+                .name_prefix(scope.prefix())
+                .set_next_token(token)
+                .send()
+                .await
+                .map_err(|e| AwsError::new("ListEventBuses", "event buses", e))?;
+            Ok((out.event_buses.unwrap_or_default(), out.next_token))
+        },
+    )
     .await?;
     let (mut resources, mut conflicts) = (Vec::new(), Vec::new());
     for bus in buses {

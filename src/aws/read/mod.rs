@@ -247,18 +247,19 @@ impl Reader {
     /// addresses: a live resource without ownership tags is a conflict only when the spec
     /// wants its name; otherwise it is someone else's and left out.
     pub async fn read(&self, scope: &Scope, wanted: &State) -> Result<Live, AwsError> {
-        let (functions, roles, queues, rules, api, parameters, tables, buckets, topics, schedules) = tokio::try_join!(
-            lambda::read(self, scope, wanted),
-            iam::read(self, scope, wanted),
-            sqs::read(self, scope, wanted),
-            events::read(self, scope, wanted),
-            apigw::read(self, scope, wanted),
-            ssm::published(self, scope, wanted),
-            dynamodb::read(self, scope, wanted),
-            s3::read(self, scope, wanted),
-            sns::read(self, scope, wanted),
-            scheduler::read(self, scope, wanted),
-        )?;
+        let (functions, roles, queues, rules, api, parameters, tables, buckets, topics, schedules) =
+            tokio::try_join!(
+                lambda::read(self, scope, wanted),
+                iam::read(self, scope, wanted),
+                sqs::read(self, scope, wanted),
+                events::read(self, scope, wanted),
+                apigw::read(self, scope, wanted),
+                ssm::published(self, scope, wanted),
+                dynamodb::read(self, scope, wanted),
+                s3::read(self, scope, wanted),
+                sns::read(self, scope, wanted),
+                scheduler::read(self, scope, wanted),
+            )?;
         let mut live = Live::default();
         let (functions, lambda_parts, function_urls) = functions;
         live.function_urls = function_urls;

@@ -82,7 +82,11 @@ pub async fn read(r: &Reader, scope: &Scope, wanted: &State) -> Result<Found, Aw
                 .map_err(|e| AwsError::new("GetTopicAttributes", arn.clone(), e))?
                 .attributes
                 .unwrap_or_default();
-            Ok::<_, AwsError>(Some((key.clone(), name, Some(topic::live(&key, &arn, &attributes, &tags)))))
+            Ok::<_, AwsError>(Some((
+                key.clone(),
+                name,
+                Some(topic::live(&key, &arn, &attributes, &tags)),
+            )))
         });
     }
     let (mut resources, mut conflicts) = (Vec::new(), Vec::new());
@@ -93,7 +97,9 @@ pub async fn read(r: &Reader, scope: &Scope, wanted: &State) -> Result<Found, Aw
         let at = address(Kind::Topic, &key);
         match found {
             Some(res) => resources.push(res),
-            None if wanted.resources.contains_key(&at) => conflicts.push(conflict(at, &name, scope)),
+            None if wanted.resources.contains_key(&at) => {
+                conflicts.push(conflict(at, &name, scope))
+            }
             None => {}
         }
     }
@@ -110,11 +116,7 @@ struct Listed {
 }
 
 /// slsr's subscriptions on the topics it owns or its events name, and the others' (kept).
-pub async fn subscriptions(
-    r: &Reader,
-    wanted: &State,
-    so_far: &State,
-) -> Result<Live, AwsError> {
+pub async fn subscriptions(r: &Reader, wanted: &State, so_far: &State) -> Result<Live, AwsError> {
     let functions: HashMap<String, (String, String)> = so_far
         .resources
         .values()
@@ -137,7 +139,11 @@ pub async fn subscriptions(
         .values()
         .filter(|w| w.kind == Kind::Subscription)
         // Keyed `{function}.{topic}`: a topic named by its ARN is someone else's.
-        .filter(|w| w.key.split_once('.').is_some_and(|(_, t)| subscription::foreign_topic(t)))
+        .filter(|w| {
+            w.key
+                .split_once('.')
+                .is_some_and(|(_, t)| subscription::foreign_topic(t))
+        })
         .map(|w| (attr_str(w, subscription::TOPIC_ARN), true))
         .chain(
             so_far
@@ -196,7 +202,9 @@ pub async fn subscriptions(
                 return Err(AwsError {
                     operation: "ListSubscriptionsByTopic",
                     target: arn.clone(),
-                    message: format!("NotFound: the topic that an sns event names ({arn}) does not exist"),
+                    message: format!(
+                        "NotFound: the topic that an sns event names ({arn}) does not exist"
+                    ),
                 });
             }
             let mut live = Live::default();

@@ -879,3 +879,90 @@ functions:
             .is_err()
     );
 }
+
+const OWNED_TOPIC: &str = "service: msg
+topics:
+  orders: {}
+functions:
+  api:
+    handler: index.handler
+    runtime: python3.12
+    code: ./src
+    events:
+      - sns: {topic: orders}
+";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_owned_topic_that_others_subscribed_to_is_handed_over_rather_than_deleted() {
+    let account = Account::new().await;
+    let config = account.config().await;
+    let sns = aws_sdk_sns::Client::new(&config);
+    let sqs = aws_sdk_sqs::Client::new(&config);
+    let id = &account.id;
+    let spec = app("messaging-handover", OWNED_TOPIC);
+    applied(&account, &spec, &[]);
+    assert_clean(&account, &spec);
+    let topic = format!("arn:aws:sns:us-east-1:{id}:msg-dev-orders");
+    // Someone subscribes their queue to slsr's topic by hand.
+    sqs.create_queue().queue_name("audit").send().await.unwrap();
+    let queue = format!("arn:aws:sqs:us-east-1:{id}:audit");
+    let theirs = sns
+        .subscribe()
+        .topic_arn(&topic)
+        .protocol("sqs")
+        .endpoint(&queue)
+        .return_subscription_arn(true)
+        .send()
+        .await
+        .unwrap()
+        .subscription_arn
+        .unwrap();
+    let plan = slsr(&account, "plan", &spec, &["--detailed-exitcode"]);
+    assert_eq!(
+        plan.code, 0,
+        "their subscription is no change of slsr's:\n{}",
+        plan.stdout
+    );
+    has_all(
+        &plan.stdout,
+        &[
+            "Kept (left as they are):",
+            &format!("= topic.orders  {theirs}"),
+        ],
+    );
+
+    // The topic leaves the spec: slsr's subscription goes, the topic stays with theirs.
+    let without = "service: msg
+functions:
+  api:
+    handler: index.handler
+    runtime: python3.12
+    code: ./src
+";
+    let removal = replan(&account, &spec, without);
+    has_all(
+        &removal,
+        &[
+            "- topic.orders  msg-dev-orders",
+            "slsr removes only its own part and its tags",
+            "- subscription.api.orders",
+        ],
+    );
+    applied(&account, &spec, &[]);
+    assert_clean(&account, &spec);
+    assert!(topic_arns(&sns).await.contains(&topic));
+    assert_eq!(
+        subscriptions(&sns, &topic).await,
+        vec![("sqs".into(), queue, theirs)]
+    );
+    let tags = sns
+        .list_tags_for_resource()
+        .resource_arn(&topic)
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        tags.tags().is_empty(),
+        "handed over without slsr's tags: {tags:?}"
+    );
+}

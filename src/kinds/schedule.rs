@@ -249,3 +249,61 @@ async fn apply(a: &Applier, step: &Step) -> Result<(), AwsError> {
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use crate::engine::desired::testing::desired;
+
+    #[test]
+    fn a_schedule_with_a_timezone_is_schedulers_and_its_role_may_invoke_only_its_function() {
+        let s = desired(
+            "service: shop
+functions:
+  api:
+    image: x
+    events:
+      - schedule: {expression: \"cron(0 3 * * ? *)\", timezone: Europe/Paris, name: nightly}
+      - schedule: rate(5 minutes)
+",
+            "eu-west-1",
+        );
+        let rules = s
+            .resources
+            .keys()
+            .filter(|a| a.starts_with("rule."))
+            .count();
+        assert_eq!(rules, 1, "only the plain rate() is a rule");
+        let nightly = &s.resources["schedule.api.nightly"];
+        assert_eq!(nightly.name, "api-nightly");
+        assert_eq!(nightly.attrs["group"], json!("shop-dev"));
+        assert_eq!(nightly.attrs["timezone"], json!("Europe/Paris"));
+        assert!(nightly.attrs["flexible_window"].is_null());
+        assert!(s.resources.contains_key("schedule_group.shop-dev"));
+        let role = &s.resources["role.api.scheduler"];
+        assert_eq!(role.name, "shop-dev-api.scheduler");
+        assert_eq!(
+            role.attrs["inline_policy"]["Statement"],
+            json!([{"Effect": "Allow", "Action": ["lambda:InvokeFunction"], "Resource": ["arn:aws:lambda:eu-west-1:123456789012:function:shop-dev-api"]}])
+        );
+        assert_eq!(
+            role.attrs["trust_policy"]["Statement"][0]["Principal"],
+            json!({"Service": ["scheduler.amazonaws.com"]})
+        );
+        assert_eq!(
+            nightly.attrs["target_role"],
+            json!("arn:aws:iam::123456789012:role/slsr/shop/dev/shop-dev-api.scheduler")
+        );
+    }
+
+    #[test]
+    fn without_scheduler_schedules_there_is_no_group() {
+        let s = desired(
+            "service: shop\nfunctions:\n  api:\n    image: x\n    events: [{schedule: rate(5 minutes)}]\n",
+            "eu-west-1",
+        );
+        assert!(!s.resources.keys().any(|a| a.starts_with("schedule")));
+        assert!(!s.resources.contains_key("role.api.scheduler"));
+    }
+}

@@ -182,3 +182,51 @@ async fn apply(a: &Applier, step: &Step) -> Result<(), AwsError> {
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use crate::engine::desired::testing::desired;
+
+    #[test]
+    fn a_subscription_comes_with_a_permission_scoped_to_its_topic() {
+        let s = desired(
+            "service: shop
+topics: {orders: {}}
+functions:
+  api:
+    image: x
+    events:
+      - sns: {topic: orders, filter_policy: {type: [placed]}, filter_policy_scope: message_body}
+      - sns: {topic: \"arn:aws:sns:eu-west-1:999999999999:theirs\"}
+",
+            "eu-west-1",
+        );
+        let ours = &s.resources["subscription.api.orders"].attrs;
+        assert_eq!(
+            ours["topic_arn"],
+            json!("arn:aws:sns:eu-west-1:123456789012:shop-dev-orders")
+        );
+        assert_eq!(ours["filter_policy"], json!({"type": ["placed"]}));
+        assert_eq!(ours["filter_policy_scope"], json!("MessageBody"));
+        let theirs = s
+            .resources
+            .get("subscription[\"api.arn:aws:sns:eu-west-1:999999999999:theirs\"]")
+            .expect("keyed by the topic's ARN");
+        assert!(theirs.attrs["filter_policy"].is_null());
+        assert!(theirs.attrs["filter_policy_scope"].is_null());
+        let sources: Vec<&serde_json::Value> = s
+            .resources
+            .values()
+            .filter(|r| r.attrs.get("principal") == Some(&json!("sns.amazonaws.com")))
+            .map(|r| &r.attrs["source_arn"])
+            .collect();
+        assert_eq!(
+            sources.len(),
+            2,
+            "one statement per topic, each with its SourceArn"
+        );
+        assert!(sources.contains(&&json!("arn:aws:sns:eu-west-1:999999999999:theirs")));
+    }
+}

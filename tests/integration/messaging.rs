@@ -966,3 +966,167 @@ functions:
         "handed over without slsr's tags: {tags:?}"
     );
 }
+
+/// Walks a listing page by page with plain SDK calls, following its tokens: the pages it took
+/// and the items' names.
+macro_rules! walk {
+    ($request:expr, $items:ident, $name:expr) => {{
+        let mut took = 0;
+        let mut names: Vec<String> = Vec::new();
+        let mut token: Option<String> = None;
+        loop {
+            let out = $request.set_next_token(token).send().await.unwrap();
+            took += 1;
+            names.extend(out.$items().iter().map($name));
+            token = out.next_token().map(str::to_string);
+            if token.is_none() {
+                names.sort();
+                break (took, names);
+            }
+        }
+    }};
+}
+
+/// The emulator answers the messaging listings slsr reads in pages, as AWS does (moto by
+/// itself answers them in one): one more of each than a page comes back in two, each once.
+#[tokio::test]
+async fn the_messaging_listings_answer_in_pages() {
+    let account = Account::new().await;
+    let config = account.config().await;
+    let (sns, sqs) = (
+        aws_sdk_sns::Client::new(&config),
+        aws_sdk_sqs::Client::new(&config),
+    );
+    let events = aws_sdk_eventbridge::Client::new(&config);
+    let scheduler = aws_sdk_scheduler::Client::new(&config);
+    let n = crate::support::page_size() + 1;
+    let want = crate::support::pages(n);
+    let names =
+        |what: &str| -> Vec<String> { (0..n).map(|i| format!("paging-{what}-{i}")).collect() };
+
+    let mut topics = Vec::new();
+    for name in names("topic") {
+        topics.push(
+            sns.create_topic()
+                .name(&name)
+                .send()
+                .await
+                .unwrap()
+                .topic_arn
+                .unwrap(),
+        );
+    }
+    topics.sort();
+    assert_eq!(
+        walk!(sns.list_topics(), topics, |t| t
+            .topic_arn()
+            .unwrap_or_default()
+            .to_string()),
+        (want, topics.clone())
+    );
+
+    let mut queues = Vec::new();
+    for name in names("queue") {
+        sqs.create_queue().queue_name(&name).send().await.unwrap();
+        let queue = format!("arn:aws:sqs:us-east-1:{}:{name}", account.id);
+        sns.subscribe()
+            .topic_arn(&topics[0])
+            .protocol("sqs")
+            .endpoint(&queue)
+            .send()
+            .await
+            .unwrap();
+        queues.push(queue);
+    }
+    assert_eq!(
+        walk!(
+            sns.list_subscriptions_by_topic().topic_arn(&topics[0]),
+            subscriptions,
+            |s| s.endpoint().unwrap_or_default().to_string()
+        ),
+        (want, queues)
+    );
+
+    for name in names("bus") {
+        events.create_event_bus().name(&name).send().await.unwrap();
+    }
+    assert_eq!(
+        walk!(
+            events.list_event_buses().name_prefix("paging-"),
+            event_buses,
+            |b| b.name().unwrap_or_default().to_string()
+        ),
+        (want, names("bus"))
+    );
+
+    for name in names("group") {
+        scheduler
+            .create_schedule_group()
+            .name(&name)
+            .send()
+            .await
+            .unwrap();
+    }
+    assert_eq!(
+        walk!(
+            scheduler.list_schedule_groups().name_prefix("paging-"),
+            schedule_groups,
+            |g| g.name().unwrap_or_default().to_string()
+        ),
+        (want, names("group"))
+    );
+    let window = aws_sdk_scheduler::types::FlexibleTimeWindow::builder()
+        .mode(aws_sdk_scheduler::types::FlexibleTimeWindowMode::Off)
+        .build()
+        .unwrap();
+    let target = aws_sdk_scheduler::types::Target::builder()
+        .arn(format!(
+            "arn:aws:lambda:us-east-1:{}:function:f",
+            account.id
+        ))
+        .role_arn(format!("arn:aws:iam::{}:role/r", account.id))
+        .build()
+        .unwrap();
+    for name in names("schedule") {
+        scheduler
+            .create_schedule()
+            .group_name("paging-group-0")
+            .name(&name)
+            .schedule_expression("rate(1 hour)")
+            .flexible_time_window(window.clone())
+            .target(target.clone())
+            .send()
+            .await
+            .unwrap();
+    }
+    assert_eq!(
+        walk!(
+            scheduler.list_schedules().group_name("paging-group-0"),
+            schedules,
+            |s| s.name().unwrap_or_default().to_string()
+        ),
+        (want, names("schedule"))
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_exactly_named_topic_is_found_by_its_tags_once_it_leaves_the_spec() {
+    let named = "service: msg\ntopics:\n  shared: {name: shared-orders}\n";
+    let spec = app("messaging-named-topic", named);
+    let account = Account::new().await;
+    let sns = aws_sdk_sns::Client::new(&account.config().await);
+    applied(&account, &spec, &[]);
+    assert_clean(&account, &spec);
+    let topic = format!("arn:aws:sns:us-east-1:{}:shared-orders", account.id);
+    assert!(topic_arns(&sns).await.contains(&topic));
+    let removal = replan(&account, &spec, "service: msg\n");
+    has_all(
+        &removal,
+        &[
+            "- topic.shared-orders  shared-orders",
+            "Plan: 0 to add, 0 to change, 0 to replace, 1 to destroy.",
+        ],
+    );
+    applied(&account, &spec, &[]);
+    assert!(!topic_arns(&sns).await.contains(&topic));
+}

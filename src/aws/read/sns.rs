@@ -1,7 +1,8 @@
 //! SNS: the service's topics, and slsr's subscriptions on the topics its `sns` events use.
 //!
-//! Topics: ListTopics (every page), kept when the name starts `{service}-{stage}-` or is a
-//! name the spec declares exactly; then per topic ListTagsForResource, and for one with
+//! Topics: ListTopics (every page), kept when the name starts `{service}-{stage}-`, is a
+//! name the spec declares exactly, or one the Resource Groups Tagging API says carries this
+//! service and stage's tags (`tagged`: an exactly named topic that left the spec); then per topic ListTagsForResource, and for one with
 //! slsr's tags GetTopicAttributes.
 //!
 //! Subscriptions (`subscriptions`, after the other reads): ListSubscriptionsByTopic (every
@@ -21,13 +22,19 @@ use crate::kinds::{attr_str, permission, subscription, topic};
 
 /// The service's topics, and the conflicts.
 pub async fn read(r: &Reader, scope: &Scope, wanted: &State) -> Result<Found, AwsError> {
-    let listed = pages::all(
-        &r.calls,
-        "SNS.ListTopics",
-        r.sns.list_topics().into_paginator().send(),
-    )
-    .await
-    .map_err(|e| AwsError::new("ListTopics", "SNS topics", e))?;
+    let listing = async {
+        pages::all(
+            &r.calls,
+            "SNS.ListTopics",
+            r.sns.list_topics().into_paginator().send(),
+        )
+        .await
+        .map_err(|e| AwsError::new("ListTopics", "SNS topics", e))
+    };
+    let (listed, tagged) = tokio::try_join!(
+        listing,
+        super::tagged::names(r, scope, &super::tagged::TOPICS)
+    )?;
     let exact: HashMap<&str, &str> = wanted
         .resources
         .values()
@@ -45,6 +52,7 @@ pub async fn read(r: &Reader, scope: &Scope, wanted: &State) -> Result<Found, Aw
             scope
                 .logical(name)
                 .map(|k| k.trim_end_matches(".fifo").to_string())
+                .or_else(|| tagged.iter().find(|t| *t == name).cloned())
         }) else {
             continue;
         };

@@ -5,7 +5,9 @@
 //! that lets EventBridge invoke the function. Targets with other ids are someone else's:
 //! kept, and a rule that has some loses only slsr's target and tags when it leaves the
 //! spec. Read with ListRules, ListTagsForResource and ListTargetsByRule
-//! (`aws/read/events.rs`). A rule needs its function.
+//! (`aws/read/events.rs`). A rule needs its function, and the bus it is on when that is a
+//! bus of the spec's (`bus.rs`). Schedules with a timezone, an at() expression or a
+//! flexible window are not rules but Scheduler's (`schedule.rs`).
 
 use aws_sdk_eventbridge::types::{Rule, RuleState, Tag, Target};
 use serde_json::{Value, json};

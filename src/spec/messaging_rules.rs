@@ -106,6 +106,7 @@ const MAX_NAME: usize = 64;
 
 pub fn check(p: &Project, diags: &mut Vec<Diagnostic>) {
     check_topics(p, diags);
+    check_keys(p, diags);
     for (name, f) in &p.functions {
         let mut topics: Vec<&str> = Vec::new();
         let mut scheduled = false;
@@ -139,6 +140,7 @@ pub fn check(p: &Project, diags: &mut Vec<Diagnostic>) {
             name_limit(
                 p,
                 &role,
+                MAX_NAME,
                 "IAM role name of the function's scheduler role",
                 &format!("functions.{name}"),
                 diags,
@@ -147,18 +149,67 @@ pub fn check(p: &Project, diags: &mut Vec<Diagnostic>) {
     }
     if scheduled(p).next().is_some() {
         let group = format!("{}-{}", p.service, p.stage);
-        name_limit(p, &group, "Scheduler schedule group name", "service", diags);
+        name_limit(
+            p,
+            &group,
+            MAX_NAME,
+            "Scheduler schedule group name",
+            "service",
+            diags,
+        );
     }
 }
 
-fn name_limit(p: &Project, name: &str, noun: &str, path: &str, diags: &mut Vec<Diagnostic>) {
-    if name.len() > MAX_NAME {
+/// The keys of topics without an exact name, and of buses, become part of AWS names.
+fn check_keys(p: &Project, diags: &mut Vec<Diagnostic>) {
+    let topics = p
+        .topics
+        .iter()
+        .filter(|(_, t)| t.name.is_none())
+        .map(|(k, _)| ("topics", k));
+    let buses = p.buses.keys().map(|k| ("buses", k));
+    for (section, key) in topics.chain(buses) {
+        let path = format!("{section}.{key}");
+        if !super::names::valid_key(key) {
+            diags.push(
+                Diagnostic::error(
+                    Code::InvalidName,
+                    p.spans.key(&path).unwrap_or(span(p, &path)),
+                    format!("`{key}` cannot be part of an AWS name"),
+                )
+                .with_label("invalid name")
+                .with_help(
+                    "names use letters, digits, `-` and `_`, starting with a letter or digit",
+                ),
+            );
+        } else if section == "buses" {
+            name_limit(
+                p,
+                &p.physical_name(key),
+                256,
+                "EventBridge bus name",
+                &path,
+                diags,
+            );
+        }
+    }
+}
+
+fn name_limit(
+    p: &Project,
+    name: &str,
+    max: usize,
+    noun: &str,
+    path: &str,
+    diags: &mut Vec<Diagnostic>,
+) {
+    if name.len() > max {
         diags.push(
             Diagnostic::error(
                 Code::InvalidName,
                 p.spans.key(path).unwrap_or(span(p, path)),
                 format!(
-                    "the {noun} `{name}` is {} characters, over AWS's limit of {MAX_NAME}",
+                    "the {noun} `{name}` is {} characters, over AWS's limit of {max}",
                     name.len()
                 ),
             )
@@ -195,7 +246,14 @@ fn check_scheduled(
     }
     let suffix = s.name.clone().unwrap_or_else(|| "x".repeat(8));
     let schedule = format!("{function}-{suffix}");
-    name_limit(p, &schedule, "Scheduler schedule name", base, diags);
+    name_limit(
+        p,
+        &schedule,
+        MAX_NAME,
+        "Scheduler schedule name",
+        base,
+        diags,
+    );
 }
 
 fn check_topics(p: &Project, diags: &mut Vec<Diagnostic>) {

@@ -47,6 +47,10 @@ Patches:
   AWS's InvalidArgument "Unable to validate the following destination configurations" (moto
   writes any ARN), so an entry written before its permission fails as on AWS.
 
+- EventBridge Scheduler CreateScheduleGroup refuses a group that exists (ConflictException;
+  moto replaced it, losing its schedules) and DeleteScheduleGroup one that does not
+  (ResourceNotFoundException; moto answered 500).
+
 These refusals are what make a create whose answer was lost safe to send again, so the
 fault tests depend on them.
 
@@ -959,6 +963,40 @@ def scheduler_list_schedules(self):
 
 scheduler_responses.EventBridgeSchedulerResponse.list_schedule_groups = scheduler_list_schedule_groups
 scheduler_responses.EventBridgeSchedulerResponse.list_schedules = scheduler_list_schedules
+
+# EventBridge Scheduler CreateScheduleGroup refuses a name that exists with AWS's
+# ConflictException (moto replaced the group, and the schedules in it were lost), and
+# DeleteScheduleGroup a group that does not exist with ResourceNotFoundException (moto
+# answered 500): a retried create or delete then settles as on AWS.
+from moto.core.exceptions import JsonRESTError
+from moto.scheduler import exceptions as scheduler_exceptions
+from moto.scheduler import models as scheduler_models
+
+
+class _ScheduleGroupExists(JsonRESTError):
+    code = 409
+
+    def __init__(self, name):
+        super().__init__("ConflictException", f"Schedule group {name} already exists.")
+
+
+_create_schedule_group = scheduler_models.EventBridgeSchedulerBackend.create_schedule_group
+
+
+def scheduler_create_schedule_group(self, name, tags):
+    if name in self.schedule_groups:
+        raise _ScheduleGroupExists(name)
+    return _create_schedule_group(self, name, tags)
+
+
+def scheduler_delete_schedule_group(self, name):
+    if (name or "default") not in self.schedule_groups:
+        raise scheduler_exceptions.ScheduleGroupNotFound(name or "default")
+    self.schedule_groups.pop(name or "default")
+
+
+scheduler_models.EventBridgeSchedulerBackend.create_schedule_group = scheduler_create_schedule_group
+scheduler_models.EventBridgeSchedulerBackend.delete_schedule_group = scheduler_delete_schedule_group
 
 # ---------------------------------------------------------------------------------------------
 # For bench/peers (Chalice, SAM), not slsr. Chalice: API Gateway REST v1 ImportRestApi without

@@ -1130,3 +1130,98 @@ async fn an_exactly_named_topic_is_found_by_its_tags_once_it_leaves_the_spec() {
     applied(&account, &spec, &[]);
     assert!(!topic_arns(&sns).await.contains(&topic));
 }
+
+/// Runs slsr with `args` through a proxy that loses the first answer of each of `drops`
+/// after it took effect; the run must succeed with every one of them lost.
+async fn losing_first(
+    account: &Account,
+    spec: &Path,
+    drops: &'static [&'static str],
+    args: &[&str],
+) {
+    use crate::proxy::{Config, Outcome, Proxy};
+    let config = Config {
+        drop_first: drops,
+        ..Config::default()
+    };
+    let proxy = Proxy::start(&crate::support::endpoint(), config).await;
+    let (out, _) = crate::reliability::through(&proxy, account, args, spec).await;
+    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+    assert_eq!(
+        proxy.outcomes(Outcome::Dropped),
+        drops.len(),
+        "{}",
+        out.stderr
+    );
+}
+
+const LOST: &str = "service: lost
+topics:
+  orders: {kms_key: alias/aws/sns}
+buses:
+  app: {}
+functions:
+  api:
+    handler: index.handler
+    runtime: python3.12
+    code: ./src
+    events:
+      - sns: {topic: orders, filter_policy: {type: [placed]}}
+      - schedule: {expression: \"cron(0 3 * * ? *)\", timezone: Europe/Paris, name: nightly}
+";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_lost_answer_to_a_messaging_call_makes_nothing_twice() {
+    const CREATES: &[&str] = &[
+        "SNS.CreateTopic",
+        "SNS.Subscribe",
+        "EventBridge.CreateEventBus",
+        "Scheduler.CreateScheduleGroup",
+        "Scheduler.CreateSchedule",
+    ];
+    const UPDATES: &[&str] = &[
+        "SNS.SetTopicAttributes",
+        "SNS.SetSubscriptionAttributes",
+        "Scheduler.UpdateSchedule",
+    ];
+    const DELETES: &[&str] = &[
+        "SNS.Unsubscribe",
+        "SNS.DeleteTopic",
+        "EventBridge.DeleteEventBus",
+        "Scheduler.DeleteSchedule",
+        "Scheduler.DeleteScheduleGroup",
+    ];
+    let spec = app("messaging-lost", LOST);
+    let account = Account::new().await;
+    let config = account.config().await;
+    let sns = aws_sdk_sns::Client::new(&config);
+    let events = aws_sdk_eventbridge::Client::new(&config);
+    let scheduler = aws_sdk_scheduler::Client::new(&config);
+    let topic = format!("arn:aws:sns:us-east-1:{}:lost-dev-orders", account.id);
+    losing_first(&account, &spec, CREATES, &["apply", "--auto-approve"]).await;
+    assert_clean(&account, &spec);
+    assert_eq!(topic_arns(&sns).await, vec![topic.clone()]);
+    assert_eq!(subscriptions(&sns, &topic).await.len(), 1);
+    assert_eq!(buses(&events).await, ["default", "lost-dev-app"]);
+    let schedules = scheduler
+        .get_schedule()
+        .group_name("lost-dev")
+        .name("api-nightly")
+        .send()
+        .await;
+    assert!(schedules.is_ok(), "{schedules:?}");
+
+    let changed = LOST
+        .replace("alias/aws/sns", "alias/lost")
+        .replace("type: [placed]", "type: [shipped]")
+        .replace("Europe/Paris", "Asia/Tokyo");
+    std::fs::write(&spec, changed).unwrap();
+    losing_first(&account, &spec, UPDATES, &["apply", "--auto-approve"]).await;
+    assert_clean(&account, &spec);
+
+    losing_first(&account, &spec, DELETES, &["destroy", "--auto-approve"]).await;
+    assert!(topic_arns(&sns).await.is_empty());
+    assert_eq!(buses(&events).await, ["default"]);
+    let group = scheduler.get_schedule_group().name("lost-dev").send().await;
+    assert!(group.is_err(), "{group:?}");
+}

@@ -336,6 +336,29 @@ async fn a_topic_and_its_subscription_are_made_read_back_changed_and_removed() {
         Some("MessageBody")
     );
 
+    // Without a filter policy the subscription takes every message.
+    let unfiltered = changed_text.replace(
+        "- sns: {topic: orders, filter_policy: {type: [shipped]}, filter_policy_scope: message_body}",
+        "- sns: {topic: orders}",
+    );
+    let dropped = replan(&account, &spec, &unfiltered);
+    has_all(
+        &dropped,
+        &[
+            "~ subscription.api.orders",
+            "- filter_policy",
+            "- filter_policy_scope",
+        ],
+    );
+    applied(&account, &spec, &[]);
+    assert_clean(&account, &spec);
+    assert_eq!(
+        subscription_attribute(&sns, &subs[0].2, "FilterPolicy")
+            .await
+            .filter(|p| !p.is_empty()),
+        None
+    );
+
     // Removed: the subscription and its permission go, then the topics.
     let removal = replan(&account, &spec, WITHOUT_TOPICS);
     has_all(

@@ -47,6 +47,10 @@ Patches:
   AWS's InvalidArgument "Unable to validate the following destination configurations" (moto
   writes any ARN), so an entry written before its permission fails as on AWS.
 
+- EventBridge Scheduler CreateScheduleGroup refuses a group that exists (ConflictException;
+  moto replaced it, losing its schedules) and DeleteScheduleGroup one that does not
+  (ResourceNotFoundException; moto answered 500).
+
 These refusals are what make a create whose answer was lost safe to send again, so the
 fault tests depend on them.
 
@@ -59,7 +63,9 @@ and ListTargetsByRule (NextToken, Limit), API Gateway v2 GetApis, GetRoutes, Get
 GetStages and GetAuthorizers (nextToken, maxResults), SSM DescribeParameters (NextToken,
 MaxResults), S3 ListBuckets (continuation-token, max-buckets; with each bucket's
 BucketRegion), ListObjectVersions (moto's own markers, pages held to the size),
-ListMultipartUploads (key-marker and upload-id-marker), Resource Groups Tagging API
+ListMultipartUploads (key-marker and upload-id-marker), SNS ListTopics and
+ListSubscriptionsByTopic (NextToken), EventBridge ListEventBuses (NextToken, Limit), Scheduler
+ListScheduleGroups and ListSchedules (NextToken, MaxResults), Resource Groups Tagging API
 GetResources (moto's own tokens, pages held to the size), DynamoDB ListTables
 (ExclusiveStartTableName, Limit; LastEvaluatedTableName) and ListTagsOfResource (NextToken).
 A page holds at most SLSR_EMULATOR_PAGE_SIZE items (scripts/test sets it; AWS's
@@ -925,6 +931,102 @@ def ddb_update_time_to_live(self, table_name, ttl_spec):
 
 
 _DynamoDBBackend.update_time_to_live = ddb_update_time_to_live
+
+# ---------------------------------------------------------------------------------------------
+# Paging of the messaging services (issue 17), as the paging section above: SNS ListTopics and
+# ListSubscriptionsByTopic (query, XML: NextToken in and out; 100 a page, as AWS documents), which
+# moto cuts at 100 by an index; EventBridge ListEventBuses (JSON: NextToken and Limit, 100 at
+# most), which moto pages by an index; EventBridge Scheduler ListScheduleGroups and ListSchedules
+# (REST: NextToken and MaxResults, 100 at most), which moto pages by an index from its own
+# default of 50 and in creation order.
+from moto.scheduler import responses as scheduler_responses
+from moto.sns import responses as sns_responses
+
+
+def sns_list_topics(self):
+    page, token = _page(list(self.backend.topics.values()), lambda t: t.arn,
+                        self._get_param("NextToken"), None, 100, 100)
+    return ActionResult(_body("Topics", page, "NextToken", token))
+
+
+def sns_list_subscriptions_by_topic(self):
+    topic = self.backend.get_topic(self._get_param("TopicArn"))
+    subscriptions = [s for s in self.backend.subscriptions.values() if s.topic == topic]
+    page, token = _page(subscriptions, lambda s: s.arn, self._get_param("NextToken"), None, 100, 100)
+    return ActionResult(_body("Subscriptions", page, "NextToken", token))
+
+
+sns_responses.SNSResponse.list_topics = sns_list_topics
+sns_responses.SNSResponse.list_subscriptions_by_topic = sns_list_subscriptions_by_topic
+
+
+def list_event_buses(self):
+    prefix = self._get_param("NamePrefix")
+    buses = [b for b in self.events_backend.event_buses.values()
+             if not prefix or b.name.startswith(prefix)]
+    page, token = _page(buses, lambda b: b.name, self._get_param("NextToken"),
+                        self._get_param("Limit"), 100, 100)
+    answer = [{"Name": b.name, "Arn": b.arn, **({"Policy": b.policy} if b.policy else {})} for b in page]
+    return json.dumps(_body("EventBuses", answer, "NextToken", token)), self.response_headers
+
+
+events_responses.EventsHandler.list_event_buses = list_event_buses
+
+
+def scheduler_list_schedule_groups(self):
+    prefix = self._get_param("NamePrefix")
+    groups = [g for g in self.scheduler_backend.schedule_groups.values()
+              if not prefix or g.name.startswith(prefix)]
+    page, token = _page(groups, lambda g: g.name, self._get_param("NextToken"),
+                        self._get_param("MaxResults"), 50, 100)
+    return json.dumps(_body("ScheduleGroups", [g.to_dict() for g in page], "NextToken", token))
+
+
+def scheduler_list_schedules(self):
+    groups = self.querystring.get("ScheduleGroup")
+    schedules = [s for g in self.scheduler_backend.schedule_groups.values()
+                 if not groups or g.name in groups for s in g.schedules.values()]
+    page, token = _page(schedules, lambda s: (s.group_name, s.name), self._get_param("NextToken"),
+                        self._get_param("MaxResults"), 50, 100)
+    return json.dumps(_body("Schedules", [s.to_dict(short=True) for s in page], "NextToken", token))
+
+
+scheduler_responses.EventBridgeSchedulerResponse.list_schedule_groups = scheduler_list_schedule_groups
+scheduler_responses.EventBridgeSchedulerResponse.list_schedules = scheduler_list_schedules
+
+# EventBridge Scheduler CreateScheduleGroup refuses a name that exists with AWS's
+# ConflictException (moto replaced the group, and the schedules in it were lost), and
+# DeleteScheduleGroup a group that does not exist with ResourceNotFoundException (moto
+# answered 500): a retried create or delete then settles as on AWS.
+from moto.core.exceptions import JsonRESTError
+from moto.scheduler import exceptions as scheduler_exceptions
+from moto.scheduler import models as scheduler_models
+
+
+class _ScheduleGroupExists(JsonRESTError):
+    code = 409
+
+    def __init__(self, name):
+        super().__init__("ConflictException", f"Schedule group {name} already exists.")
+
+
+_create_schedule_group = scheduler_models.EventBridgeSchedulerBackend.create_schedule_group
+
+
+def scheduler_create_schedule_group(self, name, tags):
+    if name in self.schedule_groups:
+        raise _ScheduleGroupExists(name)
+    return _create_schedule_group(self, name, tags)
+
+
+def scheduler_delete_schedule_group(self, name):
+    if (name or "default") not in self.schedule_groups:
+        raise scheduler_exceptions.ScheduleGroupNotFound(name or "default")
+    self.schedule_groups.pop(name or "default")
+
+
+scheduler_models.EventBridgeSchedulerBackend.create_schedule_group = scheduler_create_schedule_group
+scheduler_models.EventBridgeSchedulerBackend.delete_schedule_group = scheduler_delete_schedule_group
 
 # ---------------------------------------------------------------------------------------------
 # For bench/peers (Chalice, SAM), not slsr. Chalice: API Gateway REST v1 ImportRestApi without

@@ -89,6 +89,8 @@ pub fn already_gone(e: &impl aws_sdk_sts::error::ProvideErrorMetadata) -> bool {
             "ResourceNotFoundException"
                 | "NoSuchEntity"
                 | "NotFoundException"
+                // SNS, of a topic or subscription.
+                | "NotFound"
                 | "QueueDoesNotExist"
                 | "AWS.SimpleQueueService.NonExistentQueue"
                 | "ParameterNotFound"

@@ -206,7 +206,7 @@ impl Builder<'_> {
 
     /// Replaces references to what the spec declares: `${queue:NAME.url|arn}`,
     /// `${function:NAME.arn|name|url}`, `${role:NAME.arn}`,
-    /// `${table:NAME.name|arn|stream_arn}`, `${bucket:NAME.name|arn}`,
+    /// `${table:NAME.name|arn|stream_arn}`, `${bucket:NAME.name|arn}`, `${topic:NAME.arn}`,
     /// `${state_machine:NAME.arn|name}`, `${http_api.url}`. Names and
     /// ARNs follow from the account, region and names, so a plan shows them exactly; a
     /// queue's URL, a function's URL and the API's URL are read from the account, or known
@@ -215,7 +215,7 @@ impl Builder<'_> {
         static REFERENCE: std::sync::OnceLock<regex_lite::Regex> = std::sync::OnceLock::new();
         let pattern = REFERENCE.get_or_init(|| {
             regex_lite::Regex::new(
-                r"\$\{(queue|function|role|table|bucket|state_machine):([A-Za-z0-9_.-]+?)\.(url|arn|name|stream_arn)\}|\$\{http_api\.url\}",
+                r"\$\{(queue|function|role|table|bucket|state_machine|topic):([A-Za-z0-9_.-]+?)\.(url|arn|name|stream_arn)\}|\$\{http_api\.url\}",
             )
             .expect("a valid pattern")
         });
@@ -246,6 +246,7 @@ impl Builder<'_> {
                         (Some("bucket"), _) => self.bucket_arn(name),
                         (Some("state_machine"), Some("name")) => self.state_machine_physical(name),
                         (Some("state_machine"), _) => self.state_machine_arn(name),
+                        (Some("topic"), _) => self.topic_arn(name),
                         _ => match &self.t.api_id {
                             Some(id) => http_api_url(id, self.t.region()),
                             None => known_after_apply("http_api.url"),

@@ -446,9 +446,11 @@ fn scope(project: &Project) -> Scope {
         .values()
         .flat_map(|f| f.events.iter().flatten())
         .filter_map(|e| match e {
+            // The spec's own buses are read as the owned buses they are (`read/buses.rs`).
             Event::Eventbridge(e) => e
                 .bus
                 .as_ref()
+                .filter(|b| !project.buses.contains_key(*b))
                 .map(|b| b.rsplit('/').next().unwrap_or(b).to_string()),
             _ => None,
         })

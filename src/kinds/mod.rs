@@ -11,6 +11,7 @@ pub mod alias;
 pub mod authorizer;
 pub mod bucket;
 pub mod bucket_notification;
+pub mod bus;
 pub mod event_source_mapping;
 pub mod function;
 pub mod function_url;
@@ -23,10 +24,14 @@ pub mod queue;
 pub mod role;
 pub mod route;
 pub mod rule;
+pub mod schedule;
+pub mod schedule_group;
 pub mod stage;
 pub mod state_machine;
 pub mod state_machine_roles;
+pub mod subscription;
 pub mod table;
+pub mod topic;
 
 use std::collections::HashMap;
 use std::future::Future;
@@ -55,7 +60,12 @@ pub enum Kind {
     Permission,
     BucketNotification,
     EventSourceMapping,
+    Topic,
+    Subscription,
+    Bus,
     Rule,
+    ScheduleGroup,
+    Schedule,
     HttpApi,
     Integration,
     Authorizer,
@@ -78,7 +88,12 @@ pub const ALL: &[Kind] = &[
     Kind::Permission,
     Kind::BucketNotification,
     Kind::EventSourceMapping,
+    Kind::Topic,
+    Kind::Subscription,
+    Kind::Bus,
     Kind::Rule,
+    Kind::ScheduleGroup,
+    Kind::Schedule,
     Kind::HttpApi,
     Kind::Integration,
     Kind::Authorizer,
@@ -171,6 +186,11 @@ impl Kind {
             Kind::BucketNotification => &bucket_notification::INFO,
             Kind::EventSourceMapping => &event_source_mapping::INFO,
             Kind::Rule => &rule::INFO,
+            Kind::Topic => &topic::INFO,
+            Kind::Subscription => &subscription::INFO,
+            Kind::Bus => &bus::INFO,
+            Kind::ScheduleGroup => &schedule_group::INFO,
+            Kind::Schedule => &schedule::INFO,
             Kind::HttpApi => &http_api::INFO,
             Kind::Integration => &integration::INFO,
             Kind::Authorizer => &authorizer::INFO,

@@ -130,6 +130,10 @@ fn about(r: &Resource) -> Option<String> {
                 rule.rsplit('/').next().unwrap_or(rule)
             ))
         }
+        "sns.amazonaws.com" => Some(format!(
+            "for the subscription to topic {}",
+            source.rsplit(':').next().unwrap_or(&source)
+        )),
         "s3.amazonaws.com" => {
             let bucket = source.strip_prefix("arn:aws:s3:::")?;
             Some(format!("for the notifications of bucket {bucket}"))

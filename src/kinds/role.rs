@@ -342,6 +342,9 @@ fn access_grants(b: &Builder, f: &Function) -> Vec<Value> {
             "state_machine" if *level == AccessLevel::Start => {
                 statements.push(super::state_machine_roles::start_grant(b, name));
             }
+            "topic" if *level == AccessLevel::Publish => {
+                statements.push(grant(&["sns:Publish"], vec![b.topic_arn(name)]));
+            }
             // Refused by validation (`spec::data_rules`).
             _ => {}
         }

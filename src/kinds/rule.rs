@@ -7,7 +7,9 @@
 //! (`state_machine_roles.rs`), and needs no permission. Targets with other ids are someone else's:
 //! kept, and a rule that has some loses only slsr's target and tags when it leaves the
 //! spec. Read with ListRules, ListTagsForResource and ListTargetsByRule
-//! (`aws/read/events.rs`). A rule needs its function.
+//! (`aws/read/events.rs`). A rule needs its function, and the bus it is on when that is a
+//! bus of the spec's (`bus.rs`). Schedules with a timezone, an at() expression or a
+//! flexible window are not rules but Scheduler's (`schedule.rs`).
 
 use aws_sdk_eventbridge::types::{Rule, RuleState, Tag, Target};
 use serde_json::{Value, json};
@@ -55,6 +57,12 @@ fn desired(b: &Builder, state: &mut State) {
             if !matches!(event, Event::Schedule(_) | Event::Eventbridge(_)) {
                 continue;
             }
+            // A timezone, an at() or a flexible window is Scheduler's (`schedule.rs`).
+            if let Event::Schedule(ScheduleEvent::Detailed(d)) = event
+                && crate::spec::messaging_rules::through_scheduler(d)
+            {
+                continue;
+            }
             let rule = resource(b, function, event);
             let source = rule.attrs.get(ARN).cloned().unwrap_or_default();
             let identity = format!("rule\0{}", rule.name);
@@ -90,13 +98,15 @@ fn resource(b: &Builder, function: &str, event: &Event) -> Resource {
             d.name.clone(),
         ),
         Event::Eventbridge(e) => (
-            e.bus.clone().unwrap_or_else(|| "default".into()),
+            e.bus
+                .as_deref()
+                .map_or_else(|| "default".into(), |bus| b.bus_name(bus)),
             json!({"event_pattern": Value::Object(e.pattern.clone())}),
             e.input.clone(),
             true,
             e.name.clone(),
         ),
-        Event::Sqs(_) | Event::Http(_) | Event::S3(_) | Event::Dynamodb(_) => {
+        Event::Sqs(_) | Event::Http(_) | Event::S3(_) | Event::Dynamodb(_) | Event::Sns(_) => {
             unreachable!("only schedule and eventbridge events make rules")
         }
     };
@@ -143,12 +153,16 @@ fn resource(b: &Builder, function: &str, event: &Event) -> Resource {
     r
 }
 
-/// A rule needs what it targets (a function or a state machine) and the role it calls it with.
+/// A rule needs what it targets (a function or a state machine), the role it calls it with,
+/// and the bus it is on when slsr makes that bus (EventBridge refuses to delete a bus that
+/// has rules: they go first).
 fn needs(r: &Resource, index: &Index) -> Vec<String> {
-    [TARGET, TARGET_ROLE]
+    let mut needs: Vec<String> = [TARGET, TARGET_ROLE]
         .iter()
         .filter_map(|attr| index.arn(&attr_str(r, attr)))
-        .collect()
+        .collect();
+    needs.extend(index.named(super::Kind::Bus, &attr_str(r, BUS)));
+    needs
 }
 
 /// A rule as ListRules has it, keyed `key`, with its tags and slsr's target (if any).

@@ -216,6 +216,11 @@ pub fn starter_roles(b: &Builder, state: &mut State) {
         b.p.functions
             .values()
             .flat_map(|f| f.events.iter().flatten())
+            // Scheduler's schedules start a machine through a role of their own (`schedule.rs`).
+            .filter(|e| {
+                !matches!(e, Event::Schedule(ScheduleEvent::Detailed(d))
+                    if crate::spec::messaging_rules::through_scheduler(d))
+            })
             .filter_map(event_target)
             .filter(|name| b.p.state_machines.contains_key(*name))
             .collect();

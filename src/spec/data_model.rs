@@ -299,6 +299,8 @@ pub enum AccessLevel {
     Send,
     /// State machines: start executions.
     Start,
+    /// Topics: publish messages.
+    Publish,
 }
 
 impl AccessLevel {
@@ -309,6 +311,7 @@ impl AccessLevel {
             AccessLevel::ReadWrite => "read_write",
             AccessLevel::Send => "send",
             AccessLevel::Start => "start",
+            AccessLevel::Publish => "publish",
         }
     }
 }

@@ -22,10 +22,12 @@ pub fn check(p: &Project, diags: &mut Vec<Diagnostic>) {
                 Event::S3(s3) => check_s3_event(p, &path, s3, diags),
                 Event::Dynamodb(d) => check_dynamodb_event(p, &path, d, diags),
                 Event::Sqs(sqs) => check_filters(p, &format!("{path}.sqs"), &sqs.filters, diags),
-                Event::Http(_) | Event::Schedule(_) | Event::Eventbridge(_) => {}
+                // Checked with the messaging resources (`messaging_rules.rs`).
+                Event::Http(_) | Event::Schedule(_) | Event::Eventbridge(_) | Event::Sns(_) => {}
             }
         }
     }
+    super::messaging_rules::check(p, diags);
     check_overlapping_notifications(p, diags);
     check_stream_references(p, diags);
     check_repeated_streams(p, diags);
@@ -257,6 +259,7 @@ const ACCESS: &[(&str, &[AccessLevel])] = &[
     ),
     ("queue", &[AccessLevel::Send]),
     ("state_machine", &[AccessLevel::Start]),
+    ("topic", &[AccessLevel::Publish]),
 ];
 
 fn check_access(p: &Project, name: &str, f: &Function, diags: &mut Vec<Diagnostic>) {
@@ -288,7 +291,7 @@ fn check_access(p: &Project, name: &str, f: &Function, diags: &mut Vec<Diagnosti
                     format!("`{target}` does not name a resource"),
                 )
                 .with_help(
-                    "write KIND.NAME: table.NAME, bucket.NAME, queue.NAME or state_machine.NAME",
+                    "write KIND.NAME: table.NAME, bucket.NAME, queue.NAME, topic.NAME or state_machine.NAME",
                 ),
             );
             continue;
@@ -297,7 +300,7 @@ fn check_access(p: &Project, name: &str, f: &Function, diags: &mut Vec<Diagnosti
             let help = match super::structure::closest(kind, ACCESS.iter().map(|(k, _)| *k)) {
                 Some(best) => format!("did you mean `{best}.{resource}`?"),
                 None => {
-                    "access takes table.NAME, bucket.NAME, queue.NAME or state_machine.NAME".into()
+                    "access takes table.NAME, bucket.NAME, queue.NAME, topic.NAME or state_machine.NAME".into()
                 }
             };
             diags.push(
@@ -314,6 +317,7 @@ fn check_access(p: &Project, name: &str, f: &Function, diags: &mut Vec<Diagnosti
             "table" => p.tables.keys().collect(),
             "bucket" => p.buckets.keys().collect(),
             "state_machine" => p.state_machines.keys().collect(),
+            "topic" => p.topics.keys().collect(),
             _ => p.queues.keys().collect(),
         };
         if !declared.iter().any(|d| d.as_str() == resource) {

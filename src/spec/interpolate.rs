@@ -85,9 +85,10 @@ pub struct Declared {
     pub tables: BTreeSet<String>,
     pub buckets: BTreeSet<String>,
     pub state_machines: BTreeSet<String>,
+    pub topics: BTreeSet<String>,
 }
 
-const FORMS: &str = "${service}, ${stage}, ${region}, ${account_id}, ${param:NAME}, ${env:NAME}, ${env:NAME, default}, ${queue:NAME.url|arn}, ${function:NAME.arn|name|url}, ${role:NAME.arn}, ${table:NAME.name|arn|stream_arn}, ${bucket:NAME.name|arn}, ${state_machine:NAME.arn|name}, ${http_api.url}, ${ssm:/path}";
+const FORMS: &str = "${service}, ${stage}, ${region}, ${account_id}, ${param:NAME}, ${env:NAME}, ${env:NAME, default}, ${queue:NAME.url|arn}, ${function:NAME.arn|name|url}, ${role:NAME.arn}, ${table:NAME.name|arn|stream_arn}, ${bucket:NAME.name|arn}, ${topic:NAME.arn}, ${state_machine:NAME.arn|name}, ${http_api.url}, ${ssm:/path}";
 
 /// What one reference stands for.
 enum Resolved {
@@ -296,7 +297,7 @@ fn resolve(inner: &str, ctx: &Context, span: Span) -> Result<Resolved, Diagnosti
             format!("SSM parameter name `{arg}` must start with /"),
             "write ${ssm:/path/name}".into(),
         )),
-        kind @ ("queue" | "function" | "role" | "table" | "bucket" | "state_machine") => {
+        kind @ ("queue" | "function" | "role" | "table" | "bucket" | "state_machine" | "topic") => {
             let (name, attribute) = arg.split_once('.').unwrap_or((arg, ""));
             let (names, attributes): (&BTreeSet<String>, &[&str]) = match kind {
                 "queue" => (&ctx.declared.queues, &["url", "arn"]),
@@ -304,6 +305,7 @@ fn resolve(inner: &str, ctx: &Context, span: Span) -> Result<Resolved, Diagnosti
                 "table" => (&ctx.declared.tables, &["name", "arn", "stream_arn"]),
                 "bucket" => (&ctx.declared.buckets, &["name", "arn"]),
                 "state_machine" => (&ctx.declared.state_machines, &["arn", "name"]),
+                "topic" => (&ctx.declared.topics, &["arn"]),
                 _ => (&ctx.declared.roles, &["arn"]),
             };
             if !names.contains(name) {
@@ -349,6 +351,7 @@ fn resolve(inner: &str, ctx: &Context, span: Span) -> Result<Resolved, Diagnosti
                 "table",
                 "bucket",
                 "state_machine",
+                "topic",
             ];
             let help = match super::structure::closest(other, kinds.iter().copied()) {
                 Some(best) => format!("did you mean `${{{best}:{arg}}}`?"),

@@ -147,6 +147,8 @@ pub struct Project {
     /// Each state machine's definition, read and its references to the spec's values
     /// resolved (`spec/state_machines.rs`); a file definition is absent when loaded without code.
     pub definitions: BTreeMap<String, serde_json::Value>,
+    pub topics: BTreeMap<String, super::model::Topic>,
+    pub buses: BTreeMap<String, super::model::Bus>,
     pub http_api: Option<HttpApi>,
     pub functions: BTreeMap<String, Function>,
     pub outputs: BTreeMap<String, Output>,
@@ -359,6 +361,7 @@ fn context<'a>(
         ("tables", &mut declared.tables),
         ("buckets", &mut declared.buckets),
         ("state_machines", &mut declared.state_machines),
+        ("topics", &mut declared.topics),
     ] {
         if let Some(Node {
             value: Value::Map(entries),
@@ -485,6 +488,8 @@ fn resolve(
         buckets: spec.buckets,
         state_machines: spec.state_machines,
         definitions: BTreeMap::new(),
+        topics: spec.topics,
+        buses: spec.buses,
         http_api: spec.http_api,
         functions,
         outputs: spec.outputs,

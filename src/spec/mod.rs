@@ -15,6 +15,8 @@ pub mod escalation;
 mod event_names;
 pub mod interpolate;
 pub mod load;
+pub mod messaging_model;
+pub mod messaging_rules;
 pub mod model;
 pub mod names;
 pub mod rules;

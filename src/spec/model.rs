@@ -13,6 +13,7 @@ use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
 use serde::{Deserialize, Serialize};
 
 pub use super::data_model::*;
+pub use super::messaging_model::*;
 pub use super::workflow_model::*;
 
 /// An slsr spec: one serverless service, deployed once per stage.
@@ -55,6 +56,12 @@ pub struct Spec {
     /// Step Functions state machines, named `{service}-{stage}-{name}` unless they declare a `name`, each with a generated role that may invoke exactly the functions its definition names.
     #[serde(default)]
     pub state_machines: BTreeMap<String, StateMachine>,
+    /// SNS topics, named `{service}-{stage}-{name}` (with `.fifo` for FIFO topics) unless they declare a `name`. `sns` events subscribe functions to them.
+    #[serde(default)]
+    pub topics: BTreeMap<String, Topic>,
+    /// EventBridge custom event buses, named `{service}-{stage}-{name}`. `eventbridge` events name them with `bus: NAME`.
+    #[serde(default)]
+    pub buses: BTreeMap<String, Bus>,
     /// Settings of the service's HTTP API (API Gateway v2). The API exists when any function has an `http` event.
     pub http_api: Option<HttpApi>,
     /// The Lambda functions, each named `{service}-{stage}-{name}`.
@@ -212,7 +219,7 @@ pub struct Function {
     pub async_invoke: Option<AsyncInvoke>,
     /// A function URL: an HTTPS endpoint of the function's own. `${function:NAME.url}` is its address.
     pub url: Option<FunctionUrl>,
-    /// Grants on the generated role, by `KIND.NAME` of a resource the spec declares: `table.NAME` and `bucket.NAME` take read, write or read_write; `queue.NAME` takes send; `state_machine.NAME` takes start. Merged over `defaults.access` key by key.
+    /// Grants on the generated role, by `KIND.NAME` of a resource the spec declares: `table.NAME` and `bucket.NAME` take read, write or read_write; `queue.NAME` takes send; `topic.NAME` takes publish; `state_machine.NAME` takes start. Merged over `defaults.access` key by key.
     pub access: Option<BTreeMap<String, AccessLevel>>,
 }
 
@@ -322,7 +329,7 @@ pub struct AllowInvoke {
     pub event_source_token: Option<String>,
 }
 
-/// One trigger of a function. Exactly one of http, schedule, eventbridge, sqs, s3 or dynamodb.
+/// One trigger of a function. Exactly one of http, schedule, eventbridge, sqs, s3, dynamodb or sns.
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(rename_all = "lowercase", deny_unknown_fields)]
 #[schemars(example = serde_json::json!({"http": "GET /orders"}))]
@@ -330,7 +337,7 @@ pub struct AllowInvoke {
 pub enum Event {
     /// A route on the service's HTTP API: `METHOD /path`, or a mapping with `route` and `auth`.
     Http(HttpEvent),
-    /// An EventBridge schedule: `rate(...)` or `cron(...)`, or a mapping with `expression`, `input`, `enabled` and `name`.
+    /// A schedule: `rate(...)`, `cron(...)` or `at(...)`, or a mapping with `expression`, `input`, `enabled`, `name`, `timezone` and `flexible_window`. With a timezone, an at() expression or a flexible window it goes through EventBridge Scheduler, else an EventBridge rule.
     Schedule(ScheduleEvent),
     /// An EventBridge rule with an event pattern.
     Eventbridge(EventBridgeEvent),
@@ -340,6 +347,8 @@ pub enum Event {
     S3(S3Event),
     /// A DynamoDB stream event source mapping.
     Dynamodb(DynamodbEvent),
+    /// An SNS subscription to a topic, with its filter policy.
+    Sns(SnsEvent),
 }
 
 /// An HTTP route: `METHOD /path` or `{route, auth}`.
@@ -380,7 +389,7 @@ pub enum ScheduleEvent {
 #[serde(deny_unknown_fields)]
 #[schemars(example = serde_json::json!({"expression": "rate(5 minutes)", "enabled": false}))]
 pub struct Schedule {
-    /// A schedule expression: rate(VALUE UNIT) or cron(minutes hours day-of-month month day-of-week year).
+    /// A schedule expression: rate(VALUE UNIT), cron(minutes hours day-of-month month day-of-week year), or at(yyyy-mm-ddThh:mm:ss) to run once (through EventBridge Scheduler).
     pub expression: String,
     /// A constant JSON input passed to the function instead of the scheduled event.
     pub input: Option<serde_json::Value>,
@@ -390,6 +399,12 @@ pub struct Schedule {
     pub name: Option<String>,
     /// A state machine under `state_machines` to start instead of the function the event is under (through a role EventBridge assumes, allowed to start only that machine).
     pub state_machine: Option<String>,
+    /// The IANA time zone a cron() or at() expression is read in, for example Europe/Paris (default UTC). With it the schedule goes through EventBridge Scheduler instead of a rule.
+    #[schemars(length(min = 1, max = 50))]
+    pub timezone: Option<String>,
+    /// Minutes, 1 to 1440, within which EventBridge Scheduler may start the function after the scheduled time (a flexible time window). With it the schedule goes through EventBridge Scheduler instead of a rule.
+    #[schemars(range(min = 1, max = 1440))]
+    pub flexible_window: Option<u32>,
 }
 
 /// An EventBridge rule that matches an event pattern.
@@ -397,7 +412,7 @@ pub struct Schedule {
 #[serde(deny_unknown_fields)]
 #[schemars(example = serde_json::json!({"pattern": {"source": ["orders.app"], "detail-type": ["OrderPlaced"]}}))]
 pub struct EventBridgeEvent {
-    /// The name or ARN of an existing event bus; default `default`. slsr does not create buses.
+    /// A bus under `buses`, or the name or ARN of an existing event bus; default `default`.
     pub bus: Option<String>,
     /// The event pattern, for example {source: [orders.app], detail-type: [OrderPlaced]}.
     pub pattern: serde_json::Map<String, serde_json::Value>,

@@ -11,7 +11,6 @@ use super::load::Project;
 use super::model::{Event, Function, HttpEvent, ScheduleEvent, Statement};
 use super::names::{self, Kind};
 use super::runtime::{self, Status};
-use super::schedule;
 use crate::spec::diag::{Code, Diagnostic};
 use crate::spec::source::Span;
 
@@ -513,7 +512,7 @@ fn check_events(p: &Project, name: &str, f: &Function, diags: &mut Vec<Diagnosti
                         (&d.expression, format!("{base}[{i}].schedule.expression"))
                     }
                 };
-                if let Err(e) = schedule::check(expression) {
+                if let Err(e) = super::messaging_rules::check_expression(expression) {
                     diags.push(
                         Diagnostic::error(
                             Code::InvalidSchedule,
@@ -538,7 +537,7 @@ fn check_events(p: &Project, name: &str, f: &Function, diags: &mut Vec<Diagnosti
                 }
             }
             // Checked with the data resources (`data_rules.rs`).
-            Event::S3(_) | Event::Dynamodb(_) => {}
+            Event::S3(_) | Event::Dynamodb(_) | Event::Sns(_) => {}
             Event::Sqs(sqs) => {
                 let path = format!("{base}[{i}].sqs");
                 match (&sqs.queue, &sqs.arn) {

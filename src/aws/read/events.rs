@@ -12,8 +12,13 @@ use crate::kinds::rule::TARGET_ID;
 
 /// The rules, the conflicts, and the targets on owned rules that slsr did not add (kept).
 pub async fn read(r: &Reader, scope: &Scope, wanted: &State) -> Result<(Found, Parts), AwsError> {
+    // The owned buses, and the rules on them even once they left the spec.
+    let (owned_buses, bus_conflicts) = super::buses::read(r, scope, wanted).await?;
     let mut buses = vec!["default".to_string()];
     buses.extend(scope.buses.iter().filter(|b| *b != "default").cloned());
+    buses.extend(owned_buses.iter().map(|b| b.name.clone()));
+    buses.sort();
+    buses.dedup();
     let mut rules = Vec::new();
     for bus in &buses {
         let target = format!("bus {bus}");
@@ -76,8 +81,8 @@ pub async fn read(r: &Reader, scope: &Scope, wanted: &State) -> Result<(Found, P
             Ok::<_, AwsError>((bus, rule, tags, ours.into_iter().next(), others))
         });
     }
-    let mut resources = Vec::new();
-    let mut conflicts = Vec::new();
+    let mut resources = owned_buses;
+    let mut conflicts = bus_conflicts;
     let mut parts = Parts::default();
     while let Some(joined) = tasks.join_next().await {
         let (bus, rule, tags, target, others) = joined.expect("a read task does not panic")?;

@@ -7,12 +7,15 @@
 //! like any other, so the plan deletes it. Every call is counted by operation (`-v`).
 
 mod apigw;
+mod buses;
 mod dynamodb;
 pub mod events;
 pub mod iam;
 mod lambda;
 mod s3;
+mod scheduler;
 mod sfn;
+pub mod sns;
 pub mod sqs;
 pub mod ssm;
 pub mod tagged;
@@ -245,7 +248,19 @@ impl Reader {
     /// addresses: a live resource without ownership tags is a conflict only when the spec
     /// wants its name; otherwise it is someone else's and left out.
     pub async fn read(&self, scope: &Scope, wanted: &State) -> Result<Live, AwsError> {
-        let (functions, roles, queues, rules, api, parameters, tables, buckets, machines) = tokio::try_join!(
+        let (
+            functions,
+            roles,
+            queues,
+            rules,
+            api,
+            parameters,
+            tables,
+            buckets,
+            machines,
+            topics,
+            schedules,
+        ) = tokio::try_join!(
             lambda::read(self, scope, wanted),
             iam::read(self, scope, wanted),
             sqs::read(self, scope, wanted),
@@ -255,6 +270,8 @@ impl Reader {
             dynamodb::read(self, scope, wanted),
             s3::read(self, scope, wanted),
             sfn::read(self, scope, wanted),
+            sns::read(self, scope, wanted),
+            scheduler::read(self, scope, wanted),
         )?;
         let mut live = Live::default();
         let (functions, lambda_parts, function_urls) = functions;
@@ -274,10 +291,16 @@ impl Reader {
         live.merge(tables);
         live.merge(buckets);
         live.merge(machines);
+        live.add(topics.0, topics.1);
+        live.add(schedules.0, schedules.1);
         // The buckets' notification documents: after the rest, for the buckets slsr owns
         // and the statements of its functions name the buckets whose entries it must find.
         let notifications = s3::notifications(self, scope, wanted, &live.state).await?;
         live.merge(notifications);
+        // The topics' subscriptions: after the rest, for the owned functions (their
+        // endpoints) and topics, and the statements that name the topics slsr subscribed to.
+        let subscriptions = sns::subscriptions(self, wanted, &live.state).await?;
+        live.merge(subscriptions);
         Ok(live)
     }
 }

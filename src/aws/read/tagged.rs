@@ -33,6 +33,15 @@ pub const BUCKETS: Type = Type {
     },
 };
 
+/// SNS topics: `arn:aws:sns:REGION:ACCOUNT:NAME`.
+pub const TOPICS: Type = Type {
+    filter: "sns:topic",
+    name: |arn| {
+        arn.strip_prefix("arn:aws:sns:")
+            .and_then(|rest| rest.rsplit(':').next())
+    },
+};
+
 /// The names, sorted, of the resources of `kind` tagged as `scope`'s.
 pub async fn names(r: &Reader, scope: &Scope, kind: &Type) -> Result<Vec<String>, AwsError> {
     use aws_sdk_resourcegroupstagging::types::TagFilter;

@@ -81,6 +81,8 @@ pub fn of(head: &Head, body: &[u8]) -> Operation {
         "cloudformation" => "CloudFormation",
         "s3" => "S3",
         "tagging" => "ResourceGroupsTagging",
+        "sns" => "SNS",
+        "scheduler" => "Scheduler",
         other => other,
     };
     let (method, path) = (head.method.as_str(), head.path.as_str());
@@ -96,6 +98,8 @@ pub fn of(head: &Head, body: &[u8]) -> Operation {
         apigateway(method, path)
     } else if service == "s3" {
         s3(method, path, &head.query)
+    } else if service == "scheduler" {
+        scheduler(method, path)
     } else {
         format!("{method} {path}")
     };
@@ -266,6 +270,28 @@ fn s3(method: &str, path: &str, query: &str) -> String {
             ("DELETE", None) => "DeleteBucket",
             _ => return format!("{method} {path}"),
         }
+    };
+    op.to_string()
+}
+
+/// EventBridge Scheduler's REST routes: `/schedule-groups/{name}`, `/schedules/{name}` and
+/// `/tags/{arn}`, named as its API reference names them.
+fn scheduler(method: &str, path: &str) -> String {
+    let segments: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
+    let op = match (method, segments.first().copied(), segments.len() > 1) {
+        ("GET", Some("schedule-groups"), false) => "ListScheduleGroups",
+        ("POST", Some("schedule-groups"), true) => "CreateScheduleGroup",
+        ("GET", Some("schedule-groups"), true) => "GetScheduleGroup",
+        ("DELETE", Some("schedule-groups"), true) => "DeleteScheduleGroup",
+        ("GET", Some("schedules"), false) => "ListSchedules",
+        ("POST", Some("schedules"), true) => "CreateSchedule",
+        ("GET", Some("schedules"), true) => "GetSchedule",
+        ("PUT", Some("schedules"), true) => "UpdateSchedule",
+        ("DELETE", Some("schedules"), true) => "DeleteSchedule",
+        ("GET", Some("tags"), true) => "ListTagsForResource",
+        ("POST", Some("tags"), true) => "TagResource",
+        ("DELETE", Some("tags"), true) => "UntagResource",
+        _ => return format!("{method} {path}"),
     };
     op.to_string()
 }
@@ -452,6 +478,19 @@ mod tests {
             (
                 name("GET /v2/apis?nextToken=abc", "apigateway", "", ""),
                 "ApiGatewayV2.GetApis",
+            ),
+            (
+                name(
+                    "GET /schedule-groups?NamePrefix=shop-dev",
+                    "scheduler",
+                    "",
+                    "",
+                ),
+                "Scheduler.ListScheduleGroups",
+            ),
+            (
+                name("PUT /schedules/api-nightly", "scheduler", "", ""),
+                "Scheduler.UpdateSchedule",
             ),
             (
                 name(

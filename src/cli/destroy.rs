@@ -69,6 +69,12 @@ pub async fn holding_data(planned: &Planned) -> Vec<String> {
             }
             Kind::LogGroup => "the function's logs".to_string(),
             Kind::Table if change.data_loss => "every item in the table".to_string(),
+            Kind::Stream | Kind::Secret if change.data_loss => {
+                crate::render::data_loss_note(change)
+                    .trim_start_matches("DATA LOSS: deleting it deletes ")
+                    .trim_end_matches(" (--allow-data-loss)")
+                    .to_string()
+            }
             Kind::Bucket if change.data_loss => {
                 "every object in the bucket, all versions".to_string()
             }

@@ -23,7 +23,9 @@ pub mod queue;
 pub mod role;
 pub mod route;
 pub mod rule;
+pub mod secret;
 pub mod stage;
+pub mod stream;
 pub mod table;
 
 use std::collections::HashMap;
@@ -46,6 +48,8 @@ pub enum Kind {
     Queue,
     Table,
     Bucket,
+    Stream,
+    Secret,
     LogGroup,
     Function,
     FunctionUrl,
@@ -68,6 +72,8 @@ pub const ALL: &[Kind] = &[
     Kind::Queue,
     Kind::Table,
     Kind::Bucket,
+    Kind::Stream,
+    Kind::Secret,
     Kind::LogGroup,
     Kind::Function,
     Kind::FunctionUrl,
@@ -159,6 +165,8 @@ impl Kind {
             Kind::Queue => &queue::INFO,
             Kind::Table => &table::INFO,
             Kind::Bucket => &bucket::INFO,
+            Kind::Stream => &stream::INFO,
+            Kind::Secret => &secret::INFO,
             Kind::LogGroup => &log_group::INFO,
             Kind::Function => &function::INFO,
             Kind::FunctionUrl => &function_url::INFO,

@@ -84,9 +84,11 @@ pub struct Declared {
     pub roles: BTreeSet<String>,
     pub tables: BTreeSet<String>,
     pub buckets: BTreeSet<String>,
+    pub streams: BTreeSet<String>,
+    pub secrets: BTreeSet<String>,
 }
 
-const FORMS: &str = "${service}, ${stage}, ${region}, ${account_id}, ${param:NAME}, ${env:NAME}, ${env:NAME, default}, ${queue:NAME.url|arn}, ${function:NAME.arn|name|url}, ${role:NAME.arn}, ${table:NAME.name|arn|stream_arn}, ${bucket:NAME.name|arn}, ${http_api.url}, ${ssm:/path}";
+const FORMS: &str = "${service}, ${stage}, ${region}, ${account_id}, ${param:NAME}, ${env:NAME}, ${env:NAME, default}, ${queue:NAME.url|arn}, ${function:NAME.arn|name|url}, ${role:NAME.arn}, ${table:NAME.name|arn|stream_arn}, ${bucket:NAME.name|arn}, ${stream:NAME.arn}, ${secret:NAME.arn}, ${http_api.url}, ${ssm:/path}";
 
 /// What one reference stands for.
 enum Resolved {
@@ -295,13 +297,15 @@ fn resolve(inner: &str, ctx: &Context, span: Span) -> Result<Resolved, Diagnosti
             format!("SSM parameter name `{arg}` must start with /"),
             "write ${ssm:/path/name}".into(),
         )),
-        kind @ ("queue" | "function" | "role" | "table" | "bucket") => {
+        kind @ ("queue" | "function" | "role" | "table" | "bucket" | "stream" | "secret") => {
             let (name, attribute) = arg.split_once('.').unwrap_or((arg, ""));
             let (names, attributes): (&BTreeSet<String>, &[&str]) = match kind {
                 "queue" => (&ctx.declared.queues, &["url", "arn"]),
                 "function" => (&ctx.declared.functions, &["arn", "name", "url"]),
                 "table" => (&ctx.declared.tables, &["name", "arn", "stream_arn"]),
                 "bucket" => (&ctx.declared.buckets, &["name", "arn"]),
+                "stream" => (&ctx.declared.streams, &["arn"]),
+                "secret" => (&ctx.declared.secrets, &["arn"]),
                 _ => (&ctx.declared.roles, &["arn"]),
             };
             if !names.contains(name) {
@@ -338,7 +342,8 @@ fn resolve(inner: &str, ctx: &Context, span: Span) -> Result<Resolved, Diagnosti
         }
         other => {
             let kinds = [
-                "param", "env", "ssm", "queue", "function", "role", "table", "bucket",
+                "param", "env", "ssm", "queue", "function", "role", "table", "bucket", "stream",
+                "secret",
             ];
             let help = match super::structure::closest(other, kinds.iter().copied()) {
                 Some(best) => format!("did you mean `${{{best}:{arg}}}`?"),

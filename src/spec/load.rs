@@ -143,6 +143,8 @@ pub struct Project {
     pub queues: BTreeMap<String, Queue>,
     pub tables: BTreeMap<String, Table>,
     pub buckets: BTreeMap<String, Bucket>,
+    pub streams: BTreeMap<String, super::model::Stream>,
+    pub secrets: BTreeMap<String, super::model::Secret>,
     pub http_api: Option<HttpApi>,
     pub functions: BTreeMap<String, Function>,
     pub outputs: BTreeMap<String, Output>,
@@ -348,6 +350,8 @@ fn context<'a>(
         ("roles", &mut declared.roles),
         ("tables", &mut declared.tables),
         ("buckets", &mut declared.buckets),
+        ("streams", &mut declared.streams),
+        ("secrets", &mut declared.secrets),
     ] {
         if let Some(Node {
             value: Value::Map(entries),
@@ -472,6 +476,8 @@ fn resolve(
         queues: spec.queues,
         tables: spec.tables,
         buckets: spec.buckets,
+        streams: spec.streams,
+        secrets: spec.secrets,
         http_api: spec.http_api,
         functions,
         outputs: spec.outputs,

@@ -22,6 +22,8 @@ pub mod runtime;
 pub mod schedule;
 pub mod schema;
 pub mod source;
+pub mod stream_model;
+pub mod stream_rules;
 pub mod structure;
 pub mod yaml;
 

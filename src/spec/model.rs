@@ -13,6 +13,7 @@ use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
 use serde::{Deserialize, Serialize};
 
 pub use super::data_model::*;
+pub use super::stream_model::*;
 
 /// An slsr spec: one serverless service, deployed once per stage.
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
@@ -51,6 +52,12 @@ pub struct Spec {
     /// S3 buckets, named `{service}-{stage}-{name}-{account_id}` unless they declare a `name`. They hold data: slsr never deletes one without `--allow-data-loss`.
     #[serde(default)]
     pub buckets: BTreeMap<String, Bucket>,
+    /// Kinesis data streams, named `{service}-{stage}-{name}` unless they declare a `name`. They hold data: slsr never deletes or replaces one without `--allow-data-loss`.
+    #[serde(default)]
+    pub streams: BTreeMap<String, Stream>,
+    /// Secrets Manager secrets with a value Secrets Manager generates, named `{service}-{stage}-{name}` unless they declare a `name`. They hold data: slsr never deletes one without `--allow-data-loss`.
+    #[serde(default)]
+    pub secrets: BTreeMap<String, Secret>,
     /// Settings of the service's HTTP API (API Gateway v2). The API exists when any function has an `http` event.
     pub http_api: Option<HttpApi>,
     /// The Lambda functions, each named `{service}-{stage}-{name}`.
@@ -208,7 +215,7 @@ pub struct Function {
     pub async_invoke: Option<AsyncInvoke>,
     /// A function URL: an HTTPS endpoint of the function's own. `${function:NAME.url}` is its address.
     pub url: Option<FunctionUrl>,
-    /// Grants on the generated role, by `KIND.NAME` of a resource the spec declares: `table.NAME` and `bucket.NAME` take read, write or read_write; `queue.NAME` takes send. Merged over `defaults.access` key by key.
+    /// Grants on the generated role, by `KIND.NAME` of a resource the spec declares: `table.NAME` and `bucket.NAME` take read, write or read_write; `queue.NAME` takes send; `stream.NAME` takes write; `secret.NAME` (or `secret.ARN` of an existing secret) takes read. Merged over `defaults.access` key by key.
     pub access: Option<BTreeMap<String, AccessLevel>>,
 }
 
@@ -336,6 +343,8 @@ pub enum Event {
     S3(S3Event),
     /// A DynamoDB stream event source mapping.
     Dynamodb(DynamodbEvent),
+    /// A Kinesis stream event source mapping.
+    Kinesis(KinesisEvent),
 }
 
 /// An HTTP route: `METHOD /path` or `{route, auth}`.

@@ -25,5 +25,6 @@ mod proxy;
 mod reliability;
 mod schema;
 mod secrets;
+mod streams;
 mod support;
 mod tables;

@@ -10,8 +10,10 @@ mod apigw;
 mod dynamodb;
 pub mod events;
 pub mod iam;
+mod kinesis;
 mod lambda;
 mod s3;
+mod secretsmanager;
 pub mod sqs;
 pub mod ssm;
 pub mod tagged;
@@ -110,6 +112,8 @@ pub struct Live {
     /// Each owned table's stream by the table's key: its view type and ARN, for
     /// `${table:NAME.stream_arn}` and the mappings that read it.
     pub table_streams: BTreeMap<String, (String, String)>,
+    /// Each owned secret's ARN by its key, for `${secret:NAME.arn}`.
+    pub secret_arns: BTreeMap<String, String>,
     /// Address to ARN of the resources read as unverified (`Parts::unverified`).
     pub unverified: BTreeMap<String, String>,
     /// Owned resources at an address that another owned resource holds already (two HTTP
@@ -138,6 +142,7 @@ impl Live {
             queue_urls,
             function_urls,
             table_streams,
+            secret_arns,
             unverified,
             duplicates,
         } = other;
@@ -147,6 +152,7 @@ impl Live {
         self.queue_urls.extend(queue_urls);
         self.function_urls.extend(function_urls);
         self.table_streams.extend(table_streams);
+        self.secret_arns.extend(secret_arns);
         self.unverified.extend(unverified);
         self.duplicates.extend(duplicates);
     }
@@ -244,16 +250,27 @@ impl Reader {
     /// addresses: a live resource without ownership tags is a conflict only when the spec
     /// wants its name; otherwise it is someone else's and left out.
     pub async fn read(&self, scope: &Scope, wanted: &State) -> Result<Live, AwsError> {
-        let (functions, roles, queues, rules, api, parameters, tables, buckets) = tokio::try_join!(
-            lambda::read(self, scope, wanted),
-            iam::read(self, scope, wanted),
-            sqs::read(self, scope, wanted),
-            events::read(self, scope, wanted),
-            apigw::read(self, scope, wanted),
-            ssm::published(self, scope, wanted),
-            dynamodb::read(self, scope, wanted),
-            s3::read(self, scope, wanted),
-        )?;
+        // Streams and secrets read alongside the rest.
+        let messaging = async {
+            tokio::try_join!(
+                kinesis::read(self, scope, wanted),
+                secretsmanager::read(self, scope, wanted),
+            )
+        };
+        let rest = async {
+            tokio::try_join!(
+                lambda::read(self, scope, wanted),
+                iam::read(self, scope, wanted),
+                sqs::read(self, scope, wanted),
+                events::read(self, scope, wanted),
+                apigw::read(self, scope, wanted),
+                ssm::published(self, scope, wanted),
+                dynamodb::read(self, scope, wanted),
+                s3::read(self, scope, wanted),
+            )
+        };
+        let (rest, (streams, secrets)) = tokio::try_join!(rest, messaging)?;
+        let (functions, roles, queues, rules, api, parameters, tables, buckets) = rest;
         let mut live = Live::default();
         let (functions, lambda_parts, function_urls) = functions;
         live.function_urls = function_urls;
@@ -271,6 +288,8 @@ impl Reader {
         live.add(parameters.0, parameters.1);
         live.merge(tables);
         live.merge(buckets);
+        live.merge(streams);
+        live.merge(secrets);
         // The buckets' notification documents: after the rest, for the buckets slsr owns
         // and the statements of its functions name the buckets whose entries it must find.
         let notifications = s3::notifications(self, scope, wanted, &live.state).await?;

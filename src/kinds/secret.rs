@@ -20,7 +20,7 @@ use std::collections::{BTreeMap, HashMap};
 use aws_sdk_secretsmanager::types::{SecretListEntry, Tag};
 use serde_json::{Map, Value, json};
 
-use super::{KindInfo, TAGS, Tags, attr, attr_map, attr_opt, attr_str};
+use super::{KindInfo, TAGS, Tags, attr_map, attr_opt, attr_str};
 use crate::apply::{Applier, Step, tag_changes};
 use crate::aws::AwsError;
 use crate::engine::desired::{Builder, known_after_apply};
@@ -49,7 +49,8 @@ pub const ARN: &str = "arn";
 pub const NAME: &str = "name";
 pub const DESCRIPTION: &str = "description";
 pub const KMS_KEY: &str = "kms_key";
-/// The settings the value was generated with (from the tag `slsr:generate`).
+/// `generate.SETTING`: the settings the value was generated with (from the tag
+/// `slsr:generate`), one attribute each.
 pub const GENERATE: &str = "generate";
 /// When a secret scheduled for deletion is deleted for good; absent otherwise.
 pub const SCHEDULED_DELETION: &str = "scheduled_deletion";
@@ -203,9 +204,8 @@ fn desired(b: &Builder, state: &mut State) {
                 s.description.clone().map_or(Value::Null, Value::from),
             )
             .with(KMS_KEY, s.kms_key.clone().map_or(Value::Null, Value::from))
-            .with(GENERATE, generate_value(&s.generate))
             .with_map(TAGS, &tags);
-        state.insert(r);
+        state.insert(with_generate(r, &generate_value(&s.generate)));
     }
 }
 
@@ -236,12 +236,32 @@ pub fn live(key: &str, s: &SecretListEntry) -> Resource {
             continue;
         };
         if k == GENERATE_TAG {
-            r = r.with(GENERATE, from_tag(v).unwrap_or_else(|| Value::from(v)));
+            let settings = from_tag(v).unwrap_or_else(|| json!({"unreadable": v}));
+            r = with_generate(r, &settings);
         } else {
             r = r.with(&format!("{TAGS}.{k}"), v);
         }
     }
     r
+}
+
+/// The settings as `generate.SETTING` attributes.
+fn with_generate(mut r: Resource, settings: &Value) -> Resource {
+    for (k, v) in settings.as_object().into_iter().flatten() {
+        r = r.with(&format!("{GENERATE}.{k}"), v.clone());
+    }
+    r
+}
+
+/// The settings of a resource's `generate.SETTING` attributes.
+fn generate_of(r: &Resource) -> Value {
+    let prefix = format!("{GENERATE}.");
+    Value::Object(
+        r.attrs
+            .iter()
+            .filter_map(|(k, v)| Some((k.strip_prefix(&prefix)?.to_string(), v.clone())))
+            .collect(),
+    )
 }
 
 /// A secret's tags as ListSecrets has them, the generate tag included (ownership checks).
@@ -322,7 +342,7 @@ fn tag_list(tags: HashMap<String, String>) -> Vec<Tag> {
 async fn create(a: &Applier, step: &Step) -> Result<(), AwsError> {
     let r = step.resource();
     let name = r.name.as_str();
-    let settings = attr(r, GENERATE).clone();
+    let settings = generate_of(r);
     let value = random_value(a, name, &settings).await?;
     let mut tags = attr_map(r, TAGS);
     tags.insert(GENERATE_TAG.into(), generate_tag(&settings));
@@ -431,9 +451,9 @@ async fn update(a: &Applier, step: &Step) -> Result<(), AwsError> {
             .map_err(|e| AwsError::new("UpdateSecret", name, e))?;
     }
     let (mut set, remove) = tag_changes(step);
-    if step.changes(GENERATE) {
+    if step.changes(&format!("{GENERATE}.")) {
         // Only the record of the settings: the value stays what it was generated as.
-        set.insert(GENERATE_TAG.into(), generate_tag(attr(r, GENERATE)));
+        set.insert(GENERATE_TAG.into(), generate_tag(&generate_of(r)));
     }
     if !set.is_empty() {
         a.secrets

@@ -18,6 +18,7 @@ mod fuzz;
 mod init;
 mod live_plan;
 mod lock;
+mod managed_secrets;
 mod ownership;
 mod package;
 mod plan;

@@ -158,6 +158,25 @@ pub fn live(key: &str, s: &StreamDescriptionSummary, tags: &HashMap<String, Stri
     r
 }
 
+/// A live KMS key written as the spec writes it when both name the same key: AWS may answer
+/// a key's ARN for the id or alias the spec gave (`arn:aws:kms:R:A:key/ID` for `ID`,
+/// `...:alias/NAME` for `alias/NAME`), which is no change.
+pub fn key_as_the_spec_names_it(live: &mut Resource, wanted: Option<&Resource>, attribute: &str) {
+    let (Some(have), Some(want)) = (
+        attr_opt(live, attribute),
+        wanted.and_then(|w| attr_opt(w, attribute)),
+    ) else {
+        return;
+    };
+    let suffix = |arn: &str, short: &str| {
+        arn.starts_with("arn:")
+            && (arn.ends_with(&format!(":key/{short}")) || arn.ends_with(&format!(":{short}")))
+    };
+    if have != want && (suffix(&have, &want) || suffix(&want, &have)) {
+        live.attrs.insert(attribute.to_string(), Value::from(want));
+    }
+}
+
 // ---------------------------------------------------------------------------------------------
 // What a function's generated role gets for streams.
 
@@ -406,6 +425,11 @@ async fn open_shards(a: &Applier, arn: &str) -> Result<Option<i32>, AwsError> {
 /// Waits until the stream is ACTIVE: Kinesis takes one change at a time, and what reads or
 /// writes the stream needs it ACTIVE. The polls back off to 10 seconds apart.
 async fn active(a: &Applier, arn: &str) -> Result<(), AwsError> {
+    // A dry run's answers describe no stream: one look, as a real apply's first.
+    if a.dry {
+        summary(a, arn).await?;
+        return Ok(());
+    }
     let started = std::time::Instant::now();
     let mut pause = Duration::from_millis(250);
     loop {
@@ -459,5 +483,36 @@ pub async fn tags_of(
             Some(last) if out.has_more_tags() => after = Some(last.key().to_string()),
             _ => return Ok(tags),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_key_arn_is_the_key_the_spec_names_by_id_or_alias() {
+        let spec =
+            |key: &str| Resource::new(super::super::Kind::Stream, "s", "s").with(KMS_KEY, key);
+        for (want, have) in [
+            (
+                "1234abcd",
+                "arn:aws:kms:us-east-1:123456789012:key/1234abcd",
+            ),
+            (
+                "alias/mine",
+                "arn:aws:kms:us-east-1:123456789012:alias/mine",
+            ),
+        ] {
+            let mut live = spec(have);
+            key_as_the_spec_names_it(&mut live, Some(&spec(want)), KMS_KEY);
+            assert_eq!(attr_opt(&live, KMS_KEY).as_deref(), Some(want));
+        }
+        let mut other = spec("arn:aws:kms:us-east-1:123456789012:key/other");
+        key_as_the_spec_names_it(&mut other, Some(&spec("1234abcd")), KMS_KEY);
+        assert_eq!(
+            attr_opt(&other, KMS_KEY).as_deref(),
+            Some("arn:aws:kms:us-east-1:123456789012:key/other")
+        );
     }
 }

@@ -142,6 +142,15 @@ async fn a_secret_is_generated_never_shown_changed_and_kept_until_told() {
     ] {
         assert!(first.contains(line), "{line}:\n{first}");
     }
+    // A dry run of the creation runs the same writer against answers that say nothing.
+    let dry = slsr(&account, "apply", &spec, &["--dry-run", "--auto-approve"]);
+    assert_eq!(dry.code, 0, "{}{}", dry.stdout, dry.stderr);
+    assert!(
+        dry.stdout
+            .contains("secret.db: SecretsManager.CreateSecret"),
+        "{}",
+        dry.stdout
+    );
     let made = applied(&account, &spec, &["-v"]);
     clean(&account, &spec);
     let value = value_of(&sm, "sec-dev-db").await;

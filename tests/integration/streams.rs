@@ -110,7 +110,19 @@ async fn a_stream_is_made_read_back_changed_and_removed_only_when_told() {
     ] {
         assert!(first.contains(line), "{line}:\n{first}");
     }
-    apply(&account, &spec, &[]);
+    let dry = slsr(&account, "apply", &spec, &["--dry-run", "--auto-approve"]);
+    assert!(
+        dry.stdout.contains("Kinesis.CreateStream"),
+        "{}{}",
+        dry.stdout,
+        dry.stderr
+    );
+    let made = apply(&account, &spec, &["-v"]);
+    assert!(
+        made.stdout.contains("stream.clicks: Kinesis.CreateStream"),
+        "{}",
+        made.stdout
+    );
     let s = summary(&kinesis, "kin-dev-clicks").await;
     assert_eq!(s.stream_status().as_str(), "ACTIVE");
     assert_eq!(

@@ -64,7 +64,9 @@ pub async fn read(r: &Reader, scope: &Scope, wanted: &State) -> Result<Live, Aws
             }
             continue;
         }
-        resources.push(stream::live(&key, &summary, &tags));
+        let mut found = stream::live(&key, &summary, &tags);
+        stream::key_as_the_spec_names_it(&mut found, wanted.resources.get(&at), stream::KMS_KEY);
+        resources.push(found);
     }
     let mut live = Live::default();
     live.add(resources, conflicts);

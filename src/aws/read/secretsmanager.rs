@@ -61,7 +61,13 @@ pub async fn read(r: &Reader, scope: &Scope, wanted: &State) -> Result<Live, Aws
         if let Some(arn) = entry.arn() {
             live.secret_arns.insert(key.clone(), arn.to_string());
         }
-        resources.push(secret::live(&key, entry));
+        let mut found = secret::live(&key, entry);
+        crate::kinds::stream::key_as_the_spec_names_it(
+            &mut found,
+            wanted.resources.get(&at),
+            secret::KMS_KEY,
+        );
+        resources.push(found);
     }
     live.add(resources, conflicts);
     Ok(live)

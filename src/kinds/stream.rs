@@ -13,6 +13,7 @@
 use std::collections::HashMap;
 use std::time::Duration;
 
+use aws_sdk_kinesis::error::ProvideErrorMetadata as _;
 use aws_sdk_kinesis::types::{
     EncryptionType, ScalingType, StreamDescriptionSummary, StreamMode, StreamModeDetails,
     StreamStatus,
@@ -272,12 +273,16 @@ async fn create(a: &Applier, step: &Step) -> Result<(), AwsError> {
         .set_shard_count((mode == PROVISIONED).then(|| attr_i32(r, SHARDS).unwrap_or(1)))
         .set_tags(Some(attr_map(r, TAGS)))
         .send()
-        .await
-        .or_exists("CreateStream", name)?;
-    if created.is_none() {
-        // A lost answer's first attempt made it, or someone else has the name.
-        let tags = tags_of(&a.kinesis, None, &attr_str(r, ARN)).await?;
-        crate::apply::ensure_ours("CreateStream", r, &tags)?;
+        .await;
+    match created {
+        Ok(_) => {}
+        // Kinesis's "exists": a lost answer's first attempt made it, or someone else has the
+        // name.
+        Err(e) if e.code() == Some("ResourceInUseException") => {
+            let tags = tags_of(&a.kinesis, None, &attr_str(r, ARN)).await?;
+            crate::apply::ensure_ours("CreateStream", r, &tags)?;
+        }
+        Err(e) => return Err(AwsError::new("CreateStream", name, e)),
     }
     let arn = attr_str(r, ARN);
     active(a, &arn).await?;

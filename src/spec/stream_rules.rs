@@ -9,8 +9,30 @@ use super::model::{Event, KinesisEvent, StreamMode};
 use super::rules::{span, undeclared};
 use super::source::Span;
 
+/// Kinesis's and Secrets Manager's longest names.
+const MAX_STREAM_NAME: usize = 128;
+const MAX_SECRET_NAME: usize = 512;
+
 pub fn check(p: &Project, diags: &mut Vec<Diagnostic>) {
+    let too_long = |section: &str, name: &str, physical: String, most: usize| {
+        (physical.len() > most).then(|| {
+            Diagnostic::error(
+                Code::InvalidName,
+                {
+                    let path = format!("{section}.{name}");
+                    p.spans.key(&path).unwrap_or(span(p, &path))
+                },
+                format!(
+                    "`{physical}` is {} characters, over the {most} AWS allows",
+                    physical.len()
+                ),
+            )
+            .with_help("shorten the service, stage or key, or give it a shorter `name`")
+        })
+    };
     for (name, s) in &p.streams {
+        let physical = s.name.clone().unwrap_or_else(|| p.physical_name(name));
+        diags.extend(too_long("streams", name, physical, MAX_STREAM_NAME));
         if s.mode == Some(StreamMode::OnDemand) && s.shards.is_some() {
             diags.push(
                 Diagnostic::error(
@@ -24,6 +46,8 @@ pub fn check(p: &Project, diags: &mut Vec<Diagnostic>) {
         }
     }
     for (name, s) in &p.secrets {
+        let physical = s.name.clone().unwrap_or_else(|| p.physical_name(name));
+        diags.extend(too_long("secrets", name, physical, MAX_SECRET_NAME));
         if let Some(key) = &s.kms_key
             && (key.starts_with("alias/") || key.contains(":alias/"))
         {

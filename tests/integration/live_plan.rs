@@ -338,8 +338,9 @@ async fn an_empty_account_plans_every_resource_as_a_create() {
     // An empty account costs one listing per service (SSM's: the published outputs;
     // DynamoDB's and S3's: the tables and buckets, which a spec without any may still own;
     // the Tagging API's: the tables and buckets with the service's tags, whatever their
-    // names), whatever the spec's size.
-    assert!(out.stderr.contains("AWS calls: 12"), "{}", out.stderr);
+    // names; Kinesis's and Secrets Manager's: the streams and secrets it may own), whatever
+    // the spec's size.
+    assert!(out.stderr.contains("AWS calls: 14"), "{}", out.stderr);
 }
 
 #[tokio::test]
@@ -356,9 +357,10 @@ async fn what_was_just_created_plans_as_no_change() {
     // per log group its tags (ListTagsForResource: no listing returns them, and they are
     // compared like any resource's), per queue its attributes and tags, per rule its tags and
     // targets, and the API's routes, integrations, stages and authorizers, the published
-    // outputs, the tables and the buckets (each by name and by tags). Sixteen listings, four
-    // of them (functions, log groups, roles, queues) of two things, each in pages.
-    let calls = 31 + 4 * (pages(2) - 1);
+    // outputs, the tables and the buckets (each by name and by tags), the streams and the
+    // secrets. Eighteen listings, four of them (functions, log groups, roles, queues) of two
+    // things, each in pages.
+    let calls = 33 + 4 * (pages(2) - 1);
     assert!(
         out.stderr.contains(&format!("AWS calls: {calls}")),
         "{}",

@@ -597,6 +597,45 @@ functions:
     }
 
     #[test]
+    fn a_kinesis_event_is_a_stream_mapping_keyed_by_its_stream() {
+        let text = "service: shop
+streams: {clicks: {}}
+functions:
+  worker:
+    image: 123456789012.dkr.ecr.eu-west-1.amazonaws.com/worker:1
+    events:
+      - kinesis: {stream: clicks, retries: 3, parallelization: 4}
+      - kinesis: {stream: 'arn:aws:kinesis:eu-west-1:210987654321:stream/theirs'}
+";
+        let state = crate::engine::desired::testing::desired(text, "eu-west-1");
+        let ours = &state.resources["event_source_mapping.worker.stream.clicks"];
+        assert_eq!(
+            attr(ours, EVENT_SOURCE_ARN),
+            "arn:aws:kinesis:eu-west-1:123456789012:stream/shop-dev-clicks"
+        );
+        assert_eq!(
+            (
+                attr(ours, MAX_RETRIES),
+                attr(ours, PARALLELIZATION),
+                attr(ours, BATCH_SIZE),
+                attr(ours, STARTING_POSITION),
+            ),
+            (
+                &Value::from(3),
+                &Value::from(4),
+                &Value::from(100),
+                &Value::from("latest")
+            )
+        );
+        let theirs = &state.resources["event_source_mapping.worker.stream.theirs"];
+        assert_eq!(
+            attr(theirs, EVENT_SOURCE_ARN),
+            "arn:aws:kinesis:eu-west-1:210987654321:stream/theirs"
+        );
+        assert!(!state.resources.contains_key("stream.theirs"));
+    }
+
+    #[test]
     fn reordering_events_or_their_filters_changes_no_mapping() {
         let events = [
             "      - sqs: {queue: jobs, filters: [{body: {b: [2]}}, {body: {a: [1]}}]}",

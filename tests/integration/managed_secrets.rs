@@ -205,6 +205,14 @@ async fn a_secret_is_generated_never_shown_changed_and_kept_until_told() {
     want.sort_by_key(|s| s.to_string());
     assert_eq!(grants(&iam, "sec-dev-other").await, want);
     nowhere_in_plans(&account, &spec, &value, &[]);
+    // slsr reads what describes the secret, never its value.
+    let reads = slsr(&account, "plan", &spec, &["-v"]);
+    assert!(
+        reads.stderr.contains("SecretsManager.ListSecrets")
+            && !reads.stderr.contains("GetSecretValue"),
+        "{}",
+        reads.stderr
+    );
 
     // The description is its exact field; the value stays.
     let second = text.replace("description: first", "description: second");

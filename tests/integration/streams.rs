@@ -207,8 +207,45 @@ async fn a_stream_is_made_read_back_changed_and_removed_only_when_told() {
             .contains(&("tier".to_string(), "silver".to_string()))
     );
 
+    // Encryption off again.
+    let plain = retagged.replace("    encryption: {kms_key: alias/aws/kinesis}\n", "");
+    let changed = replan(&account, &spec, &plain, &[]);
+    assert!(
+        changed.contains("- kms_key: \"alias/aws/kinesis\" -> (none)"),
+        "{changed}"
+    );
+    apply(&account, &spec, &[]);
+    let s = summary(&kinesis, "kin-dev-clicks").await;
+    assert_eq!(s.encryption_type().map(|e| e.as_str()), Some("NONE"));
+
+    // Released, slsr leaves it alone (a conflict while the spec declares it); adopted, it
+    // is slsr's again, with its records.
+    let release = slsr(&account, "release", &spec, &["stream.clicks"]);
+    assert_eq!(release.code, 0, "{}{}", release.stdout, release.stderr);
+    assert!(
+        !tags(&kinesis, "kin-dev-clicks")
+            .await
+            .iter()
+            .any(|(k, _)| k.starts_with("slsr:"))
+    );
+    let plan = slsr(&account, "plan", &spec, &[]);
+    assert_eq!(plan.code, 1, "a released stream in the spec is a conflict");
+    assert!(
+        plan.stdout.contains("! stream.clicks  kin-dev-clicks"),
+        "{}",
+        plan.stdout
+    );
+    let adopt = slsr(
+        &account,
+        "adopt",
+        &spec,
+        &["stream.clicks", "--auto-approve"],
+    );
+    assert_eq!(adopt.code, 0, "{}{}", adopt.stdout, adopt.stderr);
+    clean(&account, &spec);
+
     // On demand: Kinesis decides the shards from then on.
-    let on_demand = retagged.replace("    shards: 2\n", "    mode: on_demand\n");
+    let on_demand = plain.replace("    shards: 2\n", "    mode: on_demand\n");
     let changed = replan(&account, &spec, &on_demand, &[]);
     assert!(
         changed.contains("~ mode: \"provisioned\" -> \"on_demand\""),

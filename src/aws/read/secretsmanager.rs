@@ -51,7 +51,12 @@ pub async fn read(r: &Reader, scope: &Scope, wanted: &State) -> Result<Live, Aws
         let at = address(Kind::Secret, &key);
         if !scope.owns_at(&at, &tags) {
             if wanted.resources.contains_key(&at) {
-                conflicts.push(conflict(at, name, scope));
+                let mut c = conflict(at, name, scope);
+                if entry.deleted_date().is_some() {
+                    // Its name is taken until Secrets Manager deletes it for good.
+                    c.reason.push_str("; it is scheduled for deletion, and Secrets Manager refuses a new secret of its name until the deletion is done or the secret is restored");
+                }
+                conflicts.push(c);
             }
             continue;
         }

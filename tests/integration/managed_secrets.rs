@@ -366,3 +366,37 @@ async fn a_secret_is_generated_never_shown_changed_and_kept_until_told() {
     assert_eq!(value_of(&sm, "shared").await, "not-slsrs");
     assert!(describe(&sm, "shared").await.tags().is_empty());
 }
+
+#[tokio::test]
+async fn someone_elses_secret_scheduled_for_deletion_at_the_specs_name_is_a_conflict_saying_so() {
+    let account = Account::new().await;
+    let sm = aws_sdk_secretsmanager::Client::new(&account.config().await);
+    sm.create_secret()
+        .name("gone-dev-old")
+        .secret_string("theirs")
+        .send()
+        .await
+        .unwrap();
+    sm.delete_secret()
+        .secret_id("gone-dev-old")
+        .recovery_window_in_days(7)
+        .send()
+        .await
+        .unwrap();
+    let spec = app("secrets-scheduled", "service: gone\nsecrets: {old: {}}\n");
+    let plan = slsr(&account, "plan", &spec, &[]);
+    assert_eq!(plan.code, 1, "{}{}", plan.stdout, plan.stderr);
+    let out = format!("{}{}", plan.stdout, plan.stderr);
+    for expected in [
+        "! secret.old  gone-dev-old",
+        "it is scheduled for deletion, and Secrets Manager refuses a new secret of its name",
+    ] {
+        assert!(out.contains(expected), "{expected}:\n{out}");
+    }
+    let apply = slsr(&account, "apply", &spec, &["--auto-approve"]);
+    assert_eq!(apply.code, 1, "{}{}", apply.stdout, apply.stderr);
+    assert!(
+        describe(&sm, "gone-dev-old").await.deleted_date().is_some(),
+        "slsr neither restores nor touches what it does not own"
+    );
+}

@@ -64,6 +64,12 @@ pub async fn read(r: &Reader, scope: &Scope, wanted: &State) -> Result<Live, Aws
             }
             continue;
         }
+        // One being deleted that the spec no longer declares is going already.
+        if *summary.stream_status() == aws_sdk_kinesis::types::StreamStatus::Deleting
+            && !wanted.resources.contains_key(&at)
+        {
+            continue;
+        }
         let mut found = stream::live(&key, &summary, &tags);
         stream::key_as_the_spec_names_it(&mut found, wanted.resources.get(&at), stream::KMS_KEY);
         resources.push(found);

@@ -1110,5 +1110,91 @@ def _role_policy_list(self):
 
 iam_models.Role.role_policy_list = property(_role_policy_list)
 
+# Kinesis (issue 17, streams): CreateStream takes Tags (AWS since 2023; moto drops them), so a
+# stream is never without slsr's tags; ListStreams answers in pages of PAGE_SIZE names
+# (moto's default is 10) and says whether more follow; ListTagsForStream starts after
+# ExclusiveStartTagKey, as AWS does (moto repeats that key, so paging never ends), in pages
+# of PAGE_SIZE.
+from moto.kinesis import responses as kinesis_responses
+
+_kinesis_create_stream = kinesis_responses.KinesisResponse.create_stream
+
+
+def kinesis_create_stream(self):
+    answer = _kinesis_create_stream(self)
+    tags = self._get_param("Tags")
+    if tags:
+        self.kinesis_backend.add_tags_to_stream(None, self._get_param("StreamName"), tags)
+    return answer
+
+
+def kinesis_list_streams(self):
+    names = sorted(s.stream_name for s in self.kinesis_backend.list_streams())
+    after = self._get_param("ExclusiveStartStreamName")
+    if after:
+        names = [n for n in names if n > after]
+    size = int(self._get_param("Limit") or 100)
+    if PAGE_SIZE:
+        size = min(size, PAGE_SIZE)
+    page = names[:size]
+    streams = {s.stream_name: s for s in self.kinesis_backend.list_streams()}
+    return json.dumps({
+        "HasMoreStreams": len(names) > size,
+        "StreamNames": page,
+        "StreamSummaries": [
+            {
+                "StreamName": n,
+                "StreamARN": streams[n].arn,
+                "StreamStatus": streams[n].status,
+                "StreamModeDetails": streams[n].stream_mode,
+            }
+            for n in page
+        ],
+    })
+
+
+def kinesis_list_tags_for_stream(self):
+    stream = self.kinesis_backend.describe_stream(
+        stream_arn=self._get_param("StreamARN"), stream_name=self._get_param("StreamName"))
+    after = self._get_param("ExclusiveStartTagKey")
+    tags = sorted((k, v) for k, v in stream.tags.items() if not after or k > after)
+    size = int(self._get_param("Limit") or 50)
+    if PAGE_SIZE:
+        size = min(size, PAGE_SIZE)
+    return json.dumps({
+        "HasMoreTags": len(tags) > size,
+        "Tags": [{"Key": k, "Value": v} for k, v in tags[:size]],
+    })
+
+
+kinesis_responses.KinesisResponse.create_stream = kinesis_create_stream
+kinesis_responses.KinesisResponse.list_streams = kinesis_list_streams
+kinesis_responses.KinesisResponse.list_tags_for_stream = kinesis_list_tags_for_stream
+
+
+# Secrets Manager (issue 17, secrets): ListSecrets answers in pages of PAGE_SIZE (moto's
+# default is 100 a page), with AWS's NextToken.
+from moto.secretsmanager import responses as secrets_responses
+
+def secrets_list_secrets(self):
+    original = self._get_int_param
+
+    def capped(name, if_none=None):
+        value = original(name, if_none)
+        if name == "MaxResults" and PAGE_SIZE:
+            return min(value or PAGE_SIZE, PAGE_SIZE)
+        return value
+
+    self._get_int_param = capped
+    try:
+        return _secrets_list_secrets(self)
+    finally:
+        del self._get_int_param
+
+
+_secrets_list_secrets = secrets_responses.SecretsManagerResponse.list_secrets
+secrets_responses.SecretsManagerResponse.list_secrets = secrets_list_secrets
+
+
 if __name__ == "__main__":
     sys.exit(main())

@@ -69,6 +69,10 @@ pub async fn holding_data(planned: &Planned) -> Vec<String> {
             }
             Kind::LogGroup => "the function's logs".to_string(),
             Kind::Table if change.data_loss => "every item in the table".to_string(),
+            Kind::Stream if change.data_loss => "every record in the stream".to_string(),
+            Kind::Secret if change.data_loss => {
+                "the secret's value (Secrets Manager keeps it restorable for 7 days)".to_string()
+            }
             Kind::Bucket if change.data_loss => {
                 "every object in the bucket, all versions".to_string()
             }

@@ -30,6 +30,9 @@ pub struct Target {
     /// spells it (`NEW_AND_OLD_IMAGES`) and their ARN. A stream the plan makes or changes
     /// has a new ARN, known after apply.
     pub table_streams: BTreeMap<String, (String, String)>,
+    /// The ARNs of the secrets that exist, by key: Secrets Manager ends each with a suffix
+    /// of its own, so a new secret's is known after apply.
+    pub secret_arns: BTreeMap<String, String>,
 }
 
 impl Target {
@@ -215,7 +218,7 @@ impl Builder<'_> {
         static REFERENCE: std::sync::OnceLock<regex_lite::Regex> = std::sync::OnceLock::new();
         let pattern = REFERENCE.get_or_init(|| {
             regex_lite::Regex::new(
-                r"\$\{(queue|function|role|table|bucket|state_machine|topic):([A-Za-z0-9_.-]+?)\.(url|arn|name|stream_arn)\}|\$\{http_api\.url\}",
+                r"\$\{(queue|function|role|table|bucket|state_machine|topic|stream|secret):([A-Za-z0-9_.-]+?)\.(url|arn|name|stream_arn)\}|\$\{http_api\.url\}",
             )
             .expect("a valid pattern")
         });
@@ -247,6 +250,8 @@ impl Builder<'_> {
                         (Some("state_machine"), Some("name")) => self.state_machine_physical(name),
                         (Some("state_machine"), _) => self.state_machine_arn(name),
                         (Some("topic"), _) => self.topic_arn(name),
+                        (Some("stream"), _) => self.stream_arn(name),
+                        (Some("secret"), _) => self.secret_arn(name),
                         _ => match &self.t.api_id {
                             Some(id) => http_api_url(id, self.t.region()),
                             None => known_after_apply("http_api.url"),

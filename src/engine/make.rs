@@ -338,6 +338,7 @@ async fn live_with(
         queue_urls: live.queue_urls.clone(),
         function_urls: live.function_urls.clone(),
         table_streams: live.table_streams.clone(),
+        secret_arns: live.secret_arns.clone(),
     };
     let desired = if destroy {
         live = live.with_duplicates_apart();

@@ -36,7 +36,7 @@ pub fn names(value: &str) -> Vec<String> {
     static REFERENCE: std::sync::OnceLock<regex_lite::Regex> = std::sync::OnceLock::new();
     let pattern = REFERENCE.get_or_init(|| {
         regex_lite::Regex::new(
-            r"\$\{(queue|function|role|table|bucket|topic):([A-Za-z0-9_.-]+?)\.(url|arn|name|stream_arn)\}|\$\{http_api\.url\}",
+            r"\$\{(queue|function|role|table|bucket|topic|stream|secret):([A-Za-z0-9_.-]+?)\.(url|arn|name|stream_arn)\}|\$\{http_api\.url\}",
         )
         .expect("a valid pattern")
     });
@@ -52,6 +52,8 @@ pub fn names(value: &str) -> Vec<String> {
                 (Some("table"), _) => Kind::Table,
                 (Some("bucket"), _) => Kind::Bucket,
                 (Some("topic"), _) => Kind::Topic,
+                (Some("stream"), _) => Kind::Stream,
+                (Some("secret"), _) => Kind::Secret,
                 _ => return address(Kind::HttpApi, "api"),
             };
             address(kind, name)

@@ -1,4 +1,5 @@
-//! Event source mappings: an SQS queue or a DynamoDB table's stream feeding a function,
+//! Event source mappings: an SQS queue, a DynamoDB table's stream or a Kinesis stream
+//! feeding a function,
 //! with batch size, window, filters, partial batch responses and whether it is enabled; a
 //! stream's also with its starting position, bisect on error, retries, record age, an
 //! on-failure queue and parallelization. AWS names a mapping by a UUID; slsr knows its own
@@ -25,7 +26,7 @@ use crate::aws::read::Scope;
 use crate::engine::desired::{Builder, canonical_json};
 use crate::engine::model::{KNOWN_AFTER_APPLY, Resource, State};
 use crate::engine::plan::Action;
-use crate::spec::model::{DynamodbEvent, Event, StartingPosition};
+use crate::spec::model::{DynamodbEvent, Event, KinesisEvent, StartingPosition};
 
 pub static INFO: KindInfo = KindInfo {
     prefix: "event_source_mapping",
@@ -76,7 +77,11 @@ fn desired(b: &Builder, state: &mut State) {
     for (function, f) in &b.p.functions {
         for event in f.events.iter().flatten() {
             if let Event::Dynamodb(d) = event {
-                state.insert(stream_mapping(b, function, d));
+                state.insert(table_stream_mapping(b, function, d));
+                continue;
+            }
+            if let Event::Kinesis(k) = event {
+                state.insert(kinesis_mapping(b, function, k));
                 continue;
             }
             let Event::Sqs(sqs) = event else { continue };
@@ -110,9 +115,24 @@ fn desired(b: &Builder, state: &mut State) {
     }
 }
 
+/// What the mapping of a `dynamodb` or a `kinesis` event is made of besides its source.
+struct StreamSettings<'a> {
+    starting_position: Option<StartingPosition>,
+    batch_size: Option<u32>,
+    batching_window: Option<u32>,
+    filters: &'a Option<Vec<serde_json::Map<String, Value>>>,
+    bisect_on_error: Option<bool>,
+    max_retries: Option<i32>,
+    max_record_age: Option<i32>,
+    on_failure: Option<&'a str>,
+    report_batch_item_failures: Option<bool>,
+    parallelization: Option<u32>,
+    enabled: Option<bool>,
+}
+
 /// The mapping of a `dynamodb` event: on a declared table's stream (its ARN known after
 /// apply while the plan makes or changes the stream) or on the stream ARN given.
-fn stream_mapping(b: &Builder, function: &str, d: &DynamodbEvent) -> Resource {
+fn table_stream_mapping(b: &Builder, function: &str, d: &DynamodbEvent) -> Resource {
     let (table, stream) = if crate::spec::data_rules::is_stream_arn(&d.table) {
         (table_of_stream(&d.table).to_string(), d.table.clone())
     } else {
@@ -121,43 +141,106 @@ fn stream_mapping(b: &Builder, function: &str, d: &DynamodbEvent) -> Resource {
     // Keyed by the table's name as the live side can tell it from the stream's ARN.
     let prefix = format!("{}-{}-", b.p.service, b.p.stage);
     let table_key = table.strip_prefix(&prefix).unwrap_or(&table);
+    let settings = StreamSettings {
+        starting_position: d.starting_position,
+        batch_size: d.batch_size,
+        batching_window: d.batching_window,
+        filters: &d.filters,
+        bisect_on_error: d.bisect_on_error,
+        max_retries: d.max_retries,
+        max_record_age: d.max_record_age,
+        on_failure: d.on_failure.as_ref().map(|q| q.queue.as_str()),
+        report_batch_item_failures: d.report_batch_item_failures,
+        parallelization: d.parallelization,
+        enabled: d.enabled,
+    };
+    stream_mapping(
+        b,
+        function,
+        stream_key(function, table_key),
+        stream,
+        &settings,
+    )
+}
+
+/// The mapping of a `kinesis` event: on a declared stream or on the stream ARN given (one
+/// slsr does not own gets only the mapping).
+fn kinesis_mapping(b: &Builder, function: &str, k: &KinesisEvent) -> Resource {
+    let source = b.kinesis_source(&k.stream);
+    let name = kinesis_stream_of(&source);
+    let prefix = format!("{}-{}-", b.p.service, b.p.stage);
+    let stream_key = name.strip_prefix(&prefix).unwrap_or(name);
+    let settings = StreamSettings {
+        starting_position: k.starting_position,
+        batch_size: k.batch_size,
+        batching_window: k.batching_window,
+        filters: &k.filters,
+        bisect_on_error: k.bisect_on_error,
+        max_retries: k.retries,
+        max_record_age: k.max_record_age,
+        on_failure: k.on_failure.as_ref().map(|q| q.queue.as_str()),
+        report_batch_item_failures: k.report_batch_item_failures,
+        parallelization: k.parallelization,
+        enabled: k.enabled,
+    };
+    stream_mapping(
+        b,
+        function,
+        kinesis_key(function, stream_key),
+        source,
+        &settings,
+    )
+}
+
+/// A stream's mapping, from its key, source and settings, with AWS's defaults written out.
+fn stream_mapping(
+    b: &Builder,
+    function: &str,
+    key: String,
+    source: String,
+    d: &StreamSettings,
+) -> Resource {
     let position = match d.starting_position {
         Some(StartingPosition::TrimHorizon) => "trim_horizon",
         Some(StartingPosition::Latest) | None => DEFAULT_STARTING_POSITION,
     };
-    Resource::new(
-        Kind::EventSourceMapping,
-        stream_key(function, table_key),
-        KNOWN_AFTER_APPLY,
-    )
-    .with(FUNCTION, b.p.physical_name(function))
-    .with(EVENT_SOURCE_ARN, stream)
-    .with(STARTING_POSITION, position)
-    .with(BATCH_SIZE, d.batch_size.unwrap_or(DEFAULT_STREAM_BATCH))
-    .with(BATCHING_WINDOW, d.batching_window.unwrap_or(0))
-    .with(ENABLED, d.enabled.unwrap_or(true))
-    .with(
-        REPORT_BATCH_ITEM_FAILURES,
-        d.report_batch_item_failures.unwrap_or(false),
-    )
-    .with(FILTERS, filters(d.filters.iter().flatten()))
-    .with(BISECT_ON_ERROR, d.bisect_on_error.unwrap_or(false))
-    .with(MAX_RETRIES, d.max_retries.unwrap_or(DEFAULT_MAX_RETRIES))
-    .with(
-        MAX_RECORD_AGE,
-        d.max_record_age.unwrap_or(DEFAULT_MAX_RECORD_AGE),
-    )
-    .with(
-        ON_FAILURE,
-        d.on_failure
-            .as_ref()
-            .map_or(Value::Null, |q| b.queue_arn(&q.queue).into()),
-    )
-    .with(
-        PARALLELIZATION,
-        d.parallelization.unwrap_or(DEFAULT_PARALLELIZATION),
-    )
-    .with_map(TAGS, &b.tags)
+    Resource::new(Kind::EventSourceMapping, key, KNOWN_AFTER_APPLY)
+        .with(FUNCTION, b.p.physical_name(function))
+        .with(EVENT_SOURCE_ARN, source)
+        .with(STARTING_POSITION, position)
+        .with(BATCH_SIZE, d.batch_size.unwrap_or(DEFAULT_STREAM_BATCH))
+        .with(BATCHING_WINDOW, d.batching_window.unwrap_or(0))
+        .with(ENABLED, d.enabled.unwrap_or(true))
+        .with(
+            REPORT_BATCH_ITEM_FAILURES,
+            d.report_batch_item_failures.unwrap_or(false),
+        )
+        .with(FILTERS, filters(d.filters.iter().flatten()))
+        .with(BISECT_ON_ERROR, d.bisect_on_error.unwrap_or(false))
+        .with(MAX_RETRIES, d.max_retries.unwrap_or(DEFAULT_MAX_RETRIES))
+        .with(
+            MAX_RECORD_AGE,
+            d.max_record_age.unwrap_or(DEFAULT_MAX_RECORD_AGE),
+        )
+        .with(
+            ON_FAILURE,
+            d.on_failure.map_or(Value::Null, |q| b.queue_arn(q).into()),
+        )
+        .with(
+            PARALLELIZATION,
+            d.parallelization.unwrap_or(DEFAULT_PARALLELIZATION),
+        )
+        .with_map(TAGS, &b.tags)
+}
+
+/// A Kinesis mapping's key: `FUNCTION.stream.STREAM`.
+fn kinesis_key(function: &str, stream: &str) -> String {
+    format!("{function}.stream.{stream}")
+}
+
+/// The stream's name in a Kinesis ARN: `arn:aws:kinesis:R:A:stream/NAME`.
+fn kinesis_stream_of(arn: &str) -> &str {
+    arn.split(":stream/").nth(1).unwrap_or(arn)
 }
 
 /// A stream mapping's key: `FUNCTION.table.TABLE`, apart from the function's queues.
@@ -173,9 +256,9 @@ fn table_of_stream(arn: &str) -> &str {
         .unwrap_or_default()
 }
 
-/// Whether a live mapping reads a DynamoDB stream (else an SQS queue).
+/// Whether a live mapping reads a DynamoDB or a Kinesis stream (else an SQS queue).
 fn reads_stream(source: &str) -> bool {
-    source.split(':').nth(2) == Some("dynamodb")
+    matches!(source.split(':').nth(2), Some("dynamodb" | "kinesis"))
 }
 
 /// Filter patterns in one normal form: keys sorted at every level, the list sorted, so
@@ -231,7 +314,10 @@ pub fn live(scope: &Scope, m: &EventSourceMappingConfiguration) -> Option<(Resou
     let function_key = scope.logical(&function)?;
     let source = m.event_source_arn().unwrap_or_default();
     let stream = reads_stream(source);
-    let key = if stream {
+    let key = if source.split(':').nth(2) == Some("kinesis") {
+        let name = kinesis_stream_of(source);
+        kinesis_key(function_key, scope.logical(name).unwrap_or(name))
+    } else if stream {
         let table = table_of_stream(source);
         stream_key(function_key, scope.logical(table).unwrap_or(table))
     } else {
@@ -508,6 +594,45 @@ functions:
             .resources
             .retain(|_, r| r.kind == Kind::EventSourceMapping);
         state
+    }
+
+    #[test]
+    fn a_kinesis_event_is_a_stream_mapping_keyed_by_its_stream() {
+        let text = "service: shop
+streams: {clicks: {}}
+functions:
+  worker:
+    image: 123456789012.dkr.ecr.eu-west-1.amazonaws.com/worker:1
+    events:
+      - kinesis: {stream: clicks, retries: 3, parallelization: 4}
+      - kinesis: {stream: 'arn:aws:kinesis:eu-west-1:210987654321:stream/theirs'}
+";
+        let state = crate::engine::desired::testing::desired(text, "eu-west-1");
+        let ours = &state.resources["event_source_mapping.worker.stream.clicks"];
+        assert_eq!(
+            attr(ours, EVENT_SOURCE_ARN),
+            "arn:aws:kinesis:eu-west-1:123456789012:stream/shop-dev-clicks"
+        );
+        assert_eq!(
+            (
+                attr(ours, MAX_RETRIES),
+                attr(ours, PARALLELIZATION),
+                attr(ours, BATCH_SIZE),
+                attr(ours, STARTING_POSITION),
+            ),
+            (
+                &Value::from(3),
+                &Value::from(4),
+                &Value::from(100),
+                &Value::from("latest")
+            )
+        );
+        let theirs = &state.resources["event_source_mapping.worker.stream.theirs"];
+        assert_eq!(
+            attr(theirs, EVENT_SOURCE_ARN),
+            "arn:aws:kinesis:eu-west-1:210987654321:stream/theirs"
+        );
+        assert!(!state.resources.contains_key("stream.theirs"));
     }
 
     #[test]

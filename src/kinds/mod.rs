@@ -26,9 +26,11 @@ pub mod route;
 pub mod rule;
 pub mod schedule;
 pub mod schedule_group;
+pub mod secret;
 pub mod stage;
 pub mod state_machine;
 pub mod state_machine_roles;
+pub mod stream;
 pub mod subscription;
 pub mod table;
 pub mod topic;
@@ -53,6 +55,8 @@ pub enum Kind {
     Queue,
     Table,
     Bucket,
+    Stream,
+    Secret,
     LogGroup,
     Function,
     FunctionUrl,
@@ -81,6 +85,8 @@ pub const ALL: &[Kind] = &[
     Kind::Queue,
     Kind::Table,
     Kind::Bucket,
+    Kind::Stream,
+    Kind::Secret,
     Kind::LogGroup,
     Kind::Function,
     Kind::FunctionUrl,
@@ -178,6 +184,8 @@ impl Kind {
             Kind::Queue => &queue::INFO,
             Kind::Table => &table::INFO,
             Kind::Bucket => &bucket::INFO,
+            Kind::Stream => &stream::INFO,
+            Kind::Secret => &secret::INFO,
             Kind::LogGroup => &log_group::INFO,
             Kind::Function => &function::INFO,
             Kind::FunctionUrl => &function_url::INFO,

@@ -233,6 +233,7 @@ fn generated_policy(b: &Builder, name: &str, f: &Function) -> Value {
         ));
     }
     statements.extend(stream_reads(b, f));
+    statements.extend(super::stream::kinesis_reads(b, f));
     statements.extend(access_grants(b, f));
     statements.extend(f.statements.iter().flatten().map(statement));
     policy(statements)
@@ -336,6 +337,8 @@ fn access_grants(b: &Builder, f: &Function) -> Vec<Value> {
                     statements.push(grant(&OBJECT_WRITE, vec![format!("{bucket}/*")]));
                 }
             }
+            "stream" if writes => statements.push(super::stream::write_grant(b, name)),
+            "secret" if reads => statements.extend(super::secret::read_grants(b, name)),
             "queue" if *level == AccessLevel::Send => {
                 statements.push(grant(&["sqs:SendMessage"], vec![b.queue_arn(name)]));
             }

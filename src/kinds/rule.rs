@@ -106,7 +106,12 @@ fn resource(b: &Builder, function: &str, event: &Event) -> Resource {
             true,
             e.name.clone(),
         ),
-        Event::Sqs(_) | Event::Http(_) | Event::S3(_) | Event::Dynamodb(_) | Event::Sns(_) => {
+        Event::Sqs(_)
+        | Event::Http(_)
+        | Event::S3(_)
+        | Event::Dynamodb(_)
+        | Event::Sns(_)
+        | Event::Kinesis(_) => {
             unreachable!("only schedule and eventbridge events make rules")
         }
     };

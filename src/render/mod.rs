@@ -34,6 +34,10 @@ pub fn data_loss_note(change: &crate::engine::plan::Change) -> String {
     let what = match change.kind {
         crate::engine::model::Kind::Table => "every item in the table",
         crate::engine::model::Kind::Bucket => "every object in the bucket, all versions",
+        crate::engine::model::Kind::Stream => "every record in the stream",
+        crate::engine::model::Kind::Secret => {
+            "the secret's value (Secrets Manager keeps it restorable for 7 days)"
+        }
         _ => "the data it holds",
     };
     match change.action {

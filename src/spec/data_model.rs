@@ -289,9 +289,9 @@ pub struct DynamodbEvent {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum AccessLevel {
-    /// Tables and buckets: read items or objects.
+    /// Tables and buckets: read items or objects; secrets: read the value.
     Read,
-    /// Tables and buckets: write and delete items or objects.
+    /// Tables and buckets: write and delete items or objects; streams: put records.
     Write,
     /// Tables and buckets: both.
     ReadWrite,

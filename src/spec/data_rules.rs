@@ -23,11 +23,13 @@ pub fn check(p: &Project, diags: &mut Vec<Diagnostic>) {
                 Event::Dynamodb(d) => check_dynamodb_event(p, &path, d, diags),
                 Event::Sqs(sqs) => check_filters(p, &format!("{path}.sqs"), &sqs.filters, diags),
                 // Checked with the messaging resources (`messaging_rules.rs`).
+                Event::Kinesis(k) => super::stream_rules::check_kinesis_event(p, &path, k, diags),
                 Event::Http(_) | Event::Schedule(_) | Event::Eventbridge(_) | Event::Sns(_) => {}
             }
         }
     }
     super::messaging_rules::check(p, diags);
+    super::stream_rules::check(p, diags);
     check_overlapping_notifications(p, diags);
     check_stream_references(p, diags);
     check_repeated_streams(p, diags);
@@ -260,6 +262,8 @@ const ACCESS: &[(&str, &[AccessLevel])] = &[
     ("queue", &[AccessLevel::Send]),
     ("state_machine", &[AccessLevel::Start]),
     ("topic", &[AccessLevel::Publish]),
+    ("stream", &[AccessLevel::Write]),
+    ("secret", &[AccessLevel::Read]),
 ];
 
 fn check_access(p: &Project, name: &str, f: &Function, diags: &mut Vec<Diagnostic>) {
@@ -291,7 +295,7 @@ fn check_access(p: &Project, name: &str, f: &Function, diags: &mut Vec<Diagnosti
                     format!("`{target}` does not name a resource"),
                 )
                 .with_help(
-                    "write KIND.NAME: table.NAME, bucket.NAME, queue.NAME, topic.NAME or state_machine.NAME",
+                    "write KIND.NAME: table.NAME, bucket.NAME, queue.NAME, topic.NAME, stream.NAME, state_machine.NAME or secret.NAME",
                 ),
             );
             continue;
@@ -300,7 +304,7 @@ fn check_access(p: &Project, name: &str, f: &Function, diags: &mut Vec<Diagnosti
             let help = match super::structure::closest(kind, ACCESS.iter().map(|(k, _)| *k)) {
                 Some(best) => format!("did you mean `{best}.{resource}`?"),
                 None => {
-                    "access takes table.NAME, bucket.NAME, queue.NAME, topic.NAME or state_machine.NAME".into()
+                    "access takes table.NAME, bucket.NAME, queue.NAME, topic.NAME, stream.NAME, state_machine.NAME or secret.NAME".into()
                 }
             };
             diags.push(
@@ -313,11 +317,19 @@ fn check_access(p: &Project, name: &str, f: &Function, diags: &mut Vec<Diagnosti
             );
             continue;
         };
+        // An existing secret by its ARN: checked as an ARN, not as a name.
+        if kind == "secret" && resource.starts_with("arn:") {
+            super::stream_rules::check_secret_arn(at, resource, diags);
+        }
+        let arn = resource.to_string();
         let declared: Vec<&String> = match kind {
+            _ if kind == "secret" && resource.starts_with("arn:") => vec![&arn],
             "table" => p.tables.keys().collect(),
             "bucket" => p.buckets.keys().collect(),
             "state_machine" => p.state_machines.keys().collect(),
             "topic" => p.topics.keys().collect(),
+            "stream" => p.streams.keys().collect(),
+            "secret" => p.secrets.keys().collect(),
             _ => p.queues.keys().collect(),
         };
         if !declared.iter().any(|d| d.as_str() == resource) {
@@ -596,7 +608,7 @@ fn check_dynamodb_event(p: &Project, path: &str, d: &DynamodbEvent, diags: &mut 
     check_filters(p, &base, &d.filters, diags);
 }
 
-fn check_filters(
+pub(super) fn check_filters(
     p: &Project,
     base: &str,
     filters: &Option<Vec<serde_json::Map<String, serde_json::Value>>>,

@@ -86,9 +86,11 @@ pub struct Declared {
     pub buckets: BTreeSet<String>,
     pub state_machines: BTreeSet<String>,
     pub topics: BTreeSet<String>,
+    pub streams: BTreeSet<String>,
+    pub secrets: BTreeSet<String>,
 }
 
-const FORMS: &str = "${service}, ${stage}, ${region}, ${account_id}, ${param:NAME}, ${env:NAME}, ${env:NAME, default}, ${queue:NAME.url|arn}, ${function:NAME.arn|name|url}, ${role:NAME.arn}, ${table:NAME.name|arn|stream_arn}, ${bucket:NAME.name|arn}, ${topic:NAME.arn}, ${state_machine:NAME.arn|name}, ${http_api.url}, ${ssm:/path}";
+const FORMS: &str = "${service}, ${stage}, ${region}, ${account_id}, ${param:NAME}, ${env:NAME}, ${env:NAME, default}, ${queue:NAME.url|arn}, ${function:NAME.arn|name|url}, ${role:NAME.arn}, ${table:NAME.name|arn|stream_arn}, ${bucket:NAME.name|arn}, ${topic:NAME.arn}, ${stream:NAME.arn}, ${state_machine:NAME.arn|name}, ${secret:NAME.arn}, ${http_api.url}, ${ssm:/path}";
 
 /// What one reference stands for.
 enum Resolved {
@@ -297,7 +299,8 @@ fn resolve(inner: &str, ctx: &Context, span: Span) -> Result<Resolved, Diagnosti
             format!("SSM parameter name `{arg}` must start with /"),
             "write ${ssm:/path/name}".into(),
         )),
-        kind @ ("queue" | "function" | "role" | "table" | "bucket" | "state_machine" | "topic") => {
+        kind @ ("queue" | "function" | "role" | "table" | "bucket" | "state_machine" | "topic"
+        | "stream" | "secret") => {
             let (name, attribute) = arg.split_once('.').unwrap_or((arg, ""));
             let (names, attributes): (&BTreeSet<String>, &[&str]) = match kind {
                 "queue" => (&ctx.declared.queues, &["url", "arn"]),
@@ -306,6 +309,8 @@ fn resolve(inner: &str, ctx: &Context, span: Span) -> Result<Resolved, Diagnosti
                 "bucket" => (&ctx.declared.buckets, &["name", "arn"]),
                 "state_machine" => (&ctx.declared.state_machines, &["arn", "name"]),
                 "topic" => (&ctx.declared.topics, &["arn"]),
+                "stream" => (&ctx.declared.streams, &["arn"]),
+                "secret" => (&ctx.declared.secrets, &["arn"]),
                 _ => (&ctx.declared.roles, &["arn"]),
             };
             if !names.contains(name) {
@@ -352,6 +357,8 @@ fn resolve(inner: &str, ctx: &Context, span: Span) -> Result<Resolved, Diagnosti
                 "bucket",
                 "state_machine",
                 "topic",
+                "stream",
+                "secret",
             ];
             let help = match super::structure::closest(other, kinds.iter().copied()) {
                 Some(best) => format!("did you mean `${{{best}:{arg}}}`?"),

@@ -149,6 +149,8 @@ pub struct Project {
     pub definitions: BTreeMap<String, serde_json::Value>,
     pub topics: BTreeMap<String, super::model::Topic>,
     pub buses: BTreeMap<String, super::model::Bus>,
+    pub streams: BTreeMap<String, super::model::Stream>,
+    pub secrets: BTreeMap<String, super::model::Secret>,
     pub http_api: Option<HttpApi>,
     pub functions: BTreeMap<String, Function>,
     pub outputs: BTreeMap<String, Output>,
@@ -362,6 +364,8 @@ fn context<'a>(
         ("buckets", &mut declared.buckets),
         ("state_machines", &mut declared.state_machines),
         ("topics", &mut declared.topics),
+        ("streams", &mut declared.streams),
+        ("secrets", &mut declared.secrets),
     ] {
         if let Some(Node {
             value: Value::Map(entries),
@@ -490,6 +494,8 @@ fn resolve(
         definitions: BTreeMap::new(),
         topics: spec.topics,
         buses: spec.buses,
+        streams: spec.streams,
+        secrets: spec.secrets,
         http_api: spec.http_api,
         functions,
         outputs: spec.outputs,

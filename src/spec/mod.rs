@@ -25,6 +25,8 @@ pub mod schedule;
 pub mod schema;
 pub mod source;
 pub mod state_machines;
+pub mod stream_model;
+pub mod stream_rules;
 pub mod structure;
 pub mod workflow_model;
 pub mod yaml;

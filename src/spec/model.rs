@@ -14,6 +14,7 @@ use serde::{Deserialize, Serialize};
 
 pub use super::data_model::*;
 pub use super::messaging_model::*;
+pub use super::stream_model::*;
 pub use super::workflow_model::*;
 
 /// An slsr spec: one serverless service, deployed once per stage.
@@ -62,6 +63,12 @@ pub struct Spec {
     /// EventBridge custom event buses, named `{service}-{stage}-{name}`. `eventbridge` events name them with `bus: NAME`.
     #[serde(default)]
     pub buses: BTreeMap<String, Bus>,
+    /// Kinesis data streams, named `{service}-{stage}-{name}` unless they declare a `name`. They hold data: slsr never deletes or replaces one without `--allow-data-loss`.
+    #[serde(default)]
+    pub streams: BTreeMap<String, Stream>,
+    /// Secrets Manager secrets with a value Secrets Manager generates, named `{service}-{stage}-{name}` unless they declare a `name`. They hold data: slsr never deletes one without `--allow-data-loss`.
+    #[serde(default)]
+    pub secrets: BTreeMap<String, Secret>,
     /// Settings of the service's HTTP API (API Gateway v2). The API exists when any function has an `http` event.
     pub http_api: Option<HttpApi>,
     /// The Lambda functions, each named `{service}-{stage}-{name}`.
@@ -219,7 +226,7 @@ pub struct Function {
     pub async_invoke: Option<AsyncInvoke>,
     /// A function URL: an HTTPS endpoint of the function's own. `${function:NAME.url}` is its address.
     pub url: Option<FunctionUrl>,
-    /// Grants on the generated role, by `KIND.NAME` of a resource the spec declares: `table.NAME` and `bucket.NAME` take read, write or read_write; `queue.NAME` takes send; `topic.NAME` takes publish; `state_machine.NAME` takes start. Merged over `defaults.access` key by key.
+    /// Grants on the generated role, by `KIND.NAME` of a resource the spec declares: `table.NAME` and `bucket.NAME` take read, write or read_write; `queue.NAME` takes send; `topic.NAME` takes publish; `state_machine.NAME` takes start; `stream.NAME` takes write; `secret.NAME` (or `secret.ARN` of an existing secret) takes read. Merged over `defaults.access` key by key.
     pub access: Option<BTreeMap<String, AccessLevel>>,
 }
 
@@ -349,6 +356,8 @@ pub enum Event {
     Dynamodb(DynamodbEvent),
     /// An SNS subscription to a topic, with its filter policy.
     Sns(SnsEvent),
+    /// A Kinesis stream event source mapping.
+    Kinesis(KinesisEvent),
 }
 
 /// An HTTP route: `METHOD /path` or `{route, auth}`.

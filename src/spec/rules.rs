@@ -537,7 +537,7 @@ fn check_events(p: &Project, name: &str, f: &Function, diags: &mut Vec<Diagnosti
                 }
             }
             // Checked with the data resources (`data_rules.rs`).
-            Event::S3(_) | Event::Dynamodb(_) | Event::Sns(_) => {}
+            Event::S3(_) | Event::Dynamodb(_) | Event::Sns(_) | Event::Kinesis(_) => {}
             Event::Sqs(sqs) => {
                 let path = format!("{base}[{i}].sqs");
                 match (&sqs.queue, &sqs.arn) {

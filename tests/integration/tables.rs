@@ -637,7 +637,7 @@ async fn a_stream_event_maps_every_setting_and_follows_the_table_to_a_new_stream
 
 /// A role's inline policy as IAM returns it: each statement's effect, sorted actions and
 /// sorted resources, the statements sorted.
-async fn grants(iam: &aws_sdk_iam::Client, role: &str) -> Vec<Value> {
+pub async fn grants(iam: &aws_sdk_iam::Client, role: &str) -> Vec<Value> {
     let text = iam
         .get_role_policy()
         .role_name(role)

@@ -11,9 +11,11 @@ mod buses;
 mod dynamodb;
 pub mod events;
 pub mod iam;
+mod kinesis;
 mod lambda;
 mod s3;
 mod scheduler;
+mod secretsmanager;
 mod sfn;
 pub mod sns;
 pub mod sqs;
@@ -114,6 +116,8 @@ pub struct Live {
     /// Each owned table's stream by the table's key: its view type and ARN, for
     /// `${table:NAME.stream_arn}` and the mappings that read it.
     pub table_streams: BTreeMap<String, (String, String)>,
+    /// Each owned secret's ARN by its key, for `${secret:NAME.arn}`.
+    pub secret_arns: BTreeMap<String, String>,
     /// Address to ARN of the resources read as unverified (`Parts::unverified`).
     pub unverified: BTreeMap<String, String>,
     /// Owned resources at an address that another owned resource holds already (two HTTP
@@ -142,6 +146,7 @@ impl Live {
             queue_urls,
             function_urls,
             table_streams,
+            secret_arns,
             unverified,
             duplicates,
         } = other;
@@ -151,6 +156,7 @@ impl Live {
         self.queue_urls.extend(queue_urls);
         self.function_urls.extend(function_urls);
         self.table_streams.extend(table_streams);
+        self.secret_arns.extend(secret_arns);
         self.unverified.extend(unverified);
         self.duplicates.extend(duplicates);
     }
@@ -248,6 +254,30 @@ impl Reader {
     /// addresses: a live resource without ownership tags is a conflict only when the spec
     /// wants its name; otherwise it is someone else's and left out.
     pub async fn read(&self, scope: &Scope, wanted: &State) -> Result<Live, AwsError> {
+        // Streams and secrets read alongside the rest (two joins: `try_join!` takes at most
+        // as many futures as a tuple has fields that implement what it needs).
+        let messaging = async {
+            tokio::try_join!(
+                kinesis::read(self, scope, wanted),
+                secretsmanager::read(self, scope, wanted),
+            )
+        };
+        let rest = async {
+            tokio::try_join!(
+                lambda::read(self, scope, wanted),
+                iam::read(self, scope, wanted),
+                sqs::read(self, scope, wanted),
+                events::read(self, scope, wanted),
+                apigw::read(self, scope, wanted),
+                ssm::published(self, scope, wanted),
+                dynamodb::read(self, scope, wanted),
+                s3::read(self, scope, wanted),
+                sfn::read(self, scope, wanted),
+                sns::read(self, scope, wanted),
+                scheduler::read(self, scope, wanted),
+            )
+        };
+        let (rest, (streams, secrets)) = tokio::try_join!(rest, messaging)?;
         let (
             functions,
             roles,
@@ -260,19 +290,7 @@ impl Reader {
             machines,
             topics,
             schedules,
-        ) = tokio::try_join!(
-            lambda::read(self, scope, wanted),
-            iam::read(self, scope, wanted),
-            sqs::read(self, scope, wanted),
-            events::read(self, scope, wanted),
-            apigw::read(self, scope, wanted),
-            ssm::published(self, scope, wanted),
-            dynamodb::read(self, scope, wanted),
-            s3::read(self, scope, wanted),
-            sfn::read(self, scope, wanted),
-            sns::read(self, scope, wanted),
-            scheduler::read(self, scope, wanted),
-        )?;
+        ) = rest;
         let mut live = Live::default();
         let (functions, lambda_parts, function_urls) = functions;
         live.function_urls = function_urls;
@@ -293,6 +311,8 @@ impl Reader {
         live.merge(machines);
         live.add(topics.0, topics.1);
         live.add(schedules.0, schedules.1);
+        live.merge(streams);
+        live.merge(secrets);
         // The buckets' notification documents: after the rest, for the buckets slsr owns
         // and the statements of its functions name the buckets whose entries it must find.
         let notifications = s3::notifications(self, scope, wanted, &live.state).await?;

@@ -1,0 +1,547 @@
+//! Kinesis streams and their `kinesis` events, end to end through the real binary against
+//! the emulator: a stream planned from empty, applied, read back clean, changed field by
+//! field (retention, shards, encryption, mode, a tag), refused removal without
+//! `--allow-data-loss`, then removed with it, marked DATA LOSS; destroy keeping it; a
+//! `kinesis` event's mapping with every setting, the generated role's exact stream reads
+//! and `access: write`, and an existing stream by ARN that gets only the mapping. Ground
+//! truth comes from plain SDK calls and literal values.
+
+use std::path::Path;
+
+use serde_json::{Value, json};
+
+use crate::support::{Account, Run, app, applied, slsr_on as slsr};
+use crate::tables::grants;
+
+fn clean(account: &Account, spec: &Path) {
+    let out = slsr(account, "plan", spec, &["--detailed-exitcode"]);
+    assert_eq!(
+        out.code, 0,
+        "not clean after apply:\n{}{}",
+        out.stdout, out.stderr
+    );
+}
+
+fn apply(account: &Account, spec: &Path, extra: &[&str]) -> Run {
+    let out = applied(account, spec, extra);
+    clean(account, spec);
+    out
+}
+
+/// Writes `text` as the spec and plans: the plan's text, which must have changes.
+fn replan(account: &Account, spec: &Path, text: &str, extra: &[&str]) -> String {
+    std::fs::write(spec, text).unwrap();
+    let mut args = vec!["--detailed-exitcode"];
+    args.extend(extra);
+    let out = slsr(account, "plan", spec, &args);
+    assert_eq!(out.code, 2, "{}{}", out.stdout, out.stderr);
+    out.stdout
+}
+
+async fn summary(
+    kinesis: &aws_sdk_kinesis::Client,
+    name: &str,
+) -> aws_sdk_kinesis::types::StreamDescriptionSummary {
+    kinesis
+        .describe_stream_summary()
+        .stream_name(name)
+        .send()
+        .await
+        .unwrap()
+        .stream_description_summary
+        .unwrap()
+}
+
+/// Every tag of a stream, every page of them.
+async fn tags(kinesis: &aws_sdk_kinesis::Client, name: &str) -> Vec<(String, String)> {
+    let mut tags = Vec::new();
+    let mut after: Option<String> = None;
+    loop {
+        let out = kinesis
+            .list_tags_for_stream()
+            .stream_name(name)
+            .set_exclusive_start_tag_key(after)
+            .send()
+            .await
+            .unwrap();
+        tags.extend(out.tags().iter().map(|t| {
+            (
+                t.key().to_string(),
+                t.value().unwrap_or_default().to_string(),
+            )
+        }));
+        after = out.tags().last().map(|t| t.key().to_string());
+        if !out.has_more_tags() {
+            break;
+        }
+    }
+    tags.sort();
+    tags
+}
+
+fn pairs(items: &[(&str, &str)]) -> Vec<(String, String)> {
+    items
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
+}
+
+const STREAM: &str = "service: kin
+tags: {team: core}
+streams:
+  clicks:
+    shards: 1
+    tags: {tier: gold}
+";
+
+#[tokio::test]
+async fn a_stream_is_made_read_back_changed_and_removed_only_when_told() {
+    let spec = app("streams-lifecycle", STREAM);
+    let account = Account::new().await;
+    let kinesis = aws_sdk_kinesis::Client::new(&account.config().await);
+    let first = replan(&account, &spec, STREAM, &[]);
+    for line in [
+        "+ stream.clicks  kin-dev-clicks",
+        "+ mode = \"provisioned\"",
+        "+ shards = 1",
+        "+ retention_hours = 24",
+        "+ tags = {slsr:service=kin, slsr:stage=dev, team=core, tier=gold}",
+        "Plan: 1 to add, 0 to change, 0 to replace, 0 to destroy.",
+    ] {
+        assert!(first.contains(line), "{line}:\n{first}");
+    }
+    let dry = slsr(&account, "apply", &spec, &["--dry-run", "--auto-approve"]);
+    assert!(
+        dry.stdout.contains("Kinesis.CreateStream"),
+        "{}{}",
+        dry.stdout,
+        dry.stderr
+    );
+    let made = apply(&account, &spec, &["-v"]);
+    assert!(
+        made.stdout.contains("stream.clicks: Kinesis.CreateStream"),
+        "{}",
+        made.stdout
+    );
+    let s = summary(&kinesis, "kin-dev-clicks").await;
+    assert_eq!(s.stream_status().as_str(), "ACTIVE");
+    assert_eq!(
+        s.stream_mode_details().map(|m| m.stream_mode().as_str()),
+        Some("PROVISIONED")
+    );
+    assert_eq!((s.open_shard_count(), s.retention_period_hours()), (1, 24));
+    assert_eq!(
+        tags(&kinesis, "kin-dev-clicks").await,
+        pairs(&[
+            ("slsr:service", "kin"),
+            ("slsr:stage", "dev"),
+            ("team", "core"),
+            ("tier", "gold")
+        ])
+    );
+
+    // Retention, then shards, then encryption, then a tag: each its exact field, in place.
+    let longer = STREAM.replace(
+        "    shards: 1\n",
+        "    shards: 1\n    retention_hours: 48\n",
+    );
+    let changed = replan(&account, &spec, &longer, &[]);
+    assert!(
+        changed.contains("~ retention_hours: 24 -> 48")
+            && changed.contains("Plan: 0 to add, 1 to change, 0 to replace, 0 to destroy."),
+        "{changed}"
+    );
+    apply(&account, &spec, &[]);
+    assert_eq!(
+        summary(&kinesis, "kin-dev-clicks")
+            .await
+            .retention_period_hours(),
+        48
+    );
+    let shorter = longer.replace("retention_hours: 48", "retention_hours: 36");
+    let changed = replan(&account, &spec, &shorter, &[]);
+    assert!(changed.contains("~ retention_hours: 48 -> 36"), "{changed}");
+    apply(&account, &spec, &[]);
+    assert_eq!(
+        summary(&kinesis, "kin-dev-clicks")
+            .await
+            .retention_period_hours(),
+        36
+    );
+
+    let resharded = shorter.replace("shards: 1", "shards: 2");
+    let changed = replan(&account, &spec, &resharded, &[]);
+    assert!(changed.contains("~ shards: 1 -> 2"), "{changed}");
+    apply(&account, &spec, &[]);
+    assert_eq!(
+        summary(&kinesis, "kin-dev-clicks").await.open_shard_count(),
+        2
+    );
+
+    let encrypted = resharded.replace(
+        "    tags: {tier: gold}\n",
+        "    encryption: {kms_key: alias/aws/kinesis}\n    tags: {tier: gold}\n",
+    );
+    let changed = replan(&account, &spec, &encrypted, &[]);
+    assert!(
+        changed.contains("+ kms_key: (none) -> \"alias/aws/kinesis\""),
+        "{changed}"
+    );
+    apply(&account, &spec, &[]);
+    let s = summary(&kinesis, "kin-dev-clicks").await;
+    assert_eq!(
+        (s.encryption_type().map(|e| e.as_str()), s.key_id()),
+        (Some("KMS"), Some("alias/aws/kinesis"))
+    );
+
+    let retagged = encrypted.replace("tier: gold", "tier: silver");
+    let changed = replan(&account, &spec, &retagged, &[]);
+    assert!(
+        changed.contains("~ tags.tier: \"gold\" -> \"silver\""),
+        "{changed}"
+    );
+    apply(&account, &spec, &[]);
+    assert!(
+        tags(&kinesis, "kin-dev-clicks")
+            .await
+            .contains(&("tier".to_string(), "silver".to_string()))
+    );
+
+    // Encryption off again.
+    let plain = retagged.replace("    encryption: {kms_key: alias/aws/kinesis}\n", "");
+    let changed = replan(&account, &spec, &plain, &[]);
+    assert!(
+        changed.contains("- kms_key: \"alias/aws/kinesis\" -> (none)"),
+        "{changed}"
+    );
+    apply(&account, &spec, &[]);
+    let s = summary(&kinesis, "kin-dev-clicks").await;
+    assert_eq!(s.encryption_type().map(|e| e.as_str()), Some("NONE"));
+
+    // Released, slsr leaves it alone (a conflict while the spec declares it); adopted, it
+    // is slsr's again, with its records.
+    let release = slsr(&account, "release", &spec, &["stream.clicks"]);
+    assert_eq!(release.code, 0, "{}{}", release.stdout, release.stderr);
+    assert!(
+        !tags(&kinesis, "kin-dev-clicks")
+            .await
+            .iter()
+            .any(|(k, _)| k.starts_with("slsr:"))
+    );
+    let plan = slsr(&account, "plan", &spec, &[]);
+    assert_eq!(plan.code, 1, "a released stream in the spec is a conflict");
+    assert!(
+        plan.stdout.contains("! stream.clicks  kin-dev-clicks"),
+        "{}",
+        plan.stdout
+    );
+    let adopt = slsr(
+        &account,
+        "adopt",
+        &spec,
+        &["stream.clicks", "--auto-approve"],
+    );
+    assert_eq!(adopt.code, 0, "{}{}", adopt.stdout, adopt.stderr);
+    clean(&account, &spec);
+
+    // On demand: Kinesis decides the shards from then on.
+    let on_demand = plain.replace("    shards: 2\n", "    mode: on_demand\n");
+    let changed = replan(&account, &spec, &on_demand, &[]);
+    assert!(
+        changed.contains("~ mode: \"provisioned\" -> \"on_demand\""),
+        "{changed}"
+    );
+    apply(&account, &spec, &[]);
+    assert_eq!(
+        summary(&kinesis, "kin-dev-clicks")
+            .await
+            .stream_mode_details()
+            .map(|m| m.stream_mode().as_str()),
+        Some("ON_DEMAND")
+    );
+
+    // Removed from the spec: refused, naming the stream and both ways on.
+    let without = "service: kin\ntags: {team: core}\n";
+    std::fs::write(&spec, without).unwrap();
+    let refused = slsr(&account, "plan", &spec, &[]);
+    assert_eq!(refused.code, 1, "{}{}", refused.stdout, refused.stderr);
+    for expected in [
+        "this plan would lose data",
+        "stream.clicks (kin-dev-clicks): it is no longer in the spec",
+        "--allow-data-loss",
+        "slsr release ADDRESS",
+    ] {
+        assert!(
+            refused.stderr.contains(expected),
+            "{expected}:\n{}",
+            refused.stderr
+        );
+    }
+    let apply_refused = slsr(&account, "apply", &spec, &["--auto-approve"]);
+    assert_eq!(apply_refused.code, 1, "{}", apply_refused.stderr);
+    assert_eq!(
+        summary(&kinesis, "kin-dev-clicks").await.stream_name(),
+        "kin-dev-clicks",
+        "a refused plan deletes nothing"
+    );
+    let text = slsr(&account, "plan", &spec, &["--allow-data-loss"]);
+    for expected in [
+        "- stream.clicks  kin-dev-clicks  DATA LOSS",
+        "# DATA LOSS: deleting it deletes every record in the stream",
+    ] {
+        assert!(
+            text.stdout.contains(expected),
+            "{expected}:\n{}",
+            text.stdout
+        );
+    }
+    let json = slsr(
+        &account,
+        "plan",
+        &spec,
+        &["--allow-data-loss", "--format", "json"],
+    );
+    let doc: Value = serde_json::from_str(&json.stdout).unwrap();
+    let lost: Vec<(&str, &str)> = doc["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["data_loss"] == true)
+        .map(|c| (c["address"].as_str().unwrap(), c["kind"].as_str().unwrap()))
+        .collect();
+    assert_eq!(lost, [("stream.clicks", "stream")]);
+    apply(&account, &spec, &["--allow-data-loss"]);
+    let gone = kinesis
+        .describe_stream_summary()
+        .stream_name("kin-dev-clicks")
+        .send()
+        .await;
+    assert!(gone.is_err(), "the stream is deleted: {gone:?}");
+}
+
+const EVENTS: &str = "service: kev
+queues: {failed: {}}
+streams:
+  clicks: {mode: on_demand, retention_hours: 24}
+functions:
+  reader:
+    handler: index.handler
+    runtime: python3.12
+    code: ./src
+    events:
+      - kinesis:
+          stream: clicks
+          starting_position: trim_horizon
+          batch_size: 50
+          batching_window: 5
+          parallelization: 2
+          bisect_on_error: true
+          retries: 3
+          max_record_age: 3600
+          on_failure: {queue: failed}
+          report_batch_item_failures: true
+          filters: [{data: {type: [click]}}]
+  writer:
+    handler: index.handler
+    runtime: python3.12
+    code: ./src
+    access: {stream.clicks: write}
+    env: {STREAM: '${stream:clicks.arn}'}
+  outsider:
+    handler: index.handler
+    runtime: python3.12
+    code: ./src
+    events:
+      - kinesis: {stream: 'arn:aws:kinesis:us-east-1:ACCOUNT:stream/not-slsrs'}
+";
+
+#[tokio::test]
+async fn a_kinesis_event_maps_the_stream_and_the_role_reads_exactly_it() {
+    let account = Account::new().await;
+    let config = account.config().await;
+    let kinesis = aws_sdk_kinesis::Client::new(&config);
+    let lambda = aws_sdk_lambda::Client::new(&config);
+    let iam = aws_sdk_iam::Client::new(&config);
+    // Someone else's stream, which slsr only maps.
+    kinesis
+        .create_stream()
+        .stream_name("not-slsrs")
+        .shard_count(1)
+        .send()
+        .await
+        .unwrap();
+    kinesis
+        .add_tags_to_stream()
+        .stream_name("not-slsrs")
+        .tags("owner", "them")
+        .send()
+        .await
+        .unwrap();
+    let text = EVENTS.replace("ACCOUNT", &account.id);
+    let spec = app("streams-events", &text);
+    let stream = format!(
+        "arn:aws:kinesis:us-east-1:{}:stream/kev-dev-clicks",
+        account.id
+    );
+    let foreign = format!("arn:aws:kinesis:us-east-1:{}:stream/not-slsrs", account.id);
+    let queue = format!("arn:aws:sqs:us-east-1:{}:kev-dev-failed", account.id);
+    let first = replan(&account, &spec, &text, &[]);
+    for line in [
+        "+ stream.clicks  kev-dev-clicks",
+        "+ event_source_mapping.reader.stream.clicks",
+        "+ event_source_mapping.outsider.stream.not-slsrs",
+    ] {
+        assert!(first.contains(line), "{line}:\n{first}");
+    }
+    assert!(!first.contains("+ stream.not-slsrs"), "{first}");
+    apply(&account, &spec, &[]);
+
+    let mappings = lambda
+        .list_event_source_mappings()
+        .function_name("kev-dev-reader")
+        .send()
+        .await
+        .unwrap();
+    let [m] = mappings.event_source_mappings() else {
+        panic!("one mapping: {mappings:?}");
+    };
+    assert_eq!(m.event_source_arn(), Some(stream.as_str()));
+    assert_eq!(
+        m.starting_position().map(|p| p.as_str()),
+        Some("TRIM_HORIZON")
+    );
+    assert_eq!(
+        (
+            m.batch_size(),
+            m.maximum_batching_window_in_seconds(),
+            m.parallelization_factor(),
+            m.bisect_batch_on_function_error(),
+            m.maximum_retry_attempts(),
+            m.maximum_record_age_in_seconds(),
+        ),
+        (Some(50), Some(5), Some(2), Some(true), Some(3), Some(3600))
+    );
+    assert_eq!(
+        m.destination_config()
+            .and_then(|d| d.on_failure())
+            .and_then(|f| f.destination()),
+        Some(queue.as_str())
+    );
+    let responses: Vec<&str> = m
+        .function_response_types()
+        .iter()
+        .map(|t| t.as_str())
+        .collect();
+    assert_eq!(responses, ["ReportBatchItemFailures"]);
+    let patterns: Vec<Value> = m
+        .filter_criteria()
+        .unwrap()
+        .filters()
+        .iter()
+        .map(|f| serde_json::from_str(f.pattern().unwrap()).unwrap())
+        .collect();
+    assert_eq!(patterns, [json!({"data": {"type": ["click"]}})]);
+    let outsider = lambda
+        .list_event_source_mappings()
+        .function_name("kev-dev-outsider")
+        .send()
+        .await
+        .unwrap();
+    let sources: Vec<Option<&str>> = outsider
+        .event_source_mappings()
+        .iter()
+        .map(|m| m.event_source_arn())
+        .collect();
+    assert_eq!(sources, [Some(foreign.as_str())]);
+
+    // The roles: exactly the poller's reads of that stream, its on-failure queue, and the
+    // writer's puts; the outsider's on the foreign stream alone.
+    let logs = |f: &str| json!({"Effect": "Allow", "Action": ["logs:CreateLogStream", "logs:PutLogEvents"], "Resource": [format!("arn:aws:logs:us-east-1:{}:log-group:/aws/lambda/kev-dev-{f}:*", account.id)]});
+    let reads = |arn: &str| json!({"Effect": "Allow", "Action": ["kinesis:DescribeStream", "kinesis:DescribeStreamSummary", "kinesis:GetRecords", "kinesis:GetShardIterator", "kinesis:ListShards", "kinesis:ListStreams"], "Resource": [arn]});
+    let mut want = vec![
+        logs("reader"),
+        reads(&stream),
+        json!({"Effect": "Allow", "Action": ["sqs:SendMessage"], "Resource": [queue]}),
+    ];
+    want.sort_by_key(|s| s.to_string());
+    assert_eq!(grants(&iam, "kev-dev-reader").await, want);
+    let mut want = vec![
+        logs("writer"),
+        json!({"Effect": "Allow", "Action": ["kinesis:PutRecord", "kinesis:PutRecords"], "Resource": [stream]}),
+    ];
+    want.sort_by_key(|s| s.to_string());
+    assert_eq!(grants(&iam, "kev-dev-writer").await, want);
+    let mut want = vec![logs("outsider"), reads(&foreign)];
+    want.sort_by_key(|s| s.to_string());
+    assert_eq!(grants(&iam, "kev-dev-outsider").await, want);
+    let env = lambda
+        .get_function_configuration()
+        .function_name("kev-dev-writer")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        env.environment()
+            .and_then(|e| e.variables())
+            .and_then(|v| v.get("STREAM"))
+            .map(String::as_str),
+        Some(stream.as_str())
+    );
+
+    // A mapping setting is its exact field, changed in place.
+    let smaller = text.replace("batch_size: 50", "batch_size: 20");
+    let changed = replan(&account, &spec, &smaller, &[]);
+    assert!(
+        changed.contains("~ event_source_mapping.reader.stream.clicks")
+            && changed.contains("~ batch_size: 50 -> 20")
+            && changed.contains("Plan: 0 to add, 1 to change, 0 to replace, 0 to destroy."),
+        "{changed}"
+    );
+    apply(&account, &spec, &[]);
+    let m = lambda
+        .list_event_source_mappings()
+        .function_name("kev-dev-reader")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(m.event_source_mappings()[0].batch_size(), Some(20));
+
+    // Destroy keeps the stream, and says so; the foreign stream is untouched.
+    let destroy = slsr(&account, "destroy", &spec, &["--auto-approve"]);
+    assert_eq!(destroy.code, 0, "{}{}", destroy.stdout, destroy.stderr);
+    for expected in ["= stream.clicks  kev-dev-clicks", "destroy keeps it"] {
+        assert!(
+            destroy.stdout.contains(expected),
+            "{expected}:\n{}",
+            destroy.stdout
+        );
+    }
+    assert_eq!(
+        summary(&kinesis, "kev-dev-clicks").await.stream_name(),
+        "kev-dev-clicks"
+    );
+    assert_eq!(
+        tags(&kinesis, "not-slsrs").await,
+        pairs(&[("owner", "them")])
+    );
+    let left = lambda.list_event_source_mappings().send().await.unwrap();
+    assert!(left.event_source_mappings().is_empty(), "{left:?}");
+    let destroy = slsr(
+        &account,
+        "destroy",
+        &spec,
+        &["--auto-approve", "--allow-data-loss"],
+    );
+    assert_eq!(destroy.code, 0, "{}{}", destroy.stdout, destroy.stderr);
+    assert!(destroy.stdout.contains("DATA LOSS"), "{}", destroy.stdout);
+    let gone = kinesis
+        .describe_stream_summary()
+        .stream_name("kev-dev-clicks")
+        .send()
+        .await;
+    assert!(gone.is_err(), "destroy --allow-data-loss deletes it");
+    assert_eq!(
+        summary(&kinesis, "not-slsrs").await.stream_name(),
+        "not-slsrs"
+    );
+}

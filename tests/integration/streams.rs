@@ -545,3 +545,70 @@ async fn a_kinesis_event_maps_the_stream_and_the_role_reads_exactly_it() {
         "not-slsrs"
     );
 }
+
+/// A stream of an exact `name` (outside the `{service}-{stage}-` prefix) that leaves the
+/// spec is still found by its tags: its removal is refused as data loss, destroy says it
+/// kept it, and `--allow-data-loss` deletes it.
+#[tokio::test]
+async fn an_exactly_named_stream_out_of_the_spec_is_still_found_by_its_tags() {
+    let account = Account::new().await;
+    let kinesis = aws_sdk_kinesis::Client::new(&account.config().await);
+    let spec = app(
+        "streams-exact-name",
+        "service: kin\nstreams:\n  clicks: {name: team-clicks, shards: 1}\n",
+    );
+    applied(&account, &spec, &[]);
+    let listed = kinesis.list_streams().send().await.unwrap();
+    assert_eq!(listed.stream_names(), ["team-clicks"]);
+
+    std::fs::write(&spec, "service: kin\n").unwrap();
+    let out = slsr(&account, "plan", &spec, &[]);
+    let text = format!("{}{}", out.stdout, out.stderr);
+    assert_eq!(out.code, 1, "{text}");
+    assert!(text.contains("stream.team-clicks"), "{text}");
+    assert!(text.contains("--allow-data-loss"), "{text}");
+
+    let out = slsr(&account, "destroy", &spec, &["--auto-approve"]);
+    let text = format!("{}{}", out.stdout, out.stderr);
+    assert_eq!(out.code, 0, "{text}");
+    assert!(text.contains("stream.team-clicks"), "{text}");
+    let described = kinesis
+        .describe_stream_summary()
+        .stream_name("team-clicks")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        described
+            .stream_description_summary()
+            .unwrap()
+            .stream_status()
+            .as_str(),
+        "ACTIVE"
+    );
+
+    let out = slsr(
+        &account,
+        "apply",
+        &spec,
+        &["--auto-approve", "--allow-data-loss"],
+    );
+    let text = format!("{}{}", out.stdout, out.stderr);
+    assert_eq!(out.code, 0, "{text}");
+    assert!(text.contains("DATA LOSS"), "{text}");
+    let gone = kinesis
+        .describe_stream_summary()
+        .stream_name("team-clicks")
+        .send()
+        .await;
+    assert!(
+        gone.is_err()
+            || gone
+                .unwrap()
+                .stream_description_summary()
+                .unwrap()
+                .stream_status()
+                .as_str()
+                == "DELETING"
+    );
+}

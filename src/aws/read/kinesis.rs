@@ -2,9 +2,9 @@
 //! with an exact name the spec gives one, DescribeStreamSummary and ListTagsForStream
 //! (paged). What the answers become is the kind's (`kinds::stream::live`).
 //!
-//! Kinesis lists names only, and the tagging API that finds a table of an exact name once
-//! it leaves the spec does not answer for streams in the emulator: a stream of an exact
-//! `name` is found while the spec names it.
+//! Kinesis lists names only: a stream of an exact `name` that has left the spec is found by
+//! its tags through the tagging API (`tagged.rs`), as a table is, so that the plan still
+//! names it (and refuses to lose its data) and destroy still says it kept it.
 
 use std::collections::HashMap;
 
@@ -20,14 +20,18 @@ pub async fn read(r: &Reader, scope: &Scope, wanted: &State) -> Result<Live, Aws
         .filter(|w| w.kind == Kind::Stream)
         .map(|w| (w.name.clone(), w.key.clone()))
         .collect();
-    let names = list(r).await?;
+    let (names, tagged) = tokio::try_join!(
+        list(r),
+        super::tagged::names(r, scope, &super::tagged::STREAMS)
+    )?;
     let found: Vec<(String, String)> = names
         .into_iter()
         .filter_map(|name| {
             let key = exact
                 .get(&name)
                 .cloned()
-                .or_else(|| scope.logical(&name).map(str::to_string))?;
+                .or_else(|| scope.logical(&name).map(str::to_string))
+                .or_else(|| tagged.contains(&name).then(|| name.clone()))?;
             Some((name, key))
         })
         .collect();

@@ -1,5 +1,5 @@
 //! The resources of one type that carry this service and stage's tags, whatever their
-//! names. A table or bucket can have an exact `name` outside the `{service}-{stage}-`
+//! names. A table, bucket, topic or stream can have an exact `name` outside the `{service}-{stage}-`
 //! prefix, and once it leaves the spec nothing but its tags says it is slsr's: one paged
 //! GetResources of the Resource Groups Tagging API finds it, so that the plan still names it
 //! (and refuses to lose its data) and destroy still keeps it.
@@ -39,6 +39,17 @@ pub const TOPICS: Type = Type {
     name: |arn| {
         arn.strip_prefix("arn:aws:sns:")
             .and_then(|rest| rest.rsplit(':').next())
+    },
+};
+
+/// Kinesis streams: `arn:aws:kinesis:REGION:ACCOUNT:stream/NAME`.
+pub const STREAMS: Type = Type {
+    filter: "kinesis:stream",
+    name: |arn| {
+        arn.strip_prefix("arn:aws:kinesis:")?
+            .split_once(":stream/")
+            .map(|(_, name)| name)
+            .filter(|name| !name.contains('/'))
     },
 };
 
@@ -94,5 +105,9 @@ mod tests {
         assert_eq!((BUCKETS.name)("arn:aws:s3:::my-bucket"), Some("my-bucket"));
         assert_eq!((BUCKETS.name)("arn:aws:s3:::my-bucket/key"), None);
         assert_eq!((BUCKETS.name)("arn:aws:sqs:us-east-1:1:q"), None);
+        let stream = (STREAMS.name)("arn:aws:kinesis:us-east-1:1:stream/clicks.v2");
+        assert_eq!(stream, Some("clicks.v2"));
+        let consumer = (STREAMS.name)("arn:aws:kinesis:us-east-1:1:stream/s/consumer/c:1");
+        assert_eq!(consumer, None);
     }
 }

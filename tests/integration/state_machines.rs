@@ -704,3 +704,60 @@ async fn a_dry_run_lists_exactly_the_calls_apply_then_makes() {
         assert_eq!(planned["state_machine.flow"], machine, "step {step}");
     }
 }
+
+/// A state machine of its own exact `name` that leaves the spec is still found by its tags:
+/// the plan deletes it and its log group (outside the service's prefix), and apply does.
+#[tokio::test]
+async fn an_exactly_named_state_machine_out_of_the_spec_is_found_by_its_tags_and_removed() {
+    let account = Account::new().await;
+    let config = account.config().await;
+    let sfn = aws_sdk_sfn::Client::new(&config);
+    let logs = aws_sdk_cloudwatchlogs::Client::new(&config);
+    let spec = app(
+        "state-machines-exact-name",
+        "service: wf
+state_machines:
+  flow:
+    name: team-flow
+    logging: {level: error}
+    definition: {StartAt: Done, States: {Done: {Type: Pass, End: true}}}
+",
+    );
+    applied(&account, &spec, &[]);
+    let listed = sfn.list_state_machines().send().await.unwrap();
+    let names: Vec<&str> = listed.state_machines().iter().map(|m| m.name()).collect();
+    assert_eq!(names, ["team-flow"]);
+    let group = "/aws/vendedlogs/states/team-flow";
+    let groups = logs
+        .describe_log_groups()
+        .log_group_name_prefix(group)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(groups.log_groups().len(), 1);
+
+    std::fs::write(&spec, "service: wf\n").unwrap();
+    let out = slsr_on(&account, "plan", &spec, &["--detailed-exitcode"]);
+    let text = format!("{}{}", out.stdout, out.stderr);
+    assert_eq!(out.code, 2, "{text}");
+    assert!(
+        text.contains("- state_machine.team-flow  team-flow"),
+        "{text}"
+    );
+    assert!(
+        text.contains(&format!("- log_group.team-flow.states  {group}")),
+        "{text}"
+    );
+    applied(&account, &spec, &[]);
+    let listed = sfn.list_state_machines().send().await.unwrap();
+    assert!(listed.state_machines().is_empty(), "{listed:?}");
+    let groups = logs
+        .describe_log_groups()
+        .log_group_name_prefix(group)
+        .send()
+        .await
+        .unwrap();
+    assert!(groups.log_groups().is_empty(), "{groups:?}");
+    let out = slsr_on(&account, "plan", &spec, &["--detailed-exitcode"]);
+    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+}

@@ -1,7 +1,8 @@
 //! Step Functions state machines and their log groups: ListStateMachines (paged), then for
 //! each machine of the service's prefix or of a name the spec declares, DescribeStateMachine
 //! and ListTagsForResource (ownership); DescribeLogGroups (paged) by the
-//! `/aws/vendedlogs/states/` prefix of the service, and each group's tags.
+//! `/aws/vendedlogs/states/` prefix of the service, and each group's tags. A machine of its
+//! own `name` that has left the spec is found by its tags (`tagged.rs`), with its group.
 
 use std::collections::HashMap;
 
@@ -12,13 +13,41 @@ use crate::kinds::{log_group, state_machine};
 use crate::spec::state_machines::ROLE_SUFFIX;
 
 pub async fn read(r: &Reader, scope: &Scope, wanted: &State) -> Result<Live, AwsError> {
-    let (machines, groups) =
-        tokio::try_join!(machines(r, scope, wanted), groups(r, scope, wanted))?;
+    let service = state_machine::log_group_name(&scope.prefix());
+    let (tagged, (machines, listed), service_groups) = tokio::try_join!(
+        super::tagged::names(r, scope, &super::tagged::STATE_MACHINES),
+        machines(r, scope, wanted),
+        groups(r, scope, wanted, &[]),
+    )?;
+    // A machine of its own `name` that has left the spec is found by its tags, as a table
+    // is, and keyed by its name: it and its log group (outside the service's prefix) are
+    // read, so the plan deletes them. One the listing lacks was deleted since.
+    let left_spec: Vec<(String, String, String)> = listed
+        .into_iter()
+        .filter(|(name, _)| {
+            tagged.contains(name)
+                && scope.logical(name).is_none()
+                && key_of(wanted, Kind::StateMachine, name, None, "").is_none()
+        })
+        .map(|(name, arn)| (name.clone(), name, arn))
+        .collect();
+    let (left, left_groups) = if left_spec.is_empty() {
+        (Default::default(), Default::default())
+    } else {
+        let prefixes: Vec<String> = left_spec
+            .iter()
+            .map(|(name, _, _)| state_machine::log_group_name(name))
+            .filter(|p| !p.starts_with(&service))
+            .collect();
+        tokio::try_join!(
+            described(r, scope, wanted, left_spec),
+            groups(r, scope, wanted, &prefixes),
+        )?
+    };
     let mut live = Live::default();
-    let (resources, conflicts) = machines;
-    live.add(resources, conflicts);
-    let (resources, conflicts) = groups;
-    live.add(resources, conflicts);
+    for (resources, conflicts) in [machines, left, service_groups, left_groups] {
+        live.add(resources, conflicts);
+    }
     Ok(live)
 }
 
@@ -39,7 +68,13 @@ fn key_of(
         .or_else(|| logical.map(|l| format!("{l}{suffix}")))
 }
 
-async fn machines(r: &Reader, scope: &Scope, wanted: &State) -> Result<Found, AwsError> {
+/// The machines of the listing that are the spec's or have the service's prefix, and every
+/// machine listed, as (name, ARN).
+async fn machines(
+    r: &Reader,
+    scope: &Scope,
+    wanted: &State,
+) -> Result<(Found, Vec<(String, String)>), AwsError> {
     let listed = pages::all(
         &r.calls,
         "SFN.ListStateMachines",
@@ -47,13 +82,31 @@ async fn machines(r: &Reader, scope: &Scope, wanted: &State) -> Result<Found, Aw
     )
     .await
     .map_err(|e| AwsError::new("ListStateMachines", "state machines", e))?;
+    let items: Vec<(String, String)> = listed
+        .iter()
+        .flat_map(|p| p.state_machines())
+        .map(|m| (m.name().to_string(), m.state_machine_arn().to_string()))
+        .collect();
+    let chosen = items
+        .iter()
+        .filter_map(|(name, arn)| {
+            let key = key_of(wanted, Kind::StateMachine, name, scope.logical(name), "")?;
+            Some((key, name.clone(), arn.clone()))
+        })
+        .collect();
+    Ok((described(r, scope, wanted, chosen).await?, items))
+}
+
+/// Each machine's tags and description, as (key, name, ARN): slsr's as resources, the
+/// others at an address the spec wants as conflicts.
+async fn described(
+    r: &Reader,
+    scope: &Scope,
+    wanted: &State,
+    chosen: Vec<(String, String, String)>,
+) -> Result<Found, AwsError> {
     let mut tasks = tokio::task::JoinSet::new();
-    for item in listed.iter().flat_map(|p| p.state_machines()) {
-        let name = item.name().to_string();
-        let Some(key) = key_of(wanted, Kind::StateMachine, &name, scope.logical(&name), "") else {
-            continue;
-        };
-        let arn = item.state_machine_arn().to_string();
+    for (key, name, arn) in chosen {
         let r = r.clone();
         tasks.spawn(async move {
             let _slot = r.slot().await;
@@ -121,20 +174,31 @@ type Found = (
 );
 
 /// The groups slsr owns, and a conflict for each the spec wants that is someone else's
-/// (any other is left out: nothing of slsr's is in it).
-async fn groups(r: &Reader, scope: &Scope, wanted: &State) -> Result<Found, AwsError> {
+/// (any other is left out: nothing of slsr's is in it). With `only`, the groups of those
+/// prefixes alone.
+async fn groups(
+    r: &Reader,
+    scope: &Scope,
+    wanted: &State,
+    only: &[String],
+) -> Result<Found, AwsError> {
     let root = state_machine::log_group_name("");
     // The service's groups by prefix, and those of machines with a `name` of their own.
     let service = state_machine::log_group_name(&scope.prefix());
-    let mut prefixes = vec![service.clone()];
-    prefixes.extend(
-        wanted
-            .resources
-            .values()
-            .filter(|w| w.kind == Kind::LogGroup && w.name.starts_with(&root))
-            .map(|w| w.name.clone())
-            .filter(|name| !name.starts_with(&service)),
-    );
+    let prefixes: Vec<String> = if only.is_empty() {
+        let mut prefixes = vec![service.clone()];
+        prefixes.extend(
+            wanted
+                .resources
+                .values()
+                .filter(|w| w.kind == Kind::LogGroup && w.name.starts_with(&root))
+                .map(|w| w.name.clone())
+                .filter(|name| !name.starts_with(&service)),
+        );
+        prefixes
+    } else {
+        only.to_vec()
+    };
     let mut found = Vec::new();
     for prefix in prefixes {
         let listed = pages::all(
@@ -153,13 +217,12 @@ async fn groups(r: &Reader, scope: &Scope, wanted: &State) -> Result<Found, AwsE
                 continue;
             };
             let machine = name.strip_prefix(&root).unwrap_or_default();
-            let Some(key) = key_of(
-                wanted,
-                Kind::LogGroup,
-                name,
-                scope.logical(machine),
-                ROLE_SUFFIX,
-            ) else {
+            // A machine found by its tags is keyed by its name, and so is its group.
+            let logical = match only.is_empty() {
+                true => scope.logical(machine),
+                false => Some(machine),
+            };
+            let Some(key) = key_of(wanted, Kind::LogGroup, name, logical, ROLE_SUFFIX) else {
                 continue;
             };
             if let Some(group) = log_group::live(&key, g) {

@@ -1,5 +1,5 @@
 //! The resources of one type that carry this service and stage's tags, whatever their
-//! names. A table, bucket, topic or stream can have an exact `name` outside the `{service}-{stage}-`
+//! names. A table, bucket, topic, stream or state machine can have an exact `name` outside the `{service}-{stage}-`
 //! prefix, and once it leaves the spec nothing but its tags says it is slsr's: one paged
 //! GetResources of the Resource Groups Tagging API finds it, so that the plan still names it
 //! (and refuses to lose its data) and destroy still keeps it.
@@ -50,6 +50,17 @@ pub const STREAMS: Type = Type {
             .split_once(":stream/")
             .map(|(_, name)| name)
             .filter(|name| !name.contains('/'))
+    },
+};
+
+/// Step Functions state machines: `arn:aws:states:REGION:ACCOUNT:stateMachine:NAME`.
+pub const STATE_MACHINES: Type = Type {
+    filter: "states:stateMachine",
+    name: |arn| {
+        arn.strip_prefix("arn:aws:states:")?
+            .split_once(":stateMachine:")
+            .map(|(_, name)| name)
+            .filter(|name| !name.contains(':'))
     },
 };
 
@@ -109,5 +120,9 @@ mod tests {
         assert_eq!(stream, Some("clicks.v2"));
         let consumer = (STREAMS.name)("arn:aws:kinesis:us-east-1:1:stream/s/consumer/c:1");
         assert_eq!(consumer, None);
+        let machine = (STATE_MACHINES.name)("arn:aws:states:us-east-1:1:stateMachine:flow");
+        assert_eq!(machine, Some("flow"));
+        let version = (STATE_MACHINES.name)("arn:aws:states:us-east-1:1:stateMachine:flow:3");
+        assert_eq!(version, None);
     }
 }

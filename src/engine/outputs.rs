@@ -36,7 +36,7 @@ pub fn names(value: &str) -> Vec<String> {
     static REFERENCE: std::sync::OnceLock<regex_lite::Regex> = std::sync::OnceLock::new();
     let pattern = REFERENCE.get_or_init(|| {
         regex_lite::Regex::new(
-            r"\$\{(queue|function|role|table|bucket|topic|stream|secret):([A-Za-z0-9_.-]+?)\.(url|arn|name|stream_arn)\}|\$\{http_api\.url\}",
+            r"\$\{(queue|function|role|table|bucket|topic|stream|secret|state_machine):([A-Za-z0-9_.-]+?)\.(url|arn|name|stream_arn)\}|\$\{http_api\.url\}",
         )
         .expect("a valid pattern")
     });
@@ -54,6 +54,7 @@ pub fn names(value: &str) -> Vec<String> {
                 (Some("topic"), _) => Kind::Topic,
                 (Some("stream"), _) => Kind::Stream,
                 (Some("secret"), _) => Kind::Secret,
+                (Some("state_machine"), _) => Kind::StateMachine,
                 _ => return address(Kind::HttpApi, "api"),
             };
             address(kind, name)
@@ -180,6 +181,12 @@ mod tests {
         );
         assert_eq!(names("${table:orders.stream_arn}"), ["table.orders"]);
         assert_eq!(names("${topic:orders.arn}"), ["topic.orders"]);
+        assert_eq!(names("${stream:clicks.arn}"), ["stream.clicks"]);
+        assert_eq!(names("${secret:key.arn}"), ["secret.key"]);
+        assert_eq!(
+            names("${state_machine:fulfil.arn}"),
+            ["state_machine.fulfil"]
+        );
         assert!(names("https://example.com").is_empty());
     }
 }

@@ -63,7 +63,7 @@ fn writes(out: &Run) -> usize {
 
 #[tokio::test]
 async fn every_example_applies_from_empty_then_plans_clean_then_applies_nothing() {
-    for example in ["hello-http", "orders", "image-etl"] {
+    for example in ["hello-http", "orders", "image-etl", "fulfilment"] {
         let spec = Path::new(env!("CARGO_MANIFEST_DIR"))
             .join("examples")
             .join(example)

@@ -291,7 +291,7 @@ fn arbitrary_yaml_never_panics() {
 
 #[test]
 fn mutated_examples_never_panic() {
-    let examples: Vec<String> = ["hello-http", "orders", "image-etl"]
+    let examples: Vec<String> = ["hello-http", "orders", "image-etl", "fulfilment"]
         .iter()
         .map(|e| {
             std::fs::read_to_string(

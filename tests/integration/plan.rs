@@ -7,7 +7,7 @@ use crate::support::{run, scratch, slsr};
 
 #[test]
 fn every_example_plans_offline_without_credentials() {
-    for example in ["hello-http", "orders", "image-etl", "notes"] {
+    for example in ["hello-http", "orders", "image-etl", "notes", "fulfilment"] {
         let spec = format!("examples/{example}/slsr.yaml");
         let out = run(slsr().args(["plan", "--offline", "-f", &spec]));
         assert_eq!(out.code, 0, "{example}: {}", out.stderr);

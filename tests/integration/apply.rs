@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use crate::support::{Account, Run, app, applied, pages, run, slsr_on as slsr};
+use crate::support::{Account, Run, app, applied, assert_clean, pages, run, slsr_on as slsr};
 
 const SPEC: &str = "service: shop
 stage: dev
@@ -42,15 +42,6 @@ functions:
 
 fn apply(account: &Account, spec: &Path) -> Run {
     applied(account, spec, &["-v"])
-}
-
-fn assert_clean(account: &Account, spec: &Path) {
-    let out = slsr(account, "plan", spec, &["--detailed-exitcode"]);
-    assert_eq!(
-        out.code, 0,
-        "the plan after apply is not clean:\n{}{}",
-        out.stdout, out.stderr
-    );
 }
 
 /// The number of write calls `-v` reported (0 when nothing was applied).

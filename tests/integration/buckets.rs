@@ -6,13 +6,12 @@
 //!
 //! The ground truth is read with plain SDK calls and compared with literal values.
 
-use std::path::Path;
-
 use serde_json::{Value, json};
 
+use crate::ground_truth::{pairs, role_policy, tag_pairs};
 use crate::proxy::{Before, Config, Proxy};
 use crate::reliability::through;
-use crate::support::{Account, Run, app, applied, run, slsr_on as slsr};
+use crate::support::{Account, Run, app, applied, assert_clean, replan, run, slsr_on as slsr};
 
 /// An S3 client for the account, addressing buckets by path as the emulator needs.
 async fn s3(account: &Account) -> aws_sdk_s3::Client {
@@ -22,23 +21,6 @@ async fn s3(account: &Account) -> aws_sdk_s3::Client {
             .force_path_style(true)
             .build(),
     )
-}
-
-fn assert_clean(account: &Account, spec: &Path) {
-    let out = slsr(account, "plan", spec, &["--detailed-exitcode"]);
-    assert_eq!(
-        out.code, 0,
-        "the plan after apply is not clean:\n{}{}",
-        out.stdout, out.stderr
-    );
-}
-
-/// Writes `text` as the spec and plans: the plan's text, which must have changes.
-fn replan(account: &Account, spec: &Path, text: &str) -> String {
-    std::fs::write(spec, text).unwrap();
-    let out = slsr(account, "plan", spec, &["--detailed-exitcode"]);
-    assert_eq!(out.code, 2, "{}{}", out.stdout, out.stderr);
-    out.stdout
 }
 
 /// `apply -v`'s write calls of one change, as listed under "Write calls by change".
@@ -71,25 +53,7 @@ fn write_count(out: &Run) -> usize {
 }
 
 async fn tags(s3: &aws_sdk_s3::Client, bucket: &str) -> Vec<(String, String)> {
-    let mut tags: Vec<(String, String)> = s3
-        .get_bucket_tagging()
-        .bucket(bucket)
-        .send()
-        .await
-        .unwrap()
-        .tag_set()
-        .iter()
-        .map(|t| (t.key().to_string(), t.value().to_string()))
-        .collect();
-    tags.sort();
-    tags
-}
-
-fn pairs(items: &[(&str, &str)]) -> Vec<(String, String)> {
-    items
-        .iter()
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect()
+    tag_pairs!(s3.get_bucket_tagging().bucket(bucket), tag_set)
 }
 
 /// The lifecycle rules as (prefix, expire days, noncurrent days, abort days), sorted.
@@ -292,7 +256,7 @@ async fn a_bucket_is_made_changed_in_place_with_its_objects_kept_then_emptied_an
     let changed = BUCKET
         .replace("versioning: true", "versioning: false")
         .replace("expire_days: 7", "expire_days: 30");
-    let plan = replan(&account, &spec, &changed);
+    let plan = replan(&account, &spec, &changed, &[]);
     assert!(
         plan.contains(&format!("~ bucket.uploads  {name}")),
         "{plan}"
@@ -485,6 +449,7 @@ async fn buckets_are_encrypted_sse_s3_or_sse_kms_and_public_access_is_blocked_ba
         &account,
         &spec,
         "service: vault\nbuckets:\n  plain: {}\n  secret: {}\n",
+        &[],
     );
     assert!(
         plan.contains("~ encryption: \"aws:kms\" -> \"AES256\""),
@@ -933,17 +898,7 @@ functions:
         ("both", [read, write].concat()),
     ] {
         let role = format!("shop-dev-{function}");
-        let document = iam
-            .get_role_policy()
-            .role_name(&role)
-            .policy_name("slsr")
-            .send()
-            .await
-            .unwrap()
-            .policy_document()
-            .to_string();
-        let document = percent_decoded(&document);
-        let policy: Value = serde_json::from_str(&document).unwrap();
+        let policy = role_policy(&iam, &role).await;
         let logs = json!({"Effect": "Allow", "Action": ["logs:CreateLogStream", "logs:PutLogEvents"], "Resource": [format!("arn:aws:logs:us-east-1:{}:log-group:/aws/lambda/{role}:*", account.id)]});
         let mut want = vec![logs];
         want.extend(grants);
@@ -953,27 +908,6 @@ functions:
             "{function}"
         );
     }
-}
-
-/// IAM answers policy documents percent-encoded (RFC 3986), as AWS does.
-fn percent_decoded(text: &str) -> String {
-    let bytes = text.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%'
-            && let Some(byte) = text
-                .get(i + 1..i + 3)
-                .and_then(|h| u8::from_str_radix(h, 16).ok())
-        {
-            out.push(byte);
-            i += 3;
-            continue;
-        }
-        out.push(bytes[i]);
-        i += 1;
-    }
-    String::from_utf8(out).unwrap()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -4,12 +4,11 @@
 //! back with plain SDK calls.
 
 use std::io::Write;
-use std::path::Path;
 use std::process::{Command, Stdio};
 
 use aws_config::{Region, SdkConfig};
 
-use crate::support::{Account, Run, app, applied, slsr_on};
+use crate::support::{Account, Run, app, applied, assert_clean, slsr_on};
 
 /// `cmd` with `input` on its stdin (then closed), as `echo yes | slsr ...` runs it.
 fn run_with_stdin(cmd: &mut Command, input: &str) -> Run {
@@ -362,9 +361,4 @@ async fn target_plans_and_applies_one_resource_and_what_it_needs() {
         "{}",
         unknown.stderr
     );
-}
-
-fn assert_clean(account: &Account, spec: &Path) {
-    let plan = slsr_on(account, "plan", spec, &["--detailed-exitcode"]);
-    assert_eq!(plan.code, 0, "{}{}", plan.stdout, plan.stderr);
 }

@@ -11,7 +11,7 @@ use std::path::Path;
 use aws_sdk_dynamodb::types::AttributeValue;
 use serde_json::Value;
 
-use crate::support::{Account, app, applied, slsr_on as slsr};
+use crate::support::{Account, app, applied, data_loss_changes, slsr_on as slsr};
 
 const SPEC: &str = "service: safe
 tables:
@@ -208,12 +208,9 @@ async fn a_table_left_out_of_the_spec_is_kept_unless_data_loss_is_allowed() {
         &["--allow-data-loss", "--format", "json"],
     );
     let doc: Value = serde_json::from_str(&json.stdout).unwrap();
-    let lost: Vec<&str> = doc["changes"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|c| c["data_loss"] == true)
-        .map(|c| c["address"].as_str().unwrap())
+    let lost: Vec<String> = data_loss_changes(&json.stdout)
+        .into_iter()
+        .map(|(address, _)| address)
         .collect();
     assert_eq!(lost, ["bucket.uploads", "table.orders"]);
     assert_eq!(doc["summary"]["data_loss"], 2);

@@ -15,6 +15,7 @@ mod emulator;
 mod features;
 mod fixtures;
 mod fuzz;
+mod ground_truth;
 mod init;
 mod live_plan;
 mod lock;

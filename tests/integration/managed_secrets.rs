@@ -10,29 +10,12 @@
 
 use std::path::Path;
 
-use serde_json::{Value, json};
+use serde_json::json;
 
-use crate::support::{Account, Run, app, applied, run, slsr_on as slsr};
-use crate::tables::grants;
-
-fn clean(account: &Account, spec: &Path) {
-    let out = slsr(account, "plan", spec, &["--detailed-exitcode"]);
-    assert_eq!(
-        out.code, 0,
-        "not clean after apply:\n{}{}",
-        out.stdout, out.stderr
-    );
-}
-
-/// Writes `text` as the spec and plans: the plan's text, which must have changes.
-fn replan(account: &Account, spec: &Path, text: &str, extra: &[&str]) -> String {
-    std::fs::write(spec, text).unwrap();
-    let mut args = vec!["--detailed-exitcode"];
-    args.extend(extra);
-    let out = slsr(account, "plan", spec, &args);
-    assert_eq!(out.code, 2, "{}{}", out.stdout, out.stderr);
-    out.stdout
-}
+use crate::ground_truth::{grants, pairs};
+use crate::support::{
+    Account, Run, app, applied, assert_clean, data_loss_changes, replan, run, slsr_on as slsr,
+};
 
 /// Fails when `value` is anywhere in what a run printed.
 fn never_in(value: &str, what: &str, out: &Run) {
@@ -151,7 +134,7 @@ async fn a_secret_is_generated_never_shown_changed_and_kept_until_told() {
         dry.stdout
     );
     let made = applied(&account, &spec, &["-v"]);
-    clean(&account, &spec);
+    assert_clean(&account, &spec);
     let value = value_of(&sm, "sec-dev-db").await;
     assert_eq!(value.len(), 40, "generated with the spec's length");
     assert!(
@@ -242,7 +225,7 @@ async fn a_secret_is_generated_never_shown_changed_and_kept_until_told() {
     never_in(&value, "an error", &refused);
     let changed_again = applied(&account, &spec, &["-v"]);
     never_in(&value, "apply -v", &changed_again);
-    clean(&account, &spec);
+    assert_clean(&account, &spec);
     assert_eq!(
         describe(&sm, "sec-dev-db").await.description(),
         Some("second")
@@ -262,7 +245,7 @@ async fn a_secret_is_generated_never_shown_changed_and_kept_until_told() {
         "{changed}"
     );
     applied(&account, &spec, &[]);
-    clean(&account, &spec);
+    assert_clean(&account, &spec);
     assert_eq!(value_of(&sm, "sec-dev-db").await, value);
     assert!(
         tag(&describe(&sm, "sec-dev-db").await, "slsr:generate")
@@ -286,7 +269,7 @@ async fn a_secret_is_generated_never_shown_changed_and_kept_until_told() {
     let adopt = slsr(&account, "adopt", &spec, &["secret.db", "--auto-approve"]);
     assert_eq!(adopt.code, 0, "{}{}", adopt.stdout, adopt.stderr);
     never_in(&value, "adopt", &adopt);
-    clean(&account, &spec);
+    assert_clean(&account, &spec);
     assert_eq!(value_of(&sm, "sec-dev-db").await, value);
 
     // Removed from the spec: refused, naming it and both ways on; then deleted with a
@@ -322,18 +305,13 @@ async fn a_secret_is_generated_never_shown_changed_and_kept_until_told() {
         &spec,
         &["--allow-data-loss", "--format", "json"],
     );
-    let doc: Value = serde_json::from_str(&json_plan.stdout).unwrap();
-    let lost: Vec<(&str, &str)> = doc["changes"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|c| c["data_loss"] == true)
-        .map(|c| (c["address"].as_str().unwrap(), c["kind"].as_str().unwrap()))
-        .collect();
-    assert_eq!(lost, [("secret.db", "secret")]);
+    assert_eq!(
+        data_loss_changes(&json_plan.stdout),
+        pairs(&[("secret.db", "secret")])
+    );
     nowhere_in_plans(&account, &spec, &value, &["--allow-data-loss"]);
     applied(&account, &spec, &["--allow-data-loss"]);
-    clean(&account, &spec);
+    assert_clean(&account, &spec);
     assert!(
         describe(&sm, "sec-dev-db").await.deleted_date().is_some(),
         "scheduled for deletion, restorable for the recovery window"
@@ -348,7 +326,7 @@ async fn a_secret_is_generated_never_shown_changed_and_kept_until_told() {
         "{back}"
     );
     applied(&account, &spec, &[]);
-    clean(&account, &spec);
+    assert_clean(&account, &spec);
     assert!(describe(&sm, "sec-dev-db").await.deleted_date().is_none());
     assert_eq!(value_of(&sm, "sec-dev-db").await, value);
 

@@ -10,94 +10,14 @@ use std::path::Path;
 
 use serde_json::{Value, json};
 
-use crate::support::{Account, Run, app, applied, pages, run, slsr, slsr_on};
-
-fn clean(account: &Account, spec: &Path) {
-    let out = slsr_on(account, "plan", spec, &["--detailed-exitcode"]);
-    assert_eq!(
-        out.code, 0,
-        "not clean after apply:\n{}{}",
-        out.stdout, out.stderr
-    );
-}
+use crate::ground_truth::{grants, percent_decoded, sorted};
+use crate::support::{
+    Account, app, applied, applied_clean, assert_clean, pages, planned_changes, run, slsr, slsr_on,
+};
 
 /// Plans `spec` in `format`, which must have changes: the plan's output.
 fn planned(account: &Account, spec: &Path, format: &str) -> String {
-    let out = slsr_on(
-        account,
-        "plan",
-        spec,
-        &["--detailed-exitcode", "--format", format],
-    );
-    assert_eq!(out.code, 2, "{}{}", out.stdout, out.stderr);
-    out.stdout
-}
-
-fn apply(account: &Account, spec: &Path) -> Run {
-    let out = applied(account, spec, &[]);
-    clean(account, spec);
-    out
-}
-
-/// The `slsr` inline policy of a role as plain IAM has it, statements with sorted lists.
-async fn grants(iam: &aws_sdk_iam::Client, role: &str) -> Vec<Value> {
-    let text = iam
-        .get_role_policy()
-        .role_name(role)
-        .policy_name("slsr")
-        .send()
-        .await
-        .unwrap()
-        .policy_document;
-    let document: Value = serde_json::from_str(&decoded(&text)).unwrap();
-    let list = |v: &Value| {
-        let mut items: Vec<String> = match v {
-            Value::Array(items) => items
-                .iter()
-                .map(|i| i.as_str().unwrap().to_string())
-                .collect(),
-            single => vec![single.as_str().unwrap().to_string()],
-        };
-        items.sort();
-        items
-    };
-    let mut statements: Vec<Value> = document["Statement"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|s| json!({"Effect": s["Effect"], "Action": list(&s["Action"]), "Resource": list(&s["Resource"])}))
-        .collect();
-    statements.sort_by_key(|s| s.to_string());
-    statements
-}
-
-/// `%XX` escapes decoded (IAM percent-encodes the documents it returns).
-fn decoded(text: &str) -> String {
-    let mut out = Vec::new();
-    let bytes = text.as_bytes();
-    let mut i = 0;
-    while i < bytes.len() {
-        let escaped = text
-            .get(i..i + 3)
-            .filter(|e| e.starts_with('%'))
-            .and_then(|e| u8::from_str_radix(&e[1..], 16).ok());
-        match escaped {
-            Some(b) => {
-                out.push(b);
-                i += 3;
-            }
-            None => {
-                out.push(bytes[i]);
-                i += 1;
-            }
-        }
-    }
-    String::from_utf8(out).unwrap()
-}
-
-fn sorted(mut statements: Vec<Value>) -> Vec<Value> {
-    statements.sort_by_key(|s| s.to_string());
-    statements
+    planned_changes(account, spec, &["--format", format])
 }
 
 /// The trust policy's principal service of a role.
@@ -105,7 +25,7 @@ async fn trusted(iam: &aws_sdk_iam::Client, role: &str) -> Value {
     let out = iam.get_role().role_name(role).send().await.unwrap();
     let role = out.role.unwrap();
     assert_eq!(role.path, "/slsr/sm/dev/");
-    let trust: Value = serde_json::from_str(&decoded(
+    let trust: Value = serde_json::from_str(&percent_decoded(
         role.assume_role_policy_document.as_deref().unwrap(),
     ))
     .unwrap();
@@ -178,7 +98,7 @@ async fn a_state_machine_is_made_read_back_changed_replaced_and_removed() {
     ] {
         assert!(first.contains(&line), "{line}:\n{first}");
     }
-    apply(&account, &spec);
+    applied_clean(&account, &spec, &[]);
     // The two machines come in pages: a read that stopped at the first would plan the other.
     let out = slsr_on(&account, "plan", &spec, &["-v"]);
     assert!(
@@ -281,7 +201,7 @@ async fn a_state_machine_is_made_read_back_changed_replaced_and_removed() {
         .send()
         .await
         .unwrap();
-    clean(&account, &spec);
+    assert_clean(&account, &spec);
 
     // A new definition: the line diff of its pretty form, naming the state that changed.
     std::fs::write(
@@ -330,7 +250,7 @@ async fn a_state_machine_is_made_read_back_changed_replaced_and_removed() {
         json!(worker)
     );
     assert_eq!(diff["after"]["States"]["Charge"]["Resource"], json!(other));
-    apply(&account, &spec);
+    applied_clean(&account, &spec, &[]);
     let described = sfn
         .describe_state_machine()
         .state_machine_arn(&machine)
@@ -364,7 +284,7 @@ async fn a_state_machine_is_made_read_back_changed_replaced_and_removed() {
     ] {
         assert!(text.contains(line), "{line}:\n{text}");
     }
-    apply(&account, &spec);
+    applied_clean(&account, &spec, &[]);
     let described = sfn
         .describe_state_machine()
         .state_machine_arn(&machine)
@@ -394,7 +314,7 @@ async fn a_state_machine_is_made_read_back_changed_replaced_and_removed() {
         text.contains("~ type: \"EXPRESS\" -> \"STANDARD\"  # forces replacement"),
         "{text}"
     );
-    apply(&account, &spec);
+    applied_clean(&account, &spec, &[]);
     let described = sfn
         .describe_state_machine()
         .state_machine_arn(&child)
@@ -418,7 +338,7 @@ async fn a_state_machine_is_made_read_back_changed_replaced_and_removed() {
     ] {
         assert!(text.contains(line), "{line}:\n{text}");
     }
-    apply(&account, &spec);
+    applied_clean(&account, &spec, &[]);
     let listed = sfn.list_state_machines().send().await.unwrap();
     assert!(listed.state_machines().is_empty(), "{listed:?}");
     assert!(
@@ -475,7 +395,7 @@ async fn a_rule_starts_a_state_machine_through_its_own_role_and_access_grants_st
         !plan.contains("permission.timer"),
         "a rule that starts a machine needs no Lambda permission:\n{plan}"
     );
-    apply(&account, &spec);
+    applied_clean(&account, &spec, &[]);
 
     let targets = events
         .list_targets_by_rule()

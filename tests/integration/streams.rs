@@ -6,37 +6,12 @@
 //! and `access: write`, and an existing stream by ARN that gets only the mapping. Ground
 //! truth comes from plain SDK calls and literal values.
 
-use std::path::Path;
-
 use serde_json::{Value, json};
 
-use crate::support::{Account, Run, app, applied, slsr_on as slsr};
-use crate::tables::grants;
-
-fn clean(account: &Account, spec: &Path) {
-    let out = slsr(account, "plan", spec, &["--detailed-exitcode"]);
-    assert_eq!(
-        out.code, 0,
-        "not clean after apply:\n{}{}",
-        out.stdout, out.stderr
-    );
-}
-
-fn apply(account: &Account, spec: &Path, extra: &[&str]) -> Run {
-    let out = applied(account, spec, extra);
-    clean(account, spec);
-    out
-}
-
-/// Writes `text` as the spec and plans: the plan's text, which must have changes.
-fn replan(account: &Account, spec: &Path, text: &str, extra: &[&str]) -> String {
-    std::fs::write(spec, text).unwrap();
-    let mut args = vec!["--detailed-exitcode"];
-    args.extend(extra);
-    let out = slsr(account, "plan", spec, &args);
-    assert_eq!(out.code, 2, "{}{}", out.stdout, out.stderr);
-    out.stdout
-}
+use crate::ground_truth::{grants, pairs};
+use crate::support::{
+    Account, app, applied_clean, assert_clean, data_loss_changes, replan, slsr_on as slsr,
+};
 
 async fn summary(
     kinesis: &aws_sdk_kinesis::Client,
@@ -79,13 +54,6 @@ async fn tags(kinesis: &aws_sdk_kinesis::Client, name: &str) -> Vec<(String, Str
     tags
 }
 
-fn pairs(items: &[(&str, &str)]) -> Vec<(String, String)> {
-    items
-        .iter()
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect()
-}
-
 const STREAM: &str = "service: kin
 tags: {team: core}
 streams:
@@ -117,7 +85,7 @@ async fn a_stream_is_made_read_back_changed_and_removed_only_when_told() {
         dry.stdout,
         dry.stderr
     );
-    let made = apply(&account, &spec, &["-v"]);
+    let made = applied_clean(&account, &spec, &["-v"]);
     assert!(
         made.stdout.contains("stream.clicks: Kinesis.CreateStream"),
         "{}",
@@ -151,7 +119,7 @@ async fn a_stream_is_made_read_back_changed_and_removed_only_when_told() {
             && changed.contains("Plan: 0 to add, 1 to change, 0 to replace, 0 to destroy."),
         "{changed}"
     );
-    apply(&account, &spec, &[]);
+    applied_clean(&account, &spec, &[]);
     assert_eq!(
         summary(&kinesis, "kin-dev-clicks")
             .await
@@ -161,7 +129,7 @@ async fn a_stream_is_made_read_back_changed_and_removed_only_when_told() {
     let shorter = longer.replace("retention_hours: 48", "retention_hours: 36");
     let changed = replan(&account, &spec, &shorter, &[]);
     assert!(changed.contains("~ retention_hours: 48 -> 36"), "{changed}");
-    apply(&account, &spec, &[]);
+    applied_clean(&account, &spec, &[]);
     assert_eq!(
         summary(&kinesis, "kin-dev-clicks")
             .await
@@ -172,7 +140,7 @@ async fn a_stream_is_made_read_back_changed_and_removed_only_when_told() {
     let resharded = shorter.replace("shards: 1", "shards: 2");
     let changed = replan(&account, &spec, &resharded, &[]);
     assert!(changed.contains("~ shards: 1 -> 2"), "{changed}");
-    apply(&account, &spec, &[]);
+    applied_clean(&account, &spec, &[]);
     assert_eq!(
         summary(&kinesis, "kin-dev-clicks").await.open_shard_count(),
         2
@@ -187,7 +155,7 @@ async fn a_stream_is_made_read_back_changed_and_removed_only_when_told() {
         changed.contains("+ kms_key: (none) -> \"alias/aws/kinesis\""),
         "{changed}"
     );
-    apply(&account, &spec, &[]);
+    applied_clean(&account, &spec, &[]);
     let s = summary(&kinesis, "kin-dev-clicks").await;
     assert_eq!(
         (s.encryption_type().map(|e| e.as_str()), s.key_id()),
@@ -200,7 +168,7 @@ async fn a_stream_is_made_read_back_changed_and_removed_only_when_told() {
         changed.contains("~ tags.tier: \"gold\" -> \"silver\""),
         "{changed}"
     );
-    apply(&account, &spec, &[]);
+    applied_clean(&account, &spec, &[]);
     assert!(
         tags(&kinesis, "kin-dev-clicks")
             .await
@@ -214,7 +182,7 @@ async fn a_stream_is_made_read_back_changed_and_removed_only_when_told() {
         changed.contains("- kms_key: \"alias/aws/kinesis\" -> (none)"),
         "{changed}"
     );
-    apply(&account, &spec, &[]);
+    applied_clean(&account, &spec, &[]);
     let s = summary(&kinesis, "kin-dev-clicks").await;
     assert_eq!(s.encryption_type().map(|e| e.as_str()), Some("NONE"));
 
@@ -242,7 +210,7 @@ async fn a_stream_is_made_read_back_changed_and_removed_only_when_told() {
         &["stream.clicks", "--auto-approve"],
     );
     assert_eq!(adopt.code, 0, "{}{}", adopt.stdout, adopt.stderr);
-    clean(&account, &spec);
+    assert_clean(&account, &spec);
 
     // On demand: Kinesis decides the shards from then on.
     let on_demand = plain.replace("    shards: 2\n", "    mode: on_demand\n");
@@ -251,7 +219,7 @@ async fn a_stream_is_made_read_back_changed_and_removed_only_when_told() {
         changed.contains("~ mode: \"provisioned\" -> \"on_demand\""),
         "{changed}"
     );
-    apply(&account, &spec, &[]);
+    applied_clean(&account, &spec, &[]);
     assert_eq!(
         summary(&kinesis, "kin-dev-clicks")
             .await
@@ -301,16 +269,11 @@ async fn a_stream_is_made_read_back_changed_and_removed_only_when_told() {
         &spec,
         &["--allow-data-loss", "--format", "json"],
     );
-    let doc: Value = serde_json::from_str(&json.stdout).unwrap();
-    let lost: Vec<(&str, &str)> = doc["changes"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|c| c["data_loss"] == true)
-        .map(|c| (c["address"].as_str().unwrap(), c["kind"].as_str().unwrap()))
-        .collect();
-    assert_eq!(lost, [("stream.clicks", "stream")]);
-    apply(&account, &spec, &["--allow-data-loss"]);
+    assert_eq!(
+        data_loss_changes(&json.stdout),
+        pairs(&[("stream.clicks", "stream")])
+    );
+    applied_clean(&account, &spec, &["--allow-data-loss"]);
     let gone = kinesis
         .describe_stream_summary()
         .stream_name("kin-dev-clicks")
@@ -394,7 +357,7 @@ async fn a_kinesis_event_maps_the_stream_and_the_role_reads_exactly_it() {
         assert!(first.contains(line), "{line}:\n{first}");
     }
     assert!(!first.contains("+ stream.not-slsrs"), "{first}");
-    apply(&account, &spec, &[]);
+    applied_clean(&account, &spec, &[]);
 
     let mappings = lambda
         .list_event_source_mappings()
@@ -497,7 +460,7 @@ async fn a_kinesis_event_maps_the_stream_and_the_role_reads_exactly_it() {
             && changed.contains("Plan: 0 to add, 1 to change, 0 to replace, 0 to destroy."),
         "{changed}"
     );
-    apply(&account, &spec, &[]);
+    applied_clean(&account, &spec, &[]);
     let m = lambda
         .list_event_source_mappings()
         .function_name("kev-dev-reader")

@@ -186,6 +186,68 @@ pub fn applied(account: &Account, spec: &std::path::Path, extra: &[&str]) -> Run
     out
 }
 
+/// Fails unless a plan of `spec` in `account` has no changes (`--detailed-exitcode` 0).
+pub fn assert_clean(account: &Account, spec: &std::path::Path) {
+    let out = slsr_on(account, "plan", spec, &["--detailed-exitcode"]);
+    assert_eq!(
+        out.code, 0,
+        "not clean after apply:\n{}{}",
+        out.stdout, out.stderr
+    );
+}
+
+/// [`applied`], then [`assert_clean`]: apply's output.
+pub fn applied_clean(account: &Account, spec: &std::path::Path, extra: &[&str]) -> Run {
+    let out = applied(account, spec, extra);
+    assert_clean(account, spec);
+    out
+}
+
+/// Plans `spec` (with `extra` flags), which must have changes (`--detailed-exitcode` 2):
+/// the plan's output.
+pub fn planned_changes(account: &Account, spec: &std::path::Path, extra: &[&str]) -> String {
+    let mut args = vec!["--detailed-exitcode"];
+    args.extend(extra);
+    let out = slsr_on(account, "plan", spec, &args);
+    assert_eq!(out.code, 2, "{}{}", out.stdout, out.stderr);
+    out.stdout
+}
+
+/// Writes `text` as the spec, then [`planned_changes`].
+pub fn replan(
+    account: &Account,
+    spec: &std::path::Path,
+    text: impl AsRef<[u8]>,
+    extra: &[&str],
+) -> String {
+    std::fs::write(spec, text).unwrap();
+    planned_changes(account, spec, extra)
+}
+
+/// Fails unless `text` contains every one of `lines`.
+pub fn has_all(text: &str, lines: &[&str]) {
+    for line in lines {
+        assert!(text.contains(line), "{line}:\n{text}");
+    }
+}
+
+/// The plan's changes marked DATA LOSS, as (address, kind), from a `--format json` plan.
+pub fn data_loss_changes(plan_json: &str) -> Vec<(String, String)> {
+    let doc: serde_json::Value = serde_json::from_str(plan_json).unwrap();
+    doc["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["data_loss"] == true)
+        .map(|c| {
+            (
+                c["address"].as_str().unwrap().to_string(),
+                c["kind"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
 /// A scratch directory of the test's own.
 pub fn scratch(name: &str) -> std::path::PathBuf {
     let dir = std::env::temp_dir().join(format!("slsr-test-{name}-{}", std::process::id()));

@@ -11,35 +11,9 @@ use std::path::Path;
 use aws_sdk_dynamodb::types::AttributeValue;
 use serde_json::{Value, json};
 
+use crate::ground_truth::{grants, pairs, sorted};
 use crate::proxy::{Config, Proxy};
-use crate::support::{Account, Run, app, applied, run, slsr_on as slsr};
-
-/// Applies `spec` (with `extra` flags), then checks that the plan is clean.
-fn apply(account: &Account, spec: &Path, extra: &[&str]) -> Run {
-    let out = applied(account, spec, extra);
-    clean(account, spec);
-    out
-}
-
-fn clean(account: &Account, spec: &Path) {
-    let out = slsr(account, "plan", spec, &["--detailed-exitcode"]);
-    assert_eq!(
-        out.code, 0,
-        "not clean after apply:\n{}{}",
-        out.stdout, out.stderr
-    );
-}
-
-/// Writes `text` as the spec and plans (with `extra` flags): the plan's text, which must
-/// have changes.
-fn replan(account: &Account, spec: &Path, text: &str, extra: &[&str]) -> String {
-    std::fs::write(spec, text).unwrap();
-    let mut args = vec!["--detailed-exitcode"];
-    args.extend(extra);
-    let out = slsr(account, "plan", spec, &args);
-    assert_eq!(out.code, 2, "{}{}", out.stdout, out.stderr);
-    out.stdout
-}
+use crate::support::{Account, Run, all_items, app, applied_clean, replan, run, slsr_on as slsr};
 
 fn db(config: &aws_config::SdkConfig) -> aws_sdk_dynamodb::Client {
     aws_sdk_dynamodb::Client::new(config)
@@ -58,37 +32,14 @@ async fn describe(
         .unwrap()
 }
 
-/// Every tag of a table, every page of them.
+/// Every tag of a table, every page of them, sorted.
 async fn tags_of(db: &aws_sdk_dynamodb::Client, arn: &str) -> Vec<(String, String)> {
-    let mut all = Vec::new();
-    let mut token = None;
-    loop {
-        let out = db
-            .list_tags_of_resource()
-            .resource_arn(arn)
-            .set_next_token(token)
-            .send()
-            .await
-            .unwrap();
-        all.extend(
-            out.tags()
-                .iter()
-                .map(|t| (t.key().to_string(), t.value().to_string())),
-        );
-        token = out.next_token;
-        if token.is_none() {
-            break;
-        }
-    }
+    let mut all: Vec<_> = all_items!(db.list_tags_of_resource().resource_arn(arn), tags)
+        .iter()
+        .map(|t| (t.key().to_string(), t.value().to_string()))
+        .collect();
     all.sort();
     all
-}
-
-fn pairs(items: &[(&str, &str)]) -> Vec<(String, String)> {
-    items
-        .iter()
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect()
 }
 
 const LIFECYCLE: &str = "service: tbl
@@ -117,7 +68,7 @@ async fn a_table_is_made_read_back_changed_replaced_and_removed() {
     ] {
         assert!(first.contains(line), "{line}:\n{first}");
     }
-    apply(&account, &spec, &[]);
+    applied_clean(&account, &spec, &[]);
     let t = describe(&db, "tbl-dev-orders").await;
     assert_eq!(
         t.billing_mode_summary()
@@ -168,7 +119,7 @@ async fn a_table_is_made_read_back_changed_replaced_and_removed() {
         "{}",
         out.stdout
     );
-    apply(&account, &spec, &[]);
+    applied_clean(&account, &spec, &[]);
     assert_eq!(
         describe(&db, "tbl-dev-orders")
             .await
@@ -187,7 +138,7 @@ async fn a_table_is_made_read_back_changed_replaced_and_removed() {
             && changed.contains("Plan: 0 to add, 1 to change, 0 to replace, 0 to destroy."),
         "{changed}"
     );
-    apply(&account, &spec, &[]);
+    applied_clean(&account, &spec, &[]);
     let t = describe(&db, "tbl-dev-orders").await;
     let capacity = t.provisioned_throughput().unwrap();
     assert_eq!(
@@ -206,7 +157,7 @@ async fn a_table_is_made_read_back_changed_replaced_and_removed() {
         changed.contains("~ tags.tier: \"gold\" -> \"silver\""),
         "{changed}"
     );
-    apply(&account, &spec, &[]);
+    applied_clean(&account, &spec, &[]);
     assert_eq!(
         tags_of(&db, &arn).await,
         pairs(&[
@@ -228,7 +179,7 @@ async fn a_table_is_made_read_back_changed_replaced_and_removed() {
             && replaced.contains("+ key.sort: (none) -> \"sk (number)\"  # forces replacement"),
         "{replaced}"
     );
-    apply(&account, &spec, &["--allow-data-loss"]);
+    applied_clean(&account, &spec, &["--allow-data-loss"]);
     let keys: Vec<(String, String)> = describe(&db, "tbl-dev-orders")
         .await
         .key_schema()
@@ -250,7 +201,7 @@ async fn a_table_is_made_read_back_changed_replaced_and_removed() {
         &["--allow-data-loss"],
     );
     assert!(removed.contains("- table.orders"), "{removed}");
-    apply(&account, &spec, &["--allow-data-loss"]);
+    applied_clean(&account, &spec, &["--allow-data-loss"]);
     let gone = db
         .describe_table()
         .table_name("tbl-dev-orders")
@@ -299,7 +250,7 @@ async fn an_item_survives_every_in_place_change_and_a_no_op_apply_writes_nothing
     let spec = app("tables-keep", ITEMS);
     let account = Account::new().await;
     let db = db(&account.config().await);
-    apply(&account, &spec, &[]);
+    applied_clean(&account, &spec, &[]);
     db.put_item()
         .table_name("keep-dev-items")
         .set_item(Some(the_item()))
@@ -376,7 +327,7 @@ async fn an_item_survives_every_in_place_change_and_a_no_op_apply_writes_nothing
             plan.contains("Plan: 0 to add, 1 to change, 0 to replace, 0 to destroy."),
             "{what}: in place\n{plan}"
         );
-        apply(&account, &spec, &[]);
+        applied_clean(&account, &spec, &[]);
         item_is_there(&db, what).await;
     }
     let t = describe(&db, "keep-dev-items").await;
@@ -489,7 +440,7 @@ async fn a_stream_event_maps_every_setting_and_follows_the_table_to_a_new_stream
     ] {
         assert!(first.contains(line), "{line}:\n{first}");
     }
-    let out = apply(&account, &spec, &[]);
+    let out = applied_clean(&account, &spec, &[]);
     let t = describe(&db, "orders-dev").await;
     let stream = t.latest_stream_arn().unwrap().to_string();
     assert!(
@@ -560,7 +511,7 @@ async fn a_stream_event_maps_every_setting_and_follows_the_table_to_a_new_stream
             && changed.contains("Plan: 0 to add, 1 to change, 0 to replace, 0 to destroy."),
         "{changed}"
     );
-    apply(&account, &spec, &[]);
+    applied_clean(&account, &spec, &[]);
     let uuid = the_mapping(&lambda).await.uuid().unwrap().to_string();
     assert_eq!(the_mapping(&lambda).await.batch_size(), Some(20));
 
@@ -579,7 +530,7 @@ async fn a_stream_event_maps_every_setting_and_follows_the_table_to_a_new_stream
     ] {
         assert!(changed.contains(line), "{line}:\n{changed}");
     }
-    let out = apply(&account, &spec, &[]);
+    let out = applied_clean(&account, &spec, &[]);
     let new_stream = describe(&db, "orders-dev")
         .await
         .latest_stream_arn()
@@ -623,7 +574,7 @@ async fn a_stream_event_maps_every_setting_and_follows_the_table_to_a_new_stream
     ] {
         assert!(changed.contains(line), "{line}:\n{changed}");
     }
-    apply(&account, &spec, &["--allow-data-loss"]);
+    applied_clean(&account, &spec, &["--allow-data-loss"]);
     let replaced_stream = describe(&db, "orders-dev")
         .await
         .latest_stream_arn()
@@ -633,67 +584,6 @@ async fn a_stream_event_maps_every_setting_and_follows_the_table_to_a_new_stream
     let m = the_mapping(&lambda).await;
     assert_eq!(m.event_source_arn(), Some(replaced_stream.as_str()));
     assert_eq!(env_of(&lambda).await["STREAM"], replaced_stream);
-}
-
-/// A role's inline policy as IAM returns it: each statement's effect, sorted actions and
-/// sorted resources, the statements sorted.
-pub async fn grants(iam: &aws_sdk_iam::Client, role: &str) -> Vec<Value> {
-    let text = iam
-        .get_role_policy()
-        .role_name(role)
-        .policy_name("slsr")
-        .send()
-        .await
-        .unwrap()
-        .policy_document;
-    let document: Value = serde_json::from_str(&percent_decoded(&text)).unwrap();
-    let list = |v: &Value| {
-        let mut items: Vec<String> = match v {
-            Value::Array(items) => items
-                .iter()
-                .map(|i| i.as_str().unwrap().to_string())
-                .collect(),
-            single => vec![single.as_str().unwrap().to_string()],
-        };
-        items.sort();
-        items
-    };
-    let mut statements: Vec<Value> = document["Statement"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|s| json!({"Effect": s["Effect"], "Action": list(&s["Action"]), "Resource": list(&s["Resource"])}))
-        .collect();
-    statements.sort_by_key(|s| s.to_string());
-    statements
-}
-
-/// `%XX` escapes decoded (IAM percent-encodes the documents it returns).
-fn percent_decoded(text: &str) -> String {
-    let mut out = Vec::new();
-    let mut i = 0;
-    while i < text.len() {
-        let escaped = text
-            .get(i..i + 3)
-            .filter(|e| e.starts_with('%'))
-            .and_then(|e| u8::from_str_radix(&e[1..], 16).ok());
-        match escaped {
-            Some(b) => {
-                out.push(b);
-                i += 3;
-            }
-            None => {
-                out.push(text.as_bytes()[i]);
-                i += 1;
-            }
-        }
-    }
-    String::from_utf8(out).unwrap()
-}
-
-fn sorted(mut statements: Vec<Value>) -> Vec<Value> {
-    statements.sort_by_key(|s| s.to_string());
-    statements
 }
 
 const GRANTS: &str = "service: grants
@@ -719,7 +609,7 @@ async fn generated_roles_grant_exactly_the_stream_reads_and_each_access_level() 
     let spec = app("tables-grants", GRANTS);
     let account = Account::new().await;
     let config = account.config().await;
-    apply(&account, &spec, &[]);
+    applied_clean(&account, &spec, &[]);
     let iam = aws_sdk_iam::Client::new(&config);
     let a = &account.id;
     let stream = describe(&db(&config), "grants-dev-orders")
@@ -957,7 +847,7 @@ async fn an_sqs_event_takes_filters_changed_and_removed_in_place() {
         first.contains("+ filters = [\n              {\n                \"body\": {\n                  \"type\": [\"order\"]\n                }\n              }\n            ]"),
         "{first}"
     );
-    apply(&account, &spec, &[]);
+    applied_clean(&account, &spec, &[]);
     assert_eq!(
         patterns_of(&lambda).await,
         [json!({"body": {"type": ["order"]}})]
@@ -975,7 +865,7 @@ async fn an_sqs_event_takes_filters_changed_and_removed_in_place() {
             && changed.contains("Plan: 0 to add, 1 to change, 0 to replace, 0 to destroy."),
         "{changed}"
     );
-    apply(&account, &spec, &[]);
+    applied_clean(&account, &spec, &[]);
     assert_eq!(
         patterns_of(&lambda).await,
         [
@@ -992,6 +882,6 @@ async fn an_sqs_event_takes_filters_changed_and_removed_in_place() {
             && removed.contains("          + []\n"),
         "{removed}"
     );
-    apply(&account, &spec, &[]);
+    applied_clean(&account, &spec, &[]);
     assert!(patterns_of(&lambda).await.is_empty());
 }

@@ -8,10 +8,12 @@
 
 use serde_json::{Value, json};
 
-use crate::ground_truth::{pairs, role_policy, tag_pairs};
+use crate::ground_truth::{env_of, pairs, role_policy, tag_pairs};
 use crate::proxy::{Before, Config, Proxy};
 use crate::reliability::through;
-use crate::support::{Account, Run, app, applied, assert_clean, replan, run, slsr_on as slsr};
+use crate::support::{
+    Account, Run, app, applied, applied_clean, assert_clean, has_all, replan, run, slsr_on as slsr,
+};
 
 /// An S3 client for the account, addressing buckets by path as the emulator needs.
 async fn s3(account: &Account) -> aws_sdk_s3::Client {
@@ -167,18 +169,19 @@ async fn a_bucket_is_made_changed_in_place_with_its_objects_kept_then_emptied_an
 
     let first = slsr(&account, "plan", &spec, &["--detailed-exitcode"]);
     assert_eq!(first.code, 2, "{}{}", first.stdout, first.stderr);
-    for line in [
-        format!("+ bucket.uploads  {name}"),
-        "+ versioning = true".into(),
-        "+ lifecycle[\"tmp/\"].expire_days = 7".into(),
-        "+ lifecycle[\"\"].noncurrent_expire_days = 30".into(),
-        "+ cors[0].allow_methods = [\"GET\",\"PUT\"]".into(),
-        "+ public_access_block.block_public_acls = true".into(),
-        "+ encryption = \"AES256\"".into(),
-        "+ tags = {data=user, slsr:service=shop, slsr:stage=dev, team=core}".into(),
-    ] {
-        assert!(first.stdout.contains(&line), "{line}:\n{}", first.stdout);
-    }
+    has_all(
+        &first.stdout,
+        &[
+            &format!("+ bucket.uploads  {name}"),
+            "+ versioning = true",
+            "+ lifecycle[\"tmp/\"].expire_days = 7",
+            "+ lifecycle[\"\"].noncurrent_expire_days = 30",
+            "+ cors[0].allow_methods = [\"GET\",\"PUT\"]",
+            "+ public_access_block.block_public_acls = true",
+            "+ encryption = \"AES256\"",
+            "+ tags = {data=user, slsr:service=shop, slsr:stage=dev, team=core}",
+        ],
+    );
     let out = applied(&account, &spec, &[]);
     assert!(
         out.stdout
@@ -237,16 +240,7 @@ async fn a_bucket_is_made_changed_in_place_with_its_objects_kept_then_emptied_an
         ])
     );
     let lambda = aws_sdk_lambda::Client::new(&account.config().await);
-    let env = lambda
-        .get_function_configuration()
-        .function_name("shop-dev-api")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(
-        env.environment().unwrap().variables().unwrap()["BUCKET"],
-        name
-    );
+    assert_eq!(env_of(&lambda, "shop-dev-api").await["BUCKET"], name);
 
     // Objects written while versioning is on: two versions of one key.
     put(&s3, &name, "keep/report.csv", "a,b").await;
@@ -383,8 +377,7 @@ async fn buckets_are_encrypted_sse_s3_or_sse_kms_and_public_access_is_blocked_ba
         account.id
     );
     let s3 = s3(&account).await;
-    applied(&account, &spec, &[]);
-    assert_clean(&account, &spec);
+    applied_clean(&account, &spec, &[]);
     assert_eq!(encryption(&s3, &plain).await, ("AES256".into(), None));
     assert_eq!(
         encryption(&s3, &secret).await,
@@ -880,8 +873,7 @@ functions:
 ",
     );
     let account = Account::new().await;
-    applied(&account, &spec, &[]);
-    assert_clean(&account, &spec);
+    applied_clean(&account, &spec, &[]);
     let iam = aws_sdk_iam::Client::new(&account.config().await);
     let bucket = format!("arn:aws:s3:::shop-dev-uploads-{}", account.id);
     let objects = format!("{bucket}/*");
@@ -1009,8 +1001,7 @@ async fn a_hand_made_bucket_is_adopted_with_its_objects_found_after_it_leaves_th
         [None; 4],
         "adopt changes tags only"
     );
-    applied(&account, &spec, &[]);
-    assert_clean(&account, &spec);
+    applied_clean(&account, &spec, &[]);
     assert_eq!(public_access(&s3, &name).await, [Some(true); 4]);
     assert_eq!(object(&s3, &name, "photo.jpg").await, "pixels");
 
@@ -1084,7 +1075,6 @@ functions:
         "the function and its statement went"
     );
     // Still slsr's, and found: the next apply takes it up again as it is.
-    applied(&account, &spec, &[]);
-    assert_clean(&account, &spec);
+    applied_clean(&account, &spec, &[]);
     assert_eq!(object(&s3, &name, "keep.txt").await, "data");
 }

@@ -79,6 +79,23 @@ pub async fn statements(lambda: &aws_sdk_lambda::Client, function: &str) -> Vec<
     }
 }
 
+/// A function's environment variables, as Lambda has them.
+pub async fn env_of(
+    lambda: &aws_sdk_lambda::Client,
+    function: &str,
+) -> std::collections::HashMap<String, String> {
+    lambda
+        .get_function_configuration()
+        .function_name(function)
+        .send()
+        .await
+        .unwrap()
+        .environment
+        .unwrap()
+        .variables
+        .unwrap()
+}
+
 /// Literal (key, value) pairs as the tag readers return them.
 pub fn pairs(items: &[(&str, &str)]) -> Vec<(String, String)> {
     items

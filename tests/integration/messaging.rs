@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 
 use crate::ground_truth::{pairs, percent_decoded, role_policy, statements, tag_pairs, walk};
 use crate::support::{
-    Account, all_items, app, applied, assert_clean, has_all, replan, slsr_on as slsr,
+    Account, all_items, app, applied, applied_clean, assert_clean, has_all, replan, slsr_on as slsr,
 };
 
 /// Every topic ARN of the account, every page.
@@ -125,8 +125,7 @@ async fn a_topic_and_its_subscription_are_made_read_back_changed_and_removed() {
             &format!("+ env.ORDERS = \"{orders}\""),
         ],
     );
-    applied(&account, &spec, &[]);
-    assert_clean(&account, &spec);
+    applied_clean(&account, &spec, &[]);
 
     let arns = topic_arns(&sns).await;
     assert!(arns.contains(&orders) && arns.contains(&audit), "{arns:?}");
@@ -212,8 +211,7 @@ async fn a_topic_and_its_subscription_are_made_read_back_changed_and_removed() {
             "Plan: 0 to add, 2 to change, 0 to replace, 0 to destroy.",
         ],
     );
-    applied(&account, &spec, &[]);
-    assert_clean(&account, &spec);
+    applied_clean(&account, &spec, &[]);
     assert_eq!(
         topic_attribute(&sns, &orders, "KmsMasterKeyId")
             .await
@@ -250,8 +248,7 @@ async fn a_topic_and_its_subscription_are_made_read_back_changed_and_removed() {
             "- filter_policy_scope",
         ],
     );
-    applied(&account, &spec, &[]);
-    assert_clean(&account, &spec);
+    applied_clean(&account, &spec, &[]);
     assert_eq!(
         subscription_attribute(&sns, &subs[0].2, "FilterPolicy")
             .await
@@ -270,8 +267,7 @@ async fn a_topic_and_its_subscription_are_made_read_back_changed_and_removed() {
             "to destroy.",
         ],
     );
-    applied(&account, &spec, &[]);
-    assert_clean(&account, &spec);
+    applied_clean(&account, &spec, &[]);
     let arns = topic_arns(&sns).await;
     assert!(
         !arns.contains(&orders) && !arns.contains(&audit),
@@ -281,6 +277,35 @@ async fn a_topic_and_its_subscription_are_made_read_back_changed_and_removed() {
         statements(&lambda, "msg-dev-api").await,
         Vec::<Value>::new()
     );
+}
+
+/// Someone's queue `name`, made and subscribed to `topic` by hand: the queue's ARN and the
+/// subscription's.
+async fn their_queue_on(
+    config: &aws_config::SdkConfig,
+    account: &str,
+    topic: &str,
+    name: &str,
+) -> (String, String) {
+    aws_sdk_sqs::Client::new(config)
+        .create_queue()
+        .queue_name(name)
+        .send()
+        .await
+        .unwrap();
+    let queue = format!("arn:aws:sqs:us-east-1:{account}:{name}");
+    let subscription = aws_sdk_sns::Client::new(config)
+        .subscribe()
+        .topic_arn(topic)
+        .protocol("sqs")
+        .endpoint(&queue)
+        .return_subscription_arn(true)
+        .send()
+        .await
+        .unwrap()
+        .subscription_arn
+        .unwrap();
+    (queue, subscription)
 }
 
 fn foreign_spec(topic: &str) -> String {
@@ -302,7 +327,6 @@ async fn on_someone_elses_topic_slsr_adds_only_its_subscription_and_keeps_theirs
     let account = Account::new().await;
     let config = account.config().await;
     let sns = aws_sdk_sns::Client::new(&config);
-    let sqs = aws_sdk_sqs::Client::new(&config);
     let lambda = aws_sdk_lambda::Client::new(&config);
     let id = &account.id;
     // Their topic, with their queue subscribed by hand.
@@ -314,23 +338,7 @@ async fn on_someone_elses_topic_slsr_adds_only_its_subscription_and_keeps_theirs
         .unwrap()
         .topic_arn
         .unwrap();
-    sqs.create_queue()
-        .queue_name("their-queue")
-        .send()
-        .await
-        .unwrap();
-    let queue = format!("arn:aws:sqs:us-east-1:{id}:their-queue");
-    let theirs = sns
-        .subscribe()
-        .topic_arn(&topic)
-        .protocol("sqs")
-        .endpoint(&queue)
-        .return_subscription_arn(true)
-        .send()
-        .await
-        .unwrap()
-        .subscription_arn
-        .unwrap();
+    let (queue, theirs) = their_queue_on(&config, id, &topic, "their-queue").await;
     let spec = app("messaging-foreign-topic", &foreign_spec(&topic));
 
     let plan = slsr(&account, "plan", &spec, &[]);
@@ -345,8 +353,7 @@ async fn on_someone_elses_topic_slsr_adds_only_its_subscription_and_keeps_theirs
         ],
     );
     assert!(!plan.stdout.contains("+ topic."), "{}", plan.stdout);
-    applied(&account, &spec, &[]);
-    assert_clean(&account, &spec);
+    applied_clean(&account, &spec, &[]);
     let function = format!("arn:aws:lambda:us-east-1:{id}:function:msg-dev-api");
     let subs = subscriptions(&sns, &topic).await;
     assert_eq!(subs.len(), 2, "{subs:?}");
@@ -363,13 +370,8 @@ async fn on_someone_elses_topic_slsr_adds_only_its_subscription_and_keeps_theirs
         json!(topic)
     );
     // Their topic got no tags of slsr's.
-    let tags = sns
-        .list_tags_for_resource()
-        .resource_arn(&topic)
-        .send()
-        .await
-        .unwrap();
-    assert!(tags.tags().is_empty(), "{tags:?}");
+    let tags = tag_pairs!(sns.list_tags_for_resource().resource_arn(&topic), tags);
+    assert!(tags.is_empty(), "{tags:?}");
 
     // Destroy takes slsr's subscription off; their topic and their subscription stay.
     let out = slsr(&account, "destroy", &spec, &["--auto-approve"]);
@@ -443,8 +445,7 @@ async fn a_bus_is_made_with_its_rules_changed_and_removed_after_them() {
         ],
     );
     assert!(!first.contains("+ bus.their-bus"), "{first}");
-    applied(&account, &spec, &[]);
-    assert_clean(&account, &spec);
+    applied_clean(&account, &spec, &[]);
     assert_eq!(
         buses(&events).await,
         ["default", "msg-dev-app", "their-bus"]
@@ -477,8 +478,7 @@ async fn a_bus_is_made_with_its_rules_changed_and_removed_after_them() {
             "Plan: 0 to add, 1 to change, 0 to replace, 0 to destroy.",
         ],
     );
-    applied(&account, &spec, &[]);
-    assert_clean(&account, &spec);
+    applied_clean(&account, &spec, &[]);
 
     // The bus leaves the spec with its rule: the rule goes first, then the bus.
     let without = "service: msg
@@ -499,10 +499,24 @@ functions:
             "Plan: 0 to add, 0 to change, 0 to replace, 3 to destroy.",
         ],
     );
-    applied(&account, &spec, &[]);
-    assert_clean(&account, &spec);
+    applied_clean(&account, &spec, &[]);
     assert_eq!(buses(&events).await, ["default", "their-bus"]);
     assert_eq!(rules_on(&events, "their-bus").await.len(), 1);
+}
+
+/// A Scheduler schedule as Scheduler has it.
+async fn schedule(
+    scheduler: &aws_sdk_scheduler::Client,
+    group: &str,
+    name: &str,
+) -> aws_sdk_scheduler::operation::get_schedule::GetScheduleOutput {
+    scheduler
+        .get_schedule()
+        .group_name(group)
+        .name(name)
+        .send()
+        .await
+        .unwrap()
 }
 
 const SCHEDULES: &str = "service: msg
@@ -544,16 +558,9 @@ async fn schedules_with_a_timezone_go_through_scheduler_with_a_role_for_exactly_
             "+ schedule_expression = \"rate(5 minutes)\"",
         ],
     );
-    applied(&account, &spec, &[]);
-    assert_clean(&account, &spec);
+    applied_clean(&account, &spec, &[]);
 
-    let nightly = scheduler
-        .get_schedule()
-        .group_name("msg-dev")
-        .name("api-nightly")
-        .send()
-        .await
-        .unwrap();
+    let nightly = schedule(&scheduler, "msg-dev", "api-nightly").await;
     assert_eq!(nightly.schedule_expression(), Some("cron(0 3 * * ? *)"));
     assert_eq!(nightly.schedule_expression_timezone(), Some("Europe/Paris"));
     let target = nightly.target().unwrap();
@@ -569,13 +576,7 @@ async fn schedules_with_a_timezone_go_through_scheduler_with_a_role_for_exactly_
             .collect();
     assert_eq!(names.len(), 2, "{names:?}");
     let once = names.iter().find(|n| *n != "api-nightly").unwrap();
-    let once = scheduler
-        .get_schedule()
-        .group_name("msg-dev")
-        .name(once)
-        .send()
-        .await
-        .unwrap();
+    let once = schedule(&scheduler, "msg-dev", once).await;
     let window = once.flexible_time_window().unwrap();
     assert_eq!(window.mode().as_str(), "FLEXIBLE");
     assert_eq!(window.maximum_window_in_minutes(), Some(15));
@@ -649,15 +650,8 @@ async fn schedules_with_a_timezone_go_through_scheduler_with_a_role_for_exactly_
             "Plan: 0 to add, 1 to change, 0 to replace, 0 to destroy.",
         ],
     );
-    applied(&account, &spec, &[]);
-    assert_clean(&account, &spec);
-    let nightly = scheduler
-        .get_schedule()
-        .group_name("msg-dev")
-        .name("api-nightly")
-        .send()
-        .await
-        .unwrap();
+    applied_clean(&account, &spec, &[]);
+    let nightly = schedule(&scheduler, "msg-dev", "api-nightly").await;
     assert_eq!(
         nightly.schedule_expression_timezone(),
         Some("America/New_York")
@@ -683,8 +677,7 @@ functions:
             "Plan: 0 to add, 0 to change, 0 to replace, 4 to destroy.",
         ],
     );
-    applied(&account, &spec, &[]);
-    assert_clean(&account, &spec);
+    applied_clean(&account, &spec, &[]);
     let groups: Vec<String> = all_items!(scheduler.list_schedule_groups(), schedule_groups)
         .iter()
         .filter_map(|g| g.name().map(str::to_string))
@@ -716,26 +709,12 @@ async fn an_owned_topic_that_others_subscribed_to_is_handed_over_rather_than_del
     let account = Account::new().await;
     let config = account.config().await;
     let sns = aws_sdk_sns::Client::new(&config);
-    let sqs = aws_sdk_sqs::Client::new(&config);
     let id = &account.id;
     let spec = app("messaging-handover", OWNED_TOPIC);
-    applied(&account, &spec, &[]);
-    assert_clean(&account, &spec);
+    applied_clean(&account, &spec, &[]);
     let topic = format!("arn:aws:sns:us-east-1:{id}:msg-dev-orders");
     // Someone subscribes their queue to slsr's topic by hand.
-    sqs.create_queue().queue_name("audit").send().await.unwrap();
-    let queue = format!("arn:aws:sqs:us-east-1:{id}:audit");
-    let theirs = sns
-        .subscribe()
-        .topic_arn(&topic)
-        .protocol("sqs")
-        .endpoint(&queue)
-        .return_subscription_arn(true)
-        .send()
-        .await
-        .unwrap()
-        .subscription_arn
-        .unwrap();
+    let (queue, theirs) = their_queue_on(&config, id, &topic, "audit").await;
     let plan = slsr(&account, "plan", &spec, &["--detailed-exitcode"]);
     assert_eq!(
         plan.code, 0,
@@ -767,23 +746,14 @@ functions:
             "- subscription.api.orders",
         ],
     );
-    applied(&account, &spec, &[]);
-    assert_clean(&account, &spec);
+    applied_clean(&account, &spec, &[]);
     assert!(topic_arns(&sns).await.contains(&topic));
     assert_eq!(
         subscriptions(&sns, &topic).await,
         vec![("sqs".into(), queue, theirs)]
     );
-    let tags = sns
-        .list_tags_for_resource()
-        .resource_arn(&topic)
-        .send()
-        .await
-        .unwrap();
-    assert!(
-        tags.tags().is_empty(),
-        "handed over without slsr's tags: {tags:?}"
-    );
+    let tags = tag_pairs!(sns.list_tags_for_resource().resource_arn(&topic), tags);
+    assert!(tags.is_empty(), "handed over without slsr's tags: {tags:?}");
 }
 
 /// A walked listing's pages and its names in one order.
@@ -931,8 +901,7 @@ async fn an_exactly_named_topic_is_found_by_its_tags_once_it_leaves_the_spec() {
     let spec = app("messaging-named-topic", named);
     let account = Account::new().await;
     let sns = aws_sdk_sns::Client::new(&account.config().await);
-    applied(&account, &spec, &[]);
-    assert_clean(&account, &spec);
+    applied_clean(&account, &spec, &[]);
     let topic = format!("arn:aws:sns:us-east-1:{}:shared-orders", account.id);
     assert!(topic_arns(&sns).await.contains(&topic));
     let removal = replan(&account, &spec, "service: msg\n", &[]);
@@ -1081,16 +1050,9 @@ async fn a_schedule_with_a_timezone_starts_a_state_machine_through_a_role_for_ex
     );
     assert!(!first.contains("+ rule."), "{first}");
     assert!(!first.contains(".events"), "{first}");
-    applied(&account, &spec, &[]);
-    assert_clean(&account, &spec);
+    applied_clean(&account, &spec, &[]);
 
-    let nightly = scheduler
-        .get_schedule()
-        .group_name("msg-dev")
-        .name("api-nightly")
-        .send()
-        .await
-        .unwrap();
+    let nightly = schedule(&scheduler, "msg-dev", "api-nightly").await;
     let target = nightly.target().unwrap();
     assert_eq!(
         (target.arn(), target.role_arn()),

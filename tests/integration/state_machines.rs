@@ -10,9 +10,10 @@ use std::path::Path;
 
 use serde_json::{Value, json};
 
-use crate::ground_truth::{grants, percent_decoded, sorted};
+use crate::ground_truth::{env_of, grants, percent_decoded, sorted};
 use crate::support::{
-    Account, app, applied, applied_clean, assert_clean, pages, planned_changes, run, slsr, slsr_on,
+    Account, app, applied, applied_clean, assert_clean, has_all, pages, planned_changes, run, slsr,
+    slsr_on,
 };
 
 /// Plans `spec` in `format`, which must have changes: the plan's output.
@@ -84,20 +85,21 @@ async fn a_state_machine_is_made_read_back_changed_replaced_and_removed() {
     let other = format!("arn:aws:lambda:us-east-1:{id}:function:sm-dev-other");
 
     let first = planned(&account, &spec, "text");
-    for line in [
-        "+ state_machine.fulfil  sm-dev-fulfil".to_string(),
-        "+ state_machine.child  sm-dev-child".into(),
-        "+ role.fulfil.states  sm-dev-fulfil.states".into(),
-        "+ log_group.fulfil.states  /aws/vendedlogs/states/sm-dev-fulfil".into(),
-        "+ type = \"EXPRESS\"".into(),
-        "+ logging.level = \"ERROR\"".into(),
-        "+ tracing = true".into(),
-        format!("\"Resource\": \"{worker}\","),
-        format!("\"StateMachineArn\": \"{child}\","),
-        "Plan: 11 to add, 0 to change, 0 to replace, 0 to destroy.".into(),
-    ] {
-        assert!(first.contains(&line), "{line}:\n{first}");
-    }
+    has_all(
+        &first,
+        &[
+            "+ state_machine.fulfil  sm-dev-fulfil",
+            "+ state_machine.child  sm-dev-child",
+            "+ role.fulfil.states  sm-dev-fulfil.states",
+            "+ log_group.fulfil.states  /aws/vendedlogs/states/sm-dev-fulfil",
+            "+ type = \"EXPRESS\"",
+            "+ logging.level = \"ERROR\"",
+            "+ tracing = true",
+            &format!("\"Resource\": \"{worker}\","),
+            &format!("\"StateMachineArn\": \"{child}\","),
+            "Plan: 11 to add, 0 to change, 0 to replace, 0 to destroy.",
+        ],
+    );
     applied_clean(&account, &spec, &[]);
     // The two machines come in pages: a read that stopped at the first would plan the other.
     let out = slsr_on(&account, "plan", &spec, &["-v"]);
@@ -277,13 +279,14 @@ async fn a_state_machine_is_made_read_back_changed_replaced_and_removed() {
     );
     std::fs::write(&spec, &spec_text).unwrap();
     let text = planned(&account, &spec, "text");
-    for line in [
-        "~ logging.level: \"ERROR\" -> \"ALL\"",
-        "~ logging.include_execution_data: false -> true",
-        "~ tracing: true -> false",
-    ] {
-        assert!(text.contains(line), "{line}:\n{text}");
-    }
+    has_all(
+        &text,
+        &[
+            "~ logging.level: \"ERROR\" -> \"ALL\"",
+            "~ logging.include_execution_data: false -> true",
+            "~ tracing: true -> false",
+        ],
+    );
     applied_clean(&account, &spec, &[]);
     let described = sfn
         .describe_state_machine()
@@ -330,14 +333,15 @@ async fn a_state_machine_is_made_read_back_changed_replaced_and_removed() {
     )
     .unwrap();
     let text = planned(&account, &spec, "text");
-    for line in [
-        "- state_machine.fulfil  sm-dev-fulfil",
-        "- state_machine.child  sm-dev-child",
-        "- role.fulfil.states  sm-dev-fulfil.states",
-        "- log_group.fulfil.states  /aws/vendedlogs/states/sm-dev-fulfil",
-    ] {
-        assert!(text.contains(line), "{line}:\n{text}");
-    }
+    has_all(
+        &text,
+        &[
+            "- state_machine.fulfil  sm-dev-fulfil",
+            "- state_machine.child  sm-dev-child",
+            "- role.fulfil.states  sm-dev-fulfil.states",
+            "- log_group.fulfil.states  /aws/vendedlogs/states/sm-dev-fulfil",
+        ],
+    );
     applied_clean(&account, &spec, &[]);
     let listed = sfn.list_state_machines().send().await.unwrap();
     assert!(listed.state_machines().is_empty(), "{listed:?}");
@@ -441,16 +445,7 @@ async fn a_rule_starts_a_state_machine_through_its_own_role_and_access_grants_st
             .any(|s| s.to_string().contains("sm-dev-idle")),
         "{starter:?}"
     );
-    let env = lambda
-        .get_function_configuration()
-        .function_name("sm-dev-starter")
-        .send()
-        .await
-        .unwrap()
-        .environment
-        .unwrap()
-        .variables
-        .unwrap();
+    let env = env_of(&lambda, "sm-dev-starter").await;
     assert_eq!(env["FLOW"], flow);
 }
 
@@ -491,23 +486,24 @@ functions:
     let out = run(slsr().arg("validate").arg("-f").arg(&spec));
     assert_eq!(out.code, 1, "{}{}", out.stdout, out.stderr);
     let all = format!("{}{}", out.stdout, out.stderr);
-    for expected in [
-        "in `./fulfil.asl.json` at States.Charge.Resource: `${function:missing.arn}` refers to function `missing`, which the spec does not declare",
-        "slsr.yaml:3:",
-        "E210",
-        "`definition: ../../elsewhere.asl.json` resolves to",
-        "`definition: ./broken.asl.json` is not valid JSON: line 2, column",
-        "`${function:nope.arn}` refers to function `nope`",
-        "slsr.yaml:7:",
-        "state machine `lost`'s definition starts at `Missing`, which is not one of its `States`",
-        "state_machine `unknown` is not declared",
-        "a state_machine takes no `read` access",
-        "`${state_machine:nothing.arn}` refers to state_machine `nothing`, which the spec does not declare",
-        "state machine `nowhere` is not declared",
-        "slsr.yaml:17:",
-    ] {
-        assert!(all.contains(expected), "{expected}:\n{all}");
-    }
+    has_all(
+        &all,
+        &[
+            "in `./fulfil.asl.json` at States.Charge.Resource: `${function:missing.arn}` refers to function `missing`, which the spec does not declare",
+            "slsr.yaml:3:",
+            "E210",
+            "`definition: ../../elsewhere.asl.json` resolves to",
+            "`definition: ./broken.asl.json` is not valid JSON: line 2, column",
+            "`${function:nope.arn}` refers to function `nope`",
+            "slsr.yaml:7:",
+            "state machine `lost`'s definition starts at `Missing`, which is not one of its `States`",
+            "state_machine `unknown` is not declared",
+            "a state_machine takes no `read` access",
+            "`${state_machine:nothing.arn}` refers to state_machine `nothing`, which the spec does not declare",
+            "state machine `nowhere` is not declared",
+            "slsr.yaml:17:",
+        ],
+    );
 }
 
 #[test]

@@ -8,9 +8,9 @@
 
 use serde_json::{Value, json};
 
-use crate::ground_truth::{grants, pairs};
+use crate::ground_truth::{env_of, grants, pairs};
 use crate::support::{
-    Account, app, applied_clean, assert_clean, data_loss_changes, replan, slsr_on as slsr,
+    Account, app, applied_clean, assert_clean, data_loss_changes, has_all, replan, slsr_on as slsr,
 };
 
 async fn summary(
@@ -68,16 +68,17 @@ async fn a_stream_is_made_read_back_changed_and_removed_only_when_told() {
     let account = Account::new().await;
     let kinesis = aws_sdk_kinesis::Client::new(&account.config().await);
     let first = replan(&account, &spec, STREAM, &[]);
-    for line in [
-        "+ stream.clicks  kin-dev-clicks",
-        "+ mode = \"provisioned\"",
-        "+ shards = 1",
-        "+ retention_hours = 24",
-        "+ tags = {slsr:service=kin, slsr:stage=dev, team=core, tier=gold}",
-        "Plan: 1 to add, 0 to change, 0 to replace, 0 to destroy.",
-    ] {
-        assert!(first.contains(line), "{line}:\n{first}");
-    }
+    has_all(
+        &first,
+        &[
+            "+ stream.clicks  kin-dev-clicks",
+            "+ mode = \"provisioned\"",
+            "+ shards = 1",
+            "+ retention_hours = 24",
+            "+ tags = {slsr:service=kin, slsr:stage=dev, team=core, tier=gold}",
+            "Plan: 1 to add, 0 to change, 0 to replace, 0 to destroy.",
+        ],
+    );
     let dry = slsr(&account, "apply", &spec, &["--dry-run", "--auto-approve"]);
     assert!(
         dry.stdout.contains("Kinesis.CreateStream"),
@@ -233,18 +234,15 @@ async fn a_stream_is_made_read_back_changed_and_removed_only_when_told() {
     std::fs::write(&spec, without).unwrap();
     let refused = slsr(&account, "plan", &spec, &[]);
     assert_eq!(refused.code, 1, "{}{}", refused.stdout, refused.stderr);
-    for expected in [
-        "this plan would lose data",
-        "stream.clicks (kin-dev-clicks): it is no longer in the spec",
-        "--allow-data-loss",
-        "slsr release ADDRESS",
-    ] {
-        assert!(
-            refused.stderr.contains(expected),
-            "{expected}:\n{}",
-            refused.stderr
-        );
-    }
+    has_all(
+        &refused.stderr,
+        &[
+            "this plan would lose data",
+            "stream.clicks (kin-dev-clicks): it is no longer in the spec",
+            "--allow-data-loss",
+            "slsr release ADDRESS",
+        ],
+    );
     let apply_refused = slsr(&account, "apply", &spec, &["--auto-approve"]);
     assert_eq!(apply_refused.code, 1, "{}", apply_refused.stderr);
     assert_eq!(
@@ -253,16 +251,13 @@ async fn a_stream_is_made_read_back_changed_and_removed_only_when_told() {
         "a refused plan deletes nothing"
     );
     let text = slsr(&account, "plan", &spec, &["--allow-data-loss"]);
-    for expected in [
-        "- stream.clicks  kin-dev-clicks  DATA LOSS",
-        "# DATA LOSS: deleting it deletes every record in the stream",
-    ] {
-        assert!(
-            text.stdout.contains(expected),
-            "{expected}:\n{}",
-            text.stdout
-        );
-    }
+    has_all(
+        &text.stdout,
+        &[
+            "- stream.clicks  kin-dev-clicks  DATA LOSS",
+            "# DATA LOSS: deleting it deletes every record in the stream",
+        ],
+    );
     let json = slsr(
         &account,
         "plan",
@@ -349,13 +344,14 @@ async fn a_kinesis_event_maps_the_stream_and_the_role_reads_exactly_it() {
     let foreign = format!("arn:aws:kinesis:us-east-1:{}:stream/not-slsrs", account.id);
     let queue = format!("arn:aws:sqs:us-east-1:{}:kev-dev-failed", account.id);
     let first = replan(&account, &spec, &text, &[]);
-    for line in [
-        "+ stream.clicks  kev-dev-clicks",
-        "+ event_source_mapping.reader.stream.clicks",
-        "+ event_source_mapping.outsider.stream.not-slsrs",
-    ] {
-        assert!(first.contains(line), "{line}:\n{first}");
-    }
+    has_all(
+        &first,
+        &[
+            "+ stream.clicks  kev-dev-clicks",
+            "+ event_source_mapping.reader.stream.clicks",
+            "+ event_source_mapping.outsider.stream.not-slsrs",
+        ],
+    );
     assert!(!first.contains("+ stream.not-slsrs"), "{first}");
     applied_clean(&account, &spec, &[]);
 
@@ -437,19 +433,7 @@ async fn a_kinesis_event_maps_the_stream_and_the_role_reads_exactly_it() {
     let mut want = vec![logs("outsider"), reads(&foreign)];
     want.sort_by_key(|s| s.to_string());
     assert_eq!(grants(&iam, "kev-dev-outsider").await, want);
-    let env = lambda
-        .get_function_configuration()
-        .function_name("kev-dev-writer")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(
-        env.environment()
-            .and_then(|e| e.variables())
-            .and_then(|v| v.get("STREAM"))
-            .map(String::as_str),
-        Some(stream.as_str())
-    );
+    assert_eq!(env_of(&lambda, "kev-dev-writer").await["STREAM"], stream);
 
     // A mapping setting is its exact field, changed in place.
     let smaller = text.replace("batch_size: 50", "batch_size: 20");
@@ -472,13 +456,10 @@ async fn a_kinesis_event_maps_the_stream_and_the_role_reads_exactly_it() {
     // Destroy keeps the stream, and says so; the foreign stream is untouched.
     let destroy = slsr(&account, "destroy", &spec, &["--auto-approve"]);
     assert_eq!(destroy.code, 0, "{}{}", destroy.stdout, destroy.stderr);
-    for expected in ["= stream.clicks  kev-dev-clicks", "destroy keeps it"] {
-        assert!(
-            destroy.stdout.contains(expected),
-            "{expected}:\n{}",
-            destroy.stdout
-        );
-    }
+    has_all(
+        &destroy.stdout,
+        &["= stream.clicks  kev-dev-clicks", "destroy keeps it"],
+    );
     assert_eq!(
         summary(&kinesis, "kev-dev-clicks").await.stream_name(),
         "kev-dev-clicks"

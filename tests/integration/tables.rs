@@ -11,9 +11,11 @@ use std::path::Path;
 use aws_sdk_dynamodb::types::AttributeValue;
 use serde_json::{Value, json};
 
-use crate::ground_truth::{grants, pairs, sorted};
+use crate::ground_truth::{env_of, grants, pairs, sorted};
 use crate::proxy::{Config, Proxy};
-use crate::support::{Account, Run, all_items, app, applied_clean, replan, run, slsr_on as slsr};
+use crate::support::{
+    Account, Run, all_items, app, applied_clean, has_all, replan, run, slsr_on as slsr,
+};
 
 fn db(config: &aws_config::SdkConfig) -> aws_sdk_dynamodb::Client {
     aws_sdk_dynamodb::Client::new(config)
@@ -57,17 +59,18 @@ async fn a_table_is_made_read_back_changed_replaced_and_removed() {
     let account = Account::new().await;
     let db = db(&account.config().await);
     let first = replan(&account, &spec, LIFECYCLE, &[]);
-    for line in [
-        "+ table.orders  tbl-dev-orders",
-        "+ key.partition = \"pk (string)\"",
-        "+ billing = \"on_demand\"",
-        "+ point_in_time_recovery = true",
-        "+ deletion_protection = true",
-        "+ tags = {slsr:service=tbl, slsr:stage=dev, team=core, tier=gold}",
-        "Plan: 1 to add, 0 to change, 0 to replace, 0 to destroy.",
-    ] {
-        assert!(first.contains(line), "{line}:\n{first}");
-    }
+    has_all(
+        &first,
+        &[
+            "+ table.orders  tbl-dev-orders",
+            "+ key.partition = \"pk (string)\"",
+            "+ billing = \"on_demand\"",
+            "+ point_in_time_recovery = true",
+            "+ deletion_protection = true",
+            "+ tags = {slsr:service=tbl, slsr:stage=dev, team=core, tier=gold}",
+            "Plan: 1 to add, 0 to change, 0 to replace, 0 to destroy.",
+        ],
+    );
     applied_clean(&account, &spec, &[]);
     let t = describe(&db, "tbl-dev-orders").await;
     assert_eq!(
@@ -411,19 +414,6 @@ async fn the_mapping(
         .unwrap()
 }
 
-async fn env_of(lambda: &aws_sdk_lambda::Client) -> HashMap<String, String> {
-    lambda
-        .get_function_configuration()
-        .function_name("strm-dev-worker")
-        .send()
-        .await
-        .unwrap()
-        .environment
-        .unwrap()
-        .variables
-        .unwrap()
-}
-
 #[tokio::test]
 async fn a_stream_event_maps_every_setting_and_follows_the_table_to_a_new_stream() {
     let spec = app("tables-streams", STREAMS);
@@ -431,15 +421,16 @@ async fn a_stream_event_maps_every_setting_and_follows_the_table_to_a_new_stream
     let config = account.config().await;
     let (db, lambda) = (db(&config), aws_sdk_lambda::Client::new(&config));
     let first = replan(&account, &spec, STREAMS, &[]);
-    for line in [
-        "+ table.orders  orders-dev",
-        "+ event_source_mapping.worker.table.orders-dev  (known after apply)",
-        "+ event_source_arn = \"(known after apply: table.orders.stream_arn)\"",
-        "+ env.STREAM = \"(known after apply: table.orders.stream_arn)\"",
-        "+ env.TABLE = \"orders-dev\"",
-    ] {
-        assert!(first.contains(line), "{line}:\n{first}");
-    }
+    has_all(
+        &first,
+        &[
+            "+ table.orders  orders-dev",
+            "+ event_source_mapping.worker.table.orders-dev  (known after apply)",
+            "+ event_source_arn = \"(known after apply: table.orders.stream_arn)\"",
+            "+ env.STREAM = \"(known after apply: table.orders.stream_arn)\"",
+            "+ env.TABLE = \"orders-dev\"",
+        ],
+    );
     let out = applied_clean(&account, &spec, &[]);
     let t = describe(&db, "orders-dev").await;
     let stream = t.latest_stream_arn().unwrap().to_string();
@@ -450,7 +441,7 @@ async fn a_stream_event_maps_every_setting_and_follows_the_table_to_a_new_stream
     );
     let table_arn = format!("arn:aws:dynamodb:us-east-1:{}:table/orders-dev", account.id);
     assert_eq!(
-        env_of(&lambda).await,
+        env_of(&lambda, "strm-dev-worker").await,
         HashMap::from([
             ("STREAM".to_string(), stream.clone()),
             ("TABLE".to_string(), "orders-dev".to_string()),
@@ -518,18 +509,21 @@ async fn a_stream_event_maps_every_setting_and_follows_the_table_to_a_new_stream
     // The view type: a new stream, which the mapping, the role, the env and the output follow.
     let both = smaller.replace("stream: new_image", "stream: new_and_old_images");
     let changed = replan(&account, &spec, &both, &[]);
-    for line in [
-        "~ table.orders  orders-dev",
-        "~ stream: \"new_image\" -> \"new_and_old_images\"",
-        "-/+ event_source_mapping.worker.table.orders-dev",
-        &format!(
-            "~ event_source_arn: \"{stream}\" -> \"(known after apply: table.orders.stream_arn)\"  # forces replacement"
-        ),
-        &format!("~ env.STREAM: \"{stream}\" -> \"(known after apply: table.orders.stream_arn)\""),
-        "~ role.worker",
-    ] {
-        assert!(changed.contains(line), "{line}:\n{changed}");
-    }
+    has_all(
+        &changed,
+        &[
+            "~ table.orders  orders-dev",
+            "~ stream: \"new_image\" -> \"new_and_old_images\"",
+            "-/+ event_source_mapping.worker.table.orders-dev",
+            &format!(
+                "~ event_source_arn: \"{stream}\" -> \"(known after apply: table.orders.stream_arn)\"  # forces replacement"
+            ),
+            &format!(
+                "~ env.STREAM: \"{stream}\" -> \"(known after apply: table.orders.stream_arn)\""
+            ),
+            "~ role.worker",
+        ],
+    );
     let out = applied_clean(&account, &spec, &[]);
     let new_stream = describe(&db, "orders-dev")
         .await
@@ -544,7 +538,10 @@ async fn a_stream_event_maps_every_setting_and_follows_the_table_to_a_new_stream
         (m.batch_size(), m.parallelization_factor()),
         (Some(20), Some(2))
     );
-    assert_eq!(env_of(&lambda).await["STREAM"], new_stream);
+    assert_eq!(
+        env_of(&lambda, "strm-dev-worker").await["STREAM"],
+        new_stream
+    );
     assert!(
         out.stdout.contains(&format!("stream = {new_stream}")),
         "{}",
@@ -565,15 +562,16 @@ async fn a_stream_event_maps_every_setting_and_follows_the_table_to_a_new_stream
         "    key: {partition: pk, sort: sk}\n    attributes: {pk: string, sk: string}\n",
     );
     let changed = replan(&account, &spec, &keyed, &["--allow-data-loss"]);
-    for line in [
-        "-/+ table.orders  orders-dev",
-        "-/+ event_source_mapping.worker.table.orders-dev",
-        &format!(
-            "~ event_source_arn: \"{new_stream}\" -> \"(known after apply: table.orders.stream_arn)\"  # forces replacement"
-        ),
-    ] {
-        assert!(changed.contains(line), "{line}:\n{changed}");
-    }
+    has_all(
+        &changed,
+        &[
+            "-/+ table.orders  orders-dev",
+            "-/+ event_source_mapping.worker.table.orders-dev",
+            &format!(
+                "~ event_source_arn: \"{new_stream}\" -> \"(known after apply: table.orders.stream_arn)\"  # forces replacement"
+            ),
+        ],
+    );
     applied_clean(&account, &spec, &["--allow-data-loss"]);
     let replaced_stream = describe(&db, "orders-dev")
         .await
@@ -583,7 +581,10 @@ async fn a_stream_event_maps_every_setting_and_follows_the_table_to_a_new_stream
     assert_ne!(replaced_stream, new_stream);
     let m = the_mapping(&lambda).await;
     assert_eq!(m.event_source_arn(), Some(replaced_stream.as_str()));
-    assert_eq!(env_of(&lambda).await["STREAM"], replaced_stream);
+    assert_eq!(
+        env_of(&lambda, "strm-dev-worker").await["STREAM"],
+        replaced_stream
+    );
 }
 
 const GRANTS: &str = "service: grants

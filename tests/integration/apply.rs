@@ -4,7 +4,7 @@
 use std::path::Path;
 
 use crate::support::{
-    Account, Run, app, applied, assert_clean, has_all, pages, run, slsr_on as slsr,
+    Account, Run, app, applied, assert_clean, destroyed, has_all, pages, run, slsr_on as slsr,
 };
 
 const SPEC: &str = "service: shop
@@ -297,8 +297,7 @@ async fn destroy_removes_everything_owned_and_nothing_else() {
         .send()
         .await
         .unwrap();
-    let out = slsr(&account, "destroy", &spec, &["--auto-approve"]);
-    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+    let out = destroyed(&account, &spec, &[]);
     assert!(
         out.stdout.contains("Destroy complete: 24 destroyed in "),
         "{}",

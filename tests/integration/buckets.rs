@@ -12,7 +12,8 @@ use crate::ground_truth::{env_of, pairs, role_policy, tag_pairs};
 use crate::proxy::{Before, Config, Proxy};
 use crate::reliability::through;
 use crate::support::{
-    Account, Run, app, applied, applied_clean, assert_clean, has_all, replan, run, slsr_on as slsr,
+    Account, Run, app, applied, applied_clean, assert_clean, destroyed, has_all, replan, run,
+    slsr_on as slsr,
 };
 
 /// An S3 client for the account, addressing buckets by path as the emulator needs.
@@ -710,8 +711,7 @@ async fn on_someone_elses_bucket_slsr_adds_its_entry_after_its_permission_and_ke
     assert_clean(&account, &spec);
 
     // Destroy takes slsr's entry and statement off; their bucket and theirs stay.
-    let out = slsr(&account, "destroy", &spec, &["--auto-approve"]);
-    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+    let out = destroyed(&account, &spec, &[]);
     assert!(
         out.stdout
             .contains(&format!("= {address}  {bucket} their-queue")),
@@ -1053,8 +1053,7 @@ functions:
     put(&s3, &name, "keep.txt", "data").await;
     assert_eq!(document(&s3, &name).await.0.len(), 1);
 
-    let out = slsr(&account, "destroy", &spec, &["--auto-approve"]);
-    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+    let out = destroyed(&account, &spec, &[]);
     assert!(
         out.stdout.contains("- bucket_notification.uploads"),
         "{}",

@@ -11,7 +11,10 @@ use std::path::Path;
 use aws_sdk_dynamodb::types::AttributeValue;
 use serde_json::Value;
 
-use crate::support::{Account, app, applied, data_loss_changes, has_all, slsr_on as slsr};
+use crate::support::{
+    Account, app, applied, data_loss_changes, destroyed, has_all, refused_for_data_loss,
+    slsr_on as slsr,
+};
 
 const SPEC: &str = "service: safe
 tables:
@@ -159,16 +162,12 @@ async fn a_table_left_out_of_the_spec_is_kept_unless_data_loss_is_allowed() {
     let bucket = format!("safe-dev-uploads-{}", account.id);
     write_spec(&spec, WITHOUT_DATA);
 
-    let plan = slsr(&account, "plan", &spec, &[]);
-    assert_eq!(plan.code, 1, "{}{}", plan.stdout, plan.stderr);
-    has_all(
-        &plan.stderr,
+    refused_for_data_loss(
+        &account,
+        &spec,
         &[
-            "this plan would lose data",
             "table.orders (safe-dev-orders): it is no longer in the spec",
             &format!("bucket.uploads ({bucket}): it is no longer in the spec"),
-            "--allow-data-loss",
-            "slsr release ADDRESS",
         ],
     );
     let apply = slsr(&account, "apply", &spec, &["--auto-approve"]);
@@ -181,22 +180,13 @@ async fn a_table_left_out_of_the_spec_is_kept_unless_data_loss_is_allowed() {
 
     let text = slsr(&account, "plan", &spec, &["--allow-data-loss"]);
     assert_eq!(text.code, 0, "{}{}", text.stdout, text.stderr);
-    assert!(
-        text.stdout
-            .contains("- table.orders  safe-dev-orders  DATA LOSS"),
-        "{}",
-        text.stdout
-    );
-    assert!(
-        text.stdout
-            .contains("# DATA LOSS: deleting it deletes every item in the table"),
-        "{}",
-        text.stdout
-    );
-    assert!(
-        text.stdout.contains("(2 with DATA LOSS)."),
-        "{}",
-        text.stdout
+    has_all(
+        &text.stdout,
+        &[
+            "- table.orders  safe-dev-orders  DATA LOSS",
+            "# DATA LOSS: deleting it deletes every item in the table",
+            "(2 with DATA LOSS).",
+        ],
     );
     let json = slsr(
         &account,
@@ -260,8 +250,7 @@ async fn destroy_keeps_tables_and_buckets_and_says_so_until_told_otherwise() {
         .unwrap();
     assert_eq!(versions(&config, &bucket).await, Some(3));
 
-    let destroy = slsr(&account, "destroy", &spec, &["--auto-approve"]);
-    assert_eq!(destroy.code, 0, "{}{}", destroy.stdout, destroy.stderr);
+    let destroy = destroyed(&account, &spec, &[]);
     assert!(
         destroy.stdout.contains("= table.orders  safe-dev-orders"),
         "{}",
@@ -558,8 +547,7 @@ functions:
         "{}",
         refused.stderr
     );
-    let destroy = slsr(&account, "destroy", &spec, &["--auto-approve"]);
-    assert_eq!(destroy.code, 0, "{}{}", destroy.stdout, destroy.stderr);
+    let destroy = destroyed(&account, &spec, &[]);
     assert!(
         destroy
             .stdout

@@ -14,8 +14,8 @@ use serde_json::json;
 
 use crate::ground_truth::{env_of, grants, pairs};
 use crate::support::{
-    Account, Run, app, applied, applied_clean, assert_clean, data_loss_changes, has_all, replan,
-    run, slsr_on as slsr,
+    Account, Run, app, applied, applied_clean, assert_clean, data_loss_changes, destroyed, has_all,
+    refused_for_data_loss, replan, run, slsr_on as slsr,
 };
 
 /// Fails when `value` is anywhere in what a run printed.
@@ -265,16 +265,10 @@ async fn a_secret_is_generated_never_shown_changed_and_kept_until_told() {
     // recovery window, marked DATA LOSS.
     let without = "service: sec\n";
     std::fs::write(&spec, without).unwrap();
-    let refused = slsr(&account, "plan", &spec, &[]);
-    assert_eq!(refused.code, 1, "{}{}", refused.stdout, refused.stderr);
-    has_all(
-        &refused.stderr,
-        &[
-            "this plan would lose data",
-            "secret.db (sec-dev-db): it is no longer in the spec",
-            "--allow-data-loss",
-            "slsr release ADDRESS",
-        ],
+    let refused = refused_for_data_loss(
+        &account,
+        &spec,
+        &["secret.db (sec-dev-db): it is no longer in the spec"],
     );
     never_in(&value, "a refused plan", &refused);
     let text_plan = slsr(&account, "plan", &spec, &["--allow-data-loss"]);
@@ -315,8 +309,7 @@ async fn a_secret_is_generated_never_shown_changed_and_kept_until_told() {
     assert_eq!(value_of(&sm, "sec-dev-db").await, value);
 
     // Destroy keeps it and says so; the foreign secret is untouched throughout.
-    let destroy = slsr(&account, "destroy", &spec, &["--auto-approve"]);
-    assert_eq!(destroy.code, 0, "{}{}", destroy.stdout, destroy.stderr);
+    let destroy = destroyed(&account, &spec, &[]);
     has_all(
         &destroy.stdout,
         &["= secret.db  sec-dev-db", "destroy keeps it"],

@@ -10,7 +10,8 @@ use serde_json::{Value, json};
 
 use crate::ground_truth::{pairs, percent_decoded, role_policy, statements, tag_pairs, walk};
 use crate::support::{
-    Account, all_items, app, applied, applied_clean, assert_clean, has_all, replan, slsr_on as slsr,
+    Account, all_items, app, applied, applied_clean, assert_clean, destroyed, has_all, replan,
+    slsr_on as slsr,
 };
 
 /// Every topic ARN of the account, every page.
@@ -374,8 +375,7 @@ async fn on_someone_elses_topic_slsr_adds_only_its_subscription_and_keeps_theirs
     assert!(tags.is_empty(), "{tags:?}");
 
     // Destroy takes slsr's subscription off; their topic and their subscription stay.
-    let out = slsr(&account, "destroy", &spec, &["--auto-approve"]);
-    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+    let out = destroyed(&account, &spec, &[]);
     assert!(
         out.stdout
             .contains(&format!("- subscription[\"api.{topic}\"]")),

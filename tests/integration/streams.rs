@@ -10,7 +10,8 @@ use serde_json::{Value, json};
 
 use crate::ground_truth::{env_of, grants, pairs};
 use crate::support::{
-    Account, app, applied_clean, assert_clean, data_loss_changes, has_all, replan, slsr_on as slsr,
+    Account, app, applied_clean, assert_clean, data_loss_changes, destroyed, has_all,
+    refused_for_data_loss, replan, slsr_on as slsr,
 };
 
 async fn summary(
@@ -232,16 +233,10 @@ async fn a_stream_is_made_read_back_changed_and_removed_only_when_told() {
     // Removed from the spec: refused, naming the stream and both ways on.
     let without = "service: kin\ntags: {team: core}\n";
     std::fs::write(&spec, without).unwrap();
-    let refused = slsr(&account, "plan", &spec, &[]);
-    assert_eq!(refused.code, 1, "{}{}", refused.stdout, refused.stderr);
-    has_all(
-        &refused.stderr,
-        &[
-            "this plan would lose data",
-            "stream.clicks (kin-dev-clicks): it is no longer in the spec",
-            "--allow-data-loss",
-            "slsr release ADDRESS",
-        ],
+    refused_for_data_loss(
+        &account,
+        &spec,
+        &["stream.clicks (kin-dev-clicks): it is no longer in the spec"],
     );
     let apply_refused = slsr(&account, "apply", &spec, &["--auto-approve"]);
     assert_eq!(apply_refused.code, 1, "{}", apply_refused.stderr);
@@ -454,8 +449,7 @@ async fn a_kinesis_event_maps_the_stream_and_the_role_reads_exactly_it() {
     assert_eq!(m.event_source_mappings()[0].batch_size(), Some(20));
 
     // Destroy keeps the stream, and says so; the foreign stream is untouched.
-    let destroy = slsr(&account, "destroy", &spec, &["--auto-approve"]);
-    assert_eq!(destroy.code, 0, "{}{}", destroy.stdout, destroy.stderr);
+    let destroy = destroyed(&account, &spec, &[]);
     has_all(
         &destroy.stdout,
         &["= stream.clicks  kev-dev-clicks", "destroy keeps it"],

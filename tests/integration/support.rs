@@ -231,6 +231,23 @@ pub fn has_all(text: &str, lines: &[&str]) {
     }
 }
 
+/// Plans `spec`, which must be refused for losing data (exit 1), saying so with both ways
+/// on (`--allow-data-loss`, `slsr release`) and each of `lines`: the refused run.
+pub fn refused_for_data_loss(account: &Account, spec: &std::path::Path, lines: &[&str]) -> Run {
+    let refused = slsr_on(account, "plan", spec, &[]);
+    assert_eq!(refused.code, 1, "{}{}", refused.stdout, refused.stderr);
+    has_all(
+        &refused.stderr,
+        &[
+            "this plan would lose data",
+            "--allow-data-loss",
+            "slsr release ADDRESS",
+        ],
+    );
+    has_all(&refused.stderr, lines);
+    refused
+}
+
 /// The plan's changes marked DATA LOSS, as (address, kind), from a `--format json` plan.
 pub fn data_loss_changes(plan_json: &str) -> Vec<(String, String)> {
     let doc: serde_json::Value = serde_json::from_str(plan_json).unwrap();
@@ -246,6 +263,15 @@ pub fn data_loss_changes(plan_json: &str) -> Vec<(String, String)> {
             )
         })
         .collect()
+}
+
+/// `slsr destroy --auto-approve -f SPEC EXTRA...` in `account`, which must succeed.
+pub fn destroyed(account: &Account, spec: &std::path::Path, extra: &[&str]) -> Run {
+    let mut args = vec!["--auto-approve"];
+    args.extend(extra);
+    let out = slsr_on(account, "destroy", spec, &args);
+    assert_eq!(out.code, 0, "destroy failed:\n{}{}", out.stdout, out.stderr);
+    out
 }
 
 /// A scratch directory of the test's own.

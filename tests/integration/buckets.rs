@@ -8,7 +8,7 @@
 
 use serde_json::{Value, json};
 
-use crate::ground_truth::{env_of, pairs, role_policy, tag_pairs};
+use crate::ground_truth::{env_of, log_grant, pairs, role_policy, tag_pairs};
 use crate::proxy::{Before, Config, Proxy};
 use crate::reliability::through;
 use crate::support::{
@@ -891,8 +891,7 @@ functions:
     ] {
         let role = format!("shop-dev-{function}");
         let policy = role_policy(&iam, &role).await;
-        let logs = json!({"Effect": "Allow", "Action": ["logs:CreateLogStream", "logs:PutLogEvents"], "Resource": [format!("arn:aws:logs:us-east-1:{}:log-group:/aws/lambda/{role}:*", account.id)]});
-        let mut want = vec![logs];
+        let mut want = vec![log_grant(&account.id, &role)];
         want.extend(grants);
         assert_eq!(
             policy,

@@ -5,7 +5,7 @@
 use serde_json::{Value, json};
 
 /// `%XX` escapes decoded (IAM percent-encodes the policy documents it returns, RFC 3986).
-pub fn percent_decoded(text: &str) -> String {
+fn percent_decoded(text: &str) -> String {
     let bytes = text.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
@@ -38,6 +38,20 @@ pub async fn role_policy(iam: &aws_sdk_iam::Client, role: &str) -> Value {
     serde_json::from_str(&percent_decoded(&document)).unwrap()
 }
 
+/// A role's path and its trust policy (percent-decoded), as IAM has them.
+pub async fn path_and_trust(iam: &aws_sdk_iam::Client, role: &str) -> (String, Value) {
+    let role = iam
+        .get_role()
+        .role_name(role)
+        .send()
+        .await
+        .unwrap()
+        .role
+        .unwrap();
+    let trust = percent_decoded(role.assume_role_policy_document().unwrap());
+    (role.path, serde_json::from_str(&trust).unwrap())
+}
+
 /// A role's inline policy `slsr` as IAM returns it: each statement's effect, sorted actions
 /// and sorted resources, the statements sorted.
 pub async fn grants(iam: &aws_sdk_iam::Client, role: &str) -> Vec<Value> {
@@ -60,6 +74,15 @@ pub async fn grants(iam: &aws_sdk_iam::Client, role: &str) -> Vec<Value> {
         .map(|s| json!({"Effect": s["Effect"], "Action": list(&s["Action"]), "Resource": list(&s["Resource"])}))
         .collect();
     sorted(statements)
+}
+
+/// The statement a generated role has for its function's log group: writing its streams.
+pub fn log_grant(account: &str, function: &str) -> Value {
+    json!({
+        "Effect": "Allow",
+        "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
+        "Resource": [format!("arn:aws:logs:us-east-1:{account}:log-group:/aws/lambda/{function}:*")]
+    })
 }
 
 /// Statements in one order (by their JSON text), to compare with [`grants`].

@@ -12,7 +12,7 @@ use std::path::Path;
 
 use serde_json::json;
 
-use crate::ground_truth::{env_of, grants, pairs};
+use crate::ground_truth::{env_of, grants, log_grant, pairs, sorted};
 use crate::support::{
     Account, Run, app, applied, applied_clean, assert_clean, data_loss_changes, destroyed, has_all,
     refused_for_data_loss, replan, run, slsr_on as slsr,
@@ -163,20 +163,22 @@ async fn a_secret_is_generated_never_shown_changed_and_kept_until_told() {
         )
     );
     assert_eq!(env_of(&lambda, "sec-dev-api").await["DB_ARN"], arn);
-    let logs = |f: &str| json!({"Effect": "Allow", "Action": ["logs:CreateLogStream", "logs:PutLogEvents"], "Resource": [format!("arn:aws:logs:us-east-1:{}:log-group:/aws/lambda/sec-dev-{f}:*", account.id)]});
+    let logs = |f: &str| log_grant(&account.id, &format!("sec-dev-{f}"));
     let read = |resource: &str| json!({"Effect": "Allow", "Action": ["secretsmanager:DescribeSecret", "secretsmanager:GetSecretValue"], "Resource": [resource]});
-    let mut want = vec![
-        logs("api"),
-        read(&format!(
-            "arn:aws:secretsmanager:us-east-1:{}:secret:sec-dev-db-??????",
-            account.id
-        )),
-    ];
-    want.sort_by_key(|s| s.to_string());
-    assert_eq!(grants(&iam, "sec-dev-api").await, want);
-    let mut want = vec![logs("other"), read(&foreign)];
-    want.sort_by_key(|s| s.to_string());
-    assert_eq!(grants(&iam, "sec-dev-other").await, want);
+    assert_eq!(
+        grants(&iam, "sec-dev-api").await,
+        sorted(vec![
+            logs("api"),
+            read(&format!(
+                "arn:aws:secretsmanager:us-east-1:{}:secret:sec-dev-db-??????",
+                account.id
+            )),
+        ])
+    );
+    assert_eq!(
+        grants(&iam, "sec-dev-other").await,
+        sorted(vec![logs("other"), read(&foreign)])
+    );
     nowhere_in_plans(&account, &spec, &value, &[]);
     // slsr reads what describes the secret, never its value.
     let reads = slsr(&account, "plan", &spec, &["-v"]);

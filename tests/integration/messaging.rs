@@ -8,7 +8,9 @@ use std::path::Path;
 
 use serde_json::{Value, json};
 
-use crate::ground_truth::{pairs, percent_decoded, role_policy, statements, tag_pairs, walk};
+use crate::ground_truth::{
+    log_grant, pairs, path_and_trust, role_policy, statements, tag_pairs, walk,
+};
 use crate::support::{
     Account, all_items, app, applied, applied_clean, assert_clean, destroyed, has_all, replan,
     slsr_on as slsr,
@@ -176,11 +178,10 @@ async fn a_topic_and_its_subscription_are_made_read_back_changed_and_removed() {
     assert_eq!(found[0]["Action"], json!("lambda:InvokeFunction"));
 
     // The generated role may publish to that topic, and to nothing else.
-    let logs = format!("arn:aws:logs:us-east-1:{id}:log-group:/aws/lambda/msg-dev-api:*");
     assert_eq!(
         role_policy(&iam, "msg-dev-api").await,
         json!({"Version": "2012-10-17", "Statement": [
-            {"Effect": "Allow", "Action": ["logs:CreateLogStream", "logs:PutLogEvents"], "Resource": [logs]},
+            log_grant(id, "msg-dev-api"),
             {"Effect": "Allow", "Action": ["sns:Publish"], "Resource": [orders]},
         ]})
     );
@@ -599,17 +600,8 @@ async fn schedules_with_a_timezone_go_through_scheduler_with_a_role_for_exactly_
 
     // The scheduler role: under slsr's path, trusting Scheduler, allowed exactly to invoke
     // this one function.
-    let got = iam
-        .get_role()
-        .role_name("msg-dev-api.scheduler")
-        .send()
-        .await
-        .unwrap()
-        .role
-        .unwrap();
-    assert_eq!(got.path(), "/slsr/msg/dev/");
-    let trust: Value =
-        serde_json::from_str(&percent_decoded(got.assume_role_policy_document().unwrap())).unwrap();
+    let (path, trust) = path_and_trust(&iam, "msg-dev-api.scheduler").await;
+    assert_eq!(path, "/slsr/msg/dev/");
     assert_eq!(
         trust["Statement"][0]["Principal"],
         json!({"Service": ["scheduler.amazonaws.com"]})

@@ -10,7 +10,7 @@ use std::path::Path;
 
 use serde_json::{Value, json};
 
-use crate::ground_truth::{env_of, grants, percent_decoded, sorted};
+use crate::ground_truth::{env_of, grants, path_and_trust, sorted};
 use crate::support::{
     Account, app, applied, applied_clean, assert_clean, has_all, pages, planned_changes, run, slsr,
     slsr_on,
@@ -23,13 +23,8 @@ fn planned(account: &Account, spec: &Path, format: &str) -> String {
 
 /// The trust policy's principal service of a role.
 async fn trusted(iam: &aws_sdk_iam::Client, role: &str) -> Value {
-    let out = iam.get_role().role_name(role).send().await.unwrap();
-    let role = out.role.unwrap();
-    assert_eq!(role.path, "/slsr/sm/dev/");
-    let trust: Value = serde_json::from_str(&percent_decoded(
-        role.assume_role_policy_document.as_deref().unwrap(),
-    ))
-    .unwrap();
+    let (path, trust) = path_and_trust(iam, role).await;
+    assert_eq!(path, "/slsr/sm/dev/");
     trust["Statement"][0]["Principal"]["Service"].clone()
 }
 

@@ -8,7 +8,7 @@
 
 use serde_json::{Value, json};
 
-use crate::ground_truth::{env_of, grants, pairs};
+use crate::ground_truth::{env_of, grants, log_grant, pairs, sorted};
 use crate::support::{
     Account, app, applied_clean, assert_clean, data_loss_changes, destroyed, has_all,
     refused_for_data_loss, replan, slsr_on as slsr,
@@ -410,24 +410,27 @@ async fn a_kinesis_event_maps_the_stream_and_the_role_reads_exactly_it() {
 
     // The roles: exactly the poller's reads of that stream, its on-failure queue, and the
     // writer's puts; the outsider's on the foreign stream alone.
-    let logs = |f: &str| json!({"Effect": "Allow", "Action": ["logs:CreateLogStream", "logs:PutLogEvents"], "Resource": [format!("arn:aws:logs:us-east-1:{}:log-group:/aws/lambda/kev-dev-{f}:*", account.id)]});
+    let logs = |f: &str| log_grant(&account.id, &format!("kev-dev-{f}"));
     let reads = |arn: &str| json!({"Effect": "Allow", "Action": ["kinesis:DescribeStream", "kinesis:DescribeStreamSummary", "kinesis:GetRecords", "kinesis:GetShardIterator", "kinesis:ListShards", "kinesis:ListStreams"], "Resource": [arn]});
-    let mut want = vec![
-        logs("reader"),
-        reads(&stream),
-        json!({"Effect": "Allow", "Action": ["sqs:SendMessage"], "Resource": [queue]}),
-    ];
-    want.sort_by_key(|s| s.to_string());
-    assert_eq!(grants(&iam, "kev-dev-reader").await, want);
-    let mut want = vec![
-        logs("writer"),
-        json!({"Effect": "Allow", "Action": ["kinesis:PutRecord", "kinesis:PutRecords"], "Resource": [stream]}),
-    ];
-    want.sort_by_key(|s| s.to_string());
-    assert_eq!(grants(&iam, "kev-dev-writer").await, want);
-    let mut want = vec![logs("outsider"), reads(&foreign)];
-    want.sort_by_key(|s| s.to_string());
-    assert_eq!(grants(&iam, "kev-dev-outsider").await, want);
+    assert_eq!(
+        grants(&iam, "kev-dev-reader").await,
+        sorted(vec![
+            logs("reader"),
+            reads(&stream),
+            json!({"Effect": "Allow", "Action": ["sqs:SendMessage"], "Resource": [queue]}),
+        ])
+    );
+    assert_eq!(
+        grants(&iam, "kev-dev-writer").await,
+        sorted(vec![
+            logs("writer"),
+            json!({"Effect": "Allow", "Action": ["kinesis:PutRecord", "kinesis:PutRecords"], "Resource": [stream]}),
+        ])
+    );
+    assert_eq!(
+        grants(&iam, "kev-dev-outsider").await,
+        sorted(vec![logs("outsider"), reads(&foreign)])
+    );
     assert_eq!(env_of(&lambda, "kev-dev-writer").await["STREAM"], stream);
 
     // A mapping setting is its exact field, changed in place.

@@ -11,7 +11,7 @@ use std::path::Path;
 use aws_sdk_dynamodb::types::AttributeValue;
 use serde_json::{Value, json};
 
-use crate::ground_truth::{env_of, grants, pairs, sorted};
+use crate::ground_truth::{env_of, grants, log_grant, pairs, sorted};
 use crate::proxy::{Config, Proxy};
 use crate::support::{
     Account, Run, all_items, app, applied_clean, has_all, replan, run, slsr_on as slsr,
@@ -618,7 +618,7 @@ async fn generated_roles_grant_exactly_the_stream_reads_and_each_access_level() 
         .latest_stream_arn()
         .unwrap()
         .to_string();
-    let logs = |f: &str| json!({"Effect": "Allow", "Action": ["logs:CreateLogStream", "logs:PutLogEvents"], "Resource": [format!("arn:aws:logs:us-east-1:{a}:log-group:/aws/lambda/grants-dev-{f}:*")]});
+    let logs = |f: &str| log_grant(a, &format!("grants-dev-{f}"));
     let orders = format!("arn:aws:dynamodb:us-east-1:{a}:table/grants-dev-orders");
     let carts = format!("arn:aws:dynamodb:us-east-1:{a}:table/grants-dev-carts");
     let read = [

@@ -1,5 +1,6 @@
 //! What the integration tests share: the emulator's address, a fresh emulator account per
-//! test, and a way to run the real `slsr` binary against it.
+//! test, a way to run the real `slsr` binary against it, and the checks most tests make of
+//! its runs (an apply that plans clean after, a plan with changes, a refusal to lose data).
 //!
 //! Every AWS call a test makes goes to the emulator named by SLSR_TEST_ENDPOINT, a loopback
 //! address; nothing reaches real AWS. Each test gets its own account (moto keeps accounts

@@ -16,16 +16,6 @@ use crate::support::{
     slsr_on as slsr,
 };
 
-/// An S3 client for the account, addressing buckets by path as the emulator needs.
-async fn s3(account: &Account) -> aws_sdk_s3::Client {
-    let config = account.config().await;
-    aws_sdk_s3::Client::from_conf(
-        aws_sdk_s3::config::Builder::from(&config)
-            .force_path_style(true)
-            .build(),
-    )
-}
-
 /// `apply -v`'s write calls of one change, as listed under "Write calls by change".
 fn writes_of(out: &Run, address: &str) -> Vec<String> {
     let listing = out
@@ -166,7 +156,7 @@ async fn a_bucket_is_made_changed_in_place_with_its_objects_kept_then_emptied_an
     let spec = app("buckets-life", BUCKET);
     let account = Account::new().await;
     let name = format!("shop-dev-uploads-{}", account.id);
-    let s3 = s3(&account).await;
+    let s3 = account.s3().await;
 
     let first = slsr(&account, "plan", &spec, &["--detailed-exitcode"]);
     assert_eq!(first.code, 2, "{}{}", first.stdout, first.stderr);
@@ -377,7 +367,7 @@ async fn buckets_are_encrypted_sse_s3_or_sse_kms_and_public_access_is_blocked_ba
         "arn:aws:kms:us-east-1:{}:key/1234abcd-12ab-34cd-56ef-1234567890ab",
         account.id
     );
-    let s3 = s3(&account).await;
+    let s3 = account.s3().await;
     applied_clean(&account, &spec, &[]);
     assert_eq!(encryption(&s3, &plain).await, ("AES256".into(), None));
     assert_eq!(
@@ -475,7 +465,7 @@ functions:
 
 /// A bucket of another team's, untagged, with a queue notification and EventBridge on.
 async fn their_bucket(account: &Account, bucket: &str) -> String {
-    let s3 = s3(account).await;
+    let s3 = account.s3().await;
     s3.create_bucket().bucket(bucket).send().await.unwrap();
     let sqs = aws_sdk_sqs::Client::new(&account.config().await);
     sqs.create_queue()
@@ -589,7 +579,7 @@ async fn on_someone_elses_bucket_slsr_adds_its_entry_after_its_permission_and_ke
     let bucket = format!("media-{}", account.id);
     let spec = app("buckets-foreign", &foreign_spec(&bucket, "in/"));
     let queue = their_bucket(&account, &bucket).await;
-    let s3 = s3(&account).await;
+    let s3 = account.s3().await;
     let function = format!(
         "arn:aws:lambda:us-east-1:{}:function:shop-dev-thumbs",
         account.id
@@ -730,7 +720,7 @@ async fn a_document_written_since_the_plan_makes_apply_refuse_and_stays_as_writt
     let bucket = format!("shared-{}", account.id);
     let spec = app("buckets-race", &foreign_spec(&bucket, "in/"));
     let queue = their_bucket(&account, &bucket).await;
-    let s3 = s3(&account).await;
+    let s3 = account.s3().await;
     let two = [
         ("their-queue", queue.as_str(), "theirs/"),
         ("their-second", queue.as_str(), "second/"),
@@ -801,7 +791,7 @@ async fn an_untagged_bucket_at_a_name_slsr_wants_is_a_conflict_and_never_touched
     let account = Account::new().await;
     let default_name = format!("shop-dev-uploads-{}", account.id);
     let exact = format!("hand-made-{}", account.id);
-    let s3 = s3(&account).await;
+    let s3 = account.s3().await;
     for name in [&default_name, &exact] {
         s3.create_bucket()
             .bucket(name.as_str())
@@ -908,7 +898,7 @@ async fn a_bucket_someone_makes_between_the_plan_and_the_create_is_left_alone() 
     let account = Account::new().await;
     let name = format!("shop-dev-uploads-{}", account.id);
     let spec = app("buckets-raced", "service: shop\nbuckets:\n  uploads: {}\n");
-    let s3 = s3(&account).await;
+    let s3 = account.s3().await;
     let (neighbour, bucket) = (s3.clone(), name.clone());
     let config = Config {
         before: Some(Before {
@@ -948,7 +938,7 @@ async fn a_hand_made_bucket_is_adopted_with_its_objects_found_after_it_leaves_th
  {
     let account = Account::new().await;
     let name = format!("legacy-media-{}", account.id);
-    let s3 = s3(&account).await;
+    let s3 = account.s3().await;
     // Made by a CloudFormation stack: its `aws:` tag stands for the stack's (AWS would let
     // only CloudFormation set it; the emulator takes it at creation).
     let tag = |k: &str, v: &str| {
@@ -1048,7 +1038,7 @@ functions:
     let account = Account::new().await;
     let name = format!("shop-dev-uploads-{}", account.id);
     applied(&account, &spec, &[]);
-    let s3 = s3(&account).await;
+    let s3 = account.s3().await;
     put(&s3, &name, "keep.txt", "data").await;
     assert_eq!(document(&s3, &name).await.0.len(), 1);
 

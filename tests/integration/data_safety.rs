@@ -13,7 +13,7 @@ use serde_json::Value;
 
 use crate::support::{
     Account, app, applied, data_loss_changes, destroyed, has_all, refused_for_data_loss,
-    slsr_on as slsr,
+    s3_by_path, slsr_on as slsr,
 };
 
 const SPEC: &str = "service: safe
@@ -42,15 +42,6 @@ functions:
 
 fn dynamodb(config: &aws_config::SdkConfig) -> aws_sdk_dynamodb::Client {
     aws_sdk_dynamodb::Client::new(config)
-}
-
-/// S3 by path (`endpoint/bucket`), as the emulator needs.
-fn s3(config: &aws_config::SdkConfig) -> aws_sdk_s3::Client {
-    aws_sdk_s3::Client::from_conf(
-        aws_sdk_s3::config::Builder::from(config)
-            .force_path_style(true)
-            .build(),
-    )
 }
 
 fn item(pk: &str) -> HashMap<String, AttributeValue> {
@@ -94,29 +85,14 @@ async fn item_keys(config: &aws_config::SdkConfig, table: &str) -> Option<Vec<St
     Some(keys)
 }
 
+/// A table's tags as `key=value`, sorted.
 async fn table_tags(config: &aws_config::SdkConfig, account: &str, table: &str) -> Vec<String> {
     let arn = format!("arn:aws:dynamodb:us-east-1:{account}:table/{table}");
-    let mut tags = Vec::new();
-    let mut token: Option<String> = None;
-    // The emulator answers in pages, as AWS may.
-    loop {
-        let out = dynamodb(config)
-            .list_tags_of_resource()
-            .resource_arn(&arn)
-            .set_next_token(token)
-            .send()
-            .await
-            .unwrap();
-        tags.extend(
-            out.tags()
-                .iter()
-                .map(|t| format!("{}={}", t.key(), t.value())),
-        );
-        token = out.next_token().map(str::to_string);
-        if token.is_none() {
-            break;
-        }
-    }
+    let mut tags: Vec<String> = crate::ground_truth::table_tags(&dynamodb(config), &arn)
+        .await
+        .into_iter()
+        .map(|(key, value)| format!("{key}={value}"))
+        .collect();
     tags.sort();
     tags
 }
@@ -127,7 +103,7 @@ async fn versions(config: &aws_config::SdkConfig, bucket: &str) -> Option<usize>
     // The emulator pages the listing as AWS does, by key and version markers.
     let (mut count, mut key, mut version) = (0, None::<String>, None::<String>);
     loop {
-        let out = match s3(config)
+        let out = match s3_by_path(config)
             .list_object_versions()
             .bucket(bucket)
             .set_key_marker(key.clone())
@@ -228,7 +204,7 @@ async fn destroy_keeps_tables_and_buckets_and_says_so_until_told_otherwise() {
     applied(&account, &spec, &[]);
     put_items(&config, "safe-dev-orders", &["a"]).await;
     let bucket = format!("safe-dev-uploads-{}", account.id);
-    let client = s3(&config);
+    let client = s3_by_path(&config);
     for body in ["one", "two"] {
         client
             .put_object()

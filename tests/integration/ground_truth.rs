@@ -4,6 +4,8 @@
 
 use serde_json::{Value, json};
 
+use crate::support::all_items;
+
 /// `%XX` escapes decoded (IAM percent-encodes the policy documents it returns, RFC 3986).
 fn percent_decoded(text: &str) -> String {
     let bytes = text.as_bytes();
@@ -117,6 +119,16 @@ pub async fn env_of(
         .unwrap()
         .variables
         .unwrap()
+}
+
+/// Every tag of a DynamoDB table, every page of them, as sorted (key, value) pairs.
+pub async fn table_tags(db: &aws_sdk_dynamodb::Client, arn: &str) -> Vec<(String, String)> {
+    let mut all: Vec<_> = all_items!(db.list_tags_of_resource().resource_arn(arn), tags)
+        .iter()
+        .map(|t| (t.key().to_string(), t.value().to_string()))
+        .collect();
+    all.sort();
+    all
 }
 
 /// Literal (key, value) pairs as the tag readers return them.

@@ -4,13 +4,12 @@
 //! topic's own subscription kept through apply and destroy; the scheduler role's exact
 //! policy. Ground truth comes from plain SDK calls and literal values.
 
-use std::path::Path;
-
 use serde_json::{Value, json};
 
 use crate::ground_truth::{
     log_grant, pairs, path_and_trust, role_policy, statements, tag_pairs, walk,
 };
+use crate::reliability::losing_first;
 use crate::support::{
     Account, all_items, app, applied, applied_clean, assert_clean, destroyed, has_all, replan,
     slsr_on as slsr,
@@ -906,30 +905,6 @@ async fn an_exactly_named_topic_is_found_by_its_tags_once_it_leaves_the_spec() {
     );
     applied(&account, &spec, &[]);
     assert!(!topic_arns(&sns).await.contains(&topic));
-}
-
-/// Runs slsr with `args` through a proxy that loses the first answer of each of `drops`
-/// after it took effect; the run must succeed with every one of them lost.
-async fn losing_first(
-    account: &Account,
-    spec: &Path,
-    drops: &'static [&'static str],
-    args: &[&str],
-) {
-    use crate::proxy::{Config, Outcome, Proxy};
-    let config = Config {
-        drop_first: drops,
-        ..Config::default()
-    };
-    let proxy = Proxy::start(&crate::support::endpoint(), config).await;
-    let (out, _) = crate::reliability::through(&proxy, account, args, spec).await;
-    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
-    assert_eq!(
-        proxy.outcomes(Outcome::Dropped),
-        drops.len(),
-        "{}",
-        out.stderr
-    );
 }
 
 const LOST: &str = "service: lost

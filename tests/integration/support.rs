@@ -109,6 +109,12 @@ impl Account {
         sdk_config(&endpoint(), &self.access_key, &self.secret_key).await
     }
 
+    /// An S3 client for this account, addressing buckets by path (`endpoint/bucket`), as
+    /// the emulator needs.
+    pub async fn s3(&self) -> aws_sdk_s3::Client {
+        s3_by_path(&self.config().await)
+    }
+
     /// The `slsr` binary with this account's credentials and the emulator's endpoint.
     pub fn slsr(&self) -> Command {
         let mut cmd = slsr();
@@ -118,6 +124,15 @@ impl Account {
             .env("AWS_ENDPOINT_URL", endpoint());
         cmd
     }
+}
+
+/// An S3 client addressing buckets by path (`endpoint/bucket`), as the emulator needs.
+pub fn s3_by_path(config: &SdkConfig) -> aws_sdk_s3::Client {
+    aws_sdk_s3::Client::from_conf(
+        aws_sdk_s3::config::Builder::from(config)
+            .force_path_style(true)
+            .build(),
+    )
 }
 
 /// The real `slsr` binary with an environment that cannot reach AWS: no credentials, no

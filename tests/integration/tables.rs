@@ -11,11 +11,9 @@ use std::path::Path;
 use aws_sdk_dynamodb::types::AttributeValue;
 use serde_json::{Value, json};
 
-use crate::ground_truth::{env_of, grants, log_grant, pairs, sorted};
+use crate::ground_truth::{env_of, grants, log_grant, pairs, sorted, table_tags};
 use crate::proxy::{Config, Proxy};
-use crate::support::{
-    Account, Run, all_items, app, applied_clean, has_all, replan, run, slsr_on as slsr,
-};
+use crate::support::{Account, Run, app, applied_clean, has_all, replan, run, slsr_on as slsr};
 
 fn db(config: &aws_config::SdkConfig) -> aws_sdk_dynamodb::Client {
     aws_sdk_dynamodb::Client::new(config)
@@ -32,16 +30,6 @@ async fn describe(
         .unwrap()
         .table
         .unwrap()
-}
-
-/// Every tag of a table, every page of them, sorted.
-async fn tags_of(db: &aws_sdk_dynamodb::Client, arn: &str) -> Vec<(String, String)> {
-    let mut all: Vec<_> = all_items!(db.list_tags_of_resource().resource_arn(arn), tags)
-        .iter()
-        .map(|t| (t.key().to_string(), t.value().to_string()))
-        .collect();
-    all.sort();
-    all
 }
 
 const LIFECYCLE: &str = "service: tbl
@@ -100,7 +88,7 @@ async fn a_table_is_made_read_back_changed_replaced_and_removed() {
     assert_eq!(pitr.as_deref(), Some("ENABLED"));
     let arn = t.table_arn().unwrap().to_string();
     assert_eq!(
-        tags_of(&db, &arn).await,
+        table_tags(&db, &arn).await,
         pairs(&[
             ("slsr:service", "tbl"),
             ("slsr:stage", "dev"),
@@ -162,7 +150,7 @@ async fn a_table_is_made_read_back_changed_replaced_and_removed() {
     );
     applied_clean(&account, &spec, &[]);
     assert_eq!(
-        tags_of(&db, &arn).await,
+        table_tags(&db, &arn).await,
         pairs(&[
             ("slsr:service", "tbl"),
             ("slsr:stage", "dev"),
@@ -729,7 +717,7 @@ async fn an_untagged_table_at_a_name_slsr_wants_is_a_conflict_and_never_touched(
     let t = describe(&db, "theirs-dev-items").await;
     assert_eq!(t.key_schema()[0].attribute_name(), "id");
     assert_eq!(
-        tags_of(&db, t.table_arn().unwrap()).await,
+        table_tags(&db, t.table_arn().unwrap()).await,
         pairs(&[("owner", "another-team")])
     );
     let item = db
@@ -786,7 +774,10 @@ async fn the_emulator_pages_tables_and_their_tags_as_aws_does() {
         .await
         .unwrap();
     assert_eq!(first.tags().len(), crate::support::page_size().min(2));
-    assert_eq!(tags_of(&db, &arn).await, pairs(&[("a", "1"), ("b", "2")]));
+    assert_eq!(
+        table_tags(&db, &arn).await,
+        pairs(&[("a", "1"), ("b", "2")])
+    );
     // A tag set again takes the new value, as on AWS.
     db.tag_resource()
         .resource_arn(&arn)
@@ -800,7 +791,10 @@ async fn the_emulator_pages_tables_and_their_tags_as_aws_does() {
         .send()
         .await
         .unwrap();
-    assert_eq!(tags_of(&db, &arn).await, pairs(&[("a", "9"), ("b", "2")]));
+    assert_eq!(
+        table_tags(&db, &arn).await,
+        pairs(&[("a", "9"), ("b", "2")])
+    );
 }
 
 const SQS_FILTERS: &str = "service: filt

@@ -1,6 +1,7 @@
 //! What the account holds, read back with plain SDK calls: the ground truth the end-to-end
-//! tests compare slsr's work with (IAM's policy documents, a function's resource policy,
-//! tags, every page of a listing). Nothing here asks slsr's own code.
+//! tests compare slsr's work with (a role's policy and trust, a function's resource policy
+//! and environment, tags, every page of a listing), and the literal statements and pairs
+//! they are compared with. Nothing here asks slsr's own code.
 
 use serde_json::{Value, json};
 

@@ -14,8 +14,8 @@ use serde_json::json;
 
 use crate::ground_truth::{env_of, grants, log_grant, pairs, sorted};
 use crate::support::{
-    Account, Run, app, applied, applied_clean, assert_clean, data_loss_changes, destroyed, has_all,
-    refused_for_data_loss, replan, run, slsr_on as slsr,
+    Account, Run, app, applied, applied_clean, apply_change, assert_clean, data_loss_changes,
+    destroyed, has_all, refused_for_data_loss, replan, run, slsr_on as slsr,
 };
 
 /// Fails when `value` is anywhere in what a run printed.
@@ -226,17 +226,16 @@ async fn a_secret_is_generated_never_shown_changed_and_kept_until_told() {
 
     // New generate settings: recorded, and the value kept (they apply at creation).
     let longer = second.replace("length: 40", "length: 48");
-    let changed = replan(&account, &spec, &longer, &[]);
-    assert!(
-        changed.contains("~ generate.length: 40 -> 48")
-            && changed.contains("Plan: 0 to add, 1 to change, 0 to replace, 0 to destroy."),
-        "{changed}"
+    apply_change(
+        &account,
+        &spec,
+        &longer,
+        &[
+            "~ generate.length: 40 -> 48",
+            "Plan: 0 to add, 1 to change, 0 to replace, 0 to destroy.",
+            "`generate` applies only then",
+        ],
     );
-    assert!(
-        changed.contains("`generate` applies only then"),
-        "{changed}"
-    );
-    applied_clean(&account, &spec, &[]);
     assert_eq!(value_of(&sm, "sec-dev-db").await, value);
     assert!(
         tag(&describe(&sm, "sec-dev-db").await, "slsr:generate")
@@ -300,13 +299,15 @@ async fn a_secret_is_generated_never_shown_changed_and_kept_until_told() {
 
     // Declared again while its name is still taken: the plan says it is scheduled for
     // deletion, and apply restores it, value and all.
-    let back = replan(&account, &spec, &longer, &[]);
-    assert!(
-        back.contains("~ secret.db  sec-dev-db")
-            && back.contains("- scheduled_deletion: \"deleted for good after "),
-        "{back}"
+    apply_change(
+        &account,
+        &spec,
+        &longer,
+        &[
+            "~ secret.db  sec-dev-db",
+            "- scheduled_deletion: \"deleted for good after ",
+        ],
     );
-    applied_clean(&account, &spec, &[]);
     assert!(describe(&sm, "sec-dev-db").await.deleted_date().is_none());
     assert_eq!(value_of(&sm, "sec-dev-db").await, value);
 

@@ -11,8 +11,8 @@ use crate::ground_truth::{
 };
 use crate::reliability::losing_first;
 use crate::support::{
-    Account, all_items, app, applied, applied_clean, assert_clean, destroyed, has_all, replan,
-    slsr_on as slsr,
+    Account, all_items, app, applied, applied_clean, apply_change, assert_clean, destroyed,
+    has_all, replan, slsr_on as slsr,
 };
 
 /// Every topic ARN of the account, every page.
@@ -112,9 +112,10 @@ async fn a_topic_and_its_subscription_are_made_read_back_changed_and_removed() {
     let audit = format!("arn:aws:sns:us-east-1:{id}:msg-dev-audit.fifo");
     let function = format!("arn:aws:lambda:us-east-1:{id}:function:msg-dev-api");
 
-    let first = replan(&account, &spec, TOPICS, &[]);
-    has_all(
-        &first,
+    apply_change(
+        &account,
+        &spec,
+        TOPICS,
         &[
             "+ topic.orders  msg-dev-orders",
             "+ kms_key = \"alias/aws/sns\"",
@@ -127,7 +128,6 @@ async fn a_topic_and_its_subscription_are_made_read_back_changed_and_removed() {
             &format!("+ env.ORDERS = \"{orders}\""),
         ],
     );
-    applied_clean(&account, &spec, &[]);
 
     let arns = topic_arns(&sns).await;
     assert!(arns.contains(&orders) && arns.contains(&audit), "{arns:?}");
@@ -199,9 +199,10 @@ async fn a_topic_and_its_subscription_are_made_read_back_changed_and_removed() {
             "filter_policy: {type: [placed]}",
             "filter_policy: {type: [shipped]}, filter_policy_scope: message_body",
         );
-    let changed = replan(&account, &spec, &changed_text, &[]);
-    has_all(
-        &changed,
+    apply_change(
+        &account,
+        &spec,
+        &changed_text,
         &[
             "~ topic.orders  msg-dev-orders",
             "~ kms_key: \"alias/aws/sns\" -> \"alias/orders\"",
@@ -212,7 +213,6 @@ async fn a_topic_and_its_subscription_are_made_read_back_changed_and_removed() {
             "Plan: 0 to add, 2 to change, 0 to replace, 0 to destroy.",
         ],
     );
-    applied_clean(&account, &spec, &[]);
     assert_eq!(
         topic_attribute(&sns, &orders, "KmsMasterKeyId")
             .await
@@ -240,16 +240,16 @@ async fn a_topic_and_its_subscription_are_made_read_back_changed_and_removed() {
         "- sns: {topic: orders, filter_policy: {type: [shipped]}, filter_policy_scope: message_body}",
         "- sns: {topic: orders}",
     );
-    let dropped = replan(&account, &spec, &unfiltered, &[]);
-    has_all(
-        &dropped,
+    apply_change(
+        &account,
+        &spec,
+        &unfiltered,
         &[
             "~ subscription.api.orders",
             "- filter_policy",
             "- filter_policy_scope",
         ],
     );
-    applied_clean(&account, &spec, &[]);
     assert_eq!(
         subscription_attribute(&sns, &subs[0].2, "FilterPolicy")
             .await
@@ -258,9 +258,10 @@ async fn a_topic_and_its_subscription_are_made_read_back_changed_and_removed() {
     );
 
     // Removed: the subscription and its permission go, then the topics.
-    let removal = replan(&account, &spec, WITHOUT_TOPICS, &[]);
-    has_all(
-        &removal,
+    apply_change(
+        &account,
+        &spec,
+        WITHOUT_TOPICS,
         &[
             "- topic.orders  msg-dev-orders",
             "- topic.audit  msg-dev-audit.fifo",
@@ -268,7 +269,6 @@ async fn a_topic_and_its_subscription_are_made_read_back_changed_and_removed() {
             "to destroy.",
         ],
     );
-    applied_clean(&account, &spec, &[]);
     let arns = topic_arns(&sns).await;
     assert!(
         !arns.contains(&orders) && !arns.contains(&audit),
@@ -490,16 +490,16 @@ functions:
     events:
       - eventbridge: {bus: their-bus, pattern: {source: [billing]}}
 ";
-    let removal = replan(&account, &spec, without, &[]);
-    has_all(
-        &removal,
+    apply_change(
+        &account,
+        &spec,
+        without,
         &[
             "- bus.app  msg-dev-app",
             "- rule.api.",
             "Plan: 0 to add, 0 to change, 0 to replace, 3 to destroy.",
         ],
     );
-    applied_clean(&account, &spec, &[]);
     assert_eq!(buses(&events).await, ["default", "their-bus"]);
     assert_eq!(rules_on(&events, "their-bus").await.len(), 1);
 }
@@ -543,9 +543,10 @@ async fn schedules_with_a_timezone_go_through_scheduler_with_a_role_for_exactly_
     let role = format!("arn:aws:iam::{id}:role/slsr/msg/dev/msg-dev-api.scheduler");
     let spec = app("messaging-schedules", SCHEDULES);
 
-    let first = replan(&account, &spec, SCHEDULES, &[]);
-    has_all(
-        &first,
+    apply_change(
+        &account,
+        &spec,
+        SCHEDULES,
         &[
             "+ schedule_group.msg-dev  msg-dev",
             "+ schedule.api.nightly  api-nightly",
@@ -558,7 +559,6 @@ async fn schedules_with_a_timezone_go_through_scheduler_with_a_role_for_exactly_
             "+ schedule_expression = \"rate(5 minutes)\"",
         ],
     );
-    applied_clean(&account, &spec, &[]);
 
     let nightly = schedule(&scheduler, "msg-dev", "api-nightly").await;
     assert_eq!(nightly.schedule_expression(), Some("cron(0 3 * * ? *)"));
@@ -658,9 +658,10 @@ functions:
     events:
       - schedule: rate(5 minutes)
 ";
-    let removal = replan(&account, &spec, only_rate, &[]);
-    has_all(
-        &removal,
+    apply_change(
+        &account,
+        &spec,
+        only_rate,
         &[
             "- schedule.api.nightly  api-nightly",
             "- schedule_group.msg-dev  msg-dev",
@@ -668,7 +669,6 @@ functions:
             "Plan: 0 to add, 0 to change, 0 to replace, 4 to destroy.",
         ],
     );
-    applied_clean(&account, &spec, &[]);
     let groups: Vec<String> = all_items!(scheduler.list_schedule_groups(), schedule_groups)
         .iter()
         .filter_map(|g| g.name().map(str::to_string))
@@ -728,16 +728,16 @@ functions:
     runtime: python3.12
     code: ./src
 ";
-    let removal = replan(&account, &spec, without, &[]);
-    has_all(
-        &removal,
+    apply_change(
+        &account,
+        &spec,
+        without,
         &[
             "- topic.orders  msg-dev-orders",
             "slsr removes only its own part and its tags",
             "- subscription.api.orders",
         ],
     );
-    applied_clean(&account, &spec, &[]);
     assert!(topic_arns(&sns).await.contains(&topic));
     assert_eq!(
         subscriptions(&sns, &topic).await,

@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 
 use crate::ground_truth::{env_of, grants, log_grant, pairs, sorted};
 use crate::support::{
-    Account, app, applied_clean, assert_clean, data_loss_changes, destroyed, has_all,
+    Account, app, applied_clean, apply_change, assert_clean, data_loss_changes, destroyed, has_all,
     refused_for_data_loss, replan, slsr_on as slsr,
 };
 
@@ -115,13 +115,15 @@ async fn a_stream_is_made_read_back_changed_and_removed_only_when_told() {
         "    shards: 1\n",
         "    shards: 1\n    retention_hours: 48\n",
     );
-    let changed = replan(&account, &spec, &longer, &[]);
-    assert!(
-        changed.contains("~ retention_hours: 24 -> 48")
-            && changed.contains("Plan: 0 to add, 1 to change, 0 to replace, 0 to destroy."),
-        "{changed}"
+    apply_change(
+        &account,
+        &spec,
+        &longer,
+        &[
+            "~ retention_hours: 24 -> 48",
+            "Plan: 0 to add, 1 to change, 0 to replace, 0 to destroy.",
+        ],
     );
-    applied_clean(&account, &spec, &[]);
     assert_eq!(
         summary(&kinesis, "kin-dev-clicks")
             .await
@@ -129,9 +131,7 @@ async fn a_stream_is_made_read_back_changed_and_removed_only_when_told() {
         48
     );
     let shorter = longer.replace("retention_hours: 48", "retention_hours: 36");
-    let changed = replan(&account, &spec, &shorter, &[]);
-    assert!(changed.contains("~ retention_hours: 48 -> 36"), "{changed}");
-    applied_clean(&account, &spec, &[]);
+    apply_change(&account, &spec, &shorter, &["~ retention_hours: 48 -> 36"]);
     assert_eq!(
         summary(&kinesis, "kin-dev-clicks")
             .await
@@ -140,9 +140,7 @@ async fn a_stream_is_made_read_back_changed_and_removed_only_when_told() {
     );
 
     let resharded = shorter.replace("shards: 1", "shards: 2");
-    let changed = replan(&account, &spec, &resharded, &[]);
-    assert!(changed.contains("~ shards: 1 -> 2"), "{changed}");
-    applied_clean(&account, &spec, &[]);
+    apply_change(&account, &spec, &resharded, &["~ shards: 1 -> 2"]);
     assert_eq!(
         summary(&kinesis, "kin-dev-clicks").await.open_shard_count(),
         2
@@ -152,12 +150,12 @@ async fn a_stream_is_made_read_back_changed_and_removed_only_when_told() {
         "    tags: {tier: gold}\n",
         "    encryption: {kms_key: alias/aws/kinesis}\n    tags: {tier: gold}\n",
     );
-    let changed = replan(&account, &spec, &encrypted, &[]);
-    assert!(
-        changed.contains("+ kms_key: (none) -> \"alias/aws/kinesis\""),
-        "{changed}"
+    apply_change(
+        &account,
+        &spec,
+        &encrypted,
+        &["+ kms_key: (none) -> \"alias/aws/kinesis\""],
     );
-    applied_clean(&account, &spec, &[]);
     let s = summary(&kinesis, "kin-dev-clicks").await;
     assert_eq!(
         (s.encryption_type().map(|e| e.as_str()), s.key_id()),
@@ -165,12 +163,12 @@ async fn a_stream_is_made_read_back_changed_and_removed_only_when_told() {
     );
 
     let retagged = encrypted.replace("tier: gold", "tier: silver");
-    let changed = replan(&account, &spec, &retagged, &[]);
-    assert!(
-        changed.contains("~ tags.tier: \"gold\" -> \"silver\""),
-        "{changed}"
+    apply_change(
+        &account,
+        &spec,
+        &retagged,
+        &["~ tags.tier: \"gold\" -> \"silver\""],
     );
-    applied_clean(&account, &spec, &[]);
     assert!(
         tags(&kinesis, "kin-dev-clicks")
             .await
@@ -179,12 +177,12 @@ async fn a_stream_is_made_read_back_changed_and_removed_only_when_told() {
 
     // Encryption off again.
     let plain = retagged.replace("    encryption: {kms_key: alias/aws/kinesis}\n", "");
-    let changed = replan(&account, &spec, &plain, &[]);
-    assert!(
-        changed.contains("- kms_key: \"alias/aws/kinesis\" -> (none)"),
-        "{changed}"
+    apply_change(
+        &account,
+        &spec,
+        &plain,
+        &["- kms_key: \"alias/aws/kinesis\" -> (none)"],
     );
-    applied_clean(&account, &spec, &[]);
     let s = summary(&kinesis, "kin-dev-clicks").await;
     assert_eq!(s.encryption_type().map(|e| e.as_str()), Some("NONE"));
 
@@ -216,12 +214,12 @@ async fn a_stream_is_made_read_back_changed_and_removed_only_when_told() {
 
     // On demand: Kinesis decides the shards from then on.
     let on_demand = plain.replace("    shards: 2\n", "    mode: on_demand\n");
-    let changed = replan(&account, &spec, &on_demand, &[]);
-    assert!(
-        changed.contains("~ mode: \"provisioned\" -> \"on_demand\""),
-        "{changed}"
+    apply_change(
+        &account,
+        &spec,
+        &on_demand,
+        &["~ mode: \"provisioned\" -> \"on_demand\""],
     );
-    applied_clean(&account, &spec, &[]);
     assert_eq!(
         summary(&kinesis, "kin-dev-clicks")
             .await
@@ -435,14 +433,16 @@ async fn a_kinesis_event_maps_the_stream_and_the_role_reads_exactly_it() {
 
     // A mapping setting is its exact field, changed in place.
     let smaller = text.replace("batch_size: 50", "batch_size: 20");
-    let changed = replan(&account, &spec, &smaller, &[]);
-    assert!(
-        changed.contains("~ event_source_mapping.reader.stream.clicks")
-            && changed.contains("~ batch_size: 50 -> 20")
-            && changed.contains("Plan: 0 to add, 1 to change, 0 to replace, 0 to destroy."),
-        "{changed}"
+    apply_change(
+        &account,
+        &spec,
+        &smaller,
+        &[
+            "~ event_source_mapping.reader.stream.clicks",
+            "~ batch_size: 50 -> 20",
+            "Plan: 0 to add, 1 to change, 0 to replace, 0 to destroy.",
+        ],
     );
-    applied_clean(&account, &spec, &[]);
     let m = lambda
         .list_event_source_mappings()
         .function_name("kev-dev-reader")

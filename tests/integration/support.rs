@@ -240,6 +240,20 @@ pub fn replan(
     planned_changes(account, spec, extra)
 }
 
+/// One change to the spec: writes `text` as the spec, plans it (the plan must show each of
+/// `lines`), applies it and plans clean. The plan's text.
+pub fn apply_change(
+    account: &Account,
+    spec: &std::path::Path,
+    text: impl AsRef<[u8]>,
+    lines: &[&str],
+) -> String {
+    let plan = replan(account, spec, text, &[]);
+    has_all(&plan, lines);
+    applied_clean(account, spec, &[]);
+    plan
+}
+
 /// Fails unless `text` contains every one of `lines`.
 pub fn has_all(text: &str, lines: &[&str]) {
     for line in lines {

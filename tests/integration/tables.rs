@@ -13,7 +13,9 @@ use serde_json::{Value, json};
 
 use crate::ground_truth::{env_of, grants, log_grant, pairs, sorted, table_tags};
 use crate::proxy::{Config, Proxy};
-use crate::support::{Account, Run, app, applied_clean, has_all, replan, run, slsr_on as slsr};
+use crate::support::{
+    Account, Run, app, applied_clean, apply_change, has_all, replan, run, slsr_on as slsr,
+};
 
 fn db(config: &aws_config::SdkConfig) -> aws_sdk_dynamodb::Client {
     aws_sdk_dynamodb::Client::new(config)
@@ -46,9 +48,10 @@ async fn a_table_is_made_read_back_changed_replaced_and_removed() {
     let spec = app("tables-lifecycle", LIFECYCLE);
     let account = Account::new().await;
     let db = db(&account.config().await);
-    let first = replan(&account, &spec, LIFECYCLE, &[]);
-    has_all(
-        &first,
+    apply_change(
+        &account,
+        &spec,
+        LIFECYCLE,
         &[
             "+ table.orders  tbl-dev-orders",
             "+ key.partition = \"pk (string)\"",
@@ -59,7 +62,6 @@ async fn a_table_is_made_read_back_changed_replaced_and_removed() {
             "Plan: 1 to add, 0 to change, 0 to replace, 0 to destroy.",
         ],
     );
-    applied_clean(&account, &spec, &[]);
     let t = describe(&db, "tbl-dev-orders").await;
     assert_eq!(
         t.billing_mode_summary()
@@ -123,13 +125,15 @@ async fn a_table_is_made_read_back_changed_replaced_and_removed() {
         "    tags: {tier: gold}\n",
         "    billing: {read: 5, write: 7}\n    tags: {tier: gold}\n",
     );
-    let changed = replan(&account, &spec, &provisioned, &[]);
-    assert!(
-        changed.contains("~ billing: \"on_demand\" -> {\"read\":5,\"write\":7}")
-            && changed.contains("Plan: 0 to add, 1 to change, 0 to replace, 0 to destroy."),
-        "{changed}"
+    apply_change(
+        &account,
+        &spec,
+        &provisioned,
+        &[
+            "~ billing: \"on_demand\" -> {\"read\":5,\"write\":7}",
+            "Plan: 0 to add, 1 to change, 0 to replace, 0 to destroy.",
+        ],
     );
-    applied_clean(&account, &spec, &[]);
     let t = describe(&db, "tbl-dev-orders").await;
     let capacity = t.provisioned_throughput().unwrap();
     assert_eq!(
@@ -143,12 +147,12 @@ async fn a_table_is_made_read_back_changed_replaced_and_removed() {
         (Some("PROVISIONED"), Some(5), Some(7))
     );
     let retagged = provisioned.replace("tier: gold", "tier: silver");
-    let changed = replan(&account, &spec, &retagged, &[]);
-    assert!(
-        changed.contains("~ tags.tier: \"gold\" -> \"silver\""),
-        "{changed}"
+    apply_change(
+        &account,
+        &spec,
+        &retagged,
+        &["~ tags.tier: \"gold\" -> \"silver\""],
     );
-    applied_clean(&account, &spec, &[]);
     assert_eq!(
         table_tags(&db, &arn).await,
         pairs(&[
@@ -483,14 +487,16 @@ async fn a_stream_event_maps_every_setting_and_follows_the_table_to_a_new_stream
 
     // A setting: updated in place.
     let smaller = STREAMS.replace("batch_size: 50", "batch_size: 20");
-    let changed = replan(&account, &spec, &smaller, &[]);
-    assert!(
-        changed.contains("~ event_source_mapping.worker.table.orders-dev")
-            && changed.contains("~ batch_size: 50 -> 20")
-            && changed.contains("Plan: 0 to add, 1 to change, 0 to replace, 0 to destroy."),
-        "{changed}"
+    apply_change(
+        &account,
+        &spec,
+        &smaller,
+        &[
+            "~ event_source_mapping.worker.table.orders-dev",
+            "~ batch_size: 50 -> 20",
+            "Plan: 0 to add, 1 to change, 0 to replace, 0 to destroy.",
+        ],
     );
-    applied_clean(&account, &spec, &[]);
     let uuid = the_mapping(&lambda).await.uuid().unwrap().to_string();
     assert_eq!(the_mapping(&lambda).await.batch_size(), Some(20));
 
@@ -837,12 +843,14 @@ async fn an_sqs_event_takes_filters_changed_and_removed_in_place() {
     let spec = app("tables-sqs-filters", SQS_FILTERS);
     let account = Account::new().await;
     let lambda = aws_sdk_lambda::Client::new(&account.config().await);
-    let first = replan(&account, &spec, SQS_FILTERS, &[]);
-    assert!(
-        first.contains("+ filters = [\n              {\n                \"body\": {\n                  \"type\": [\"order\"]\n                }\n              }\n            ]"),
-        "{first}"
+    apply_change(
+        &account,
+        &spec,
+        SQS_FILTERS,
+        &[
+            "+ filters = [\n              {\n                \"body\": {\n                  \"type\": [\"order\"]\n                }\n              }\n            ]",
+        ],
     );
-    applied_clean(&account, &spec, &[]);
     assert_eq!(
         patterns_of(&lambda).await,
         [json!({"body": {"type": ["order"]}})]
@@ -869,14 +877,16 @@ async fn an_sqs_event_takes_filters_changed_and_removed_in_place() {
         ]
     );
     let none = SQS_FILTERS.replace(", filters: [{body: {type: [order]}}]", "");
-    let removed = replan(&account, &spec, &none, &[]);
-    assert!(
-        removed.contains("~ filters:\n")
-            && removed.contains("          -       \"type\": [\"order\"]\n")
-            && removed.contains("          -       \"type\": [\"refund\"]\n")
-            && removed.contains("          + []\n"),
-        "{removed}"
+    apply_change(
+        &account,
+        &spec,
+        &none,
+        &[
+            "~ filters:\n",
+            "          -       \"type\": [\"order\"]\n",
+            "          -       \"type\": [\"refund\"]\n",
+            "          + []\n",
+        ],
     );
-    applied_clean(&account, &spec, &[]);
     assert!(patterns_of(&lambda).await.is_empty());
 }

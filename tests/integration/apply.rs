@@ -3,7 +3,9 @@
 
 use std::path::Path;
 
-use crate::support::{Account, Run, app, applied, pages, run, slsr_on as slsr};
+use crate::support::{
+    Account, Run, app, applied, assert_clean, destroyed, has_all, pages, run, slsr_on as slsr,
+};
 
 const SPEC: &str = "service: shop
 stage: dev
@@ -42,15 +44,6 @@ functions:
 
 fn apply(account: &Account, spec: &Path) -> Run {
     applied(account, spec, &["-v"])
-}
-
-fn assert_clean(account: &Account, spec: &Path) {
-    let out = slsr(account, "plan", spec, &["--detailed-exitcode"]);
-    assert_eq!(
-        out.code, 0,
-        "the plan after apply is not clean:\n{}{}",
-        out.stdout, out.stderr
-    );
 }
 
 /// The number of write calls `-v` reported (0 when nothing was applied).
@@ -114,25 +107,22 @@ async fn each_kind_of_change_is_applied_and_then_plans_clean() {
     std::fs::write(&spec, changed).unwrap();
     let plan = slsr(&account, "plan", &spec, &["--detailed-exitcode"]);
     assert_eq!(plan.code, 2);
-    for line in [
-        "~ memory: 256 -> 512",
-        "~ architecture: \"x86_64\" -> \"arm64\"",
-        "~ tracing: \"PassThrough\" -> \"Active\"",
-        "~ ephemeral_storage: 512 -> 1024",
-        "~ env.TABLE: \"orders\" -> \"items\"",
-        "+ env.MODE: (none) -> \"fast\"",
-        "~ retention_days: 14 -> 30",
-        "~ visibility_timeout: 60 -> 120",
-        "~ batch_size: 5 -> 8",
-        "~ tags.team: \"core\" -> \"platform\"",
-        "+ route[\"DELETE /items/{id}\"]",
-    ] {
-        assert!(
-            plan.stdout.contains(line),
-            "{line} missing from the plan:\n{}",
-            plan.stdout
-        );
-    }
+    has_all(
+        &plan.stdout,
+        &[
+            "~ memory: 256 -> 512",
+            "~ architecture: \"x86_64\" -> \"arm64\"",
+            "~ tracing: \"PassThrough\" -> \"Active\"",
+            "~ ephemeral_storage: 512 -> 1024",
+            "~ env.TABLE: \"orders\" -> \"items\"",
+            "+ env.MODE: (none) -> \"fast\"",
+            "~ retention_days: 14 -> 30",
+            "~ visibility_timeout: 60 -> 120",
+            "~ batch_size: 5 -> 8",
+            "~ tags.team: \"core\" -> \"platform\"",
+            "+ route[\"DELETE /items/{id}\"]",
+        ],
+    );
     let out = apply(&account, &spec);
     assert!(
         out.stdout.contains("Lambda.UpdateFunctionConfiguration: 1"),
@@ -307,8 +297,7 @@ async fn destroy_removes_everything_owned_and_nothing_else() {
         .send()
         .await
         .unwrap();
-    let out = slsr(&account, "destroy", &spec, &["--auto-approve"]);
-    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+    let out = destroyed(&account, &spec, &[]);
     assert!(
         out.stdout.contains("Destroy complete: 24 destroyed in "),
         "{}",

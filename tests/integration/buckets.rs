@@ -6,40 +6,15 @@
 //!
 //! The ground truth is read with plain SDK calls and compared with literal values.
 
-use std::path::Path;
-
 use serde_json::{Value, json};
 
+use crate::ground_truth::{env_of, log_grant, pairs, role_policy, tag_pairs};
 use crate::proxy::{Before, Config, Proxy};
 use crate::reliability::through;
-use crate::support::{Account, Run, app, applied, run, slsr_on as slsr};
-
-/// An S3 client for the account, addressing buckets by path as the emulator needs.
-async fn s3(account: &Account) -> aws_sdk_s3::Client {
-    let config = account.config().await;
-    aws_sdk_s3::Client::from_conf(
-        aws_sdk_s3::config::Builder::from(&config)
-            .force_path_style(true)
-            .build(),
-    )
-}
-
-fn assert_clean(account: &Account, spec: &Path) {
-    let out = slsr(account, "plan", spec, &["--detailed-exitcode"]);
-    assert_eq!(
-        out.code, 0,
-        "the plan after apply is not clean:\n{}{}",
-        out.stdout, out.stderr
-    );
-}
-
-/// Writes `text` as the spec and plans: the plan's text, which must have changes.
-fn replan(account: &Account, spec: &Path, text: &str) -> String {
-    std::fs::write(spec, text).unwrap();
-    let out = slsr(account, "plan", spec, &["--detailed-exitcode"]);
-    assert_eq!(out.code, 2, "{}{}", out.stdout, out.stderr);
-    out.stdout
-}
+use crate::support::{
+    Account, Run, app, applied, applied_clean, assert_clean, destroyed, has_all, replan, run,
+    slsr_on as slsr,
+};
 
 /// `apply -v`'s write calls of one change, as listed under "Write calls by change".
 fn writes_of(out: &Run, address: &str) -> Vec<String> {
@@ -71,25 +46,7 @@ fn write_count(out: &Run) -> usize {
 }
 
 async fn tags(s3: &aws_sdk_s3::Client, bucket: &str) -> Vec<(String, String)> {
-    let mut tags: Vec<(String, String)> = s3
-        .get_bucket_tagging()
-        .bucket(bucket)
-        .send()
-        .await
-        .unwrap()
-        .tag_set()
-        .iter()
-        .map(|t| (t.key().to_string(), t.value().to_string()))
-        .collect();
-    tags.sort();
-    tags
-}
-
-fn pairs(items: &[(&str, &str)]) -> Vec<(String, String)> {
-    items
-        .iter()
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect()
+    tag_pairs!(s3.get_bucket_tagging().bucket(bucket), tag_set)
 }
 
 /// The lifecycle rules as (prefix, expire days, noncurrent days, abort days), sorted.
@@ -199,22 +156,23 @@ async fn a_bucket_is_made_changed_in_place_with_its_objects_kept_then_emptied_an
     let spec = app("buckets-life", BUCKET);
     let account = Account::new().await;
     let name = format!("shop-dev-uploads-{}", account.id);
-    let s3 = s3(&account).await;
+    let s3 = account.s3().await;
 
     let first = slsr(&account, "plan", &spec, &["--detailed-exitcode"]);
     assert_eq!(first.code, 2, "{}{}", first.stdout, first.stderr);
-    for line in [
-        format!("+ bucket.uploads  {name}"),
-        "+ versioning = true".into(),
-        "+ lifecycle[\"tmp/\"].expire_days = 7".into(),
-        "+ lifecycle[\"\"].noncurrent_expire_days = 30".into(),
-        "+ cors[0].allow_methods = [\"GET\",\"PUT\"]".into(),
-        "+ public_access_block.block_public_acls = true".into(),
-        "+ encryption = \"AES256\"".into(),
-        "+ tags = {data=user, slsr:service=shop, slsr:stage=dev, team=core}".into(),
-    ] {
-        assert!(first.stdout.contains(&line), "{line}:\n{}", first.stdout);
-    }
+    has_all(
+        &first.stdout,
+        &[
+            &format!("+ bucket.uploads  {name}"),
+            "+ versioning = true",
+            "+ lifecycle[\"tmp/\"].expire_days = 7",
+            "+ lifecycle[\"\"].noncurrent_expire_days = 30",
+            "+ cors[0].allow_methods = [\"GET\",\"PUT\"]",
+            "+ public_access_block.block_public_acls = true",
+            "+ encryption = \"AES256\"",
+            "+ tags = {data=user, slsr:service=shop, slsr:stage=dev, team=core}",
+        ],
+    );
     let out = applied(&account, &spec, &[]);
     assert!(
         out.stdout
@@ -273,16 +231,7 @@ async fn a_bucket_is_made_changed_in_place_with_its_objects_kept_then_emptied_an
         ])
     );
     let lambda = aws_sdk_lambda::Client::new(&account.config().await);
-    let env = lambda
-        .get_function_configuration()
-        .function_name("shop-dev-api")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(
-        env.environment().unwrap().variables().unwrap()["BUCKET"],
-        name
-    );
+    assert_eq!(env_of(&lambda, "shop-dev-api").await["BUCKET"], name);
 
     // Objects written while versioning is on: two versions of one key.
     put(&s3, &name, "keep/report.csv", "a,b").await;
@@ -292,7 +241,7 @@ async fn a_bucket_is_made_changed_in_place_with_its_objects_kept_then_emptied_an
     let changed = BUCKET
         .replace("versioning: true", "versioning: false")
         .replace("expire_days: 7", "expire_days: 30");
-    let plan = replan(&account, &spec, &changed);
+    let plan = replan(&account, &spec, &changed, &[]);
     assert!(
         plan.contains(&format!("~ bucket.uploads  {name}")),
         "{plan}"
@@ -418,9 +367,8 @@ async fn buckets_are_encrypted_sse_s3_or_sse_kms_and_public_access_is_blocked_ba
         "arn:aws:kms:us-east-1:{}:key/1234abcd-12ab-34cd-56ef-1234567890ab",
         account.id
     );
-    let s3 = s3(&account).await;
-    applied(&account, &spec, &[]);
-    assert_clean(&account, &spec);
+    let s3 = account.s3().await;
+    applied_clean(&account, &spec, &[]);
     assert_eq!(encryption(&s3, &plain).await, ("AES256".into(), None));
     assert_eq!(
         encryption(&s3, &secret).await,
@@ -485,6 +433,7 @@ async fn buckets_are_encrypted_sse_s3_or_sse_kms_and_public_access_is_blocked_ba
         &account,
         &spec,
         "service: vault\nbuckets:\n  plain: {}\n  secret: {}\n",
+        &[],
     );
     assert!(
         plan.contains("~ encryption: \"aws:kms\" -> \"AES256\""),
@@ -516,7 +465,7 @@ functions:
 
 /// A bucket of another team's, untagged, with a queue notification and EventBridge on.
 async fn their_bucket(account: &Account, bucket: &str) -> String {
-    let s3 = s3(account).await;
+    let s3 = account.s3().await;
     s3.create_bucket().bucket(bucket).send().await.unwrap();
     let sqs = aws_sdk_sqs::Client::new(&account.config().await);
     sqs.create_queue()
@@ -630,7 +579,7 @@ async fn on_someone_elses_bucket_slsr_adds_its_entry_after_its_permission_and_ke
     let bucket = format!("media-{}", account.id);
     let spec = app("buckets-foreign", &foreign_spec(&bucket, "in/"));
     let queue = their_bucket(&account, &bucket).await;
-    let s3 = s3(&account).await;
+    let s3 = account.s3().await;
     let function = format!(
         "arn:aws:lambda:us-east-1:{}:function:shop-dev-thumbs",
         account.id
@@ -752,8 +701,7 @@ async fn on_someone_elses_bucket_slsr_adds_its_entry_after_its_permission_and_ke
     assert_clean(&account, &spec);
 
     // Destroy takes slsr's entry and statement off; their bucket and theirs stay.
-    let out = slsr(&account, "destroy", &spec, &["--auto-approve"]);
-    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+    let out = destroyed(&account, &spec, &[]);
     assert!(
         out.stdout
             .contains(&format!("= {address}  {bucket} their-queue")),
@@ -772,7 +720,7 @@ async fn a_document_written_since_the_plan_makes_apply_refuse_and_stays_as_writt
     let bucket = format!("shared-{}", account.id);
     let spec = app("buckets-race", &foreign_spec(&bucket, "in/"));
     let queue = their_bucket(&account, &bucket).await;
-    let s3 = s3(&account).await;
+    let s3 = account.s3().await;
     let two = [
         ("their-queue", queue.as_str(), "theirs/"),
         ("their-second", queue.as_str(), "second/"),
@@ -843,7 +791,7 @@ async fn an_untagged_bucket_at_a_name_slsr_wants_is_a_conflict_and_never_touched
     let account = Account::new().await;
     let default_name = format!("shop-dev-uploads-{}", account.id);
     let exact = format!("hand-made-{}", account.id);
-    let s3 = s3(&account).await;
+    let s3 = account.s3().await;
     for name in [&default_name, &exact] {
         s3.create_bucket()
             .bucket(name.as_str())
@@ -915,8 +863,7 @@ functions:
 ",
     );
     let account = Account::new().await;
-    applied(&account, &spec, &[]);
-    assert_clean(&account, &spec);
+    applied_clean(&account, &spec, &[]);
     let iam = aws_sdk_iam::Client::new(&account.config().await);
     let bucket = format!("arn:aws:s3:::shop-dev-uploads-{}", account.id);
     let objects = format!("{bucket}/*");
@@ -933,19 +880,8 @@ functions:
         ("both", [read, write].concat()),
     ] {
         let role = format!("shop-dev-{function}");
-        let document = iam
-            .get_role_policy()
-            .role_name(&role)
-            .policy_name("slsr")
-            .send()
-            .await
-            .unwrap()
-            .policy_document()
-            .to_string();
-        let document = percent_decoded(&document);
-        let policy: Value = serde_json::from_str(&document).unwrap();
-        let logs = json!({"Effect": "Allow", "Action": ["logs:CreateLogStream", "logs:PutLogEvents"], "Resource": [format!("arn:aws:logs:us-east-1:{}:log-group:/aws/lambda/{role}:*", account.id)]});
-        let mut want = vec![logs];
+        let policy = role_policy(&iam, &role).await;
+        let mut want = vec![log_grant(&account.id, &role)];
         want.extend(grants);
         assert_eq!(
             policy,
@@ -955,27 +891,6 @@ functions:
     }
 }
 
-/// IAM answers policy documents percent-encoded (RFC 3986), as AWS does.
-fn percent_decoded(text: &str) -> String {
-    let bytes = text.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%'
-            && let Some(byte) = text
-                .get(i + 1..i + 3)
-                .and_then(|h| u8::from_str_radix(h, 16).ok())
-        {
-            out.push(byte);
-            i += 3;
-            continue;
-        }
-        out.push(bytes[i]);
-        i += 1;
-    }
-    String::from_utf8(out).unwrap()
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_bucket_someone_makes_between_the_plan_and_the_create_is_left_alone() {
     // us-east-1 answers a CreateBucket of a bucket the account has with success: only the
@@ -983,7 +898,7 @@ async fn a_bucket_someone_makes_between_the_plan_and_the_create_is_left_alone() 
     let account = Account::new().await;
     let name = format!("shop-dev-uploads-{}", account.id);
     let spec = app("buckets-raced", "service: shop\nbuckets:\n  uploads: {}\n");
-    let s3 = s3(&account).await;
+    let s3 = account.s3().await;
     let (neighbour, bucket) = (s3.clone(), name.clone());
     let config = Config {
         before: Some(Before {
@@ -1023,7 +938,7 @@ async fn a_hand_made_bucket_is_adopted_with_its_objects_found_after_it_leaves_th
  {
     let account = Account::new().await;
     let name = format!("legacy-media-{}", account.id);
-    let s3 = s3(&account).await;
+    let s3 = account.s3().await;
     // Made by a CloudFormation stack: its `aws:` tag stands for the stack's (AWS would let
     // only CloudFormation set it; the emulator takes it at creation).
     let tag = |k: &str, v: &str| {
@@ -1075,8 +990,7 @@ async fn a_hand_made_bucket_is_adopted_with_its_objects_found_after_it_leaves_th
         [None; 4],
         "adopt changes tags only"
     );
-    applied(&account, &spec, &[]);
-    assert_clean(&account, &spec);
+    applied_clean(&account, &spec, &[]);
     assert_eq!(public_access(&s3, &name).await, [Some(true); 4]);
     assert_eq!(object(&s3, &name, "photo.jpg").await, "pixels");
 
@@ -1124,12 +1038,11 @@ functions:
     let account = Account::new().await;
     let name = format!("shop-dev-uploads-{}", account.id);
     applied(&account, &spec, &[]);
-    let s3 = s3(&account).await;
+    let s3 = account.s3().await;
     put(&s3, &name, "keep.txt", "data").await;
     assert_eq!(document(&s3, &name).await.0.len(), 1);
 
-    let out = slsr(&account, "destroy", &spec, &["--auto-approve"]);
-    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+    let out = destroyed(&account, &spec, &[]);
     assert!(
         out.stdout.contains("- bucket_notification.uploads"),
         "{}",
@@ -1150,7 +1063,6 @@ functions:
         "the function and its statement went"
     );
     // Still slsr's, and found: the next apply takes it up again as it is.
-    applied(&account, &spec, &[]);
-    assert_clean(&account, &spec);
+    applied_clean(&account, &spec, &[]);
     assert_eq!(object(&s3, &name, "keep.txt").await, "data");
 }

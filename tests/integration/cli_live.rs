@@ -4,12 +4,11 @@
 //! back with plain SDK calls.
 
 use std::io::Write;
-use std::path::Path;
 use std::process::{Command, Stdio};
 
 use aws_config::{Region, SdkConfig};
 
-use crate::support::{Account, Run, app, applied, slsr_on};
+use crate::support::{Account, Run, app, applied, assert_clean, destroyed, slsr_on};
 
 /// `cmd` with `input` on its stdin (then closed), as `echo yes | slsr ...` runs it.
 fn run_with_stdin(cmd: &mut Command, input: &str) -> Run {
@@ -100,8 +99,7 @@ async fn the_specs_region_wins_over_the_environments() {
     assert!(!flag.stderr.contains("warning"), "{}", flag.stderr);
     assert!(flag.stdout.contains("+ function.api"), "{}", flag.stdout);
 
-    let gone = slsr_on(&account, "destroy", &spec, &["--auto-approve"]);
-    assert_eq!(gone.code, 0, "{}{}", gone.stdout, gone.stderr);
+    let gone = destroyed(&account, &spec, &[]);
     assert!(gone.stderr.contains(warning), "{}", gone.stderr);
     assert!(
         !function_exists(&eu, "far-dev-api").await,
@@ -163,13 +161,9 @@ async fn destroy_speaks_for_itself() {
     assert!(!refused.stderr.contains("apply"), "{}", refused.stderr);
     assert!(function_exists(&config, "bin-dev-api").await);
 
-    let destroyed = run_with_stdin(account.slsr().args(["destroy", "-f"]).arg(&spec), "yes\n");
-    assert_eq!(
-        destroyed.code, 0,
-        "{}{}",
-        destroyed.stdout, destroyed.stderr
-    );
-    let out = &destroyed.stdout;
+    let piped = run_with_stdin(account.slsr().args(["destroy", "-f"]).arg(&spec), "yes\n");
+    assert_eq!(piped.code, 0, "{}{}", piped.stdout, piped.stderr);
+    let out = &piped.stdout;
     let note = out
         .find("These hold data that is deleted with them")
         .unwrap_or_else(|| panic!("{out}"));
@@ -205,8 +199,7 @@ async fn destroy_speaks_for_itself() {
     assert!(!out.contains("Apply complete"), "{out}");
     assert!(!function_exists(&config, "bin-dev-api").await);
 
-    let again = slsr_on(&account, "destroy", &spec, &["--auto-approve"]);
-    assert_eq!(again.code, 0, "{}{}", again.stdout, again.stderr);
+    let again = destroyed(&account, &spec, &[]);
     assert!(
         again.stdout.contains("Nothing to destroy.")
             && again.stdout.contains("= table.notes  bin-dev-notes"),
@@ -362,9 +355,4 @@ async fn target_plans_and_applies_one_resource_and_what_it_needs() {
         "{}",
         unknown.stderr
     );
-}
-
-fn assert_clean(account: &Account, spec: &Path) {
-    let plan = slsr_on(account, "plan", spec, &["--detailed-exitcode"]);
-    assert_eq!(plan.code, 0, "{}{}", plan.stdout, plan.stderr);
 }

@@ -11,7 +11,10 @@ use std::path::Path;
 use aws_sdk_dynamodb::types::AttributeValue;
 use serde_json::Value;
 
-use crate::support::{Account, app, applied, slsr_on as slsr};
+use crate::support::{
+    Account, app, applied, data_loss_changes, destroyed, has_all, refused_for_data_loss,
+    s3_by_path, slsr_on as slsr,
+};
 
 const SPEC: &str = "service: safe
 tables:
@@ -39,15 +42,6 @@ functions:
 
 fn dynamodb(config: &aws_config::SdkConfig) -> aws_sdk_dynamodb::Client {
     aws_sdk_dynamodb::Client::new(config)
-}
-
-/// S3 by path (`endpoint/bucket`), as the emulator needs.
-fn s3(config: &aws_config::SdkConfig) -> aws_sdk_s3::Client {
-    aws_sdk_s3::Client::from_conf(
-        aws_sdk_s3::config::Builder::from(config)
-            .force_path_style(true)
-            .build(),
-    )
 }
 
 fn item(pk: &str) -> HashMap<String, AttributeValue> {
@@ -91,29 +85,14 @@ async fn item_keys(config: &aws_config::SdkConfig, table: &str) -> Option<Vec<St
     Some(keys)
 }
 
+/// A table's tags as `key=value`, sorted.
 async fn table_tags(config: &aws_config::SdkConfig, account: &str, table: &str) -> Vec<String> {
     let arn = format!("arn:aws:dynamodb:us-east-1:{account}:table/{table}");
-    let mut tags = Vec::new();
-    let mut token: Option<String> = None;
-    // The emulator answers in pages, as AWS may.
-    loop {
-        let out = dynamodb(config)
-            .list_tags_of_resource()
-            .resource_arn(&arn)
-            .set_next_token(token)
-            .send()
-            .await
-            .unwrap();
-        tags.extend(
-            out.tags()
-                .iter()
-                .map(|t| format!("{}={}", t.key(), t.value())),
-        );
-        token = out.next_token().map(str::to_string);
-        if token.is_none() {
-            break;
-        }
-    }
+    let mut tags: Vec<String> = crate::ground_truth::table_tags(&dynamodb(config), &arn)
+        .await
+        .into_iter()
+        .map(|(key, value)| format!("{key}={value}"))
+        .collect();
     tags.sort();
     tags
 }
@@ -124,7 +103,7 @@ async fn versions(config: &aws_config::SdkConfig, bucket: &str) -> Option<usize>
     // The emulator pages the listing as AWS does, by key and version markers.
     let (mut count, mut key, mut version) = (0, None::<String>, None::<String>);
     loop {
-        let out = match s3(config)
+        let out = match s3_by_path(config)
             .list_object_versions()
             .bucket(bucket)
             .set_key_marker(key.clone())
@@ -159,21 +138,14 @@ async fn a_table_left_out_of_the_spec_is_kept_unless_data_loss_is_allowed() {
     let bucket = format!("safe-dev-uploads-{}", account.id);
     write_spec(&spec, WITHOUT_DATA);
 
-    let plan = slsr(&account, "plan", &spec, &[]);
-    assert_eq!(plan.code, 1, "{}{}", plan.stdout, plan.stderr);
-    for expected in [
-        "this plan would lose data",
-        "table.orders (safe-dev-orders): it is no longer in the spec",
-        &format!("bucket.uploads ({bucket}): it is no longer in the spec"),
-        "--allow-data-loss",
-        "slsr release ADDRESS",
-    ] {
-        assert!(
-            plan.stderr.contains(expected),
-            "{expected}:\n{}",
-            plan.stderr
-        );
-    }
+    refused_for_data_loss(
+        &account,
+        &spec,
+        &[
+            "table.orders (safe-dev-orders): it is no longer in the spec",
+            &format!("bucket.uploads ({bucket}): it is no longer in the spec"),
+        ],
+    );
     let apply = slsr(&account, "apply", &spec, &["--auto-approve"]);
     assert_eq!(apply.code, 1, "{}{}", apply.stdout, apply.stderr);
     assert_eq!(
@@ -184,22 +156,13 @@ async fn a_table_left_out_of_the_spec_is_kept_unless_data_loss_is_allowed() {
 
     let text = slsr(&account, "plan", &spec, &["--allow-data-loss"]);
     assert_eq!(text.code, 0, "{}{}", text.stdout, text.stderr);
-    assert!(
-        text.stdout
-            .contains("- table.orders  safe-dev-orders  DATA LOSS"),
-        "{}",
-        text.stdout
-    );
-    assert!(
-        text.stdout
-            .contains("# DATA LOSS: deleting it deletes every item in the table"),
-        "{}",
-        text.stdout
-    );
-    assert!(
-        text.stdout.contains("(2 with DATA LOSS)."),
-        "{}",
-        text.stdout
+    has_all(
+        &text.stdout,
+        &[
+            "- table.orders  safe-dev-orders  DATA LOSS",
+            "# DATA LOSS: deleting it deletes every item in the table",
+            "(2 with DATA LOSS).",
+        ],
     );
     let json = slsr(
         &account,
@@ -208,12 +171,9 @@ async fn a_table_left_out_of_the_spec_is_kept_unless_data_loss_is_allowed() {
         &["--allow-data-loss", "--format", "json"],
     );
     let doc: Value = serde_json::from_str(&json.stdout).unwrap();
-    let lost: Vec<&str> = doc["changes"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|c| c["data_loss"] == true)
-        .map(|c| c["address"].as_str().unwrap())
+    let lost: Vec<String> = data_loss_changes(&json.stdout)
+        .into_iter()
+        .map(|(address, _)| address)
         .collect();
     assert_eq!(lost, ["bucket.uploads", "table.orders"]);
     assert_eq!(doc["summary"]["data_loss"], 2);
@@ -244,7 +204,7 @@ async fn destroy_keeps_tables_and_buckets_and_says_so_until_told_otherwise() {
     applied(&account, &spec, &[]);
     put_items(&config, "safe-dev-orders", &["a"]).await;
     let bucket = format!("safe-dev-uploads-{}", account.id);
-    let client = s3(&config);
+    let client = s3_by_path(&config);
     for body in ["one", "two"] {
         client
             .put_object()
@@ -266,8 +226,7 @@ async fn destroy_keeps_tables_and_buckets_and_says_so_until_told_otherwise() {
         .unwrap();
     assert_eq!(versions(&config, &bucket).await, Some(3));
 
-    let destroy = slsr(&account, "destroy", &spec, &["--auto-approve"]);
-    assert_eq!(destroy.code, 0, "{}{}", destroy.stdout, destroy.stderr);
+    let destroy = destroyed(&account, &spec, &[]);
     assert!(
         destroy.stdout.contains("= table.orders  safe-dev-orders"),
         "{}",
@@ -564,8 +523,7 @@ functions:
         "{}",
         refused.stderr
     );
-    let destroy = slsr(&account, "destroy", &spec, &["--auto-approve"]);
-    assert_eq!(destroy.code, 0, "{}{}", destroy.stdout, destroy.stderr);
+    let destroy = destroyed(&account, &spec, &[]);
     assert!(
         destroy
             .stdout

@@ -5,6 +5,7 @@ use std::collections::BTreeSet;
 use std::io::Write;
 use std::time::{Duration, Instant};
 
+use crate::ground_truth::walk;
 use crate::support::{Account, page_size, pages, run, slsr};
 
 #[tokio::test]
@@ -101,25 +102,6 @@ fn missing_credentials_fail_with_a_clear_message() {
     assert_eq!(out.code, 1);
     assert!(out.stderr.contains("credentials"), "{}", out.stderr);
     assert_eq!(out.stderr.lines().count(), 1, "one line: {}", out.stderr);
-}
-
-/// Walks a listing page by page, following its tokens with plain SDK calls: the pages it took
-/// and the name of each item, in the order they came.
-macro_rules! walk {
-    ($request:expr, $set_token:ident, $items:ident, $next:ident, $name:expr) => {{
-        let mut took = 0;
-        let mut names: Vec<String> = Vec::new();
-        let mut token: Option<String> = None;
-        loop {
-            let out = $request.$set_token(token).send().await.unwrap();
-            took += 1;
-            names.extend(out.$items().iter().map($name));
-            token = out.$next().map(str::to_string);
-            if token.is_none() {
-                break (took, names);
-            }
-        }
-    }};
 }
 
 /// A listing of `expected` walked in `pages` pages, each item exactly once.

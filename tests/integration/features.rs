@@ -2,49 +2,11 @@
 //! emulator: each feature planned from empty, applied, planned clean, changed (the plan
 //! shows the exact field), and removed.
 
-use std::path::Path;
-
-use crate::support::{Account, all_items, app, applied, run, slsr_on as slsr};
-
-fn apply(account: &Account, spec: &Path) {
-    applied(account, spec, &[]);
-    let out = slsr(account, "plan", spec, &["--detailed-exitcode"]);
-    assert_eq!(
-        out.code, 0,
-        "not clean after apply:\n{}{}",
-        out.stdout, out.stderr
-    );
-}
-
-/// A function's environment variables, as Lambda has them.
-async fn env_of(
-    lambda: &aws_sdk_lambda::Client,
-    function: &str,
-) -> std::collections::HashMap<String, String> {
-    lambda
-        .get_function_configuration()
-        .function_name(function)
-        .send()
-        .await
-        .unwrap()
-        .environment
-        .unwrap()
-        .variables
-        .unwrap()
-}
-
-/// Writes `text` as the spec, then plans: the plan's text, asserting that it has changes.
-fn replan(account: &Account, spec: &Path, text: impl AsRef<[u8]>) -> String {
-    std::fs::write(spec, text).unwrap();
-    plan(account, spec)
-}
-
-/// The plan's text, asserting that it has changes.
-fn plan(account: &Account, spec: &Path) -> String {
-    let out = slsr(account, "plan", spec, &["--detailed-exitcode"]);
-    assert_eq!(out.code, 2, "{}{}", out.stdout, out.stderr);
-    out.stdout
-}
+use crate::ground_truth::{env_of, role_policy, statements};
+use crate::support::{
+    Account, all_items, app, applied_clean, apply_change, has_all, planned_changes, replan, run,
+    slsr_on as slsr,
+};
 
 /// Whether a policy line diff has a line marked `sign` with `content` (after indentation).
 fn diff_line(text: &str, sign: char, content: &str) -> bool {
@@ -70,19 +32,20 @@ functions:
 async fn function_statements_join_the_generated_role_and_keep_its_grants() {
     let spec = app("feat-statements", STATEMENTS);
     let account = Account::new().await;
-    let first = plan(&account, &spec);
+    let first = planned_changes(&account, &spec, &[]);
     let role = first.split("+ role.api").nth(1).unwrap_or_default();
     assert!(
         role.contains("s3:GetObject") && role.contains("logs:PutLogEvents"),
         "the statement beside the generated grants:\n{first}"
     );
-    apply(&account, &spec);
+    applied_clean(&account, &spec, &[]);
 
     // A change: the exact lines of the policy that moved, on the role alone.
     let changed = replan(
         &account,
         &spec,
         STATEMENTS.replace("feat-bucket/*", "feat-bucket/reports/*"),
+        &[],
     );
     assert!(changed.contains("~ role.api"), "{changed}");
     assert!(
@@ -101,7 +64,7 @@ async fn function_statements_join_the_generated_role_and_keep_its_grants() {
         ),
         "{changed}"
     );
-    apply(&account, &spec);
+    applied_clean(&account, &spec, &[]);
 
     // Removed: the statement goes, the generated grants stay.
     let without: String = STATEMENTS
@@ -109,13 +72,13 @@ async fn function_statements_join_the_generated_role_and_keep_its_grants() {
         .take_while(|l| !l.contains("statements:"))
         .map(|l| format!("{l}\n"))
         .collect();
-    let removed = replan(&account, &spec, without);
+    let removed = replan(&account, &spec, without, &[]);
     assert!(
         removed.contains("~ role.api")
             && diff_line(&removed, '-', "\"Action\": [\"s3:GetObject\"],"),
         "{removed}"
     );
-    apply(&account, &spec);
+    applied_clean(&account, &spec, &[]);
     let iam = aws_sdk_iam::Client::new(&account.config().await);
     let policy = iam
         .get_role_policy()
@@ -155,7 +118,7 @@ functions:
 async fn payload_format_cors_and_route_auth_are_planned_applied_and_changed_exactly() {
     let spec = app("feat-http", HTTP);
     let account = Account::new().await;
-    let first = plan(&account, &spec);
+    let first = planned_changes(&account, &spec, &[]);
     let route = |text: &str, key: &str| -> String {
         text.split(&format!("route[\"{key}\"]"))
             .nth(1)
@@ -176,7 +139,7 @@ async fn payload_format_cors_and_route_auth_are_planned_applied_and_changed_exac
         first.contains("payload_format_version = \"1.0\""),
         "{first}"
     );
-    apply(&account, &spec);
+    applied_clean(&account, &spec, &[]);
 
     // What AWS holds.
     let apigw = aws_sdk_apigatewayv2::Client::new(&account.config().await);
@@ -207,7 +170,7 @@ async fn payload_format_cors_and_route_auth_are_planned_applied_and_changed_exac
             "{route: POST /admin, auth: iam}",
             "{route: POST /admin, auth: none}",
         );
-    let changed = replan(&account, &spec, &changed_spec);
+    let changed = replan(&account, &spec, &changed_spec, &[]);
     assert!(
         changed.contains("~ payload_format_version: \"1.0\" -> \"2.0\""),
         "{changed}"
@@ -222,7 +185,7 @@ async fn payload_format_cors_and_route_auth_are_planned_applied_and_changed_exac
         changed.contains("Plan: 0 to add, 3 to change, 0 to replace, 0 to destroy."),
         "{changed}"
     );
-    apply(&account, &spec);
+    applied_clean(&account, &spec, &[]);
 
     // Removed: the CORS block and the admin route.
     let removed_spec: String = changed_spec
@@ -236,10 +199,12 @@ async fn payload_format_cors_and_route_auth_are_planned_applied_and_changed_exac
         })
         .map(|l| format!("{l}\n"))
         .collect();
-    let removed = replan(&account, &spec, removed_spec);
-    assert!(removed.contains("- route[\"POST /admin\"]"), "{removed}");
-    assert!(removed.contains("- cors.max_age"), "{removed}");
-    apply(&account, &spec);
+    apply_change(
+        &account,
+        &spec,
+        removed_spec,
+        &["- route[\"POST /admin\"]", "- cors.max_age"],
+    );
 }
 
 const ASYNC: &str = "service: feat
@@ -257,14 +222,14 @@ functions:
 async fn async_invocation_config_is_planned_applied_drift_checked_and_removed() {
     let spec = app("feat-async", ASYNC);
     let account = Account::new().await;
-    let first = plan(&account, &spec);
+    let first = planned_changes(&account, &spec, &[]);
     assert!(
         first.contains("+ async.max_retries = 1")
             && first.contains("+ async.max_event_age = 3600")
             && first.contains(":feat-dev-failed\""),
         "{first}"
     );
-    apply(&account, &spec);
+    applied_clean(&account, &spec, &[]);
     let config = account.config().await;
     let lambda = aws_sdk_lambda::Client::new(&config);
     let live = lambda
@@ -282,14 +247,7 @@ async fn async_invocation_config_is_planned_applied_drift_checked_and_removed() 
     assert!(destination.ends_with(":feat-dev-failed"), "{destination}");
     // The generated role may send to exactly that queue.
     let iam = aws_sdk_iam::Client::new(&config);
-    let policy = iam
-        .get_role_policy()
-        .role_name("feat-dev-api")
-        .policy_name("slsr")
-        .send()
-        .await
-        .unwrap();
-    let document = urlencoding_free(policy.policy_document());
+    let document = role_policy(&iam, "feat-dev-api").await.to_string();
     assert!(
         document.contains("sqs:SendMessage") && document.contains(":feat-dev-failed"),
         "{document}"
@@ -304,25 +262,26 @@ async fn async_invocation_config_is_planned_applied_drift_checked_and_removed() 
         .send()
         .await
         .unwrap();
-    let drift = plan(&account, &spec);
+    let drift = planned_changes(&account, &spec, &[]);
     assert!(drift.contains("~ async.max_retries: 0 -> 1"), "{drift}");
     assert!(
         drift.contains("+ async.on_failure: (none) -> \"arn:aws:sqs:"),
         "{drift}"
     );
-    apply(&account, &spec);
+    applied_clean(&account, &spec, &[]);
 
     // A change in the spec: the exact field.
     let changed = replan(
         &account,
         &spec,
         ASYNC.replace("max_event_age: 3600", "max_event_age: 7200"),
+        &[],
     );
     assert!(
         changed.contains("~ async.max_event_age: 3600 -> 7200"),
         "{changed}"
     );
-    apply(&account, &spec);
+    applied_clean(&account, &spec, &[]);
 
     // Removed: the config goes, and so does the tag that marks it.
     let removed = replan(
@@ -332,25 +291,19 @@ async fn async_invocation_config_is_planned_applied_drift_checked_and_removed() 
             "    async: {max_retries: 1, max_event_age: 3600, on_failure: {queue: failed}}\n",
             "",
         ),
+        &[],
     );
     assert!(
         removed.contains("- async.max_retries") && removed.contains("- tags.slsr:async"),
         "{removed}"
     );
-    apply(&account, &spec);
+    applied_clean(&account, &spec, &[]);
     let gone = lambda
         .get_function_event_invoke_config()
         .function_name("feat-dev-api")
         .send()
         .await;
     assert!(gone.is_err(), "the config is deleted");
-}
-
-/// IAM's policy documents come percent-encoded from some calls.
-fn urlencoding_free(text: &str) -> String {
-    text.replace("%3A", ":")
-        .replace("%22", "\"")
-        .replace("%2F", "/")
 }
 
 const JWT: &str = "service: jwt
@@ -371,7 +324,7 @@ functions:
 async fn jwt_authorizers_guard_routes_and_change_and_go_exactly() {
     let spec = app("feat-jwt", JWT);
     let account = Account::new().await;
-    let first = plan(&account, &spec);
+    let first = planned_changes(&account, &spec, &[]);
     assert!(
         first.contains("+ authorizer.users")
             && first.contains("+ issuer = \"https://issuer.example.com\""),
@@ -388,7 +341,7 @@ async fn jwt_authorizers_guard_routes_and_change_and_go_exactly() {
             && !me.contains("# public"),
         "{first}"
     );
-    apply(&account, &spec);
+    applied_clean(&account, &spec, &[]);
 
     // AWS holds the authorizer, and the route names it by id.
     let apigw = aws_sdk_apigatewayv2::Client::new(&account.config().await);
@@ -411,13 +364,14 @@ async fn jwt_authorizers_guard_routes_and_change_and_go_exactly() {
         &account,
         &spec,
         JWT.replace("audience: [web]", "audience: [web, mobile]"),
+        &[],
     );
     assert!(changed.contains("~ authorizer.users"), "{changed}");
     assert!(
         changed.contains("Plan: 0 to add, 1 to change, 0 to replace, 0 to destroy."),
         "{changed}"
     );
-    apply(&account, &spec);
+    applied_clean(&account, &spec, &[]);
 
     // Removed: the route goes public, the authorizer goes.
     let without: String = JWT
@@ -428,13 +382,12 @@ async fn jwt_authorizers_guard_routes_and_change_and_go_exactly() {
         .map(|l| format!("{l}\n"))
         .collect::<String>()
         .replace("{route: GET /me, auth: users}", "GET /me");
-    let removed = replan(&account, &spec, without);
-    assert!(removed.contains("- authorizer.users"), "{removed}");
-    assert!(
-        removed.contains("~ authorization: \"JWT\" -> \"NONE\""),
-        "{removed}"
+    apply_change(
+        &account,
+        &spec,
+        without,
+        &["- authorizer.users", "~ authorization: \"JWT\" -> \"NONE\""],
     );
-    apply(&account, &spec);
 }
 
 const REFERENCES: &str = "service: refs
@@ -466,19 +419,24 @@ functions:
 async fn references_resolve_from_the_account_or_after_apply_and_follow_changes() {
     let spec = app("feat-refs", REFERENCES);
     let account = Account::new().await;
-    let first = plan(&account, &spec);
+    let first = planned_changes(&account, &spec, &[]);
     let id = &account.id;
-    for line in [
-        "+ env.JOBS_URL = \"(known after apply: queue.jobs.url)\"".to_string(),
-        "+ env.API = \"(known after apply: http_api.url)\"".to_string(),
-        format!("+ env.JOBS_ARN = \"arn:aws:sqs:us-east-1:{id}:refs-dev-jobs\""),
-        "+ env.WORKER = \"refs-dev-worker\"".to_string(),
-        format!("+ env.WORKER_ARN = \"arn:aws:lambda:us-east-1:{id}:function:refs-dev-worker\""),
-        format!("+ env.SHARED_ROLE = \"arn:aws:iam::{id}:role/slsr/refs/dev/refs-dev-shared\""),
-    ] {
-        assert!(first.contains(&line), "{line}\n{first}");
-    }
-    apply(&account, &spec);
+    has_all(
+        &first,
+        &[
+            "+ env.JOBS_URL = \"(known after apply: queue.jobs.url)\"",
+            "+ env.API = \"(known after apply: http_api.url)\"",
+            &format!("+ env.JOBS_ARN = \"arn:aws:sqs:us-east-1:{id}:refs-dev-jobs\""),
+            "+ env.WORKER = \"refs-dev-worker\"",
+            &format!(
+                "+ env.WORKER_ARN = \"arn:aws:lambda:us-east-1:{id}:function:refs-dev-worker\""
+            ),
+            &format!(
+                "+ env.SHARED_ROLE = \"arn:aws:iam::{id}:role/slsr/refs/dev/refs-dev-shared\""
+            ),
+        ],
+    );
+    applied_clean(&account, &spec, &[]);
 
     // What the function got: the queue's and the API's real URLs.
     let config = account.config().await;
@@ -514,22 +472,24 @@ async fn references_resolve_from_the_account_or_after_apply_and_follow_changes()
                 "      API: ${http_api.url}\n",
                 "      API: ${http_api.url}\n      MORE_URL: ${queue:more.url}\n",
             ),
+        &[],
     );
     assert!(
         changed.contains("+ env.MORE_URL: (none) -> \"(known after apply: queue.more.url)\""),
         "{changed}"
     );
-    apply(&account, &spec);
+    applied_clean(&account, &spec, &[]);
 
     // Removed: the variables go with the references.
     let removed = replan(
         &account,
         &spec,
         REFERENCES.replace("      JOBS_URL: ${queue:jobs.url}\n", ""),
+        &[],
     );
     assert!(removed.contains("- env.JOBS_URL"), "{removed}");
     assert!(removed.contains("- env.MORE_URL"), "{removed}");
-    apply(&account, &spec);
+    applied_clean(&account, &spec, &[]);
 }
 
 const SSM: &str = "service: params
@@ -579,7 +539,7 @@ async fn ssm_parameters_are_read_at_plan_time_and_secure_ones_never_shown_or_sav
         aws_sdk_ssm::types::ParameterType::SecureString,
     )
     .await;
-    let first = plan(&account, &spec);
+    let first = planned_changes(&account, &spec, &[]);
     assert!(first.contains("+ env.TABLE = \"orders\""), "{first}");
     assert!(!first.contains("hunter2"), "{first}");
     assert!(first.contains("env.DATABASE_URL = (sensitive)"), "{first}");
@@ -589,7 +549,7 @@ async fn ssm_parameters_are_read_at_plan_time_and_secure_ones_never_shown_or_sav
     assert!(out.code == 0 || out.code == 2, "{}", out.stderr);
     let text = std::fs::read_to_string(&saved).unwrap();
     assert!(!text.contains("hunter2"), "the saved plan holds the secret");
-    apply(&account, &spec);
+    applied_clean(&account, &spec, &[]);
 
     // The function has the real values.
     let lambda = aws_sdk_lambda::Client::new(&config);
@@ -613,7 +573,7 @@ async fn ssm_parameters_are_read_at_plan_time_and_secure_ones_never_shown_or_sav
         aws_sdk_ssm::types::ParameterType::String,
     )
     .await;
-    let changed = plan(&account, &spec);
+    let changed = planned_changes(&account, &spec, &[]);
     assert!(
         changed.contains("~ env.TABLE: \"orders\" -> \"orders-v2\""),
         "{changed}"
@@ -623,7 +583,7 @@ async fn ssm_parameters_are_read_at_plan_time_and_secure_ones_never_shown_or_sav
         "{changed}"
     );
     assert!(!changed.contains("secret"), "{changed}");
-    apply(&account, &spec);
+    applied_clean(&account, &spec, &[]);
 }
 
 const NAMED_RULES: &str = "service: named
@@ -643,19 +603,20 @@ functions:
 async fn a_named_rule_changes_in_place() {
     let spec = app("feat-named-rules", NAMED_RULES);
     let account = Account::new().await;
-    let first = plan(&account, &spec);
+    let first = planned_changes(&account, &spec, &[]);
     assert!(
         first.contains("+ rule.worker.nightly  named-dev-worker-nightly")
             && first.contains("+ rule.worker.on-order  named-dev-worker-on-order"),
         "{first}"
     );
-    apply(&account, &spec);
+    applied_clean(&account, &spec, &[]);
     let changed = replan(
         &account,
         &spec,
         NAMED_RULES
             .replace("rate(5 minutes)", "rate(10 minutes)")
             .replace("[shop.orders]", "[shop.returns]"),
+        &[],
     );
     assert!(
         changed.contains("~ rule.worker.nightly  named-dev-worker-nightly")
@@ -664,7 +625,7 @@ async fn a_named_rule_changes_in_place() {
             && changed.contains("Plan: 0 to add, 2 to change, 0 to replace, 0 to destroy."),
         "{changed}"
     );
-    apply(&account, &spec);
+    applied_clean(&account, &spec, &[]);
     let events = aws_sdk_eventbridge::Client::new(&account.config().await);
     let rule = events
         .describe_rule()
@@ -718,7 +679,7 @@ async fn outputs_are_printed_read_back_and_published_for_another_service() {
     let producer = app("feat-producer", PRODUCER);
     let consumer = app("feat-consumer", CONSUMER);
     let account = Account::new().await;
-    let first = plan(&account, &producer);
+    let first = planned_changes(&account, &producer, &[]);
     assert!(
         first.contains("+ parameter[\"/shared/producer/api_url\"]")
             && first.contains("+ value = \"(known after apply: http_api.url)\""),
@@ -755,12 +716,12 @@ async fn outputs_are_printed_read_back_and_published_for_another_service() {
     );
 
     // Another service reads the published value.
-    let reads = plan(&account, &consumer);
+    let reads = planned_changes(&account, &consumer, &[]);
     assert!(
         reads.contains(&format!("+ env.PRODUCER_URL = \"{url}\"")),
         "{reads}"
     );
-    apply(&account, &consumer);
+    applied_clean(&account, &consumer, &[]);
 
     // Removed: the parameter goes, and the reader says what is missing.
     let without: String = PRODUCER
@@ -768,12 +729,12 @@ async fn outputs_are_printed_read_back_and_published_for_another_service() {
         .filter(|l| !l.starts_with("outputs:") && !l.contains("_url: {value"))
         .map(|l| format!("{l}\n"))
         .collect();
-    let removed = replan(&account, &producer, without);
+    let removed = replan(&account, &producer, without, &[]);
     assert!(
         removed.contains("- parameter[\"/shared/producer/api_url\"]"),
         "{removed}"
     );
-    apply(&account, &producer);
+    applied_clean(&account, &producer, &[]);
     let out = slsr(&account, "plan", &consumer, &[]);
     assert_eq!(out.code, 1, "{}{}", out.stdout, out.stderr);
     assert!(
@@ -806,7 +767,7 @@ async fn outputs_of_what_is_not_deployed_are_an_error_never_a_placeholder() {
             out.stdout
         );
     }
-    apply(&account, &spec);
+    applied_clean(&account, &spec, &[]);
     let out = slsr(&account, "outputs", &spec, &[]);
     assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
 
@@ -842,7 +803,7 @@ async fn outputs_of_what_is_not_deployed_are_an_error_never_a_placeholder() {
 async fn a_plan_shows_the_outputs_it_changes() {
     let spec = app("feat-output-changes", PRODUCER);
     let account = Account::new().await;
-    apply(&account, &spec);
+    applied_clean(&account, &spec, &[]);
     let apigw = aws_sdk_apigatewayv2::Client::new(&account.config().await);
     let api_id = apigw.get_apis().send().await.unwrap().items()[0]
         .api_id()
@@ -856,7 +817,7 @@ async fn a_plan_shows_the_outputs_it_changes() {
             "outputs:\n",
             "outputs:\n  extra_url: {value: '${queue:extra.url}'}\n",
         );
-    let plan = replan(&account, &spec, changed);
+    let plan = replan(&account, &spec, changed, &[]);
     let expected = format!(
         "Changes to Outputs:\n  ~ api_url   = \"{url}\" -> \"{url}/v2\"\n  + extra_url = (known after apply: queue.extra.url)\n\n"
     );
@@ -868,7 +829,7 @@ async fn a_plan_shows_the_outputs_it_changes() {
         json["output_changes"][0],
         serde_json::json!({"name": "api_url", "action": "update", "before": url, "after": format!("{url}/v2"), "sensitive": false})
     );
-    apply(&account, &spec);
+    applied_clean(&account, &spec, &[]);
 }
 
 #[tokio::test]
@@ -915,20 +876,14 @@ outputs:
 ";
 
 /// The function's policy statements as AWS has them, by action.
-async fn statements(
+async fn statements_by_action(
     lambda: &aws_sdk_lambda::Client,
     function: &str,
 ) -> std::collections::BTreeMap<String, serde_json::Value> {
-    let policy = match lambda.get_policy().function_name(function).send().await {
-        Ok(out) => out.policy.unwrap(),
-        Err(_) => return Default::default(),
-    };
-    let doc: serde_json::Value = serde_json::from_str(&policy).unwrap();
-    doc["Statement"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|s| (s["Action"].as_str().unwrap().to_string(), s.clone()))
+    statements(lambda, function)
+        .await
+        .into_iter()
+        .map(|s| (s["Action"].as_str().unwrap().to_string(), s))
         .collect()
 }
 
@@ -937,7 +892,7 @@ async fn function_urls_are_made_read_back_changed_and_removed_with_their_stateme
     let spec = app("feat-urls", URLS);
     let account = Account::new().await;
     let lambda = aws_sdk_lambda::Client::new(&account.config().await);
-    let first = plan(&account, &spec);
+    let first = planned_changes(&account, &spec, &[]);
     assert!(first.contains("+ function_url.api"), "{first}");
     assert!(
         first.contains(
@@ -964,7 +919,7 @@ async fn function_urls_are_made_read_back_changed_and_removed_with_their_stateme
     assert_eq!(url.cors().unwrap().allow_origins(), ["*"]);
     let address = url.function_url().to_string();
     assert!(address.starts_with("https://"), "{address}");
-    let policy = statements(&lambda, "urls-dev-api").await;
+    let policy = statements_by_action(&lambda, "urls-dev-api").await;
     assert_eq!(
         policy["lambda:InvokeFunctionUrl"]["Condition"],
         serde_json::json!({"StringEquals": {"lambda:FunctionUrlAuthType": "NONE"}})
@@ -999,22 +954,27 @@ async fn function_urls_are_made_read_back_changed_and_removed_with_their_stateme
         .send()
         .await
         .unwrap();
-    let drift = plan(&account, &spec);
+    let drift = planned_changes(&account, &spec, &[]);
     assert!(
         drift.contains("~ cors.allow_origins: [\"https://evil.example\"] -> [\"*\"]"),
         "{drift}"
     );
-    apply(&account, &spec);
+    applied_clean(&account, &spec, &[]);
 
     // IAM auth: the URL changes in place and the public statements go.
-    let iam = replan(&account, &spec, URLS.replace("auth: none", "auth: iam"));
+    let iam = replan(
+        &account,
+        &spec,
+        URLS.replace("auth: none", "auth: iam"),
+        &[],
+    );
     assert!(
         iam.contains("~ auth_type: \"NONE\" -> \"AWS_IAM\""),
         "{iam}"
     );
     assert!(!iam.contains("# public"), "{iam}");
     assert_eq!(iam.matches("  - permission.api.").count(), 2, "{iam}");
-    apply(&account, &spec);
+    applied_clean(&account, &spec, &[]);
     let url = lambda
         .get_function_url_config()
         .function_name("urls-dev-api")
@@ -1023,13 +983,15 @@ async fn function_urls_are_made_read_back_changed_and_removed_with_their_stateme
         .unwrap();
     assert_eq!(url.auth_type().as_str(), "AWS_IAM");
     assert_eq!(url.function_url(), address, "the same URL");
-    assert!(statements(&lambda, "urls-dev-api").await.is_empty());
+    assert!(
+        statements_by_action(&lambda, "urls-dev-api")
+            .await
+            .is_empty()
+    );
 
     // Removed: the config goes, then the function's `slsr:url` tag.
     let without = "service: urls\nfunctions:\n  api:\n    handler: index.handler\n    runtime: python3.12\n    code: ./src\n";
-    let gone = replan(&account, &spec, without);
-    assert!(gone.contains("- function_url.api"), "{gone}");
-    apply(&account, &spec);
+    apply_change(&account, &spec, without, &["- function_url.api"]);
     assert!(
         lambda
             .get_function_url_config()

@@ -15,7 +15,7 @@ use aws_config::SdkConfig;
 use serde_json::{Value, json};
 
 use crate::console::{self, Function, Mapping, Permission, Queue, Role, Rule};
-use crate::support::{Account, REGION, Run, pages, run};
+use crate::support::{Account, REGION, Run, has_all, pages, run};
 
 const SPEC: &str = "service: shop
 stage: dev
@@ -369,21 +369,22 @@ async fn what_was_just_created_plans_as_no_change() {
         "{}",
         out.stderr
     );
-    for line in [
-        "Lambda.GetFunction: 2",
-        "Lambda.GetPolicy: 2",
-        "Lambda.GetAlias: 2",
-        "SQS.GetQueueAttributes: 2",
-        &format!("IAM.GetAccountAuthorizationDetails: {}", pages(2)),
-        &format!("Lambda.ListFunctions: {}", pages(2)),
-        // The functions' groups in pages, and one page of no state machine's group.
-        &format!("CloudWatchLogs.DescribeLogGroups: {}", pages(2) + 1),
-        "CloudWatchLogs.ListTagsForResource: 2",
-        &format!("SQS.ListQueues: {}", pages(2)),
-        "SFN.ListStateMachines: 1",
-    ] {
-        assert!(out.stderr.contains(line), "{line}:\n{}", out.stderr);
-    }
+    has_all(
+        &out.stderr,
+        &[
+            "Lambda.GetFunction: 2",
+            "Lambda.GetPolicy: 2",
+            "Lambda.GetAlias: 2",
+            "SQS.GetQueueAttributes: 2",
+            &format!("IAM.GetAccountAuthorizationDetails: {}", pages(2)),
+            &format!("Lambda.ListFunctions: {}", pages(2)),
+            // The functions' groups in pages, and one page of no state machine's group.
+            &format!("CloudWatchLogs.DescribeLogGroups: {}", pages(2) + 1),
+            "CloudWatchLogs.ListTagsForResource: 2",
+            &format!("SQS.ListQueues: {}", pages(2)),
+            "SFN.ListStateMachines: 1",
+        ],
+    );
 }
 
 #[tokio::test]

@@ -1,6 +1,7 @@
 //! slsr's one integration-test binary (one binary links the SDK once).
 //!
-//! Modules by subject; `support` holds the emulator and binary helpers they share.
+//! Modules by subject; `support` holds the emulator and binary helpers they share,
+//! `console` makes resources with plain SDK calls and `ground_truth` reads them back so.
 
 mod apply;
 mod buckets;
@@ -15,6 +16,7 @@ mod emulator;
 mod features;
 mod fixtures;
 mod fuzz;
+mod ground_truth;
 mod init;
 mod live_plan;
 mod lock;

@@ -4,83 +4,42 @@
 //! topic's own subscription kept through apply and destroy; the scheduler role's exact
 //! policy. Ground truth comes from plain SDK calls and literal values.
 
-use std::path::Path;
-
 use serde_json::{Value, json};
 
-use crate::support::{Account, app, applied, slsr_on as slsr};
-
-fn assert_clean(account: &Account, spec: &Path) {
-    let out = slsr(account, "plan", spec, &["--detailed-exitcode"]);
-    assert_eq!(
-        out.code, 0,
-        "not clean after apply:\n{}{}",
-        out.stdout, out.stderr
-    );
-}
-
-/// Writes `text` as the spec and plans: the plan's text, which must have changes.
-fn replan(account: &Account, spec: &Path, text: &str) -> String {
-    std::fs::write(spec, text).unwrap();
-    let out = slsr(account, "plan", spec, &["--detailed-exitcode"]);
-    assert_eq!(out.code, 2, "{}{}", out.stdout, out.stderr);
-    out.stdout
-}
-
-fn has_all(text: &str, lines: &[&str]) {
-    for line in lines {
-        assert!(text.contains(line), "{line}:\n{text}");
-    }
-}
+use crate::ground_truth::{
+    log_grant, pairs, path_and_trust, role_policy, statements, tag_pairs, walk,
+};
+use crate::reliability::losing_first;
+use crate::support::{
+    Account, all_items, app, applied, applied_clean, apply_change, assert_clean, destroyed,
+    has_all, replan, slsr_on as slsr,
+};
 
 /// Every topic ARN of the account, every page.
 async fn topic_arns(sns: &aws_sdk_sns::Client) -> Vec<String> {
-    let mut all = Vec::new();
-    let mut token = None;
-    loop {
-        let out = sns
-            .list_topics()
-            .set_next_token(token)
-            .send()
-            .await
-            .unwrap();
-        all.extend(
-            out.topics()
-                .iter()
-                .filter_map(|t| t.topic_arn().map(str::to_string)),
-        );
-        token = out.next_token;
-        if token.is_none() {
-            return all;
-        }
-    }
+    all_items!(sns.list_topics(), topics)
+        .iter()
+        .filter_map(|t| t.topic_arn().map(str::to_string))
+        .collect()
 }
 
-/// A topic's subscriptions as (protocol, endpoint, subscription ARN), every page.
+/// A topic's subscriptions as (protocol, endpoint, subscription ARN), every page, sorted.
 async fn subscriptions(sns: &aws_sdk_sns::Client, topic: &str) -> Vec<(String, String, String)> {
-    let mut all = Vec::new();
-    let mut token = None;
-    loop {
-        let out = sns
-            .list_subscriptions_by_topic()
-            .topic_arn(topic)
-            .set_next_token(token)
-            .send()
-            .await
-            .unwrap();
-        all.extend(out.subscriptions().iter().map(|s| {
-            (
-                s.protocol().unwrap_or_default().to_string(),
-                s.endpoint().unwrap_or_default().to_string(),
-                s.subscription_arn().unwrap_or_default().to_string(),
-            )
-        }));
-        token = out.next_token;
-        if token.is_none() {
-            all.sort();
-            return all;
-        }
-    }
+    let mut all: Vec<_> = all_items!(
+        sns.list_subscriptions_by_topic().topic_arn(topic),
+        subscriptions
+    )
+    .iter()
+    .map(|s| {
+        (
+            s.protocol().unwrap_or_default().to_string(),
+            s.endpoint().unwrap_or_default().to_string(),
+            s.subscription_arn().unwrap_or_default().to_string(),
+        )
+    })
+    .collect();
+    all.sort();
+    all
 }
 
 async fn subscription_attribute(
@@ -109,51 +68,6 @@ async fn topic_attribute(sns: &aws_sdk_sns::Client, arn: &str, name: &str) -> Op
         .unwrap_or_default()
         .get(name)
         .cloned()
-}
-
-/// The statements of a function's resource policy (none when it has no policy).
-async fn statements(lambda: &aws_sdk_lambda::Client, function: &str) -> Vec<Value> {
-    match lambda.get_policy().function_name(function).send().await {
-        Ok(out) => {
-            let policy: Value = serde_json::from_str(out.policy().unwrap()).unwrap();
-            policy["Statement"].as_array().cloned().unwrap_or_default()
-        }
-        Err(_) => vec![],
-    }
-}
-
-/// A role's inline policy `slsr`, as IAM has it (percent-decoded).
-async fn role_policy(iam: &aws_sdk_iam::Client, role: &str) -> Value {
-    let document = iam
-        .get_role_policy()
-        .role_name(role)
-        .policy_name("slsr")
-        .send()
-        .await
-        .unwrap()
-        .policy_document()
-        .to_string();
-    serde_json::from_str(&percent_decoded(&document)).unwrap()
-}
-
-fn percent_decoded(text: &str) -> String {
-    let bytes = text.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%'
-            && let Some(byte) = text
-                .get(i + 1..i + 3)
-                .and_then(|h| u8::from_str_radix(h, 16).ok())
-        {
-            out.push(byte);
-            i += 3;
-            continue;
-        }
-        out.push(bytes[i]);
-        i += 1;
-    }
-    String::from_utf8(out).unwrap()
 }
 
 const TOPICS: &str = "service: msg
@@ -198,9 +112,10 @@ async fn a_topic_and_its_subscription_are_made_read_back_changed_and_removed() {
     let audit = format!("arn:aws:sns:us-east-1:{id}:msg-dev-audit.fifo");
     let function = format!("arn:aws:lambda:us-east-1:{id}:function:msg-dev-api");
 
-    let first = replan(&account, &spec, TOPICS);
-    has_all(
-        &first,
+    apply_change(
+        &account,
+        &spec,
+        TOPICS,
         &[
             "+ topic.orders  msg-dev-orders",
             "+ kms_key = \"alias/aws/sns\"",
@@ -213,8 +128,6 @@ async fn a_topic_and_its_subscription_are_made_read_back_changed_and_removed() {
             &format!("+ env.ORDERS = \"{orders}\""),
         ],
     );
-    applied(&account, &spec, &[]);
-    assert_clean(&account, &spec);
 
     let arns = topic_arns(&sns).await;
     assert!(arns.contains(&orders) && arns.contains(&audit), "{arns:?}");
@@ -228,25 +141,13 @@ async fn a_topic_and_its_subscription_are_made_read_back_changed_and_removed() {
         topic_attribute(&sns, &audit, "FifoTopic").await.as_deref(),
         Some("true")
     );
-    let mut tags: Vec<(String, String)> = sns
-        .list_tags_for_resource()
-        .resource_arn(&orders)
-        .send()
-        .await
-        .unwrap()
-        .tags()
-        .iter()
-        .map(|t| (t.key().to_string(), t.value().to_string()))
-        .collect();
-    tags.sort();
     assert_eq!(
-        tags,
-        [
+        tag_pairs!(sns.list_tags_for_resource().resource_arn(&orders), tags),
+        pairs(&[
             ("slsr:service", "msg"),
             ("slsr:stage", "dev"),
             ("team", "core")
-        ]
-        .map(|(k, v)| (k.to_string(), v.to_string()))
+        ])
     );
     let subs = subscriptions(&sns, &orders).await;
     assert_eq!(subs.len(), 1, "{subs:?}");
@@ -276,11 +177,10 @@ async fn a_topic_and_its_subscription_are_made_read_back_changed_and_removed() {
     assert_eq!(found[0]["Action"], json!("lambda:InvokeFunction"));
 
     // The generated role may publish to that topic, and to nothing else.
-    let logs = format!("arn:aws:logs:us-east-1:{id}:log-group:/aws/lambda/msg-dev-api:*");
     assert_eq!(
         role_policy(&iam, "msg-dev-api").await,
         json!({"Version": "2012-10-17", "Statement": [
-            {"Effect": "Allow", "Action": ["logs:CreateLogStream", "logs:PutLogEvents"], "Resource": [logs]},
+            log_grant(id, "msg-dev-api"),
             {"Effect": "Allow", "Action": ["sns:Publish"], "Resource": [orders]},
         ]})
     );
@@ -299,9 +199,10 @@ async fn a_topic_and_its_subscription_are_made_read_back_changed_and_removed() {
             "filter_policy: {type: [placed]}",
             "filter_policy: {type: [shipped]}, filter_policy_scope: message_body",
         );
-    let changed = replan(&account, &spec, &changed_text);
-    has_all(
-        &changed,
+    apply_change(
+        &account,
+        &spec,
+        &changed_text,
         &[
             "~ topic.orders  msg-dev-orders",
             "~ kms_key: \"alias/aws/sns\" -> \"alias/orders\"",
@@ -312,8 +213,6 @@ async fn a_topic_and_its_subscription_are_made_read_back_changed_and_removed() {
             "Plan: 0 to add, 2 to change, 0 to replace, 0 to destroy.",
         ],
     );
-    applied(&account, &spec, &[]);
-    assert_clean(&account, &spec);
     assert_eq!(
         topic_attribute(&sns, &orders, "KmsMasterKeyId")
             .await
@@ -341,17 +240,16 @@ async fn a_topic_and_its_subscription_are_made_read_back_changed_and_removed() {
         "- sns: {topic: orders, filter_policy: {type: [shipped]}, filter_policy_scope: message_body}",
         "- sns: {topic: orders}",
     );
-    let dropped = replan(&account, &spec, &unfiltered);
-    has_all(
-        &dropped,
+    apply_change(
+        &account,
+        &spec,
+        &unfiltered,
         &[
             "~ subscription.api.orders",
             "- filter_policy",
             "- filter_policy_scope",
         ],
     );
-    applied(&account, &spec, &[]);
-    assert_clean(&account, &spec);
     assert_eq!(
         subscription_attribute(&sns, &subs[0].2, "FilterPolicy")
             .await
@@ -360,9 +258,10 @@ async fn a_topic_and_its_subscription_are_made_read_back_changed_and_removed() {
     );
 
     // Removed: the subscription and its permission go, then the topics.
-    let removal = replan(&account, &spec, WITHOUT_TOPICS);
-    has_all(
-        &removal,
+    apply_change(
+        &account,
+        &spec,
+        WITHOUT_TOPICS,
         &[
             "- topic.orders  msg-dev-orders",
             "- topic.audit  msg-dev-audit.fifo",
@@ -370,8 +269,6 @@ async fn a_topic_and_its_subscription_are_made_read_back_changed_and_removed() {
             "to destroy.",
         ],
     );
-    applied(&account, &spec, &[]);
-    assert_clean(&account, &spec);
     let arns = topic_arns(&sns).await;
     assert!(
         !arns.contains(&orders) && !arns.contains(&audit),
@@ -381,6 +278,35 @@ async fn a_topic_and_its_subscription_are_made_read_back_changed_and_removed() {
         statements(&lambda, "msg-dev-api").await,
         Vec::<Value>::new()
     );
+}
+
+/// Someone's queue `name`, made and subscribed to `topic` by hand: the queue's ARN and the
+/// subscription's.
+async fn their_queue_on(
+    config: &aws_config::SdkConfig,
+    account: &str,
+    topic: &str,
+    name: &str,
+) -> (String, String) {
+    aws_sdk_sqs::Client::new(config)
+        .create_queue()
+        .queue_name(name)
+        .send()
+        .await
+        .unwrap();
+    let queue = format!("arn:aws:sqs:us-east-1:{account}:{name}");
+    let subscription = aws_sdk_sns::Client::new(config)
+        .subscribe()
+        .topic_arn(topic)
+        .protocol("sqs")
+        .endpoint(&queue)
+        .return_subscription_arn(true)
+        .send()
+        .await
+        .unwrap()
+        .subscription_arn
+        .unwrap();
+    (queue, subscription)
 }
 
 fn foreign_spec(topic: &str) -> String {
@@ -402,7 +328,6 @@ async fn on_someone_elses_topic_slsr_adds_only_its_subscription_and_keeps_theirs
     let account = Account::new().await;
     let config = account.config().await;
     let sns = aws_sdk_sns::Client::new(&config);
-    let sqs = aws_sdk_sqs::Client::new(&config);
     let lambda = aws_sdk_lambda::Client::new(&config);
     let id = &account.id;
     // Their topic, with their queue subscribed by hand.
@@ -414,23 +339,7 @@ async fn on_someone_elses_topic_slsr_adds_only_its_subscription_and_keeps_theirs
         .unwrap()
         .topic_arn
         .unwrap();
-    sqs.create_queue()
-        .queue_name("their-queue")
-        .send()
-        .await
-        .unwrap();
-    let queue = format!("arn:aws:sqs:us-east-1:{id}:their-queue");
-    let theirs = sns
-        .subscribe()
-        .topic_arn(&topic)
-        .protocol("sqs")
-        .endpoint(&queue)
-        .return_subscription_arn(true)
-        .send()
-        .await
-        .unwrap()
-        .subscription_arn
-        .unwrap();
+    let (queue, theirs) = their_queue_on(&config, id, &topic, "their-queue").await;
     let spec = app("messaging-foreign-topic", &foreign_spec(&topic));
 
     let plan = slsr(&account, "plan", &spec, &[]);
@@ -445,8 +354,7 @@ async fn on_someone_elses_topic_slsr_adds_only_its_subscription_and_keeps_theirs
         ],
     );
     assert!(!plan.stdout.contains("+ topic."), "{}", plan.stdout);
-    applied(&account, &spec, &[]);
-    assert_clean(&account, &spec);
+    applied_clean(&account, &spec, &[]);
     let function = format!("arn:aws:lambda:us-east-1:{id}:function:msg-dev-api");
     let subs = subscriptions(&sns, &topic).await;
     assert_eq!(subs.len(), 2, "{subs:?}");
@@ -463,17 +371,11 @@ async fn on_someone_elses_topic_slsr_adds_only_its_subscription_and_keeps_theirs
         json!(topic)
     );
     // Their topic got no tags of slsr's.
-    let tags = sns
-        .list_tags_for_resource()
-        .resource_arn(&topic)
-        .send()
-        .await
-        .unwrap();
-    assert!(tags.tags().is_empty(), "{tags:?}");
+    let tags = tag_pairs!(sns.list_tags_for_resource().resource_arn(&topic), tags);
+    assert!(tags.is_empty(), "{tags:?}");
 
     // Destroy takes slsr's subscription off; their topic and their subscription stay.
-    let out = slsr(&account, "destroy", &spec, &["--auto-approve"]);
-    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+    let out = destroyed(&account, &spec, &[]);
     assert!(
         out.stdout
             .contains(&format!("- subscription[\"api.{topic}\"]")),
@@ -502,50 +404,20 @@ functions:
 
 /// The names of a bus's rules, every page.
 async fn rules_on(events: &aws_sdk_eventbridge::Client, bus: &str) -> Vec<String> {
-    let mut all = Vec::new();
-    let mut token = None;
-    loop {
-        let out = events
-            .list_rules()
-            .event_bus_name(bus)
-            .set_next_token(token)
-            .send()
-            .await
-            .unwrap();
-        all.extend(
-            out.rules()
-                .iter()
-                .filter_map(|r| r.name().map(str::to_string)),
-        );
-        token = out.next_token;
-        if token.is_none() {
-            return all;
-        }
-    }
+    all_items!(events.list_rules().event_bus_name(bus), rules)
+        .iter()
+        .filter_map(|r| r.name().map(str::to_string))
+        .collect()
 }
 
-/// The names of the account's buses, every page.
+/// The names of the account's buses, every page, sorted.
 async fn buses(events: &aws_sdk_eventbridge::Client) -> Vec<String> {
-    let mut all = Vec::new();
-    let mut token = None;
-    loop {
-        let out = events
-            .list_event_buses()
-            .set_next_token(token)
-            .send()
-            .await
-            .unwrap();
-        all.extend(
-            out.event_buses()
-                .iter()
-                .filter_map(|b| b.name().map(str::to_string)),
-        );
-        token = out.next_token;
-        if token.is_none() {
-            all.sort();
-            return all;
-        }
-    }
+    let mut all: Vec<String> = all_items!(events.list_event_buses(), event_buses)
+        .iter()
+        .filter_map(|b| b.name().map(str::to_string))
+        .collect();
+    all.sort();
+    all
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -561,7 +433,7 @@ async fn a_bus_is_made_with_its_rules_changed_and_removed_after_them() {
         .await
         .unwrap();
     let spec = app("messaging-buses", BUSES);
-    let first = replan(&account, &spec, BUSES);
+    let first = replan(&account, &spec, BUSES, &[]);
     has_all(
         &first,
         &[
@@ -573,32 +445,19 @@ async fn a_bus_is_made_with_its_rules_changed_and_removed_after_them() {
         ],
     );
     assert!(!first.contains("+ bus.their-bus"), "{first}");
-    applied(&account, &spec, &[]);
-    assert_clean(&account, &spec);
+    applied_clean(&account, &spec, &[]);
     assert_eq!(
         buses(&events).await,
         ["default", "msg-dev-app", "their-bus"]
     );
     let arn = format!("arn:aws:events:us-east-1:{id}:event-bus/msg-dev-app");
-    let mut tags: Vec<(String, String)> = events
-        .list_tags_for_resource()
-        .resource_arn(&arn)
-        .send()
-        .await
-        .unwrap()
-        .tags()
-        .iter()
-        .map(|t| (t.key().to_string(), t.value().to_string()))
-        .collect();
-    tags.sort();
     assert_eq!(
-        tags,
-        [
+        tag_pairs!(events.list_tags_for_resource().resource_arn(&arn), tags),
+        pairs(&[
             ("slsr:service", "msg"),
             ("slsr:stage", "dev"),
             ("tier", "gold")
-        ]
-        .map(|(k, v)| (k.to_string(), v.to_string()))
+        ])
     );
     let ours = rules_on(&events, "msg-dev-app").await;
     assert_eq!(ours.len(), 1, "{ours:?}");
@@ -608,7 +467,8 @@ async fn a_bus_is_made_with_its_rules_changed_and_removed_after_them() {
     let changed = replan(
         &account,
         &spec,
-        &BUSES.replace("tier: gold", "tier: silver"),
+        BUSES.replace("tier: gold", "tier: silver"),
+        &[],
     );
     has_all(
         &changed,
@@ -618,8 +478,7 @@ async fn a_bus_is_made_with_its_rules_changed_and_removed_after_them() {
             "Plan: 0 to add, 1 to change, 0 to replace, 0 to destroy.",
         ],
     );
-    applied(&account, &spec, &[]);
-    assert_clean(&account, &spec);
+    applied_clean(&account, &spec, &[]);
 
     // The bus leaves the spec with its rule: the rule goes first, then the bus.
     let without = "service: msg
@@ -631,19 +490,33 @@ functions:
     events:
       - eventbridge: {bus: their-bus, pattern: {source: [billing]}}
 ";
-    let removal = replan(&account, &spec, without);
-    has_all(
-        &removal,
+    apply_change(
+        &account,
+        &spec,
+        without,
         &[
             "- bus.app  msg-dev-app",
             "- rule.api.",
             "Plan: 0 to add, 0 to change, 0 to replace, 3 to destroy.",
         ],
     );
-    applied(&account, &spec, &[]);
-    assert_clean(&account, &spec);
     assert_eq!(buses(&events).await, ["default", "their-bus"]);
     assert_eq!(rules_on(&events, "their-bus").await.len(), 1);
+}
+
+/// A Scheduler schedule as Scheduler has it.
+async fn schedule(
+    scheduler: &aws_sdk_scheduler::Client,
+    group: &str,
+    name: &str,
+) -> aws_sdk_scheduler::operation::get_schedule::GetScheduleOutput {
+    scheduler
+        .get_schedule()
+        .group_name(group)
+        .name(name)
+        .send()
+        .await
+        .unwrap()
 }
 
 const SCHEDULES: &str = "service: msg
@@ -670,9 +543,10 @@ async fn schedules_with_a_timezone_go_through_scheduler_with_a_role_for_exactly_
     let role = format!("arn:aws:iam::{id}:role/slsr/msg/dev/msg-dev-api.scheduler");
     let spec = app("messaging-schedules", SCHEDULES);
 
-    let first = replan(&account, &spec, SCHEDULES);
-    has_all(
-        &first,
+    apply_change(
+        &account,
+        &spec,
+        SCHEDULES,
         &[
             "+ schedule_group.msg-dev  msg-dev",
             "+ schedule.api.nightly  api-nightly",
@@ -685,16 +559,8 @@ async fn schedules_with_a_timezone_go_through_scheduler_with_a_role_for_exactly_
             "+ schedule_expression = \"rate(5 minutes)\"",
         ],
     );
-    applied(&account, &spec, &[]);
-    assert_clean(&account, &spec);
 
-    let nightly = scheduler
-        .get_schedule()
-        .group_name("msg-dev")
-        .name("api-nightly")
-        .send()
-        .await
-        .unwrap();
+    let nightly = schedule(&scheduler, "msg-dev", "api-nightly").await;
     assert_eq!(nightly.schedule_expression(), Some("cron(0 3 * * ? *)"));
     assert_eq!(nightly.schedule_expression_timezone(), Some("Europe/Paris"));
     let target = nightly.target().unwrap();
@@ -703,102 +569,38 @@ async fn schedules_with_a_timezone_go_through_scheduler_with_a_role_for_exactly_
         (function.as_str(), role.as_str())
     );
     // The one-off schedule, with its window and input.
-    let listed = scheduler
-        .list_schedules()
-        .group_name("msg-dev")
-        .send()
-        .await
-        .unwrap();
-    let mut names: Vec<String> = Vec::new();
-    let mut token = listed.next_token.clone();
-    names.extend(
-        listed
-            .schedules()
+    let names: Vec<String> =
+        all_items!(scheduler.list_schedules().group_name("msg-dev"), schedules)
             .iter()
-            .filter_map(|s| s.name().map(str::to_string)),
-    );
-    while let Some(t) = token {
-        let page = scheduler
-            .list_schedules()
-            .group_name("msg-dev")
-            .next_token(t)
-            .send()
-            .await
-            .unwrap();
-        names.extend(
-            page.schedules()
-                .iter()
-                .filter_map(|s| s.name().map(str::to_string)),
-        );
-        token = page.next_token.clone();
-    }
+            .filter_map(|s| s.name().map(str::to_string))
+            .collect();
     assert_eq!(names.len(), 2, "{names:?}");
     let once = names.iter().find(|n| *n != "api-nightly").unwrap();
-    let once = scheduler
-        .get_schedule()
-        .group_name("msg-dev")
-        .name(once)
-        .send()
-        .await
-        .unwrap();
+    let once = schedule(&scheduler, "msg-dev", once).await;
     let window = once.flexible_time_window().unwrap();
     assert_eq!(window.mode().as_str(), "FLEXIBLE");
     assert_eq!(window.maximum_window_in_minutes(), Some(15));
     assert_eq!(once.target().unwrap().input(), Some("{\"once\":true}"));
     // The group carries slsr's tags.
     let group = format!("arn:aws:scheduler:us-east-1:{id}:schedule-group/msg-dev");
-    let mut tags: Vec<(String, String)> = scheduler
-        .list_tags_for_resource()
-        .resource_arn(&group)
-        .send()
-        .await
-        .unwrap()
-        .tags()
-        .iter()
-        .map(|t| (t.key().to_string(), t.value().to_string()))
-        .collect();
-    tags.sort();
     assert_eq!(
-        tags,
-        [("slsr:service", "msg"), ("slsr:stage", "dev")]
-            .map(|(k, v)| (k.to_string(), v.to_string()))
+        tag_pairs!(
+            scheduler.list_tags_for_resource().resource_arn(&group),
+            tags
+        ),
+        pairs(&[("slsr:service", "msg"), ("slsr:stage", "dev")])
     );
     // Only the plain rate() is an EventBridge rule.
-    let mut rules = Vec::new();
-    let mut token = None;
-    loop {
-        let out = events
-            .list_rules()
-            .name_prefix("msg-dev-")
-            .set_next_token(token)
-            .send()
-            .await
-            .unwrap();
-        rules.extend(
-            out.rules()
-                .iter()
-                .map(|r| r.schedule_expression().unwrap_or_default().to_string()),
-        );
-        token = out.next_token;
-        if token.is_none() {
-            break;
-        }
-    }
+    let rules: Vec<String> = all_items!(events.list_rules().name_prefix("msg-dev-"), rules)
+        .iter()
+        .map(|r| r.schedule_expression().unwrap_or_default().to_string())
+        .collect();
     assert_eq!(rules, ["rate(5 minutes)"]);
 
     // The scheduler role: under slsr's path, trusting Scheduler, allowed exactly to invoke
     // this one function.
-    let got = iam
-        .get_role()
-        .role_name("msg-dev-api.scheduler")
-        .send()
-        .await
-        .unwrap()
-        .role
-        .unwrap();
-    assert_eq!(got.path(), "/slsr/msg/dev/");
-    let trust: Value =
-        serde_json::from_str(&percent_decoded(got.assume_role_policy_document().unwrap())).unwrap();
+    let (path, trust) = path_and_trust(&iam, "msg-dev-api.scheduler").await;
+    assert_eq!(path, "/slsr/msg/dev/");
     assert_eq!(
         trust["Statement"][0]["Principal"],
         json!({"Service": ["scheduler.amazonaws.com"]})
@@ -828,7 +630,8 @@ async fn schedules_with_a_timezone_go_through_scheduler_with_a_role_for_exactly_
     let changed = replan(
         &account,
         &spec,
-        &SCHEDULES.replace("Europe/Paris", "America/New_York"),
+        SCHEDULES.replace("Europe/Paris", "America/New_York"),
+        &[],
     );
     has_all(
         &changed,
@@ -838,15 +641,8 @@ async fn schedules_with_a_timezone_go_through_scheduler_with_a_role_for_exactly_
             "Plan: 0 to add, 1 to change, 0 to replace, 0 to destroy.",
         ],
     );
-    applied(&account, &spec, &[]);
-    assert_clean(&account, &spec);
-    let nightly = scheduler
-        .get_schedule()
-        .group_name("msg-dev")
-        .name("api-nightly")
-        .send()
-        .await
-        .unwrap();
+    applied_clean(&account, &spec, &[]);
+    let nightly = schedule(&scheduler, "msg-dev", "api-nightly").await;
     assert_eq!(
         nightly.schedule_expression_timezone(),
         Some("America/New_York")
@@ -862,9 +658,10 @@ functions:
     events:
       - schedule: rate(5 minutes)
 ";
-    let removal = replan(&account, &spec, only_rate);
-    has_all(
-        &removal,
+    apply_change(
+        &account,
+        &spec,
+        only_rate,
         &[
             "- schedule.api.nightly  api-nightly",
             "- schedule_group.msg-dev  msg-dev",
@@ -872,27 +669,10 @@ functions:
             "Plan: 0 to add, 0 to change, 0 to replace, 4 to destroy.",
         ],
     );
-    applied(&account, &spec, &[]);
-    assert_clean(&account, &spec);
-    let mut groups = Vec::new();
-    let mut token = None;
-    loop {
-        let out = scheduler
-            .list_schedule_groups()
-            .set_next_token(token)
-            .send()
-            .await
-            .unwrap();
-        groups.extend(
-            out.schedule_groups()
-                .iter()
-                .filter_map(|g| g.name().map(str::to_string)),
-        );
-        token = out.next_token;
-        if token.is_none() {
-            break;
-        }
-    }
+    let groups: Vec<String> = all_items!(scheduler.list_schedule_groups(), schedule_groups)
+        .iter()
+        .filter_map(|g| g.name().map(str::to_string))
+        .collect();
     assert_eq!(groups, ["default"]);
     assert!(
         iam.get_role()
@@ -920,26 +700,12 @@ async fn an_owned_topic_that_others_subscribed_to_is_handed_over_rather_than_del
     let account = Account::new().await;
     let config = account.config().await;
     let sns = aws_sdk_sns::Client::new(&config);
-    let sqs = aws_sdk_sqs::Client::new(&config);
     let id = &account.id;
     let spec = app("messaging-handover", OWNED_TOPIC);
-    applied(&account, &spec, &[]);
-    assert_clean(&account, &spec);
+    applied_clean(&account, &spec, &[]);
     let topic = format!("arn:aws:sns:us-east-1:{id}:msg-dev-orders");
     // Someone subscribes their queue to slsr's topic by hand.
-    sqs.create_queue().queue_name("audit").send().await.unwrap();
-    let queue = format!("arn:aws:sqs:us-east-1:{id}:audit");
-    let theirs = sns
-        .subscribe()
-        .topic_arn(&topic)
-        .protocol("sqs")
-        .endpoint(&queue)
-        .return_subscription_arn(true)
-        .send()
-        .await
-        .unwrap()
-        .subscription_arn
-        .unwrap();
+    let (queue, theirs) = their_queue_on(&config, id, &topic, "audit").await;
     let plan = slsr(&account, "plan", &spec, &["--detailed-exitcode"]);
     assert_eq!(
         plan.code, 0,
@@ -962,52 +728,29 @@ functions:
     runtime: python3.12
     code: ./src
 ";
-    let removal = replan(&account, &spec, without);
-    has_all(
-        &removal,
+    apply_change(
+        &account,
+        &spec,
+        without,
         &[
             "- topic.orders  msg-dev-orders",
             "slsr removes only its own part and its tags",
             "- subscription.api.orders",
         ],
     );
-    applied(&account, &spec, &[]);
-    assert_clean(&account, &spec);
     assert!(topic_arns(&sns).await.contains(&topic));
     assert_eq!(
         subscriptions(&sns, &topic).await,
         vec![("sqs".into(), queue, theirs)]
     );
-    let tags = sns
-        .list_tags_for_resource()
-        .resource_arn(&topic)
-        .send()
-        .await
-        .unwrap();
-    assert!(
-        tags.tags().is_empty(),
-        "handed over without slsr's tags: {tags:?}"
-    );
+    let tags = tag_pairs!(sns.list_tags_for_resource().resource_arn(&topic), tags);
+    assert!(tags.is_empty(), "handed over without slsr's tags: {tags:?}");
 }
 
-/// Walks a listing page by page with plain SDK calls, following its tokens: the pages it took
-/// and the items' names.
-macro_rules! walk {
-    ($request:expr, $items:ident, $name:expr) => {{
-        let mut took = 0;
-        let mut names: Vec<String> = Vec::new();
-        let mut token: Option<String> = None;
-        loop {
-            let out = $request.set_next_token(token).send().await.unwrap();
-            took += 1;
-            names.extend(out.$items().iter().map($name));
-            token = out.next_token().map(str::to_string);
-            if token.is_none() {
-                names.sort();
-                break (took, names);
-            }
-        }
-    }};
+/// A walked listing's pages and its names in one order.
+fn in_order((took, mut names): (usize, Vec<String>)) -> (usize, Vec<String>) {
+    names.sort();
+    (took, names)
 }
 
 /// The emulator answers the messaging listings slsr reads in pages, as AWS does (moto by
@@ -1041,10 +784,13 @@ async fn the_messaging_listings_answer_in_pages() {
     }
     topics.sort();
     assert_eq!(
-        walk!(sns.list_topics(), topics, |t| t
-            .topic_arn()
-            .unwrap_or_default()
-            .to_string()),
+        in_order(walk!(
+            sns.list_topics(),
+            set_next_token,
+            topics,
+            next_token,
+            |t| t.topic_arn().unwrap_or_default().to_string()
+        )),
         (want, topics.clone())
     );
 
@@ -1062,11 +808,13 @@ async fn the_messaging_listings_answer_in_pages() {
         queues.push(queue);
     }
     assert_eq!(
-        walk!(
+        in_order(walk!(
             sns.list_subscriptions_by_topic().topic_arn(&topics[0]),
+            set_next_token,
             subscriptions,
+            next_token,
             |s| s.endpoint().unwrap_or_default().to_string()
-        ),
+        )),
         (want, queues)
     );
 
@@ -1074,11 +822,13 @@ async fn the_messaging_listings_answer_in_pages() {
         events.create_event_bus().name(&name).send().await.unwrap();
     }
     assert_eq!(
-        walk!(
+        in_order(walk!(
             events.list_event_buses().name_prefix("paging-"),
+            set_next_token,
             event_buses,
+            next_token,
             |b| b.name().unwrap_or_default().to_string()
-        ),
+        )),
         (want, names("bus"))
     );
 
@@ -1091,11 +841,13 @@ async fn the_messaging_listings_answer_in_pages() {
             .unwrap();
     }
     assert_eq!(
-        walk!(
+        in_order(walk!(
             scheduler.list_schedule_groups().name_prefix("paging-"),
+            set_next_token,
             schedule_groups,
+            next_token,
             |g| g.name().unwrap_or_default().to_string()
-        ),
+        )),
         (want, names("group"))
     );
     let window = aws_sdk_scheduler::types::FlexibleTimeWindow::builder()
@@ -1123,11 +875,13 @@ async fn the_messaging_listings_answer_in_pages() {
             .unwrap();
     }
     assert_eq!(
-        walk!(
+        in_order(walk!(
             scheduler.list_schedules().group_name("paging-group-0"),
+            set_next_token,
             schedules,
+            next_token,
             |s| s.name().unwrap_or_default().to_string()
-        ),
+        )),
         (want, names("schedule"))
     );
 }
@@ -1138,11 +892,10 @@ async fn an_exactly_named_topic_is_found_by_its_tags_once_it_leaves_the_spec() {
     let spec = app("messaging-named-topic", named);
     let account = Account::new().await;
     let sns = aws_sdk_sns::Client::new(&account.config().await);
-    applied(&account, &spec, &[]);
-    assert_clean(&account, &spec);
+    applied_clean(&account, &spec, &[]);
     let topic = format!("arn:aws:sns:us-east-1:{}:shared-orders", account.id);
     assert!(topic_arns(&sns).await.contains(&topic));
-    let removal = replan(&account, &spec, "service: msg\n");
+    let removal = replan(&account, &spec, "service: msg\n", &[]);
     has_all(
         &removal,
         &[
@@ -1152,30 +905,6 @@ async fn an_exactly_named_topic_is_found_by_its_tags_once_it_leaves_the_spec() {
     );
     applied(&account, &spec, &[]);
     assert!(!topic_arns(&sns).await.contains(&topic));
-}
-
-/// Runs slsr with `args` through a proxy that loses the first answer of each of `drops`
-/// after it took effect; the run must succeed with every one of them lost.
-async fn losing_first(
-    account: &Account,
-    spec: &Path,
-    drops: &'static [&'static str],
-    args: &[&str],
-) {
-    use crate::proxy::{Config, Outcome, Proxy};
-    let config = Config {
-        drop_first: drops,
-        ..Config::default()
-    };
-    let proxy = Proxy::start(&crate::support::endpoint(), config).await;
-    let (out, _) = crate::reliability::through(&proxy, account, args, spec).await;
-    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
-    assert_eq!(
-        proxy.outcomes(Outcome::Dropped),
-        drops.len(),
-        "{}",
-        out.stderr
-    );
 }
 
 const LOST: &str = "service: lost
@@ -1277,7 +1006,7 @@ async fn a_schedule_with_a_timezone_starts_a_state_machine_through_a_role_for_ex
     let role = format!("arn:aws:iam::{id}:role/slsr/msg/dev/msg-dev-fulfil.scheduler-start");
     let spec = app("messaging-scheduled-machine", SCHEDULED_MACHINE);
 
-    let first = replan(&account, &spec, SCHEDULED_MACHINE);
+    let first = replan(&account, &spec, SCHEDULED_MACHINE, &[]);
     has_all(
         &first,
         &[
@@ -1288,16 +1017,9 @@ async fn a_schedule_with_a_timezone_starts_a_state_machine_through_a_role_for_ex
     );
     assert!(!first.contains("+ rule."), "{first}");
     assert!(!first.contains(".events"), "{first}");
-    applied(&account, &spec, &[]);
-    assert_clean(&account, &spec);
+    applied_clean(&account, &spec, &[]);
 
-    let nightly = scheduler
-        .get_schedule()
-        .group_name("msg-dev")
-        .name("api-nightly")
-        .send()
-        .await
-        .unwrap();
+    let nightly = schedule(&scheduler, "msg-dev", "api-nightly").await;
     let target = nightly.target().unwrap();
     assert_eq!(
         (target.arn(), target.role_arn()),

@@ -7,7 +7,7 @@ use std::path::Path;
 
 use serde_json::{Value, json};
 
-use crate::support::{Account, Run, app, applied, run, slsr_on as slsr};
+use crate::support::{Account, Run, app, applied, destroyed, run, slsr_on as slsr};
 
 fn apply(account: &Account, spec: &Path) -> Run {
     applied(account, spec, &[])
@@ -392,8 +392,7 @@ async fn another_teams_trigger_on_an_owned_function_is_kept_by_plan_apply_and_de
         "shown as kept:\n{}",
         out.stdout
     );
-    let out = slsr(&account, "destroy", &spec, &["--auto-approve"]);
-    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+    let out = destroyed(&account, &spec, &[]);
     assert!(
         out.stdout.contains("other-team-q"),
         "destroy says what stays:\n{}",
@@ -464,8 +463,7 @@ async fn someone_elses_log_group_keeps_its_retention_and_survives_destroy() {
         .await
         .unwrap();
     foreign(logs.clone()).await;
-    let out = slsr(&account, "destroy", &spec, &["--auto-approve"]);
-    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+    let out = destroyed(&account, &spec, &[]);
     assert!(out.stdout.contains("= log_group.worker"), "{}", out.stdout);
     assert_eq!(
         retention(logs.clone()).await,
@@ -588,8 +586,7 @@ async fn two_owned_apis_of_one_service_are_a_conflict_and_destroy_deletes_both()
             out.stdout
         );
     }
-    let out = slsr(&account, "destroy", &spec, &["--auto-approve"]);
-    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+    destroyed(&account, &spec, &[]);
     let left = apigw.get_apis().send().await.unwrap();
     assert!(left.items().is_empty(), "{:?}", left.items());
 }

@@ -3,7 +3,7 @@
 
 use std::fs;
 
-use crate::support::{run, scratch, slsr};
+use crate::support::{has_all, run, scratch, slsr};
 
 #[test]
 fn every_example_plans_offline_without_credentials() {
@@ -277,16 +277,17 @@ functions:
     fs::write(dir.join("slsr.yaml"), spec).unwrap();
     let out = run(slsr().arg("validate").arg("-f").arg(dir.join("slsr.yaml")));
     assert_eq!(out.code, 1, "{}", out.stderr);
-    for expected in [
-        "error[E204]: `nightly run` cannot be part of an EventBridge rule's name",
-        "slsr.yaml:8:",
-        "error[E209]: two events name the rule `shop-dev-api-twice`",
-        "the event at line 9 names it too",
-        "slsr.yaml:10:",
-        "slsr.yaml:11:",
-    ] {
-        assert!(out.stderr.contains(expected), "{expected}:\n{}", out.stderr);
-    }
+    has_all(
+        &out.stderr,
+        &[
+            "error[E204]: `nightly run` cannot be part of an EventBridge rule's name",
+            "slsr.yaml:8:",
+            "error[E209]: two events name the rule `shop-dev-api-twice`",
+            "the event at line 9 names it too",
+            "slsr.yaml:10:",
+            "slsr.yaml:11:",
+        ],
+    );
     assert_eq!(
         out.stderr.matches("error[E204]").count(),
         2,

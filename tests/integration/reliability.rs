@@ -89,7 +89,7 @@ pub async fn through(
 /// Runs slsr with `args` through a proxy that loses the first answer of each of `drops`
 /// after it took effect, and checks the run succeeded with every one of them lost. The
 /// proxy is returned for what the test runs through it next.
-async fn losing_first(
+pub async fn losing_first(
     account: &Account,
     spec: &Path,
     drops: &'static [&'static str],
@@ -102,7 +102,12 @@ async fn losing_first(
     let proxy = Proxy::start(&crate::support::endpoint(), config).await;
     let (out, _) = through(&proxy, account, args, spec).await;
     assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
-    assert_eq!(proxy.outcomes(Outcome::Dropped), drops.len());
+    assert_eq!(
+        proxy.outcomes(Outcome::Dropped),
+        drops.len(),
+        "{}",
+        out.stderr
+    );
     (proxy, out)
 }
 
@@ -179,11 +184,7 @@ async fn over_the_limit_each_service_answers_as_aws_does() {
     let events = aws_sdk_eventbridge::Client::new(&sdk);
     let apigw = aws_sdk_apigatewayv2::Client::new(&sdk);
     let logs = aws_sdk_cloudwatchlogs::Client::new(&sdk);
-    let s3 = aws_sdk_s3::Client::from_conf(
-        aws_sdk_s3::config::Builder::from(&sdk)
-            .force_path_style(true)
-            .build(),
-    );
+    let s3 = crate::support::s3_by_path(&sdk);
     macro_rules! second_call_code {
         ($call:expr) => {{
             $call.await.expect("the first call is within the limit");
@@ -1043,11 +1044,7 @@ functions:
     let (creating, _) = losing_first(&account, &spec, CREATES, &["apply", "--auto-approve"]).await;
     let (out, _) = through(&creating, &account, &["plan", "--detailed-exitcode"], &spec).await;
     assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
-    let s3 = aws_sdk_s3::Client::from_conf(
-        aws_sdk_s3::config::Builder::from(&account.config().await)
-            .force_path_style(true)
-            .build(),
-    );
+    let s3 = account.s3().await;
     let bucket = format!("media-dev-uploads-{}", account.id);
     let buckets = s3.list_buckets().send().await.unwrap();
     assert_eq!(buckets.buckets().len(), 1, "{buckets:?}");

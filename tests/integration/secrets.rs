@@ -4,6 +4,7 @@
 //! the real binary against the emulator; parameters made and functions read with plain SDK
 //! calls.
 
+use crate::ground_truth::env_of;
 use crate::support::{Account, app, slsr_on as slsr};
 
 async fn put_secure(ssm: &aws_sdk_ssm::Client, name: &str, value: &str) {
@@ -55,16 +56,7 @@ async fn pinned_and_labelled_secure_strings_resolve_exactly_or_fail_at_the_refer
     let out = slsr(&account, "apply", &spec, &["--auto-approve"]);
     assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
     assert!(!out.stdout.contains("Secret-"), "{}", out.stdout);
-    let env = aws_sdk_lambda::Client::new(&config)
-        .get_function_configuration()
-        .function_name("sec-dev-api")
-        .send()
-        .await
-        .unwrap()
-        .environment
-        .unwrap()
-        .variables
-        .unwrap();
+    let env = env_of(&aws_sdk_lambda::Client::new(&config), "sec-dev-api").await;
     assert_eq!(env["PINNED"], "first-Secret-1");
     assert_eq!(env["LABELLED"], "first-Secret-1");
     assert_eq!(env["LATEST"], "second-Secret-2");

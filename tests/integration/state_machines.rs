@@ -10,105 +10,21 @@ use std::path::Path;
 
 use serde_json::{Value, json};
 
-use crate::support::{Account, Run, app, applied, pages, run, slsr, slsr_on};
-
-fn clean(account: &Account, spec: &Path) {
-    let out = slsr_on(account, "plan", spec, &["--detailed-exitcode"]);
-    assert_eq!(
-        out.code, 0,
-        "not clean after apply:\n{}{}",
-        out.stdout, out.stderr
-    );
-}
+use crate::ground_truth::{env_of, grants, path_and_trust, sorted};
+use crate::support::{
+    Account, app, applied, applied_clean, assert_clean, has_all, pages, planned_changes, run, slsr,
+    slsr_on,
+};
 
 /// Plans `spec` in `format`, which must have changes: the plan's output.
 fn planned(account: &Account, spec: &Path, format: &str) -> String {
-    let out = slsr_on(
-        account,
-        "plan",
-        spec,
-        &["--detailed-exitcode", "--format", format],
-    );
-    assert_eq!(out.code, 2, "{}{}", out.stdout, out.stderr);
-    out.stdout
-}
-
-fn apply(account: &Account, spec: &Path) -> Run {
-    let out = applied(account, spec, &[]);
-    clean(account, spec);
-    out
-}
-
-/// The `slsr` inline policy of a role as plain IAM has it, statements with sorted lists.
-async fn grants(iam: &aws_sdk_iam::Client, role: &str) -> Vec<Value> {
-    let text = iam
-        .get_role_policy()
-        .role_name(role)
-        .policy_name("slsr")
-        .send()
-        .await
-        .unwrap()
-        .policy_document;
-    let document: Value = serde_json::from_str(&decoded(&text)).unwrap();
-    let list = |v: &Value| {
-        let mut items: Vec<String> = match v {
-            Value::Array(items) => items
-                .iter()
-                .map(|i| i.as_str().unwrap().to_string())
-                .collect(),
-            single => vec![single.as_str().unwrap().to_string()],
-        };
-        items.sort();
-        items
-    };
-    let mut statements: Vec<Value> = document["Statement"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|s| json!({"Effect": s["Effect"], "Action": list(&s["Action"]), "Resource": list(&s["Resource"])}))
-        .collect();
-    statements.sort_by_key(|s| s.to_string());
-    statements
-}
-
-/// `%XX` escapes decoded (IAM percent-encodes the documents it returns).
-fn decoded(text: &str) -> String {
-    let mut out = Vec::new();
-    let bytes = text.as_bytes();
-    let mut i = 0;
-    while i < bytes.len() {
-        let escaped = text
-            .get(i..i + 3)
-            .filter(|e| e.starts_with('%'))
-            .and_then(|e| u8::from_str_radix(&e[1..], 16).ok());
-        match escaped {
-            Some(b) => {
-                out.push(b);
-                i += 3;
-            }
-            None => {
-                out.push(bytes[i]);
-                i += 1;
-            }
-        }
-    }
-    String::from_utf8(out).unwrap()
-}
-
-fn sorted(mut statements: Vec<Value>) -> Vec<Value> {
-    statements.sort_by_key(|s| s.to_string());
-    statements
+    planned_changes(account, spec, &["--format", format])
 }
 
 /// The trust policy's principal service of a role.
 async fn trusted(iam: &aws_sdk_iam::Client, role: &str) -> Value {
-    let out = iam.get_role().role_name(role).send().await.unwrap();
-    let role = out.role.unwrap();
-    assert_eq!(role.path, "/slsr/sm/dev/");
-    let trust: Value = serde_json::from_str(&decoded(
-        role.assume_role_policy_document.as_deref().unwrap(),
-    ))
-    .unwrap();
+    let (path, trust) = path_and_trust(iam, role).await;
+    assert_eq!(path, "/slsr/sm/dev/");
     trust["Statement"][0]["Principal"]["Service"].clone()
 }
 
@@ -164,21 +80,22 @@ async fn a_state_machine_is_made_read_back_changed_replaced_and_removed() {
     let other = format!("arn:aws:lambda:us-east-1:{id}:function:sm-dev-other");
 
     let first = planned(&account, &spec, "text");
-    for line in [
-        "+ state_machine.fulfil  sm-dev-fulfil".to_string(),
-        "+ state_machine.child  sm-dev-child".into(),
-        "+ role.fulfil.states  sm-dev-fulfil.states".into(),
-        "+ log_group.fulfil.states  /aws/vendedlogs/states/sm-dev-fulfil".into(),
-        "+ type = \"EXPRESS\"".into(),
-        "+ logging.level = \"ERROR\"".into(),
-        "+ tracing = true".into(),
-        format!("\"Resource\": \"{worker}\","),
-        format!("\"StateMachineArn\": \"{child}\","),
-        "Plan: 11 to add, 0 to change, 0 to replace, 0 to destroy.".into(),
-    ] {
-        assert!(first.contains(&line), "{line}:\n{first}");
-    }
-    apply(&account, &spec);
+    has_all(
+        &first,
+        &[
+            "+ state_machine.fulfil  sm-dev-fulfil",
+            "+ state_machine.child  sm-dev-child",
+            "+ role.fulfil.states  sm-dev-fulfil.states",
+            "+ log_group.fulfil.states  /aws/vendedlogs/states/sm-dev-fulfil",
+            "+ type = \"EXPRESS\"",
+            "+ logging.level = \"ERROR\"",
+            "+ tracing = true",
+            &format!("\"Resource\": \"{worker}\","),
+            &format!("\"StateMachineArn\": \"{child}\","),
+            "Plan: 11 to add, 0 to change, 0 to replace, 0 to destroy.",
+        ],
+    );
+    applied_clean(&account, &spec, &[]);
     // The two machines come in pages: a read that stopped at the first would plan the other.
     let out = slsr_on(&account, "plan", &spec, &["-v"]);
     assert!(
@@ -281,7 +198,7 @@ async fn a_state_machine_is_made_read_back_changed_replaced_and_removed() {
         .send()
         .await
         .unwrap();
-    clean(&account, &spec);
+    assert_clean(&account, &spec);
 
     // A new definition: the line diff of its pretty form, naming the state that changed.
     std::fs::write(
@@ -330,7 +247,7 @@ async fn a_state_machine_is_made_read_back_changed_replaced_and_removed() {
         json!(worker)
     );
     assert_eq!(diff["after"]["States"]["Charge"]["Resource"], json!(other));
-    apply(&account, &spec);
+    applied_clean(&account, &spec, &[]);
     let described = sfn
         .describe_state_machine()
         .state_machine_arn(&machine)
@@ -357,14 +274,15 @@ async fn a_state_machine_is_made_read_back_changed_replaced_and_removed() {
     );
     std::fs::write(&spec, &spec_text).unwrap();
     let text = planned(&account, &spec, "text");
-    for line in [
-        "~ logging.level: \"ERROR\" -> \"ALL\"",
-        "~ logging.include_execution_data: false -> true",
-        "~ tracing: true -> false",
-    ] {
-        assert!(text.contains(line), "{line}:\n{text}");
-    }
-    apply(&account, &spec);
+    has_all(
+        &text,
+        &[
+            "~ logging.level: \"ERROR\" -> \"ALL\"",
+            "~ logging.include_execution_data: false -> true",
+            "~ tracing: true -> false",
+        ],
+    );
+    applied_clean(&account, &spec, &[]);
     let described = sfn
         .describe_state_machine()
         .state_machine_arn(&machine)
@@ -394,7 +312,7 @@ async fn a_state_machine_is_made_read_back_changed_replaced_and_removed() {
         text.contains("~ type: \"EXPRESS\" -> \"STANDARD\"  # forces replacement"),
         "{text}"
     );
-    apply(&account, &spec);
+    applied_clean(&account, &spec, &[]);
     let described = sfn
         .describe_state_machine()
         .state_machine_arn(&child)
@@ -410,15 +328,16 @@ async fn a_state_machine_is_made_read_back_changed_replaced_and_removed() {
     )
     .unwrap();
     let text = planned(&account, &spec, "text");
-    for line in [
-        "- state_machine.fulfil  sm-dev-fulfil",
-        "- state_machine.child  sm-dev-child",
-        "- role.fulfil.states  sm-dev-fulfil.states",
-        "- log_group.fulfil.states  /aws/vendedlogs/states/sm-dev-fulfil",
-    ] {
-        assert!(text.contains(line), "{line}:\n{text}");
-    }
-    apply(&account, &spec);
+    has_all(
+        &text,
+        &[
+            "- state_machine.fulfil  sm-dev-fulfil",
+            "- state_machine.child  sm-dev-child",
+            "- role.fulfil.states  sm-dev-fulfil.states",
+            "- log_group.fulfil.states  /aws/vendedlogs/states/sm-dev-fulfil",
+        ],
+    );
+    applied_clean(&account, &spec, &[]);
     let listed = sfn.list_state_machines().send().await.unwrap();
     assert!(listed.state_machines().is_empty(), "{listed:?}");
     assert!(
@@ -475,7 +394,7 @@ async fn a_rule_starts_a_state_machine_through_its_own_role_and_access_grants_st
         !plan.contains("permission.timer"),
         "a rule that starts a machine needs no Lambda permission:\n{plan}"
     );
-    apply(&account, &spec);
+    applied_clean(&account, &spec, &[]);
 
     let targets = events
         .list_targets_by_rule()
@@ -521,16 +440,7 @@ async fn a_rule_starts_a_state_machine_through_its_own_role_and_access_grants_st
             .any(|s| s.to_string().contains("sm-dev-idle")),
         "{starter:?}"
     );
-    let env = lambda
-        .get_function_configuration()
-        .function_name("sm-dev-starter")
-        .send()
-        .await
-        .unwrap()
-        .environment
-        .unwrap()
-        .variables
-        .unwrap();
+    let env = env_of(&lambda, "sm-dev-starter").await;
     assert_eq!(env["FLOW"], flow);
 }
 
@@ -571,23 +481,24 @@ functions:
     let out = run(slsr().arg("validate").arg("-f").arg(&spec));
     assert_eq!(out.code, 1, "{}{}", out.stdout, out.stderr);
     let all = format!("{}{}", out.stdout, out.stderr);
-    for expected in [
-        "in `./fulfil.asl.json` at States.Charge.Resource: `${function:missing.arn}` refers to function `missing`, which the spec does not declare",
-        "slsr.yaml:3:",
-        "E210",
-        "`definition: ../../elsewhere.asl.json` resolves to",
-        "`definition: ./broken.asl.json` is not valid JSON: line 2, column",
-        "`${function:nope.arn}` refers to function `nope`",
-        "slsr.yaml:7:",
-        "state machine `lost`'s definition starts at `Missing`, which is not one of its `States`",
-        "state_machine `unknown` is not declared",
-        "a state_machine takes no `read` access",
-        "`${state_machine:nothing.arn}` refers to state_machine `nothing`, which the spec does not declare",
-        "state machine `nowhere` is not declared",
-        "slsr.yaml:17:",
-    ] {
-        assert!(all.contains(expected), "{expected}:\n{all}");
-    }
+    has_all(
+        &all,
+        &[
+            "in `./fulfil.asl.json` at States.Charge.Resource: `${function:missing.arn}` refers to function `missing`, which the spec does not declare",
+            "slsr.yaml:3:",
+            "E210",
+            "`definition: ../../elsewhere.asl.json` resolves to",
+            "`definition: ./broken.asl.json` is not valid JSON: line 2, column",
+            "`${function:nope.arn}` refers to function `nope`",
+            "slsr.yaml:7:",
+            "state machine `lost`'s definition starts at `Missing`, which is not one of its `States`",
+            "state_machine `unknown` is not declared",
+            "a state_machine takes no `read` access",
+            "`${state_machine:nothing.arn}` refers to state_machine `nothing`, which the spec does not declare",
+            "state machine `nowhere` is not declared",
+            "slsr.yaml:17:",
+        ],
+    );
 }
 
 #[test]

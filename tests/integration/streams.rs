@@ -6,37 +6,13 @@
 //! and `access: write`, and an existing stream by ARN that gets only the mapping. Ground
 //! truth comes from plain SDK calls and literal values.
 
-use std::path::Path;
-
 use serde_json::{Value, json};
 
-use crate::support::{Account, Run, app, applied, slsr_on as slsr};
-use crate::tables::grants;
-
-fn clean(account: &Account, spec: &Path) {
-    let out = slsr(account, "plan", spec, &["--detailed-exitcode"]);
-    assert_eq!(
-        out.code, 0,
-        "not clean after apply:\n{}{}",
-        out.stdout, out.stderr
-    );
-}
-
-fn apply(account: &Account, spec: &Path, extra: &[&str]) -> Run {
-    let out = applied(account, spec, extra);
-    clean(account, spec);
-    out
-}
-
-/// Writes `text` as the spec and plans: the plan's text, which must have changes.
-fn replan(account: &Account, spec: &Path, text: &str, extra: &[&str]) -> String {
-    std::fs::write(spec, text).unwrap();
-    let mut args = vec!["--detailed-exitcode"];
-    args.extend(extra);
-    let out = slsr(account, "plan", spec, &args);
-    assert_eq!(out.code, 2, "{}{}", out.stdout, out.stderr);
-    out.stdout
-}
+use crate::ground_truth::{env_of, grants, log_grant, pairs, sorted};
+use crate::support::{
+    Account, app, applied_clean, apply_change, assert_clean, data_loss_changes, destroyed, has_all,
+    refused_for_data_loss, replan, slsr_on as slsr,
+};
 
 async fn summary(
     kinesis: &aws_sdk_kinesis::Client,
@@ -79,13 +55,6 @@ async fn tags(kinesis: &aws_sdk_kinesis::Client, name: &str) -> Vec<(String, Str
     tags
 }
 
-fn pairs(items: &[(&str, &str)]) -> Vec<(String, String)> {
-    items
-        .iter()
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect()
-}
-
 const STREAM: &str = "service: kin
 tags: {team: core}
 streams:
@@ -100,16 +69,17 @@ async fn a_stream_is_made_read_back_changed_and_removed_only_when_told() {
     let account = Account::new().await;
     let kinesis = aws_sdk_kinesis::Client::new(&account.config().await);
     let first = replan(&account, &spec, STREAM, &[]);
-    for line in [
-        "+ stream.clicks  kin-dev-clicks",
-        "+ mode = \"provisioned\"",
-        "+ shards = 1",
-        "+ retention_hours = 24",
-        "+ tags = {slsr:service=kin, slsr:stage=dev, team=core, tier=gold}",
-        "Plan: 1 to add, 0 to change, 0 to replace, 0 to destroy.",
-    ] {
-        assert!(first.contains(line), "{line}:\n{first}");
-    }
+    has_all(
+        &first,
+        &[
+            "+ stream.clicks  kin-dev-clicks",
+            "+ mode = \"provisioned\"",
+            "+ shards = 1",
+            "+ retention_hours = 24",
+            "+ tags = {slsr:service=kin, slsr:stage=dev, team=core, tier=gold}",
+            "Plan: 1 to add, 0 to change, 0 to replace, 0 to destroy.",
+        ],
+    );
     let dry = slsr(&account, "apply", &spec, &["--dry-run", "--auto-approve"]);
     assert!(
         dry.stdout.contains("Kinesis.CreateStream"),
@@ -117,7 +87,7 @@ async fn a_stream_is_made_read_back_changed_and_removed_only_when_told() {
         dry.stdout,
         dry.stderr
     );
-    let made = apply(&account, &spec, &["-v"]);
+    let made = applied_clean(&account, &spec, &["-v"]);
     assert!(
         made.stdout.contains("stream.clicks: Kinesis.CreateStream"),
         "{}",
@@ -145,13 +115,15 @@ async fn a_stream_is_made_read_back_changed_and_removed_only_when_told() {
         "    shards: 1\n",
         "    shards: 1\n    retention_hours: 48\n",
     );
-    let changed = replan(&account, &spec, &longer, &[]);
-    assert!(
-        changed.contains("~ retention_hours: 24 -> 48")
-            && changed.contains("Plan: 0 to add, 1 to change, 0 to replace, 0 to destroy."),
-        "{changed}"
+    apply_change(
+        &account,
+        &spec,
+        &longer,
+        &[
+            "~ retention_hours: 24 -> 48",
+            "Plan: 0 to add, 1 to change, 0 to replace, 0 to destroy.",
+        ],
     );
-    apply(&account, &spec, &[]);
     assert_eq!(
         summary(&kinesis, "kin-dev-clicks")
             .await
@@ -159,9 +131,7 @@ async fn a_stream_is_made_read_back_changed_and_removed_only_when_told() {
         48
     );
     let shorter = longer.replace("retention_hours: 48", "retention_hours: 36");
-    let changed = replan(&account, &spec, &shorter, &[]);
-    assert!(changed.contains("~ retention_hours: 48 -> 36"), "{changed}");
-    apply(&account, &spec, &[]);
+    apply_change(&account, &spec, &shorter, &["~ retention_hours: 48 -> 36"]);
     assert_eq!(
         summary(&kinesis, "kin-dev-clicks")
             .await
@@ -170,9 +140,7 @@ async fn a_stream_is_made_read_back_changed_and_removed_only_when_told() {
     );
 
     let resharded = shorter.replace("shards: 1", "shards: 2");
-    let changed = replan(&account, &spec, &resharded, &[]);
-    assert!(changed.contains("~ shards: 1 -> 2"), "{changed}");
-    apply(&account, &spec, &[]);
+    apply_change(&account, &spec, &resharded, &["~ shards: 1 -> 2"]);
     assert_eq!(
         summary(&kinesis, "kin-dev-clicks").await.open_shard_count(),
         2
@@ -182,12 +150,12 @@ async fn a_stream_is_made_read_back_changed_and_removed_only_when_told() {
         "    tags: {tier: gold}\n",
         "    encryption: {kms_key: alias/aws/kinesis}\n    tags: {tier: gold}\n",
     );
-    let changed = replan(&account, &spec, &encrypted, &[]);
-    assert!(
-        changed.contains("+ kms_key: (none) -> \"alias/aws/kinesis\""),
-        "{changed}"
+    apply_change(
+        &account,
+        &spec,
+        &encrypted,
+        &["+ kms_key: (none) -> \"alias/aws/kinesis\""],
     );
-    apply(&account, &spec, &[]);
     let s = summary(&kinesis, "kin-dev-clicks").await;
     assert_eq!(
         (s.encryption_type().map(|e| e.as_str()), s.key_id()),
@@ -195,12 +163,12 @@ async fn a_stream_is_made_read_back_changed_and_removed_only_when_told() {
     );
 
     let retagged = encrypted.replace("tier: gold", "tier: silver");
-    let changed = replan(&account, &spec, &retagged, &[]);
-    assert!(
-        changed.contains("~ tags.tier: \"gold\" -> \"silver\""),
-        "{changed}"
+    apply_change(
+        &account,
+        &spec,
+        &retagged,
+        &["~ tags.tier: \"gold\" -> \"silver\""],
     );
-    apply(&account, &spec, &[]);
     assert!(
         tags(&kinesis, "kin-dev-clicks")
             .await
@@ -209,12 +177,12 @@ async fn a_stream_is_made_read_back_changed_and_removed_only_when_told() {
 
     // Encryption off again.
     let plain = retagged.replace("    encryption: {kms_key: alias/aws/kinesis}\n", "");
-    let changed = replan(&account, &spec, &plain, &[]);
-    assert!(
-        changed.contains("- kms_key: \"alias/aws/kinesis\" -> (none)"),
-        "{changed}"
+    apply_change(
+        &account,
+        &spec,
+        &plain,
+        &["- kms_key: \"alias/aws/kinesis\" -> (none)"],
     );
-    apply(&account, &spec, &[]);
     let s = summary(&kinesis, "kin-dev-clicks").await;
     assert_eq!(s.encryption_type().map(|e| e.as_str()), Some("NONE"));
 
@@ -242,16 +210,16 @@ async fn a_stream_is_made_read_back_changed_and_removed_only_when_told() {
         &["stream.clicks", "--auto-approve"],
     );
     assert_eq!(adopt.code, 0, "{}{}", adopt.stdout, adopt.stderr);
-    clean(&account, &spec);
+    assert_clean(&account, &spec);
 
     // On demand: Kinesis decides the shards from then on.
     let on_demand = plain.replace("    shards: 2\n", "    mode: on_demand\n");
-    let changed = replan(&account, &spec, &on_demand, &[]);
-    assert!(
-        changed.contains("~ mode: \"provisioned\" -> \"on_demand\""),
-        "{changed}"
+    apply_change(
+        &account,
+        &spec,
+        &on_demand,
+        &["~ mode: \"provisioned\" -> \"on_demand\""],
     );
-    apply(&account, &spec, &[]);
     assert_eq!(
         summary(&kinesis, "kin-dev-clicks")
             .await
@@ -263,20 +231,11 @@ async fn a_stream_is_made_read_back_changed_and_removed_only_when_told() {
     // Removed from the spec: refused, naming the stream and both ways on.
     let without = "service: kin\ntags: {team: core}\n";
     std::fs::write(&spec, without).unwrap();
-    let refused = slsr(&account, "plan", &spec, &[]);
-    assert_eq!(refused.code, 1, "{}{}", refused.stdout, refused.stderr);
-    for expected in [
-        "this plan would lose data",
-        "stream.clicks (kin-dev-clicks): it is no longer in the spec",
-        "--allow-data-loss",
-        "slsr release ADDRESS",
-    ] {
-        assert!(
-            refused.stderr.contains(expected),
-            "{expected}:\n{}",
-            refused.stderr
-        );
-    }
+    refused_for_data_loss(
+        &account,
+        &spec,
+        &["stream.clicks (kin-dev-clicks): it is no longer in the spec"],
+    );
     let apply_refused = slsr(&account, "apply", &spec, &["--auto-approve"]);
     assert_eq!(apply_refused.code, 1, "{}", apply_refused.stderr);
     assert_eq!(
@@ -285,32 +244,24 @@ async fn a_stream_is_made_read_back_changed_and_removed_only_when_told() {
         "a refused plan deletes nothing"
     );
     let text = slsr(&account, "plan", &spec, &["--allow-data-loss"]);
-    for expected in [
-        "- stream.clicks  kin-dev-clicks  DATA LOSS",
-        "# DATA LOSS: deleting it deletes every record in the stream",
-    ] {
-        assert!(
-            text.stdout.contains(expected),
-            "{expected}:\n{}",
-            text.stdout
-        );
-    }
+    has_all(
+        &text.stdout,
+        &[
+            "- stream.clicks  kin-dev-clicks  DATA LOSS",
+            "# DATA LOSS: deleting it deletes every record in the stream",
+        ],
+    );
     let json = slsr(
         &account,
         "plan",
         &spec,
         &["--allow-data-loss", "--format", "json"],
     );
-    let doc: Value = serde_json::from_str(&json.stdout).unwrap();
-    let lost: Vec<(&str, &str)> = doc["changes"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|c| c["data_loss"] == true)
-        .map(|c| (c["address"].as_str().unwrap(), c["kind"].as_str().unwrap()))
-        .collect();
-    assert_eq!(lost, [("stream.clicks", "stream")]);
-    apply(&account, &spec, &["--allow-data-loss"]);
+    assert_eq!(
+        data_loss_changes(&json.stdout),
+        pairs(&[("stream.clicks", "stream")])
+    );
+    applied_clean(&account, &spec, &["--allow-data-loss"]);
     let gone = kinesis
         .describe_stream_summary()
         .stream_name("kin-dev-clicks")
@@ -386,15 +337,16 @@ async fn a_kinesis_event_maps_the_stream_and_the_role_reads_exactly_it() {
     let foreign = format!("arn:aws:kinesis:us-east-1:{}:stream/not-slsrs", account.id);
     let queue = format!("arn:aws:sqs:us-east-1:{}:kev-dev-failed", account.id);
     let first = replan(&account, &spec, &text, &[]);
-    for line in [
-        "+ stream.clicks  kev-dev-clicks",
-        "+ event_source_mapping.reader.stream.clicks",
-        "+ event_source_mapping.outsider.stream.not-slsrs",
-    ] {
-        assert!(first.contains(line), "{line}:\n{first}");
-    }
+    has_all(
+        &first,
+        &[
+            "+ stream.clicks  kev-dev-clicks",
+            "+ event_source_mapping.reader.stream.clicks",
+            "+ event_source_mapping.outsider.stream.not-slsrs",
+        ],
+    );
     assert!(!first.contains("+ stream.not-slsrs"), "{first}");
-    apply(&account, &spec, &[]);
+    applied_clean(&account, &spec, &[]);
 
     let mappings = lambda
         .list_event_source_mappings()
@@ -456,48 +408,41 @@ async fn a_kinesis_event_maps_the_stream_and_the_role_reads_exactly_it() {
 
     // The roles: exactly the poller's reads of that stream, its on-failure queue, and the
     // writer's puts; the outsider's on the foreign stream alone.
-    let logs = |f: &str| json!({"Effect": "Allow", "Action": ["logs:CreateLogStream", "logs:PutLogEvents"], "Resource": [format!("arn:aws:logs:us-east-1:{}:log-group:/aws/lambda/kev-dev-{f}:*", account.id)]});
+    let logs = |f: &str| log_grant(&account.id, &format!("kev-dev-{f}"));
     let reads = |arn: &str| json!({"Effect": "Allow", "Action": ["kinesis:DescribeStream", "kinesis:DescribeStreamSummary", "kinesis:GetRecords", "kinesis:GetShardIterator", "kinesis:ListShards", "kinesis:ListStreams"], "Resource": [arn]});
-    let mut want = vec![
-        logs("reader"),
-        reads(&stream),
-        json!({"Effect": "Allow", "Action": ["sqs:SendMessage"], "Resource": [queue]}),
-    ];
-    want.sort_by_key(|s| s.to_string());
-    assert_eq!(grants(&iam, "kev-dev-reader").await, want);
-    let mut want = vec![
-        logs("writer"),
-        json!({"Effect": "Allow", "Action": ["kinesis:PutRecord", "kinesis:PutRecords"], "Resource": [stream]}),
-    ];
-    want.sort_by_key(|s| s.to_string());
-    assert_eq!(grants(&iam, "kev-dev-writer").await, want);
-    let mut want = vec![logs("outsider"), reads(&foreign)];
-    want.sort_by_key(|s| s.to_string());
-    assert_eq!(grants(&iam, "kev-dev-outsider").await, want);
-    let env = lambda
-        .get_function_configuration()
-        .function_name("kev-dev-writer")
-        .send()
-        .await
-        .unwrap();
     assert_eq!(
-        env.environment()
-            .and_then(|e| e.variables())
-            .and_then(|v| v.get("STREAM"))
-            .map(String::as_str),
-        Some(stream.as_str())
+        grants(&iam, "kev-dev-reader").await,
+        sorted(vec![
+            logs("reader"),
+            reads(&stream),
+            json!({"Effect": "Allow", "Action": ["sqs:SendMessage"], "Resource": [queue]}),
+        ])
     );
+    assert_eq!(
+        grants(&iam, "kev-dev-writer").await,
+        sorted(vec![
+            logs("writer"),
+            json!({"Effect": "Allow", "Action": ["kinesis:PutRecord", "kinesis:PutRecords"], "Resource": [stream]}),
+        ])
+    );
+    assert_eq!(
+        grants(&iam, "kev-dev-outsider").await,
+        sorted(vec![logs("outsider"), reads(&foreign)])
+    );
+    assert_eq!(env_of(&lambda, "kev-dev-writer").await["STREAM"], stream);
 
     // A mapping setting is its exact field, changed in place.
     let smaller = text.replace("batch_size: 50", "batch_size: 20");
-    let changed = replan(&account, &spec, &smaller, &[]);
-    assert!(
-        changed.contains("~ event_source_mapping.reader.stream.clicks")
-            && changed.contains("~ batch_size: 50 -> 20")
-            && changed.contains("Plan: 0 to add, 1 to change, 0 to replace, 0 to destroy."),
-        "{changed}"
+    apply_change(
+        &account,
+        &spec,
+        &smaller,
+        &[
+            "~ event_source_mapping.reader.stream.clicks",
+            "~ batch_size: 50 -> 20",
+            "Plan: 0 to add, 1 to change, 0 to replace, 0 to destroy.",
+        ],
     );
-    apply(&account, &spec, &[]);
     let m = lambda
         .list_event_source_mappings()
         .function_name("kev-dev-reader")
@@ -507,15 +452,11 @@ async fn a_kinesis_event_maps_the_stream_and_the_role_reads_exactly_it() {
     assert_eq!(m.event_source_mappings()[0].batch_size(), Some(20));
 
     // Destroy keeps the stream, and says so; the foreign stream is untouched.
-    let destroy = slsr(&account, "destroy", &spec, &["--auto-approve"]);
-    assert_eq!(destroy.code, 0, "{}{}", destroy.stdout, destroy.stderr);
-    for expected in ["= stream.clicks  kev-dev-clicks", "destroy keeps it"] {
-        assert!(
-            destroy.stdout.contains(expected),
-            "{expected}:\n{}",
-            destroy.stdout
-        );
-    }
+    let destroy = destroyed(&account, &spec, &[]);
+    has_all(
+        &destroy.stdout,
+        &["= stream.clicks  kev-dev-clicks", "destroy keeps it"],
+    );
     assert_eq!(
         summary(&kinesis, "kev-dev-clicks").await.stream_name(),
         "kev-dev-clicks"

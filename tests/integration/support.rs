@@ -1,5 +1,6 @@
 //! What the integration tests share: the emulator's address, a fresh emulator account per
-//! test, and a way to run the real `slsr` binary against it.
+//! test, a way to run the real `slsr` binary against it, and the checks most tests make of
+//! its runs (an apply that plans clean after, a plan with changes, a refusal to lose data).
 //!
 //! Every AWS call a test makes goes to the emulator named by SLSR_TEST_ENDPOINT, a loopback
 //! address; nothing reaches real AWS. Each test gets its own account (moto keeps accounts
@@ -108,6 +109,12 @@ impl Account {
         sdk_config(&endpoint(), &self.access_key, &self.secret_key).await
     }
 
+    /// An S3 client for this account, addressing buckets by path (`endpoint/bucket`), as
+    /// the emulator needs.
+    pub async fn s3(&self) -> aws_sdk_s3::Client {
+        s3_by_path(&self.config().await)
+    }
+
     /// The `slsr` binary with this account's credentials and the emulator's endpoint.
     pub fn slsr(&self) -> Command {
         let mut cmd = slsr();
@@ -117,6 +124,15 @@ impl Account {
             .env("AWS_ENDPOINT_URL", endpoint());
         cmd
     }
+}
+
+/// An S3 client addressing buckets by path (`endpoint/bucket`), as the emulator needs.
+pub fn s3_by_path(config: &SdkConfig) -> aws_sdk_s3::Client {
+    aws_sdk_s3::Client::from_conf(
+        aws_sdk_s3::config::Builder::from(config)
+            .force_path_style(true)
+            .build(),
+    )
 }
 
 /// The real `slsr` binary with an environment that cannot reach AWS: no credentials, no
@@ -183,6 +199,108 @@ pub fn applied(account: &Account, spec: &std::path::Path, extra: &[&str]) -> Run
     args.extend(extra);
     let out = slsr_on(account, "apply", spec, &args);
     assert_eq!(out.code, 0, "apply failed:\n{}{}", out.stdout, out.stderr);
+    out
+}
+
+/// Fails unless a plan of `spec` in `account` has no changes (`--detailed-exitcode` 0).
+pub fn assert_clean(account: &Account, spec: &std::path::Path) {
+    let out = slsr_on(account, "plan", spec, &["--detailed-exitcode"]);
+    assert_eq!(
+        out.code, 0,
+        "not clean after apply:\n{}{}",
+        out.stdout, out.stderr
+    );
+}
+
+/// [`applied`], then [`assert_clean`]: apply's output.
+pub fn applied_clean(account: &Account, spec: &std::path::Path, extra: &[&str]) -> Run {
+    let out = applied(account, spec, extra);
+    assert_clean(account, spec);
+    out
+}
+
+/// Plans `spec` (with `extra` flags), which must have changes (`--detailed-exitcode` 2):
+/// the plan's output.
+pub fn planned_changes(account: &Account, spec: &std::path::Path, extra: &[&str]) -> String {
+    let mut args = vec!["--detailed-exitcode"];
+    args.extend(extra);
+    let out = slsr_on(account, "plan", spec, &args);
+    assert_eq!(out.code, 2, "{}{}", out.stdout, out.stderr);
+    out.stdout
+}
+
+/// Writes `text` as the spec, then [`planned_changes`].
+pub fn replan(
+    account: &Account,
+    spec: &std::path::Path,
+    text: impl AsRef<[u8]>,
+    extra: &[&str],
+) -> String {
+    std::fs::write(spec, text).unwrap();
+    planned_changes(account, spec, extra)
+}
+
+/// One change to the spec: writes `text` as the spec, plans it (the plan must show each of
+/// `lines`), applies it and plans clean. The plan's text.
+pub fn apply_change(
+    account: &Account,
+    spec: &std::path::Path,
+    text: impl AsRef<[u8]>,
+    lines: &[&str],
+) -> String {
+    let plan = replan(account, spec, text, &[]);
+    has_all(&plan, lines);
+    applied_clean(account, spec, &[]);
+    plan
+}
+
+/// Fails unless `text` contains every one of `lines`.
+pub fn has_all(text: &str, lines: &[&str]) {
+    for line in lines {
+        assert!(text.contains(line), "{line}:\n{text}");
+    }
+}
+
+/// Plans `spec`, which must be refused for losing data (exit 1), saying so with both ways
+/// on (`--allow-data-loss`, `slsr release`) and each of `lines`: the refused run.
+pub fn refused_for_data_loss(account: &Account, spec: &std::path::Path, lines: &[&str]) -> Run {
+    let refused = slsr_on(account, "plan", spec, &[]);
+    assert_eq!(refused.code, 1, "{}{}", refused.stdout, refused.stderr);
+    has_all(
+        &refused.stderr,
+        &[
+            "this plan would lose data",
+            "--allow-data-loss",
+            "slsr release ADDRESS",
+        ],
+    );
+    has_all(&refused.stderr, lines);
+    refused
+}
+
+/// The plan's changes marked DATA LOSS, as (address, kind), from a `--format json` plan.
+pub fn data_loss_changes(plan_json: &str) -> Vec<(String, String)> {
+    let doc: serde_json::Value = serde_json::from_str(plan_json).unwrap();
+    doc["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["data_loss"] == true)
+        .map(|c| {
+            (
+                c["address"].as_str().unwrap().to_string(),
+                c["kind"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+/// `slsr destroy --auto-approve -f SPEC EXTRA...` in `account`, which must succeed.
+pub fn destroyed(account: &Account, spec: &std::path::Path, extra: &[&str]) -> Run {
+    let mut args = vec!["--auto-approve"];
+    args.extend(extra);
+    let out = slsr_on(account, "destroy", spec, &args);
+    assert_eq!(out.code, 0, "destroy failed:\n{}{}", out.stdout, out.stderr);
     out
 }
 

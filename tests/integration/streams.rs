@@ -10,8 +10,8 @@ use serde_json::{Value, json};
 
 use crate::ground_truth::{env_of, grants, log_grant, pairs, sorted};
 use crate::support::{
-    Account, app, applied_clean, apply_change, assert_clean, data_loss_changes, destroyed, has_all,
-    refused_for_data_loss, replan, slsr_on as slsr,
+    Account, app, applied, applied_clean, apply_change, assert_clean, data_loss_changes, destroyed,
+    has_all, refused_for_data_loss, replan, slsr_on as slsr,
 };
 
 async fn summary(

@@ -277,9 +277,10 @@ pub fn live(key: &str, name: &str, answers: &Answers) -> Resource {
     }
     // `aws:` tags are AWS's own (CloudFormation's stack tags): nobody can set or remove
     // them, so they are neither compared nor written.
-    for (k, v) in answers.tags.iter().filter(|(k, _)| !k.starts_with("aws:")) {
-        r = r.with(&format!("{TAGS}.{k}"), v.as_str());
-    }
+    r = r.with_map(
+        TAGS,
+        answers.tags.iter().filter(|(k, _)| !k.starts_with("aws:")),
+    );
     r
 }
 

@@ -6,7 +6,7 @@
 use aws_sdk_eventbridge::types::Tag;
 
 use super::{KindInfo, TAGS, Tags, attr_map, attr_str};
-use crate::apply::{Applier, Settle, Step, tag_changes};
+use crate::apply::{Applier, Settle, Step, tag_changes, write_tags};
 use crate::aws::AwsError;
 use crate::engine::desired::Builder;
 use crate::engine::model::{Resource, State};
@@ -67,11 +67,9 @@ pub fn live(
     arn: &str,
     tags: &std::collections::HashMap<String, String>,
 ) -> Resource {
-    let mut res = Resource::new(super::Kind::Bus, key, name).with(ARN, arn);
-    for (k, v) in tags {
-        res = res.with(&format!("{TAGS}.{k}"), v.as_str());
-    }
-    res
+    Resource::new(super::Kind::Bus, key, name)
+        .with(ARN, arn)
+        .with_map(TAGS, tags)
 }
 
 async fn apply(a: &Applier, step: &Step) -> Result<(), AwsError> {
@@ -112,26 +110,26 @@ async fn apply(a: &Applier, step: &Step) -> Result<(), AwsError> {
                 .or_gone("DeleteEventBus", name)?;
         }
         _ => {
-            let (set, remove) = tag_changes(step);
             let arn = attr_str(r, ARN);
-            if !set.is_empty() {
-                a.events
-                    .tag_resource()
-                    .resource_arn(&arn)
-                    .set_tags(Some(tag_list(set)))
-                    .send()
-                    .await
-                    .map_err(|e| AwsError::new("TagResource", name, e))?;
-            }
-            if !remove.is_empty() {
-                a.events
-                    .untag_resource()
-                    .resource_arn(&arn)
-                    .set_tag_keys(Some(remove))
-                    .send()
-                    .await
-                    .map_err(|e| AwsError::new("UntagResource", name, e))?;
-            }
+            write_tags(
+                tag_changes(step),
+                name,
+                ("TagResource", |set| {
+                    a.events
+                        .tag_resource()
+                        .resource_arn(&arn)
+                        .set_tags(Some(tag_list(set)))
+                        .send()
+                }),
+                ("UntagResource", |keys| {
+                    a.events
+                        .untag_resource()
+                        .resource_arn(&arn)
+                        .set_tag_keys(Some(keys))
+                        .send()
+                }),
+            )
+            .await?;
         }
     }
     Ok(())

@@ -15,7 +15,7 @@ use aws_sdk_eventbridge::types::{Rule, RuleState, Tag, Target};
 use serde_json::{Value, json};
 
 use super::{Index, KindInfo, TAGS, Tags, attr_map, attr_str};
-use crate::apply::{Applier, Settle, Step, tag_changes};
+use crate::apply::{Applier, Settle, Step, tag_changes, write_tags};
 use crate::aws::AwsError;
 use crate::engine::desired::{Builder, canonical_json, short_hash};
 use crate::engine::model::{Resource, State};
@@ -208,9 +208,7 @@ pub fn live(
     {
         res = res.with(EVENT_PATTERN, pattern);
     }
-    for (k, v) in tags {
-        res = res.with(&format!("{TAGS}.{k}"), v.as_str());
-    }
+    res = res.with_map(TAGS, tags);
     res
 }
 
@@ -301,27 +299,26 @@ async fn apply(a: &Applier, step: &Step) -> Result<(), AwsError> {
             .map_err(|e| AwsError::new("PutTargets", name, e))?;
     }
     if step.action == Action::Update {
-        let (set, remove) = tag_changes(step);
         let arn = attr_str(r, ARN);
-        if !set.is_empty() {
-            let tags: Vec<Tag> = tag_list(set);
-            a.events
-                .tag_resource()
-                .resource_arn(&arn)
-                .set_tags(Some(tags))
-                .send()
-                .await
-                .map_err(|e| AwsError::new("TagResource", name, e))?;
-        }
-        if !remove.is_empty() {
-            a.events
-                .untag_resource()
-                .resource_arn(&arn)
-                .set_tag_keys(Some(remove))
-                .send()
-                .await
-                .map_err(|e| AwsError::new("UntagResource", name, e))?;
-        }
+        write_tags(
+            tag_changes(step),
+            name,
+            ("TagResource", |set| {
+                a.events
+                    .tag_resource()
+                    .resource_arn(&arn)
+                    .set_tags(Some(tag_list(set)))
+                    .send()
+            }),
+            ("UntagResource", |keys| {
+                a.events
+                    .untag_resource()
+                    .resource_arn(&arn)
+                    .set_tag_keys(Some(keys))
+                    .send()
+            }),
+        )
+        .await?;
     }
     Ok(())
 }

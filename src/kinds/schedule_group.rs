@@ -8,7 +8,7 @@
 use aws_sdk_scheduler::types::Tag;
 
 use super::{KindInfo, TAGS, Tags, attr_map, attr_str};
-use crate::apply::{Applier, Settle, Step, tag_changes};
+use crate::apply::{Applier, Settle, Step, tag_changes, write_tags};
 use crate::aws::AwsError;
 use crate::engine::desired::Builder;
 use crate::engine::model::{Resource, State};
@@ -62,11 +62,9 @@ fn desired(b: &Builder, state: &mut State) {
 
 /// A group as ListScheduleGroups and ListTagsForResource have it.
 pub fn live(name: &str, arn: &str, tags: &std::collections::HashMap<String, String>) -> Resource {
-    let mut res = Resource::new(super::Kind::ScheduleGroup, name, name).with(ARN, arn);
-    for (k, v) in tags {
-        res = res.with(&format!("{TAGS}.{k}"), v.as_str());
-    }
-    res
+    Resource::new(super::Kind::ScheduleGroup, name, name)
+        .with(ARN, arn)
+        .with_map(TAGS, tags)
 }
 
 async fn apply(a: &Applier, step: &Step) -> Result<(), AwsError> {
@@ -107,26 +105,26 @@ async fn apply(a: &Applier, step: &Step) -> Result<(), AwsError> {
                 .or_gone("DeleteScheduleGroup", name)?;
         }
         _ => {
-            let (set, remove) = tag_changes(step);
             let arn = attr_str(r, ARN);
-            if !set.is_empty() {
-                a.scheduler
-                    .tag_resource()
-                    .resource_arn(&arn)
-                    .set_tags(Some(tag_list(set)))
-                    .send()
-                    .await
-                    .map_err(|e| AwsError::new("TagResource", name, e))?;
-            }
-            if !remove.is_empty() {
-                a.scheduler
-                    .untag_resource()
-                    .resource_arn(&arn)
-                    .set_tag_keys(Some(remove))
-                    .send()
-                    .await
-                    .map_err(|e| AwsError::new("UntagResource", name, e))?;
-            }
+            write_tags(
+                tag_changes(step),
+                name,
+                ("TagResource", |set| {
+                    a.scheduler
+                        .tag_resource()
+                        .resource_arn(&arn)
+                        .set_tags(Some(tag_list(set)))
+                        .send()
+                }),
+                ("UntagResource", |keys| {
+                    a.scheduler
+                        .untag_resource()
+                        .resource_arn(&arn)
+                        .set_tag_keys(Some(keys))
+                        .send()
+                }),
+            )
+            .await?;
         }
     }
     Ok(())

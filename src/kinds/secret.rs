@@ -21,7 +21,7 @@ use aws_sdk_secretsmanager::types::{SecretListEntry, Tag};
 use serde_json::{Map, Value, json};
 
 use super::{KindInfo, TAGS, Tags, attr_map, attr_opt, attr_str};
-use crate::apply::{Applier, Step, tag_changes};
+use crate::apply::{Applier, Step, tag_changes, write_tags};
 use crate::aws::AwsError;
 use crate::engine::desired::{Builder, known_after_apply};
 use crate::engine::model::{Resource, State};
@@ -455,25 +455,25 @@ async fn update(a: &Applier, step: &Step) -> Result<(), AwsError> {
         // Only the record of the settings: the value stays what it was generated as.
         set.insert(GENERATE_TAG.into(), generate_tag(&generate_of(r)));
     }
-    if !set.is_empty() {
-        a.secrets
-            .tag_resource()
-            .secret_id(&arn)
-            .set_tags(Some(tag_list(set)))
-            .send()
-            .await
-            .map_err(|e| AwsError::new("TagResource", name, e))?;
-    }
-    if !remove.is_empty() {
-        a.secrets
-            .untag_resource()
-            .secret_id(&arn)
-            .set_tag_keys(Some(remove))
-            .send()
-            .await
-            .map_err(|e| AwsError::new("UntagResource", name, e))?;
-    }
-    Ok(())
+    write_tags(
+        (set, remove),
+        name,
+        ("TagResource", |set| {
+            a.secrets
+                .tag_resource()
+                .secret_id(&arn)
+                .set_tags(Some(tag_list(set)))
+                .send()
+        }),
+        ("UntagResource", |keys| {
+            a.secrets
+                .untag_resource()
+                .secret_id(&arn)
+                .set_tag_keys(Some(keys))
+                .send()
+        }),
+    )
+    .await
 }
 
 #[cfg(test)]

@@ -16,7 +16,7 @@ use aws_sdk_sfn::types::{
 use serde_json::{Value, json};
 
 use super::{Index, KindInfo, TAGS, Tags, attr, attr_bool, attr_map, attr_opt, attr_str};
-use crate::apply::{Applier, Settle, Step, tag_changes};
+use crate::apply::{Applier, Settle, Step, tag_changes, write_tags};
 use crate::aws::AwsError;
 use crate::engine::desired::Builder;
 use crate::engine::model::{Resource, State};
@@ -264,29 +264,25 @@ async fn apply(a: &Applier, step: &Step) -> Result<(), AwsError> {
                 .await
                 .map_err(|e| AwsError::new("UpdateStateMachine", name, e))?;
             }
-            let (set, remove) = tag_changes(step);
-            if !set.is_empty() {
-                let tags: Vec<Tag> = set
-                    .into_iter()
-                    .map(|(k, v)| Tag::builder().key(k).value(v).build())
-                    .collect();
-                a.sfn
-                    .tag_resource()
-                    .resource_arn(&arn)
-                    .set_tags(Some(tags))
-                    .send()
-                    .await
-                    .map_err(|e| AwsError::new("TagResource", name, e))?;
-            }
-            if !remove.is_empty() {
-                a.sfn
-                    .untag_resource()
-                    .resource_arn(&arn)
-                    .set_tag_keys(Some(remove))
-                    .send()
-                    .await
-                    .map_err(|e| AwsError::new("UntagResource", name, e))?;
-            }
+            write_tags(
+                tag_changes(step),
+                name,
+                ("TagResource", |set| {
+                    a.sfn
+                        .tag_resource()
+                        .resource_arn(&arn)
+                        .set_tags(Some(tag_list(set)))
+                        .send()
+                }),
+                ("UntagResource", |keys| {
+                    a.sfn
+                        .untag_resource()
+                        .resource_arn(&arn)
+                        .set_tag_keys(Some(keys))
+                        .send()
+                }),
+            )
+            .await?;
             Ok(())
         }
     }
@@ -364,6 +360,13 @@ pub fn start_target(b: &Builder, name: &str) -> StartTarget {
         ],
         arn,
     }
+}
+
+/// Tags as the Step Functions API takes them.
+fn tag_list(tags: std::collections::HashMap<String, String>) -> Vec<Tag> {
+    tags.into_iter()
+        .map(|(k, v)| Tag::builder().key(k).value(v).build())
+        .collect()
 }
 
 #[cfg(test)]

@@ -21,7 +21,7 @@ use aws_sdk_kinesis::types::{
 use serde_json::Value;
 
 use super::{KindInfo, TAGS, Tags, attr_i32, attr_map, attr_opt, attr_str};
-use crate::apply::{Applier, Settle, Step, tag_changes};
+use crate::apply::{Applier, Settle, Step, tag_changes, write_tags};
 use crate::aws::AwsError;
 use crate::engine::desired::Builder;
 use crate::engine::model::{Resource, State};
@@ -153,9 +153,7 @@ pub fn live(key: &str, s: &StreamDescriptionSummary, tags: &HashMap<String, Stri
         .with(SHARDS, shards)
         .with(RETENTION_HOURS, s.retention_period_hours())
         .with(KMS_KEY, kms_key);
-    for (k, v) in tags {
-        r = r.with(&format!("{TAGS}.{k}"), v.as_str());
-    }
+    r = r.with_map(TAGS, tags);
     r
 }
 
@@ -355,26 +353,25 @@ async fn update(a: &Applier, step: &Step) -> Result<(), AwsError> {
             }
         }
     }
-    let (set, remove) = tag_changes(step);
-    if !set.is_empty() {
-        a.kinesis
-            .add_tags_to_stream()
-            .stream_arn(&arn)
-            .set_tags(Some(set))
-            .send()
-            .await
-            .map_err(|e| AwsError::new("AddTagsToStream", &r.name, e))?;
-    }
-    if !remove.is_empty() {
-        a.kinesis
-            .remove_tags_from_stream()
-            .stream_arn(&arn)
-            .set_tag_keys(Some(remove))
-            .send()
-            .await
-            .map_err(|e| AwsError::new("RemoveTagsFromStream", &r.name, e))?;
-    }
-    Ok(())
+    write_tags(
+        tag_changes(step),
+        &r.name,
+        ("AddTagsToStream", |set| {
+            a.kinesis
+                .add_tags_to_stream()
+                .stream_arn(&arn)
+                .set_tags(Some(set))
+                .send()
+        }),
+        ("RemoveTagsFromStream", |keys| {
+            a.kinesis
+                .remove_tags_from_stream()
+                .stream_arn(&arn)
+                .set_tag_keys(Some(keys))
+                .send()
+        }),
+    )
+    .await
 }
 
 /// Retention goes up and down through two calls.

@@ -24,7 +24,7 @@ use aws_smithy_types::error::operation::BuildError;
 use serde_json::{Value, json};
 
 use super::{KindInfo, TAGS, Tags, attr, attr_bool, attr_map, attr_opt, attr_str};
-use crate::apply::{Applier, Settle, Step, tag_changes};
+use crate::apply::{Applier, Settle, Step, tag_changes, write_tags};
 use crate::aws::AwsError;
 use crate::aws::read::Calls;
 use crate::engine::desired::Builder;
@@ -274,9 +274,7 @@ pub fn live(
     for (index, value) in live_indexes(t) {
         r = r.with(&format!("{INDEX}.{index}"), value);
     }
-    for (k, v) in tags {
-        r = r.with(&format!("{TAGS}.{k}"), v.as_str());
-    }
+    r = r.with_map(TAGS, tags);
     r
 }
 
@@ -896,31 +894,26 @@ async fn update(a: &Applier, step: &Step) -> Result<(), AwsError> {
     if step.changes(STREAM) {
         record_stream(a, r, table.as_ref());
     }
-    let (set, remove) = tag_changes(step);
     let arn = attr_str(live, ARN);
-    if !set.is_empty() {
-        let tags = set
-            .into_iter()
-            .map(|(k, v)| build(Tag::builder().key(k).value(v).build(), name))
-            .collect::<Result<Vec<_>, _>>()?;
-        a.dynamodb
-            .tag_resource()
-            .resource_arn(&arn)
-            .set_tags(Some(tags))
-            .send()
-            .await
-            .map_err(|e| AwsError::new("TagResource", name, e))?;
-    }
-    if !remove.is_empty() {
-        a.dynamodb
-            .untag_resource()
-            .resource_arn(&arn)
-            .set_tag_keys(Some(remove))
-            .send()
-            .await
-            .map_err(|e| AwsError::new("UntagResource", name, e))?;
-    }
-    Ok(())
+    write_tags(
+        tag_changes(step),
+        name,
+        ("TagResource", |set| {
+            a.dynamodb
+                .tag_resource()
+                .resource_arn(&arn)
+                .set_tags(Some(tag_list(set)))
+                .send()
+        }),
+        ("UntagResource", |keys| {
+            a.dynamodb
+                .untag_resource()
+                .resource_arn(&arn)
+                .set_tag_keys(Some(keys))
+                .send()
+        }),
+    )
+    .await
 }
 
 /// DynamoDB's name of the view type the spec's word names.
@@ -1015,6 +1008,19 @@ async fn set_point_in_time_recovery(a: &Applier, name: &str, on: bool) -> Result
             Err(e) => return Err(AwsError::new("UpdateContinuousBackups", name, e)),
         }
     }
+}
+
+/// Tags as the DynamoDB API takes them.
+fn tag_list(tags: std::collections::HashMap<String, String>) -> Vec<Tag> {
+    tags.into_iter()
+        .map(|(k, v)| {
+            Tag::builder()
+                .key(k)
+                .value(v)
+                .build()
+                .expect("key and value are set")
+        })
+        .collect()
 }
 
 #[cfg(test)]

@@ -11,7 +11,7 @@ use aws_sdk_sns::types::Tag;
 use serde_json::Value;
 
 use super::{KindInfo, TAGS, Tags, attr, attr_map, attr_str};
-use crate::apply::{Applier, Settle, Step, tag_changes};
+use crate::apply::{Applier, Settle, Step, tag_changes, write_tags};
 use crate::aws::AwsError;
 use crate::engine::desired::Builder;
 use crate::engine::model::{Resource, State};
@@ -98,9 +98,7 @@ pub fn live(
                 .cloned()
                 .map_or(Value::Null, Value::from),
         );
-    for (k, v) in tags {
-        res = res.with(&format!("{TAGS}.{k}"), v.as_str());
-    }
+    res = res.with_map(TAGS, tags);
     res
 }
 
@@ -159,25 +157,25 @@ async fn apply(a: &Applier, step: &Step) -> Result<(), AwsError> {
                     .await
                     .map_err(|e| AwsError::new("SetTopicAttributes", name, e))?;
             }
-            let (set, remove) = tag_changes(step);
-            if !set.is_empty() {
-                a.sns
-                    .tag_resource()
-                    .resource_arn(&arn)
-                    .set_tags(Some(tag_list(set)))
-                    .send()
-                    .await
-                    .map_err(|e| AwsError::new("TagResource", name, e))?;
-            }
-            if !remove.is_empty() {
-                a.sns
-                    .untag_resource()
-                    .resource_arn(&arn)
-                    .set_tag_keys(Some(remove))
-                    .send()
-                    .await
-                    .map_err(|e| AwsError::new("UntagResource", name, e))?;
-            }
+            write_tags(
+                tag_changes(step),
+                name,
+                ("TagResource", |set| {
+                    a.sns
+                        .tag_resource()
+                        .resource_arn(&arn)
+                        .set_tags(Some(tag_list(set)))
+                        .send()
+                }),
+                ("UntagResource", |keys| {
+                    a.sns
+                        .untag_resource()
+                        .resource_arn(&arn)
+                        .set_tag_keys(Some(keys))
+                        .send()
+                }),
+            )
+            .await?;
         }
     }
     Ok(())

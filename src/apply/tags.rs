@@ -1,0 +1,59 @@
+//! A step's tag changes, and writing them: every service has its own pair of calls (and tag
+//! type) to add and remove tags, but the kinds' writers share which tags change, the order
+//! of the two calls, leaving out a call with nothing to send, and how a failure is named.
+
+use std::collections::HashMap;
+use std::future::Future;
+
+use super::Step;
+use crate::aws::AwsError;
+
+/// Tags to add or change, and tag keys to remove, between the live and the desired resource.
+pub fn tag_changes(step: &Step) -> (HashMap<String, String>, Vec<String>) {
+    let want = crate::kinds::attr_map(step.resource(), crate::kinds::TAGS);
+    let have = step
+        .live()
+        .map(|l| crate::kinds::attr_map(l, crate::kinds::TAGS))
+        .unwrap_or_default();
+    let set = want
+        .iter()
+        .filter(|(k, v)| have.get(*k) != Some(v))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    let remove = have
+        .keys()
+        .filter(|k| !want.contains_key(*k))
+        .cloned()
+        .collect();
+    (set, remove)
+}
+
+/// Sends the tags to set, then the keys to remove, each call only when it has something to
+/// send. `tag` and `untag` are the service's calls, each with AWS's name of its operation,
+/// which a failure gives along with `target`.
+pub async fn write_tags<S, SF, SO, SE, R, RF, RO, RE>(
+    (set, remove): (HashMap<String, String>, Vec<String>),
+    target: &str,
+    (tag_operation, tag): (&'static str, S),
+    (untag_operation, untag): (&'static str, R),
+) -> Result<(), AwsError>
+where
+    S: FnOnce(HashMap<String, String>) -> SF,
+    SF: Future<Output = Result<SO, SE>>,
+    SE: std::error::Error + aws_sdk_sts::error::ProvideErrorMetadata,
+    R: FnOnce(Vec<String>) -> RF,
+    RF: Future<Output = Result<RO, RE>>,
+    RE: std::error::Error + aws_sdk_sts::error::ProvideErrorMetadata,
+{
+    if !set.is_empty() {
+        tag(set)
+            .await
+            .map_err(|e| AwsError::new(tag_operation, target, e))?;
+    }
+    if !remove.is_empty() {
+        untag(remove)
+            .await
+            .map_err(|e| AwsError::new(untag_operation, target, e))?;
+    }
+    Ok(())
+}

@@ -57,3 +57,35 @@ where
     }
     Ok(())
 }
+
+/// `write_tags` through TagResource and UntagResource, for the services that name the
+/// resource by its ARN and spell the two calls alike (EventBridge, Scheduler, SNS, Step
+/// Functions, DynamoDB, API Gateway, CloudWatch Logs). Their clients and tag types have
+/// nothing in common a function could take, hence a macro. `to_tags` turns the tags to set
+/// into the service's own type, for those that do not take a map.
+macro_rules! tag_by_arn {
+    ($client:expr, $arn:expr, $target:expr, $changes:expr) => {
+        $crate::apply::tag_by_arn!($client, $arn, $target, $changes, std::convert::identity)
+    };
+    ($client:expr, $arn:expr, $target:expr, $changes:expr, $to_tags:expr) => {
+        $crate::apply::write_tags(
+            $changes,
+            $target,
+            ("TagResource", |set| {
+                $client
+                    .tag_resource()
+                    .resource_arn($arn)
+                    .set_tags(Some($to_tags(set)))
+                    .send()
+            }),
+            ("UntagResource", |keys| {
+                $client
+                    .untag_resource()
+                    .resource_arn($arn)
+                    .set_tag_keys(Some(keys))
+                    .send()
+            }),
+        )
+    };
+}
+pub(crate) use tag_by_arn;

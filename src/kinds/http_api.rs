@@ -13,7 +13,7 @@ use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
 use serde_json::Value;
 
 use super::{KindInfo, TAGS, Tags, attr, attr_i32, attr_list, attr_map, attr_str};
-use crate::apply::{Applier, Settle, Step, tag_changes, write_tags};
+use crate::apply::{Applier, Settle, Step, tag_by_arn, tag_changes};
 use crate::aws::AwsError;
 use crate::aws::pages::follow;
 use crate::engine::desired::Builder;
@@ -242,25 +242,7 @@ async fn apply(a: &Applier, step: &Step) -> Result<(), AwsError> {
                     .map(|r| r.to_string())
                     .unwrap_or_default()
             );
-            write_tags(
-                tag_changes(step),
-                name,
-                ("TagResource", |set| {
-                    a.apigw
-                        .tag_resource()
-                        .resource_arn(&arn)
-                        .set_tags(Some(set))
-                        .send()
-                }),
-                ("UntagResource", |keys| {
-                    a.apigw
-                        .untag_resource()
-                        .resource_arn(&arn)
-                        .set_tag_keys(Some(keys))
-                        .send()
-                }),
-            )
-            .await?;
+            tag_by_arn!(a.apigw, &arn, name, tag_changes(step)).await?;
         }
     }
     Ok(())

@@ -10,7 +10,7 @@ use serde_json::Value;
 
 use super::{KindInfo, TAGS, Tags, attr_i32, attr_map, attr_str};
 use crate::apply::{Applier, Settle, Step};
-use crate::apply::{tag_changes, write_tags};
+use crate::apply::{tag_by_arn, tag_changes};
 use crate::aws::AwsError;
 use crate::engine::desired::Builder;
 use crate::engine::model::{Resource, State};
@@ -147,23 +147,5 @@ async fn apply(a: &Applier, step: &Step) -> Result<(), AwsError> {
 /// comes back).
 async fn update_tags(a: &Applier, step: &Step) -> Result<(), AwsError> {
     let arn = attr_str(step.resource(), ARN);
-    write_tags(
-        tag_changes(step),
-        &arn,
-        ("TagResource", |set| {
-            a.logs
-                .tag_resource()
-                .resource_arn(&arn)
-                .set_tags(Some(set))
-                .send()
-        }),
-        ("UntagResource", |keys| {
-            a.logs
-                .untag_resource()
-                .resource_arn(&arn)
-                .set_tag_keys(Some(keys))
-                .send()
-        }),
-    )
-    .await
+    tag_by_arn!(a.logs, &arn, &arn, tag_changes(step)).await
 }

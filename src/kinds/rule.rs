@@ -15,7 +15,7 @@ use aws_sdk_eventbridge::types::{Rule, RuleState, Tag, Target};
 use serde_json::{Value, json};
 
 use super::{Index, KindInfo, TAGS, Tags, attr_map, attr_str};
-use crate::apply::{Applier, Settle, Step, tag_changes, write_tags};
+use crate::apply::{Applier, Settle, Step, tag_by_arn, tag_changes};
 use crate::aws::AwsError;
 use crate::engine::desired::{Builder, canonical_json, short_hash};
 use crate::engine::model::{Resource, State};
@@ -300,25 +300,7 @@ async fn apply(a: &Applier, step: &Step) -> Result<(), AwsError> {
     }
     if step.action == Action::Update {
         let arn = attr_str(r, ARN);
-        write_tags(
-            tag_changes(step),
-            name,
-            ("TagResource", |set| {
-                a.events
-                    .tag_resource()
-                    .resource_arn(&arn)
-                    .set_tags(Some(tag_list(set)))
-                    .send()
-            }),
-            ("UntagResource", |keys| {
-                a.events
-                    .untag_resource()
-                    .resource_arn(&arn)
-                    .set_tag_keys(Some(keys))
-                    .send()
-            }),
-        )
-        .await?;
+        tag_by_arn!(a.events, &arn, name, tag_changes(step), tag_list).await?;
     }
     Ok(())
 }

@@ -8,7 +8,7 @@
 use aws_sdk_scheduler::types::Tag;
 
 use super::{KindInfo, TAGS, Tags, attr_map, attr_str};
-use crate::apply::{Applier, Settle, Step, tag_changes, write_tags};
+use crate::apply::{Applier, Settle, Step, tag_by_arn, tag_changes};
 use crate::aws::AwsError;
 use crate::engine::desired::Builder;
 use crate::engine::model::{Resource, State};
@@ -106,25 +106,7 @@ async fn apply(a: &Applier, step: &Step) -> Result<(), AwsError> {
         }
         _ => {
             let arn = attr_str(r, ARN);
-            write_tags(
-                tag_changes(step),
-                name,
-                ("TagResource", |set| {
-                    a.scheduler
-                        .tag_resource()
-                        .resource_arn(&arn)
-                        .set_tags(Some(tag_list(set)))
-                        .send()
-                }),
-                ("UntagResource", |keys| {
-                    a.scheduler
-                        .untag_resource()
-                        .resource_arn(&arn)
-                        .set_tag_keys(Some(keys))
-                        .send()
-                }),
-            )
-            .await?;
+            tag_by_arn!(a.scheduler, &arn, name, tag_changes(step), tag_list).await?;
         }
     }
     Ok(())

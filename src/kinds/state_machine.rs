@@ -16,7 +16,7 @@ use aws_sdk_sfn::types::{
 use serde_json::{Value, json};
 
 use super::{Index, KindInfo, TAGS, Tags, attr, attr_bool, attr_map, attr_opt, attr_str};
-use crate::apply::{Applier, Settle, Step, tag_changes, write_tags};
+use crate::apply::{Applier, Settle, Step, tag_by_arn, tag_changes};
 use crate::aws::AwsError;
 use crate::engine::desired::Builder;
 use crate::engine::model::{Resource, State};
@@ -264,25 +264,7 @@ async fn apply(a: &Applier, step: &Step) -> Result<(), AwsError> {
                 .await
                 .map_err(|e| AwsError::new("UpdateStateMachine", name, e))?;
             }
-            write_tags(
-                tag_changes(step),
-                name,
-                ("TagResource", |set| {
-                    a.sfn
-                        .tag_resource()
-                        .resource_arn(&arn)
-                        .set_tags(Some(tag_list(set)))
-                        .send()
-                }),
-                ("UntagResource", |keys| {
-                    a.sfn
-                        .untag_resource()
-                        .resource_arn(&arn)
-                        .set_tag_keys(Some(keys))
-                        .send()
-                }),
-            )
-            .await?;
+            tag_by_arn!(a.sfn, &arn, name, tag_changes(step), tag_list).await?;
             Ok(())
         }
     }

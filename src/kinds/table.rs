@@ -24,7 +24,7 @@ use aws_smithy_types::error::operation::BuildError;
 use serde_json::{Value, json};
 
 use super::{KindInfo, TAGS, Tags, attr, attr_bool, attr_map, attr_opt, attr_str};
-use crate::apply::{Applier, Settle, Step, tag_changes, write_tags};
+use crate::apply::{Applier, Settle, Step, tag_by_arn, tag_changes};
 use crate::aws::AwsError;
 use crate::aws::read::Calls;
 use crate::engine::desired::Builder;
@@ -895,25 +895,7 @@ async fn update(a: &Applier, step: &Step) -> Result<(), AwsError> {
         record_stream(a, r, table.as_ref());
     }
     let arn = attr_str(live, ARN);
-    write_tags(
-        tag_changes(step),
-        name,
-        ("TagResource", |set| {
-            a.dynamodb
-                .tag_resource()
-                .resource_arn(&arn)
-                .set_tags(Some(tag_list(set)))
-                .send()
-        }),
-        ("UntagResource", |keys| {
-            a.dynamodb
-                .untag_resource()
-                .resource_arn(&arn)
-                .set_tag_keys(Some(keys))
-                .send()
-        }),
-    )
-    .await
+    tag_by_arn!(a.dynamodb, &arn, name, tag_changes(step), tag_list).await
 }
 
 /// DynamoDB's name of the view type the spec's word names.

@@ -11,7 +11,7 @@ use aws_sdk_sns::types::Tag;
 use serde_json::Value;
 
 use super::{KindInfo, TAGS, Tags, attr, attr_map, attr_str};
-use crate::apply::{Applier, Settle, Step, tag_changes, write_tags};
+use crate::apply::{Applier, Settle, Step, tag_by_arn, tag_changes};
 use crate::aws::AwsError;
 use crate::engine::desired::Builder;
 use crate::engine::model::{Resource, State};
@@ -157,25 +157,7 @@ async fn apply(a: &Applier, step: &Step) -> Result<(), AwsError> {
                     .await
                     .map_err(|e| AwsError::new("SetTopicAttributes", name, e))?;
             }
-            write_tags(
-                tag_changes(step),
-                name,
-                ("TagResource", |set| {
-                    a.sns
-                        .tag_resource()
-                        .resource_arn(&arn)
-                        .set_tags(Some(tag_list(set)))
-                        .send()
-                }),
-                ("UntagResource", |keys| {
-                    a.sns
-                        .untag_resource()
-                        .resource_arn(&arn)
-                        .set_tag_keys(Some(keys))
-                        .send()
-                }),
-            )
-            .await?;
+            tag_by_arn!(a.sns, &arn, name, tag_changes(step), tag_list).await?;
         }
     }
     Ok(())

@@ -295,6 +295,15 @@ async fn log_groups(
             log_group::live(key, g)
         })
         .collect();
+    tagged_log_groups(r, groups).await
+}
+
+/// Log groups (with their ARNs), each with its tags: no listing returns a group's tags, so
+/// one ListTagsForResource per group, several at a time; in the groups' name order.
+pub(super) async fn tagged_log_groups(
+    r: &Reader,
+    groups: Vec<(Resource, String)>,
+) -> Result<Vec<(Resource, HashMap<String, String>)>, AwsError> {
     let mut tasks = tokio::task::JoinSet::new();
     for (group, arn) in groups {
         let r = r.clone();
@@ -317,7 +326,7 @@ async fn log_groups(
     while let Some(joined) = tasks.join_next().await {
         found.push(joined.expect("a read task does not panic")?);
     }
-    // In the listing's order, whatever order the answers came in.
+    // In name order, whatever order the answers came in.
     found.sort_by(|a, b| a.0.name.cmp(&b.0.name));
     Ok(found)
 }

@@ -169,27 +169,8 @@ async fn groups(r: &Reader, scope: &Scope, wanted: &State) -> Result<Found, AwsE
     }
     found.sort_by(|a, b| a.0.name.cmp(&b.0.name));
     found.dedup_by(|a, b| a.0.name == b.0.name);
-    let mut tasks = tokio::task::JoinSet::new();
-    for (group, arn) in found {
-        let r = r.clone();
-        tasks.spawn(async move {
-            let _slot = r.slot().await;
-            r.calls.count("CloudWatchLogs.ListTagsForResource");
-            let tags = r
-                .logs
-                .list_tags_for_resource()
-                .resource_arn(&arn)
-                .send()
-                .await
-                .map_err(|e| AwsError::new("ListTagsForResource", arn.clone(), e))?
-                .tags
-                .unwrap_or_default();
-            Ok::<_, AwsError>((group, tags))
-        });
-    }
     let (mut resources, mut conflicts) = (Vec::new(), Vec::new());
-    while let Some(joined) = tasks.join_next().await {
-        let (group, tags) = joined.expect("a read task does not panic")?;
+    for (group, tags) in super::lambda::tagged_log_groups(r, found).await? {
         if scope.owns(&tags) {
             resources.push(log_group::with_tags(group, &tags));
         } else if wanted.resources.contains_key(&group.address()) {

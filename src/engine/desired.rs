@@ -176,6 +176,20 @@ pub fn short_hash(content: &str) -> String {
 }
 
 impl Builder<'_> {
+    /// A resource's tags: the spec's, then the resource's own over them, then slsr's
+    /// ownership tags, which nothing overrides.
+    pub fn tags_with(&self, own: &BTreeMap<String, String>) -> BTreeMap<String, String> {
+        let mut tags = self.tags.clone();
+        tags.extend(own.clone());
+        tags.extend(
+            self.tags
+                .iter()
+                .filter(|(k, _)| k.starts_with("slsr:"))
+                .map(|(k, v)| (k.clone(), v.clone())),
+        );
+        tags
+    }
+
     pub fn function_arn(&self, name: &str) -> String {
         format!(
             "arn:aws:lambda:{}:{}:function:{}",

@@ -174,16 +174,7 @@ fn desired(b: &Builder, state: &mut State) {
                 )
                 .with(&cors_attr(i, MAX_AGE), optional(rule.max_age));
         }
-        // The spec's tags, then the bucket's own over them, then slsr's ownership tags,
-        // which nothing overrides.
-        let mut tags: BTreeMap<String, String> = b.tags.clone();
-        tags.extend(bucket.tags.clone());
-        tags.extend(
-            b.tags
-                .iter()
-                .filter(|(k, _)| k.starts_with("slsr:"))
-                .map(|(k, v)| (k.clone(), v.clone())),
-        );
+        let tags = b.tags_with(&bucket.tags);
         state.insert(r.with_map(TAGS, &tags));
     }
 }

@@ -187,14 +187,7 @@ fn generate_tag(value: &Value) -> String {
 
 fn desired(b: &Builder, state: &mut State) {
     for (name, s) in &b.p.secrets {
-        let mut tags = b.tags.clone();
-        tags.extend(s.tags.clone());
-        tags.extend(
-            b.tags
-                .iter()
-                .filter(|(k, _)| k.starts_with("slsr:"))
-                .map(|(k, v)| (k.clone(), v.clone())),
-        );
+        let tags = b.tags_with(&s.tags);
         let physical = b.secret_physical(name);
         let r = Resource::new(super::Kind::Secret, name, physical.as_str())
             .with(ARN, b.secret_arn(name))

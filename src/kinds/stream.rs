@@ -101,15 +101,7 @@ pub fn mode_of(s: &Stream) -> SpecMode {
 
 fn desired(b: &Builder, state: &mut State) {
     for (name, s) in &b.p.streams {
-        let mut tags = b.tags.clone();
-        tags.extend(s.tags.clone());
-        // Ownership is slsr's to say, whatever the stream's own tags hold.
-        tags.extend(
-            b.tags
-                .iter()
-                .filter(|(k, _)| k.starts_with("slsr:"))
-                .map(|(k, v)| (k.clone(), v.clone())),
-        );
+        let tags = b.tags_with(&s.tags);
         let (mode, shards) = match mode_of(s) {
             SpecMode::OnDemand => (ON_DEMAND, Value::Null),
             SpecMode::Provisioned => (PROVISIONED, Value::from(s.shards.unwrap_or(1))),

@@ -161,15 +161,7 @@ fn desired_table(b: &Builder, name: &str, t: &Table) -> Resource {
         Some(Billing::Provisioned(p)) => json!({"read": p.read, "write": p.write}),
         Some(Billing::Mode(_)) | None => Value::from(ON_DEMAND),
     };
-    let mut tags = b.tags.clone();
-    tags.extend(t.tags.clone());
-    // Ownership is slsr's to say, whatever the table's own tags hold.
-    tags.extend(
-        b.tags
-            .iter()
-            .filter(|(k, _)| k.starts_with("slsr:"))
-            .map(|(k, v)| (k.clone(), v.clone())),
-    );
+    let tags = b.tags_with(&t.tags);
     let mut r = Resource::new(super::Kind::Table, name, b.table_physical(name))
         .with(ARN, b.table_arn(name))
         .with(PARTITION_KEY, typed(&t.key.partition))

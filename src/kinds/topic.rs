@@ -64,8 +64,7 @@ impl Builder<'_> {
 
 fn desired(b: &Builder, state: &mut State) {
     for (name, t) in &b.p.topics {
-        let mut tags = b.tags.clone();
-        tags.extend(t.tags.clone());
+        let tags = b.tags_with(&t.tags);
         state.insert(
             Resource::new(super::Kind::Topic, name, b.topic_physical(name))
                 .with(ARN, b.topic_arn(name))

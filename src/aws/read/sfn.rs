@@ -137,17 +137,7 @@ async fn groups(r: &Reader, scope: &Scope, wanted: &State) -> Result<Found, AwsE
     );
     let mut found = Vec::new();
     for prefix in prefixes {
-        let listed = pages::all(
-            &r.calls,
-            "CloudWatchLogs.DescribeLogGroups",
-            r.logs
-                .describe_log_groups()
-                .log_group_name_prefix(&prefix)
-                .into_paginator()
-                .send(),
-        )
-        .await
-        .map_err(|e| AwsError::new("DescribeLogGroups", prefix.clone(), e))?;
+        let listed = super::lambda::log_groups_by_prefix(r, &prefix).await?;
         for g in listed.iter().flat_map(|page| page.log_groups()) {
             let Some(name) = g.log_group_name() else {
                 continue;

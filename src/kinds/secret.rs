@@ -74,11 +74,7 @@ fn about(_: &Resource) -> Option<String> {
 impl Builder<'_> {
     /// A secret's name: the `name` it declares, else `{service}-{stage}-{name}`.
     pub fn secret_physical(&self, name: &str) -> String {
-        self.p
-            .secrets
-            .get(name)
-            .and_then(|s| s.name.clone())
-            .unwrap_or_else(|| self.p.physical_name(name))
+        self.declared_or_physical(name, self.p.secrets.get(name).and_then(|s| s.name.as_ref()))
     }
 
     /// The secret's ARN: read from the account, else known after apply.

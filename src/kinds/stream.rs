@@ -64,11 +64,7 @@ const SETTLE_TIMEOUT: Duration = Duration::from_secs(1800);
 impl Builder<'_> {
     /// A stream's physical name: the `name` it declares, else `{service}-{stage}-{name}`.
     pub fn stream_physical(&self, name: &str) -> String {
-        self.p
-            .streams
-            .get(name)
-            .and_then(|s| s.name.clone())
-            .unwrap_or_else(|| self.p.physical_name(name))
+        self.declared_or_physical(name, self.p.streams.get(name).and_then(|s| s.name.as_ref()))
     }
 
     pub fn stream_arn(&self, name: &str) -> String {

@@ -24,8 +24,8 @@ use std::time::{Duration, Instant};
 use aws_config::SdkConfig;
 
 pub use settle::{Settle, already_exists, already_gone, ensure_ours, patiently};
-pub(crate) use tags::tag_by_arn;
-pub use tags::{tag_changes, write_tags};
+pub use tags::{BuiltTag, tag_changes, write_tags};
+pub(crate) use tags::{tag_by_arn, tag_list};
 
 use crate::aws::record::{CHANGE, InChange, Recorder};
 use crate::aws::{AwsError, Clients};

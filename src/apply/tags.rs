@@ -58,16 +58,50 @@ where
     Ok(())
 }
 
+/// What a tag builder's `build` gives. Most SDKs check that the key and value are set and
+/// answer a `Result`; Step Functions' and Secrets Manager's cannot fail. Either way the tag,
+/// as `tag_list!` always sets both.
+pub trait BuiltTag<T> {
+    fn tag(self) -> T;
+}
+
+impl<T> BuiltTag<T> for Result<T, aws_smithy_types::error::operation::BuildError> {
+    fn tag(self) -> T {
+        self.expect("key and value are set")
+    }
+}
+
+impl BuiltTag<aws_sdk_sfn::types::Tag> for aws_sdk_sfn::types::Tag {
+    fn tag(self) -> Self {
+        self
+    }
+}
+
+impl BuiltTag<aws_sdk_secretsmanager::types::Tag> for aws_sdk_secretsmanager::types::Tag {
+    fn tag(self) -> Self {
+        self
+    }
+}
+
+/// Tags (a map, in its order) as a list of a service's own `Tag` type: every SDK has one,
+/// built alike (`builder().key(k).value(v)`), but no type in common a function could take.
+macro_rules! tag_list {
+    ($tag:ty, $tags:expr) => {
+        $tags
+            .into_iter()
+            .map(|(k, v)| $crate::apply::BuiltTag::tag(<$tag>::builder().key(k).value(v).build()))
+            .collect::<Vec<$tag>>()
+    };
+}
+pub(crate) use tag_list;
+
 /// `write_tags` through TagResource and UntagResource, for the services that name the
 /// resource by its ARN and spell the two calls alike (EventBridge, Scheduler, SNS, Step
 /// Functions, DynamoDB, API Gateway, CloudWatch Logs). Their clients and tag types have
-/// nothing in common a function could take, hence a macro. `to_tags` turns the tags to set
-/// into the service's own type, for those that do not take a map.
+/// nothing in common a function could take, hence a macro. `Tag` is the service's own type
+/// of a tag, for those that do not take a map.
 macro_rules! tag_by_arn {
-    ($client:expr, $arn:expr, $target:expr, $changes:expr) => {
-        $crate::apply::tag_by_arn!($client, $arn, $target, $changes, std::convert::identity)
-    };
-    ($client:expr, $arn:expr, $target:expr, $changes:expr, $to_tags:expr) => {
+    (@send $client:expr, $arn:expr, $target:expr, $changes:expr, $to_tags:expr) => {
         $crate::apply::write_tags(
             $changes,
             $target,
@@ -86,6 +120,13 @@ macro_rules! tag_by_arn {
                     .send()
             }),
         )
+    };
+    ($client:expr, $arn:expr, $target:expr, $changes:expr) => {
+        $crate::apply::tag_by_arn!(@send $client, $arn, $target, $changes, std::convert::identity)
+    };
+    ($client:expr, $arn:expr, $target:expr, $changes:expr, $tag:ty) => {
+        $crate::apply::tag_by_arn!(@send $client, $arn, $target, $changes,
+            |set: std::collections::HashMap<String, String>| $crate::apply::tag_list!($tag, set))
     };
 }
 pub(crate) use tag_by_arn;

@@ -6,7 +6,7 @@
 use aws_sdk_eventbridge::types::Tag;
 
 use super::{KindInfo, TAGS, Tags, attr_map, attr_str};
-use crate::apply::{Applier, Settle, Step, tag_by_arn, tag_changes};
+use crate::apply::{Applier, Settle, Step, tag_by_arn, tag_changes, tag_list};
 use crate::aws::AwsError;
 use crate::engine::desired::Builder;
 use crate::engine::model::{Resource, State};
@@ -81,7 +81,7 @@ async fn apply(a: &Applier, step: &Step) -> Result<(), AwsError> {
                 .events
                 .create_event_bus()
                 .name(name)
-                .set_tags(Some(tag_list(attr_map(r, TAGS))))
+                .set_tags(Some(tag_list!(Tag, attr_map(r, TAGS))))
                 .send()
                 .await
                 .or_exists("CreateEventBus", name)?;
@@ -111,21 +111,8 @@ async fn apply(a: &Applier, step: &Step) -> Result<(), AwsError> {
         }
         _ => {
             let arn = attr_str(r, ARN);
-            tag_by_arn!(a.events, &arn, name, tag_changes(step), tag_list).await?;
+            tag_by_arn!(a.events, &arn, name, tag_changes(step), Tag).await?;
         }
     }
     Ok(())
-}
-
-/// Tags as the EventBridge API takes them.
-fn tag_list(tags: std::collections::HashMap<String, String>) -> Vec<Tag> {
-    tags.into_iter()
-        .map(|(k, v)| {
-            Tag::builder()
-                .key(k)
-                .value(v)
-                .build()
-                .expect("key and value are set")
-        })
-        .collect()
 }

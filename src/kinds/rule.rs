@@ -15,7 +15,7 @@ use aws_sdk_eventbridge::types::{Rule, RuleState, Tag, Target};
 use serde_json::{Value, json};
 
 use super::{Index, KindInfo, TAGS, Tags, attr_map, attr_str};
-use crate::apply::{Applier, Settle, Step, tag_by_arn, tag_changes};
+use crate::apply::{Applier, Settle, Step, tag_by_arn, tag_changes, tag_list};
 use crate::aws::AwsError;
 use crate::engine::desired::{Builder, canonical_json, short_hash};
 use crate::engine::model::{Resource, State};
@@ -265,7 +265,7 @@ async fn apply(a: &Applier, step: &Step) -> Result<(), AwsError> {
             put = put.event_pattern(pattern.to_string());
         }
         if step.action == Action::Create {
-            let tags: Vec<Tag> = tag_list(attr_map(r, TAGS));
+            let tags: Vec<Tag> = tag_list!(Tag, attr_map(r, TAGS));
             put = put.set_tags(Some(tags));
         }
         put.send()
@@ -300,7 +300,7 @@ async fn apply(a: &Applier, step: &Step) -> Result<(), AwsError> {
     }
     if step.action == Action::Update {
         let arn = attr_str(r, ARN);
-        tag_by_arn!(a.events, &arn, name, tag_changes(step), tag_list).await?;
+        tag_by_arn!(a.events, &arn, name, tag_changes(step), Tag).await?;
     }
     Ok(())
 }
@@ -334,17 +334,4 @@ async fn other_targets(a: &Applier, rule: &str, bus: &str) -> Result<Vec<String>
             return Ok(ids);
         }
     }
-}
-
-/// Tags as the EventBridge API takes them.
-fn tag_list(tags: std::collections::HashMap<String, String>) -> Vec<Tag> {
-    tags.into_iter()
-        .map(|(k, v)| {
-            Tag::builder()
-                .key(k)
-                .value(v)
-                .build()
-                .expect("key and value are set")
-        })
-        .collect()
 }

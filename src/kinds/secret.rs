@@ -322,10 +322,7 @@ fn code_of(e: &impl aws_sdk_secretsmanager::error::ProvideErrorMetadata) -> Opti
 /// The secret's tags for CreateSecret and TagResource.
 fn tag_list(tags: HashMap<String, String>) -> Vec<Tag> {
     let sorted: BTreeMap<String, String> = tags.into_iter().collect();
-    sorted
-        .into_iter()
-        .map(|(k, v)| Tag::builder().key(k).value(v).build())
-        .collect()
+    crate::apply::tag_list!(Tag, sorted)
 }
 
 async fn create(a: &Applier, step: &Step) -> Result<(), AwsError> {

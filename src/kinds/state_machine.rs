@@ -16,7 +16,7 @@ use aws_sdk_sfn::types::{
 use serde_json::{Value, json};
 
 use super::{Index, KindInfo, TAGS, Tags, attr, attr_bool, attr_map, attr_opt, attr_str};
-use crate::apply::{Applier, Settle, Step, tag_by_arn, tag_changes};
+use crate::apply::{Applier, Settle, Step, tag_by_arn, tag_changes, tag_list};
 use crate::aws::AwsError;
 use crate::engine::desired::Builder;
 use crate::engine::model::{Resource, State};
@@ -194,10 +194,7 @@ async fn apply(a: &Applier, step: &Step) -> Result<(), AwsError> {
             .map(|_| ())
             .or_gone("DeleteStateMachine", name),
         Action::Create => {
-            let tags: Vec<Tag> = attr_map(r, TAGS)
-                .into_iter()
-                .map(|(k, v)| Tag::builder().key(k).value(v).build())
-                .collect();
+            let tags = tag_list!(Tag, attr_map(r, TAGS));
             let definition = definition_text(a, r);
             // A role made a moment ago may not be assumable yet (IAM is eventually
             // consistent), and the machine this one replaces may still be being deleted:
@@ -264,7 +261,7 @@ async fn apply(a: &Applier, step: &Step) -> Result<(), AwsError> {
                 .await
                 .map_err(|e| AwsError::new("UpdateStateMachine", name, e))?;
             }
-            tag_by_arn!(a.sfn, &arn, name, tag_changes(step), tag_list).await?;
+            tag_by_arn!(a.sfn, &arn, name, tag_changes(step), Tag).await?;
             Ok(())
         }
     }
@@ -342,13 +339,6 @@ pub fn start_target(b: &Builder, name: &str) -> StartTarget {
         ],
         arn,
     }
-}
-
-/// Tags as the Step Functions API takes them.
-fn tag_list(tags: std::collections::HashMap<String, String>) -> Vec<Tag> {
-    tags.into_iter()
-        .map(|(k, v)| Tag::builder().key(k).value(v).build())
-        .collect()
 }
 
 #[cfg(test)]

@@ -887,7 +887,7 @@ async fn update(a: &Applier, step: &Step) -> Result<(), AwsError> {
         record_stream(a, r, table.as_ref());
     }
     let arn = attr_str(live, ARN);
-    tag_by_arn!(a.dynamodb, &arn, name, tag_changes(step), tag_list).await
+    tag_by_arn!(a.dynamodb, &arn, name, tag_changes(step), Tag).await
 }
 
 /// DynamoDB's name of the view type the spec's word names.
@@ -982,19 +982,6 @@ async fn set_point_in_time_recovery(a: &Applier, name: &str, on: bool) -> Result
             Err(e) => return Err(AwsError::new("UpdateContinuousBackups", name, e)),
         }
     }
-}
-
-/// Tags as the DynamoDB API takes them.
-fn tag_list(tags: std::collections::HashMap<String, String>) -> Vec<Tag> {
-    tags.into_iter()
-        .map(|(k, v)| {
-            Tag::builder()
-                .key(k)
-                .value(v)
-                .build()
-                .expect("key and value are set")
-        })
-        .collect()
 }
 
 #[cfg(test)]

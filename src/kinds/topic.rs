@@ -11,7 +11,7 @@ use aws_sdk_sns::types::Tag;
 use serde_json::Value;
 
 use super::{KindInfo, TAGS, Tags, attr, attr_map, attr_str};
-use crate::apply::{Applier, Settle, Step, tag_by_arn, tag_changes};
+use crate::apply::{Applier, Settle, Step, tag_by_arn, tag_changes, tag_list};
 use crate::aws::AwsError;
 use crate::engine::desired::Builder;
 use crate::engine::model::{Resource, State};
@@ -118,7 +118,7 @@ async fn apply(a: &Applier, step: &Step) -> Result<(), AwsError> {
                 .create_topic()
                 .name(name)
                 .set_attributes(Some(attributes))
-                .set_tags(Some(tag_list(attr_map(r, TAGS))))
+                .set_tags(Some(tag_list!(Tag, attr_map(r, TAGS))))
                 .send()
                 .await
                 .map_err(|e| AwsError::new("CreateTopic", name, e))?;
@@ -156,7 +156,7 @@ async fn apply(a: &Applier, step: &Step) -> Result<(), AwsError> {
                     .await
                     .map_err(|e| AwsError::new("SetTopicAttributes", name, e))?;
             }
-            tag_by_arn!(a.sns, &arn, name, tag_changes(step), tag_list).await?;
+            tag_by_arn!(a.sns, &arn, name, tag_changes(step), Tag).await?;
         }
     }
     Ok(())
@@ -198,17 +198,4 @@ async fn others_subscribed(a: &Applier, topic: &str) -> Result<bool, AwsError> {
             .map(|f| f.split(':').next().unwrap_or(f));
         !(s.protocol() == Some("lambda") && function.is_some_and(|f| owned_functions.contains(&f)))
     }))
-}
-
-/// Tags as the SNS API takes them.
-pub fn tag_list(tags: HashMap<String, String>) -> Vec<Tag> {
-    tags.into_iter()
-        .map(|(k, v)| {
-            Tag::builder()
-                .key(k)
-                .value(v)
-                .build()
-                .expect("key and value are set")
-        })
-        .collect()
 }

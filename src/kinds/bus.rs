@@ -7,7 +7,7 @@ use aws_sdk_eventbridge::types::Tag;
 
 use super::{KindInfo, TAGS, Tags, attr_map, attr_str};
 use crate::apply::{Applier, Settle, Step, tag_by_arn, tag_changes, tag_list};
-use crate::aws::AwsError;
+use crate::aws::{AwsError, tags_by_arn};
 use crate::engine::desired::Builder;
 use crate::engine::model::{Resource, State};
 use crate::engine::plan::Action;
@@ -86,18 +86,7 @@ async fn apply(a: &Applier, step: &Step) -> Result<(), AwsError> {
                 .await
                 .or_exists("CreateEventBus", name)?;
             if created.is_none() {
-                let tags = a
-                    .events
-                    .list_tags_for_resource()
-                    .resource_arn(attr_str(r, ARN))
-                    .send()
-                    .await
-                    .map_err(|e| AwsError::new("ListTagsForResource", name, e))?;
-                let tags = tags
-                    .tags()
-                    .iter()
-                    .map(|t| (t.key().to_string(), t.value().to_string()))
-                    .collect();
+                let tags = tags_by_arn!(a.events, attr_str(r, ARN), name).await?;
                 crate::apply::ensure_ours("CreateEventBus", r, &tags)?;
             }
         }

@@ -14,6 +14,7 @@
 
 pub mod dry_run;
 mod settle;
+mod tags;
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -23,6 +24,8 @@ use std::time::{Duration, Instant};
 use aws_config::SdkConfig;
 
 pub use settle::{Settle, already_exists, already_gone, ensure_ours, patiently};
+pub use tags::{BuiltTag, tag_changes, write_tags};
+pub(crate) use tags::{tag_by_arn, tag_list};
 
 use crate::aws::record::{CHANGE, InChange, Recorder};
 use crate::aws::{AwsError, Clients};
@@ -523,26 +526,6 @@ impl Step {
             }
         })
     }
-}
-
-/// Tags to add or change, and tag keys to remove, between the live and the desired resource.
-pub fn tag_changes(step: &Step) -> (HashMap<String, String>, Vec<String>) {
-    let want = crate::kinds::attr_map(step.resource(), crate::kinds::TAGS);
-    let have = step
-        .live()
-        .map(|l| crate::kinds::attr_map(l, crate::kinds::TAGS))
-        .unwrap_or_default();
-    let set = want
-        .iter()
-        .filter(|(k, v)| have.get(*k) != Some(v))
-        .map(|(k, v)| (k.clone(), v.clone()))
-        .collect();
-    let remove = have
-        .keys()
-        .filter(|k| !want.contains_key(*k))
-        .cloned()
-        .collect();
-    (set, remove)
 }
 
 /// What the writers' tests with scripted answers share.

@@ -11,6 +11,9 @@ pub mod pace;
 pub mod pages;
 pub mod read;
 pub mod record;
+mod tags;
+
+pub(crate) use tags::tags_by_arn;
 
 use std::time::Duration;
 

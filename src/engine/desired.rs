@@ -176,6 +176,27 @@ pub fn short_hash(content: &str) -> String {
 }
 
 impl Builder<'_> {
+    /// A resource's physical name: the `name` it declares, else `{service}-{stage}-{key}`.
+    pub fn declared_or_physical(&self, key: &str, declared: Option<&String>) -> String {
+        declared
+            .cloned()
+            .unwrap_or_else(|| self.p.physical_name(key))
+    }
+
+    /// A resource's tags: the spec's, then the resource's own over them, then slsr's
+    /// ownership tags, which nothing overrides.
+    pub fn tags_with(&self, own: &BTreeMap<String, String>) -> BTreeMap<String, String> {
+        let mut tags = self.tags.clone();
+        tags.extend(own.clone());
+        tags.extend(
+            self.tags
+                .iter()
+                .filter(|(k, _)| k.starts_with("slsr:"))
+                .map(|(k, v)| (k.clone(), v.clone())),
+        );
+        tags
+    }
+
     pub fn function_arn(&self, name: &str) -> String {
         format!(
             "arn:aws:lambda:{}:{}:function:{}",
@@ -285,11 +306,7 @@ impl Builder<'_> {
 
     /// A table's physical name: the `name` it declares, else `{service}-{stage}-{name}`.
     pub fn table_physical(&self, name: &str) -> String {
-        self.p
-            .tables
-            .get(name)
-            .and_then(|t| t.name.clone())
-            .unwrap_or_else(|| self.p.physical_name(name))
+        self.declared_or_physical(name, self.p.tables.get(name).and_then(|t| t.name.as_ref()))
     }
 
     pub fn table_arn(&self, name: &str) -> String {
@@ -333,11 +350,13 @@ impl Builder<'_> {
 
     /// A state machine's name: the `name` it declares, else `{service}-{stage}-{name}`.
     pub fn state_machine_physical(&self, name: &str) -> String {
-        self.p
-            .state_machines
-            .get(name)
-            .and_then(|s| s.name.clone())
-            .unwrap_or_else(|| self.p.physical_name(name))
+        self.declared_or_physical(
+            name,
+            self.p
+                .state_machines
+                .get(name)
+                .and_then(|s| s.name.as_ref()),
+        )
     }
 
     pub fn state_machine_arn(&self, name: &str) -> String {

@@ -174,16 +174,7 @@ fn desired(b: &Builder, state: &mut State) {
                 )
                 .with(&cors_attr(i, MAX_AGE), optional(rule.max_age));
         }
-        // The spec's tags, then the bucket's own over them, then slsr's ownership tags,
-        // which nothing overrides.
-        let mut tags: BTreeMap<String, String> = b.tags.clone();
-        tags.extend(bucket.tags.clone());
-        tags.extend(
-            b.tags
-                .iter()
-                .filter(|(k, _)| k.starts_with("slsr:"))
-                .map(|(k, v)| (k.clone(), v.clone())),
-        );
+        let tags = b.tags_with(&bucket.tags);
         state.insert(r.with_map(TAGS, &tags));
     }
 }
@@ -277,9 +268,10 @@ pub fn live(key: &str, name: &str, answers: &Answers) -> Resource {
     }
     // `aws:` tags are AWS's own (CloudFormation's stack tags): nobody can set or remove
     // them, so they are neither compared nor written.
-    for (k, v) in answers.tags.iter().filter(|(k, _)| !k.starts_with("aws:")) {
-        r = r.with(&format!("{TAGS}.{k}"), v.as_str());
-    }
+    r = r.with_map(
+        TAGS,
+        answers.tags.iter().filter(|(k, _)| !k.starts_with("aws:")),
+    );
     r
 }
 

@@ -251,9 +251,7 @@ pub fn live(
                 .map_or(Value::Null, Value::from),
         )
         .with(PACKAGE_TYPE, if image { "Image" } else { "Zip" });
-    for (k, v) in tags {
-        res = res.with(&format!("{TAGS}.{k}"), v.as_str());
-    }
+    res = res.with_map(TAGS, tags);
     if let Some(vpc) = c.vpc_config().filter(|v| !v.subnet_ids().is_empty()) {
         let mut subnets = vpc.subnet_ids().to_vec();
         subnets.sort();

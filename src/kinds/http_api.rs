@@ -13,7 +13,7 @@ use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
 use serde_json::Value;
 
 use super::{KindInfo, TAGS, Tags, attr, attr_i32, attr_list, attr_map, attr_str};
-use crate::apply::{Applier, Settle, Step, tag_changes};
+use crate::apply::{Applier, Settle, Step, tag_by_arn, tag_changes};
 use crate::aws::AwsError;
 use crate::aws::pages::follow;
 use crate::engine::desired::Builder;
@@ -116,9 +116,7 @@ pub fn live(name: &str, api: &aws_sdk_apigatewayv2::types::Api) -> Resource {
                 c.allow_credentials().unwrap_or(false),
             );
     }
-    for (k, v) in api.tags().into_iter().flatten() {
-        http = http.with(&format!("{TAGS}.{k}"), v.as_str());
-    }
+    http = http.with_map(TAGS, api.tags().into_iter().flatten());
     http
 }
 
@@ -236,7 +234,6 @@ async fn apply(a: &Applier, step: &Step) -> Result<(), AwsError> {
                     }
                 }
             }
-            let (set, remove) = tag_changes(step);
             let arn = format!(
                 "arn:aws:apigateway:{}::/apis/{id}",
                 a.apigw
@@ -245,24 +242,7 @@ async fn apply(a: &Applier, step: &Step) -> Result<(), AwsError> {
                     .map(|r| r.to_string())
                     .unwrap_or_default()
             );
-            if !set.is_empty() {
-                a.apigw
-                    .tag_resource()
-                    .resource_arn(&arn)
-                    .set_tags(Some(set))
-                    .send()
-                    .await
-                    .map_err(|e| AwsError::new("TagResource", name, e))?;
-            }
-            if !remove.is_empty() {
-                a.apigw
-                    .untag_resource()
-                    .resource_arn(&arn)
-                    .set_tag_keys(Some(remove))
-                    .send()
-                    .await
-                    .map_err(|e| AwsError::new("UntagResource", name, e))?;
-            }
+            tag_by_arn!(a.apigw, &arn, name, tag_changes(step)).await?;
         }
     }
     Ok(())

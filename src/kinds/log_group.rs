@@ -9,8 +9,8 @@ use aws_sdk_cloudwatchlogs::types::LogGroup;
 use serde_json::Value;
 
 use super::{KindInfo, TAGS, Tags, attr_i32, attr_map, attr_str};
-use crate::apply::tag_changes;
 use crate::apply::{Applier, Settle, Step};
+use crate::apply::{tag_by_arn, tag_changes};
 use crate::aws::AwsError;
 use crate::engine::desired::Builder;
 use crate::engine::model::{Resource, State};
@@ -146,25 +146,6 @@ async fn apply(a: &Applier, step: &Step) -> Result<(), AwsError> {
 /// Tags added or changed since the read, and tags removed, put right (a tag removed by hand
 /// comes back).
 async fn update_tags(a: &Applier, step: &Step) -> Result<(), AwsError> {
-    let (set, remove) = tag_changes(step);
     let arn = attr_str(step.resource(), ARN);
-    if !set.is_empty() {
-        a.logs
-            .tag_resource()
-            .resource_arn(&arn)
-            .set_tags(Some(set))
-            .send()
-            .await
-            .map_err(|e| AwsError::new("TagResource", &arn, e))?;
-    }
-    if !remove.is_empty() {
-        a.logs
-            .untag_resource()
-            .resource_arn(&arn)
-            .set_tag_keys(Some(remove))
-            .send()
-            .await
-            .map_err(|e| AwsError::new("UntagResource", &arn, e))?;
-    }
-    Ok(())
+    tag_by_arn!(a.logs, &arn, &arn, tag_changes(step)).await
 }

@@ -9,7 +9,7 @@ use aws_sdk_sqs::types::QueueAttributeName as A;
 use serde_json::{Value, json};
 
 use super::{Index, KindInfo, TAGS, Tags, attr, attr_map};
-use crate::apply::{Applier, Settle, Step, tag_changes};
+use crate::apply::{Applier, Settle, Step, tag_changes, write_tags};
 use crate::aws::AwsError;
 use crate::engine::desired::Builder;
 use crate::engine::model::{Resource, State};
@@ -158,9 +158,7 @@ pub fn live(
                 .is_some_and(|v| v == "true"),
         );
     }
-    for (k, v) in tags {
-        res = res.with(&format!("{TAGS}.{k}"), v.as_str());
-    }
+    res = res.with_map(TAGS, tags);
     res
 }
 
@@ -245,25 +243,21 @@ async fn apply(a: &Applier, step: &Step) -> Result<(), AwsError> {
                     .await
                     .map_err(|e| AwsError::new("SetQueueAttributes", name, e))?;
             }
-            let (set, remove) = tag_changes(step);
-            if !set.is_empty() {
-                a.sqs
-                    .tag_queue()
-                    .queue_url(&url)
-                    .set_tags(Some(set))
-                    .send()
-                    .await
-                    .map_err(|e| AwsError::new("TagQueue", name, e))?;
-            }
-            if !remove.is_empty() {
-                a.sqs
-                    .untag_queue()
-                    .queue_url(&url)
-                    .set_tag_keys(Some(remove))
-                    .send()
-                    .await
-                    .map_err(|e| AwsError::new("UntagQueue", name, e))?;
-            }
+            write_tags(
+                tag_changes(step),
+                name,
+                ("TagQueue", |set| {
+                    a.sqs.tag_queue().queue_url(&url).set_tags(Some(set)).send()
+                }),
+                ("UntagQueue", |keys| {
+                    a.sqs
+                        .untag_queue()
+                        .queue_url(&url)
+                        .set_tag_keys(Some(keys))
+                        .send()
+                }),
+            )
+            .await?;
         }
     }
     Ok(())

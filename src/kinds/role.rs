@@ -10,7 +10,7 @@ use aws_sdk_iam::types::{RoleDetail, Tag};
 use serde_json::{Value, json};
 
 use super::{KindInfo, TAGS, Tags, attr, attr_list, attr_map, attr_str};
-use crate::apply::{Applier, Settle, Step, tag_changes};
+use crate::apply::{Applier, Settle, Step, tag_changes, tag_list, write_tags};
 use crate::aws::AwsError;
 use crate::engine::desired::Builder;
 use crate::engine::model::{Resource, State};
@@ -388,9 +388,7 @@ pub fn live(key: &str, role: &RoleDetail, tags: &HashMap<String, String>) -> Res
             None => {}
         }
     }
-    for (k, v) in tags {
-        res = res.with(&format!("{TAGS}.{k}"), v.as_str());
-    }
+    res = res.with_map(TAGS, tags);
     res
 }
 
@@ -425,7 +423,7 @@ async fn apply(a: &Applier, step: &Step) -> Result<(), AwsError> {
                 .or_gone("DeleteRole", name)?;
         }
         Action::Create => {
-            let tags: Vec<Tag> = tag_list(attr_map(r, TAGS));
+            let tags: Vec<Tag> = tag_list!(Tag, attr_map(r, TAGS));
             let created = a
                 .iam
                 .create_role()
@@ -499,26 +497,25 @@ async fn apply(a: &Applier, step: &Step) -> Result<(), AwsError> {
                     .await
                     .or_gone("DetachRolePolicy", name)?;
             }
-            let (set, remove) = tag_changes(step);
-            if !set.is_empty() {
-                let tags: Vec<Tag> = tag_list(set);
-                a.iam
-                    .tag_role()
-                    .role_name(name)
-                    .set_tags(Some(tags))
-                    .send()
-                    .await
-                    .map_err(|e| AwsError::new("TagRole", name, e))?;
-            }
-            if !remove.is_empty() {
-                a.iam
-                    .untag_role()
-                    .role_name(name)
-                    .set_tag_keys(Some(remove))
-                    .send()
-                    .await
-                    .map_err(|e| AwsError::new("UntagRole", name, e))?;
-            }
+            write_tags(
+                tag_changes(step),
+                name,
+                ("TagRole", |set| {
+                    a.iam
+                        .tag_role()
+                        .role_name(name)
+                        .set_tags(Some(tag_list!(Tag, set)))
+                        .send()
+                }),
+                ("UntagRole", |keys| {
+                    a.iam
+                        .untag_role()
+                        .role_name(name)
+                        .set_tag_keys(Some(keys))
+                        .send()
+                }),
+            )
+            .await?;
         }
     }
     Ok(())
@@ -583,19 +580,6 @@ fn inline_policies(r: &Resource) -> Vec<String> {
             .map(str::to_string),
     );
     names
-}
-
-/// Tags as the IAM API takes them.
-fn tag_list(tags: std::collections::HashMap<String, String>) -> Vec<Tag> {
-    tags.into_iter()
-        .map(|(k, v)| {
-            Tag::builder()
-                .key(k)
-                .value(v)
-                .build()
-                .expect("key and value are set")
-        })
-        .collect()
 }
 
 /// After a create refused as "exists": the role must be ours (`ensure_ours`).

@@ -15,7 +15,7 @@ use aws_sdk_eventbridge::types::{Rule, RuleState, Tag, Target};
 use serde_json::{Value, json};
 
 use super::{Index, KindInfo, TAGS, Tags, attr_map, attr_str};
-use crate::apply::{Applier, Settle, Step, tag_changes};
+use crate::apply::{Applier, Settle, Step, tag_by_arn, tag_changes, tag_list};
 use crate::aws::AwsError;
 use crate::engine::desired::{Builder, canonical_json, short_hash};
 use crate::engine::model::{Resource, State};
@@ -208,9 +208,7 @@ pub fn live(
     {
         res = res.with(EVENT_PATTERN, pattern);
     }
-    for (k, v) in tags {
-        res = res.with(&format!("{TAGS}.{k}"), v.as_str());
-    }
+    res = res.with_map(TAGS, tags);
     res
 }
 
@@ -267,7 +265,7 @@ async fn apply(a: &Applier, step: &Step) -> Result<(), AwsError> {
             put = put.event_pattern(pattern.to_string());
         }
         if step.action == Action::Create {
-            let tags: Vec<Tag> = tag_list(attr_map(r, TAGS));
+            let tags: Vec<Tag> = tag_list!(Tag, attr_map(r, TAGS));
             put = put.set_tags(Some(tags));
         }
         put.send()
@@ -301,27 +299,8 @@ async fn apply(a: &Applier, step: &Step) -> Result<(), AwsError> {
             .map_err(|e| AwsError::new("PutTargets", name, e))?;
     }
     if step.action == Action::Update {
-        let (set, remove) = tag_changes(step);
         let arn = attr_str(r, ARN);
-        if !set.is_empty() {
-            let tags: Vec<Tag> = tag_list(set);
-            a.events
-                .tag_resource()
-                .resource_arn(&arn)
-                .set_tags(Some(tags))
-                .send()
-                .await
-                .map_err(|e| AwsError::new("TagResource", name, e))?;
-        }
-        if !remove.is_empty() {
-            a.events
-                .untag_resource()
-                .resource_arn(&arn)
-                .set_tag_keys(Some(remove))
-                .send()
-                .await
-                .map_err(|e| AwsError::new("UntagResource", name, e))?;
-        }
+        tag_by_arn!(a.events, &arn, name, tag_changes(step), Tag).await?;
     }
     Ok(())
 }
@@ -355,17 +334,4 @@ async fn other_targets(a: &Applier, rule: &str, bus: &str) -> Result<Vec<String>
             return Ok(ids);
         }
     }
-}
-
-/// Tags as the EventBridge API takes them.
-fn tag_list(tags: std::collections::HashMap<String, String>) -> Vec<Tag> {
-    tags.into_iter()
-        .map(|(k, v)| {
-            Tag::builder()
-                .key(k)
-                .value(v)
-                .build()
-                .expect("key and value are set")
-        })
-        .collect()
 }

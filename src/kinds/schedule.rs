@@ -233,33 +233,27 @@ async fn apply(a: &Applier, step: &Step) -> Result<(), AwsError> {
         .build()
         .expect("the ARNs are set");
     let state = ScheduleState::from(attr_str(r, STATE).as_str());
+    // CreateSchedule and UpdateSchedule take the same fields, on builders of two types.
+    macro_rules! every_field {
+        ($call:expr) => {
+            $call
+                .name(name)
+                .group_name(&group)
+                .schedule_expression(attr_str(r, EXPRESSION))
+                .schedule_expression_timezone(attr_str(r, TIMEZONE))
+                .flexible_time_window(window)
+                .target(target)
+                .state(state)
+                .send()
+                .await
+        };
+    }
     if step.action == Action::Create {
         // A retried create finds the schedule made: it is slsr's, as its group is.
-        a.scheduler
-            .create_schedule()
-            .name(name)
-            .group_name(&group)
-            .schedule_expression(attr_str(r, EXPRESSION))
-            .schedule_expression_timezone(attr_str(r, TIMEZONE))
-            .flexible_time_window(window)
-            .target(target)
-            .state(state)
-            .send()
-            .await
-            .or_exists("CreateSchedule", name)?;
+        every_field!(a.scheduler.create_schedule()).or_exists("CreateSchedule", name)?;
     } else {
         // UpdateSchedule replaces every field: all of them go, changed or not.
-        a.scheduler
-            .update_schedule()
-            .name(name)
-            .group_name(&group)
-            .schedule_expression(attr_str(r, EXPRESSION))
-            .schedule_expression_timezone(attr_str(r, TIMEZONE))
-            .flexible_time_window(window)
-            .target(target)
-            .state(state)
-            .send()
-            .await
+        every_field!(a.scheduler.update_schedule())
             .map_err(|e| AwsError::new("UpdateSchedule", name, e))?;
     }
     Ok(())

@@ -8,8 +8,8 @@
 use aws_sdk_scheduler::types::Tag;
 
 use super::{KindInfo, TAGS, Tags, attr_map, attr_str};
-use crate::apply::{Applier, Settle, Step, tag_changes};
-use crate::aws::AwsError;
+use crate::apply::{Applier, Settle, Step, tag_by_arn, tag_changes, tag_list};
+use crate::aws::{AwsError, tags_by_arn};
 use crate::engine::desired::Builder;
 use crate::engine::model::{Resource, State};
 use crate::engine::plan::Action;
@@ -62,11 +62,9 @@ fn desired(b: &Builder, state: &mut State) {
 
 /// A group as ListScheduleGroups and ListTagsForResource have it.
 pub fn live(name: &str, arn: &str, tags: &std::collections::HashMap<String, String>) -> Resource {
-    let mut res = Resource::new(super::Kind::ScheduleGroup, name, name).with(ARN, arn);
-    for (k, v) in tags {
-        res = res.with(&format!("{TAGS}.{k}"), v.as_str());
-    }
-    res
+    Resource::new(super::Kind::ScheduleGroup, name, name)
+        .with(ARN, arn)
+        .with_map(TAGS, tags)
 }
 
 async fn apply(a: &Applier, step: &Step) -> Result<(), AwsError> {
@@ -78,23 +76,12 @@ async fn apply(a: &Applier, step: &Step) -> Result<(), AwsError> {
                 .scheduler
                 .create_schedule_group()
                 .name(name)
-                .set_tags(Some(tag_list(attr_map(r, TAGS))))
+                .set_tags(Some(tag_list!(Tag, attr_map(r, TAGS))))
                 .send()
                 .await
                 .or_exists("CreateScheduleGroup", name)?;
             if created.is_none() {
-                let tags = a
-                    .scheduler
-                    .list_tags_for_resource()
-                    .resource_arn(attr_str(r, ARN))
-                    .send()
-                    .await
-                    .map_err(|e| AwsError::new("ListTagsForResource", name, e))?;
-                let tags = tags
-                    .tags()
-                    .iter()
-                    .map(|t| (t.key().to_string(), t.value().to_string()))
-                    .collect();
+                let tags = tags_by_arn!(a.scheduler, attr_str(r, ARN), name).await?;
                 crate::apply::ensure_ours("CreateScheduleGroup", r, &tags)?;
             }
         }
@@ -107,40 +94,9 @@ async fn apply(a: &Applier, step: &Step) -> Result<(), AwsError> {
                 .or_gone("DeleteScheduleGroup", name)?;
         }
         _ => {
-            let (set, remove) = tag_changes(step);
             let arn = attr_str(r, ARN);
-            if !set.is_empty() {
-                a.scheduler
-                    .tag_resource()
-                    .resource_arn(&arn)
-                    .set_tags(Some(tag_list(set)))
-                    .send()
-                    .await
-                    .map_err(|e| AwsError::new("TagResource", name, e))?;
-            }
-            if !remove.is_empty() {
-                a.scheduler
-                    .untag_resource()
-                    .resource_arn(&arn)
-                    .set_tag_keys(Some(remove))
-                    .send()
-                    .await
-                    .map_err(|e| AwsError::new("UntagResource", name, e))?;
-            }
+            tag_by_arn!(a.scheduler, &arn, name, tag_changes(step), Tag).await?;
         }
     }
     Ok(())
-}
-
-/// Tags as the Scheduler API takes them.
-fn tag_list(tags: std::collections::HashMap<String, String>) -> Vec<Tag> {
-    tags.into_iter()
-        .map(|(k, v)| {
-            Tag::builder()
-                .key(k)
-                .value(v)
-                .build()
-                .expect("key and value are set")
-        })
-        .collect()
 }

@@ -21,7 +21,7 @@ use aws_sdk_secretsmanager::types::{SecretListEntry, Tag};
 use serde_json::{Map, Value, json};
 
 use super::{KindInfo, TAGS, Tags, attr_map, attr_opt, attr_str};
-use crate::apply::{Applier, Step, tag_changes};
+use crate::apply::{Applier, Step, tag_changes, write_tags};
 use crate::aws::AwsError;
 use crate::engine::desired::{Builder, known_after_apply};
 use crate::engine::model::{Resource, State};
@@ -74,11 +74,7 @@ fn about(_: &Resource) -> Option<String> {
 impl Builder<'_> {
     /// A secret's name: the `name` it declares, else `{service}-{stage}-{name}`.
     pub fn secret_physical(&self, name: &str) -> String {
-        self.p
-            .secrets
-            .get(name)
-            .and_then(|s| s.name.clone())
-            .unwrap_or_else(|| self.p.physical_name(name))
+        self.declared_or_physical(name, self.p.secrets.get(name).and_then(|s| s.name.as_ref()))
     }
 
     /// The secret's ARN: read from the account, else known after apply.
@@ -187,14 +183,7 @@ fn generate_tag(value: &Value) -> String {
 
 fn desired(b: &Builder, state: &mut State) {
     for (name, s) in &b.p.secrets {
-        let mut tags = b.tags.clone();
-        tags.extend(s.tags.clone());
-        tags.extend(
-            b.tags
-                .iter()
-                .filter(|(k, _)| k.starts_with("slsr:"))
-                .map(|(k, v)| (k.clone(), v.clone())),
-        );
+        let tags = b.tags_with(&s.tags);
         let physical = b.secret_physical(name);
         let r = Resource::new(super::Kind::Secret, name, physical.as_str())
             .with(ARN, b.secret_arn(name))
@@ -333,10 +322,7 @@ fn code_of(e: &impl aws_sdk_secretsmanager::error::ProvideErrorMetadata) -> Opti
 /// The secret's tags for CreateSecret and TagResource.
 fn tag_list(tags: HashMap<String, String>) -> Vec<Tag> {
     let sorted: BTreeMap<String, String> = tags.into_iter().collect();
-    sorted
-        .into_iter()
-        .map(|(k, v)| Tag::builder().key(k).value(v).build())
-        .collect()
+    crate::apply::tag_list!(Tag, sorted)
 }
 
 async fn create(a: &Applier, step: &Step) -> Result<(), AwsError> {
@@ -455,25 +441,25 @@ async fn update(a: &Applier, step: &Step) -> Result<(), AwsError> {
         // Only the record of the settings: the value stays what it was generated as.
         set.insert(GENERATE_TAG.into(), generate_tag(&generate_of(r)));
     }
-    if !set.is_empty() {
-        a.secrets
-            .tag_resource()
-            .secret_id(&arn)
-            .set_tags(Some(tag_list(set)))
-            .send()
-            .await
-            .map_err(|e| AwsError::new("TagResource", name, e))?;
-    }
-    if !remove.is_empty() {
-        a.secrets
-            .untag_resource()
-            .secret_id(&arn)
-            .set_tag_keys(Some(remove))
-            .send()
-            .await
-            .map_err(|e| AwsError::new("UntagResource", name, e))?;
-    }
-    Ok(())
+    write_tags(
+        (set, remove),
+        name,
+        ("TagResource", |set| {
+            a.secrets
+                .tag_resource()
+                .secret_id(&arn)
+                .set_tags(Some(tag_list(set)))
+                .send()
+        }),
+        ("UntagResource", |keys| {
+            a.secrets
+                .untag_resource()
+                .secret_id(&arn)
+                .set_tag_keys(Some(keys))
+                .send()
+        }),
+    )
+    .await
 }
 
 #[cfg(test)]

@@ -16,7 +16,7 @@ use aws_sdk_sfn::types::{
 use serde_json::{Value, json};
 
 use super::{Index, KindInfo, TAGS, Tags, attr, attr_bool, attr_map, attr_opt, attr_str};
-use crate::apply::{Applier, Settle, Step, tag_changes};
+use crate::apply::{Applier, Settle, Step, tag_by_arn, tag_changes, tag_list};
 use crate::aws::AwsError;
 use crate::engine::desired::Builder;
 use crate::engine::model::{Resource, State};
@@ -194,10 +194,7 @@ async fn apply(a: &Applier, step: &Step) -> Result<(), AwsError> {
             .map(|_| ())
             .or_gone("DeleteStateMachine", name),
         Action::Create => {
-            let tags: Vec<Tag> = attr_map(r, TAGS)
-                .into_iter()
-                .map(|(k, v)| Tag::builder().key(k).value(v).build())
-                .collect();
+            let tags = tag_list!(Tag, attr_map(r, TAGS));
             let definition = definition_text(a, r);
             // A role made a moment ago may not be assumable yet (IAM is eventually
             // consistent), and the machine this one replaces may still be being deleted:
@@ -264,29 +261,7 @@ async fn apply(a: &Applier, step: &Step) -> Result<(), AwsError> {
                 .await
                 .map_err(|e| AwsError::new("UpdateStateMachine", name, e))?;
             }
-            let (set, remove) = tag_changes(step);
-            if !set.is_empty() {
-                let tags: Vec<Tag> = set
-                    .into_iter()
-                    .map(|(k, v)| Tag::builder().key(k).value(v).build())
-                    .collect();
-                a.sfn
-                    .tag_resource()
-                    .resource_arn(&arn)
-                    .set_tags(Some(tags))
-                    .send()
-                    .await
-                    .map_err(|e| AwsError::new("TagResource", name, e))?;
-            }
-            if !remove.is_empty() {
-                a.sfn
-                    .untag_resource()
-                    .resource_arn(&arn)
-                    .set_tag_keys(Some(remove))
-                    .send()
-                    .await
-                    .map_err(|e| AwsError::new("UntagResource", name, e))?;
-            }
+            tag_by_arn!(a.sfn, &arn, name, tag_changes(step), Tag).await?;
             Ok(())
         }
     }

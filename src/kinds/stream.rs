@@ -21,7 +21,7 @@ use aws_sdk_kinesis::types::{
 use serde_json::Value;
 
 use super::{KindInfo, TAGS, Tags, attr_i32, attr_map, attr_opt, attr_str};
-use crate::apply::{Applier, Settle, Step, tag_changes};
+use crate::apply::{Applier, Settle, Step, tag_changes, write_tags};
 use crate::aws::AwsError;
 use crate::engine::desired::Builder;
 use crate::engine::model::{Resource, State};
@@ -64,11 +64,7 @@ const SETTLE_TIMEOUT: Duration = Duration::from_secs(1800);
 impl Builder<'_> {
     /// A stream's physical name: the `name` it declares, else `{service}-{stage}-{name}`.
     pub fn stream_physical(&self, name: &str) -> String {
-        self.p
-            .streams
-            .get(name)
-            .and_then(|s| s.name.clone())
-            .unwrap_or_else(|| self.p.physical_name(name))
+        self.declared_or_physical(name, self.p.streams.get(name).and_then(|s| s.name.as_ref()))
     }
 
     pub fn stream_arn(&self, name: &str) -> String {
@@ -101,15 +97,7 @@ pub fn mode_of(s: &Stream) -> SpecMode {
 
 fn desired(b: &Builder, state: &mut State) {
     for (name, s) in &b.p.streams {
-        let mut tags = b.tags.clone();
-        tags.extend(s.tags.clone());
-        // Ownership is slsr's to say, whatever the stream's own tags hold.
-        tags.extend(
-            b.tags
-                .iter()
-                .filter(|(k, _)| k.starts_with("slsr:"))
-                .map(|(k, v)| (k.clone(), v.clone())),
-        );
+        let tags = b.tags_with(&s.tags);
         let (mode, shards) = match mode_of(s) {
             SpecMode::OnDemand => (ON_DEMAND, Value::Null),
             SpecMode::Provisioned => (PROVISIONED, Value::from(s.shards.unwrap_or(1))),
@@ -153,9 +141,7 @@ pub fn live(key: &str, s: &StreamDescriptionSummary, tags: &HashMap<String, Stri
         .with(SHARDS, shards)
         .with(RETENTION_HOURS, s.retention_period_hours())
         .with(KMS_KEY, kms_key);
-    for (k, v) in tags {
-        r = r.with(&format!("{TAGS}.{k}"), v.as_str());
-    }
+    r = r.with_map(TAGS, tags);
     r
 }
 
@@ -355,26 +341,25 @@ async fn update(a: &Applier, step: &Step) -> Result<(), AwsError> {
             }
         }
     }
-    let (set, remove) = tag_changes(step);
-    if !set.is_empty() {
-        a.kinesis
-            .add_tags_to_stream()
-            .stream_arn(&arn)
-            .set_tags(Some(set))
-            .send()
-            .await
-            .map_err(|e| AwsError::new("AddTagsToStream", &r.name, e))?;
-    }
-    if !remove.is_empty() {
-        a.kinesis
-            .remove_tags_from_stream()
-            .stream_arn(&arn)
-            .set_tag_keys(Some(remove))
-            .send()
-            .await
-            .map_err(|e| AwsError::new("RemoveTagsFromStream", &r.name, e))?;
-    }
-    Ok(())
+    write_tags(
+        tag_changes(step),
+        &r.name,
+        ("AddTagsToStream", |set| {
+            a.kinesis
+                .add_tags_to_stream()
+                .stream_arn(&arn)
+                .set_tags(Some(set))
+                .send()
+        }),
+        ("RemoveTagsFromStream", |keys| {
+            a.kinesis
+                .remove_tags_from_stream()
+                .stream_arn(&arn)
+                .set_tag_keys(Some(keys))
+                .send()
+        }),
+    )
+    .await
 }
 
 /// Retention goes up and down through two calls.

@@ -24,7 +24,7 @@ use aws_smithy_types::error::operation::BuildError;
 use serde_json::{Value, json};
 
 use super::{KindInfo, TAGS, Tags, attr, attr_bool, attr_map, attr_opt, attr_str};
-use crate::apply::{Applier, Settle, Step, tag_changes};
+use crate::apply::{Applier, Settle, Step, tag_by_arn, tag_changes};
 use crate::aws::AwsError;
 use crate::aws::read::Calls;
 use crate::engine::desired::Builder;
@@ -161,15 +161,7 @@ fn desired_table(b: &Builder, name: &str, t: &Table) -> Resource {
         Some(Billing::Provisioned(p)) => json!({"read": p.read, "write": p.write}),
         Some(Billing::Mode(_)) | None => Value::from(ON_DEMAND),
     };
-    let mut tags = b.tags.clone();
-    tags.extend(t.tags.clone());
-    // Ownership is slsr's to say, whatever the table's own tags hold.
-    tags.extend(
-        b.tags
-            .iter()
-            .filter(|(k, _)| k.starts_with("slsr:"))
-            .map(|(k, v)| (k.clone(), v.clone())),
-    );
+    let tags = b.tags_with(&t.tags);
     let mut r = Resource::new(super::Kind::Table, name, b.table_physical(name))
         .with(ARN, b.table_arn(name))
         .with(PARTITION_KEY, typed(&t.key.partition))
@@ -274,9 +266,7 @@ pub fn live(
     for (index, value) in live_indexes(t) {
         r = r.with(&format!("{INDEX}.{index}"), value);
     }
-    for (k, v) in tags {
-        r = r.with(&format!("{TAGS}.{k}"), v.as_str());
-    }
+    r = r.with_map(TAGS, tags);
     r
 }
 
@@ -896,31 +886,8 @@ async fn update(a: &Applier, step: &Step) -> Result<(), AwsError> {
     if step.changes(STREAM) {
         record_stream(a, r, table.as_ref());
     }
-    let (set, remove) = tag_changes(step);
     let arn = attr_str(live, ARN);
-    if !set.is_empty() {
-        let tags = set
-            .into_iter()
-            .map(|(k, v)| build(Tag::builder().key(k).value(v).build(), name))
-            .collect::<Result<Vec<_>, _>>()?;
-        a.dynamodb
-            .tag_resource()
-            .resource_arn(&arn)
-            .set_tags(Some(tags))
-            .send()
-            .await
-            .map_err(|e| AwsError::new("TagResource", name, e))?;
-    }
-    if !remove.is_empty() {
-        a.dynamodb
-            .untag_resource()
-            .resource_arn(&arn)
-            .set_tag_keys(Some(remove))
-            .send()
-            .await
-            .map_err(|e| AwsError::new("UntagResource", name, e))?;
-    }
-    Ok(())
+    tag_by_arn!(a.dynamodb, &arn, name, tag_changes(step), Tag).await
 }
 
 /// DynamoDB's name of the view type the spec's word names.

@@ -11,7 +11,7 @@ use aws_sdk_sns::types::Tag;
 use serde_json::Value;
 
 use super::{KindInfo, TAGS, Tags, attr, attr_map, attr_str};
-use crate::apply::{Applier, Settle, Step, tag_changes};
+use crate::apply::{Applier, Settle, Step, tag_by_arn, tag_changes, tag_list};
 use crate::aws::AwsError;
 use crate::engine::desired::Builder;
 use crate::engine::model::{Resource, State};
@@ -64,8 +64,7 @@ impl Builder<'_> {
 
 fn desired(b: &Builder, state: &mut State) {
     for (name, t) in &b.p.topics {
-        let mut tags = b.tags.clone();
-        tags.extend(t.tags.clone());
+        let tags = b.tags_with(&t.tags);
         state.insert(
             Resource::new(super::Kind::Topic, name, b.topic_physical(name))
                 .with(ARN, b.topic_arn(name))
@@ -98,9 +97,7 @@ pub fn live(
                 .cloned()
                 .map_or(Value::Null, Value::from),
         );
-    for (k, v) in tags {
-        res = res.with(&format!("{TAGS}.{k}"), v.as_str());
-    }
+    res = res.with_map(TAGS, tags);
     res
 }
 
@@ -121,7 +118,7 @@ async fn apply(a: &Applier, step: &Step) -> Result<(), AwsError> {
                 .create_topic()
                 .name(name)
                 .set_attributes(Some(attributes))
-                .set_tags(Some(tag_list(attr_map(r, TAGS))))
+                .set_tags(Some(tag_list!(Tag, attr_map(r, TAGS))))
                 .send()
                 .await
                 .map_err(|e| AwsError::new("CreateTopic", name, e))?;
@@ -159,25 +156,7 @@ async fn apply(a: &Applier, step: &Step) -> Result<(), AwsError> {
                     .await
                     .map_err(|e| AwsError::new("SetTopicAttributes", name, e))?;
             }
-            let (set, remove) = tag_changes(step);
-            if !set.is_empty() {
-                a.sns
-                    .tag_resource()
-                    .resource_arn(&arn)
-                    .set_tags(Some(tag_list(set)))
-                    .send()
-                    .await
-                    .map_err(|e| AwsError::new("TagResource", name, e))?;
-            }
-            if !remove.is_empty() {
-                a.sns
-                    .untag_resource()
-                    .resource_arn(&arn)
-                    .set_tag_keys(Some(remove))
-                    .send()
-                    .await
-                    .map_err(|e| AwsError::new("UntagResource", name, e))?;
-            }
+            tag_by_arn!(a.sns, &arn, name, tag_changes(step), Tag).await?;
         }
     }
     Ok(())
@@ -219,17 +198,4 @@ async fn others_subscribed(a: &Applier, topic: &str) -> Result<bool, AwsError> {
             .map(|f| f.split(':').next().unwrap_or(f));
         !(s.protocol() == Some("lambda") && function.is_some_and(|f| owned_functions.contains(&f)))
     }))
-}
-
-/// Tags as the SNS API takes them.
-pub fn tag_list(tags: HashMap<String, String>) -> Vec<Tag> {
-    tags.into_iter()
-        .map(|(k, v)| {
-            Tag::builder()
-                .key(k)
-                .value(v)
-                .build()
-                .expect("key and value are set")
-        })
-        .collect()
 }

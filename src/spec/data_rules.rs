@@ -4,7 +4,7 @@
 //! stream. Part of `rules::check`; the same positions and codes.
 
 use super::load::Project;
-use super::model::{AccessLevel, DynamodbEvent, Event, Function, S3Event, Table};
+use super::model::{AccessLevel, DynamodbEvent, Event, Function, OnFailure, S3Event, Table};
 use super::names::{self, Kind};
 use super::rules::{span, undeclared};
 use crate::spec::diag::{Code, Diagnostic};
@@ -582,7 +582,27 @@ fn check_dynamodb_event(p: &Project, path: &str, d: &DynamodbEvent, diags: &mut 
             Some(_) => {}
         }
     }
-    if let Some(on_failure) = &d.on_failure
+    check_stream_mapping(
+        p,
+        &base,
+        d.on_failure.as_ref(),
+        d.max_record_age,
+        &d.filters,
+        diags,
+    );
+}
+
+/// What a `dynamodb` and a `kinesis` event share, both mappings of a stream of records:
+/// the queue failed records go to, the age after which a record is dropped, the filters.
+pub(super) fn check_stream_mapping(
+    p: &Project,
+    base: &str,
+    on_failure: Option<&OnFailure>,
+    max_record_age: Option<i32>,
+    filters: &Option<Vec<serde_json::Map<String, serde_json::Value>>>,
+    diags: &mut Vec<Diagnostic>,
+) {
+    if let Some(on_failure) = on_failure
         && !p.queues.contains_key(&on_failure.queue)
     {
         diags.push(undeclared(
@@ -593,7 +613,7 @@ fn check_dynamodb_event(p: &Project, path: &str, d: &DynamodbEvent, diags: &mut 
             "queues",
         ));
     }
-    if let Some(age) = d.max_record_age
+    if let Some(age) = max_record_age
         && (0..60).contains(&age)
     {
         diags.push(
@@ -605,7 +625,7 @@ fn check_dynamodb_event(p: &Project, path: &str, d: &DynamodbEvent, diags: &mut 
             .with_help("-1 keeps sending a record until it expires from the stream"),
         );
     }
-    check_filters(p, &base, &d.filters, diags);
+    check_filters(p, base, filters, diags);
 }
 
 pub(super) fn check_filters(

@@ -97,30 +97,14 @@ pub fn check_kinesis_event(p: &Project, path: &str, k: &KinesisEvent, diags: &mu
             "streams",
         ));
     }
-    if let Some(on_failure) = &k.on_failure
-        && !p.queues.contains_key(&on_failure.queue)
-    {
-        diags.push(undeclared(
-            span(p, &format!("{base}.on_failure.queue")),
-            "queue",
-            &on_failure.queue,
-            p.queues.keys(),
-            "queues",
-        ));
-    }
-    if let Some(age) = k.max_record_age
-        && (0..60).contains(&age)
-    {
-        diags.push(
-            Diagnostic::error(
-                Code::OutOfRange,
-                span(p, &format!("{base}.max_record_age")),
-                format!("max_record_age {age} is neither -1 nor 60 to 604800 seconds"),
-            )
-            .with_help("-1 keeps sending a record until it expires from the stream"),
-        );
-    }
-    super::data_rules::check_filters(p, &base, &k.filters, diags);
+    super::data_rules::check_stream_mapping(
+        p,
+        &base,
+        k.on_failure.as_ref(),
+        k.max_record_age,
+        &k.filters,
+        diags,
+    );
 }
 
 /// Lambda maps a stream to a function once: a second `kinesis` event of one function on

@@ -2,10 +2,8 @@
 //! then ListTagsForResource each. The owned buses are also where the rules are read
 //! (`events.rs`), so that the rules on a bus that left the spec go before it.
 
-use std::collections::HashMap;
-
 use super::{Found, Reader, Scope, conflict};
-use crate::aws::{AwsError, pages};
+use crate::aws::{AwsError, pages, tags_by_arn};
 use crate::engine::model::{Kind, State, address};
 
 /// The owned buses and the conflicts.
@@ -36,17 +34,7 @@ pub async fn read(r: &Reader, scope: &Scope, wanted: &State) -> Result<Found, Aw
             continue;
         };
         r.calls.count("EventBridge.ListTagsForResource");
-        let tags: HashMap<String, String> = r
-            .events
-            .list_tags_for_resource()
-            .resource_arn(arn)
-            .send()
-            .await
-            .map_err(|e| AwsError::new("ListTagsForResource", arn, e))?
-            .tags()
-            .iter()
-            .map(|t| (t.key().to_string(), t.value().to_string()))
-            .collect();
+        let tags = tags_by_arn!(r.events, arn, arn).await?;
         let at = address(Kind::Bus, key);
         if scope.owns(&tags) {
             resources.push(crate::kinds::bus::live(key, name, arn, &tags));

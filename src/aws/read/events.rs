@@ -2,10 +2,8 @@
 //! ListTagsForResource (ownership) and ListTargetsByRule, each listing followed page by page
 //! (the SDK has no paginators for EventBridge).
 
-use std::collections::HashMap;
-
 use super::{Found, Parts, Reader, Scope, conflict};
-use crate::aws::{AwsError, pages};
+use crate::aws::{AwsError, pages, tags_by_arn};
 use crate::engine::model::{Kept, Kind, State, address};
 
 use crate::kinds::rule::TARGET_ID;
@@ -45,18 +43,7 @@ pub async fn read(r: &Reader, scope: &Scope, wanted: &State) -> Result<(Found, P
             let name = rule.name().unwrap_or_default().to_string();
             let arn = rule.arn().unwrap_or_default().to_string();
             r.calls.count("EventBridge.ListTagsForResource");
-            let tags = r
-                .events
-                .list_tags_for_resource()
-                .resource_arn(&arn)
-                .send()
-                .await
-                .map_err(|e| AwsError::new("ListTagsForResource", arn.clone(), e))?;
-            let tags: HashMap<String, String> = tags
-                .tags()
-                .iter()
-                .map(|t| (t.key().to_string(), t.value().to_string()))
-                .collect();
+            let tags = tags_by_arn!(r.events, &arn, arn.clone()).await?;
             let targets = pages::follow(
                 &r.calls,
                 "EventBridge.ListTargetsByRule",

@@ -16,6 +16,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 
+use aws_sdk_cloudwatchlogs::operation::describe_log_groups::DescribeLogGroupsOutput;
 use serde_json::Value;
 
 use super::{Found, Parts, Reader, Scope, conflict};
@@ -274,17 +275,7 @@ async fn log_groups(
     functions: &[String],
 ) -> Result<Vec<(Resource, HashMap<String, String>)>, AwsError> {
     let prefix = format!("/aws/lambda/{}", scope.prefix());
-    let listed = pages::all(
-        &r.calls,
-        "CloudWatchLogs.DescribeLogGroups",
-        r.logs
-            .describe_log_groups()
-            .log_group_name_prefix(&prefix)
-            .into_paginator()
-            .send(),
-    )
-    .await
-    .map_err(|e| AwsError::new("DescribeLogGroups", prefix.clone(), e))?;
+    let listed = log_groups_by_prefix(r, &prefix).await?;
     let groups: Vec<(Resource, String)> = listed
         .iter()
         .flat_map(|page| page.log_groups())
@@ -295,6 +286,33 @@ async fn log_groups(
             log_group::live(key, g)
         })
         .collect();
+    tagged_log_groups(r, groups).await
+}
+
+/// The log groups whose names start with `prefix`: every page of DescribeLogGroups.
+pub(super) async fn log_groups_by_prefix(
+    r: &Reader,
+    prefix: &str,
+) -> Result<Vec<DescribeLogGroupsOutput>, AwsError> {
+    pages::all(
+        &r.calls,
+        "CloudWatchLogs.DescribeLogGroups",
+        r.logs
+            .describe_log_groups()
+            .log_group_name_prefix(prefix)
+            .into_paginator()
+            .send(),
+    )
+    .await
+    .map_err(|e| AwsError::new("DescribeLogGroups", prefix, e))
+}
+
+/// Log groups (with their ARNs), each with its tags: no listing returns a group's tags, so
+/// one ListTagsForResource per group, several at a time; in the groups' name order.
+pub(super) async fn tagged_log_groups(
+    r: &Reader,
+    groups: Vec<(Resource, String)>,
+) -> Result<Vec<(Resource, HashMap<String, String>)>, AwsError> {
     let mut tasks = tokio::task::JoinSet::new();
     for (group, arn) in groups {
         let r = r.clone();
@@ -317,7 +335,7 @@ async fn log_groups(
     while let Some(joined) = tasks.join_next().await {
         found.push(joined.expect("a read task does not panic")?);
     }
-    // In the listing's order, whatever order the answers came in.
+    // In name order, whatever order the answers came in.
     found.sort_by(|a, b| a.0.name.cmp(&b.0.name));
     Ok(found)
 }

@@ -4,10 +4,8 @@
 //! every page) with GetSchedule each. Scheduler cannot tag a schedule: the schedules of an
 //! owned group are slsr's, those of any other group are never read.
 
-use std::collections::HashMap;
-
 use super::{Found, Reader, Scope, conflict};
-use crate::aws::{AwsError, pages};
+use crate::aws::{AwsError, pages, tags_by_arn};
 use crate::engine::model::{Kind, State, address};
 use crate::kinds::{schedule, schedule_group};
 
@@ -33,17 +31,7 @@ pub async fn read(r: &Reader, scope: &Scope, wanted: &State) -> Result<Found, Aw
     };
     let arn = found.arn().unwrap_or_default().to_string();
     r.calls.count("Scheduler.ListTagsForResource");
-    let tags: HashMap<String, String> = r
-        .scheduler
-        .list_tags_for_resource()
-        .resource_arn(&arn)
-        .send()
-        .await
-        .map_err(|e| AwsError::new("ListTagsForResource", arn.clone(), e))?
-        .tags()
-        .iter()
-        .map(|t| (t.key().to_string(), t.value().to_string()))
-        .collect();
+    let tags = tags_by_arn!(r.scheduler, &arn, arn.clone()).await?;
     let at = address(Kind::ScheduleGroup, &group);
     if !scope.owns(&tags) {
         let conflicts = if wanted.resources.contains_key(&at) {

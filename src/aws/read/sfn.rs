@@ -201,17 +201,7 @@ async fn groups(
     };
     let mut found = Vec::new();
     for prefix in prefixes {
-        let listed = pages::all(
-            &r.calls,
-            "CloudWatchLogs.DescribeLogGroups",
-            r.logs
-                .describe_log_groups()
-                .log_group_name_prefix(&prefix)
-                .into_paginator()
-                .send(),
-        )
-        .await
-        .map_err(|e| AwsError::new("DescribeLogGroups", prefix.clone(), e))?;
+        let listed = super::lambda::log_groups_by_prefix(r, &prefix).await?;
         for g in listed.iter().flat_map(|page| page.log_groups()) {
             let Some(name) = g.log_group_name() else {
                 continue;
@@ -232,27 +222,8 @@ async fn groups(
     }
     found.sort_by(|a, b| a.0.name.cmp(&b.0.name));
     found.dedup_by(|a, b| a.0.name == b.0.name);
-    let mut tasks = tokio::task::JoinSet::new();
-    for (group, arn) in found {
-        let r = r.clone();
-        tasks.spawn(async move {
-            let _slot = r.slot().await;
-            r.calls.count("CloudWatchLogs.ListTagsForResource");
-            let tags = r
-                .logs
-                .list_tags_for_resource()
-                .resource_arn(&arn)
-                .send()
-                .await
-                .map_err(|e| AwsError::new("ListTagsForResource", arn.clone(), e))?
-                .tags
-                .unwrap_or_default();
-            Ok::<_, AwsError>((group, tags))
-        });
-    }
     let (mut resources, mut conflicts) = (Vec::new(), Vec::new());
-    while let Some(joined) = tasks.join_next().await {
-        let (group, tags) = joined.expect("a read task does not panic")?;
+    for (group, tags) in super::lambda::tagged_log_groups(r, found).await? {
         if scope.owns(&tags) {
             resources.push(log_group::with_tags(group, &tags));
         } else if wanted.resources.contains_key(&group.address()) {

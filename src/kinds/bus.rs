@@ -43,8 +43,7 @@ impl Builder<'_> {
 fn desired(b: &Builder, state: &mut State) {
     for (name, bus) in &b.p.buses {
         let physical = b.p.physical_name(name);
-        let mut tags = b.tags.clone();
-        tags.extend(bus.tags.clone());
+        let tags = b.tags_with(&bus.tags);
         state.insert(
             Resource::new(super::Kind::Bus, name, &physical)
                 .with(

@@ -106,6 +106,9 @@ const MAX_NAME: usize = 64;
 
 pub fn check(p: &Project, diags: &mut Vec<Diagnostic>) {
     check_topics(p, diags);
+    for (name, bus) in &p.buses {
+        super::rules::check_tag_map(p, &format!("buses.{name}.tags"), &bus.tags, diags);
+    }
     check_keys(p, diags);
     for (name, f) in &p.functions {
         let mut topics: Vec<&str> = Vec::new();

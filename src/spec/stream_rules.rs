@@ -31,6 +31,7 @@ pub fn check(p: &Project, diags: &mut Vec<Diagnostic>) {
         })
     };
     for (name, s) in &p.streams {
+        super::rules::check_tag_map(p, &format!("streams.{name}.tags"), &s.tags, diags);
         let physical = s.name.clone().unwrap_or_else(|| p.physical_name(name));
         diags.extend(too_long("streams", name, physical, MAX_STREAM_NAME));
         if s.mode == Some(StreamMode::OnDemand) && s.shards.is_some() {
@@ -46,6 +47,7 @@ pub fn check(p: &Project, diags: &mut Vec<Diagnostic>) {
         }
     }
     for (name, s) in &p.secrets {
+        super::rules::check_tag_map(p, &format!("secrets.{name}.tags"), &s.tags, diags);
         let physical = s.name.clone().unwrap_or_else(|| p.physical_name(name));
         diags.extend(too_long("secrets", name, physical, MAX_SECRET_NAME));
         if let Some(key) = &s.kms_key

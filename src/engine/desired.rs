@@ -236,13 +236,7 @@ impl Builder<'_> {
     /// queue's URL, a function's URL and the API's URL are read from the account, or known
     /// after apply when this plan creates them.
     pub(crate) fn fill_references(&self, value: &mut Value) {
-        static REFERENCE: std::sync::OnceLock<regex_lite::Regex> = std::sync::OnceLock::new();
-        let pattern = REFERENCE.get_or_init(|| {
-            regex_lite::Regex::new(
-                r"\$\{(queue|function|role|table|bucket|state_machine|topic|stream|secret):([A-Za-z0-9_.-]+?)\.(url|arn|name|stream_arn)\}|\$\{http_api\.url\}",
-            )
-            .expect("a valid pattern")
-        });
+        let pattern = crate::spec::interpolate::reference_pattern();
         match value {
             Value::String(s) if s.contains("${") => {
                 let replaced = pattern.replace_all(s, |c: &regex_lite::Captures| {
@@ -273,7 +267,9 @@ impl Builder<'_> {
                         (Some("topic"), _) => self.topic_arn(name),
                         (Some("stream"), _) => self.stream_arn(name),
                         (Some("secret"), _) => self.secret_arn(name),
-                        _ => match &self.t.api_id {
+                        // A form validation accepts but this does not know: left as written.
+                        (Some(_), _) => c[0].to_string(),
+                        (None, _) => match &self.t.api_id {
                             Some(id) => http_api_url(id, self.t.region()),
                             None => known_after_apply("http_api.url"),
                         },

@@ -33,31 +33,24 @@ pub struct OutputChange {
 /// The addresses an output's value names: `${queue:jobs.url}` names `queue.jobs`,
 /// `${function:api.url}` the function URL `function_url.api`, `${http_api.url}` the API.
 pub fn names(value: &str) -> Vec<String> {
-    static REFERENCE: std::sync::OnceLock<regex_lite::Regex> = std::sync::OnceLock::new();
-    let pattern = REFERENCE.get_or_init(|| {
-        regex_lite::Regex::new(
-            r"\$\{(queue|function|role|table|bucket|topic|stream|secret|state_machine):([A-Za-z0-9_.-]+?)\.(url|arn|name|stream_arn)\}|\$\{http_api\.url\}",
-        )
-        .expect("a valid pattern")
-    });
+    let pattern = crate::spec::interpolate::reference_pattern();
     let mut out: Vec<String> = pattern
         .captures_iter(value)
-        .map(|c| {
+        .filter_map(|c| {
             let name = c.get(2).map_or("", |m| m.as_str());
+            // A reference's word is its kind's address prefix; a function's URL is its own kind.
             let kind = match (c.get(1).map(|m| m.as_str()), c.get(3).map(|m| m.as_str())) {
-                (Some("function"), Some("url")) => Kind::FunctionUrl,
-                (Some("function"), _) => Kind::Function,
-                (Some("queue"), _) => Kind::Queue,
-                (Some("role"), _) => Kind::Role,
-                (Some("table"), _) => Kind::Table,
-                (Some("bucket"), _) => Kind::Bucket,
-                (Some("topic"), _) => Kind::Topic,
-                (Some("stream"), _) => Kind::Stream,
-                (Some("secret"), _) => Kind::Secret,
-                (Some("state_machine"), _) => Kind::StateMachine,
-                _ => return address(Kind::HttpApi, "api"),
+                (Some("function"), Some("url")) => Some(Kind::FunctionUrl),
+                (Some(word), _) => crate::kinds::ALL
+                    .iter()
+                    .copied()
+                    .find(|k| k.info().prefix == word),
+                (None, _) => Some(Kind::HttpApi),
             };
-            address(kind, name)
+            match kind? {
+                Kind::HttpApi => Some(address(Kind::HttpApi, "api")),
+                kind => Some(address(kind, name)),
+            }
         })
         .collect();
     out.sort();
@@ -188,5 +181,17 @@ mod tests {
             ["state_machine.fulfil"]
         );
         assert!(names("https://example.com").is_empty());
+    }
+
+    /// Each reference's word names a kind, so an output's dependency is never lost.
+    #[test]
+    fn every_reference_names_a_kind() {
+        for (word, attributes) in crate::spec::interpolate::RESOURCE_REFERENCES {
+            for attribute in *attributes {
+                let named = names(&format!("${{{word}:x.{attribute}}}"));
+                assert_eq!(named.len(), 1, "{word}.{attribute}: {named:?}");
+                assert!(named[0].ends_with(".x"), "{word}.{attribute}: {named:?}");
+            }
+        }
     }
 }

@@ -90,6 +90,60 @@ pub struct Declared {
     pub secrets: BTreeSet<String>,
 }
 
+/// The references to what the spec declares, `${KIND:NAME.ATTRIBUTE}`: each kind's word and
+/// its attributes. The one list: validation, the planner's substitution
+/// (`engine::desired::fill_references`) and the outputs' dependencies
+/// (`engine::outputs::names`) all match `reference_pattern`, made from it.
+pub const RESOURCE_REFERENCES: &[(&str, &[&str])] = &[
+    ("queue", &["url", "arn"]),
+    ("function", &["arn", "name", "url"]),
+    ("role", &["arn"]),
+    ("table", &["name", "arn", "stream_arn"]),
+    ("bucket", &["name", "arn"]),
+    ("topic", &["arn"]),
+    ("stream", &["arn"]),
+    ("state_machine", &["arn", "name"]),
+    ("secret", &["arn"]),
+];
+
+/// `${KIND:NAME.ATTRIBUTE}` for the kinds of `RESOURCE_REFERENCES` (captures: kind, name,
+/// attribute), or `${http_api.url}` (no captures).
+pub fn reference_pattern() -> &'static regex_lite::Regex {
+    static PATTERN: std::sync::OnceLock<regex_lite::Regex> = std::sync::OnceLock::new();
+    PATTERN.get_or_init(|| {
+        let kinds: Vec<&str> = RESOURCE_REFERENCES.iter().map(|(k, _)| *k).collect();
+        let mut attributes: Vec<&str> = RESOURCE_REFERENCES
+            .iter()
+            .flat_map(|(_, a)| a.iter().copied())
+            .collect();
+        attributes.sort();
+        attributes.dedup();
+        regex_lite::Regex::new(&format!(
+            r"\$\{{({}):([A-Za-z0-9_.-]+?)\.({})\}}|\$\{{http_api\.url\}}",
+            kinds.join("|"),
+            attributes.join("|")
+        ))
+        .expect("a valid pattern")
+    })
+}
+
+impl Declared {
+    /// The declared names of a kind of `RESOURCE_REFERENCES`.
+    fn of(&self, kind: &str) -> &BTreeSet<String> {
+        match kind {
+            "queue" => &self.queues,
+            "function" => &self.functions,
+            "table" => &self.tables,
+            "bucket" => &self.buckets,
+            "state_machine" => &self.state_machines,
+            "topic" => &self.topics,
+            "stream" => &self.streams,
+            "secret" => &self.secrets,
+            _ => &self.roles,
+        }
+    }
+}
+
 const FORMS: &str = "${service}, ${stage}, ${region}, ${account_id}, ${param:NAME}, ${env:NAME}, ${env:NAME, default}, ${queue:NAME.url|arn}, ${function:NAME.arn|name|url}, ${role:NAME.arn}, ${table:NAME.name|arn|stream_arn}, ${bucket:NAME.name|arn}, ${topic:NAME.arn}, ${stream:NAME.arn}, ${state_machine:NAME.arn|name}, ${secret:NAME.arn}, ${http_api.url}, ${ssm:/path}";
 
 /// What one reference stands for.
@@ -299,20 +353,13 @@ fn resolve(inner: &str, ctx: &Context, span: Span) -> Result<Resolved, Diagnosti
             format!("SSM parameter name `{arg}` must start with /"),
             "write ${ssm:/path/name}".into(),
         )),
-        kind @ ("queue" | "function" | "role" | "table" | "bucket" | "state_machine" | "topic"
-        | "stream" | "secret") => {
+        kind if RESOURCE_REFERENCES.iter().any(|(k, _)| *k == kind) => {
             let (name, attribute) = arg.split_once('.').unwrap_or((arg, ""));
-            let (names, attributes): (&BTreeSet<String>, &[&str]) = match kind {
-                "queue" => (&ctx.declared.queues, &["url", "arn"]),
-                "function" => (&ctx.declared.functions, &["arn", "name", "url"]),
-                "table" => (&ctx.declared.tables, &["name", "arn", "stream_arn"]),
-                "bucket" => (&ctx.declared.buckets, &["name", "arn"]),
-                "state_machine" => (&ctx.declared.state_machines, &["arn", "name"]),
-                "topic" => (&ctx.declared.topics, &["arn"]),
-                "stream" => (&ctx.declared.streams, &["arn"]),
-                "secret" => (&ctx.declared.secrets, &["arn"]),
-                _ => (&ctx.declared.roles, &["arn"]),
-            };
+            let attributes = RESOURCE_REFERENCES
+                .iter()
+                .find(|(k, _)| *k == kind)
+                .map_or(&[][..], |(_, a)| *a);
+            let names = ctx.declared.of(kind);
             if !names.contains(name) {
                 let plural = format!("{kind}s");
                 let help = match super::structure::closest(name, names.iter().map(String::as_str)) {
@@ -346,21 +393,10 @@ fn resolve(inner: &str, ctx: &Context, span: Span) -> Result<Resolved, Diagnosti
             Ok(Resolved::Kept)
         }
         other => {
-            let kinds = [
-                "param",
-                "env",
-                "ssm",
-                "queue",
-                "function",
-                "role",
-                "table",
-                "bucket",
-                "state_machine",
-                "topic",
-                "stream",
-                "secret",
-            ];
-            let help = match super::structure::closest(other, kinds.iter().copied()) {
+            let kinds = ["param", "env", "ssm"]
+                .into_iter()
+                .chain(RESOURCE_REFERENCES.iter().map(|(k, _)| *k));
+            let help = match super::structure::closest(other, kinds) {
                 Some(best) => format!("did you mean `${{{best}:{arg}}}`?"),
                 None => format!("references are written {FORMS}"),
             };

@@ -89,6 +89,12 @@ boto3.client("cloudformation", **kw).list_stacks()
 boto3.client("s3", **kw).list_buckets()
 boto3.client("dynamodb", **kw).list_tables()
 boto3.client("dynamodbstreams", **kw).list_streams()
+boto3.client("sns", **kw).list_topics()
+boto3.client("kinesis", **kw).list_streams()
+boto3.client("stepfunctions", **kw).list_state_machines()
+boto3.client("scheduler", **kw).list_schedule_groups()
+boto3.client("secretsmanager", **kw).list_secrets()
+boto3.client("resourcegroupstaggingapi", **kw).get_resources()
 """
         subprocess.run([str(ROOT / ".venv/bin/python"), "-c", script,
                         f"http://127.0.0.1:{self.port}"], check=True)

@@ -223,6 +223,8 @@ pub struct Reader {
     clients: Clients,
     pub calls: Calls,
     limit: Arc<Semaphore>,
+    /// The ARNs the tagging API gives for the service's tags, asked for once a read.
+    tagged: Arc<tokio::sync::OnceCell<Vec<String>>>,
 }
 
 impl std::ops::Deref for Reader {
@@ -238,6 +240,7 @@ impl Reader {
             clients: Clients::new(config),
             calls: Calls::default(),
             limit: Arc::new(Semaphore::new(PARALLEL_READS)),
+            tagged: Arc::default(),
         }
     }
 

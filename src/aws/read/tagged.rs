@@ -1,8 +1,8 @@
 //! The resources of one type that carry this service and stage's tags, whatever their
 //! names. A table, bucket, topic, stream or state machine can have an exact `name` outside the `{service}-{stage}-`
-//! prefix, and once it leaves the spec nothing but its tags says it is slsr's: one paged
-//! GetResources of the Resource Groups Tagging API finds it, so that the plan still names it
-//! (and refuses to lose its data) and destroy still keeps it.
+//! prefix, and once it leaves the spec nothing but its tags says it is slsr's: the Resource
+//! Groups Tagging API's GetResources finds it, so that the plan still names it (and refuses
+//! to lose its data) and destroy still keeps it. One paged call serves every type.
 
 use super::{Reader, Scope};
 use crate::aws::AwsError;
@@ -64,11 +64,30 @@ pub const STATE_MACHINES: Type = Type {
     },
 };
 
-/// The names, sorted, of the resources of `kind` tagged as `scope`'s.
+/// Every type found by its tags, asked for in one GetResources per read.
+const ALL: [&Type; 5] = [&TABLES, &BUCKETS, &TOPICS, &STREAMS, &STATE_MACHINES];
+
+/// The names, sorted, of the resources of `kind` tagged as `scope`'s. The first caller of a
+/// read asks for every type at once (`ALL`) and the others take their part of its answer,
+/// so a plan makes one paged GetResources however many services ask.
 pub async fn names(r: &Reader, scope: &Scope, kind: &Type) -> Result<Vec<String>, AwsError> {
+    let arns = r.tagged.get_or_try_init(|| arns(r, scope)).await?;
+    let mut names: Vec<String> = arns
+        .iter()
+        .filter_map(|arn| (kind.name)(arn))
+        .map(str::to_string)
+        .collect();
+    names.sort();
+    names.dedup();
+    Ok(names)
+}
+
+/// The ARNs of every resource of the types of `ALL` that carries `scope`'s tags.
+async fn arns(r: &Reader, scope: &Scope) -> Result<Vec<String>, AwsError> {
     use aws_sdk_resourcegroupstagging::types::TagFilter;
     let filter = |key: &str, value: &str| TagFilter::builder().key(key).values(value).build();
-    let mut names = Vec::new();
+    let types: Vec<String> = ALL.iter().map(|t| t.filter.to_string()).collect();
+    let mut arns = Vec::new();
     let mut token: Option<String> = None;
     loop {
         let _slot = r.slot().await;
@@ -78,16 +97,15 @@ pub async fn names(r: &Reader, scope: &Scope, kind: &Type) -> Result<Vec<String>
             .get_resources()
             .tag_filters(filter("slsr:service", &scope.service))
             .tag_filters(filter("slsr:stage", &scope.stage))
-            .resource_type_filters(kind.filter)
+            .set_resource_type_filters(Some(types.clone()))
             .set_pagination_token(token.clone())
             .send()
             .await
-            .map_err(|e| AwsError::new("GetResources", kind.filter, e))?;
-        names.extend(
+            .map_err(|e| AwsError::new("GetResources", types.join(", "), e))?;
+        arns.extend(
             out.resource_tag_mapping_list()
                 .iter()
-                .filter_map(|m| (kind.name)(m.resource_arn().unwrap_or_default()))
-                .map(str::to_string),
+                .filter_map(|m| m.resource_arn().map(str::to_string)),
         );
         // The API ends with an empty token rather than none.
         token = out
@@ -95,12 +113,9 @@ pub async fn names(r: &Reader, scope: &Scope, kind: &Type) -> Result<Vec<String>
             .filter(|t| !t.is_empty())
             .map(str::to_string);
         if token.is_none() {
-            break;
+            return Ok(arns);
         }
     }
-    names.sort();
-    names.dedup();
-    Ok(names)
 }
 
 #[cfg(test)]

@@ -64,41 +64,21 @@ pub fn check_expression(expression: &str) -> Result<(), String> {
     }
 }
 
-/// The areas of the IANA time zone database (`Area/Location`), and the names without one
-/// that Scheduler takes.
-const TZ_AREAS: &[&str] = &[
-    "Africa",
-    "America",
-    "Antarctica",
-    "Arctic",
-    "Asia",
-    "Atlantic",
-    "Australia",
-    "Europe",
-    "Indian",
-    "Pacific",
-    "Etc",
-];
-const TZ_PLAIN: &[&str] = &["UTC", "GMT", "Zulu", "Universal"];
+/// The names of the IANA time zone database (tzdata 2025b, as Python's
+/// `zoneinfo.available_timezones()` lists them, links such as US/Eastern included), one a
+/// line: the names Scheduler takes. Regenerate with
+/// `python3 -c "import zoneinfo; print(*sorted(zoneinfo.available_timezones() - {'Factory', 'localtime'}), sep='\n')" > src/spec/timezones.txt`.
+const TIMEZONES: &str = include_str!("timezones.txt");
 
-/// Whether `tz` has the form of an IANA time zone name: UTC (or GMT), or a known area then
-/// one or two `/`-separated locations of letters, digits, `_`, `-` and `+` (Europe/Paris,
-/// America/Argentina/Buenos_Aires, Etc/GMT+5). slsr holds no copy of the database, so a
-/// well-formed name that the database lacks is refused by Scheduler at apply.
+fn timezones() -> impl Iterator<Item = &'static str> {
+    TIMEZONES.lines().filter(|l| !l.is_empty())
+}
+
+/// Whether `tz` is a name of the IANA time zone database (Europe/Paris,
+/// America/Argentina/Buenos_Aires, Etc/GMT+5, UTC), so that a misspelt zone is an error
+/// at its line rather than Scheduler's refusal at apply.
 pub fn valid_timezone(tz: &str) -> bool {
-    if TZ_PLAIN.contains(&tz) {
-        return true;
-    }
-    let mut parts = tz.split('/');
-    let area = parts.next().unwrap_or_default();
-    let rest: Vec<&str> = parts.collect();
-    TZ_AREAS.contains(&area)
-        && (1..=2).contains(&rest.len())
-        && rest.iter().all(|p| {
-            p.chars().next().is_some_and(|c| c.is_ascii_uppercase())
-                && p.chars()
-                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '+'))
-        })
+    timezones().any(|name| name == tz)
 }
 
 /// Scheduler's limit on schedule and group names, and IAM's on role names.
@@ -231,7 +211,7 @@ fn check_scheduled(
     if let Some(tz) = &s.timezone
         && !valid_timezone(tz)
     {
-        let help = match super::structure::closest(tz, TZ_PLAIN.iter().copied()) {
+        let help = match super::structure::closest(tz, timezones()) {
             Some(best) => format!("did you mean `{best}`?"),
             None => {
                 "write an IANA time zone name such as Europe/Paris, America/New_York or UTC".into()
@@ -391,6 +371,8 @@ mod tests {
             "Europe/",
             "CEST",
             "Europe/Paris/x/y",
+            "Europe/Atlantis",
+            "Europe/Pariss",
         ] {
             assert!(!valid_timezone(tz), "{tz}");
         }

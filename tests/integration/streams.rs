@@ -503,16 +503,13 @@ async fn an_exactly_named_stream_out_of_the_spec_is_still_found_by_its_tags() {
     assert_eq!(listed.stream_names(), ["team-clicks"]);
 
     std::fs::write(&spec, "service: kin\n").unwrap();
-    let out = slsr(&account, "plan", &spec, &[]);
-    let text = format!("{}{}", out.stdout, out.stderr);
-    assert_eq!(out.code, 1, "{text}");
-    assert!(text.contains("stream.team-clicks"), "{text}");
-    assert!(text.contains("--allow-data-loss"), "{text}");
+    refused_for_data_loss(&account, &spec, &["stream.team-clicks"]);
 
-    let out = slsr(&account, "destroy", &spec, &["--auto-approve"]);
-    let text = format!("{}{}", out.stdout, out.stderr);
-    assert_eq!(out.code, 0, "{text}");
-    assert!(text.contains("stream.team-clicks"), "{text}");
+    let out = destroyed(&account, &spec, &[]);
+    has_all(
+        &format!("{}{}", out.stdout, out.stderr),
+        &["stream.team-clicks"],
+    );
     let described = kinesis
         .describe_stream_summary()
         .stream_name("team-clicks")

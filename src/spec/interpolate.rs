@@ -128,9 +128,12 @@ pub fn reference_pattern() -> &'static regex_lite::Regex {
 }
 
 impl Declared {
-    /// The declared names of a kind of `RESOURCE_REFERENCES`.
+    /// The declared names of a kind of `RESOURCE_REFERENCES`; none for a word this does not
+    /// know, so that a reference kind listed without its names is never another's.
     fn of(&self, kind: &str) -> &BTreeSet<String> {
+        static NONE: BTreeSet<String> = BTreeSet::new();
         match kind {
+            "role" => &self.roles,
             "queue" => &self.queues,
             "function" => &self.functions,
             "table" => &self.tables,
@@ -139,7 +142,7 @@ impl Declared {
             "topic" => &self.topics,
             "stream" => &self.streams,
             "secret" => &self.secrets,
-            _ => &self.roles,
+            _ => &NONE,
         }
     }
 }
@@ -438,5 +441,30 @@ fn sub_span(node: &Node, text: &str, char_offset: usize, len: usize) -> Span {
         col,
         end_line: s.line,
         end_col: col + text[char_offset..char_offset + len].chars().count(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Each reference kind has its own declared names: none falls to another kind's.
+    #[test]
+    fn every_reference_kind_has_its_declared_names() {
+        let one = |name: &str| BTreeSet::from([name.to_string()]);
+        let declared = Declared {
+            queues: one("queue"),
+            functions: one("function"),
+            roles: one("role"),
+            tables: one("table"),
+            buckets: one("bucket"),
+            state_machines: one("state_machine"),
+            topics: one("topic"),
+            streams: one("stream"),
+            secrets: one("secret"),
+        };
+        for (kind, _) in RESOURCE_REFERENCES {
+            assert_eq!(declared.of(kind), &one(kind), "{kind}");
+        }
     }
 }

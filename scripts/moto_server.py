@@ -47,6 +47,9 @@ Patches:
   AWS's InvalidArgument "Unable to validate the following destination configurations" (moto
   writes any ARN), so an entry written before its permission fails as on AWS.
 
+- CloudWatch in the Smithy RPC v2 CBOR protocol the Rust SDK speaks (moto serves its query
+  and JSON protocols): each call turned into JSON 1.0 and its answer back into CBOR.
+
 - EventBridge Scheduler CreateScheduleGroup refuses a group that exists (ConflictException;
   moto replaced it, losing its schedules) and DeleteScheduleGroup one that does not
   (ResourceNotFoundException; moto answered 500).
@@ -1218,6 +1221,136 @@ class TaggableKinesisBackend(kinesis_models.KinesisBackend, TaggableResourcesMix
 
 
 kinesis_models.kinesis_backends.backend = TaggableKinesisBackend
+
+
+# CloudWatch (issue 18, alarms and `plan --cost`): the Rust SDK speaks CloudWatch's Smithy
+# RPC v2 CBOR protocol (POST /service/GraniteServiceVersion20100801/operation/OP, CBOR
+# bodies, a `smithy-protocol: rpc-v2-cbor` header), which AWS serves and moto does not: moto
+# serves CloudWatch's query and JSON 1.0 protocols. Such a request is turned into the same
+# call in JSON 1.0 (its timestamps as epoch seconds, its blobs as base64, as that protocol
+# writes them), and moto's answer back into CBOR by the operation's output shape in
+# botocore's model (timestamps as CBOR tag 1, numbers of the shape's type), errors included.
+import base64 as _base64
+import datetime as _datetime
+import io as _io
+
+import cbor2 as _cbor2
+from moto.moto_server import werkzeug_app as _werkzeug_app
+
+_CBOR_PREFIX = "/service/"
+_cloudwatch_model = None
+
+
+def _cw_model():
+    global _cloudwatch_model
+    if _cloudwatch_model is None:
+        import botocore.session
+
+        _cloudwatch_model = botocore.session.get_session().get_service_model("cloudwatch")
+    return _cloudwatch_model
+
+
+def _cbor_to_json_value(value):
+    if isinstance(value, _datetime.datetime):
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=_datetime.timezone.utc)
+        return value.timestamp()
+    if isinstance(value, (bytes, bytearray)):
+        return _base64.b64encode(bytes(value)).decode()
+    if isinstance(value, dict):
+        return {k: _cbor_to_json_value(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_cbor_to_json_value(v) for v in value]
+    return value
+
+
+def _json_to_cbor_value(value, shape):
+    if value is None or shape is None:
+        return value
+    kind = shape.type_name
+    if kind == "structure":
+        return {
+            k: _json_to_cbor_value(v, shape.members.get(k))
+            for k, v in value.items()
+            if v is not None
+        }
+    if kind == "list":
+        return [_json_to_cbor_value(v, shape.member) for v in value]
+    if kind == "map":
+        return {k: _json_to_cbor_value(v, shape.value) for k, v in value.items()}
+    if kind == "timestamp":
+        if isinstance(value, str):
+            try:
+                return _datetime.datetime.fromisoformat(value.replace("Z", "+00:00"))
+            except ValueError:
+                return _datetime.datetime.fromtimestamp(float(value), _datetime.timezone.utc)
+        return _datetime.datetime.fromtimestamp(float(value), _datetime.timezone.utc)
+    if kind == "blob" and isinstance(value, str):
+        return _base64.b64decode(value)
+    if kind in ("double", "float"):
+        return float(value)
+    if kind in ("integer", "long", "short", "byte") and not isinstance(value, bool):
+        return int(value)
+    return value
+
+
+def _cbor_call(app, environ, start_response):
+    target, _, operation = environ["PATH_INFO"][len(_CBOR_PREFIX) :].partition("/operation/")
+    length = int(environ.get("CONTENT_LENGTH") or 0)
+    raw = environ["wsgi.input"].read(length) if length else b""
+    params = _cbor2.loads(raw) if raw else {}
+    body = json.dumps(_cbor_to_json_value(params)).encode()
+    environ["PATH_INFO"] = "/"
+    environ["CONTENT_TYPE"] = "application/x-amz-json-1.0"
+    environ["HTTP_X_AMZ_TARGET"] = f"{target}.{operation}"
+    environ["CONTENT_LENGTH"] = str(len(body))
+    environ["wsgi.input"] = _io.BytesIO(body)
+    captured = {}
+
+    def capture(status, headers, exc_info=None):
+        captured["status"], captured["headers"] = status, headers
+        return lambda data: None
+
+    answer = b"".join(app(environ, capture))
+    document = json.loads(answer) if answer.strip() else {}
+    ok = captured["status"].startswith("2")
+    shape = _cw_model().operation_model(operation).output_shape if ok else None
+    if not ok and isinstance(document.get("__type"), str):
+        # JSON errors may carry the shape's namespace (`ns#Code`); CBOR's are the code.
+        document["__type"] = document["__type"].rsplit("#", 1)[-1]
+    encoded = _cbor2.dumps(
+        _json_to_cbor_value(document, shape) if shape is not None else document,
+        datetime_as_timestamp=True,
+        timezone=_datetime.timezone.utc,
+    )
+    headers = [
+        (k, v)
+        for k, v in captured["headers"]
+        if k.lower() not in ("content-type", "content-length")
+    ]
+    headers += [
+        ("Content-Type", "application/cbor"),
+        ("Content-Length", str(len(encoded))),
+        ("smithy-protocol", "rpc-v2-cbor"),
+    ]
+    start_response(captured["status"], headers)
+    return [encoded]
+
+
+_dispatch_call = _werkzeug_app.DomainDispatcherApplication.__call__
+
+
+def dispatch_with_cbor(self, environ, start_response):
+    if environ.get("HTTP_SMITHY_PROTOCOL") == "rpc-v2-cbor" and environ.get(
+        "PATH_INFO", ""
+    ).startswith(_CBOR_PREFIX):
+        return _cbor_call(
+            lambda env, respond: _dispatch_call(self, env, respond), environ, start_response
+        )
+    return _dispatch_call(self, environ, start_response)
+
+
+_werkzeug_app.DomainDispatcherApplication.__call__ = dispatch_with_cbor
 
 
 if __name__ == "__main__":

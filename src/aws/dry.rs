@@ -45,7 +45,8 @@ impl HttpConnector for DryConnector {
 
 /// A successful answer without content, in the service's protocol: a JSON object for the
 /// JSON protocols (Lambda, API Gateway, EventBridge, CloudWatch Logs, SQS, SSM, DynamoDB,
-/// Kinesis, Step Functions, Scheduler, Secrets Manager), an empty result element for the
+/// Kinesis, Step Functions, Scheduler, Secrets Manager), an empty CBOR map for CloudWatch's RPC
+/// v2 CBOR protocol, an empty result element for the
 /// query protocol (IAM, STS, SNS), an empty document or no body
 /// for REST-XML (S3). What later calls need from
 /// an answer (the API's id, a queue's URL, a published version), a dry run makes up: JSON
@@ -75,6 +76,9 @@ fn nothing_to_report(service: &str, operation: &str) -> HttpResponse {
         ),
         _ => ("application/json", "{}".to_string()),
     };
+    if service == "CloudWatch" {
+        return cbor_nothing_to_report();
+    }
     let mut response = HttpResponse::new(
         200.try_into().expect("200 is a status"),
         SdkBody::from(body),
@@ -82,6 +86,19 @@ fn nothing_to_report(service: &str, operation: &str) -> HttpResponse {
     response
         .headers_mut()
         .insert("content-type", content_type.to_string());
+    response
+}
+
+/// CloudWatch's answer in the Smithy RPC v2 CBOR protocol its SDK speaks: an empty map
+/// (the byte 0xA0), with the protocol's header.
+fn cbor_nothing_to_report() -> HttpResponse {
+    let mut response = HttpResponse::new(
+        200.try_into().expect("200 is a status"),
+        SdkBody::from(vec![0xA0u8]),
+    );
+    let headers = response.headers_mut();
+    headers.insert("content-type", "application/cbor");
+    headers.insert("smithy-protocol", "rpc-v2-cbor");
     response
 }
 
@@ -211,6 +228,14 @@ mod tests {
                     .await
                     .unwrap();
                 c.secrets.create_secret().name("x").send().await.unwrap();
+                c.cloudwatch
+                    .put_metric_alarm()
+                    .alarm_name("a")
+                    .send()
+                    .await
+                    .unwrap();
+                let alarms = c.cloudwatch.describe_alarms().send().await.unwrap();
+                assert!(alarms.metric_alarms().is_empty());
             })
             .await;
         let ops: Vec<String> = recorder.calls().into_iter().map(|c| c.operation).collect();
@@ -236,6 +261,8 @@ mod tests {
                 "SFN.CreateStateMachine",
                 "Scheduler.CreateScheduleGroup",
                 "SecretsManager.CreateSecret",
+                "CloudWatch.PutMetricAlarm",
+                "CloudWatch.DescribeAlarms",
             ]
         );
         assert!(recorder.calls().iter().all(|c| c.change == "function.api"));

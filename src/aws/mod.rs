@@ -44,6 +44,7 @@ pub struct Clients {
     pub sfn: aws_sdk_sfn::Client,
     pub scheduler: aws_sdk_scheduler::Client,
     pub secrets: aws_sdk_secretsmanager::Client,
+    pub cloudwatch: aws_sdk_cloudwatch::Client,
 }
 
 /// A service's client from the shared configuration, naming its operations on the
@@ -94,6 +95,7 @@ impl Clients {
             sfn: paced_client!(aws_sdk_sfn, config),
             scheduler: paced_client!(aws_sdk_scheduler, config),
             secrets: paced_client!(aws_sdk_secretsmanager, config),
+            cloudwatch: paced_client!(aws_sdk_cloudwatch, config),
         }
     }
 }

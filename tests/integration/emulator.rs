@@ -480,3 +480,123 @@ async fn every_listing_slsr_reads_answers_in_pages_with_the_services_own_token()
         parameters
     );
 }
+
+/// The emulator answers CloudWatch in the CBOR protocol the Rust SDK speaks (its launcher
+/// translates for moto): an alarm is made with its dimensions, threshold and tags, read back
+/// with every field, and deleted; an error keeps its code; a metric's statistics come back
+/// with their timestamps.
+#[tokio::test]
+async fn cloudwatch_answers_in_the_sdks_cbor_protocol() {
+    use aws_sdk_cloudwatch::types::{
+        ComparisonOperator, Dimension, MetricDatum, StandardUnit, Statistic, Tag,
+    };
+    let account = Account::new().await;
+    let cloudwatch = aws_sdk_cloudwatch::Client::new(&account.config().await);
+    cloudwatch
+        .put_metric_alarm()
+        .alarm_name("orders-dev-api-errors")
+        .namespace("AWS/Lambda")
+        .metric_name("Errors")
+        .dimensions(
+            Dimension::builder()
+                .name("FunctionName")
+                .value("orders-dev-api")
+                .build(),
+        )
+        .statistic(Statistic::Sum)
+        .period(60)
+        .evaluation_periods(1)
+        .threshold(0.5)
+        .comparison_operator(ComparisonOperator::GreaterThanOrEqualToThreshold)
+        .alarm_actions("arn:aws:sns:us-east-1:123456789012:alerts")
+        .tags(Tag::builder().key("team").value("orders").build())
+        .send()
+        .await
+        .expect("PutMetricAlarm");
+    let read = cloudwatch
+        .describe_alarms()
+        .alarm_names("orders-dev-api-errors")
+        .send()
+        .await
+        .expect("DescribeAlarms");
+    let [alarm] = read.metric_alarms() else {
+        panic!("one alarm: {read:?}")
+    };
+    assert_eq!(alarm.metric_name(), Some("Errors"));
+    assert_eq!(alarm.threshold(), Some(0.5));
+    assert_eq!(alarm.period(), Some(60));
+    assert_eq!(alarm.dimensions()[0].value(), Some("orders-dev-api"));
+    assert_eq!(
+        alarm.alarm_actions(),
+        ["arn:aws:sns:us-east-1:123456789012:alerts"]
+    );
+    assert!(alarm.alarm_configuration_updated_timestamp().is_some());
+    let tags = cloudwatch
+        .list_tags_for_resource()
+        .resource_arn(alarm.alarm_arn().expect("an ARN"))
+        .send()
+        .await
+        .expect("ListTagsForResource");
+    assert_eq!(tags.tags()[0].value(), Some("orders"));
+
+    let missing = cloudwatch
+        .tag_resource()
+        .resource_arn("arn:aws:cloudwatch:us-east-1:123456789012:alarm:nobody")
+        .tags(Tag::builder().key("a").value("b").build())
+        .send()
+        .await
+        .expect_err("no such alarm");
+    assert_eq!(
+        missing.as_service_error().and_then(|e| e.meta().code()),
+        Some("ResourceNotFoundException"),
+        "{missing:?}"
+    );
+
+    let now = aws_smithy_types::DateTime::from_secs(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_secs() as i64,
+    );
+    cloudwatch
+        .put_metric_data()
+        .namespace("AWS/Lambda")
+        .metric_data(
+            MetricDatum::builder()
+                .metric_name("Invocations")
+                .timestamp(now)
+                .value(7.0)
+                .unit(StandardUnit::Count)
+                .build(),
+        )
+        .send()
+        .await
+        .expect("PutMetricData");
+    let stats = cloudwatch
+        .get_metric_statistics()
+        .namespace("AWS/Lambda")
+        .metric_name("Invocations")
+        .start_time(aws_smithy_types::DateTime::from_secs(now.secs() - 3600))
+        .end_time(aws_smithy_types::DateTime::from_secs(now.secs() + 60))
+        .period(3600)
+        .statistics(Statistic::Sum)
+        .send()
+        .await
+        .expect("GetMetricStatistics");
+    let sum: f64 = stats.datapoints().iter().filter_map(|d| d.sum()).sum();
+    assert_eq!(sum, 7.0, "{stats:?}");
+    assert!(stats.datapoints().iter().all(|d| d.timestamp().is_some()));
+
+    cloudwatch
+        .delete_alarms()
+        .alarm_names("orders-dev-api-errors")
+        .send()
+        .await
+        .expect("DeleteAlarms");
+    let after = cloudwatch
+        .describe_alarms()
+        .send()
+        .await
+        .expect("DescribeAlarms");
+    assert!(after.metric_alarms().is_empty(), "{after:?}");
+}

@@ -21,6 +21,7 @@ pub mod sns;
 pub mod sqs;
 pub mod ssm;
 pub mod tagged;
+pub mod usage;
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex};

@@ -1,5 +1,5 @@
 //! The plan's last section, "Access this change opens:" (`engine::widening`), in text and
-//! Markdown, its `widening` array in JSON, and the one line per item that apply's refusal
+//! Markdown, and its `widening` array in JSON; the text's lines are what apply's refusal
 //! under `--require-approval widening` repeats. Nothing when the change opens nothing.
 
 use std::fmt::Write as _;

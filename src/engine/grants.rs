@@ -1,6 +1,6 @@
 //! What an IAM policy document allows, one action on one resource at a time, and whether
-//! what one document allows already covers another's: the IAM half of the access widening
-//! summary (`engine::widening`). Pure.
+//! what one document allows already covers another's; and whom a trust policy lets in: the
+//! IAM half of the access widening summary (`engine::widening`). Pure.
 //!
 //! Documents come in `engine::normalize`'s form (lists everywhere), from both sides. A
 //! grant is covered when a live grant of the same effect matches it by IAM's wildcards
@@ -50,13 +50,8 @@ pub fn of(document: &Value, effect: &str) -> Vec<Grant> {
 /// A statement's actions (or resources): its list, or one entry naming what a `Not` list
 /// leaves out, and whether it was that.
 fn side(statement: &Value, plain: &str, not: &str, word: &str) -> (Vec<String>, bool) {
-    let strings = |v: &Value| -> Vec<String> {
-        v.as_array()
-            .into_iter()
-            .flatten()
-            .map(|s| s.as_str().map_or_else(|| s.to_string(), str::to_string))
-            .collect()
-    };
+    let strings =
+        |v: &Value| -> Vec<String> { v.as_array().into_iter().flatten().map(text).collect() };
     if let Some(list) = statement.get(not).filter(|v| !v.is_null()) {
         return (
             vec![format!("every {word} but {}", strings(list).join(", "))],
@@ -64,6 +59,59 @@ fn side(statement: &Value, plain: &str, not: &str, word: &str) -> (Vec<String>, 
         );
     }
     (strings(&statement[plain]), false)
+}
+
+/// One principal a role's trust policy lets do one action, under its statement's condition.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Trusted {
+    /// `Service`, `AWS`, `Federated`, `CanonicalUser`.
+    pub principal_type: String,
+    pub principal: String,
+    pub action: String,
+    pub condition: Option<Value>,
+}
+
+/// Who a trust policy lets in, from its Allow statements. `"Principal": "*"` is anyone, as
+/// `{"AWS": "*"}` is.
+pub fn trusted(document: &Value) -> Vec<Trusted> {
+    let mut out = Vec::new();
+    for s in document["Statement"].as_array().into_iter().flatten() {
+        if s["Effect"].as_str() != Some("Allow") {
+            continue;
+        }
+        let condition = s.get("Condition").filter(|c| !c.is_null()).cloned();
+        let strings = |v: &Value| -> Vec<String> {
+            match v {
+                Value::Array(items) => items.iter().map(text).collect(),
+                Value::Null => Vec::new(),
+                one => vec![text(one)],
+            }
+        };
+        let principals: Vec<(String, String)> = match &s["Principal"] {
+            Value::String(p) => vec![("AWS".into(), p.clone())],
+            Value::Object(by_type) => by_type
+                .iter()
+                .flat_map(|(t, v)| strings(v).into_iter().map(move |p| (t.clone(), p)))
+                .collect(),
+            _ => Vec::new(),
+        };
+        for (principal_type, principal) in &principals {
+            for action in strings(&s["Action"]) {
+                out.push(Trusted {
+                    principal_type: principal_type.clone(),
+                    principal: principal.clone(),
+                    action,
+                    condition: condition.clone(),
+                });
+            }
+        }
+    }
+    out
+}
+
+/// A policy's string as it is, anything else as JSON.
+fn text(v: &Value) -> String {
+    v.as_str().map_or_else(|| v.to_string(), str::to_string)
 }
 
 /// The grants of `wanted` that no grant of `have` covers: what the change adds.
@@ -197,6 +245,27 @@ mod tests {
         );
         assert_eq!(added(&without, &with).len(), 1);
         assert!(added(&with, &without).is_empty());
+    }
+
+    #[test]
+    fn a_trust_policy_lets_in_each_principal_of_each_type() {
+        let d = doc(json!([
+            {"Effect": "Allow", "Principal": {"Service": ["lambda.amazonaws.com", "states.amazonaws.com"]}, "Action": "sts:AssumeRole"},
+            {"Effect": "Allow", "Principal": "*", "Action": ["sts:AssumeRole"], "Condition": {"StringEquals": {"aws:PrincipalOrgID": "o-1"}}},
+            {"Effect": "Deny", "Principal": {"AWS": "arn:aws:iam::1:root"}, "Action": "sts:AssumeRole"}
+        ]));
+        let who: Vec<(String, String, bool)> = trusted(&d)
+            .into_iter()
+            .map(|t| (t.principal_type, t.principal, t.condition.is_some()))
+            .collect();
+        assert_eq!(
+            who,
+            [
+                ("Service".into(), "lambda.amazonaws.com".into(), false),
+                ("Service".into(), "states.amazonaws.com".into(), false),
+                ("AWS".into(), "*".into(), true),
+            ]
+        );
     }
 
     #[test]

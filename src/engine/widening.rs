@@ -259,16 +259,17 @@ fn role_access(
             flags,
         ));
     }
-    let trusted = trust(&document(before, role::TRUST_POLICY));
-    for (principal_type, principal, action, condition) in
-        trust(&document(Some(after), role::TRUST_POLICY))
-    {
-        if trusted
-            .iter()
-            .any(|t| t.0 == principal_type && t.1 == principal && t.2 == action && t.3 == condition)
-        {
+    let trusted = grants::trusted(&document(before, role::TRUST_POLICY));
+    for t in grants::trusted(&document(Some(after), role::TRUST_POLICY)) {
+        if trusted.contains(&t) {
             continue;
         }
+        let grants::Trusted {
+            principal_type,
+            principal,
+            action,
+            condition,
+        } = t;
         let mut flags = Vec::new();
         if principal == "*" {
             flags.push(Flag::Wildcard);
@@ -311,52 +312,6 @@ fn grant_flags(g: &Grant) -> Vec<Flag> {
         flags.push(Flag::Escalation);
     }
     flags
-}
-
-/// Who a trust policy lets in, one (principal type, principal, action, condition) each, from
-/// its Allow statements. `"Principal": "*"` is anyone, as `{"AWS": "*"}` is.
-fn trust(document: &Value) -> Vec<(String, String, String, Option<Value>)> {
-    let mut out = Vec::new();
-    for s in document["Statement"].as_array().into_iter().flatten() {
-        if s["Effect"].as_str() != Some("Allow") {
-            continue;
-        }
-        let condition = s.get("Condition").filter(|c| !c.is_null()).cloned();
-        let principals: Vec<(String, String)> = match &s["Principal"] {
-            Value::String(p) => vec![("AWS".into(), p.clone())],
-            Value::Object(by_type) => by_type
-                .iter()
-                .flat_map(|(t, v)| {
-                    let values = match v {
-                        Value::Array(items) => items.clone(),
-                        one => vec![one.clone()],
-                    };
-                    values.into_iter().map(move |p| {
-                        (
-                            t.clone(),
-                            p.as_str().map_or_else(|| p.to_string(), str::to_string),
-                        )
-                    })
-                })
-                .collect(),
-            _ => Vec::new(),
-        };
-        let actions: Vec<String> = match &s["Action"] {
-            Value::Array(items) => items
-                .iter()
-                .filter_map(Value::as_str)
-                .map(str::to_string)
-                .collect(),
-            Value::String(a) => vec![a.clone()],
-            _ => Vec::new(),
-        };
-        for (t, p) in &principals {
-            for a in &actions {
-                out.push((t.clone(), p.clone(), a.clone(), condition.clone()));
-            }
-        }
-    }
-    out
 }
 
 /// Whether `principal` names an account (`123456789012`, `arn:aws:iam::123456789012:root`)

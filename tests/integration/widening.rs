@@ -439,3 +439,22 @@ Review it, then approve it with `yes` on a terminal or piped in; nothing was cha
         ["dynamodb:GetItem", "dynamodb:PutItem"]
     );
 }
+
+#[test]
+fn an_unknown_require_approval_value_is_an_error_naming_the_flag_and_its_values() {
+    let out = crate::support::run(crate::support::slsr().args([
+        "apply",
+        "--require-approval",
+        "sometimes",
+    ]));
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert!(
+        out.stderr
+            .contains("invalid value 'sometimes' for '--require-approval <WHEN>'")
+            && out
+                .stderr
+                .contains("[possible values: never, widening, any-change]"),
+        "{}",
+        out.stderr
+    );
+}

@@ -482,6 +482,8 @@ struct Deploy<'a> {
     lock: &'a LockArgs,
     run: &'a RunArgs,
     auto_approve: bool,
+    /// `--require-approval` (`never` for destroy, which has no such flag).
+    require_approval: crate::cli::RequireApproval,
     dry_run: bool,
     allow_data_loss: bool,
     options: make::Options,
@@ -510,6 +512,7 @@ fn apply(a: &ApplyArgs) -> ExitCode {
         lock: &a.lock,
         run: &a.run,
         auto_approve: a.auto_approve,
+        require_approval: a.require_approval,
         dry_run: a.dry_run,
         allow_data_loss: a.allow_data_loss,
         options: make::Options {
@@ -528,6 +531,7 @@ fn destroy(a: &DestroyArgs) -> ExitCode {
         lock: &a.lock,
         run: &a.run,
         auto_approve: a.auto_approve,
+        require_approval: crate::cli::RequireApproval::Never,
         dry_run: a.dry_run,
         allow_data_loss: a.allow_data_loss,
         options: make::Options::default(),
@@ -600,6 +604,18 @@ pub(crate) struct Ask<'a> {
 /// line piped in (`echo yes | slsr apply`) is the answer, and with nothing to read (stdin
 /// empty or closed, as in CI) it refuses, naming --auto-approve. Only `yes` goes on.
 pub(crate) fn confirm(ask: &Ask) -> Result<(), ExitCode> {
+    answer(
+        ask,
+        &format!(
+            "not {}ing without confirmation: there is no terminal to ask on and no answer on stdin; pass --auto-approve to {} unattended (as in CI), or pipe in `yes`",
+            ask.verb.trim_end_matches('e'),
+            ask.verb
+        ),
+    )
+}
+
+/// [`confirm`], saying `unattended` when there is nothing to read an answer from.
+pub(crate) fn answer(ask: &Ask, unattended: &str) -> Result<(), ExitCode> {
     use std::io::IsTerminal;
     let terminal = std::io::stdin().is_terminal();
     let mut out = anstream::stdout().lock();
@@ -614,11 +630,7 @@ pub(crate) fn confirm(ask: &Ask) -> Result<(), ExitCode> {
     match read {
         Ok(0) if !terminal => {
             drop(out);
-            Err(fail(&format!(
-                "not {}ing without confirmation: there is no terminal to ask on and no answer on stdin; pass --auto-approve to {} unattended (as in CI), or pipe in `yes`",
-                ask.verb.trim_end_matches('e'),
-                ask.verb
-            )))
+            Err(fail(unattended))
         }
         Ok(_) if answer.trim() == "yes" => Ok(()),
         _ => {
@@ -847,7 +859,7 @@ fn apply_unlocked(
         return ExitCode::SUCCESS;
     }
     drop(out);
-    if !d.auto_approve && !from_file {
+    {
         let question = if d.destroy {
             crate::cli::destroy::question(&planned)
         } else {
@@ -862,7 +874,10 @@ fn apply_unlocked(
                 "Nothing was changed."
             },
         };
-        if let Err(code) = confirm(&ask) {
+        let preapproved = d.auto_approve || from_file;
+        let approved =
+            crate::cli::approval::approve(d.require_approval, &planned.plan, preapproved, &ask);
+        if let Err(code) = approved {
             return code;
         }
     }

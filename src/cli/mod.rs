@@ -5,6 +5,7 @@
 //! as Terraform and Serverless users write them (`slsr -f x plan`); `global::resolve`
 //! hands them to the subcommand.
 
+pub mod approval;
 pub mod build;
 pub mod commands;
 pub mod destroy;
@@ -207,6 +208,17 @@ pub enum OutputsFormat {
     Json,
 }
 
+/// `apply --require-approval`, as CDK's: when a person must say `yes`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum RequireApproval {
+    /// Apply's own question only (asked unless --auto-approve or a saved plan).
+    Never,
+    /// Ask when the plan opens access, even with --auto-approve; otherwise go ahead.
+    Widening,
+    /// Ask before any change, even with --auto-approve or a saved plan.
+    AnyChange,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {
     /// For people: Terraform-like, colour on a terminal.
@@ -285,6 +297,11 @@ pub struct ApplyArgs {
     /// Apply without asking (needed when there is no terminal and no `yes` on stdin).
     #[arg(long)]
     pub auto_approve: bool,
+    /// When apply asks for `yes` whatever --auto-approve or a saved plan say: `widening`
+    /// only when the plan opens access (its "Access this change opens:" list), and goes
+    /// ahead unasked otherwise; `any-change` before any change; `never` adds no question.
+    #[arg(long, value_enum, value_name = "WHEN", default_value_t = RequireApproval::Never)]
+    pub require_approval: RequireApproval,
     #[command(flatten)]
     pub run: RunArgs,
     /// Make no change: print, in order, the AWS calls apply would make.

@@ -216,6 +216,7 @@ pub fn offline(project: &Project, options: &Options) -> Result<Planned, PlanErro
         crate::engine::target::select(plan::plan(&desired, &State::default()), &options.targets)
             .map_err(PlanError::Target)?;
     plan.outputs = crate::engine::outputs::changes(project, &outputs, &State::default());
+    plan.widening = crate::engine::widening::of(&plan, None);
     Ok(Planned {
         intent: intent(&desired, &outputs),
         plan,
@@ -416,6 +417,7 @@ async fn live_with(
     if !destroy {
         plan.outputs = crate::engine::outputs::changes(project, &outputs, &live.state);
     }
+    plan.widening = crate::engine::widening::of(&plan, Some(&identity.account));
     let owned = live
         .state
         .resources

@@ -3,6 +3,7 @@
 //! calls the packager and the AWS reader.
 
 pub mod desired;
+pub mod grants;
 pub mod graph;
 pub mod make;
 pub mod model;
@@ -13,3 +14,4 @@ pub mod saved;
 pub mod sensitive;
 pub mod ssm;
 pub mod target;
+pub mod widening;

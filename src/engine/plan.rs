@@ -92,6 +92,10 @@ pub struct Plan {
     /// The spec's outputs whose value apply changes (`engine::outputs`), filled in by `make`.
     #[serde(default)]
     pub outputs: Vec<crate::engine::outputs::OutputChange>,
+    /// What the change opens up (`engine::widening`), filled in by `make`. Never saved nor
+    /// read from a saved plan: it is always made again from the changes.
+    #[serde(skip)]
+    pub widening: Vec<crate::engine::widening::Widening>,
 }
 
 /// `Plan: 2 to add, 1 to change, 0 to replace, 1 to destroy.`
@@ -217,6 +221,7 @@ pub fn plan(desired: &State, live: &State) -> Plan {
         conflicts: live.conflicts.clone(),
         kept: live.kept.clone(),
         outputs: Vec::new(),
+        widening: Vec::new(),
     }
 }
 

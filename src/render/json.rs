@@ -61,6 +61,7 @@ pub fn json(plan: &Plan, header: &Header) -> String {
             json!({"name": o.name, "action": o.action.as_str(), "before": side(&o.before), "after": side(&o.after), "sensitive": o.sensitive})
         }).collect::<Vec<_>>(),
         "summary": {"add": s.add, "change": s.change, "replace": s.replace, "destroy": s.destroy, "data_loss": s.data_loss},
+        "widening": super::widening::json(&plan.widening),
     });
     // serde_json escapes C0 control characters in strings; json_text takes DEL, C1 and the
     // direction marks, so the JSON is as safe to print on a terminal as the text plan.

@@ -121,5 +121,6 @@ pub fn markdown(plan: &Plan, header: &Header) -> String {
         }
     }
     let _ = writeln!(out, "```\n\n</details>");
+    out.push_str(&super::widening::markdown(&plan.widening));
     out
 }

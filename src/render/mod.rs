@@ -9,6 +9,7 @@ pub mod escape;
 mod json;
 mod markdown;
 mod text;
+pub mod widening;
 
 pub use json::{FORMAT_VERSION, json};
 pub use markdown::markdown;

@@ -131,6 +131,7 @@ pub fn text(plan: &Plan, header: &Header) -> String {
             "Run `slsr plan` with AWS credentials to compare with the account, or `slsr apply` to deploy."
         );
     }
+    out.push_str(&super::widening::text(&plan.widening));
     out
 }
 

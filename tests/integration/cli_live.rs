@@ -11,7 +11,7 @@ use aws_config::{Region, SdkConfig};
 use crate::support::{Account, Run, app, applied, assert_clean, destroyed, slsr_on};
 
 /// `cmd` with `input` on its stdin (then closed), as `echo yes | slsr ...` runs it.
-fn run_with_stdin(cmd: &mut Command, input: &str) -> Run {
+pub(crate) fn run_with_stdin(cmd: &mut Command, input: &str) -> Run {
     let mut child = cmd
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())

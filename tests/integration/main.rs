@@ -33,3 +33,4 @@ mod state_machines;
 mod streams;
 mod support;
 mod tables;
+mod widening;

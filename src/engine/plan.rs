@@ -92,6 +92,9 @@ pub struct Plan {
     /// The spec's outputs whose value apply changes (`engine::outputs`), filled in by `make`.
     #[serde(default)]
     pub outputs: Vec<crate::engine::outputs::OutputChange>,
+    /// What the plan does to the fixed monthly bill (`engine::cost`), filled in by `make`.
+    #[serde(default)]
+    pub cost: crate::engine::cost::Costs,
 }
 
 /// `Plan: 2 to add, 1 to change, 0 to replace, 1 to destroy.`
@@ -217,6 +220,7 @@ pub fn plan(desired: &State, live: &State) -> Plan {
         conflicts: live.conflicts.clone(),
         kept: live.kept.clone(),
         outputs: Vec::new(),
+        cost: Default::default(),
     }
 }
 

@@ -27,8 +27,8 @@ use crate::kinds::function;
 
 /// AWS keeps at least this many concurrent executions unreserved in every account.
 pub const MIN_UNRESERVED: i64 = 100;
-/// The share of code storage past which the plan warns.
-pub const WARN_SHARE: f64 = 0.8;
+/// The share of code storage, in percent, from which the plan warns.
+pub const WARN_PERCENT: i64 = 80;
 
 /// What GetAccountSettings answers that the preflight needs.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -167,7 +167,7 @@ fn code_storage(plan: &Plan, account: &AccountSettings, findings: &mut Findings)
             size(account.code_storage_used),
             size(account.code_storage_limit),
         ));
-    } else if used_after as f64 >= WARN_SHARE * account.code_storage_limit as f64 {
+    } else if used_after * 100 >= account.code_storage_limit * WARN_PERCENT {
         findings.warnings.push(format!(
             "after this plan the account's Lambda code storage would be {:.0}% full: {} used of {} ({} to upload: {}{freeing})",
             100.0 * used_after as f64 / account.code_storage_limit as f64,

@@ -94,10 +94,16 @@ pub fn check(plan: &Plan, account: &AccountSettings) -> Findings {
 }
 
 fn concurrency(plan: &Plan, account: &AccountSettings, findings: &mut Findings) {
+    // An answer without its limits (none from AWS; an emulator's) checks nothing.
+    if account.concurrent_executions <= 0 {
+        return;
+    }
     let delta: i64 = functions(plan)
         .map(|c| reserved(c.after.as_ref()) - reserved(c.before.as_ref()))
         .sum();
-    let left = account.unreserved_concurrent_executions - delta;
+    let left = account
+        .unreserved_concurrent_executions
+        .saturating_sub(delta);
     if delta <= 0 || left >= MIN_UNRESERVED {
         return;
     }
@@ -120,6 +126,9 @@ fn concurrency(plan: &Plan, account: &AccountSettings, findings: &mut Findings) 
 }
 
 fn code_storage(plan: &Plan, account: &AccountSettings, findings: &mut Findings) {
+    if account.code_storage_limit <= 0 {
+        return;
+    }
     let mut uploads: Vec<(String, i64)> = Vec::new();
     let mut freed = 0;
     for c in functions(plan) {
@@ -148,8 +157,14 @@ fn code_storage(plan: &Plan, account: &AccountSettings, findings: &mut Findings)
     if upload == 0 {
         return;
     }
-    let room = account.code_storage_limit - account.code_storage_used;
-    let used_after = account.code_storage_used + upload - freed;
+    // Saturating: the numbers are AWS's, and none of them should stop a plan with a panic.
+    let room = account
+        .code_storage_limit
+        .saturating_sub(account.code_storage_used);
+    let used_after = account
+        .code_storage_used
+        .saturating_add(upload)
+        .saturating_sub(freed);
     let listed: Vec<String> = uploads
         .iter()
         .map(|(name, n)| format!("{name} {}", size(*n)))
@@ -167,7 +182,9 @@ fn code_storage(plan: &Plan, account: &AccountSettings, findings: &mut Findings)
             size(account.code_storage_used),
             size(account.code_storage_limit),
         ));
-    } else if used_after * 100 >= account.code_storage_limit * WARN_PERCENT {
+    } else if i128::from(used_after) * 100
+        >= i128::from(account.code_storage_limit) * i128::from(WARN_PERCENT)
+    {
         findings.warnings.push(format!(
             "after this plan the account's Lambda code storage would be {:.0}% full: {} used of {} ({} to upload: {}{freeing})",
             100.0 * used_after as f64 / account.code_storage_limit as f64,
@@ -316,5 +333,14 @@ mod tests {
             vec![f("a", None, 300, "x")],
         );
         assert_eq!(check(&p, &account(1000, 1000, 1000)), Findings::default());
+        // An answer without limits refuses nothing.
+        let p = plan(vec![f("a", Some(500), 300, "new")], vec![]);
+        let none = AccountSettings {
+            concurrent_executions: 0,
+            unreserved_concurrent_executions: 0,
+            code_storage_limit: 0,
+            code_storage_used: 0,
+        };
+        assert_eq!(check(&p, &none), Findings::default());
     }
 }

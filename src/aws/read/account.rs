@@ -17,9 +17,12 @@ pub async fn settings(r: &Reader) -> Result<AccountSettings, AwsError> {
     let usage = out.account_usage();
     Ok(AccountSettings {
         concurrent_executions: limit.map_or(0, |l| i64::from(l.concurrent_executions())),
-        unreserved_concurrent_executions: limit
-            .and_then(|l| l.unreserved_concurrent_executions())
-            .map_or(0, i64::from),
+        // Without it, the pool is taken to be the whole limit (nothing reserved).
+        unreserved_concurrent_executions: limit.map_or(0, |l| {
+            l.unreserved_concurrent_executions()
+                .unwrap_or(l.concurrent_executions())
+                .into()
+        }),
         code_storage_limit: limit.map_or(0, |l| l.total_code_size()),
         code_storage_used: usage.map_or(0, |u| u.total_code_size()),
     })

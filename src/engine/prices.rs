@@ -24,6 +24,9 @@ pub struct Table {
     pub as_of: String,
     /// What the prices are (list prices, without the free tier, ...).
     pub terms: String,
+    /// How some of the prices were taken, where a page does not give them directly.
+    #[serde(default)]
+    pub notes: Vec<String>,
     /// AWS's pages and Price List API offers the prices come from, by service.
     pub sources: BTreeMap<String, Vec<String>>,
     pub regions: BTreeMap<String, Region>,
@@ -200,6 +203,12 @@ mod tests {
             .unwrap();
         assert!((arm - 2.0 * 0.5 * 730.0 * 3600.0 * 0.0000033334).abs() < 1e-9);
         assert_eq!(signed_usd(arm), "+$8.76");
+        // Ireland's own rate: 1 × 2 GB × 730 × 3600 × $0.0000046460 = $24.42
+        let ireland = t
+            .provisioned_concurrency_monthly(1, 2048, "x86_64", "eu-west-1")
+            .unwrap();
+        assert!((ireland - 2.0 * 730.0 * 3600.0 * 0.0000046460).abs() < 1e-9);
+        assert_eq!(signed_usd(ireland), "+$24.42");
         assert_eq!(
             t.provisioned_concurrency_monthly(5, 1024, "x86_64", "mars-1"),
             None

@@ -366,6 +366,8 @@ impl SavedPlan {
 /// replaced by its keyed fingerprint.
 fn scrubbed(plan: &Plan, key: &PlanKey) -> Plan {
     let mut plan = plan.clone();
+    // What the plan costs is priced again from its changes, never kept (`engine::cost`).
+    plan.cost = Default::default();
     for change in &mut plan.changes {
         scrub_change(change, key);
     }

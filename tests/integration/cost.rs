@@ -223,7 +223,29 @@ async fn a_plan_prices_its_fixed_costs_and_the_difference_each_change_makes() {
         &doc["cost"]["monthly_usd_change"],
         less_pc + more_read + more_shards,
     );
-    applied_clean(&account, &path, &[]);
+    // Saved and applied: the file's plan is the fresh one (costs are priced again, not kept).
+    let saved = path.parent().unwrap().join("cost.plan");
+    let out = slsr(&account, "plan", &path, &["--out", saved.to_str().unwrap()]);
+    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+    let applied_file = crate::support::run(
+        account
+            .slsr()
+            .arg("apply")
+            .arg(&saved)
+            .args(["--auto-approve", "-f"])
+            .arg(&path),
+    );
+    assert_eq!(
+        applied_file.code, 0,
+        "{}{}",
+        applied_file.stdout, applied_file.stderr
+    );
+    assert!(
+        applied_file.stdout.contains("Monthly cost change: -$4.67"),
+        "{}",
+        applied_file.stdout
+    );
+    crate::support::assert_clean(&account, &path);
 }
 
 #[test]

@@ -16,6 +16,9 @@ Patches:
 - PutFunctionEventInvokeConfig replaces the function's config, as AWS does (moto keeps
   the first and adds the new one behind it, so a change never shows).
 - API Gateway v2 GetAuthorizers lists an API's authorizers (moto has no handler for it).
+- Lambda GetAccountSettings (moto answers 404): AWS's default limits, the unreserved pool
+  less the functions' reserved concurrency, the functions' code as the usage; a test sets
+  its own account's limits and usage with the `x-slsr-account-settings` header.
 
 - Lambda function URLs as AWS has them: a second CreateFunctionUrlConfig is refused
   (ResourceConflictException), the invoke mode reads BUFFERED or RESPONSE_STREAM, and
@@ -1369,6 +1372,44 @@ def check_signature_unless_translated(self):
 
 
 _access_control.IAMRequestBase.check_signature = check_signature_unless_translated
+# Lambda GetAccountSettings (issue 18, the quota preflight), which moto does not answer (404):
+# AWS's default limits (1000 concurrent executions, 75 GB of code storage), the unreserved
+# pool as AWS counts it (the limit less every function's reserved concurrency) and the code
+# the account's functions store. A test sets its own account's limits and usage by sending
+# the header `x-slsr-account-settings` with a JSON object on a GetAccountSettings of its own
+# (`ConcurrentExecutions`, `TotalCodeSize`: limits; `UsedCodeSize`: the usage to answer,
+# in place of the functions' sum); what it sets is kept per account and region, and
+# answered from then on.
+_account_settings = {}
+
+urls.url_paths[r"{0}/(?P<api_version>[^/]+)/account-settings/?$"] = responses.LambdaResponse.dispatch
+
+
+def lambda_get_account_settings(self):
+    key = (self.current_account, self.region)
+    given = self.headers.get("x-slsr-account-settings")
+    if given:
+        _account_settings.setdefault(key, {}).update(json.loads(given))
+    settings = _account_settings.get(key, {})
+    functions = list(self.backend.list_functions())
+    limit = int(settings.get("ConcurrentExecutions", 1000))
+    reserved = sum(int(f.reserved_concurrency or 0) for f in functions)
+    used = settings.get("UsedCodeSize")
+    if used is None:
+        used = sum(int(f.code_size or 0) for f in functions)
+    return 200, {}, json.dumps({
+        "AccountLimit": {
+            "TotalCodeSize": int(settings.get("TotalCodeSize", 75 * 1024 ** 3)),
+            "CodeSizeUnzipped": 262144000,
+            "CodeSizeZipped": 52428800,
+            "ConcurrentExecutions": limit,
+            "UnreservedConcurrentExecutions": limit - reserved,
+        },
+        "AccountUsage": {"TotalCodeSize": int(used), "FunctionCount": len(functions)},
+    })
+
+
+responses.LambdaResponse.get_account_settings = lambda_get_account_settings
 
 
 if __name__ == "__main__":

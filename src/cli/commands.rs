@@ -383,6 +383,7 @@ fn plan(p: &PlanArgs) -> ExitCode {
     let options = make::Options {
         build_dir: p.build.build_dir.clone(),
         targets: p.target.targets.clone(),
+        preflight: true,
     };
     let planned = if offline {
         warn_region(args, &project);
@@ -401,6 +402,7 @@ fn plan(p: &PlanArgs) -> ExitCode {
         Ok(p) => p,
         Err(e) => return plan_failed(&project, e),
     };
+    planned.warnings.iter().for_each(|w| warn(w));
     let mut text = match format {
         Format::Text => crate::render::text(&planned.plan, &planned.header),
         Format::Json => crate::render::json(&planned.plan, &planned.header),
@@ -518,6 +520,7 @@ fn apply(a: &ApplyArgs) -> ExitCode {
         options: make::Options {
             build_dir: a.build.build_dir.clone(),
             targets: a.target.targets.clone(),
+            preflight: true,
         },
         saved: a.plan_file.as_deref(),
     })
@@ -783,6 +786,7 @@ fn apply_unlocked(
         Ok(p) => p,
         Err(e) => return plan_failed(project, e),
     };
+    planned.warnings.iter().for_each(|w| warn(w));
     // A saved plan is applied only when the plan made now is exactly it; what runs is
     // always the plan made now, so an edited file can only be refused.
     let from_file = d.saved.is_some();
@@ -1003,7 +1007,8 @@ pub(crate) fn plan_failed(project: &spec::Project, e: crate::engine::make::PlanE
             ExitCode::FAILURE
         }
         // One line per resource: the message's lines are printed one by one, each escaped.
-        e @ crate::engine::make::PlanError::DataLoss(_) => {
+        e @ (crate::engine::make::PlanError::DataLoss(_)
+        | crate::engine::make::PlanError::Quota(_)) => {
             let message = e.to_string();
             let mut lines = message.lines();
             let code = fail(lines.next().unwrap_or_default());

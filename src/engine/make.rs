@@ -35,6 +35,9 @@ pub enum PlanError {
     /// A `--target` that names nothing in the spec or the account.
     #[error("{0}")]
     Target(String),
+    /// The account's Lambda quotas would refuse the plan part-way (`engine::quota`).
+    #[error("{}", crate::engine::quota::refusal_message(.0))]
+    Quota(Vec<String>),
 }
 
 /// What the command line adds to making a plan.
@@ -44,6 +47,9 @@ pub struct Options {
     pub build_dir: Option<PathBuf>,
     /// `--target`: only these addresses and what they need (`engine::target`).
     pub targets: Vec<String>,
+    /// Check the account's Lambda quotas first (`engine::quota`: one GetAccountSettings),
+    /// for a plan that may be applied; `slsr outputs`, destroy and adopt change no quota.
+    pub preflight: bool,
 }
 
 /// What a plan may do to the resources that hold data (`KindInfo::holds_data`): tables,
@@ -175,6 +181,8 @@ pub struct Planned {
     /// before the account is read, so the same for every read. A saved plan keeps a keyed
     /// hash of it, so that a comment or a blank line in the spec does not make it stale.
     pub intent: String,
+    /// What the quota preflight warns of (`engine::quota`), for stderr.
+    pub warnings: Vec<String>,
 }
 
 /// `Planned::intent` from the resources and outputs the spec asks for, before the read.
@@ -217,7 +225,9 @@ pub fn offline(project: &Project, options: &Options) -> Result<Planned, PlanErro
             .map_err(PlanError::Target)?;
     plan.outputs = crate::engine::outputs::changes(project, &outputs, &State::default());
     plan.widening = crate::engine::widening::of(&plan, None);
+    plan.cost = crate::engine::cost::price(&plan, project.region.as_deref());
     Ok(Planned {
+        warnings: Vec::new(),
         intent: intent(&desired, &outputs),
         plan,
         header: Header {
@@ -323,13 +333,23 @@ async fn live_with(
             false => aws::read::ssm::parameters(&reader, &ssm_paths).await,
         }
     };
-    let (identity, live, parameters) = tokio::join!(
+    // The account's Lambda quotas, for a plan that may be applied, read alongside too.
+    let preflight = options.preflight && !destroy && scope.adopt.is_none();
+    let settings = async {
+        match preflight {
+            true => aws::read::account::settings(&reader).await.map(Some),
+            false => Ok(None),
+        }
+    };
+    let (identity, live, parameters, settings) = tokio::join!(
         aws::whoami(&config),
         reader.read(&scope, &wanted),
-        parameters
+        parameters,
+        settings
     );
     // When all fail (no network, a wrong endpoint), the first call's error says it best.
     let (identity, mut live, (parameters, missing)) = (identity?, live?, parameters?);
+    let settings = settings?;
     let region = identity.region.clone();
     let target = Target {
         account_id: Some(identity.account.clone()),
@@ -418,6 +438,13 @@ async fn live_with(
         plan.outputs = crate::engine::outputs::changes(project, &outputs, &live.state);
     }
     plan.widening = crate::engine::widening::of(&plan, Some(&identity.account));
+    let findings = settings
+        .map(|s| crate::engine::quota::check(&plan, &s))
+        .unwrap_or_default();
+    if !findings.refusals.is_empty() {
+        return Err(PlanError::Quota(findings.refusals));
+    }
+    plan.cost = crate::engine::cost::price(&plan, region.as_deref());
     let owned = live
         .state
         .resources
@@ -440,6 +467,7 @@ async fn live_with(
         outputs_missing: crate::engine::outputs::missing(project, &live.state),
         outputs,
         intent,
+        warnings: findings.warnings,
     })
 }
 

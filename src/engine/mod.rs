@@ -2,6 +2,7 @@
 //! plans, made (`make`), shown by `render` and saved (`saved`). Pure but for `make`, which
 //! calls the packager and the AWS reader.
 
+pub mod cost;
 pub mod desired;
 pub mod grants;
 pub mod graph;
@@ -10,6 +11,8 @@ pub mod model;
 pub mod normalize;
 pub mod outputs;
 pub mod plan;
+pub mod prices;
+pub mod quota;
 pub mod saved;
 pub mod sensitive;
 pub mod ssm;

@@ -96,6 +96,9 @@ pub struct Plan {
     /// read from a saved plan: it is always made again from the changes.
     #[serde(skip)]
     pub widening: Vec<crate::engine::widening::Widening>,
+    /// What the plan does to the fixed monthly bill (`engine::cost`), filled in by `make`.
+    #[serde(default)]
+    pub cost: crate::engine::cost::Costs,
 }
 
 /// `Plan: 2 to add, 1 to change, 0 to replace, 1 to destroy.`
@@ -222,6 +225,7 @@ pub fn plan(desired: &State, live: &State) -> Plan {
         kept: live.kept.clone(),
         outputs: Vec::new(),
         widening: Vec::new(),
+        cost: Default::default(),
     }
 }
 

@@ -368,6 +368,8 @@ fn scrubbed(plan: &Plan, key: &PlanKey) -> Plan {
     let mut plan = plan.clone();
     // What the plan opens is made again from its changes, never kept (`engine::widening`).
     plan.widening.clear();
+    // What the plan costs is priced again from its changes, never kept (`engine::cost`).
+    plan.cost = Default::default();
     for change in &mut plan.changes {
         scrub_change(change, key);
     }

@@ -29,6 +29,9 @@ pub fn json(plan: &Plan, header: &Header) -> String {
                 change.insert("reason".into(), Value::from(reason.as_str()));
             }
             change.insert("data_loss".into(), Value::from(c.data_loss));
+            if let Some(cost) = plan.cost.changes.get(&c.address) {
+                change.insert("cost".into(), super::cost::json_change(cost));
+            }
             let diffs = c.diffs.iter().map(|d| {
                 json!({
                     "path": d.path,
@@ -60,6 +63,7 @@ pub fn json(plan: &Plan, header: &Header) -> String {
             };
             json!({"name": o.name, "action": o.action.as_str(), "before": side(&o.before), "after": side(&o.after), "sensitive": o.sensitive})
         }).collect::<Vec<_>>(),
+        "cost": super::cost::json_summary(&plan.cost),
         "summary": {"add": s.add, "change": s.change, "replace": s.replace, "destroy": s.destroy, "data_loss": s.data_loss},
         "widening": super::widening::json(&plan.widening),
     });

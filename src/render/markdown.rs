@@ -89,6 +89,7 @@ pub fn markdown(plan: &Plan, header: &Header) -> String {
             );
         }
     }
+    out.push_str(&super::cost::markdown_section(&plan.cost));
     // Inside the fence Markdown is not interpreted, and no line can close it early: each
     // starts with its mark (`+`, `-`, `!`, or a space and more indentation than a fence
     // allows) and is printable, so on one line.
@@ -111,6 +112,9 @@ pub fn markdown(plan: &Plan, header: &Header) -> String {
         }
         if let Some(about) = super::body::about(c) {
             let _ = writeln!(out, "{mark}     # {about}");
+        }
+        if let Some(cost) = plan.cost.changes.get(&c.address) {
+            let _ = writeln!(out, "{mark}     # cost: {}", super::cost::change_line(cost));
         }
         for line in super::body::lines(c) {
             let sign = if line.sign == '~' { '!' } else { line.sign };

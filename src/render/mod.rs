@@ -4,6 +4,7 @@
 //! character reaches a terminal, and nothing breaks out of a Markdown cell or code span.
 
 mod body;
+mod cost;
 mod document;
 pub mod escape;
 mod json;

@@ -72,6 +72,9 @@ pub fn text(plan: &Plan, header: &Header) -> String {
         if let Some(note) = public_note(change) {
             let _ = writeln!(out, "      # {note}");
         }
+        if let Some(cost) = plan.cost.changes.get(&change.address) {
+            let _ = writeln!(out, "      # cost: {}", super::cost::change_line(cost));
+        }
         for line in super::body::lines(change) {
             let ls = sign_style(line.sign);
             let _ = match line.part {
@@ -125,6 +128,7 @@ pub fn text(plan: &Plan, header: &Header) -> String {
     } else {
         let _ = writeln!(out, "{bold}No changes.{bold:#} The spec makes nothing.");
     }
+    out.push_str(&super::cost::text_section(&plan.cost));
     if header.account.is_none() {
         let _ = writeln!(
             out,

@@ -10,6 +10,7 @@ mod cli;
 mod cli_live;
 mod code_files;
 mod console;
+mod cost;
 mod data_safety;
 mod docs;
 mod emulator;

@@ -6,6 +6,7 @@
 //! ownership tags becomes a `Conflict`; one with the tags but no longer in the spec is read
 //! like any other, so the plan deletes it. Every call is counted by operation (`-v`).
 
+pub mod account;
 mod apigw;
 mod buses;
 mod dynamodb;

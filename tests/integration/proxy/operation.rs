@@ -163,6 +163,7 @@ fn lambda(method: &str, path: &str) -> String {
         ("POST", ["tags", ..]) => "TagResource",
         ("DELETE", ["tags", ..]) => "UntagResource",
         ("GET", ["tags", ..]) => "ListTags",
+        ("GET", ["account-settings"]) => "GetAccountSettings",
         _ => return format!("{method} {path}"),
     };
     op.to_string()

@@ -234,6 +234,12 @@ async fn logs_say_once_which_function_has_no_log_group_and_refuse_unknown_names_
         "warning: function `worker` has no log group /aws/lambda/shop-dev-worker yet: it has not run, or is not deployed\n"
     );
 
+    // The spec flag before the subcommand, as the other commands take it.
+    let before = run(account.slsr().arg("-f").arg(&spec).args(["logs", "api"]));
+    assert_eq!(before.code, 0, "{}", before.stderr);
+    assert_eq!(before.stdout, format!("api | {} hello\n", second_of(at)));
+    assert_eq!(before.stderr, "");
+
     let out = logs(&account, &spec, &["api", "nope", "other"]);
     assert_eq!(out.code, 1);
     assert_eq!(out.stdout, "");

@@ -62,7 +62,8 @@ fault tests depend on them.
 
 Paging: every list call slsr makes answers in pages, as AWS does, with the token in the
 service's own fields: Lambda ListFunctions and ListEventSourceMappings (Marker, MaxItems;
-NextMarker), CloudWatch Logs DescribeLogGroups (nextToken, limit), IAM
+NextMarker), CloudWatch Logs DescribeLogGroups and FilterLogEvents (nextToken, limit;
+FilterLogEvents interleaved across streams in time order), IAM
 GetAccountAuthorizationDetails (Marker, MaxItems; IsTruncated, Marker), SQS ListQueues
 (NextToken, MaxResults; paged only when MaxResults is set, as on AWS), EventBridge ListRules
 and ListTargetsByRule (NextToken, Limit), API Gateway v2 GetApis, GetRoutes, GetIntegrations,
@@ -435,6 +436,25 @@ def describe_log_groups(self):
 
 
 logs_responses.LogsResponse.describe_log_groups = describe_log_groups
+
+
+# FilterLogEvents (`slsr logs`): nextToken and limit (10,000 events at most), every stream's
+# events interleaved in time order as AWS always answers (it has ignored `interleaved` since
+# 2019; moto orders across streams only when asked), events of one millisecond in the order
+# they were put. moto answered everything in one page of up to 10,000.
+def filter_log_events(self):
+    group = self._get_param("logGroupName")
+    events, _, searched = self.logs_backend.filter_log_events(
+        group, self._get_param("logStreamNames", []), self._get_param("startTime"),
+        self._get_param("endTime"), 10000, None, self._get_param("filterPattern"), True)
+    page, token = _page(events, lambda e: (e["timestamp"], int(e["eventId"])),
+                        self._get_param("nextToken"), self._get_param("limit"), 10000, 10000)
+    body = _body("events", page, "nextToken", token)
+    body["searchedLogStreams"] = searched
+    return json.dumps(body)
+
+
+logs_responses.LogsResponse.filter_log_events = filter_log_events
 
 # IAM (query, XML): Marker and MaxItems (100 by default, 1000 at most) in; IsTruncated and
 # Marker out. One page holds users, groups, roles and policies in that order, as on AWS.

@@ -6,7 +6,9 @@
 //! (`pace`) rather than failed on.
 
 pub mod dry;
+pub mod invoke;
 pub mod lock;
+pub mod logs;
 pub mod pace;
 pub mod pages;
 pub mod read;
@@ -232,7 +234,8 @@ pub async fn sdk_config(connection: &Connection, spec_region: Option<&str>) -> S
 
 /// The SDK's default HTTPS client (hyper 1, rustls with aws-lc, a proxy from the
 /// environment), made here to be wrapped: left unset, each service client makes its own.
-fn https_client() -> aws_smithy_runtime_api::client::http::SharedHttpClient {
+/// `invoke` uses it unwrapped, for a call that may rightly take a function's whole timeout.
+pub(crate) fn https_client() -> aws_smithy_runtime_api::client::http::SharedHttpClient {
     use aws_smithy_http_client::proxy::ProxyConfig;
     use aws_smithy_http_client::{Builder, ConnectorBuilder, tls};
     Builder::new().build_with_connector_fn(|settings, components| {

@@ -71,6 +71,8 @@ pub fn run(command: Command) -> ExitCode {
             build,
             format,
         } => outputs(&spec, &aws, build.build_dir, format),
+        Command::Logs(args) => crate::cli::logs::run(&args),
+        Command::Invoke(args) => crate::cli::invoke::run(&args),
         Command::Init(args) => crate::cli::init::run(&args),
         Command::Schema => {
             print!("{}", spec::schema::editor_text());

@@ -30,6 +30,8 @@ pub fn resolve(cli: Cli) -> Result<Command, clap::Error> {
         Command::Unlock { spec, aws, .. } | Command::Outputs { spec, aws, .. } => {
             take_all(spec, aws, &mut global);
         }
+        Command::Logs(a) => take_all(&mut a.spec, &mut a.aws, &mut global),
+        Command::Invoke(a) => take_all(&mut a.spec, &mut a.aws, &mut global),
         Command::Whoami { file, region, aws } => {
             take(file, &mut global.file);
             take(region, &mut global.region);
@@ -96,6 +98,8 @@ fn name(command: &Command) -> &'static str {
         Command::Adopt(_) => "adopt",
         Command::Unlock { .. } => "unlock",
         Command::Outputs { .. } => "outputs",
+        Command::Logs(_) => "logs",
+        Command::Invoke(_) => "invoke",
         Command::Init(_) => "init",
         Command::Schema => "schema",
         Command::Whoami { .. } => "whoami",

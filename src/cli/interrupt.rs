@@ -231,16 +231,17 @@ pub fn report_stopped(report: &Report, reason: &Reason, command: &str) -> ExitCo
     code
 }
 
-/// SIGINT and SIGTERM where the platform has both, Ctrl-C elsewhere.
+/// SIGINT and SIGTERM where the platform has both, Ctrl-C elsewhere. `slsr logs --follow`
+/// waits on them too.
 #[cfg(unix)]
-struct Signals {
+pub(crate) struct Signals {
     interrupt: tokio::signal::unix::Signal,
     terminate: tokio::signal::unix::Signal,
 }
 
 #[cfg(unix)]
 impl Signals {
-    fn catch() -> std::io::Result<Signals> {
+    pub(crate) fn catch() -> std::io::Result<Signals> {
         use tokio::signal::unix::{SignalKind, signal};
         Ok(Signals {
             interrupt: signal(SignalKind::interrupt())?,
@@ -248,7 +249,7 @@ impl Signals {
         })
     }
 
-    async fn next(&mut self) -> Caught {
+    pub(crate) async fn next(&mut self) -> Caught {
         tokio::select! {
             _ = self.interrupt.recv() => SIGINT,
             _ = self.terminate.recv() => SIGTERM,
@@ -257,15 +258,15 @@ impl Signals {
 }
 
 #[cfg(not(unix))]
-struct Signals;
+pub(crate) struct Signals;
 
 #[cfg(not(unix))]
 impl Signals {
-    fn catch() -> std::io::Result<Signals> {
+    pub(crate) fn catch() -> std::io::Result<Signals> {
         Ok(Signals)
     }
 
-    async fn next(&mut self) -> Caught {
+    pub(crate) async fn next(&mut self) -> Caught {
         let _ = tokio::signal::ctrl_c().await;
         SIGINT
     }

@@ -13,6 +13,9 @@ pub mod global;
 pub mod handover;
 pub mod init;
 pub mod interrupt;
+pub mod invoke;
+pub mod log_time;
+pub mod logs;
 pub mod progress;
 pub mod validate;
 
@@ -125,6 +128,12 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t = OutputsFormat::Text)]
         format: OutputsFormat,
     },
+    /// Print the functions' log events, interleaved in time order, each line after its
+    /// function's name; --follow keeps printing new ones.
+    Logs(logs::LogsArgs),
+    /// Invoke a deployed function: its answer on stdout, the tail of its log on stderr
+    /// (exit 1 on a function error, naming its type).
+    Invoke(invoke::InvokeArgs),
     /// Start a new service: a spec, its handler and the spec's JSON Schema, in DIR or here.
     Init(init::InitArgs),
     /// Print the JSON Schema of the spec format (for editors).

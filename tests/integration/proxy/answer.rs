@@ -126,14 +126,7 @@ pub fn error(service: &str, operation: &str, kind: Kind) -> (Vec<u8>, u16) {
             )
         }
     };
-    let reason = match status {
-        400 => "Bad Request",
-        403 => "Forbidden",
-        429 => "Too Many Requests",
-        503 => "Slow Down",
-        _ => "Internal Server Error",
-    };
-    let mut response = format!("HTTP/1.1 {status} {reason}\r\n");
+    let mut response = format!("HTTP/1.1 {status} {}\r\n", reason(status));
     for (name, value) in headers {
         response.push_str(&format!("{name}: {value}\r\n"));
     }
@@ -142,6 +135,30 @@ pub fn error(service: &str, operation: &str, kind: Kind) -> (Vec<u8>, u16) {
         body.len()
     ));
     (response.into_bytes(), status)
+}
+
+/// A whole HTTP response of `status` with `headers` and `body`, as a test gives it (a
+/// Lambda Invoke's answer, which the emulator cannot give).
+pub fn reply(status: u16, headers: &[(&'static str, String)], body: &str) -> Vec<u8> {
+    let mut response = format!("HTTP/1.1 {status} {}\r\n", reason(status));
+    for (name, value) in headers {
+        response.push_str(&format!("{name}: {value}\r\n"));
+    }
+    response.push_str(&format!("content-length: {}\r\n\r\n{body}", body.len()));
+    response.into_bytes()
+}
+
+fn reason(status: u16) -> &'static str {
+    match status {
+        200 => "OK",
+        202 => "Accepted",
+        400 => "Bad Request",
+        403 => "Forbidden",
+        404 => "Not Found",
+        429 => "Too Many Requests",
+        503 => "Slow Down",
+        _ => "Internal Server Error",
+    }
 }
 
 fn rest_json(code: &str) -> Vec<(&'static str, String)> {

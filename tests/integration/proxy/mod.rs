@@ -2,7 +2,9 @@
 //! moto does not: latency on every call; per-operation rate limits (token buckets) answered
 //! as each service answers them; 500s and dropped connections at a seeded rate; one
 //! operation refused with AccessDenied; the first calls of some operations throttled;
-//! something done before one chosen call (another writer between two of slsr's calls). It
+//! something done before one chosen call (another writer between two of slsr's calls); one
+//! operation answered by the proxy itself with a given status, headers and body (Lambda's
+//! Invoke, which moto cannot run without Docker), keeping what each such call sent. It
 //! logs every call (service, operation, status), so tests count calls by operation and tell
 //! reads from writes.
 
@@ -84,6 +86,37 @@ pub struct Config {
     /// Something done before one call reaches the emulator: another writer acting between
     /// two of slsr's calls.
     pub before: Option<Before>,
+    /// An operation the proxy answers itself, every call of it.
+    pub reply: Option<Reply>,
+}
+
+/// The answer the proxy gives to every call of `operation` (`Lambda.Invoke`); the emulator
+/// never sees those calls.
+#[derive(Clone, Debug)]
+pub struct Reply {
+    pub operation: &'static str,
+    pub status: u16,
+    pub headers: Vec<(&'static str, String)>,
+    pub body: String,
+}
+
+/// What a caller sent in a call the proxy answered with its `Reply`.
+#[derive(Clone, Debug)]
+pub struct Request {
+    pub path: String,
+    pub query: String,
+    /// Names lower-cased.
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
+impl Request {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    }
 }
 
 /// What a test does before the emulator sees the `nth` call (from 1) of `operation`.
@@ -122,6 +155,8 @@ pub enum Outcome {
     Failed,
     /// The emulator made the call, the answer was lost: the connection dropped.
     Dropped,
+    /// Answered by the proxy with its `Reply`; the emulator never saw the call.
+    Replied,
 }
 
 pub struct Proxy {
@@ -141,6 +176,8 @@ struct Shared {
     throttled_first: Mutex<std::collections::HashMap<String, u32>>,
     /// The calls of `before`'s operation that reached the emulator so far.
     reached: Mutex<usize>,
+    /// The requests answered with `reply`, in arrival order.
+    replied: Mutex<Vec<Request>>,
 }
 
 struct Bucket {
@@ -171,6 +208,7 @@ impl Proxy {
             dropped: Mutex::new(std::collections::HashSet::new()),
             throttled_first: Mutex::new(std::collections::HashMap::new()),
             reached: Mutex::new(0),
+            replied: Mutex::new(Vec::new()),
             config,
         });
         let server = shared.clone();
@@ -206,6 +244,11 @@ impl Proxy {
     /// Calls failed on purpose: 500s and dropped connections.
     pub fn faults(&self) -> usize {
         self.outcomes(Outcome::Failed) + self.outcomes(Outcome::Dropped)
+    }
+
+    /// What the calls answered with the `Reply` sent, in arrival order.
+    pub fn replied(&self) -> Vec<Request> {
+        self.shared.replied.lock().unwrap().clone()
     }
 
     /// Forgets the calls so far (between the phases of a measurement).
@@ -323,12 +366,27 @@ impl Shared {
                 Outcome::Throttled => Some(Kind::Throttled),
                 Outcome::Denied => Some(Kind::Denied),
                 Outcome::Failed => Some(Kind::Internal),
-                Outcome::Answered | Outcome::Dropped => None,
+                Outcome::Answered | Outcome::Dropped | Outcome::Replied => None,
             };
             if let Some(kind) = refusal {
                 let (response, status) = answer::error(&op.service, op.short(), kind);
                 self.record(op, outcome, status);
                 client.write_all(&response).await?;
+                continue;
+            }
+            if let Some(reply) = &self.config.reply
+                && reply.operation == op.name
+            {
+                self.replied.lock().unwrap().push(Request {
+                    path: head.path.clone(),
+                    query: head.query.clone(),
+                    headers: head.headers.clone(),
+                    body: body.clone(),
+                });
+                self.record(op, Outcome::Replied, reply.status);
+                client
+                    .write_all(&answer::reply(reply.status, &reply.headers, &reply.body))
+                    .await?;
                 continue;
             }
             if let Some(before) = &self.config.before

@@ -386,6 +386,7 @@ fn plan(p: &PlanArgs) -> ExitCode {
         build_dir: p.build.build_dir.clone(),
         targets: p.target.targets.clone(),
         preflight: true,
+        price_use: p.cost,
     };
     let planned = if offline {
         warn_region(args, &project);
@@ -523,6 +524,7 @@ fn apply(a: &ApplyArgs) -> ExitCode {
             build_dir: a.build.build_dir.clone(),
             targets: a.target.targets.clone(),
             preflight: true,
+            price_use: false,
         },
         saved: a.plan_file.as_deref(),
     })

@@ -276,6 +276,10 @@ pub struct PlanArgs {
     /// (the plan marks each such change DATA LOSS). Without it such a plan is an error.
     #[arg(long)]
     pub allow_data_loss: bool,
+    /// Also price changes of a function's memory or architecture from its last 30 days of
+    /// invocations and duration in CloudWatch (one GetMetricData).
+    #[arg(long, conflicts_with = "offline")]
+    pub cost: bool,
     #[command(flatten)]
     pub target: TargetArgs,
 }

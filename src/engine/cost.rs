@@ -27,6 +27,10 @@ pub struct ChangeCost {
     /// What is priced: `provisioned concurrency 5 × 1024 MB arm64`, with `, was ...` when
     /// it changes.
     pub basis: String,
+    /// With `plan --cost`, the use a change of memory or architecture was priced at
+    /// (`engine::usage_cost`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub used: Option<crate::engine::usage_cost::UsedBasis>,
 }
 
 impl ChangeCost {
@@ -49,6 +53,9 @@ pub struct Costs {
     pub unpriced: Vec<Unpriced>,
     /// The region priced (`None`: none was known).
     pub region: Option<String>,
+    /// `plan --cost`: functions' use was read and priced too, not only fixed costs.
+    #[serde(default)]
+    pub priced_use: bool,
 }
 
 impl Costs {
@@ -248,6 +255,7 @@ fn price_with(t: &Table, plan: &Plan, region: Option<&str>) -> Costs {
                 monthly_usd_before: usd_before,
                 monthly_usd_after: usd_after,
                 basis,
+                used: None,
             },
         );
     }

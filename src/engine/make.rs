@@ -50,6 +50,9 @@ pub struct Options {
     /// Check the account's Lambda quotas first (`engine::quota`: one GetAccountSettings),
     /// for a plan that may be applied; `slsr outputs`, destroy and adopt change no quota.
     pub preflight: bool,
+    /// `plan --cost`: price changes of functions' memory or architecture from their last
+    /// 30 days of use in CloudWatch (`engine::usage_cost`).
+    pub price_use: bool,
 }
 
 /// What a plan may do to the resources that hold data (`KindInfo::holds_data`): tables,
@@ -341,15 +344,37 @@ async fn live_with(
             false => Ok(None),
         }
     };
-    let (identity, live, parameters, settings) = tokio::join!(
+    // `--cost`: every function's use, read alongside in one call, though only the resized
+    // ones are priced (which those are is known only after the diff).
+    let used = async {
+        let functions: Vec<String> = wanted
+            .resources
+            .values()
+            .filter(|r| r.kind == Kind::Function)
+            .map(|r| r.name.clone())
+            .collect();
+        match options.price_use && !destroy && !functions.is_empty() {
+            true => {
+                let now = std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .map_or(0, |d| d.as_secs() as i64);
+                aws::read::usage::last_30_days(&reader, &reader.calls, &functions, now)
+                    .await
+                    .map(Some)
+            }
+            false => Ok(None),
+        }
+    };
+    let (identity, live, parameters, settings, used) = tokio::join!(
         aws::whoami(&config),
         reader.read(&scope, &wanted),
         parameters,
-        settings
+        settings,
+        used
     );
     // When all fail (no network, a wrong endpoint), the first call's error says it best.
     let (identity, mut live, (parameters, missing)) = (identity?, live?, parameters?);
-    let settings = settings?;
+    let (settings, used) = (settings?, used?);
     let region = identity.region.clone();
     let target = Target {
         account_id: Some(identity.account.clone()),
@@ -445,6 +470,11 @@ async fn live_with(
         return Err(PlanError::Quota(findings.refusals));
     }
     plan.cost = crate::engine::cost::price(&plan, region.as_deref());
+    if let Some(used) = &used {
+        let mut cost = std::mem::take(&mut plan.cost);
+        crate::engine::usage_cost::add(&mut cost, &plan, used);
+        plan.cost = cost;
+    }
     let owned = live
         .state
         .resources

@@ -17,4 +17,5 @@ pub mod saved;
 pub mod sensitive;
 pub mod ssm;
 pub mod target;
+pub mod usage_cost;
 pub mod widening;

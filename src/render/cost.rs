@@ -22,12 +22,17 @@ pub fn change_line(cost: &ChangeCost) -> String {
 /// What the totals are made of, said once under them.
 fn terms(costs: &Costs) -> String {
     let t = prices::table();
-    format!(
-        "fixed costs only, at {} list prices in {} as of {}, without the free tier; provisioned concurrency's requests and duration, on-demand capacity and data are billed by use and not included",
-        t.currency,
-        printable(costs.region.as_deref().unwrap_or("(no region)")),
-        t.as_of
-    )
+    let region = printable(costs.region.as_deref().unwrap_or("(no region)"));
+    match costs.priced_use {
+        false => format!(
+            "fixed costs only, at {} list prices in {region} as of {}, without the free tier; provisioned concurrency's requests and duration, on-demand capacity and data are billed by use and not included",
+            t.currency, t.as_of
+        ),
+        true => format!(
+            "fixed costs, and the requests and duration of functions whose memory or architecture changes at their last 30 days' use, at {} list prices in {region} as of {}, without the free tier; other use is not included",
+            t.currency, t.as_of
+        ),
+    }
 }
 
 /// The text plan's section: `Monthly cost change: +$12.34`, then what was not priced.
@@ -57,12 +62,20 @@ pub fn text_section(costs: &Costs) -> String {
 
 /// A change's `cost` object in the JSON plan.
 pub fn json_change(cost: &ChangeCost) -> Value {
-    json!({
+    let mut object = json!({
         "monthly_usd_before": cents(cost.monthly_usd_before),
         "monthly_usd_after": cents(cost.monthly_usd_after),
         "monthly_usd_change": cents(cost.monthly_usd_change()),
         "basis": cost.basis,
-    })
+    });
+    if let Some(used) = &cost.used {
+        object["used"] = json!({
+            "days": used.days,
+            "invocations": used.invocations,
+            "average_duration_ms": used.average_duration_ms,
+        });
+    }
+    object
 }
 
 /// The JSON plan's top-level `cost`.
@@ -73,6 +86,7 @@ pub fn json_summary(costs: &Costs) -> Value {
         "currency": t.currency,
         "prices_as_of": t.as_of,
         "region": costs.region,
+        "priced_use": costs.priced_use,
         "unpriced": costs.unpriced.iter().map(|u| json!({"address": u.address, "reason": u.reason})).collect::<Vec<_>>(),
     })
 }

@@ -473,3 +473,109 @@ async fn code_past_the_accounts_storage_is_refused_and_80_percent_warns() {
         ],
     );
 }
+
+/// `plan --cost` prices a memory change from the function's last 30 days in CloudWatch
+/// (metrics written here with plain PutMetricData calls, as Lambda writes them), at the
+/// price table's request and duration rates; without `--cost` the same change has no cost
+/// line, and `--cost` offline is refused naming the flag.
+#[tokio::test]
+async fn plan_cost_prices_a_memory_change_from_the_last_30_days_of_use() {
+    use aws_sdk_cloudwatch::types::{Dimension, MetricDatum, StandardUnit};
+    const REQUESTS_PER_MILLION: f64 = 0.20;
+    const X86_GB_SECOND: f64 = 0.0000166667;
+    let account = Account::new().await;
+    let spec = |memory: u32| {
+        format!(
+            "service: usage\nfunctions:\n  api:\n    handler: index.handler\n    runtime: python3.12\n    code: ./src\n    memory: {memory}\n"
+        )
+    };
+    let path = app("cost-usage", &spec(512));
+    applied(&account, &path, &[]);
+
+    // Three days of use in the window, and one older than 30 days, which is left out.
+    let cloudwatch = aws_sdk_cloudwatch::Client::new(&account.config().await);
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64;
+    for (days_ago, invocations, duration_ms) in [
+        (1, 1_000_000.0, 100_000_000.0),
+        (5, 1_500_000.0, 200_000_000.0),
+        (12, 500_000.0, 60_000_000.0),
+        (40, 9_000_000.0, 9_000_000_000.0),
+    ] {
+        let at = aws_smithy_types::DateTime::from_secs(now - days_ago * 86_400);
+        let datum = |metric: &str, value: f64, unit: StandardUnit| {
+            MetricDatum::builder()
+                .metric_name(metric)
+                .dimensions(
+                    Dimension::builder()
+                        .name("FunctionName")
+                        .value("usage-dev-api")
+                        .build(),
+                )
+                .timestamp(at)
+                .value(value)
+                .unit(unit)
+                .build()
+        };
+        cloudwatch
+            .put_metric_data()
+            .namespace("AWS/Lambda")
+            .metric_data(datum("Invocations", invocations, StandardUnit::Count))
+            .metric_data(datum("Duration", duration_ms, StandardUnit::Milliseconds))
+            .send()
+            .await
+            .expect("PutMetricData");
+    }
+    // By hand: 3,000,000 invocations, 360,000,000 ms (120 ms each on average) = 360,000 s;
+    // requests 3 × $0.20 = $0.60 on both sides; duration 360,000 s × 0.5 GB × $0.0000166667
+    // = $3.000006 before, × 1 GB = $6.000012 after.
+    let before = 3.0 * REQUESTS_PER_MILLION + 360_000.0 * 0.5 * X86_GB_SECOND;
+    let after = 3.0 * REQUESTS_PER_MILLION + 360_000.0 * 1.0 * X86_GB_SECOND;
+    std::fs::write(&path, spec(1024)).unwrap();
+
+    let out = slsr(&account, "plan", &path, &["--cost"]);
+    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+    has_all(
+        &out.stdout,
+        &[
+            &format!(
+                "# cost: {}/month (requests and duration at the last 30 days' use (3000000 invocations averaging 120 ms, assumed unchanged), 1024 MB x86_64, was 512 MB x86_64)",
+                usd(after - before)
+            ),
+            &format!("Monthly cost change: {}", usd(after - before)),
+            "functions whose memory or architecture changes at their last 30 days' use",
+        ],
+    );
+    assert_eq!(usd(after - before), "+$3.00");
+
+    let doc = json_plan(&account, &path, &["--cost"]);
+    let cost = change_cost(&doc, "function.api");
+    close(&cost["monthly_usd_before"], before);
+    close(&cost["monthly_usd_after"], after);
+    assert_eq!(
+        cost["used"],
+        json!({"days": 30, "invocations": 3000000, "average_duration_ms": 120.0})
+    );
+    assert_eq!(doc["cost"]["priced_use"], true);
+
+    // Without --cost a memory change moves no fixed cost: no line, no total.
+    let plain = slsr(&account, "plan", &path, &[]);
+    assert_eq!(plain.code, 0, "{}", plain.stderr);
+    assert!(
+        plain.stdout.contains("memory: 512 -> 1024"),
+        "{}",
+        plain.stdout
+    );
+    assert!(!plain.stdout.contains("# cost:"), "{}", plain.stdout);
+    assert!(
+        !plain.stdout.contains("Monthly cost change"),
+        "{}",
+        plain.stdout
+    );
+
+    let offline = slsr(&account, "plan", &path, &["--cost", "--offline"]);
+    assert_eq!(offline.code, 2, "{}", offline.stderr);
+    assert!(offline.stderr.contains("--cost"), "{}", offline.stderr);
+}

@@ -66,19 +66,15 @@ pub struct CustomAlarm {
     pub description: Option<String>,
 }
 
-/// How an alarm compares the statistic with its threshold.
+/// How an alarm compares the statistic with its threshold: `>=` (CloudWatch's GreaterThanOrEqualToThreshold), `>` (GreaterThanThreshold), `<=` (LessThanOrEqualToThreshold) or `<` (LessThanThreshold).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
 pub enum Comparison {
-    /// The statistic is at least the threshold (GreaterThanOrEqualToThreshold).
     #[serde(rename = ">=")]
     AtLeast,
-    /// The statistic is above the threshold (GreaterThanThreshold).
     #[serde(rename = ">")]
     Above,
-    /// The statistic is at most the threshold (LessThanOrEqualToThreshold).
     #[serde(rename = "<=")]
     AtMost,
-    /// The statistic is below the threshold (LessThanThreshold).
     #[serde(rename = "<")]
     Below,
 }
@@ -95,17 +91,13 @@ impl Comparison {
     }
 }
 
-/// How an alarm counts periods without data.
+/// How an alarm counts periods without data: missing (left out of the evaluation, CloudWatch's default), notBreaching (within the threshold), breaching, or ignore (the alarm keeps its state).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub enum TreatMissingData {
-    /// Missing periods are left out of the evaluation (CloudWatch's default).
     Missing,
-    /// Missing periods count as within the threshold.
     NotBreaching,
-    /// Missing periods count as breaching.
     Breaching,
-    /// The alarm keeps its state.
     Ignore,
 }
 

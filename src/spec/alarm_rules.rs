@@ -7,7 +7,7 @@
 use std::collections::BTreeSet;
 
 use super::load::Project;
-use super::model::CustomAlarm;
+use super::model::{CustomAlarm, Event};
 use super::rules::{span, undeclared};
 use crate::spec::diag::{Code, Diagnostic};
 
@@ -21,8 +21,9 @@ pub const FUNCTION_DEFAULTS: [&str; 3] = ["errors", "throttles", "duration"];
 /// The suffix of a dead-letter queue's default alarm.
 pub const QUEUE_DEFAULT: &str = "visible";
 
-/// The queues that receive what failed elsewhere: each queue's `dead_letter` target and each
-/// function's `async_invoke.on_failure` queue, the declared ones only.
+/// The queues that receive what failed elsewhere: each queue's `dead_letter` target, each
+/// function's `async_invoke.on_failure` queue and each `dynamodb` and `kinesis` event's
+/// `on_failure` queue, the declared ones only.
 pub fn dead_letter_queues(p: &Project) -> BTreeSet<&str> {
     let of_queues = p
         .queues
@@ -34,15 +35,23 @@ pub fn dead_letter_queues(p: &Project) -> BTreeSet<&str> {
             .and_then(|a| a.on_failure.as_ref())
             .map(|o| o.queue.as_str())
     });
+    let of_events = p.functions.values().flat_map(|f| {
+        f.events.iter().flatten().filter_map(|e| match e {
+            Event::Dynamodb(d) => d.on_failure.as_ref().map(|o| o.queue.as_str()),
+            Event::Kinesis(k) => k.on_failure.as_ref().map(|o| o.queue.as_str()),
+            _ => None,
+        })
+    });
     of_queues
         .chain(of_functions)
+        .chain(of_events)
         .filter(|q| p.queues.contains_key(*q))
         .collect()
 }
 
 /// The keys of the default alarms (`api-errors`, `jobs-dlq-visible`), when `defaults` is on.
 pub fn default_keys(p: &Project) -> Vec<String> {
-    if !p.alarms.as_ref().is_some_and(|a| a.defaults == Some(true)) {
+    if p.alarms.as_ref().is_none_or(|a| a.defaults != Some(true)) {
         return Vec::new();
     }
     let functions = p
@@ -153,27 +162,27 @@ fn check_name(
 }
 
 fn check_custom(p: &Project, path: &str, alarm: &CustomAlarm, diags: &mut Vec<Diagnostic>) {
-    if let Some(function) = &alarm.function {
-        if !p.functions.contains_key(function) {
-            diags.push(undeclared(
-                span(p, &format!("{path}.function")),
-                "function",
-                function,
-                p.functions.keys(),
-                "functions",
-            ));
-        }
+    if let Some(function) = &alarm.function
+        && !p.functions.contains_key(function)
+    {
+        diags.push(undeclared(
+            span(p, &format!("{path}.function")),
+            "function",
+            function,
+            p.functions.keys(),
+            "functions",
+        ));
     }
-    if let Some(queue) = &alarm.queue {
-        if !p.queues.contains_key(queue) {
-            diags.push(undeclared(
-                span(p, &format!("{path}.queue")),
-                "queue",
-                queue,
-                p.queues.keys(),
-                "queues",
-            ));
-        }
+    if let Some(queue) = &alarm.queue
+        && !p.queues.contains_key(queue)
+    {
+        diags.push(undeclared(
+            span(p, &format!("{path}.queue")),
+            "queue",
+            queue,
+            p.queues.keys(),
+            "queues",
+        ));
     }
     for (field, dimension) in [("function", "FunctionName"), ("queue", "QueueName")] {
         let given = if field == "function" {
@@ -209,7 +218,7 @@ fn check_custom(p: &Project, path: &str, alarm: &CustomAlarm, diags: &mut Vec<Di
             .with_help("an alarm's metric has at most 30 dimensions"),
         );
     }
-    if !(alarm.period == 10 || alarm.period == 30 || alarm.period % 60 == 0) {
+    if !(alarm.period == 10 || alarm.period == 30 || alarm.period.is_multiple_of(60)) {
         diags.push(
             Diagnostic::error(
                 Code::InvalidValue,
@@ -225,21 +234,21 @@ fn check_custom(p: &Project, path: &str, alarm: &CustomAlarm, diags: &mut Vec<Di
             ),
         );
     }
-    if let Some(datapoints) = alarm.datapoints_to_alarm {
-        if datapoints > alarm.evaluation_periods {
-            diags.push(
-                Diagnostic::error(
-                    Code::OutOfRange,
-                    span(p, &format!("{path}.datapoints_to_alarm")),
-                    format!(
-                        "{datapoints} datapoints to alarm, more than the {} evaluated periods",
-                        alarm.evaluation_periods
-                    ),
-                )
-                .with_label("more than evaluation_periods")
-                .with_help("datapoints_to_alarm is at most evaluation_periods (M of N: M ≤ N)"),
-            );
-        }
+    if let Some(datapoints) = alarm.datapoints_to_alarm
+        && datapoints > alarm.evaluation_periods
+    {
+        diags.push(
+            Diagnostic::error(
+                Code::OutOfRange,
+                span(p, &format!("{path}.datapoints_to_alarm")),
+                format!(
+                    "{datapoints} datapoints to alarm, more than the {} evaluated periods",
+                    alarm.evaluation_periods
+                ),
+            )
+            .with_label("more than evaluation_periods")
+            .with_help("datapoints_to_alarm is at most evaluation_periods (M of N: M ≤ N)"),
+        );
     }
     if !alarm.threshold.is_finite() {
         diags.push(

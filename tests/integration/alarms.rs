@@ -183,8 +183,8 @@ async fn alarms_are_planned_applied_read_back_changed_drifted_and_removed() {
         Some(&ComparisonOperator::GreaterThanOrEqualToThreshold)
     );
     assert_eq!(duration.treat_missing_data(), Some("notBreaching"));
-    assert_eq!(duration.alarm_actions(), [topic.clone()]);
-    assert_eq!(duration.ok_actions(), [topic.clone()]);
+    assert_eq!(duration.alarm_actions(), std::slice::from_ref(&topic));
+    assert_eq!(duration.ok_actions(), std::slice::from_ref(&topic));
     assert_eq!(
         dimensions(duration),
         pairs(&[("FunctionName", "alm-dev-api")])
@@ -197,7 +197,7 @@ async fn alarms_are_planned_applied_read_back_changed_drifted_and_removed() {
         assert_eq!(a.metric_name(), Some(metric));
         assert_eq!(a.statistic(), Some(&Statistic::Sum));
         assert_eq!(a.threshold(), Some(1.0));
-        assert_eq!(a.alarm_actions(), [topic.clone()]);
+        assert_eq!(a.alarm_actions(), std::slice::from_ref(&topic));
     }
     let visible = &found["alm-dev-jobs-dlq-visible"];
     assert_eq!(visible.namespace(), Some("AWS/SQS"));
@@ -243,7 +243,7 @@ async fn alarms_are_planned_applied_read_back_changed_drifted_and_removed() {
     let backlog = &alarms(&cloudwatch).await["alm-dev-backlog"];
     assert_eq!(backlog.threshold(), Some(600.0));
     assert_eq!(backlog.datapoints_to_alarm(), Some(3));
-    assert_eq!(backlog.ok_actions(), [topic.clone()]);
+    assert_eq!(backlog.ok_actions(), std::slice::from_ref(&topic));
     assert_eq!(tags(&cloudwatch, backlog.alarm_arn().unwrap()).await, owned);
 
     // A tag changed: TagResource on the alarm, its configuration as it was.
@@ -282,7 +282,7 @@ async fn alarms_are_planned_applied_read_back_changed_drifted_and_removed() {
     applied_clean(&account, &spec, &[]);
     let errors = &alarms(&cloudwatch).await["alm-dev-api-errors"];
     assert_eq!(errors.threshold(), Some(1.0));
-    assert_eq!(errors.alarm_actions(), [topic.clone()]);
+    assert_eq!(errors.alarm_actions(), std::slice::from_ref(&topic));
 
     // Without the defaults and the custom alarm: slsr's five go, theirs stays as it was.
     let without = changed.split("alarms:").next().unwrap().to_string();

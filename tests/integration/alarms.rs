@@ -388,14 +388,41 @@ async fn an_alarm_someone_else_made_at_a_name_slsr_wants_is_a_conflict_and_never
             .is_empty()
     );
 
-    // Theirs gone, slsr makes its own: FunctionName from `function`, `>` as CloudWatch's name.
+    // Theirs gone; one with this service and stage's tags appears in between instead (an
+    // apply of the same spec whose answer was lost): slsr writes its whole configuration
+    // over it. FunctionName from `function`, `>` as CloudWatch's name.
     cloudwatch
         .delete_alarms()
         .alarm_names("alc-dev-api-errors")
         .send()
         .await
         .unwrap();
-    applied_clean(&account, &spec, &[]);
+    let writer = cloudwatch.clone();
+    let config = Config {
+        before: Some(Before {
+            operation: "CloudWatch.DescribeAlarms",
+            nth: 2,
+            run: std::sync::Arc::new(move || {
+                let cloudwatch = writer.clone();
+                Box::pin(async move {
+                    put_by_hand(
+                        &cloudwatch,
+                        "alc-dev-api-errors",
+                        "alc-dev-api",
+                        42.0,
+                        &[("slsr:service", "alc"), ("slsr:stage", "dev")],
+                    )
+                    .await;
+                })
+            }),
+        }),
+        ..Config::default()
+    };
+    let proxy = Proxy::start(&crate::support::endpoint(), config).await;
+    let (out, _) = through(&proxy, &account, &["apply", "--auto-approve"], &spec).await;
+    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+    assert_eq!(proxy.count("CloudWatch.PutMetricAlarm"), 1);
+    crate::support::assert_clean(&account, &spec);
     let ours = &alarms(&cloudwatch).await["alc-dev-api-errors"];
     assert_eq!(ours.threshold(), Some(3.0));
     assert_eq!(ours.period(), Some(300));

@@ -437,6 +437,22 @@ async fn an_alarm_someone_else_made_at_a_name_slsr_wants_is_a_conflict_and_never
         tags(&cloudwatch, ours.alarm_arn().unwrap()).await,
         pairs(&[("slsr:service", "alc"), ("slsr:stage", "dev")])
     );
+
+    // `notify` by ARN: used as written, as the alarm and the recovery action.
+    let elsewhere = format!("arn:aws:sns:us-east-1:{}:ops-pager", account.id);
+    let by_arn = ONE_CUSTOM.replace("alarms:\n", &format!("alarms:\n  notify: {elsewhere}\n"));
+    apply_change(
+        &account,
+        &spec,
+        &by_arn,
+        &[
+            "~ alarm.api-errors",
+            &format!("~ alarm_actions: [] -> [\"{elsewhere}\"]"),
+        ],
+    );
+    let ours = &alarms(&cloudwatch).await["alc-dev-api-errors"];
+    assert_eq!(ours.alarm_actions(), std::slice::from_ref(&elsewhere));
+    assert_eq!(ours.ok_actions(), std::slice::from_ref(&elsewhere));
 }
 
 #[tokio::test]

@@ -19,6 +19,8 @@ pub async fn read(r: &Reader, scope: &Scope, wanted: &State) -> Result<Found, Aw
             .describe_alarms()
             .alarm_name_prefix(scope.prefix())
             .alarm_types(AlarmType::MetricAlarm)
+            // AWS's most a page (its default is 50).
+            .max_records(100)
             .into_paginator()
             .send(),
     )

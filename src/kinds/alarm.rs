@@ -546,6 +546,39 @@ alarms:
     }
 
     #[test]
+    fn a_live_alarm_takes_cloudwatchs_defaults_for_what_describe_alarms_leaves_out() {
+        let described = MetricAlarm::builder()
+            .alarm_name("shop-dev-api-errors")
+            .alarm_arn("arn:aws:cloudwatch:us-east-1:123456789012:alarm:shop-dev-api-errors")
+            .namespace("AWS/Lambda")
+            .metric_name("Errors")
+            .statistic(Statistic::Sum)
+            .period(60)
+            .evaluation_periods(4)
+            .threshold(1.0)
+            .comparison_operator(ComparisonOperator::GreaterThanOrEqualToThreshold)
+            .alarm_actions("arn:b")
+            .alarm_actions("arn:a")
+            .build();
+        let r = live("api-errors", &described, &HashMap::new());
+        assert_eq!(attr(&r, DATAPOINTS_TO_ALARM), &Value::from(4));
+        assert_eq!(attr_str(&r, TREAT_MISSING_DATA), "missing");
+        assert_eq!(attr(&r, ACTIONS_ENABLED), &Value::from(true));
+        assert_eq!(attr_str(&r, COMPARISON), ">=");
+        assert_eq!(attr_list(&r, ALARM_ACTIONS), ["arn:a", "arn:b"]);
+        assert!(attr_list(&r, OK_ACTIONS).is_empty());
+        assert_eq!(attr(&r, DESCRIPTION), &Value::Null);
+        // An operator slsr does not write is kept by CloudWatch's name: a change to show.
+        let band = MetricAlarm::builder()
+            .comparison_operator(ComparisonOperator::LessThanLowerOrGreaterThanUpperThreshold)
+            .build();
+        assert_eq!(
+            attr_str(&live("x", &band, &HashMap::new()), COMPARISON),
+            "LessThanLowerOrGreaterThanUpperThreshold"
+        );
+    }
+
+    #[test]
     fn an_alarm_needs_the_topic_it_notifies() {
         let topic = Resource::new(super::super::Kind::Topic, "alerts", "shop-dev-alerts")
             .with("arn", "arn:aws:sns:us-east-1:123456789012:shop-dev-alerts");

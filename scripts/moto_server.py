@@ -52,6 +52,9 @@ Patches:
 
 - CloudWatch in the Smithy RPC v2 CBOR protocol the Rust SDK speaks (moto serves its query
   and JSON protocols): each call turned into JSON 1.0 and its answer back into CBOR.
+  DeleteAlarms forgets the alarm's tags (moto kept them for the next alarm of the name), and
+  PutMetricAlarm's Tags count only when it makes the alarm (moto applied them to an existing
+  one too), as on AWS.
 
 - EventBridge Scheduler CreateScheduleGroup refuses a group that exists (ConflictException;
   moto replaced it, losing its schedules) and DeleteScheduleGroup one that does not
@@ -74,7 +77,8 @@ ListMultipartUploads (key-marker and upload-id-marker), SNS ListTopics and
 ListSubscriptionsByTopic (NextToken), EventBridge ListEventBuses (NextToken, Limit), Scheduler
 ListScheduleGroups and ListSchedules (NextToken, MaxResults), Resource Groups Tagging API
 GetResources (moto's own tokens, pages held to the size), DynamoDB ListTables
-(ExclusiveStartTableName, Limit; LastEvaluatedTableName) and ListTagsOfResource (NextToken).
+(ExclusiveStartTableName, Limit; LastEvaluatedTableName) and ListTagsOfResource (NextToken),
+CloudWatch DescribeAlarms (NextToken, MaxRecords; composite alarms only when AlarmTypes asks).
 A page holds at most SLSR_EMULATOR_PAGE_SIZE items (scripts/test sets it; AWS's
 default page size when unset or 0), and fewer when the request asks. moto pages none of these by
 itself, or (Logs, EventBridge, SQS, SSM) by a token that names the next item or an index: a
@@ -1430,6 +1434,66 @@ def lambda_get_account_settings(self):
 
 
 responses.LambdaResponse.get_account_settings = lambda_get_account_settings
+
+
+# CloudWatch alarms as AWS keeps them (issue 18, alarms): DescribeAlarms answers in pages
+# (NextToken; MaxRecords, 50 by default and 100 at most) in name order, with composite alarms
+# only when AlarmTypes asks for them (moto answered every alarm in one page); DeleteAlarms
+# forgets the alarm's tags, as AWS does (moto kept them under the ARN, and a new alarm of the
+# name, someone else's, inherited them); PutMetricAlarm's Tags count only when it makes the
+# alarm, as AWS documents (moto applied them to an existing alarm too).
+from moto.cloudwatch import models as cw_models
+from moto.cloudwatch import responses as cw_responses
+
+
+def cw_describe_alarms(self):
+    backend = self.cloudwatch_backend
+    action_prefix = self._get_param("ActionPrefix")
+    name_prefix = self._get_param("AlarmNamePrefix")
+    names = self._get_param("AlarmNames", [])
+    state = self._get_param("StateValue")
+    alarms = list(backend.alarms.values())
+    if action_prefix:
+        alarms = list(backend.get_alarms_by_action_prefix(action_prefix))
+    if name_prefix:
+        alarms = [a for a in alarms if a.name.startswith(name_prefix)]
+    if names:
+        alarms = [a for a in alarms if a.name in names]
+    if state:
+        alarms = [a for a in alarms if a.state_value == state]
+    types = self._get_param("AlarmTypes", []) or ["MetricAlarm"]
+    metric = [a for a in alarms if a.rule is None] if "MetricAlarm" in types else []
+    composite = [a for a in alarms if a.rule is not None] if "CompositeAlarm" in types else []
+    page, token = _page(metric, lambda a: a.name, self._get_param("NextToken"),
+                        self._get_param("MaxRecords"), 50, 100)
+    answer = {"MetricAlarms": page, "CompositeAlarms": composite}
+    if token:
+        answer["NextToken"] = token
+    return ActionResult(answer)
+
+
+_cw_delete_alarms = cw_models.CloudWatchBackend.delete_alarms
+
+
+def cw_delete_alarms(self, alarm_names):
+    for name in alarm_names:
+        if name in self.alarms:
+            self.tagger.delete_all_tags_for_resource(self.alarms[name].alarm_arn)
+    _cw_delete_alarms(self, alarm_names)
+
+
+_cw_put_metric_alarm = cw_models.CloudWatchBackend.put_metric_alarm
+
+
+def cw_put_metric_alarm(self, *args, **kwargs):
+    if kwargs.get("name") in self.alarms:
+        kwargs["tags"] = None
+    return _cw_put_metric_alarm(self, *args, **kwargs)
+
+
+cw_responses.CloudWatchResponse.describe_alarms = cw_describe_alarms
+cw_models.CloudWatchBackend.delete_alarms = cw_delete_alarms
+cw_models.CloudWatchBackend.put_metric_alarm = cw_put_metric_alarm
 
 
 if __name__ == "__main__":

@@ -59,7 +59,7 @@ where
 }
 
 /// What a tag builder's `build` gives. Most SDKs check that the key and value are set and
-/// answer a `Result`; Step Functions' and Secrets Manager's cannot fail. Either way the tag,
+/// answer a `Result`; Step Functions', Secrets Manager's and CloudWatch's cannot fail. Either way the tag,
 /// as `tag_list!` always sets both.
 pub trait BuiltTag<T> {
     fn tag(self) -> T;
@@ -78,6 +78,12 @@ impl BuiltTag<aws_sdk_sfn::types::Tag> for aws_sdk_sfn::types::Tag {
 }
 
 impl BuiltTag<aws_sdk_secretsmanager::types::Tag> for aws_sdk_secretsmanager::types::Tag {
+    fn tag(self) -> Self {
+        self
+    }
+}
+
+impl BuiltTag<aws_sdk_cloudwatch::types::Tag> for aws_sdk_cloudwatch::types::Tag {
     fn tag(self) -> Self {
         self
     }

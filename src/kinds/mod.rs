@@ -7,6 +7,7 @@
 //! The writers and readers' halves of these modules call the AWS SDK; the descriptions and
 //! the desired builders are pure.
 
+pub mod alarm;
 pub mod alias;
 pub mod authorizer;
 pub mod bucket;
@@ -77,6 +78,7 @@ pub enum Kind {
     Stage,
     StateMachine,
     Parameter,
+    Alarm,
 }
 
 /// Every kind, in the order their desired resources are built.
@@ -107,6 +109,7 @@ pub const ALL: &[Kind] = &[
     Kind::Stage,
     Kind::StateMachine,
     Kind::Parameter,
+    Kind::Alarm,
 ];
 
 /// How a kind carries slsr's ownership tags.
@@ -206,6 +209,7 @@ impl Kind {
             Kind::Stage => &stage::INFO,
             Kind::StateMachine => &state_machine::INFO,
             Kind::Parameter => &parameter::INFO,
+            Kind::Alarm => &alarm::INFO,
         }
     }
 

@@ -156,6 +156,7 @@ pub struct Project {
     pub outputs: BTreeMap<String, Output>,
     pub lock: Option<super::model::DeployLock>,
     pub package: Option<super::model::Packaging>,
+    pub alarms: Option<super::model::Alarms>,
     /// The directory the spec file is in; `code` paths are relative to it.
     pub base_dir: PathBuf,
     pub spans: Spans,
@@ -501,6 +502,7 @@ fn resolve(
         outputs: spec.outputs,
         lock: spec.lock,
         package: spec.package,
+        alarms: spec.alarms,
         base_dir,
         spans,
         file,

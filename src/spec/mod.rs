@@ -5,6 +5,8 @@
 //! nothing knows of AWS's SDK.
 //! The pipeline is in `load.rs`; each stage is its own module.
 
+pub mod alarm_model;
+pub mod alarm_rules;
 mod build_rules;
 pub mod code_files;
 pub mod code_roots;

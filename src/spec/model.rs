@@ -12,6 +12,7 @@ use std::collections::BTreeMap;
 use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
 use serde::{Deserialize, Serialize};
 
+pub use super::alarm_model::*;
 pub use super::data_model::*;
 pub use super::messaging_model::*;
 pub use super::stream_model::*;
@@ -81,6 +82,8 @@ pub struct Spec {
     pub lock: Option<DeployLock>,
     /// Packaging settings: the directories outside the project that `code` may come from.
     pub package: Option<Packaging>,
+    /// CloudWatch alarms: the defaults of every function and dead-letter queue, the service's own, and where they notify.
+    pub alarms: Option<Alarms>,
 }
 
 /// Packaging settings.

@@ -600,3 +600,93 @@ async fn cloudwatch_answers_in_the_sdks_cbor_protocol() {
         .expect("DescribeAlarms");
     assert!(after.metric_alarms().is_empty(), "{after:?}");
 }
+
+/// CloudWatch's alarms as AWS keeps them (the emulator's patch): DescribeAlarms answers in
+/// pages with a NextToken, in name order; PutMetricAlarm's tags count only when it makes the
+/// alarm; a deleted alarm's tags go with it, so a new alarm of the name starts without them.
+#[tokio::test]
+async fn cloudwatch_pages_alarms_and_keeps_tags_as_aws_does() {
+    use aws_sdk_cloudwatch::types::{ComparisonOperator, Statistic, Tag};
+    let account = Account::new().await;
+    let cloudwatch = aws_sdk_cloudwatch::Client::new(&account.config().await);
+    let put = |name: &'static str, tag: Option<(&'static str, &'static str)>| {
+        let cloudwatch = cloudwatch.clone();
+        async move {
+            cloudwatch
+                .put_metric_alarm()
+                .alarm_name(name)
+                .namespace("AWS/Lambda")
+                .metric_name("Errors")
+                .statistic(Statistic::Sum)
+                .period(60)
+                .evaluation_periods(1)
+                .threshold(1.0)
+                .comparison_operator(ComparisonOperator::GreaterThanOrEqualToThreshold)
+                .set_tags(tag.map(|(k, v)| vec![Tag::builder().key(k).value(v).build()]))
+                .send()
+                .await
+                .expect("PutMetricAlarm")
+        }
+    };
+    for name in ["pg-c", "pg-a", "pg-b"] {
+        put(name, Some(("team", "first"))).await;
+    }
+    let id = account.id.clone();
+    let tags = |name: &'static str| {
+        let (cloudwatch, id) = (cloudwatch.clone(), id.clone());
+        async move {
+            let arn = format!("arn:aws:cloudwatch:us-east-1:{id}:alarm:{name}");
+            cloudwatch
+                .list_tags_for_resource()
+                .resource_arn(arn)
+                .send()
+                .await
+                .expect("ListTagsForResource")
+                .tags()
+                .iter()
+                .map(|t| format!("{}={}", t.key().unwrap(), t.value().unwrap()))
+                .collect::<Vec<_>>()
+        }
+    };
+
+    let mut names = Vec::new();
+    let mut token: Option<String> = None;
+    let mut pages = 0;
+    loop {
+        let page = cloudwatch
+            .describe_alarms()
+            .alarm_name_prefix("pg-")
+            .max_records(2)
+            .set_next_token(token)
+            .send()
+            .await
+            .expect("DescribeAlarms");
+        pages += 1;
+        assert!(page.metric_alarms().len() <= 2);
+        names.extend(
+            page.metric_alarms()
+                .iter()
+                .map(|a| a.alarm_name().unwrap().to_string()),
+        );
+        token = page.next_token().map(str::to_string);
+        if token.is_none() {
+            break;
+        }
+    }
+    assert_eq!(names, ["pg-a", "pg-b", "pg-c"]);
+    assert_eq!(pages, 3usize.div_ceil(crate::support::page_size().min(2)));
+
+    // A second PutMetricAlarm of the name replaces the configuration, not the tags.
+    put("pg-a", Some(("team", "second"))).await;
+    assert_eq!(tags("pg-a").await, ["team=first"]);
+
+    // Deleted, and made again without tags: none.
+    cloudwatch
+        .delete_alarms()
+        .alarm_names("pg-b")
+        .send()
+        .await
+        .expect("DeleteAlarms");
+    put("pg-b", None).await;
+    assert!(tags("pg-b").await.is_empty());
+}

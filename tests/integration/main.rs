@@ -3,6 +3,7 @@
 //! Modules by subject; `support` holds the emulator and binary helpers they share,
 //! `console` makes resources with plain SDK calls and `ground_truth` reads them back so.
 
+mod alarms;
 mod apply;
 mod buckets;
 mod build;

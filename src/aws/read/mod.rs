@@ -9,6 +9,7 @@
 pub mod account;
 mod apigw;
 mod buses;
+mod cloudwatch;
 mod dynamodb;
 pub mod events;
 pub mod iam;
@@ -259,12 +260,13 @@ impl Reader {
     /// addresses: a live resource without ownership tags is a conflict only when the spec
     /// wants its name; otherwise it is someone else's and left out.
     pub async fn read(&self, scope: &Scope, wanted: &State) -> Result<Live, AwsError> {
-        // Streams and secrets read alongside the rest (two joins: `try_join!` takes at most
-        // as many futures as a tuple has fields that implement what it needs).
+        // Streams, secrets and alarms read alongside the rest (two joins: `try_join!` takes
+        // at most as many futures as a tuple has fields that implement what it needs).
         let messaging = async {
             tokio::try_join!(
                 kinesis::read(self, scope, wanted),
                 secretsmanager::read(self, scope, wanted),
+                cloudwatch::read(self, scope, wanted),
             )
         };
         let rest = async {
@@ -282,7 +284,7 @@ impl Reader {
                 scheduler::read(self, scope, wanted),
             )
         };
-        let (rest, (streams, secrets)) = tokio::try_join!(rest, messaging)?;
+        let (rest, (streams, secrets, alarms)) = tokio::try_join!(rest, messaging)?;
         let (
             functions,
             roles,
@@ -318,6 +320,7 @@ impl Reader {
         live.add(schedules.0, schedules.1);
         live.merge(streams);
         live.merge(secrets);
+        live.add(alarms.0, alarms.1);
         // The buckets' notification documents: after the rest, for the buckets slsr owns
         // and the statements of its functions name the buckets whose entries it must find.
         let notifications = s3::notifications(self, scope, wanted, &live.state).await?;

@@ -83,6 +83,7 @@ pub fn of(head: &Head, body: &[u8]) -> Operation {
         "tagging" => "ResourceGroupsTagging",
         "sns" => "SNS",
         "scheduler" => "Scheduler",
+        "monitoring" => "CloudWatch",
         other => other,
     };
     let (method, path) = (head.method.as_str(), head.path.as_str());
@@ -100,6 +101,9 @@ pub fn of(head: &Head, body: &[u8]) -> Operation {
         s3(method, path, &head.query)
     } else if service == "scheduler" {
         scheduler(method, path)
+    } else if let Some((_, op)) = path.split_once("/operation/") {
+        // Smithy RPC v2 CBOR (CloudWatch): `/service/SERVICE/operation/OPERATION`.
+        op.to_string()
     } else {
         format!("{method} {path}")
     };

@@ -72,6 +72,7 @@ pub fn run(command: Command) -> ExitCode {
             format,
         } => outputs(&spec, &aws, build.build_dir, format),
         Command::Init(args) => crate::cli::init::run(&args),
+        Command::Policy(args) => crate::cli::policy::run(&args),
         Command::Schema => {
             print!("{}", spec::schema::editor_text());
             ExitCode::SUCCESS

@@ -35,6 +35,7 @@ pub fn resolve(cli: Cli) -> Result<Command, clap::Error> {
             take(region, &mut global.region);
             take_connection(aws, &mut global);
         }
+        Command::Policy(a) => take_spec(&mut a.spec, &mut global),
         Command::Schema | Command::Completions { .. } | Command::Init(_) => {}
     }
     let left: Vec<&str> = [
@@ -97,6 +98,7 @@ fn name(command: &Command) -> &'static str {
         Command::Unlock { .. } => "unlock",
         Command::Outputs { .. } => "outputs",
         Command::Init(_) => "init",
+        Command::Policy(_) => "policy",
         Command::Schema => "schema",
         Command::Whoami { .. } => "whoami",
         Command::Completions { .. } => "completions",

@@ -12,6 +12,7 @@ pub mod global;
 pub mod handover;
 pub mod init;
 pub mod interrupt;
+pub mod policy;
 pub mod progress;
 pub mod validate;
 
@@ -125,6 +126,9 @@ pub enum Command {
         format: OutputsFormat,
     },
     /// Start a new service: a spec, its handler and the spec's JSON Schema, in DIR or here.
+    /// Print the IAM policy a CI principal needs to plan, apply and destroy this spec
+    /// (offline: no AWS call).
+    Policy(policy::PolicyArgs),
     Init(init::InitArgs),
     /// Print the JSON Schema of the spec format (for editors).
     Schema,

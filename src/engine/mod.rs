@@ -9,6 +9,7 @@ pub mod model;
 pub mod normalize;
 pub mod outputs;
 pub mod plan;
+pub mod policy;
 pub mod saved;
 pub mod sensitive;
 pub mod ssm;

@@ -1220,5 +1220,205 @@ class TaggableKinesisBackend(kinesis_models.KinesisBackend, TaggableResourcesMix
 kinesis_models.kinesis_backends.backend = TaggableKinesisBackend
 
 
+
+# IAM enforcement as AWS evaluates it, for `slsr policy`'s tests (tests/integration/policy.rs).
+# It matters only on a server started with INITIAL_NO_AUTH_ACTION_COUNT (moto checks no call
+# otherwise; the shared test emulator never sets it). moto names most calls' resource "*",
+# and compares that literally with a statement's Resource, so a policy scoped to names
+# denied everything; it names API Gateway's calls by operation and the tagging API as
+# `tagging:`, where IAM has `apigateway:GET` (the HTTP method) and `tag:`; and it never
+# checks iam:PassRole. Here:
+# - the caller is known by its access key, but its signature is not checked again: moto
+#   recomputes it differently from the SDKs for REST calls (every Lambda, Scheduler and API
+#   Gateway call was SignatureDoesNotMatch), and signatures are not what these tests test;
+# - a resource moto cannot name ("*") leaves the check to the action, as before;
+# - Lambda calls name the function (or mapping, or tagged ARN) from the request's path or
+#   body, IAM role calls the role from RoleName (and Path, for CreateRole), CreateQueue its
+#   queue, CloudWatch Logs calls their log group, and API Gateway v2 calls their path (`arn:aws:apigateway:REGION::/apis/ID/...`), so a policy whose
+#   resources were `*` would let through the calls a scoped one denies;
+# - API Gateway's and the tagging API's actions are spelt as IAM spells them;
+# - a refusal is AccessDeniedException in JSON for the JSON and REST-JSON services, as AWS
+#   answers them (moto answered XML, which their SDKs cannot read: the code was lost);
+# - CreateFunction and UpdateFunctionConfiguration with a Role also need iam:PassRole on that
+#   role, with `iam:PassedToService` lambda.amazonaws.com (moto evaluates StringEquals).
+def _iam_enforcement_as_aws():
+    from urllib.parse import urlparse
+
+    from moto import settings
+    from moto.apigatewayv2.responses import ApiGatewayV2Response
+    from moto.core.authorization import ActionAuthenticatorMixin
+    from moto.iam import access_control
+    from moto.iam.responses import IamResponse
+
+    access_control.IAMRequestBase.check_signature = lambda self: None
+
+    check_element_matches = access_control.IAMPolicyStatement._check_element_matches
+
+    def element_matches(self, element, value):
+        if element == "Resource" and value == "*":
+            return True
+        return check_element_matches(self, element, value)
+
+    access_control.IAMPolicyStatement._check_element_matches = element_matches
+
+    request_init = access_control.IAMRequestBase.__init__
+
+    def init(self, *args, **kwargs):
+        request_init(self, *args, **kwargs)
+        if self._service == "apigateway":
+            self._action = f"apigateway:{self._method}"
+        elif self._service == "tagging":
+            self._action = "tag:" + self._action.split(":", 1)[1]
+
+    access_control.IAMRequestBase.__init__ = init
+
+    from moto.core.exceptions import JsonRESTError
+
+    class AccessDeniedJson(JsonRESTError):
+        code = 403
+
+    from werkzeug.exceptions import HTTPException
+
+    class AccessDeniedQuery(HTTPException):
+        # The Query protocol's error document (moto's wraps the error in <Errors>, where
+        # the SDKs do not look for its code).
+        code = 403
+
+        def __init__(self, message):
+            super().__init__(
+                "<ErrorResponse><Error><Type>Sender</Type><Code>AccessDenied</Code>"
+                f"<Message>{message}</Message></Error><RequestId>denied</RequestId></ErrorResponse>"
+            )
+
+    def access_denied(self):
+        content_type = self._headers.get("Content-Type") or self._headers.get("content-type") or ""
+        if "x-www-form-urlencoded" in content_type:
+            raise AccessDeniedQuery(
+                f"User: {self._access_key.arn} is not authorized to perform: {self._action}"
+            )
+        raise AccessDeniedJson(
+            "AccessDeniedException",
+            f"User: {self._access_key.arn} is not authorized to perform: {self._action}",
+        )
+
+    access_control.IAMRequest._raise_access_denied = access_denied
+
+    def lambda_resource(self):
+        try:
+            parts = [unquote(p) for p in urlparse(self.uri).path.split("/") if p]
+            base = f"arn:aws:lambda:{self.region}:{self.current_account}"
+            if parts[1:2] == ["tags"] and len(parts) > 2:
+                return "/".join(parts[2:])
+            if parts[1:2] == ["event-source-mappings"] and len(parts) > 2:
+                return f"{base}:event-source-mapping:{parts[2]}"
+            if parts[1:2] != ["functions"]:
+                return "*"
+            if len(parts) > 2:
+                name = parts[2]
+            elif self.method == "POST":
+                name = json.loads(self.body or "{}").get("FunctionName") or ""
+            else:
+                return "*"
+            return name if name.startswith("arn:") else f"{base}:function:{name}"
+        except Exception:
+            return "*"
+
+    responses.LambdaResponse._determine_resource = lambda_resource
+
+    class PassRoleRequest(access_control.IAMRequest):
+        passed_to = "lambda.amazonaws.com"
+
+        def check_action_permitted(self, resource):
+            self._action = "iam:PassRole"
+            permitted = False
+            for policy in self._access_key.collect_policies():
+                result = access_control.IAMPolicy(policy).is_action_permitted(
+                    self._action, resource, None, {"iam:PassedToService": self.passed_to}
+                )
+                if result == access_control.PermissionResult.DENIED:
+                    self._raise_access_denied()
+                if result == access_control.PermissionResult.PERMITTED:
+                    permitted = True
+            if not permitted:
+                self._raise_access_denied()
+
+    authorize = responses.LambdaResponse._authenticate_and_authorize_normal_action
+
+    def authorize_with_pass_role(self, resource="*"):
+        enforced = (
+            ActionAuthenticatorMixin.request_count
+            >= settings.INITIAL_NO_AUTH_ACTION_COUNT
+        )
+        authorize(self, resource)
+        if not enforced or self._get_action() not in (
+            "CreateFunction",
+            "UpdateFunctionConfiguration",
+        ):
+            return
+        role = json.loads(self.body or "{}").get("Role")
+        if not role:
+            return
+        parsed = urlparse(self.uri)
+        path = self.raw_path + ("?" + parsed.query if parsed.query else "")
+        PassRoleRequest(
+            account_id=self.current_account,
+            method=self.method,
+            path=path,
+            data=self.data,
+            body=self.raw_body,
+            headers=self.headers,
+            action="PassRole",
+        ).check_action_permitted(role)
+
+    responses.LambdaResponse._authenticate_and_authorize_normal_action = (
+        authorize_with_pass_role
+    )
+
+    role_resource = IamResponse._determine_resource
+
+    def iam_resource(self):
+        if self._get_action() == "CreateRole" and "RoleName" in self.data:
+            path = self.data.get("Path", ["/"])[0] or "/"
+            return f"arn:aws:iam::{self.current_account}:role{path}{self.data['RoleName'][0]}"
+        return role_resource(self)
+
+    IamResponse._determine_resource = iam_resource
+
+    from moto.logs.responses import LogsResponse
+    from moto.sqs.responses import SQSResponse
+
+    queue_resource = SQSResponse._determine_resource
+
+    def sqs_resource(self):
+        found = queue_resource(self)
+        if found == "*" and self._get_action() == "CreateQueue":
+            name = self._get_param("QueueName")
+            if name:
+                return f"arn:aws:sqs:{self.region}:{self.current_account}:{name}"
+        return found
+
+    SQSResponse._determine_resource = sqs_resource
+
+    def logs_resource(self):
+        try:
+            body = json.loads(self.body or "{}")
+        except ValueError:
+            return "*"
+        name = body.get("logGroupName")
+        if name:
+            return f"arn:aws:logs:{self.region}:{self.current_account}:log-group:{name}"
+        return body.get("resourceArn") or "*"
+
+    LogsResponse._determine_resource = logs_resource
+
+    def apigateway_resource(self):
+        path = urlparse(self.uri).path
+        return f"arn:aws:apigateway:{self.region}::{path[len('/v2'):]}"
+
+    ApiGatewayV2Response._determine_resource = apigateway_resource
+
+
+_iam_enforcement_as_aws()
+
 if __name__ == "__main__":
     sys.exit(main())

@@ -51,5 +51,12 @@ pub fn run(args: &PolicyArgs) -> ExitCode {
     );
     let text = serde_json::to_string_pretty(&document).expect("a JSON value serializes");
     let _ = writeln!(std::io::stdout().lock(), "{text}");
+    let size = policy::size(&document);
+    if size > policy::MANAGED_POLICY_LIMIT {
+        crate::cli::commands::warn(&format!(
+            "the policy is {size} characters without whitespace, over the {} a managed policy may hold: attach it as a role's inline policy (up to 10,240), or split its statements between two managed policies",
+            policy::MANAGED_POLICY_LIMIT
+        ));
+    }
     ExitCode::SUCCESS
 }

@@ -25,6 +25,7 @@ mod messaging;
 mod ownership;
 mod package;
 mod plan;
+mod policy;
 mod proxy;
 mod reliability;
 mod schema;

@@ -181,7 +181,7 @@ fn parameters(s: &Scope, read: bool) -> Vec<String> {
 /// Every statement `slsr policy` can print, in its order.
 pub static GRANTS: &[Grant] = &[
     Grant {
-        sid: "SlsrReadAccountWide",
+        sid: "ReadAccountWide",
         needed: always,
         // The list calls every plan makes, which take no resource: each reader lists its
         // service and keeps what has the service's prefix or tags.
@@ -209,7 +209,7 @@ pub static GRANTS: &[Grant] = &[
         condition: unconditional,
     },
     Grant {
-        sid: "SlsrHttpApiList",
+        sid: "HttpApiList",
         needed: always,
         // API Gateway's IAM is by HTTP method and path; the listing of APIs is a path.
         actions: &["apigateway:GET"],
@@ -217,7 +217,7 @@ pub static GRANTS: &[Grant] = &[
         condition: unconditional,
     },
     Grant {
-        sid: "SlsrDeployLock",
+        sid: "DeployLock",
         needed: |s| s.lock().is_some(),
         actions: &[
             "dynamodb:GetItem",
@@ -233,7 +233,7 @@ pub static GRANTS: &[Grant] = &[
         condition: unconditional,
     },
     Grant {
-        sid: "SlsrRoles",
+        sid: "Roles",
         needed: |s| s.has(Kind::Role),
         actions: &[
             "iam:GetRole",
@@ -251,7 +251,7 @@ pub static GRANTS: &[Grant] = &[
         condition: unconditional,
     },
     Grant {
-        sid: "SlsrPassRoles",
+        sid: "PassRoles",
         needed: |s| {
             [Kind::Function, Kind::StateMachine, Kind::Rule, Kind::Schedule]
                 .iter()
@@ -262,7 +262,7 @@ pub static GRANTS: &[Grant] = &[
         condition: passed_to,
     },
     Grant {
-        sid: "SlsrFunctions",
+        sid: "Functions",
         needed: has_functions,
         // Functions and what hangs off them: concurrency, async configs, URLs, the `live`
         // alias and its versions, resource-policy statements, tags.
@@ -301,7 +301,7 @@ pub static GRANTS: &[Grant] = &[
         condition: unconditional,
     },
     Grant {
-        sid: "SlsrEventSourceMappingsCreate",
+        sid: "EventSourceMappingsCreate",
         needed: |s| s.has(Kind::EventSourceMapping),
         // CreateEventSourceMapping takes no resource: the function it is for is the
         // condition.
@@ -310,7 +310,7 @@ pub static GRANTS: &[Grant] = &[
         condition: of_slsr_functions,
     },
     Grant {
-        sid: "SlsrEventSourceMappings",
+        sid: "EventSourceMappings",
         needed: |s| s.has(Kind::EventSourceMapping),
         actions: &[
             "lambda:GetEventSourceMapping",
@@ -324,14 +324,14 @@ pub static GRANTS: &[Grant] = &[
         condition: unconditional,
     },
     Grant {
-        sid: "SlsrFunctionLayers",
+        sid: "FunctionLayers",
         needed: |s| !s.attr_values(Kind::Function, kinds::function::LAYERS).is_empty(),
         actions: &["lambda:GetLayerVersion"],
         resources: |s| s.attr_values(Kind::Function, kinds::function::LAYERS),
         condition: unconditional,
     },
     Grant {
-        sid: "SlsrFunctionImages",
+        sid: "FunctionImages",
         needed: |s| !image_repositories(s).is_empty(),
         // Lambda reads the image as the caller, and sets the repository's policy so it
         // can read it again.
@@ -345,7 +345,7 @@ pub static GRANTS: &[Grant] = &[
         condition: unconditional,
     },
     Grant {
-        sid: "SlsrFunctionKeys",
+        sid: "FunctionKeys",
         needed: |s| !s.attr_values(Kind::Function, kinds::function::KMS_KEY_ARN).is_empty(),
         // A function's environment encrypted with the spec's key.
         actions: &["kms:Encrypt", "kms:Decrypt", "kms:CreateGrant"],
@@ -353,7 +353,7 @@ pub static GRANTS: &[Grant] = &[
         condition: unconditional,
     },
     Grant {
-        sid: "SlsrFunctionNetworks",
+        sid: "FunctionNetworks",
         needed: |s| !s.attr_values(Kind::Function, kinds::function::SUBNET_IDS).is_empty(),
         // Lambda checks a function's subnets and security groups as the caller; EC2's
         // describe calls take no resource.
@@ -366,7 +366,7 @@ pub static GRANTS: &[Grant] = &[
         condition: unconditional,
     },
     Grant {
-        sid: "SlsrLogGroups",
+        sid: "LogGroups",
         needed: |s| s.has(Kind::LogGroup),
         actions: &[
             "logs:CreateLogGroup",
@@ -381,7 +381,7 @@ pub static GRANTS: &[Grant] = &[
         condition: unconditional,
     },
     Grant {
-        sid: "SlsrQueues",
+        sid: "Queues",
         needed: |s| s.has(Kind::Queue),
         actions: &[
             "sqs:CreateQueue",
@@ -397,7 +397,7 @@ pub static GRANTS: &[Grant] = &[
         condition: unconditional,
     },
     Grant {
-        sid: "SlsrTables",
+        sid: "Tables",
         needed: |s| s.has(Kind::Table),
         actions: &[
             "dynamodb:DescribeTable",
@@ -416,7 +416,7 @@ pub static GRANTS: &[Grant] = &[
         condition: unconditional,
     },
     Grant {
-        sid: "SlsrBuckets",
+        sid: "Buckets",
         needed: |s| s.has(Kind::Bucket),
         // A bucket, its settings, and emptying it of every version before its deletion.
         actions: &[
@@ -442,7 +442,7 @@ pub static GRANTS: &[Grant] = &[
         condition: unconditional,
     },
     Grant {
-        sid: "SlsrBucketObjects",
+        sid: "BucketObjects",
         needed: |s| s.has(Kind::Bucket),
         actions: &[
             "s3:DeleteObject",
@@ -453,7 +453,7 @@ pub static GRANTS: &[Grant] = &[
         condition: unconditional,
     },
     Grant {
-        sid: "SlsrBucketNotifications",
+        sid: "BucketNotifications",
         needed: |s| s.has(Kind::BucketNotification) || s.has(Kind::Bucket),
         // slsr's entries in the shared notification documents of its buckets and of those
         // its `s3` events name.
@@ -462,7 +462,7 @@ pub static GRANTS: &[Grant] = &[
         condition: unconditional,
     },
     Grant {
-        sid: "SlsrTopics",
+        sid: "Topics",
         needed: |s| s.has(Kind::Topic),
         actions: &[
             "sns:CreateTopic",
@@ -477,7 +477,7 @@ pub static GRANTS: &[Grant] = &[
         condition: unconditional,
     },
     Grant {
-        sid: "SlsrSubscriptions",
+        sid: "Subscriptions",
         needed: |s| s.has(Kind::Subscription) || s.has(Kind::Topic),
         actions: &[
             "sns:ListSubscriptionsByTopic",
@@ -490,7 +490,7 @@ pub static GRANTS: &[Grant] = &[
         condition: unconditional,
     },
     Grant {
-        sid: "SlsrStreams",
+        sid: "Streams",
         needed: |s| s.has(Kind::Stream),
         actions: &[
             "kinesis:CreateStream",
@@ -510,7 +510,7 @@ pub static GRANTS: &[Grant] = &[
         condition: unconditional,
     },
     Grant {
-        sid: "SlsrSecrets",
+        sid: "Secrets",
         needed: |s| s.has(Kind::Secret),
         // Never GetSecretValue: slsr generates a value and never reads it. A secret's ARN
         // ends with a suffix Secrets Manager gives.
@@ -535,7 +535,7 @@ pub static GRANTS: &[Grant] = &[
         condition: unconditional,
     },
     Grant {
-        sid: "SlsrSecretValues",
+        sid: "SecretValues",
         needed: |s| s.has(Kind::Secret),
         // The generated value: GetRandomPassword takes no resource.
         actions: &["secretsmanager:GetRandomPassword"],
@@ -543,7 +543,7 @@ pub static GRANTS: &[Grant] = &[
         condition: unconditional,
     },
     Grant {
-        sid: "SlsrStateMachines",
+        sid: "StateMachines",
         needed: |s| s.has(Kind::StateMachine),
         actions: &[
             "states:CreateStateMachine",
@@ -562,7 +562,7 @@ pub static GRANTS: &[Grant] = &[
         condition: unconditional,
     },
     Grant {
-        sid: "SlsrBuses",
+        sid: "Buses",
         needed: |s| s.has(Kind::Bus),
         actions: &[
             "events:CreateEventBus",
@@ -576,7 +576,7 @@ pub static GRANTS: &[Grant] = &[
         condition: unconditional,
     },
     Grant {
-        sid: "SlsrRules",
+        sid: "Rules",
         needed: |s| s.has(Kind::Rule),
         // On the default bus (`rule/NAME`) and on any other (`rule/BUS/NAME`).
         actions: &[
@@ -599,7 +599,7 @@ pub static GRANTS: &[Grant] = &[
         condition: unconditional,
     },
     Grant {
-        sid: "SlsrScheduleGroups",
+        sid: "ScheduleGroups",
         needed: |s| s.has(Kind::ScheduleGroup),
         actions: &[
             "scheduler:GetScheduleGroup",
@@ -618,7 +618,7 @@ pub static GRANTS: &[Grant] = &[
         condition: unconditional,
     },
     Grant {
-        sid: "SlsrSchedules",
+        sid: "Schedules",
         needed: |s| s.has(Kind::Schedule),
         actions: &[
             "scheduler:GetSchedule",
@@ -635,7 +635,7 @@ pub static GRANTS: &[Grant] = &[
         condition: unconditional,
     },
     Grant {
-        sid: "SlsrHttpApis",
+        sid: "HttpApis",
         needed: |s| s.has(Kind::HttpApi),
         // API Gateway's IAM is by HTTP method on the resource's path, and HTTP APIs are
         // named by ids AWS gives: any API of the region, as API Gateway allows no
@@ -656,7 +656,7 @@ pub static GRANTS: &[Grant] = &[
         condition: unconditional,
     },
     Grant {
-        sid: "SlsrParametersRead",
+        sid: "ParametersRead",
         needed: |s| !parameters(s, true).is_empty(),
         // The `${ssm:/path}` parameters the spec reads.
         actions: &["ssm:GetParameters"],
@@ -664,7 +664,7 @@ pub static GRANTS: &[Grant] = &[
         condition: unconditional,
     },
     Grant {
-        sid: "SlsrParametersPublished",
+        sid: "ParametersPublished",
         needed: |s| s.has(Kind::Parameter),
         // The outputs the spec publishes to SSM.
         actions: &[
@@ -679,7 +679,7 @@ pub static GRANTS: &[Grant] = &[
         condition: unconditional,
     },
     Grant {
-        sid: "SlsrOperate",
+        sid: "Operate",
         needed: |s| s.operate && s.has(Kind::Function),
         // `slsr logs` and `slsr invoke` (with `--operate`): not needed to deploy.
         actions: &[

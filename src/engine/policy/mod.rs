@@ -158,7 +158,7 @@ pub fn document(project: &Project, options: &Options) -> Value {
         .iter()
         .filter(|g| (g.needed)(&scope))
         .filter_map(|g| {
-            let resources: BTreeSet<String> = (g.resources)(&scope).into_iter().collect();
+            let resources = uncovered((g.resources)(&scope).into_iter().collect());
             if resources.is_empty() {
                 return None;
             }
@@ -176,6 +176,32 @@ pub fn document(project: &Project, options: &Options) -> Value {
         })
         .collect();
     json!({"Version": "2012-10-17", "Statement": statements})
+}
+
+/// The resources that no other of them covers (`x-dev-orders` beside `x-dev-*`): the
+/// document stays short, under IAM's size limits.
+fn uncovered(resources: BTreeSet<String>) -> BTreeSet<String> {
+    resources
+        .iter()
+        .filter(|r| {
+            !resources
+                .iter()
+                .any(|other| other != *r && matches(other, r, false))
+        })
+        .cloned()
+        .collect()
+}
+
+/// IAM's limit on a managed policy's size, in characters other than whitespace.
+pub const MANAGED_POLICY_LIMIT: usize = 6144;
+
+/// The size IAM counts: the characters of the document but its whitespace.
+pub fn size(document: &Value) -> usize {
+    document
+        .to_string()
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .count()
 }
 
 /// Whether `pattern` (IAM's `*` and `?` wildcards) matches `value`, as IAM compares

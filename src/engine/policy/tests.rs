@@ -38,10 +38,10 @@ fn wildcards_match_as_iam_matches_them() {
 fn a_function_behind_an_http_route_gets_its_kinds_statements_and_nothing_else() {
     let doc = document(&project(HTTP), &Options::default());
     let sids = sids(&doc);
-    for sid in ["SlsrRoles", "SlsrPassRoles", "SlsrFunctions", "SlsrLogGroups", "SlsrHttpApis"] {
+    for sid in ["Roles", "PassRoles", "Functions", "LogGroups", "HttpApis"] {
         assert!(sids.contains(&sid.to_string()), "{sid}: {sids:?}");
     }
-    for sid in ["SlsrTables", "SlsrBuckets", "SlsrQueues", "SlsrDeployLock", "SlsrOperate"] {
+    for sid in ["Tables", "Buckets", "Queues", "DeployLock", "Operate"] {
         assert!(!sids.contains(&sid.to_string()), "{sid}: {sids:?}");
     }
     // The account is unknown offline: `*`.
@@ -80,7 +80,7 @@ fn a_function_behind_an_http_route_gets_its_kinds_statements_and_nothing_else() 
         .as_array()
         .unwrap()
         .iter()
-        .find(|s| s["Sid"] == "SlsrPassRoles")
+        .find(|s| s["Sid"] == "PassRoles")
         .unwrap();
     assert_eq!(
         pass["Condition"],
@@ -91,10 +91,10 @@ fn a_function_behind_an_http_route_gets_its_kinds_statements_and_nothing_else() 
         if s["Resource"] == serde_json::json!(["*"]) {
             assert!(
                 [
-                    "SlsrReadAccountWide",
-                    "SlsrEventSourceMappingsCreate",
-                    "SlsrSecretValues",
-                    "SlsrFunctionNetworks",
+                    "ReadAccountWide",
+                    "EventSourceMappingsCreate",
+                    "SecretValues",
+                    "FunctionNetworks",
                 ]
                     .contains(&s["Sid"].as_str().unwrap()),
                 "{s}"

@@ -1,0 +1,630 @@
+//! `slsr policy` for real: an emulator of the test's own that enforces IAM (moto with
+//! `INITIAL_NO_AUTH_ACTION_COUNT`, and scripts/moto_server.py's patch that names Lambda's,
+//! IAM roles' and API Gateway's resources as AWS does), a CI user holding only the policy
+//! `slsr policy` printed for a spec, and that user planning, applying, re-planning clean
+//! and destroying it through the test proxy, whose log shows every call slsr made: each
+//! must be answered (no AccessDenied) and be an action the printed policy names. The same
+//! user is refused another service's resources.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use aws_config::{BehaviorVersion, Region, SdkConfig};
+use aws_sdk_iam::config::Credentials;
+use serde_json::Value;
+
+use crate::proxy::operation::Operation;
+use crate::proxy::{Config, Proxy};
+use crate::support::{REGION, Run, app, run, scratch, slsr};
+
+/// moto's default account, where keys made without `x-moto-account-id` live.
+const ACCOUNT: &str = "123456789012";
+
+/// The calls made before enforcement starts: the admin's CreateUser, PutUserPolicy and
+/// CreateAccessKey. Every later call is checked against its caller's policies.
+const UNCHECKED_SETUP_CALLS: &str = "3";
+
+/// A moto server of the test's own, enforcing IAM; stopped when dropped.
+struct Enforcing {
+    child: Child,
+    endpoint: String,
+    admin: Key,
+}
+
+#[derive(Clone)]
+struct Key {
+    id: String,
+    secret: String,
+}
+
+impl Drop for Enforcing {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn config(endpoint: &str, key: &Key) -> impl Future<Output = SdkConfig> {
+    aws_config::defaults(BehaviorVersion::latest())
+        .endpoint_url(endpoint)
+        .region(Region::new(REGION))
+        .credentials_provider(Credentials::new(&key.id, &key.secret, None, None, "test"))
+        .load()
+}
+
+impl Enforcing {
+    /// Starts moto as scripts/test does (the project's patched launcher, pages of one
+    /// item), with enforcement after the admin's three setup calls. Fails, never skips,
+    /// when it does not answer within 30 s.
+    async fn start(name: &str) -> Enforcing {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let log = std::fs::File::create(scratch(&format!("moto-{name}")).join("moto.log")).unwrap();
+        let child = Command::new(root.join(".venv/bin/python"))
+            .args(["scripts/moto_server.py", "-H", "127.0.0.1", "-p"])
+            .arg(port.to_string())
+            .current_dir(root)
+            .env_remove("MOTO_ACCOUNT_ID")
+            .env("INITIAL_NO_AUTH_ACTION_COUNT", UNCHECKED_SETUP_CALLS)
+            .env("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")
+            .env("SLSR_EMULATOR_PAGE_SIZE", "1")
+            .stdout(Stdio::null())
+            .stderr(log)
+            .spawn()
+            .expect("moto starts from .venv (scripts/test installs it)");
+        let endpoint = format!("http://127.0.0.1:{port}");
+        let started = Instant::now();
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(
+                started.elapsed() < Duration::from_secs(30),
+                "the enforcing emulator did not answer on {endpoint} within 30 s"
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        let mut server = Enforcing {
+            child,
+            endpoint,
+            admin: Key {
+                id: "test".into(),
+                secret: "test".into(),
+            },
+        };
+        // The three unchecked calls: an admin allowed everything.
+        let iam = aws_sdk_iam::Client::new(&config(&server.endpoint, &server.admin).await);
+        iam.create_user().user_name("admin").send().await.unwrap();
+        iam.put_user_policy()
+            .user_name("admin")
+            .policy_name("everything")
+            .policy_document(
+                r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}"#,
+            )
+            .send()
+            .await
+            .unwrap();
+        let key = iam
+            .create_access_key()
+            .user_name("admin")
+            .send()
+            .await
+            .unwrap()
+            .access_key
+            .unwrap();
+        server.admin = Key {
+            id: key.access_key_id,
+            secret: key.secret_access_key,
+        };
+        // From here on every call is checked: a key moto does not know is refused.
+        let stranger = aws_sdk_iam::Client::new(&config(&server.endpoint, &Key {
+            id: "AKIAIOSFODNN7EXAMPLE".into(),
+            secret: "nope".into(),
+        })
+        .await);
+        assert!(
+            stranger.list_users().send().await.is_err(),
+            "the emulator enforces IAM after the setup calls"
+        );
+        server
+    }
+
+    async fn admin_config(&self) -> SdkConfig {
+        config(&self.endpoint, &self.admin).await
+    }
+
+    /// A user holding only `policy` (as a managed policy), and its key.
+    async fn user(&self, name: &str, policy: &str) -> Key {
+        let iam = aws_sdk_iam::Client::new(&self.admin_config().await);
+        iam.create_user().user_name(name).send().await.unwrap();
+        let arn = iam
+            .create_policy()
+            .policy_name(format!("{name}-slsr"))
+            .policy_document(policy)
+            .send()
+            .await
+            .unwrap()
+            .policy
+            .unwrap()
+            .arn
+            .unwrap();
+        iam.attach_user_policy()
+            .user_name(name)
+            .policy_arn(arn)
+            .send()
+            .await
+            .unwrap();
+        let key = iam
+            .create_access_key()
+            .user_name(name)
+            .send()
+            .await
+            .unwrap()
+            .access_key
+            .unwrap();
+        Key {
+            id: key.access_key_id,
+            secret: key.secret_access_key,
+        }
+    }
+}
+
+/// `slsr ARGS` with `key`'s credentials against `endpoint`.
+fn slsr_as(key: &Key, endpoint: &str, args: &[&str]) -> Run {
+    run(slsr()
+        .env("AWS_ACCESS_KEY_ID", &key.id)
+        .env("AWS_SECRET_ACCESS_KEY", &key.secret)
+        .env("AWS_REGION", REGION)
+        .env("AWS_ENDPOINT_URL", endpoint)
+        .args(args))
+}
+
+/// `slsr policy -f SPEC --account ACCOUNT`, run without any AWS credentials.
+fn policy_of(spec: &Path, extra: &[&str]) -> Value {
+    let out = run(slsr()
+        .args(["policy", "-f"])
+        .arg(spec)
+        .args(["--account", ACCOUNT])
+        .args(extra));
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    serde_json::from_str(&out.stdout).expect("slsr policy prints a JSON document")
+}
+
+/// IAM's wildcard match (`*` any run, `?` one character).
+fn glob(pattern: &str, value: &str) -> bool {
+    match pattern.chars().next() {
+        None => value.is_empty(),
+        Some('*') => (0..=value.len())
+            .filter(|i| value.is_char_boundary(*i))
+            .any(|i| glob(&pattern[1..], &value[i..])),
+        Some(c) => value.chars().next().is_some_and(|v| {
+            (c == '?' || c.eq_ignore_ascii_case(&v)) && glob(&pattern[c.len_utf8()..], &value[v.len_utf8()..])
+        }),
+    }
+}
+
+fn strings(v: &Value) -> Vec<&str> {
+    match v {
+        Value::String(s) => vec![s.as_str()],
+        Value::Array(items) => items.iter().filter_map(Value::as_str).collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// Whether an Allow statement of `policy` names `action`.
+fn names_action(policy: &Value, action: &str) -> bool {
+    policy["Statement"].as_array().unwrap().iter().any(|s| {
+        s["Effect"] == "Allow" && strings(&s["Action"]).iter().any(|a| glob(a, action))
+    })
+}
+
+/// The IAM action of an SDK operation, as the Service Authorization Reference names it:
+/// mostly `signing-name:Operation`, with each service's exceptions.
+fn iam_action(op: &Operation) -> String {
+    let short = op.short();
+    match op.service.as_str() {
+        // API Gateway's IAM is by HTTP method.
+        "apigateway" => {
+            let method = [
+                ("Create", "POST"),
+                ("TagResource", "POST"),
+                ("Get", "GET"),
+                ("Update", "PATCH"),
+                ("Delete", "DELETE"),
+                ("UntagResource", "DELETE"),
+                ("Import", "PUT"),
+                ("Reimport", "PUT"),
+            ]
+            .iter()
+            .find(|(verb, _)| short.starts_with(verb))
+            .map_or("?", |(_, m)| *m);
+            format!("apigateway:{method}")
+        }
+        "tagging" => format!("tag:{short}"),
+        "monitoring" => format!("cloudwatch:{short}"),
+        "lambda" if short == "Invoke" => "lambda:InvokeFunction".into(),
+        "s3" => {
+            let action = match short {
+                "ListBuckets" => "ListAllMyBuckets",
+                "ListObjectVersions" => "ListBucketVersions",
+                "ListMultipartUploads" => "ListBucketMultipartUploads",
+                "ListObjects" | "ListObjectsV2" | "HeadBucket" => "ListBucket",
+                "GetBucketNotificationConfiguration" => "GetBucketNotification",
+                "PutBucketNotificationConfiguration" => "PutBucketNotification",
+                "GetBucketLifecycleConfiguration" => "GetLifecycleConfiguration",
+                "PutBucketLifecycleConfiguration" | "DeleteBucketLifecycle" => {
+                    "PutLifecycleConfiguration"
+                }
+                "GetBucketCors" => "GetBucketCORS",
+                "PutBucketCors" | "DeleteBucketCors" => "PutBucketCORS",
+                "GetBucketEncryption" => "GetEncryptionConfiguration",
+                "PutBucketEncryption" | "DeleteBucketEncryption" => "PutEncryptionConfiguration",
+                "GetPublicAccessBlock" => "GetBucketPublicAccessBlock",
+                "PutPublicAccessBlock" | "DeletePublicAccessBlock" => "PutBucketPublicAccessBlock",
+                "DeleteBucketTagging" => "PutBucketTagging",
+                "DeleteObjects" => "DeleteObject",
+                "HeadObject" => "GetObject",
+                "CreateMultipartUpload" | "UploadPart" | "CompleteMultipartUpload" => "PutObject",
+                other => other,
+            };
+            format!("s3:{action}")
+        }
+        service => format!("{service}:{short}"),
+    }
+}
+
+/// Fails unless every call through `proxy` was answered without AccessDenied and is an
+/// action `policy` names. The actions seen.
+fn every_call_allowed(proxy: &Proxy, policy: &Value, what: &str) -> BTreeSet<String> {
+    let mut seen = BTreeSet::new();
+    for call in proxy.calls() {
+        let action = iam_action(&call.operation);
+        assert_ne!(
+            call.status, 403,
+            "{what}: {} ({action}) was denied",
+            call.operation.name
+        );
+        assert!(
+            names_action(policy, &action),
+            "{what}: slsr called {} ({action}), which the policy does not name:\n{policy:#}",
+            call.operation.name
+        );
+        seen.insert(action);
+    }
+    seen
+}
+
+/// The kinds a plan of `spec` (offline) has.
+fn kinds_of(spec: &Path) -> BTreeSet<String> {
+    let out = run(slsr()
+        .args(["plan", "--offline", "--format", "json", "-f"])
+        .arg(spec));
+    let plan: Value = serde_json::from_str(&out.stdout).expect("a JSON plan");
+    plan["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["kind"].as_str().unwrap().to_string())
+        .collect()
+}
+
+/// A user holding only `spec`'s policy plans it, applies it, plans clean and destroys it
+/// (with its data), through a proxy whose log must show only allowed calls. The actions
+/// the proxy saw.
+async fn deploy_and_destroy_as_ci(
+    server: &Enforcing,
+    user: &str,
+    spec: &Path,
+    policy_flags: &[&str],
+) -> BTreeSet<String> {
+    let policy = policy_of(spec, policy_flags);
+    let key = server.user(user, &policy.to_string()).await;
+    let proxy = Proxy::start(&server.endpoint, Config::default()).await;
+    let spec = spec.to_str().unwrap();
+    let at = |args: &[&str]| slsr_as(&key, &proxy.endpoint, args);
+    let plan = at(&["plan", "-f", spec, "--detailed-exitcode"]);
+    assert_eq!(plan.code, 2, "{user}: plan\n{}{}", plan.stdout, plan.stderr);
+    let apply = at(&["apply", "-f", spec, "--auto-approve"]);
+    assert_eq!(apply.code, 0, "{user}: apply\n{}{}", apply.stdout, apply.stderr);
+    let clean = at(&["plan", "-f", spec, "--detailed-exitcode"]);
+    assert_eq!(clean.code, 0, "{user}: re-plan\n{}{}", clean.stdout, clean.stderr);
+    let destroy = at(&["destroy", "-f", spec, "--auto-approve", "--allow-data-loss"]);
+    assert_eq!(destroy.code, 0, "{user}: destroy\n{}{}", destroy.stdout, destroy.stderr);
+    assert!(
+        destroy.stdout.contains("Destroy complete"),
+        "{user}: {}",
+        destroy.stdout
+    );
+    let after = at(&["plan", "-f", spec, "--detailed-exitcode"]);
+    assert_eq!(after.code, 2, "{user}: everything is gone\n{}", after.stdout);
+    every_call_allowed(&proxy, &policy, user)
+}
+
+fn example(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("examples")
+        .join(name)
+        .join("slsr.yaml")
+}
+
+/// What the examples lack of the kinds: a function URL, a JWT authorizer, provisioned
+/// concurrency (its alias), a parameter read from SSM, an output published to SSM, and
+/// the deploy lock.
+const THE_REST: &str = "service: every
+region: us-east-1
+lock: {table: ci-locks}
+http_api:
+  authorizers:
+    users: {jwt: {issuer: 'https://issuer.example.com', audience: [web]}}
+functions:
+  api:
+    handler: index.handler
+    runtime: python3.12
+    code: ./src
+    url: {auth: iam}
+    provisioned_concurrency: 1
+    env: {DB: '${ssm:/every/db-url}'}
+    events:
+      - http: {route: GET /me, auth: users}
+outputs:
+  api_url: {value: '${http_api.url}', ssm: /every/dev/api_url}
+";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_user_holding_only_the_printed_policy_deploys_and_destroys_every_example_and_every_kind()
+ {
+    let server = Enforcing::start("every").await;
+    // What the team provides: the lock's table and the parameter the spec reads.
+    let admin = server.admin_config().await;
+    let db = aws_sdk_dynamodb::Client::new(&admin);
+    use aws_sdk_dynamodb::types::{
+        AttributeDefinition, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType,
+    };
+    db.create_table()
+        .table_name("ci-locks")
+        .attribute_definitions(
+            AttributeDefinition::builder()
+                .attribute_name("lock")
+                .attribute_type(ScalarAttributeType::S)
+                .build()
+                .unwrap(),
+        )
+        .key_schema(
+            KeySchemaElement::builder()
+                .attribute_name("lock")
+                .key_type(KeyType::Hash)
+                .build()
+                .unwrap(),
+        )
+        .billing_mode(BillingMode::PayPerRequest)
+        .send()
+        .await
+        .unwrap();
+    aws_sdk_ssm::Client::new(&admin)
+        .put_parameter()
+        .name("/every/db-url")
+        .value("postgres://db.internal/every")
+        .r#type(aws_sdk_ssm::types::ParameterType::String)
+        .send()
+        .await
+        .unwrap();
+
+    let rest = app("policy-every", THE_REST);
+    let mut kinds = kinds_of(&rest);
+    let mut actions = deploy_and_destroy_as_ci(&server, "ci-every", &rest, &[]).await;
+    assert!(
+        actions.contains("dynamodb:PutItem") && actions.contains("ssm:GetParameters"),
+        "the lock and the parameter were used: {actions:?}"
+    );
+    for name in ["hello-http", "orders", "notes", "fulfilment", "image-etl"] {
+        let spec = example(name);
+        kinds.extend(kinds_of(&spec));
+        actions.extend(deploy_and_destroy_as_ci(&server, &format!("ci-{name}"), &spec, &[]).await);
+    }
+    let every_kind: BTreeSet<String> = [
+        "alias",
+        "authorizer",
+        "bucket",
+        "bucket_notification",
+        "bus",
+        "event_source_mapping",
+        "function",
+        "function_url",
+        "http_api",
+        "integration",
+        "log_group",
+        "parameter",
+        "permission",
+        "queue",
+        "role",
+        "route",
+        "rule",
+        "schedule",
+        "schedule_group",
+        "secret",
+        "stage",
+        "state_machine",
+        "stream",
+        "subscription",
+        "table",
+        "topic",
+    ]
+    .map(String::from)
+    .into();
+    assert_eq!(kinds, every_kind, "the specs cover every kind");
+    // Writes of every service were made and allowed (reads alone would prove little).
+    for action in [
+        "lambda:CreateFunction",
+        "iam:CreateRole",
+        "apigateway:POST",
+        "sqs:CreateQueue",
+        "dynamodb:CreateTable",
+        "s3:CreateBucket",
+        "s3:PutBucketNotification",
+        "sns:Subscribe",
+        "kinesis:CreateStream",
+        "secretsmanager:CreateSecret",
+        "states:CreateStateMachine",
+        "events:PutRule",
+        "scheduler:CreateSchedule",
+        "logs:CreateLogGroup",
+        "ssm:PutParameter",
+        "tag:GetResources",
+    ] {
+        assert!(actions.contains(action), "{action}: {actions:?}");
+    }
+}
+
+const MINE: &str = "service: mine
+region: us-east-1
+queues:
+  jobs: {}
+functions:
+  api:
+    handler: index.handler
+    runtime: python3.12
+    code: ./src
+    events:
+      - http: GET /items
+      - sqs: {queue: jobs}
+";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_policy_denies_another_services_functions_roles_and_queues() {
+    let server = Enforcing::start("denied").await;
+    let mine = app("policy-mine", MINE);
+    let theirs = app("policy-theirs", &MINE.replace("service: mine", "service: theirs"));
+    // Another team's service, deployed by the admin.
+    let admin = slsr_as(
+        &server.admin,
+        &server.endpoint,
+        &["apply", "-f", theirs.to_str().unwrap(), "--auto-approve"],
+    );
+    assert_eq!(admin.code, 0, "{}{}", admin.stdout, admin.stderr);
+    let key = server
+        .user("ci-mine", &policy_of(&mine, &[]).to_string())
+        .await;
+    // Its own service deploys...
+    let own = slsr_as(
+        &key,
+        &server.endpoint,
+        &["apply", "-f", mine.to_str().unwrap(), "--auto-approve"],
+    );
+    assert_eq!(own.code, 0, "{}{}", own.stdout, own.stderr);
+    // ... but slsr pointed at the other service's resources is refused: reading its
+    // function, and deleting it.
+    let destroy = slsr_as(
+        &key,
+        &server.endpoint,
+        &["destroy", "-f", theirs.to_str().unwrap(), "--auto-approve"],
+    );
+    assert_eq!(destroy.code, 1, "{}{}", destroy.stdout, destroy.stderr);
+    assert!(
+        destroy.stderr.contains("AccessDenied"),
+        "{}{}",
+        destroy.stdout,
+        destroy.stderr
+    );
+    let lambda = aws_sdk_lambda::Client::new(&server.admin_config().await);
+    lambda
+        .get_function()
+        .function_name("theirs-dev-api")
+        .send()
+        .await
+        .expect("their function is still there");
+    // A new service of another name: its roles cannot be made.
+    let other = app(
+        "policy-other",
+        &MINE.replace("service: mine", "service: other"),
+    );
+    let apply = slsr_as(
+        &key,
+        &server.endpoint,
+        &["apply", "-f", other.to_str().unwrap(), "--auto-approve"],
+    );
+    assert_eq!(apply.code, 1, "{}{}", apply.stdout, apply.stderr);
+    assert!(
+        apply.stderr.contains("AccessDenied") || apply.stdout.contains("AccessDenied"),
+        "{}{}",
+        apply.stdout,
+        apply.stderr
+    );
+    let iam = aws_sdk_iam::Client::new(&server.admin_config().await);
+    assert!(
+        iam.get_role()
+            .role_name("other-dev-api")
+            .send()
+            .await
+            .is_err(),
+        "no role of the other service was made"
+    );
+    assert!(
+        lambda
+            .get_function()
+            .function_name("other-dev-api")
+            .send()
+            .await
+            .is_err(),
+        "no function of the other service was made"
+    );
+    let sqs = aws_sdk_sqs::Client::new(&server.admin_config().await);
+    assert!(
+        sqs.get_queue_url()
+            .queue_name("other-dev-jobs")
+            .send()
+            .await
+            .is_err(),
+        "no queue of the other service was made"
+    );
+    let logs = aws_sdk_cloudwatchlogs::Client::new(&server.admin_config().await);
+    let groups = logs
+        .describe_log_groups()
+        .log_group_name_prefix("/aws/lambda/other-")
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        groups.log_groups().is_empty(),
+        "no log group of the other service was made"
+    );
+}
+
+#[test]
+fn policy_runs_offline_without_credentials_and_names_the_flag_of_a_bad_account() {
+    let spec = example("hello-http");
+    let out = run(slsr().args(["policy", "-f"]).arg(&spec));
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let policy: Value = serde_json::from_str(&out.stdout).unwrap();
+    // Without `--account`, the account is `*`.
+    assert!(
+        out.stdout
+            .contains("\"arn:aws:lambda:us-east-1:*:function:hello-http-dev-*\""),
+        "{}",
+        out.stdout
+    );
+    // A spec without tables has no DynamoDB statement, and no lock without a lock table.
+    assert!(!names_action(&policy, "dynamodb:CreateTable"));
+    assert!(!names_action(&policy, "dynamodb:PutItem"));
+    let locked = run(slsr()
+        .args(["policy", "--lock-table", "deploy-locks", "-f"])
+        .arg(&spec));
+    assert!(
+        locked
+            .stdout
+            .contains("\"arn:aws:dynamodb:us-east-1:*:table/deploy-locks\""),
+        "{}",
+        locked.stdout
+    );
+    let bad = run(slsr()
+        .args(["policy", "--account", "12345", "-f"])
+        .arg(&spec));
+    assert_eq!(bad.code, 2);
+    assert!(
+        bad.stderr.contains("--account") && bad.stderr.contains("12 digits"),
+        "{}",
+        bad.stderr
+    );
+}

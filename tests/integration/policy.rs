@@ -120,11 +120,16 @@ impl Enforcing {
             secret: key.secret_access_key,
         };
         // From here on every call is checked: a key moto does not know is refused.
-        let stranger = aws_sdk_iam::Client::new(&config(&server.endpoint, &Key {
-            id: "AKIAIOSFODNN7EXAMPLE".into(),
-            secret: "nope".into(),
-        })
-        .await);
+        let stranger = aws_sdk_iam::Client::new(
+            &config(
+                &server.endpoint,
+                &Key {
+                    id: "AKIAIOSFODNN7EXAMPLE".into(),
+                    secret: "nope".into(),
+                },
+            )
+            .await,
+        );
         assert!(
             stranger.list_users().send().await.is_err(),
             "the emulator enforces IAM after the setup calls"
@@ -201,7 +206,8 @@ fn glob(pattern: &str, value: &str) -> bool {
             .filter(|i| value.is_char_boundary(*i))
             .any(|i| glob(&pattern[1..], &value[i..])),
         Some(c) => value.chars().next().is_some_and(|v| {
-            (c == '?' || c.eq_ignore_ascii_case(&v)) && glob(&pattern[c.len_utf8()..], &value[v.len_utf8()..])
+            (c == '?' || c.eq_ignore_ascii_case(&v))
+                && glob(&pattern[c.len_utf8()..], &value[v.len_utf8()..])
         }),
     }
 }
@@ -216,9 +222,11 @@ fn strings(v: &Value) -> Vec<&str> {
 
 /// Whether an Allow statement of `policy` names `action`.
 fn names_action(policy: &Value, action: &str) -> bool {
-    policy["Statement"].as_array().unwrap().iter().any(|s| {
-        s["Effect"] == "Allow" && strings(&s["Action"]).iter().any(|a| glob(a, action))
-    })
+    policy["Statement"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|s| s["Effect"] == "Allow" && strings(&s["Action"]).iter().any(|a| glob(a, action)))
 }
 
 /// The IAM action of an SDK operation, as the Service Authorization Reference names it:
@@ -328,18 +336,34 @@ async fn deploy_and_destroy_as_ci(
     let plan = at(&["plan", "-f", spec, "--detailed-exitcode"]);
     assert_eq!(plan.code, 2, "{user}: plan\n{}{}", plan.stdout, plan.stderr);
     let apply = at(&["apply", "-f", spec, "--auto-approve"]);
-    assert_eq!(apply.code, 0, "{user}: apply\n{}{}", apply.stdout, apply.stderr);
+    assert_eq!(
+        apply.code, 0,
+        "{user}: apply\n{}{}",
+        apply.stdout, apply.stderr
+    );
     let clean = at(&["plan", "-f", spec, "--detailed-exitcode"]);
-    assert_eq!(clean.code, 0, "{user}: re-plan\n{}{}", clean.stdout, clean.stderr);
+    assert_eq!(
+        clean.code, 0,
+        "{user}: re-plan\n{}{}",
+        clean.stdout, clean.stderr
+    );
     let destroy = at(&["destroy", "-f", spec, "--auto-approve", "--allow-data-loss"]);
-    assert_eq!(destroy.code, 0, "{user}: destroy\n{}{}", destroy.stdout, destroy.stderr);
+    assert_eq!(
+        destroy.code, 0,
+        "{user}: destroy\n{}{}",
+        destroy.stdout, destroy.stderr
+    );
     assert!(
         destroy.stdout.contains("Destroy complete"),
         "{user}: {}",
         destroy.stdout
     );
     let after = at(&["plan", "-f", spec, "--detailed-exitcode"]);
-    assert_eq!(after.code, 2, "{user}: everything is gone\n{}", after.stdout);
+    assert_eq!(
+        after.code, 2,
+        "{user}: everything is gone\n{}",
+        after.stdout
+    );
     every_call_allowed(&proxy, &policy, user)
 }
 
@@ -375,7 +399,7 @@ outputs:
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_user_holding_only_the_printed_policy_deploys_and_destroys_every_example_and_every_kind()
- {
+{
     let server = Enforcing::start("every").await;
     // What the team provides: the lock's table and the parameter the spec reads.
     let admin = server.admin_config().await;
@@ -496,7 +520,10 @@ functions:
 async fn the_policy_denies_another_services_functions_roles_and_queues() {
     let server = Enforcing::start("denied").await;
     let mine = app("policy-mine", MINE);
-    let theirs = app("policy-theirs", &MINE.replace("service: mine", "service: theirs"));
+    let theirs = app(
+        "policy-theirs",
+        &MINE.replace("service: mine", "service: theirs"),
+    );
     // Another team's service, deployed by the admin.
     let admin = slsr_as(
         &server.admin,
@@ -514,6 +541,46 @@ async fn the_policy_denies_another_services_functions_roles_and_queues() {
         &["apply", "-f", mine.to_str().unwrap(), "--auto-approve"],
     );
     assert_eq!(own.code, 0, "{}{}", own.stdout, own.stderr);
+    // A role of the team's own, named by ARN: the policy of a spec that names it lets
+    // Lambda have it (iam:PassRole), the policy of one that does not is refused.
+    let iam = aws_sdk_iam::Client::new(&server.admin_config().await);
+    iam.create_role()
+        .role_name("api-runtime")
+        .path("/team/")
+        .assume_role_policy_document(
+            r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"lambda.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#,
+        )
+        .send()
+        .await
+        .unwrap();
+    let with_role = app(
+        "policy-mine-role",
+        &MINE.replace(
+            "    code: ./src\n",
+            &format!("    code: ./src\n    role: arn:aws:iam::{ACCOUNT}:role/team/api-runtime\n"),
+        ),
+    );
+    let refused = slsr_as(
+        &key,
+        &server.endpoint,
+        &["apply", "-f", with_role.to_str().unwrap(), "--auto-approve"],
+    );
+    assert_eq!(refused.code, 1, "{}{}", refused.stdout, refused.stderr);
+    assert!(
+        refused.stderr.contains("iam:PassRole"),
+        "{}{}",
+        refused.stdout,
+        refused.stderr
+    );
+    let role_key = server
+        .user("ci-mine-role", &policy_of(&with_role, &[]).to_string())
+        .await;
+    let passed = slsr_as(
+        &role_key,
+        &server.endpoint,
+        &["apply", "-f", with_role.to_str().unwrap(), "--auto-approve"],
+    );
+    assert_eq!(passed.code, 0, "{}{}", passed.stdout, passed.stderr);
     // ... but slsr pointed at the other service's resources is refused: reading its
     // function, and deleting it.
     let destroy = slsr_as(
@@ -552,7 +619,6 @@ async fn the_policy_denies_another_services_functions_roles_and_queues() {
         apply.stdout,
         apply.stderr
     );
-    let iam = aws_sdk_iam::Client::new(&server.admin_config().await);
     assert!(
         iam.get_role()
             .role_name("other-dev-api")

@@ -137,15 +137,15 @@ fn buckets(s: &Scope) -> Vec<String> {
 /// `s3` events name.
 fn notified_buckets(s: &Scope) -> Vec<String> {
     let mut out = buckets(s);
-    out.extend(s.attr_values(Kind::BucketNotification, kinds::bucket_notification::BUCKET_ARN));
+    out.extend(s.attr_values(
+        Kind::BucketNotification,
+        kinds::bucket_notification::BUCKET_ARN,
+    ));
     out
 }
 
 fn log_groups(s: &Scope) -> Vec<String> {
-    let mut out = vec![s.arn(
-        "logs",
-        &format!("log-group:/aws/lambda/{}*", s.prefix()),
-    )];
+    let mut out = vec![s.arn("logs", &format!("log-group:/aws/lambda/{}*", s.prefix()))];
     if s.has(Kind::StateMachine) {
         out.push(s.arn(
             "logs",
@@ -164,7 +164,9 @@ fn log_groups(s: &Scope) -> Vec<String> {
 /// (`parameter/path`, without the leading slash).
 fn parameters(s: &Scope, read: bool) -> Vec<String> {
     let paths: Vec<String> = if read {
-        crate::engine::ssm::references(&s.state).into_iter().collect()
+        crate::engine::ssm::references(&s.state)
+            .into_iter()
+            .collect()
     } else {
         s.of(Kind::Parameter).map(|r| r.name.clone()).collect()
     };
@@ -173,7 +175,10 @@ fn parameters(s: &Scope, read: bool) -> Vec<String> {
         .map(|p| {
             // A selector (`/db/pass:3`) is not part of the parameter's name.
             let name = p.split(':').next().unwrap_or(p);
-            s.arn("ssm", &format!("parameter/{}", name.trim_start_matches('/')))
+            s.arn(
+                "ssm",
+                &format!("parameter/{}", name.trim_start_matches('/')),
+            )
         })
         .collect()
 }
@@ -213,7 +218,12 @@ pub static GRANTS: &[Grant] = &[
         needed: always,
         // API Gateway's IAM is by HTTP method and path; the listing of APIs is a path.
         actions: &["apigateway:GET"],
-        resources: |s| vec![format!("arn:{}:apigateway:{}::/apis", s.partition, s.region)],
+        resources: |s| {
+            vec![format!(
+                "arn:{}:apigateway:{}::/apis",
+                s.partition, s.region
+            )]
+        },
         condition: unconditional,
     },
     Grant {
@@ -234,7 +244,9 @@ pub static GRANTS: &[Grant] = &[
     },
     Grant {
         sid: "Roles",
-        needed: |s| s.has(Kind::Role),
+        // With functions even when the spec names every role by ARN: slsr deletes the
+        // roles it made for them before.
+        needed: |s| s.has(Kind::Role) || s.has(Kind::Function),
         actions: &[
             "iam:GetRole",
             "iam:CreateRole",
@@ -253,9 +265,14 @@ pub static GRANTS: &[Grant] = &[
     Grant {
         sid: "PassRoles",
         needed: |s| {
-            [Kind::Function, Kind::StateMachine, Kind::Rule, Kind::Schedule]
-                .iter()
-                .any(|k| s.has(*k))
+            [
+                Kind::Function,
+                Kind::StateMachine,
+                Kind::Rule,
+                Kind::Schedule,
+            ]
+            .iter()
+            .any(|k| s.has(*k))
         },
         actions: &["iam:PassRole"],
         resources: passed_roles,
@@ -325,7 +342,10 @@ pub static GRANTS: &[Grant] = &[
     },
     Grant {
         sid: "FunctionLayers",
-        needed: |s| !s.attr_values(Kind::Function, kinds::function::LAYERS).is_empty(),
+        needed: |s| {
+            !s.attr_values(Kind::Function, kinds::function::LAYERS)
+                .is_empty()
+        },
         actions: &["lambda:GetLayerVersion"],
         resources: |s| s.attr_values(Kind::Function, kinds::function::LAYERS),
         condition: unconditional,
@@ -346,7 +366,10 @@ pub static GRANTS: &[Grant] = &[
     },
     Grant {
         sid: "FunctionKeys",
-        needed: |s| !s.attr_values(Kind::Function, kinds::function::KMS_KEY_ARN).is_empty(),
+        needed: |s| {
+            !s.attr_values(Kind::Function, kinds::function::KMS_KEY_ARN)
+                .is_empty()
+        },
         // A function's environment encrypted with the spec's key.
         actions: &["kms:Encrypt", "kms:Decrypt", "kms:CreateGrant"],
         resources: |s| s.attr_values(Kind::Function, kinds::function::KMS_KEY_ARN),
@@ -354,7 +377,10 @@ pub static GRANTS: &[Grant] = &[
     },
     Grant {
         sid: "FunctionNetworks",
-        needed: |s| !s.attr_values(Kind::Function, kinds::function::SUBNET_IDS).is_empty(),
+        needed: |s| {
+            !s.attr_values(Kind::Function, kinds::function::SUBNET_IDS)
+                .is_empty()
+        },
         // Lambda checks a function's subnets and security groups as the caller; EC2's
         // describe calls take no resource.
         actions: &[
@@ -506,7 +532,11 @@ pub static GRANTS: &[Grant] = &[
             "kinesis:UpdateShardCount",
             "kinesis:UpdateStreamMode",
         ],
-        resources: |s| named(s, Kind::Stream, |n| s.arn("kinesis", &format!("stream/{n}"))),
+        resources: |s| {
+            named(s, Kind::Stream, |n| {
+                s.arn("kinesis", &format!("stream/{n}"))
+            })
+        },
         condition: unconditional,
     },
     Grant {

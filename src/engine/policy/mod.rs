@@ -61,7 +61,10 @@ impl Scope<'_> {
 
     /// The desired resources of `kind`.
     pub fn of(&self, kind: Kind) -> impl Iterator<Item = &Resource> {
-        self.state.resources.values().filter(move |r| r.kind == kind)
+        self.state
+            .resources
+            .values()
+            .filter(move |r| r.kind == kind)
     }
 
     pub fn has(&self, kind: Kind) -> bool {

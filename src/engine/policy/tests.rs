@@ -96,7 +96,7 @@ fn a_function_behind_an_http_route_gets_its_kinds_statements_and_nothing_else() 
                     "SecretValues",
                     "FunctionNetworks",
                 ]
-                    .contains(&s["Sid"].as_str().unwrap()),
+                .contains(&s["Sid"].as_str().unwrap()),
                 "{s}"
             );
         }

@@ -126,10 +126,10 @@ pub enum Command {
         format: OutputsFormat,
     },
     /// Start a new service: a spec, its handler and the spec's JSON Schema, in DIR or here.
+    Init(init::InitArgs),
     /// Print the IAM policy a CI principal needs to plan, apply and destroy this spec
     /// (offline: no AWS call).
     Policy(policy::PolicyArgs),
-    Init(init::InitArgs),
     /// Print the JSON Schema of the spec format (for editors).
     Schema,
     /// Show the AWS account, identity and region slsr would use.

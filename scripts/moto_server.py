@@ -51,14 +51,14 @@ Patches:
   moto replaced it, losing its schedules) and DeleteScheduleGroup one that does not
   (ResourceNotFoundException; moto answered 500).
 
+These refusals are what make a create whose answer was lost safe to send again, so the
+fault tests depend on them.
+
 - IAM enforcement (only with INITIAL_NO_AUTH_ACTION_COUNT, for `slsr policy`'s tests): the
   resource of Lambda, IAM role, CreateQueue, CloudWatch Logs and API Gateway v2 calls as AWS
   names it, IAM's spelling of API Gateway's and the tagging API's actions, iam:PassRole on
   CreateFunction and UpdateFunctionConfiguration, and refusals in each protocol's format
   (see `_iam_enforcement_as_aws`).
-
-These refusals are what make a create whose answer was lost safe to send again, so the
-fault tests depend on them.
 
 Paging: every list call slsr makes answers in pages, as AWS does, with the token in the
 service's own fields: Lambda ListFunctions and ListEventSourceMappings (Marker, MaxItems;

@@ -55,8 +55,8 @@ These refusals are what make a create whose answer was lost safe to send again, 
 fault tests depend on them.
 
 - IAM enforcement (only with INITIAL_NO_AUTH_ACTION_COUNT, for `slsr policy`'s tests): the
-  resource of Lambda, IAM role, CreateQueue, CloudWatch Logs and API Gateway v2 calls as AWS
-  names it, IAM's spelling of API Gateway's and the tagging API's actions, iam:PassRole on
+  resource of Lambda, IAM role, CreateQueue, CloudWatch Logs, DynamoDB, Kinesis, SNS, Step
+  Functions, EventBridge, Scheduler, SSM and API Gateway v2 calls as AWS names it, IAM's spelling of API Gateway's and the tagging API's actions, iam:PassRole on
   CreateFunction and UpdateFunctionConfiguration, and refusals in each protocol's format
   (see `_iam_enforcement_as_aws`).
 
@@ -1240,7 +1240,9 @@ kinesis_models.kinesis_backends.backend = TaggableKinesisBackend
 # - a resource moto cannot name ("*") leaves the check to the action, as before;
 # - Lambda calls name the function (or mapping, or tagged ARN) from the request's path or
 #   body, IAM role calls the role from RoleName (and Path, for CreateRole), CreateQueue its
-#   queue, CloudWatch Logs calls their log group, and API Gateway v2 calls their path (`arn:aws:apigateway:REGION::/apis/ID/...`), so a policy whose
+#   queue, CloudWatch Logs calls their log group, DynamoDB, Kinesis, SNS, Step Functions,
+#   EventBridge, Scheduler and SSM calls the table, stream, topic, state machine, rule or
+#   bus, schedule or group, or parameter they name, and API Gateway v2 calls their path (`arn:aws:apigateway:REGION::/apis/ID/...`), so a policy whose
 #   resources were `*` would let through the calls a scoped one denies;
 # - API Gateway's and the tagging API's actions are spelt as IAM spells them;
 # - a refusal is AccessDeniedException in JSON for the JSON and REST-JSON services, as AWS
@@ -1416,6 +1418,100 @@ def _iam_enforcement_as_aws():
         return body.get("resourceArn") or "*"
 
     LogsResponse._determine_resource = logs_resource
+
+    # The JSON and Query services' calls name their resource in the request: the
+    # table, stream, topic, state machine, rule, bus or parameter, by ARN or by name.
+    def params(self):
+        # DynamoDB's body and SNS's parameters are parsed already by now.
+        if isinstance(self.body, dict):
+            return self.body
+        parsed = getattr(self, "params", None)
+        if isinstance(parsed, dict) and parsed:
+            return parsed
+        try:
+            body = json.loads(self.body) if self.body else {}
+            if isinstance(body, dict):
+                return body
+        except (ValueError, TypeError):
+            pass
+        return {k: v[0] for k, v in self.querystring.items() if v}
+
+    def named(arn_of):
+        def resource(self):
+            try:
+                found = arn_of(self, params(self), f"{self.region}:{self.current_account}")
+            except Exception:
+                found = None
+            return found or "*"
+
+        return resource
+
+    from moto.dynamodb.responses import DynamoHandler
+    from moto.events.responses import EventsHandler
+    from moto.kinesis.responses import KinesisResponse
+    from moto.scheduler.responses import EventBridgeSchedulerResponse
+    from moto.sns.responses import SNSResponse
+    from moto.ssm.responses import SimpleSystemManagerResponse
+    from moto.stepfunctions.responses import StepFunctionResponse
+
+    DynamoHandler._determine_resource = named(
+        lambda self, p, at: p.get("ResourceArn")
+        or (p.get("TableName") and f"arn:aws:dynamodb:{at}:table/{p['TableName']}")
+    )
+    KinesisResponse._determine_resource = named(
+        lambda self, p, at: p.get("StreamARN")
+        or (p.get("StreamName") and f"arn:aws:kinesis:{at}:stream/{p['StreamName']}")
+    )
+    SNSResponse._determine_resource = named(
+        lambda self, p, at: p.get("TopicArn")
+        or p.get("ResourceArn")
+        or p.get("SubscriptionArn")
+        or (self._get_action() == "CreateTopic" and f"arn:aws:sns:{at}:{p['Name']}")
+    )
+    StepFunctionResponse._determine_resource = named(
+        lambda self, p, at: p.get("stateMachineArn")
+        or p.get("resourceArn")
+        or (p.get("name") and f"arn:aws:states:{at}:stateMachine:{p['name']}")
+    )
+
+    def events_arn(self, p, at):
+        if p.get("ResourceARN"):
+            return p["ResourceARN"]
+        bus = p.get("EventBusName") or "default"
+        bus = bus.split("/")[-1]
+        rule = p.get("Rule") or (
+            p.get("Name") if self._get_action().endswith("Rule") else None
+        )
+        if rule:
+            return f"arn:aws:events:{at}:rule/{rule}" if bus == "default" else f"arn:aws:events:{at}:rule/{bus}/{rule}"
+        if self._get_action().endswith("EventBus") and p.get("Name"):
+            return f"arn:aws:events:{at}:event-bus/{p['Name']}"
+        return None
+
+    EventsHandler._determine_resource = named(events_arn)
+
+    def scheduler_arn(self, p, at):
+        parts = [unquote(x) for x in urlparse(self.uri).path.split("/") if x]
+        if len(parts) < 2:
+            return None
+        if parts[0] == "tags":
+            return "/".join(parts[1:])
+        if parts[0] == "schedule-groups":
+            return f"arn:aws:scheduler:{at}:schedule-group/{parts[1]}"
+        if parts[0] == "schedules":
+            group = self.querystring.get("groupName", [None])[0] or p.get("GroupName") or "default"
+            return f"arn:aws:scheduler:{at}:schedule/{group}/{parts[1]}"
+        return None
+
+    EventBridgeSchedulerResponse._determine_resource = named(scheduler_arn)
+
+    def ssm_arn(self, p, at):
+        name = p.get("Name") or (p.get("Names") or [None])[0] or p.get("ResourceId")
+        if not name:
+            return None
+        return f"arn:aws:ssm:{at}:parameter/{name.split(':')[0].lstrip('/')}"
+
+    SimpleSystemManagerResponse._determine_resource = named(ssm_arn)
 
     def apigateway_resource(self):
         path = urlparse(self.uri).path

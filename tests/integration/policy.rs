@@ -506,6 +506,10 @@ const MINE: &str = "service: mine
 region: us-east-1
 queues:
   jobs: {}
+tables:
+  items: {key: {partition: id}, attributes: {id: string}}
+topics:
+  news: {}
 functions:
   api:
     handler: index.handler
@@ -517,7 +521,7 @@ functions:
 ";
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_policy_denies_another_services_functions_roles_and_queues() {
+async fn the_policy_denies_another_services_functions_roles_queues_tables_and_topics() {
     let server = Enforcing::start("denied").await;
     let mine = app("policy-mine", MINE);
     let theirs = app(
@@ -655,6 +659,24 @@ async fn the_policy_denies_another_services_functions_roles_and_queues() {
     assert!(
         groups.log_groups().is_empty(),
         "no log group of the other service was made"
+    );
+    let db = aws_sdk_dynamodb::Client::new(&server.admin_config().await);
+    assert!(
+        db.describe_table()
+            .table_name("other-dev-items")
+            .send()
+            .await
+            .is_err(),
+        "no table of the other service was made"
+    );
+    let sns = aws_sdk_sns::Client::new(&server.admin_config().await);
+    let topics = sns.list_topics().send().await.unwrap();
+    assert!(
+        !topics
+            .topics()
+            .iter()
+            .any(|t| t.topic_arn().unwrap_or_default().contains(":other-dev-")),
+        "no topic of the other service was made"
     );
 }
 

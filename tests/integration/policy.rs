@@ -706,6 +706,22 @@ fn policy_runs_offline_without_credentials_and_names_the_flag_of_a_bad_account()
         "{}",
         locked.stdout
     );
+    // README's example, as written there, with no credentials.
+    let readme = run(slsr().args([
+        "policy",
+        "-f",
+        "examples/orders/slsr.yaml",
+        "--account",
+        "123456789012",
+    ]));
+    assert_eq!(readme.code, 0, "{}", readme.stderr);
+    for arn in [
+        "\"arn:aws:lambda:us-east-1:123456789012:function:orders-dev-*\"",
+        "\"arn:aws:iam::123456789012:role/slsr/orders/dev/*\"",
+        "\"arn:aws:sqs:us-east-1:123456789012:orders-dev-*\"",
+    ] {
+        assert!(readme.stdout.contains(arn), "{arn}:\n{}", readme.stdout);
+    }
     let bad = run(slsr()
         .args(["policy", "--account", "12345", "-f"])
         .arg(&spec));

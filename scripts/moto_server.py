@@ -56,9 +56,10 @@ fault tests depend on them.
 
 - IAM enforcement (only with INITIAL_NO_AUTH_ACTION_COUNT, for `slsr policy`'s tests): the
   resource of Lambda, IAM role, CreateQueue, CloudWatch Logs, DynamoDB, Kinesis, SNS, Step
-  Functions, EventBridge, Scheduler, SSM and API Gateway v2 calls as AWS names it, IAM's spelling of API Gateway's and the tagging API's actions, iam:PassRole on
-  CreateFunction and UpdateFunctionConfiguration, and refusals in each protocol's format
-  (see `_iam_enforcement_as_aws`).
+  Functions, EventBridge, Scheduler, SSM and API Gateway v2 calls as AWS names it, IAM's
+  spelling of API Gateway's and the tagging API's actions, iam:PassRole where a call hands
+  Lambda, Step Functions, EventBridge or Scheduler a role, and refusals in each protocol's
+  format (see `_iam_enforcement_as_aws`).
 
 Paging: every list call slsr makes answers in pages, as AWS does, with the token in the
 service's own fields: Lambda ListFunctions and ListEventSourceMappings (Marker, MaxItems;
@@ -1247,8 +1248,10 @@ kinesis_models.kinesis_backends.backend = TaggableKinesisBackend
 # - API Gateway's and the tagging API's actions are spelt as IAM spells them;
 # - a refusal is AccessDeniedException in JSON for the JSON and REST-JSON services, as AWS
 #   answers them (moto answered XML, which their SDKs cannot read: the code was lost);
-# - CreateFunction and UpdateFunctionConfiguration with a Role also need iam:PassRole on that
-#   role, with `iam:PassedToService` lambda.amazonaws.com (moto evaluates StringEquals).
+# - a call that hands a service a role needs iam:PassRole on it, with `iam:PassedToService`
+#   that service (moto evaluates StringEquals): CreateFunction and
+#   UpdateFunctionConfiguration (Lambda), Create/UpdateStateMachine (Step Functions),
+#   PutTargets (EventBridge) and Create/UpdateSchedule (Scheduler).
 def _iam_enforcement_as_aws():
     from urllib.parse import urlparse
 
@@ -1334,7 +1337,7 @@ def _iam_enforcement_as_aws():
     responses.LambdaResponse._determine_resource = lambda_resource
 
     class PassRoleRequest(access_control.IAMRequest):
-        passed_to = "lambda.amazonaws.com"
+        passed_to = ""
 
         def check_action_permitted(self, resource):
             self._action = "iam:PassRole"
@@ -1350,36 +1353,74 @@ def _iam_enforcement_as_aws():
             if not permitted:
                 self._raise_access_denied()
 
-    authorize = responses.LambdaResponse._authenticate_and_authorize_normal_action
+    def passing_roles(response_class, service, roles_of):
+        """After a call's own check, iam:PassRole on each role it hands `service`:
+        `roles_of(action, body)` names them."""
+        authorize = response_class._authenticate_and_authorize_normal_action
 
-    def authorize_with_pass_role(self, resource="*"):
-        enforced = (
-            ActionAuthenticatorMixin.request_count
-            >= settings.INITIAL_NO_AUTH_ACTION_COUNT
-        )
-        authorize(self, resource)
-        if not enforced or self._get_action() not in (
-            "CreateFunction",
-            "UpdateFunctionConfiguration",
-        ):
-            return
-        role = json.loads(self.body or "{}").get("Role")
-        if not role:
-            return
-        parsed = urlparse(self.uri)
-        path = self.raw_path + ("?" + parsed.query if parsed.query else "")
-        PassRoleRequest(
-            account_id=self.current_account,
-            method=self.method,
-            path=path,
-            data=self.data,
-            body=self.raw_body,
-            headers=self.headers,
-            action="PassRole",
-        ).check_action_permitted(role)
+        def authorize_with_pass_role(self, resource="*"):
+            enforced = (
+                ActionAuthenticatorMixin.request_count
+                >= settings.INITIAL_NO_AUTH_ACTION_COUNT
+            )
+            authorize(self, resource)
+            if not enforced:
+                return
+            body = self.body
+            if not isinstance(body, dict):
+                try:
+                    body = json.loads(body or "{}")
+                except (ValueError, TypeError):
+                    body = {}
+            parsed = urlparse(self.uri)
+            path = self.raw_path + ("?" + parsed.query if parsed.query else "")
+            for role in roles_of(self._get_action(), body):
+                request = PassRoleRequest(
+                    account_id=self.current_account,
+                    method=self.method,
+                    path=path,
+                    data=self.data,
+                    body=self.raw_body,
+                    headers=self.headers,
+                    action="PassRole",
+                )
+                request.passed_to = service
+                request.check_action_permitted(role)
 
-    responses.LambdaResponse._authenticate_and_authorize_normal_action = (
-        authorize_with_pass_role
+        response_class._authenticate_and_authorize_normal_action = authorize_with_pass_role
+
+    from moto.events.responses import EventsHandler as _Events
+    from moto.scheduler.responses import EventBridgeSchedulerResponse as _Scheduler
+    from moto.stepfunctions.responses import StepFunctionResponse as _States
+
+    passing_roles(
+        responses.LambdaResponse,
+        "lambda.amazonaws.com",
+        lambda action, body: [body["Role"]]
+        if action in ("CreateFunction", "UpdateFunctionConfiguration") and body.get("Role")
+        else [],
+    )
+    passing_roles(
+        _States,
+        "states.amazonaws.com",
+        lambda action, body: [body["roleArn"]]
+        if action in ("CreateStateMachine", "UpdateStateMachine") and body.get("roleArn")
+        else [],
+    )
+    passing_roles(
+        _Events,
+        "events.amazonaws.com",
+        lambda action, body: [t["RoleArn"] for t in body.get("Targets", []) if t.get("RoleArn")]
+        if action == "PutTargets"
+        else [],
+    )
+    passing_roles(
+        _Scheduler,
+        "scheduler.amazonaws.com",
+        lambda action, body: [body["Target"]["RoleArn"]]
+        if action in ("CreateSchedule", "UpdateSchedule")
+        and (body.get("Target") or {}).get("RoleArn")
+        else [],
     )
 
     role_resource = IamResponse._determine_resource

@@ -56,10 +56,10 @@ fault tests depend on them.
 
 - IAM enforcement (only with INITIAL_NO_AUTH_ACTION_COUNT, for `slsr policy`'s tests): the
   resource of Lambda, IAM role, CreateQueue, CloudWatch Logs, DynamoDB, Kinesis, SNS, Step
-  Functions, EventBridge, Scheduler, SSM and API Gateway v2 calls as AWS names it, IAM's
-  spelling of API Gateway's and the tagging API's actions, iam:PassRole where a call hands
-  Lambda, Step Functions, EventBridge or Scheduler a role, and refusals in each protocol's
-  format (see `_iam_enforcement_as_aws`).
+  Functions, EventBridge, Scheduler, SSM, Secrets Manager and API Gateway v2 calls as AWS
+  names it, IAM's spelling of API Gateway's and the tagging API's actions, iam:PassRole where
+  a call hands Lambda, Step Functions, EventBridge or Scheduler a role, and refusals in each
+  protocol's format (see `_iam_enforcement_as_aws`).
 
 Paging: every list call slsr makes answers in pages, as AWS does, with the token in the
 service's own fields: Lambda ListFunctions and ListEventSourceMappings (Marker, MaxItems;
@@ -1238,12 +1238,13 @@ kinesis_models.kinesis_backends.backend = TaggableKinesisBackend
 # - the caller is known by its access key, but its signature is not checked again: moto
 #   recomputes it differently from the SDKs for REST calls (every Lambda, Scheduler and API
 #   Gateway call was SignatureDoesNotMatch), and signatures are not what these tests test;
-# - a resource moto cannot name ("*") leaves the check to the action, as before;
+# - a resource moto cannot name ("*") leaves the check to the action, as before; and IAM's
+#   wildcards match as IAM matches them (`?` one character, the rest literal);
 # - Lambda calls name the function (or mapping, or tagged ARN) from the request's path or
 #   body, IAM role calls the role from RoleName (and Path, for CreateRole), CreateQueue its
 #   queue, CloudWatch Logs calls their log group, DynamoDB, Kinesis, SNS, Step Functions,
-#   EventBridge, Scheduler and SSM calls the table, stream, topic, state machine, rule or
-#   bus, schedule or group, or parameter they name, and API Gateway v2 calls their path (`arn:aws:apigateway:REGION::/apis/ID/...`), so a policy whose
+#   EventBridge, Scheduler, SSM and Secrets Manager calls the table, stream, topic, state
+#   machine, rule or bus, schedule or group, parameter or secret they name, and API Gateway v2 calls their path (`arn:aws:apigateway:REGION::/apis/ID/...`), so a policy whose
 #   resources were `*` would let through the calls a scoped one denies;
 # - API Gateway's and the tagging API's actions are spelt as IAM spells them;
 # - a refusal is AccessDeniedException in JSON for the JSON and REST-JSON services, as AWS
@@ -1271,6 +1272,18 @@ def _iam_enforcement_as_aws():
         return check_element_matches(self, element, value)
 
     access_control.IAMPolicyStatement._check_element_matches = element_matches
+
+    import re
+
+    def iam_match(pattern, string):
+        # IAM's wildcards: `*` any run, `?` one character, everything else literal (moto
+        # made a regex of the pattern: `?` failed to compile, a `.` matched any character).
+        regex = "".join(
+            ".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern
+        )
+        return re.fullmatch(regex, string, re.DOTALL)
+
+    access_control.IAMPolicyStatement._match = staticmethod(iam_match)
 
     request_init = access_control.IAMRequestBase.__init__
 
@@ -1553,6 +1566,20 @@ def _iam_enforcement_as_aws():
         return f"arn:aws:ssm:{at}:parameter/{name.split(':')[0].lstrip('/')}"
 
     SimpleSystemManagerResponse._determine_resource = named(ssm_arn)
+
+    from moto.secretsmanager.responses import SecretsManagerResponse
+
+    def secret_arn(self, p, at):
+        secret = p.get("SecretId") or p.get("Name")
+        if not secret:
+            return None
+        if secret.startswith("arn:"):
+            return secret
+        # A secret's ARN ends with six characters Secrets Manager gives: any six, as a
+        # policy's `NAME-??????` matches them.
+        return f"arn:aws:secretsmanager:{at}:secret:{secret}-AbCdEf"
+
+    SecretsManagerResponse._determine_resource = named(secret_arn)
 
     def apigateway_resource(self):
         path = urlparse(self.uri).path

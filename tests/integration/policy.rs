@@ -376,10 +376,14 @@ fn example(name: &str) -> PathBuf {
 
 /// What the examples lack of the kinds: a function URL, a JWT authorizer, provisioned
 /// concurrency (its alias), a parameter read from SSM, an output published to SSM, and
-/// the deploy lock.
+/// the deploy lock; and a table and a secret of exact names, outside the prefix.
 const THE_REST: &str = "service: every
 region: us-east-1
 lock: {table: ci-locks}
+tables:
+  ledger: {name: ledger-of-every, key: {partition: id}, attributes: {id: string}}
+secrets:
+  token: {name: token-of-every, generate: {length: 24}}
 http_api:
   authorizers:
     users: {jwt: {issuer: 'https://issuer.example.com', audience: [web]}}

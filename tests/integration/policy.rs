@@ -326,9 +326,9 @@ async fn deploy_and_destroy_as_ci(
     server: &Enforcing,
     user: &str,
     spec: &Path,
-    policy_flags: &[&str],
+    between: &[&[&str]],
 ) -> BTreeSet<String> {
-    let policy = policy_of(spec, policy_flags);
+    let policy = policy_of(spec, &[]);
     let key = server.user(user, &policy.to_string()).await;
     let proxy = Proxy::start(&server.endpoint, Config::default()).await;
     let spec = spec.to_str().unwrap();
@@ -341,6 +341,17 @@ async fn deploy_and_destroy_as_ci(
         "{user}: apply\n{}{}",
         apply.stdout, apply.stderr
     );
+    // What else the user runs between apply and the next plan (`release`, `adopt`).
+    for command in between {
+        let mut args = command.to_vec();
+        args.extend(["-f", spec]);
+        let out = at(&args);
+        assert_eq!(
+            out.code, 0,
+            "{user}: {command:?}\n{}{}",
+            out.stdout, out.stderr
+        );
+    }
     let clean = at(&["plan", "-f", spec, "--detailed-exitcode"]);
     assert_eq!(
         clean.code, 0,
@@ -442,10 +453,27 @@ async fn a_user_holding_only_the_printed_policy_deploys_and_destroys_every_examp
 
     let rest = app("policy-every", THE_REST);
     let mut kinds = kinds_of(&rest);
-    let mut actions = deploy_and_destroy_as_ci(&server, "ci-every", &rest, &[]).await;
+    let mut actions = deploy_and_destroy_as_ci(
+        &server,
+        "ci-every",
+        &rest,
+        &[
+            &["release", "table.ledger"],
+            &["adopt", "table.ledger", "--auto-approve"],
+        ],
+    )
+    .await;
     assert!(
-        actions.contains("dynamodb:PutItem") && actions.contains("ssm:GetParameters"),
-        "the lock and the parameter were used: {actions:?}"
+        [
+            "dynamodb:PutItem",
+            "dynamodb:DeleteItem",
+            "dynamodb:UntagResource",
+            "dynamodb:TagResource",
+            "ssm:GetParameters"
+        ]
+        .iter()
+        .all(|a| actions.contains(*a)),
+        "the lock, release and adopt, and the parameter were used: {actions:?}"
     );
     for name in ["hello-http", "orders", "notes", "fulfilment", "image-etl"] {
         let spec = example(name);
@@ -709,6 +737,15 @@ fn policy_runs_offline_without_credentials_and_names_the_flag_of_a_bad_account()
             .contains("\"arn:aws:dynamodb:us-east-1:*:table/deploy-locks\""),
         "{}",
         locked.stdout
+    );
+    // The stage chooses the names: prod's policy cannot touch dev.
+    let prod = run(slsr().args(["policy", "-s", "prod", "-f"]).arg(&spec));
+    assert!(
+        prod.stdout
+            .contains("\"arn:aws:lambda:us-east-1:*:function:hello-http-prod-*\"")
+            && !prod.stdout.contains("hello-http-dev-"),
+        "{}",
+        prod.stdout
     );
     // README's example, as written there, with no credentials.
     let readme = run(slsr().args([

@@ -453,6 +453,8 @@ pub static GRANTS: &[Grant] = &[
             "s3:ListBucketMultipartUploads",
             "s3:GetBucketTagging",
             "s3:PutBucketTagging",
+            // CreateBucket with tags (slsr tags a bucket as it makes it) needs it too.
+            "s3:TagResource",
             "s3:GetBucketVersioning",
             "s3:PutBucketVersioning",
             "s3:GetLifecycleConfiguration",

@@ -13,6 +13,7 @@ mod console;
 mod data_safety;
 mod docs;
 mod emulator;
+mod enforcing;
 mod features;
 mod fixtures;
 mod fuzz;

@@ -1238,14 +1238,17 @@ kinesis_models.kinesis_backends.backend = TaggableKinesisBackend
 # - the caller is known by its access key, but its signature is not checked again: moto
 #   recomputes it differently from the SDKs for REST calls (every Lambda, Scheduler and API
 #   Gateway call was SignatureDoesNotMatch), and signatures are not what these tests test;
-# - a resource moto cannot name ("*") leaves the check to the action, as before; and IAM's
-#   wildcards match as IAM matches them (`?` one character, the rest literal);
+# - a resource moto cannot name ("*") leaves the check to the action, as before (and the
+#   action is noted in SLSR_IAM_UNNAMED_LOG's file, for the test to check); IAM's wildcards
+#   match as IAM matches them (`?` one character, the rest literal);
 # - Lambda calls name the function (or mapping, or tagged ARN) from the request's path or
-#   body, IAM role calls the role from RoleName (and Path, for CreateRole), CreateQueue its
-#   queue, CloudWatch Logs calls their log group, DynamoDB, Kinesis, SNS, Step Functions,
-#   EventBridge, Scheduler, SSM and Secrets Manager calls the table, stream, topic, state
-#   machine, rule or bus, schedule or group, parameter or secret they name, and API Gateway v2 calls their path (`arn:aws:apigateway:REGION::/apis/ID/...`), so a policy whose
-#   resources were `*` would let through the calls a scoped one denies;
+#   body, IAM role calls the role from RoleName (and Path, for CreateRole), SQS calls their
+#   queue (one that does not exist too), CloudWatch Logs calls their log group, DynamoDB,
+#   Kinesis, SNS, Step Functions, EventBridge, Scheduler, SSM and Secrets Manager calls the
+#   table, stream, topic, state machine, rule or bus, schedule or group, parameter or
+#   secret they name, and API Gateway v2 calls their path
+#   (`arn:aws:apigateway:REGION::/apis/ID/...`), so a policy whose resources were `*` would
+#   let through the calls a scoped one denies;
 # - API Gateway's and the tagging API's actions are spelt as IAM spells them;
 # - a refusal is AccessDeniedException in JSON for the JSON and REST-JSON services, as AWS
 #   answers them (moto answered XML, which their SDKs cannot read: the code was lost);
@@ -1272,6 +1275,22 @@ def _iam_enforcement_as_aws():
         return check_element_matches(self, element, value)
 
     access_control.IAMPolicyStatement._check_element_matches = element_matches
+
+    # The actions checked without a resource (moto could not name it), one a line, in the
+    # file SLSR_IAM_UNNAMED_LOG names: the test checks that the policy grants each of them
+    # on `*` anyway, so that no call's scoping goes untested unnoticed.
+    import os
+
+    unnamed_log = os.environ.get("SLSR_IAM_UNNAMED_LOG")
+    check_action_permitted = access_control.IAMRequestBase.check_action_permitted
+
+    def check_and_note(self, resource):
+        if unnamed_log and resource == "*":
+            with open(unnamed_log, "a") as log:
+                log.write(self._action + "\n")
+        return check_action_permitted(self, resource)
+
+    access_control.IAMRequestBase.check_action_permitted = check_and_note
 
     import re
 
@@ -1453,10 +1472,15 @@ def _iam_enforcement_as_aws():
 
     def sqs_resource(self):
         found = queue_resource(self)
-        if found == "*" and self._get_action() == "CreateQueue":
-            name = self._get_param("QueueName")
-            if name:
-                return f"arn:aws:sqs:{self.region}:{self.current_account}:{name}"
+        if found != "*":
+            return found
+        # A queue that does not exist (yet, or any more), by its name or URL.
+        try:
+            name = self._get_param("QueueName") or self._get_queue_name()
+        except Exception:
+            name = None
+        if name:
+            return f"arn:aws:sqs:{self.region}:{self.current_account}:{name}"
         return found
 
     SQSResponse._determine_resource = sqs_resource

@@ -25,6 +25,8 @@ pub struct Enforcing {
     child: Child,
     pub endpoint: String,
     pub admin: Key,
+    /// Where moto notes each action it checked without naming a resource.
+    unnamed: std::path::PathBuf,
 }
 
 #[derive(Clone)]
@@ -59,7 +61,9 @@ impl Enforcing {
             .local_addr()
             .unwrap()
             .port();
-        let log = std::fs::File::create(scratch(&format!("moto-{name}")).join("moto.log")).unwrap();
+        let dir = scratch(&format!("moto-{name}"));
+        let log = std::fs::File::create(dir.join("moto.log")).unwrap();
+        let unnamed = dir.join("unnamed-resources.log");
         let child = Command::new(root.join(".venv/bin/python"))
             .args(["scripts/moto_server.py", "-H", "127.0.0.1", "-p"])
             .arg(port.to_string())
@@ -68,6 +72,7 @@ impl Enforcing {
             .env("INITIAL_NO_AUTH_ACTION_COUNT", UNCHECKED_SETUP_CALLS)
             .env("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")
             .env("SLSR_EMULATOR_PAGE_SIZE", "1")
+            .env("SLSR_IAM_UNNAMED_LOG", &unnamed)
             .stdout(Stdio::null())
             .stderr(log)
             .spawn()
@@ -84,6 +89,7 @@ impl Enforcing {
         let mut server = Enforcing {
             child,
             endpoint,
+            unnamed,
             admin: Key {
                 id: "test".into(),
                 secret: "test".into(),
@@ -129,6 +135,14 @@ impl Enforcing {
             "the emulator enforces IAM after the setup calls"
         );
         server
+    }
+
+    /// The actions moto checked without naming their resource so far (an action alone then
+    /// decides), and forgets them.
+    pub fn take_unnamed(&self) -> std::collections::BTreeSet<String> {
+        let text = std::fs::read_to_string(&self.unnamed).unwrap_or_default();
+        let _ = std::fs::remove_file(&self.unnamed);
+        text.lines().map(str::to_string).collect()
     }
 
     pub async fn admin_config(&self) -> SdkConfig {

@@ -159,6 +159,7 @@ async fn deploy_and_destroy_as_ci(
 ) -> BTreeSet<String> {
     let policy = policy_of(spec, &[]);
     let key = server.user(user, &policy.to_string()).await;
+    server.take_unnamed();
     let proxy = Proxy::start(&server.endpoint, Config::default()).await;
     let spec = spec.to_str().unwrap();
     let at = |args: &[&str]| slsr_as(&key, &proxy.endpoint, args);
@@ -204,7 +205,24 @@ async fn deploy_and_destroy_as_ci(
         "{user}: everything is gone\n{}",
         after.stdout
     );
+    // What moto checked by its action alone, the policy grants on `*`: no call's scoping
+    // went untested.
+    for action in server.take_unnamed() {
+        assert!(
+            granted_on_anything(&policy, &action),
+            "{user}: {action} was checked without its resource, and the policy scopes it: the emulator's patch must name its resource"
+        );
+    }
     every_call_allowed(&proxy, &policy, user)
+}
+
+/// Whether an Allow statement of `policy` grants `action` on `*`.
+fn granted_on_anything(policy: &Value, action: &str) -> bool {
+    policy["Statement"].as_array().unwrap().iter().any(|s| {
+        s["Effect"] == "Allow"
+            && strings(&s["Action"]).iter().any(|a| glob(a, action))
+            && strings(&s["Resource"]).contains(&"*")
+    })
 }
 
 fn example(name: &str) -> PathBuf {

@@ -63,6 +63,13 @@ Patches:
 These refusals are what make a create whose answer was lost safe to send again, so the
 fault tests depend on them.
 
+- IAM enforcement (only with INITIAL_NO_AUTH_ACTION_COUNT, for `slsr policy`'s tests): the
+  resource of Lambda, IAM role, CreateQueue, CloudWatch Logs, DynamoDB, Kinesis, SNS, Step
+  Functions, EventBridge, Scheduler, SSM, Secrets Manager and API Gateway v2 calls as AWS
+  names it, IAM's spelling of API Gateway's and the tagging API's actions, iam:PassRole where
+  a call hands Lambda, Step Functions, EventBridge or Scheduler a role, and refusals in each
+  protocol's format (see `_iam_enforcement_as_aws`).
+
 Paging: every list call slsr makes answers in pages, as AWS does, with the token in the
 service's own fields: Lambda ListFunctions and ListEventSourceMappings (Marker, MaxItems;
 NextMarker), CloudWatch Logs DescribeLogGroups and FilterLogEvents (nextToken, limit;
@@ -1495,6 +1502,406 @@ cw_responses.CloudWatchResponse.describe_alarms = cw_describe_alarms
 cw_models.CloudWatchBackend.delete_alarms = cw_delete_alarms
 cw_models.CloudWatchBackend.put_metric_alarm = cw_put_metric_alarm
 
+
+# IAM enforcement as AWS evaluates it, for `slsr policy`'s tests (tests/integration/policy.rs).
+# It matters only on a server started with INITIAL_NO_AUTH_ACTION_COUNT (moto checks no call
+# otherwise; the shared test emulator never sets it). moto names most calls' resource "*",
+# and compares that literally with a statement's Resource, so a policy scoped to names
+# denied everything; it names API Gateway's calls by operation and the tagging API as
+# `tagging:`, where IAM has `apigateway:GET` (the HTTP method) and `tag:`; and it never
+# checks iam:PassRole. Here:
+# - the caller is known by its access key, but its signature is not checked again: moto
+#   recomputes it differently from the SDKs for REST calls (every Lambda, Scheduler and API
+#   Gateway call was SignatureDoesNotMatch), and signatures are not what these tests test;
+# - a resource moto cannot name ("*") leaves the check to the action, as before (and the
+#   action is noted in SLSR_IAM_UNNAMED_LOG's file, for the test to check); IAM's wildcards
+#   match as IAM matches them (`?` one character, the rest literal);
+# - Lambda calls name the function (or mapping, or tagged ARN) from the request's path or
+#   body, IAM role calls the role from RoleName (and Path, for CreateRole), SQS calls their
+#   queue (one that does not exist too), CloudWatch Logs calls their log group, DynamoDB,
+#   Kinesis, SNS, Step Functions, EventBridge, Scheduler, SSM, Secrets Manager and
+#   CloudWatch calls the table, stream, topic, state machine, rule or bus, schedule or
+#   group, parameter, secret or alarm they name, and API Gateway v2 calls their path
+#   (`arn:aws:apigateway:REGION::/apis/ID/...`), so a policy whose resources were `*` would
+#   let through the calls a scoped one denies;
+# - API Gateway's, the tagging API's and CloudWatch's actions are spelt as IAM spells them;
+# - a refusal is AccessDeniedException in JSON for the JSON and REST-JSON services, as AWS
+#   answers them (moto answered XML, which their SDKs cannot read: the code was lost);
+# - a call that hands a service a role needs iam:PassRole on it, with `iam:PassedToService`
+#   that service (moto evaluates StringEquals): CreateFunction and
+#   UpdateFunctionConfiguration (Lambda), Create/UpdateStateMachine (Step Functions),
+#   PutTargets (EventBridge) and Create/UpdateSchedule (Scheduler).
+def _iam_enforcement_as_aws():
+    from urllib.parse import urlparse
+
+    from moto import settings
+    from moto.apigatewayv2.responses import ApiGatewayV2Response
+    from moto.core.authorization import ActionAuthenticatorMixin
+    from moto.iam import access_control
+    from moto.iam.responses import IamResponse
+
+    access_control.IAMRequestBase.check_signature = lambda self: None
+
+    check_element_matches = access_control.IAMPolicyStatement._check_element_matches
+
+    def element_matches(self, element, value):
+        if element == "Resource" and value == "*":
+            return True
+        return check_element_matches(self, element, value)
+
+    access_control.IAMPolicyStatement._check_element_matches = element_matches
+
+    # The actions checked without a resource (moto could not name it), one a line, in the
+    # file SLSR_IAM_UNNAMED_LOG names: the test checks that the policy grants each of them
+    # on `*` anyway, so that no call's scoping goes untested unnoticed.
+    import os
+
+    unnamed_log = os.environ.get("SLSR_IAM_UNNAMED_LOG")
+    check_action_permitted = access_control.IAMRequestBase.check_action_permitted
+
+    def check_and_note(self, resource):
+        if unnamed_log and resource == "*":
+            with open(unnamed_log, "a") as log:
+                log.write(self._action + "\n")
+        return check_action_permitted(self, resource)
+
+    access_control.IAMRequestBase.check_action_permitted = check_and_note
+
+    import re
+
+    def iam_match(pattern, string):
+        # IAM's wildcards: `*` any run, `?` one character, everything else literal (moto
+        # made a regex of the pattern: `?` failed to compile, a `.` matched any character).
+        regex = "".join(
+            ".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern
+        )
+        return re.fullmatch(regex, string, re.DOTALL)
+
+    access_control.IAMPolicyStatement._match = staticmethod(iam_match)
+
+    request_init = access_control.IAMRequestBase.__init__
+
+    def init(self, *args, **kwargs):
+        request_init(self, *args, **kwargs)
+        if self._service == "apigateway":
+            self._action = f"apigateway:{self._method}"
+        elif self._service == "tagging":
+            self._action = "tag:" + self._action.split(":", 1)[1]
+        elif self._service == "monitoring":
+            # CloudWatch signs as `monitoring`; IAM's actions are `cloudwatch:`.
+            self._action = "cloudwatch:" + self._action.split(":", 1)[1]
+
+    access_control.IAMRequestBase.__init__ = init
+
+    from moto.core.exceptions import JsonRESTError
+
+    class AccessDeniedJson(JsonRESTError):
+        code = 403
+
+    from werkzeug.exceptions import HTTPException
+
+    class AccessDeniedQuery(HTTPException):
+        # The Query protocol's error document (moto's wraps the error in <Errors>, where
+        # the SDKs do not look for its code).
+        code = 403
+
+        def __init__(self, message):
+            super().__init__(
+                "<ErrorResponse><Error><Type>Sender</Type><Code>AccessDenied</Code>"
+                f"<Message>{message}</Message></Error><RequestId>denied</RequestId></ErrorResponse>"
+            )
+
+    def access_denied(self):
+        content_type = self._headers.get("Content-Type") or self._headers.get("content-type") or ""
+        if "x-www-form-urlencoded" in content_type:
+            raise AccessDeniedQuery(
+                f"User: {self._access_key.arn} is not authorized to perform: {self._action}"
+            )
+        raise AccessDeniedJson(
+            "AccessDeniedException",
+            f"User: {self._access_key.arn} is not authorized to perform: {self._action}",
+        )
+
+    access_control.IAMRequest._raise_access_denied = access_denied
+
+    def lambda_resource(self):
+        try:
+            parts = [unquote(p) for p in urlparse(self.uri).path.split("/") if p]
+            base = f"arn:aws:lambda:{self.region}:{self.current_account}"
+            if parts[1:2] == ["tags"] and len(parts) > 2:
+                return "/".join(parts[2:])
+            if parts[1:2] == ["event-source-mappings"] and len(parts) > 2:
+                return f"{base}:event-source-mapping:{parts[2]}"
+            if parts[1:2] != ["functions"]:
+                return "*"
+            if len(parts) > 2:
+                name = parts[2]
+            elif self.method == "POST":
+                name = json.loads(self.body or "{}").get("FunctionName") or ""
+            else:
+                return "*"
+            return name if name.startswith("arn:") else f"{base}:function:{name}"
+        except Exception:
+            return "*"
+
+    responses.LambdaResponse._determine_resource = lambda_resource
+
+    class PassRoleRequest(access_control.IAMRequest):
+        passed_to = ""
+
+        def check_action_permitted(self, resource):
+            self._action = "iam:PassRole"
+            permitted = False
+            for policy in self._access_key.collect_policies():
+                result = access_control.IAMPolicy(policy).is_action_permitted(
+                    self._action, resource, None, {"iam:PassedToService": self.passed_to}
+                )
+                if result == access_control.PermissionResult.DENIED:
+                    self._raise_access_denied()
+                if result == access_control.PermissionResult.PERMITTED:
+                    permitted = True
+            if not permitted:
+                self._raise_access_denied()
+
+    def passing_roles(response_class, service, roles_of):
+        """After a call's own check, iam:PassRole on each role it hands `service`:
+        `roles_of(action, body)` names them."""
+        authorize = response_class._authenticate_and_authorize_normal_action
+
+        def authorize_with_pass_role(self, resource="*"):
+            enforced = (
+                ActionAuthenticatorMixin.request_count
+                >= settings.INITIAL_NO_AUTH_ACTION_COUNT
+            )
+            authorize(self, resource)
+            if not enforced:
+                return
+            body = self.body
+            if not isinstance(body, dict):
+                try:
+                    body = json.loads(body or "{}")
+                except (ValueError, TypeError):
+                    body = {}
+            parsed = urlparse(self.uri)
+            path = self.raw_path + ("?" + parsed.query if parsed.query else "")
+            for role in roles_of(self._get_action(), body):
+                request = PassRoleRequest(
+                    account_id=self.current_account,
+                    method=self.method,
+                    path=path,
+                    data=self.data,
+                    body=self.raw_body,
+                    headers=self.headers,
+                    action="PassRole",
+                )
+                request.passed_to = service
+                request.check_action_permitted(role)
+
+        response_class._authenticate_and_authorize_normal_action = authorize_with_pass_role
+
+    from moto.events.responses import EventsHandler as _Events
+    from moto.scheduler.responses import EventBridgeSchedulerResponse as _Scheduler
+    from moto.stepfunctions.responses import StepFunctionResponse as _States
+
+    passing_roles(
+        responses.LambdaResponse,
+        "lambda.amazonaws.com",
+        lambda action, body: [body["Role"]]
+        if action in ("CreateFunction", "UpdateFunctionConfiguration") and body.get("Role")
+        else [],
+    )
+    passing_roles(
+        _States,
+        "states.amazonaws.com",
+        lambda action, body: [body["roleArn"]]
+        if action in ("CreateStateMachine", "UpdateStateMachine") and body.get("roleArn")
+        else [],
+    )
+    passing_roles(
+        _Events,
+        "events.amazonaws.com",
+        lambda action, body: [t["RoleArn"] for t in body.get("Targets", []) if t.get("RoleArn")]
+        if action == "PutTargets"
+        else [],
+    )
+    passing_roles(
+        _Scheduler,
+        "scheduler.amazonaws.com",
+        lambda action, body: [body["Target"]["RoleArn"]]
+        if action in ("CreateSchedule", "UpdateSchedule")
+        and (body.get("Target") or {}).get("RoleArn")
+        else [],
+    )
+
+    role_resource = IamResponse._determine_resource
+
+    def iam_resource(self):
+        if self._get_action() == "CreateRole" and "RoleName" in self.data:
+            path = self.data.get("Path", ["/"])[0] or "/"
+            return f"arn:aws:iam::{self.current_account}:role{path}{self.data['RoleName'][0]}"
+        return role_resource(self)
+
+    IamResponse._determine_resource = iam_resource
+
+    from moto.logs.responses import LogsResponse
+    from moto.sqs.responses import SQSResponse
+
+    queue_resource = SQSResponse._determine_resource
+
+    def sqs_resource(self):
+        found = queue_resource(self)
+        if found != "*":
+            return found
+        # A queue that does not exist (yet, or any more), by its name or URL.
+        try:
+            name = self._get_param("QueueName") or self._get_queue_name()
+        except Exception:
+            name = None
+        if name:
+            return f"arn:aws:sqs:{self.region}:{self.current_account}:{name}"
+        return found
+
+    SQSResponse._determine_resource = sqs_resource
+
+    def logs_resource(self):
+        try:
+            body = json.loads(self.body or "{}")
+        except ValueError:
+            return "*"
+        name = body.get("logGroupName")
+        if name:
+            return f"arn:aws:logs:{self.region}:{self.current_account}:log-group:{name}"
+        return body.get("resourceArn") or "*"
+
+    LogsResponse._determine_resource = logs_resource
+
+    # The JSON and Query services' calls name their resource in the request: the
+    # table, stream, topic, state machine, rule, bus or parameter, by ARN or by name.
+    def params(self):
+        # DynamoDB's body and SNS's parameters are parsed already by now.
+        if isinstance(self.body, dict):
+            return self.body
+        parsed = getattr(self, "params", None)
+        if isinstance(parsed, dict) and parsed:
+            return parsed
+        try:
+            body = json.loads(self.body) if self.body else {}
+            if isinstance(body, dict):
+                return body
+        except (ValueError, TypeError):
+            pass
+        return {k: v[0] for k, v in self.querystring.items() if v}
+
+    def named(arn_of):
+        def resource(self):
+            try:
+                found = arn_of(self, params(self), f"{self.region}:{self.current_account}")
+            except Exception:
+                found = None
+            return found or "*"
+
+        return resource
+
+    from moto.dynamodb.responses import DynamoHandler
+    from moto.events.responses import EventsHandler
+    from moto.kinesis.responses import KinesisResponse
+    from moto.scheduler.responses import EventBridgeSchedulerResponse
+    from moto.sns.responses import SNSResponse
+    from moto.ssm.responses import SimpleSystemManagerResponse
+    from moto.stepfunctions.responses import StepFunctionResponse
+
+    DynamoHandler._determine_resource = named(
+        lambda self, p, at: p.get("ResourceArn")
+        or (p.get("TableName") and f"arn:aws:dynamodb:{at}:table/{p['TableName']}")
+    )
+    KinesisResponse._determine_resource = named(
+        lambda self, p, at: p.get("StreamARN")
+        or (p.get("StreamName") and f"arn:aws:kinesis:{at}:stream/{p['StreamName']}")
+    )
+    SNSResponse._determine_resource = named(
+        lambda self, p, at: p.get("TopicArn")
+        or p.get("ResourceArn")
+        or p.get("SubscriptionArn")
+        or (self._get_action() == "CreateTopic" and f"arn:aws:sns:{at}:{p['Name']}")
+    )
+    StepFunctionResponse._determine_resource = named(
+        lambda self, p, at: p.get("stateMachineArn")
+        or p.get("resourceArn")
+        or (p.get("name") and f"arn:aws:states:{at}:stateMachine:{p['name']}")
+    )
+
+    def events_arn(self, p, at):
+        if p.get("ResourceARN"):
+            return p["ResourceARN"]
+        bus = p.get("EventBusName") or "default"
+        bus = bus.split("/")[-1]
+        rule = p.get("Rule") or (
+            p.get("Name") if self._get_action().endswith("Rule") else None
+        )
+        if rule:
+            return f"arn:aws:events:{at}:rule/{rule}" if bus == "default" else f"arn:aws:events:{at}:rule/{bus}/{rule}"
+        if self._get_action().endswith("EventBus") and p.get("Name"):
+            return f"arn:aws:events:{at}:event-bus/{p['Name']}"
+        return None
+
+    EventsHandler._determine_resource = named(events_arn)
+
+    def scheduler_arn(self, p, at):
+        parts = [unquote(x) for x in urlparse(self.uri).path.split("/") if x]
+        if len(parts) < 2:
+            return None
+        if parts[0] == "tags":
+            return "/".join(parts[1:])
+        if parts[0] == "schedule-groups":
+            return f"arn:aws:scheduler:{at}:schedule-group/{parts[1]}"
+        if parts[0] == "schedules":
+            group = self.querystring.get("groupName", [None])[0] or p.get("GroupName") or "default"
+            return f"arn:aws:scheduler:{at}:schedule/{group}/{parts[1]}"
+        return None
+
+    EventBridgeSchedulerResponse._determine_resource = named(scheduler_arn)
+
+    def ssm_arn(self, p, at):
+        name = p.get("Name") or (p.get("Names") or [None])[0] or p.get("ResourceId")
+        if not name:
+            return None
+        return f"arn:aws:ssm:{at}:parameter/{name.split(':')[0].lstrip('/')}"
+
+    SimpleSystemManagerResponse._determine_resource = named(ssm_arn)
+
+    from moto.secretsmanager.responses import SecretsManagerResponse
+
+    def secret_arn(self, p, at):
+        secret = p.get("SecretId") or p.get("Name")
+        if not secret:
+            return None
+        if secret.startswith("arn:"):
+            return secret
+        # A secret's ARN ends with six characters Secrets Manager gives: any six, as a
+        # policy's `NAME-??????` matches them.
+        return f"arn:aws:secretsmanager:{at}:secret:{secret}-AbCdEf"
+
+    SecretsManagerResponse._determine_resource = named(secret_arn)
+
+    from moto.cloudwatch.responses import CloudWatchResponse
+
+    def alarm_arn(self, p, at):
+        # An alarm call names its alarm (PutMetricAlarm), its alarms (DeleteAlarms: the
+        # first; slsr deletes one a call) or its ARN (the tag calls).
+        names = p.get("AlarmNames") or []
+        name = p.get("AlarmName") or (names[0] if names else None)
+        return p.get("ResourceARN") or (name and f"arn:aws:cloudwatch:{at}:alarm:{name}")
+
+    CloudWatchResponse._determine_resource = named(alarm_arn)
+
+    def apigateway_resource(self):
+        path = urlparse(self.uri).path
+        return f"arn:aws:apigateway:{self.region}::{path[len('/v2'):]}"
+
+    ApiGatewayV2Response._determine_resource = apigateway_resource
+
+
+_iam_enforcement_as_aws()
 
 if __name__ == "__main__":
     sys.exit(main())

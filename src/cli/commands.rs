@@ -74,6 +74,7 @@ pub fn run(command: Command) -> ExitCode {
         Command::Logs(args) => crate::cli::logs::run(&args),
         Command::Invoke(args) => crate::cli::invoke::run(&args),
         Command::Init(args) => crate::cli::init::run(&args),
+        Command::Policy(args) => crate::cli::policy::run(&args),
         Command::Schema => {
             print!("{}", spec::schema::editor_text());
             ExitCode::SUCCESS

@@ -37,6 +37,7 @@ pub fn resolve(cli: Cli) -> Result<Command, clap::Error> {
             take(region, &mut global.region);
             take_connection(aws, &mut global);
         }
+        Command::Policy(a) => take_spec(&mut a.spec, &mut global),
         Command::Schema | Command::Completions { .. } | Command::Init(_) => {}
     }
     let left: Vec<&str> = [
@@ -101,6 +102,7 @@ fn name(command: &Command) -> &'static str {
         Command::Logs(_) => "logs",
         Command::Invoke(_) => "invoke",
         Command::Init(_) => "init",
+        Command::Policy(_) => "policy",
         Command::Schema => "schema",
         Command::Whoami { .. } => "whoami",
         Command::Completions { .. } => "completions",

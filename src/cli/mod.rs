@@ -16,6 +16,7 @@ pub mod interrupt;
 pub mod invoke;
 pub mod log_time;
 pub mod logs;
+pub mod policy;
 pub mod progress;
 pub mod validate;
 
@@ -136,6 +137,9 @@ pub enum Command {
     Invoke(invoke::InvokeArgs),
     /// Start a new service: a spec, its handler and the spec's JSON Schema, in DIR or here.
     Init(init::InitArgs),
+    /// Print the IAM policy a CI principal needs to plan, apply and destroy this spec
+    /// (offline: no AWS call).
+    Policy(policy::PolicyArgs),
     /// Print the JSON Schema of the spec format (for editors).
     Schema,
     /// Show the AWS account, identity and region slsr would use.

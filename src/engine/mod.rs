@@ -11,6 +11,7 @@ pub mod model;
 pub mod normalize;
 pub mod outputs;
 pub mod plan;
+pub mod policy;
 pub mod prices;
 pub mod quota;
 pub mod saved;

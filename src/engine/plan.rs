@@ -97,7 +97,8 @@ pub struct Plan {
     #[serde(skip)]
     pub widening: Vec<crate::engine::widening::Widening>,
     /// What the plan does to the fixed monthly bill (`engine::cost`), filled in by `make`.
-    #[serde(default)]
+    /// Never saved nor read from a saved plan: it is always priced again from the changes.
+    #[serde(skip)]
     pub cost: crate::engine::cost::Costs,
 }
 

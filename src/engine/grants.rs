@@ -139,30 +139,9 @@ fn covers(have: &Grant, want: &Grant) -> bool {
         && glob(&have.resource, &want.resource)
 }
 
-/// IAM's wildcards: `*` any run of characters, `?` one; `text`'s own wildcards are plain
-/// characters here, so a pattern covers a narrower pattern (`s3:*` covers `s3:Get*`).
+/// IAM's wildcards, case and all (`spec::escalation::wildcard_matches`).
 pub fn glob(pattern: &str, text: &str) -> bool {
-    let pattern: Vec<char> = pattern.chars().collect();
-    let text: Vec<char> = text.chars().collect();
-    let (mut p, mut t) = (0, 0);
-    // The last `*` seen, and where in the text it is being tried.
-    let mut star: Option<(usize, usize)> = None;
-    while t < text.len() {
-        if p < pattern.len() && (pattern[p] == '?' || pattern[p] == text[t]) {
-            p += 1;
-            t += 1;
-        } else if p < pattern.len() && pattern[p] == '*' {
-            star = Some((p, t));
-            p += 1;
-        } else if let Some((star_p, star_t)) = star {
-            p = star_p + 1;
-            t = star_t + 1;
-            star = Some((star_p, star_t + 1));
-        } else {
-            return false;
-        }
-    }
-    pattern[p..].iter().all(|&c| c == '*')
+    crate::spec::escalation::wildcard_matches(pattern, text, false)
 }
 
 #[cfg(test)]

@@ -174,10 +174,16 @@ pub fn broad_for(resource: &str, escalation: &Escalation) -> bool {
     }
 }
 
-/// IAM's wildcards: `*` any run of characters, `?` one character; case-insensitive.
-fn wildcard_match(pattern: &str, text: &str) -> bool {
-    let pattern: Vec<char> = pattern.to_lowercase().chars().collect();
-    let text: Vec<char> = text.to_lowercase().chars().collect();
+/// Whether `pattern` (IAM's wildcards: `*` any run of characters, `?` one) matches `text`,
+/// as IAM compares actions (`ignore_case`) and resources (with case). `text`'s own
+/// wildcards are plain characters, so a pattern covers a narrower one (`s3:*` covers
+/// `s3:Get*`). The one matcher of slsr's: W304, the widening list and `slsr policy` use it.
+pub fn wildcard_matches(pattern: &str, text: &str, ignore_case: bool) -> bool {
+    let fold = |s: &str| match ignore_case {
+        true => s.to_lowercase().chars().collect::<Vec<char>>(),
+        false => s.chars().collect(),
+    };
+    let (pattern, text) = (fold(pattern), fold(text));
     let (mut p, mut t) = (0, 0);
     // Where the last `*` was, and the text position it is being tried against.
     let mut star: Option<(usize, usize)> = None;
@@ -197,6 +203,11 @@ fn wildcard_match(pattern: &str, text: &str) -> bool {
         }
     }
     pattern[p..].iter().all(|&c| c == '*')
+}
+
+/// An action pattern against an action: IAM compares actions without case.
+fn wildcard_match(pattern: &str, text: &str) -> bool {
+    wildcard_matches(pattern, text, true)
 }
 
 #[cfg(test)]

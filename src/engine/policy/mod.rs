@@ -209,38 +209,7 @@ pub fn size(document: &Value) -> usize {
 
 /// Whether `pattern` (IAM's `*` and `?` wildcards) matches `value`, as IAM compares
 /// actions (without case) and resources (with case).
-pub fn matches(pattern: &str, value: &str, ignore_case: bool) -> bool {
-    let (p, v): (Vec<char>, Vec<char>) = if ignore_case {
-        (
-            pattern.to_lowercase().chars().collect(),
-            value.to_lowercase().chars().collect(),
-        )
-    } else {
-        (pattern.chars().collect(), value.chars().collect())
-    };
-    // Classic wildcard matching with backtracking to the last `*`.
-    let (mut i, mut j, mut star, mut mark) = (0, 0, None, 0);
-    while j < v.len() {
-        if i < p.len() && (p[i] == '?' || p[i] == v[j]) {
-            i += 1;
-            j += 1;
-        } else if i < p.len() && p[i] == '*' {
-            star = Some(i);
-            mark = j;
-            i += 1;
-        } else if let Some(s) = star {
-            i = s + 1;
-            mark += 1;
-            j = mark;
-        } else {
-            return false;
-        }
-    }
-    while i < p.len() && p[i] == '*' {
-        i += 1;
-    }
-    i == p.len()
-}
+pub use crate::spec::escalation::wildcard_matches as matches;
 
 /// Whether the document allows `action` on `resource` (an Allow statement naming both;
 /// conditions are not evaluated).

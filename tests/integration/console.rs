@@ -550,3 +550,31 @@ pub async fn create_table(
         .await
         .unwrap_or_else(|e| panic!("CreateTable {name}: {e:?}"));
 }
+
+/// A deploy lock's table as a team makes one for slsr (`lock.table`): a string partition
+/// key `lock`, on demand.
+pub async fn lock_table(db: &aws_sdk_dynamodb::Client, name: &str) {
+    use aws_sdk_dynamodb::types::{
+        AttributeDefinition, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType,
+    };
+    db.create_table()
+        .table_name(name)
+        .attribute_definitions(
+            AttributeDefinition::builder()
+                .attribute_name("lock")
+                .attribute_type(ScalarAttributeType::S)
+                .build()
+                .unwrap(),
+        )
+        .key_schema(
+            KeySchemaElement::builder()
+                .attribute_name("lock")
+                .key_type(KeyType::Hash)
+                .build()
+                .unwrap(),
+        )
+        .billing_mode(BillingMode::PayPerRequest)
+        .send()
+        .await
+        .unwrap();
+}

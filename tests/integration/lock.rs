@@ -7,10 +7,7 @@ use std::collections::HashMap;
 use std::io::{BufRead, BufReader};
 use std::time::{Duration, Instant};
 
-use aws_sdk_dynamodb::types::{
-    AttributeDefinition, AttributeValue, BillingMode, KeySchemaElement, KeyType,
-    ScalarAttributeType,
-};
+use aws_sdk_dynamodb::types::AttributeValue;
 
 use crate::proxy::{Config, Outcome, Proxy};
 use crate::support::{Account, app, run};
@@ -29,26 +26,7 @@ functions:
 
 async fn lock_table(account: &Account) -> aws_sdk_dynamodb::Client {
     let db = aws_sdk_dynamodb::Client::new(&account.config().await);
-    db.create_table()
-        .table_name("slsr-locks")
-        .attribute_definitions(
-            AttributeDefinition::builder()
-                .attribute_name("lock")
-                .attribute_type(ScalarAttributeType::S)
-                .build()
-                .unwrap(),
-        )
-        .key_schema(
-            KeySchemaElement::builder()
-                .attribute_name("lock")
-                .key_type(KeyType::Hash)
-                .build()
-                .unwrap(),
-        )
-        .billing_mode(BillingMode::PayPerRequest)
-        .send()
-        .await
-        .unwrap();
+    crate::console::lock_table(&db, "slsr-locks").await;
     db
 }
 

@@ -266,29 +266,7 @@ async fn a_user_holding_only_the_printed_policy_deploys_and_destroys_every_examp
     // What the team provides: the lock's table and the parameter the spec reads.
     let admin = server.admin_config().await;
     let db = aws_sdk_dynamodb::Client::new(&admin);
-    use aws_sdk_dynamodb::types::{
-        AttributeDefinition, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType,
-    };
-    db.create_table()
-        .table_name("ci-locks")
-        .attribute_definitions(
-            AttributeDefinition::builder()
-                .attribute_name("lock")
-                .attribute_type(ScalarAttributeType::S)
-                .build()
-                .unwrap(),
-        )
-        .key_schema(
-            KeySchemaElement::builder()
-                .attribute_name("lock")
-                .key_type(KeyType::Hash)
-                .build()
-                .unwrap(),
-        )
-        .billing_mode(BillingMode::PayPerRequest)
-        .send()
-        .await
-        .unwrap();
+    crate::console::lock_table(&db, "ci-locks").await;
     aws_sdk_ssm::Client::new(&admin)
         .put_parameter()
         .name("/every/db-url")

@@ -236,6 +236,7 @@ mod tests {
                     .unwrap();
                 let alarms = c.cloudwatch.describe_alarms().send().await.unwrap();
                 assert!(alarms.metric_alarms().is_empty());
+                c.rest.create_rest_api().name("r").send().await.unwrap();
             })
             .await;
         let ops: Vec<String> = recorder.calls().into_iter().map(|c| c.operation).collect();
@@ -263,6 +264,7 @@ mod tests {
                 "SecretsManager.CreateSecret",
                 "CloudWatch.PutMetricAlarm",
                 "CloudWatch.DescribeAlarms",
+                "APIGateway.CreateRestApi",
             ]
         );
         assert!(recorder.calls().iter().all(|c| c.change == "function.api"));

@@ -63,6 +63,10 @@ fn nothing_to_report(service: &str, operation: &str) -> HttpResponse {
             "application/json",
             r#"{"apiId": "dry-run", "integrationId": "dry-run", "authorizerId": "dry-run", "routeId": "dry-run"}"#.to_string(),
         ),
+        "APIGateway" => (
+            "application/json",
+            r#"{"id": "dry-run", "rootResourceId": "dry-run"}"#.to_string(),
+        ),
         "SQS" => (
             "application/json",
             r#"{"QueueUrl": "https://sqs.dry-run.invalid/000000000000/dry-run"}"#.to_string(),

@@ -102,18 +102,17 @@ async fn apply(a: &Applier, step: &Step) -> Result<(), AwsError> {
     let target = step.change.address.clone();
     let api = super::rest_api::api_id(a)?;
     match step.action {
-        Action::Delete => {
-            // The root goes with the API; a parent's deletion took its children with it.
-            if r.key != "/" {
-                a.rest
-                    .delete_resource()
-                    .rest_api_id(&api)
-                    .resource_id(&r.name)
-                    .send()
-                    .await
-                    .or_gone("DeleteResource", &target)?;
-            }
+        // The root goes with the API (below); a parent's deletion took its children with it.
+        Action::Delete if r.key != "/" => {
+            a.rest
+                .delete_resource()
+                .rest_api_id(&api)
+                .resource_id(&r.name)
+                .send()
+                .await
+                .or_gone("DeleteResource", &target)?;
         }
+        Action::Delete => {}
         Action::Create if r.key == "/" => {
             // AWS made the root with the API.
             let root = a.ids.get(super::rest_api::ROOT_KEY).unwrap_or_default();

@@ -6,7 +6,8 @@
 use aws_sdk_apigateway::types::{Op, PatchOperation};
 
 use crate::support::{
-    Account, app, applied, applied_clean, assert_clean, has_all, planned_changes, replan,
+    Account, app, applied, applied_clean, assert_clean, destroyed, has_all, pages, planned_changes,
+    replan, slsr_on,
 };
 
 const SHOP: &str = "service: shop
@@ -178,6 +179,13 @@ async fn methods_resources_and_one_deployment_per_change_follow_the_spec() {
         .unwrap();
     assert!(stage.deployment_id().is_some());
     assert_eq!(deployments(&rest, &id).await, 1);
+    // The read follows the emulator's pages of the API's four resources.
+    let clean = slsr_on(&account, "plan", &spec, &["--detailed-exitcode", "-v"]);
+    assert_eq!(clean.code, 0, "{}{}", clean.stdout, clean.stderr);
+    has_all(
+        &clean.stderr,
+        &[&format!("APIGateway.GetResources: {}", pages(4))],
+    );
     // Each method's permission names its method and path.
     let arn = |rest: &str| format!("arn:aws:execute-api:us-east-1:{acct}:{id}/*/{rest}");
     let mut want = vec![
@@ -197,7 +205,7 @@ async fn methods_resources_and_one_deployment_per_change_follow_the_spec() {
         .await
         .unwrap();
     assert_eq!(env.environment().unwrap().variables().unwrap()["URL"], url);
-    let outputs = crate::support::slsr_on(&account, "outputs", &spec, &[]);
+    let outputs = slsr_on(&account, "outputs", &spec, &[]);
     assert!(
         outputs.stdout.contains(&url),
         "{}{}",
@@ -342,4 +350,8 @@ async fn a_private_api_s_policy_is_read_back_and_hand_edits_are_drift_that_redep
     applied_clean(&account, &spec, &[]);
     assert_eq!(deployments(&rest, &id).await, before + 1);
     assert_clean(&account, &spec);
+
+    // Destroyed: the API and everything in it.
+    destroyed(&account, &spec, &[]);
+    assert!(rest_items!(rest.get_rest_apis()).is_empty());
 }

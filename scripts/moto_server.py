@@ -1908,6 +1908,8 @@ _iam_enforcement_as_aws()
 # - GetRestApis, GetResources and GetDeployments in pages: `position` and `limit` in,
 #   `position` out (AWS: 25 a page by default, 500 at most); moto answered everything at once;
 # - UpdateMethod's `/authorizationType` and `/apiKeyRequired` (moto had no handler for it);
+# - CreateDeployment on an existing stage moves the stage to the new deployment and keeps its
+#   settings (tracing, throttling, access log), as AWS does; moto made a new, bare stage;
 # - TagResource, UntagResource and GetTags on a REST API's ARN
 #   (`arn:aws:apigateway:REGION::/restapis/ID`): moto had no handler for them;
 # - with IAM enforced, each call names its path (`arn:aws:apigateway:REGION::/restapis/...`)
@@ -1974,6 +1976,20 @@ def _rest_apis_as_aws():
                 method.api_key_required = str(op.get("value")).lower() == "true"
         return 200, {}, json.dumps(method.to_json())
 
+    from moto.apigateway import models as rest_models
+
+    create_deployment = rest_models.RestAPI.create_deployment
+
+    def deployment_keeping_the_stage(self, name, description="", stage_variables=None):
+        existing = self.stages.get(name) if name else None
+        deployment = create_deployment(self, name, description, stage_variables)
+        if existing is not None:
+            existing.deployment_id = deployment.id
+            existing.variables.update(stage_variables or {})
+            self.stages[name] = existing
+        return deployment
+
+    rest_models.RestAPI.create_deployment = deployment_keeping_the_stage
     APIGatewayResponse.update_method = update_method
     APIGatewayResponse.get_rest_apis = get_rest_apis
     APIGatewayResponse.get_resources = get_resources

@@ -26,6 +26,7 @@ pub mod rest_api;
 pub mod rest_deployment;
 pub mod rest_method;
 pub mod rest_resource;
+pub mod rest_stage;
 pub mod role;
 pub mod route;
 pub mod rule;
@@ -84,6 +85,7 @@ pub enum Kind {
     RestResource,
     RestMethod,
     RestDeployment,
+    RestStage,
     StateMachine,
     Parameter,
     Alarm,
@@ -119,6 +121,7 @@ pub const ALL: &[Kind] = &[
     Kind::RestResource,
     Kind::RestMethod,
     Kind::RestDeployment,
+    Kind::RestStage,
     Kind::StateMachine,
     Kind::Parameter,
     Kind::Alarm,
@@ -223,6 +226,7 @@ impl Kind {
             Kind::RestResource => &rest_resource::INFO,
             Kind::RestMethod => &rest_method::INFO,
             Kind::RestDeployment => &rest_deployment::INFO,
+            Kind::RestStage => &rest_stage::INFO,
             Kind::StateMachine => &state_machine::INFO,
             Kind::Parameter => &parameter::INFO,
             Kind::Alarm => &alarm::INFO,

@@ -19,8 +19,8 @@ pub struct RestApi {
     pub policy: Option<Vec<ApiPolicyStatement>>,
     /// Tags of the API, besides slsr's own.
     pub tags: Option<BTreeMap<String, String>>,
-    /// Not built yet: the stage's access log, tracing and throttling.
-    pub stage: Option<serde_json::Value>,
+    /// Settings of the API's stage (named after slsr's stage): tracing and throttling.
+    pub stage: Option<RestStage>,
     /// Not built yet: API keys.
     pub api_keys: Option<serde_json::Value>,
     /// Not built yet: usage plans.
@@ -31,6 +31,31 @@ pub struct RestApi {
     pub cors: Option<serde_json::Value>,
     /// Not built yet: a custom domain name.
     pub domain: Option<serde_json::Value>,
+}
+
+/// Settings of the REST API's stage.
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(example = serde_json::json!({"tracing": "active", "throttle": {"rate": 100, "burst": 200}}))]
+pub struct RestStage {
+    /// Not built yet: an access log into a log group of slsr's.
+    pub access_log: Option<bool>,
+    /// `active`: X-Ray traces the stage's requests; `passthrough` (the default) leaves tracing off.
+    pub tracing: Option<super::model::Tracing>,
+    /// The stage's default throttling of every method: requests a second and the burst.
+    pub throttle: Option<RestThrottle>,
+}
+
+/// A stage's throttling.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RestThrottle {
+    /// Steady requests a second.
+    #[schemars(range(min = 0))]
+    pub rate: f64,
+    /// Requests at once above the rate.
+    #[schemars(range(min = 0))]
+    pub burst: u32,
 }
 
 /// Where the REST API is reached from.

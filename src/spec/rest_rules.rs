@@ -22,8 +22,10 @@ pub fn check(p: &Project, diags: &mut Vec<Diagnostic>) {
                 .with_help("add `policy: [{principals: [\"*\"], actions: [execute-api:Invoke], conditions: {StringEquals: {aws:SourceVpce: vpce-...}}}]` to rest_api"),
             );
         }
+        if api.stage.as_ref().and_then(|s| s.access_log) == Some(true) {
+            diags.push(not_yet(p, "rest_api.stage.access_log"));
+        }
         let later = [
-            ("stage", api.stage.is_some()),
             ("api_keys", api.api_keys.is_some()),
             ("usage_plans", api.usage_plans.is_some()),
             ("authorizers", api.authorizers.is_some()),
@@ -104,5 +106,5 @@ fn not_yet(p: &Project, path: &str) -> Diagnostic {
         format!("`{path}` is not supported yet: slsr does not make it, and will not deploy a REST API without it"),
     )
     .with_label("not supported yet")
-    .with_help("remove it for now; REST APIs' stage settings, API keys, usage plans, authorizers, CORS and domains come later")
+    .with_help("remove it for now; REST APIs' access logs, API keys, usage plans, authorizers, CORS and domains come later")
 }

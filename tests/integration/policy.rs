@@ -357,6 +357,7 @@ async fn a_user_holding_only_the_printed_policy_deploys_and_destroys_every_examp
         "rest_deployment",
         "rest_method",
         "rest_resource",
+        "rest_stage",
         "role",
         "route",
         "rule",

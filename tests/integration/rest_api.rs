@@ -272,6 +272,7 @@ rest_api:
     - principals: ['*']
       actions: [execute-api:Invoke]
       conditions: {StringEquals: {aws:SourceVpce: vpce-0abc}}
+  stage: {tracing: active, throttle: {rate: 100, burst: 200}}
 functions:
   api:
     handler: index.handler
@@ -299,6 +300,45 @@ async fn a_private_api_s_policy_is_read_back_and_hand_edits_are_drift_that_redep
         "vpce-0abc"
     );
     assert_eq!(policy["Statement"][0]["Action"], "execute-api:Invoke");
+    let stage = rest
+        .get_stage()
+        .rest_api_id(&id)
+        .stage_name("dev")
+        .send()
+        .await
+        .unwrap();
+    assert!(stage.tracing_enabled());
+    let every = &stage.method_settings().unwrap()["*/*"];
+    assert_eq!(
+        (
+            every.throttling_rate_limit(),
+            every.throttling_burst_limit()
+        ),
+        (100.0, 200)
+    );
+
+    // A stage setting changed: the stage updated in place, nothing redeployed.
+    let before = deployments(&rest, &id).await;
+    let slower = PRIVATE.replace("rate: 100", "rate: 50");
+    let plan = replan(&account, &spec, &slower, &[]);
+    has_all(
+        &plan,
+        &["~ rest_stage.api", "~ throttle.rate: 100.0 -> 50.0"],
+    );
+    assert!(!plan.contains("rest_deployment"), "{plan}");
+    applied_clean(&account, &spec, &[]);
+    assert_eq!(deployments(&rest, &id).await, before);
+    let stage = rest
+        .get_stage()
+        .rest_api_id(&id)
+        .stage_name("dev")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        stage.method_settings().unwrap()["*/*"].throttling_rate_limit(),
+        50.0
+    );
 
     // The policy edited by hand: drift on the API, put back by apply.
     let edited = api.policy().unwrap().replace("vpce-0abc", "vpce-0bad");

@@ -1,6 +1,6 @@
 //! The REST API (API Gateway v1): GetRestApis (tags included) to find `{service}-{stage}`,
 //! then its resources with their methods and integrations embedded (GetResources), and the
-//! stage's deployment (GetStage, GetDeployment) for the digest it records. Each listing is
+//! stage's settings and deployment (GetStage, GetDeployment: the digest it records). Each listing is
 //! followed page by page.
 
 use super::{Live, Reader, Scope, conflict};
@@ -91,6 +91,10 @@ pub async fn read(r: &Reader, scope: &Scope, wanted: &State) -> Result<Live, Aws
         }
         Err(e) => return Err(AwsError::new("GetStage", &id, e)),
     };
+    if let Some(stage) = &stage {
+        live.state
+            .insert(kinds::rest_stage::live(&scope.stage, stage));
+    }
     if let Some(deployment_id) = stage.as_ref().and_then(|s| s.deployment_id()) {
         r.calls.count("APIGateway.GetDeployment");
         let deployment = r

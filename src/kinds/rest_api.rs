@@ -228,6 +228,44 @@ pub fn api_id(a: &Applier) -> Result<String, AwsError> {
     })
 }
 
+/// `"{id} {root resource id}"` of the REST API of `r`'s name with its service and stage's
+/// tags, if there is one: a read, not counted among the writes.
+async fn find(a: &Applier, r: &Resource) -> Result<Option<String>, AwsError> {
+    let name = r.name.as_str();
+    let tags = attr_map(r, TAGS);
+    let apis = crate::aws::pages::follow(
+        &a.lookups,
+        "APIGateway.GetRestApis",
+        name,
+        |position| async {
+            let out = a
+                .rest
+                .get_rest_apis()
+                .set_position(position)
+                .send()
+                .await
+                .map_err(|e| AwsError::new("GetRestApis", name, e))?;
+            Ok((out.items.unwrap_or_default(), out.position))
+        },
+    )
+    .await?;
+    Ok(apis
+        .iter()
+        .find(|api| {
+            api.name() == Some(name)
+                && ["slsr:service", "slsr:stage"]
+                    .iter()
+                    .all(|k| api.tags().and_then(|t| t.get(*k)) == tags.get(*k))
+        })
+        .map(|api| {
+            format!(
+                "{} {}",
+                api.id().unwrap_or_default(),
+                api.root_resource_id().unwrap_or_default()
+            )
+        }))
+}
+
 fn policy_text(r: &Resource) -> Option<String> {
     let policy = attr(r, POLICY);
     (!policy.is_null()).then(|| policy.to_string())
@@ -244,26 +282,53 @@ async fn apply(a: &Applier, step: &Step) -> Result<(), AwsError> {
         .unwrap_or_default();
     match step.action {
         Action::Create => {
-            let out = a
-                .rest
-                .create_rest_api()
-                .name(name)
-                .endpoint_configuration(
-                    EndpointConfiguration::builder()
-                        .types(EndpointType::from(attr_str(r, ENDPOINT).as_str()))
-                        .build(),
-                )
-                .set_policy(policy_text(r))
-                .set_tags(Some(attr_map(r, TAGS)))
-                .send()
-                .await
-                .map_err(|e| AwsError::new("CreateRestApi", name, e))?;
-            let id = out.id.unwrap_or_default();
+            // The id and the root resource's id, as one string for `create_once`.
+            let create = || async {
+                a.rest
+                    .create_rest_api()
+                    .name(name)
+                    .endpoint_configuration(
+                        EndpointConfiguration::builder()
+                            .types(EndpointType::from(attr_str(r, ENDPOINT).as_str()))
+                            .build(),
+                    )
+                    .set_policy(policy_text(r))
+                    .set_tags(Some(attr_map(r, TAGS)))
+                    .customize()
+                    .config_override(
+                        aws_sdk_apigateway::config::Builder::default()
+                            .retry_config(aws_config::retry::RetryConfig::disabled()),
+                    )
+                    .send()
+                    .await
+                    .map(|out| {
+                        format!(
+                            "{} {}",
+                            out.id.unwrap_or_default(),
+                            out.root_resource_id.unwrap_or_default()
+                        )
+                    })
+            };
+            // API Gateway makes a second REST API of one name as readily as the first: one
+            // made since the plan (a concurrent apply) is reported, and a create whose answer
+            // was lost is looked for before it is sent again (`create_once`).
+            if let Some(made) = find(a, r).await? {
+                return Err(AwsError {
+                    operation: "CreateRestApi",
+                    target: name.to_string(),
+                    message: format!(
+                        "a REST API of this name and this service and stage's tags (id {}) was made since the plan, by another apply or by hand; run `slsr plan` again",
+                        made.split(' ').next().unwrap_or_default()
+                    ),
+                });
+            }
+            let made =
+                super::http_api::create_once("CreateRestApi", name, create, || find(a, r)).await?;
+            let (id, root) = made.split_once(' ').unwrap_or((made.as_str(), ""));
+            a.ids.set(ROOT_KEY, root.to_string());
             a.ids
-                .set(ROOT_KEY, out.root_resource_id.unwrap_or_default());
-            a.ids
-                .set(URL_KEY, attr_str(r, URL).replace(KNOWN_AFTER_APPLY, &id));
-            a.ids.set(ID_KEY, id);
+                .set(URL_KEY, attr_str(r, URL).replace(KNOWN_AFTER_APPLY, id));
+            a.ids.set(ID_KEY, id.to_string());
         }
         Action::Delete => {
             a.rest
@@ -316,7 +381,82 @@ async fn apply(a: &Applier, step: &Step) -> Result<(), AwsError> {
 
 #[cfg(test)]
 mod tests {
+    use std::collections::HashMap;
+
+    use aws_sdk_apigateway::operation::create_rest_api::CreateRestApiOutput;
+    use aws_sdk_apigateway::operation::get_rest_apis::GetRestApisOutput;
+    use aws_sdk_apigateway::types::RestApi;
+    use aws_smithy_mocks::{RuleMode, mock, mock_client};
+
     use super::*;
+
+    fn create_step() -> Step {
+        let r = Resource::new(super::super::Kind::RestApi, "api", "shop-dev")
+            .with(ENDPOINT, "REGIONAL")
+            .with(
+                URL,
+                "https://(known after apply).execute-api.us-east-1.amazonaws.com/dev",
+            )
+            .with("tags.slsr:service", "shop")
+            .with("tags.slsr:stage", "dev");
+        crate::apply::testing::step(Action::Create, None, r, vec![])
+    }
+
+    fn applier(rest: aws_sdk_apigateway::Client) -> Applier {
+        let mut a = crate::apply::testing::applier(HashMap::new());
+        a.clients.rest = rest;
+        a
+    }
+
+    #[tokio::test]
+    async fn a_rest_api_made_since_the_plan_is_reported_not_doubled() {
+        let theirs = mock!(aws_sdk_apigateway::Client::get_rest_apis).then_output(|| {
+            GetRestApisOutput::builder()
+                .items(
+                    RestApi::builder()
+                        .name("shop-dev")
+                        .id("made-by-the-other-run")
+                        .tags("slsr:service", "shop")
+                        .tags("slsr:stage", "dev")
+                        .build(),
+                )
+                .build()
+        });
+        let create = mock!(aws_sdk_apigateway::Client::create_rest_api).then_output(|| {
+            CreateRestApiOutput::builder()
+                .id("a-second")
+                .root_resource_id("root")
+                .build()
+        });
+        let a = applier(mock_client!(
+            aws_sdk_apigateway,
+            RuleMode::MatchAny,
+            [&theirs, &create]
+        ));
+        let err = apply(&a, &create_step()).await.unwrap_err();
+        assert!(err.message.contains("made-by-the-other-run"), "{err}");
+        assert_eq!(create.num_calls(), 0, "no second API");
+
+        // Someone else's API of the name is not ours: it does not stop the create.
+        let other = mock!(aws_sdk_apigateway::Client::get_rest_apis).then_output(|| {
+            GetRestApisOutput::builder()
+                .items(RestApi::builder().name("shop-dev").id("theirs").build())
+                .build()
+        });
+        let a = applier(mock_client!(
+            aws_sdk_apigateway,
+            RuleMode::MatchAny,
+            [&other, &create]
+        ));
+        apply(&a, &create_step()).await.unwrap();
+        assert_eq!(create.num_calls(), 1);
+        assert_eq!(a.ids.get(ID_KEY).as_deref(), Some("a-second"));
+        assert_eq!(a.ids.get(ROOT_KEY).as_deref(), Some("root"));
+        assert_eq!(
+            a.ids.get(URL_KEY).as_deref(),
+            Some("https://a-second.execute-api.us-east-1.amazonaws.com/dev")
+        );
+    }
 
     #[test]
     fn aws_s_copy_of_a_policy_is_the_document_slsr_wrote() {

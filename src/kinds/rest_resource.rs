@@ -125,21 +125,58 @@ async fn apply(a: &Applier, step: &Step) -> Result<(), AwsError> {
                 target: target.clone(),
                 message: format!("{parent} does not exist"),
             })?;
-            let out = a
+            let made = a
                 .rest
                 .create_resource()
                 .rest_api_id(&api)
                 .parent_id(parent_id)
                 .path_part(attr_str(r, PATH_PART))
                 .send()
-                .await
-                .map_err(|e| AwsError::new("CreateResource", &target, e))?;
-            a.ids.set(&target, out.id.unwrap_or_default());
+                .await;
+            let id = match made {
+                Ok(out) => out.id.unwrap_or_default(),
+                // A retried create whose first answer was lost: AWS refuses the path it made.
+                Err(e)
+                    if e.as_service_error()
+                        .is_some_and(|s| s.is_conflict_exception()) =>
+                {
+                    made_at(a, &api, &r.key)
+                        .await?
+                        .ok_or_else(|| AwsError::new("CreateResource", &target, e))?
+                }
+                Err(e) => return Err(AwsError::new("CreateResource", &target, e)),
+            };
+            a.ids.set(&target, id);
         }
         // Its path and parent are what it is: a change replaces it.
         _ => {}
     }
     Ok(())
+}
+
+/// The id of the API's resource at `path`, if it has one: a read, not counted among the writes.
+async fn made_at(a: &Applier, api: &str, path: &str) -> Result<Option<String>, AwsError> {
+    let resources = crate::aws::pages::follow(
+        &a.lookups,
+        "APIGateway.GetResources",
+        path,
+        |position| async {
+            let out = a
+                .rest
+                .get_resources()
+                .rest_api_id(api)
+                .set_position(position)
+                .send()
+                .await
+                .map_err(|e| AwsError::new("GetResources", path, e))?;
+            Ok((out.items.unwrap_or_default(), out.position))
+        },
+    )
+    .await?;
+    Ok(resources
+        .iter()
+        .find(|r| r.path() == Some(path))
+        .and_then(|r| r.id().map(str::to_string)))
 }
 
 #[cfg(test)]

@@ -228,3 +228,48 @@ async fn apply(a: &Applier, step: &Step) -> Result<(), AwsError> {
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::{Index, Kind};
+    use crate::engine::desired::testing::desired;
+
+    const SPEC: &str = "service: shop\nfunctions:\n  api:\n    image: 123456789012.dkr.ecr.eu-west-1.amazonaws.com/api:1\n    events:\n      - rest: GET /orders/{id}\n";
+
+    #[test]
+    fn a_new_api_s_permission_names_its_method_and_path_and_waits_for_the_api() {
+        let state = desired(SPEC, "eu-west-1");
+        let permission = state
+            .resources
+            .values()
+            .find(|r| r.kind == Kind::Permission)
+            .unwrap();
+        assert_eq!(
+            permission.attrs["source_arn"],
+            "arn:aws:execute-api:eu-west-1:123456789012:(known after apply: rest_api.id)/*/GET/orders/*"
+        );
+        let index = Index::of(state.resources.values());
+        let needs = (Kind::Permission.info().needs)(permission, &index);
+        assert!(needs.contains(&"rest_api.api".to_string()), "{needs:?}");
+        // The deployment goes after the method, the method after its resource.
+        let deployment = &state.resources["rest_deployment.api"];
+        assert!(
+            (Kind::RestDeployment.info().needs)(deployment, &index).contains(
+                &crate::engine::model::address(Kind::RestMethod, "GET /orders/{id}")
+            )
+        );
+    }
+
+    #[test]
+    fn the_deployment_s_digest_follows_a_method_s_change_only() {
+        let digest = |text: &str| {
+            desired(text, "eu-west-1").resources["rest_deployment.api"].attrs["digest"].clone()
+        };
+        assert_eq!(digest(SPEC), digest(SPEC));
+        let iam = SPEC.replace(
+            "rest: GET /orders/{id}",
+            "rest: {route: 'GET /orders/{id}', auth: iam}",
+        );
+        assert_ne!(digest(SPEC), digest(&iam));
+    }
+}

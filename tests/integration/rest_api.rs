@@ -232,6 +232,30 @@ async fn methods_resources_and_one_deployment_per_change_follow_the_spec() {
             "a new deployment of the REST API to stage dev",
         ],
     );
+    // The writers' calls, as a dry run lists them: one deployment, after the methods.
+    let dry = slsr_on(&account, "apply", &spec, &["--dry-run"]);
+    assert_eq!(dry.code, 0, "{}{}", dry.stdout, dry.stderr);
+    let listing = dry
+        .stdout
+        .split("Dry run:")
+        .nth(1)
+        .expect("a dry run listing");
+    let calls = crate::apply::dry_run_calls(listing);
+    assert_eq!(
+        calls["rest_method[\"POST /orders\"]"],
+        ["APIGateway.UpdateMethod"],
+        "{listing}"
+    );
+    assert_eq!(
+        calls["rest_method[\"GET /orders\"]"],
+        ["APIGateway.PutMethod", "APIGateway.PutIntegration"],
+        "{listing}"
+    );
+    assert_eq!(
+        calls["rest_deployment.api"],
+        ["APIGateway.CreateDeployment"],
+        "{listing}"
+    );
     applied_clean(&account, &spec, &[]);
     assert_eq!(deployments(&rest, &id).await, 2);
 

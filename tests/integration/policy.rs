@@ -73,6 +73,7 @@ fn iam_action(op: &Operation) -> String {
                 ("Delete", "DELETE"),
                 ("UntagResource", "DELETE"),
                 ("Import", "PUT"),
+                ("Put", "PUT"),
                 ("Reimport", "PUT"),
             ]
             .iter()

@@ -1903,5 +1903,108 @@ def _iam_enforcement_as_aws():
 
 _iam_enforcement_as_aws()
 
+
+# API Gateway v1 (REST APIs), as AWS answers slsr's calls (kinds/rest_*.rs, aws/read/rest.rs):
+# - GetRestApis, GetResources and GetDeployments in pages: `position` and `limit` in,
+#   `position` out (AWS: 25 a page by default, 500 at most); moto answered everything at once;
+# - UpdateMethod's `/authorizationType` and `/apiKeyRequired` (moto had no handler for it);
+# - CreateDeployment on an existing stage moves the stage to the new deployment and keeps its
+#   settings (tracing, throttling, access log), as AWS does; moto made a new, bare stage;
+# - TagResource, UntagResource and GetTags on a REST API's ARN
+#   (`arn:aws:apigateway:REGION::/restapis/ID`): moto had no handler for them;
+# - with IAM enforced, each call names its path (`arn:aws:apigateway:REGION::/restapis/...`)
+#   as IAM does, so a policy's scoping is tested (moto named none).
+def _rest_apis_as_aws():
+    from urllib.parse import unquote, urlparse
+
+    from moto.apigateway.responses import APIGatewayResponse
+
+    def rest_page(self, items, key):
+        page, token = _page(items, key, self._get_param("position"),
+                            self._get_param("limit"), 25, 500)
+        return 200, {}, json.dumps(_body("item", page, "position", token))
+
+    def get_rest_apis(self):
+        apis = [a.to_dict() for a in self.backend.list_apis()]
+        return rest_page(self, apis, lambda a: (a.get("name") or "", a["id"]))
+
+    def get_resources(self):
+        api_id = self.path.replace("/restapis/", "", 1).split("/")[0]
+        resources = [r.to_dict() for r in self.backend.get_resources(api_id)]
+        return rest_page(self, resources, lambda r: (r["path"], r["id"]))
+
+    def get_deployments(self):
+        api_id = self.path.replace("/restapis/", "", 1).split("/")[0]
+        deployments = [d.to_json() for d in self.backend.get_deployments(api_id)]
+        return rest_page(self, deployments, lambda d: d["id"])
+
+    def tagged_api(self):
+        arn = unquote(urlparse(self.uri).path).split("/tags/", 1)[1]
+        api_id = arn.split("/restapis/", 1)[1].split("/")[0]
+        return self.backend.get_rest_api(api_id)
+
+    def tag_resource(self):
+        api = tagged_api(self)
+        api.tags = {**(api.tags or {}), **(self._get_param("tags") or {})}
+        return 204, {}, ""
+
+    def untag_resource(self):
+        api = tagged_api(self)
+        keys = self.querystring.get("tagKeys", [])
+        api.tags = {k: v for k, v in (api.tags or {}).items() if k not in keys}
+        return 204, {}, ""
+
+    def get_tags(self):
+        return 200, {}, json.dumps({"tags": tagged_api(self).tags or {}})
+
+    from moto.apigateway import urls as rest_urls
+
+    # A REST API's ARN holds slashes (`::/restapis/ID`), which moto's one pattern refused.
+    rest_urls.url_paths[
+        r"{0}/tags/arn:(?P<partition>[^/]+):apigateway:(?P<region_name>[^/]+)::/restapis/(?P<function_id>[^/]+)$"
+    ] = APIGatewayResponse.dispatch
+
+    def update_method(self):
+        parts = self.path.split("/")
+        method = self.backend.get_method(parts[2], parts[4], parts[6])
+        for op in self._get_param("patchOperations") or []:
+            if op.get("op") != "replace":
+                continue
+            if op.get("path") == "/authorizationType":
+                method.authorization_type = op.get("value")
+            elif op.get("path") == "/apiKeyRequired":
+                method.api_key_required = str(op.get("value")).lower() == "true"
+        return 200, {}, json.dumps(method.to_json())
+
+    from moto.apigateway import models as rest_models
+
+    create_deployment = rest_models.RestAPI.create_deployment
+
+    def deployment_keeping_the_stage(self, name, description="", stage_variables=None):
+        existing = self.stages.get(name) if name else None
+        deployment = create_deployment(self, name, description, stage_variables)
+        if existing is not None:
+            existing.deployment_id = deployment.id
+            existing.variables.update(stage_variables or {})
+            self.stages[name] = existing
+        return deployment
+
+    rest_models.RestAPI.create_deployment = deployment_keeping_the_stage
+    APIGatewayResponse.update_method = update_method
+    APIGatewayResponse.get_rest_apis = get_rest_apis
+    APIGatewayResponse.get_resources = get_resources
+    APIGatewayResponse.get_deployments = get_deployments
+    APIGatewayResponse.tag_resource = tag_resource
+    APIGatewayResponse.untag_resource = untag_resource
+    APIGatewayResponse.get_tags = get_tags
+
+    def rest_resource(self):
+        return f"arn:aws:apigateway:{self.region}::{unquote(urlparse(self.uri).path)}"
+
+    APIGatewayResponse._determine_resource = rest_resource
+
+
+_rest_apis_as_aws()
+
 if __name__ == "__main__":
     sys.exit(main())

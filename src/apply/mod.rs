@@ -207,6 +207,7 @@ impl Applier {
             {
                 self.ids.set(&change.address, before.name.clone());
             }
+            crate::kinds::rest_api::known_ids(&self.ids, change);
         }
         let run = Run {
             progress,

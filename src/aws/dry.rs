@@ -63,6 +63,10 @@ fn nothing_to_report(service: &str, operation: &str) -> HttpResponse {
             "application/json",
             r#"{"apiId": "dry-run", "integrationId": "dry-run", "authorizerId": "dry-run", "routeId": "dry-run"}"#.to_string(),
         ),
+        "APIGateway" => (
+            "application/json",
+            r#"{"id": "dry-run", "rootResourceId": "dry-run"}"#.to_string(),
+        ),
         "SQS" => (
             "application/json",
             r#"{"QueueUrl": "https://sqs.dry-run.invalid/000000000000/dry-run"}"#.to_string(),
@@ -236,6 +240,7 @@ mod tests {
                     .unwrap();
                 let alarms = c.cloudwatch.describe_alarms().send().await.unwrap();
                 assert!(alarms.metric_alarms().is_empty());
+                c.rest.create_rest_api().name("r").send().await.unwrap();
             })
             .await;
         let ops: Vec<String> = recorder.calls().into_iter().map(|c| c.operation).collect();
@@ -263,6 +268,7 @@ mod tests {
                 "SecretsManager.CreateSecret",
                 "CloudWatch.PutMetricAlarm",
                 "CloudWatch.DescribeAlarms",
+                "APIGateway.CreateRestApi",
             ]
         );
         assert!(recorder.calls().iter().all(|c| c.change == "function.api"));

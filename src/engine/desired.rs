@@ -22,6 +22,8 @@ pub struct Target {
     pub region: Option<String>,
     /// The HTTP API's id once it exists; before, permissions name it as known after apply.
     pub api_id: Option<String>,
+    /// The REST API's id once it exists; before, its permissions and URL are known after apply.
+    pub rest_api_id: Option<String>,
     /// The URLs of the queues that exist, by key; a new queue's is known after apply.
     pub queue_urls: BTreeMap<String, String>,
     /// The function URLs that exist, by function key; a new one's is known after apply.
@@ -231,7 +233,7 @@ impl Builder<'_> {
     /// Replaces references to what the spec declares: `${queue:NAME.url|arn}`,
     /// `${function:NAME.arn|name|url}`, `${role:NAME.arn}`,
     /// `${table:NAME.name|arn|stream_arn}`, `${bucket:NAME.name|arn}`, `${topic:NAME.arn}`,
-    /// `${state_machine:NAME.arn|name}`, `${http_api.url}`. Names and
+    /// `${state_machine:NAME.arn|name}`, `${http_api.url}`, `${rest_api.url}`. Names and
     /// ARNs follow from the account, region and names, so a plan shows them exactly; a
     /// queue's URL, a function's URL and the API's URL are read from the account, or known
     /// after apply when this plan creates them.
@@ -269,6 +271,12 @@ impl Builder<'_> {
                         (Some("secret"), _) => self.secret_arn(name),
                         // A form validation accepts but this does not know: left as written.
                         (Some(_), _) => c[0].to_string(),
+                        (None, _) if &c[0] == "${rest_api.url}" => match &self.t.rest_api_id {
+                            Some(id) => {
+                                crate::kinds::rest_api::url(id, self.t.region(), &self.p.stage)
+                            }
+                            None => known_after_apply(crate::kinds::rest_api::URL_KEY),
+                        },
                         (None, _) => match &self.t.api_id {
                             Some(id) => http_api_url(id, self.t.region()),
                             None => known_after_apply("http_api.url"),

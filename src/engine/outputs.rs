@@ -31,7 +31,8 @@ pub struct OutputChange {
 }
 
 /// The addresses an output's value names: `${queue:jobs.url}` names `queue.jobs`,
-/// `${function:api.url}` the function URL `function_url.api`, `${http_api.url}` the API.
+/// `${function:api.url}` the function URL `function_url.api`, `${http_api.url}` and
+/// `${rest_api.url}` their API.
 pub fn names(value: &str) -> Vec<String> {
     let pattern = crate::spec::interpolate::reference_pattern();
     let mut out: Vec<String> = pattern
@@ -45,10 +46,12 @@ pub fn names(value: &str) -> Vec<String> {
                     .iter()
                     .copied()
                     .find(|k| k.info().prefix == word),
+                (None, _) if &c[0] == "${rest_api.url}" => Some(Kind::RestApi),
                 (None, _) => Some(Kind::HttpApi),
             };
             match kind? {
                 Kind::HttpApi => Some(address(Kind::HttpApi, "api")),
+                Kind::RestApi => Some(address(Kind::RestApi, "api")),
                 kind => Some(address(kind, name)),
             }
         })

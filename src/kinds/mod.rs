@@ -22,6 +22,11 @@ pub mod log_group;
 pub mod parameter;
 pub mod permission;
 pub mod queue;
+pub mod rest_api;
+pub mod rest_deployment;
+pub mod rest_method;
+pub mod rest_resource;
+pub mod rest_stage;
 pub mod role;
 pub mod route;
 pub mod rule;
@@ -76,6 +81,11 @@ pub enum Kind {
     Authorizer,
     Route,
     Stage,
+    RestApi,
+    RestResource,
+    RestMethod,
+    RestDeployment,
+    RestStage,
     StateMachine,
     Parameter,
     Alarm,
@@ -107,6 +117,11 @@ pub const ALL: &[Kind] = &[
     Kind::Authorizer,
     Kind::Route,
     Kind::Stage,
+    Kind::RestApi,
+    Kind::RestResource,
+    Kind::RestMethod,
+    Kind::RestDeployment,
+    Kind::RestStage,
     Kind::StateMachine,
     Kind::Parameter,
     Kind::Alarm,
@@ -207,6 +222,11 @@ impl Kind {
             Kind::Authorizer => &authorizer::INFO,
             Kind::Route => &route::INFO,
             Kind::Stage => &stage::INFO,
+            Kind::RestApi => &rest_api::INFO,
+            Kind::RestResource => &rest_resource::INFO,
+            Kind::RestMethod => &rest_method::INFO,
+            Kind::RestDeployment => &rest_deployment::INFO,
+            Kind::RestStage => &rest_stage::INFO,
             Kind::StateMachine => &state_machine::INFO,
             Kind::Parameter => &parameter::INFO,
             Kind::Alarm => &alarm::INFO,
@@ -290,11 +310,12 @@ pub fn referenced(r: &Resource) -> Vec<String> {
     out
 }
 
-/// The address a reference names: `queue.jobs.url` is `queue.jobs`, `http_api.url` the
-/// service's one API.
+/// The address a reference names: `queue.jobs.url` is `queue.jobs`, `http_api.url` and
+/// `rest_api.url` (or `.id`) the service's one API of each.
 pub fn reference_address(what: &str) -> String {
     match what.rsplit_once('.') {
         Some(("http_api", _)) | None => "http_api.api".into(),
+        Some(("rest_api", _)) => "rest_api.api".into(),
         Some((address, _)) => address.to_string(),
     }
 }

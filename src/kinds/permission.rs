@@ -91,12 +91,14 @@ pub fn sid(function: &str, identity: &str) -> String {
     format!("slsr-{}", short_hash(&format!("{function}\0{identity}")))
 }
 
-/// A statement needs its function, and the HTTP API whose id its source ARN names.
+/// A statement needs its function, and the HTTP or REST API whose id its source ARN names.
 fn needs(r: &Resource, index: &Index) -> Vec<String> {
     let mut needs = super::function_of(r, index, FUNCTION);
     if attr_str(r, SOURCE_ARN).starts_with("arn:aws:execute-api:") {
         needs.push(address(super::Kind::HttpApi, "api"));
     }
+    // A REST API's id, until it exists, is known after apply: the statement waits for it.
+    needs.extend(super::referenced(r));
     needs
 }
 

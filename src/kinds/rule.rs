@@ -111,7 +111,8 @@ fn resource(b: &Builder, function: &str, event: &Event) -> Resource {
         | Event::S3(_)
         | Event::Dynamodb(_)
         | Event::Sns(_)
-        | Event::Kinesis(_) => {
+        | Event::Kinesis(_)
+        | Event::Rest(_) => {
             unreachable!("only schedule and eventbridge events make rules")
         }
     };

@@ -24,7 +24,12 @@ pub fn check(p: &Project, diags: &mut Vec<Diagnostic>) {
                 Event::Sqs(sqs) => check_filters(p, &format!("{path}.sqs"), &sqs.filters, diags),
                 // Checked with the messaging resources (`messaging_rules.rs`).
                 Event::Kinesis(k) => super::stream_rules::check_kinesis_event(p, &path, k, diags),
-                Event::Http(_) | Event::Schedule(_) | Event::Eventbridge(_) | Event::Sns(_) => {}
+                // `rest` events are checked with the REST API (`rest_rules.rs`).
+                Event::Http(_)
+                | Event::Schedule(_)
+                | Event::Eventbridge(_)
+                | Event::Sns(_)
+                | Event::Rest(_) => {}
             }
         }
     }

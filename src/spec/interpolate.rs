@@ -107,7 +107,7 @@ pub const RESOURCE_REFERENCES: &[(&str, &[&str])] = &[
 ];
 
 /// `${KIND:NAME.ATTRIBUTE}` for the kinds of `RESOURCE_REFERENCES` (captures: kind, name,
-/// attribute), or `${http_api.url}` (no captures).
+/// attribute), or `${http_api.url}` or `${rest_api.url}` (no captures).
 pub fn reference_pattern() -> &'static regex_lite::Regex {
     static PATTERN: std::sync::OnceLock<regex_lite::Regex> = std::sync::OnceLock::new();
     PATTERN.get_or_init(|| {
@@ -119,7 +119,7 @@ pub fn reference_pattern() -> &'static regex_lite::Regex {
         attributes.sort();
         attributes.dedup();
         regex_lite::Regex::new(&format!(
-            r"\$\{{({}):([A-Za-z0-9_.-]+?)\.({})\}}|\$\{{http_api\.url\}}",
+            r"\$\{{({}):([A-Za-z0-9_.-]+?)\.({})\}}|\$\{{(?:http|rest)_api\.url\}}",
             kinds.join("|"),
             attributes.join("|")
         ))
@@ -147,7 +147,7 @@ impl Declared {
     }
 }
 
-const FORMS: &str = "${service}, ${stage}, ${region}, ${account_id}, ${param:NAME}, ${env:NAME}, ${env:NAME, default}, ${queue:NAME.url|arn}, ${function:NAME.arn|name|url}, ${role:NAME.arn}, ${table:NAME.name|arn|stream_arn}, ${bucket:NAME.name|arn}, ${topic:NAME.arn}, ${stream:NAME.arn}, ${state_machine:NAME.arn|name}, ${secret:NAME.arn}, ${http_api.url}, ${ssm:/path}";
+const FORMS: &str = "${service}, ${stage}, ${region}, ${account_id}, ${param:NAME}, ${env:NAME}, ${env:NAME, default}, ${queue:NAME.url|arn}, ${function:NAME.arn|name|url}, ${role:NAME.arn}, ${table:NAME.name|arn|stream_arn}, ${bucket:NAME.name|arn}, ${topic:NAME.arn}, ${stream:NAME.arn}, ${state_machine:NAME.arn|name}, ${secret:NAME.arn}, ${http_api.url}, ${rest_api.url}, ${ssm:/path}";
 
 /// What one reference stands for.
 enum Resolved {
@@ -294,11 +294,18 @@ fn resolve(inner: &str, ctx: &Context, span: Span) -> Result<Resolved, Diagnosti
                 .clone()
                 .map_or(Resolved::Kept, |a| Resolved::Value(Value::Str(a))));
         }
-        "http_api.url" => return Ok(Resolved::Kept),
+        "http_api.url" | "rest_api.url" => return Ok(Resolved::Kept),
         _ => {}
     }
     let Some((kind, arg)) = trimmed.split_once(':') else {
-        let bare = ["service", "stage", "region", "account_id", "http_api.url"];
+        let bare = [
+            "service",
+            "stage",
+            "region",
+            "account_id",
+            "http_api.url",
+            "rest_api.url",
+        ];
         let help = match super::structure::closest(trimmed, bare.iter().copied()) {
             Some(best) => format!("did you mean `${{{best}}}`?"),
             None => format!("references are written {FORMS}"),

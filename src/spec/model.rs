@@ -15,6 +15,7 @@ use serde::{Deserialize, Serialize};
 pub use super::alarm_model::*;
 pub use super::data_model::*;
 pub use super::messaging_model::*;
+pub use super::rest_model::*;
 pub use super::stream_model::*;
 pub use super::workflow_model::*;
 
@@ -72,6 +73,8 @@ pub struct Spec {
     pub secrets: BTreeMap<String, Secret>,
     /// Settings of the service's HTTP API (API Gateway v2). The API exists when any function has an `http` event.
     pub http_api: Option<HttpApi>,
+    /// Settings of the service's REST API (API Gateway v1). The API exists when any function has a `rest` event.
+    pub rest_api: Option<RestApi>,
     /// The Lambda functions, each named `{service}-{stage}-{name}`.
     #[serde(default)]
     pub functions: BTreeMap<String, Function>,
@@ -361,6 +364,8 @@ pub enum Event {
     Sns(SnsEvent),
     /// A Kinesis stream event source mapping.
     Kinesis(KinesisEvent),
+    /// A method on the service's REST API (API Gateway v1): `METHOD /path`, or a mapping with `route`, `auth` and `api_key_required`.
+    Rest(RestEvent),
 }
 
 /// An HTTP route: `METHOD /path` or `{route, auth}`.

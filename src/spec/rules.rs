@@ -38,6 +38,7 @@ pub fn check(p: &Project, diags: &mut Vec<Diagnostic>) {
     super::state_machines::check(p, diags);
     super::code_roots::check(p, diags);
     super::alarm_rules::check(p, diags);
+    super::rest_rules::check(p, diags);
     for (name, role) in &p.roles {
         check_statements(
             p,
@@ -538,7 +539,11 @@ fn check_events(p: &Project, name: &str, f: &Function, diags: &mut Vec<Diagnosti
                 }
             }
             // Checked with the data resources (`data_rules.rs`).
-            Event::S3(_) | Event::Dynamodb(_) | Event::Sns(_) | Event::Kinesis(_) => {}
+            Event::S3(_)
+            | Event::Dynamodb(_)
+            | Event::Sns(_)
+            | Event::Kinesis(_)
+            | Event::Rest(_) => {}
             Event::Sqs(sqs) => {
                 let path = format!("{base}[{i}].sqs");
                 match (&sqs.queue, &sqs.arn) {
@@ -706,7 +711,7 @@ fn check_routes(p: &Project, diags: &mut Vec<Diagnostic>) {
     }
 }
 
-fn route_shape(route: &str) -> String {
+pub(super) fn route_shape(route: &str) -> String {
     let (method, path) = route.split_once(' ').unwrap_or((route, ""));
     let path: Vec<String> = path
         .split('/')

@@ -33,6 +33,7 @@ mod plan;
 mod policy;
 mod proxy;
 mod reliability;
+mod rest_api;
 mod schema;
 mod secrets;
 mod state_machines;

@@ -73,11 +73,19 @@ fn iam_action(op: &Operation) -> String {
                 ("Delete", "DELETE"),
                 ("UntagResource", "DELETE"),
                 ("Import", "PUT"),
+                ("Put", "PUT"),
                 ("Reimport", "PUT"),
             ]
             .iter()
             .find(|(verb, _)| short.starts_with(verb))
-            .map_or("?", |(_, m)| *m);
+            .map(|(_, m)| *m)
+            // API Gateway v1's calls, which the proxy names by method and path.
+            .or_else(|| {
+                ["GET", "POST", "PUT", "PATCH", "DELETE"]
+                    .into_iter()
+                    .find(|m| short.starts_with(&format!("{m} ")))
+            })
+            .unwrap_or("?");
             format!("apigateway:{method}")
         }
         "tagging" => format!("tag:{short}"),
@@ -234,7 +242,8 @@ fn example(name: &str) -> PathBuf {
 
 /// What the examples lack of the kinds: a function URL, a JWT authorizer, provisioned
 /// concurrency (its alias), a parameter read from SSM, an output published to SSM, and
-/// the deploy lock; and a table and a secret of exact names, outside the prefix.
+/// the deploy lock; a REST API with its resources, methods and deployment; and a table and
+/// a secret of exact names, outside the prefix.
 const THE_REST: &str = "service: every
 region: us-east-1
 lock: {table: ci-locks}
@@ -255,8 +264,10 @@ functions:
     env: {DB: '${ssm:/every/db-url}'}
     events:
       - http: {route: GET /me, auth: users}
+      - rest: GET /orders/{id}
 outputs:
   api_url: {value: '${http_api.url}', ssm: /every/dev/api_url}
+  rest_url: {value: '${rest_api.url}'}
 ";
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -321,6 +332,11 @@ async fn a_user_holding_only_the_printed_policy_deploys_and_destroys_every_examp
         "parameter",
         "permission",
         "queue",
+        "rest_api",
+        "rest_deployment",
+        "rest_method",
+        "rest_resource",
+        "rest_stage",
         "role",
         "route",
         "rule",

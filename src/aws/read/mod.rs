@@ -15,6 +15,7 @@ pub mod events;
 pub mod iam;
 mod kinesis;
 mod lambda;
+mod rest;
 mod s3;
 mod scheduler;
 mod secretsmanager;
@@ -112,6 +113,8 @@ pub struct Live {
     pub state: State,
     /// The HTTP API's id, when it exists: desired permissions name it in their source ARN.
     pub api_id: Option<String>,
+    /// The REST API's id, when slsr owns one.
+    pub rest_api_id: Option<String>,
     /// Each owned queue's URL by its key, for `${queue:NAME.url}`.
     pub queue_urls: BTreeMap<String, String>,
     /// Each owned function URL by its function's key, for `${function:NAME.url}`.
@@ -146,6 +149,7 @@ impl Live {
         let Live {
             state,
             api_id,
+            rest_api_id,
             queue_urls,
             function_urls,
             table_streams,
@@ -156,6 +160,7 @@ impl Live {
         self.add(state.resources.into_values().collect(), state.conflicts);
         self.state.kept.extend(state.kept);
         self.api_id = self.api_id.take().or(api_id);
+        self.rest_api_id = self.rest_api_id.take().or(rest_api_id);
         self.queue_urls.extend(queue_urls);
         self.function_urls.extend(function_urls);
         self.table_streams.extend(table_streams);
@@ -267,6 +272,7 @@ impl Reader {
                 kinesis::read(self, scope, wanted),
                 secretsmanager::read(self, scope, wanted),
                 cloudwatch::read(self, scope, wanted),
+                rest::read(self, scope, wanted),
             )
         };
         let rest = async {
@@ -284,7 +290,7 @@ impl Reader {
                 scheduler::read(self, scope, wanted),
             )
         };
-        let (rest, (streams, secrets, alarms)) = tokio::try_join!(rest, messaging)?;
+        let (rest, (streams, secrets, alarms, rest_api)) = tokio::try_join!(rest, messaging)?;
         let (
             functions,
             roles,
@@ -321,6 +327,7 @@ impl Reader {
         live.merge(streams);
         live.merge(secrets);
         live.add(alarms.0, alarms.1);
+        live.merge(rest_api);
         // The buckets' notification documents: after the rest, for the buckets slsr owns
         // and the statements of its functions name the buckets whose entries it must find.
         let notifications = s3::notifications(self, scope, wanted, &live.state).await?;

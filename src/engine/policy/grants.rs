@@ -233,6 +233,19 @@ pub static GRANTS: &[Grant] = &[
         condition: unconditional,
     },
     Grant {
+        sid: "RestApiList",
+        needed: always,
+        // Every plan looks for the REST API by name (GetRestApis), a path as the HTTP APIs'.
+        actions: &["apigateway:GET"],
+        resources: |s| {
+            vec![format!(
+                "arn:{}:apigateway:{}::/restapis",
+                s.partition, s.region
+            )]
+        },
+        condition: unconditional,
+    },
+    Grant {
         sid: "DeployLock",
         needed: |s| s.lock().is_some(),
         actions: &[
@@ -700,6 +713,28 @@ pub static GRANTS: &[Grant] = &[
         ],
         resources: |s| {
             ["/apis", "/apis/*", "/tags/*"]
+                .iter()
+                .map(|p| format!("arn:{}:apigateway:{}::{p}", s.partition, s.region))
+                .collect()
+        },
+        condition: unconditional,
+    },
+    Grant {
+        sid: "RestApis",
+        needed: |s| s.has(Kind::RestApi),
+        // As for HTTP APIs: IAM is by HTTP method on the path, and REST APIs are named by
+        // ids AWS gives, so any REST API of the region (its resources, methods,
+        // integrations, deployments and stages under it) and its tags; slsr changes only
+        // the one it owns (by its tags).
+        actions: &[
+            "apigateway:GET",
+            "apigateway:POST",
+            "apigateway:PATCH",
+            "apigateway:PUT",
+            "apigateway:DELETE",
+        ],
+        resources: |s| {
+            ["/restapis", "/restapis/*", "/tags/*"]
                 .iter()
                 .map(|p| format!("arn:{}:apigateway:{}::{p}", s.partition, s.region))
                 .collect()

@@ -97,6 +97,8 @@ pub fn of(head: &Head, body: &[u8]) -> Operation {
         lambda(method, path)
     } else if service == "apigateway" && path.starts_with("/v2/") {
         apigateway(method, path)
+    } else if service == "apigateway" {
+        rest_apigateway(method, path)
     } else if service == "s3" {
         s3(method, path, &head.query)
     } else if service == "scheduler" {
@@ -296,6 +298,40 @@ fn scheduler(method: &str, path: &str) -> String {
         ("GET", Some("tags"), true) => "ListTagsForResource",
         ("POST", Some("tags"), true) => "TagResource",
         ("DELETE", Some("tags"), true) => "UntagResource",
+        _ => return format!("{method} {path}"),
+    };
+    op.to_string()
+}
+
+/// API Gateway v1's routes (REST APIs), named as the SDK names the calls slsr makes.
+fn rest_apigateway(method: &str, path: &str) -> String {
+    let segments: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
+    let op = match (method, segments.as_slice()) {
+        ("POST", ["tags", ..]) => "TagResource",
+        ("DELETE", ["tags", ..]) => "UntagResource",
+        ("GET", ["tags", ..]) => "GetTags",
+        ("GET", ["restapis"]) => "GetRestApis",
+        ("POST", ["restapis"]) => "CreateRestApi",
+        ("GET", ["restapis", _]) => "GetRestApi",
+        ("PATCH", ["restapis", _]) => "UpdateRestApi",
+        ("DELETE", ["restapis", _]) => "DeleteRestApi",
+        ("GET", ["restapis", _, "resources"]) => "GetResources",
+        ("POST", ["restapis", _, "resources", _]) => "CreateResource",
+        ("GET", ["restapis", _, "resources", _]) => "GetResource",
+        ("DELETE", ["restapis", _, "resources", _]) => "DeleteResource",
+        ("PUT", ["restapis", _, "resources", _, "methods", _]) => "PutMethod",
+        ("GET", ["restapis", _, "resources", _, "methods", _]) => "GetMethod",
+        ("PATCH", ["restapis", _, "resources", _, "methods", _]) => "UpdateMethod",
+        ("DELETE", ["restapis", _, "resources", _, "methods", _]) => "DeleteMethod",
+        ("PUT", ["restapis", _, "resources", _, "methods", _, "integration"]) => "PutIntegration",
+        ("GET", ["restapis", _, "resources", _, "methods", _, "integration"]) => "GetIntegration",
+        ("POST", ["restapis", _, "deployments"]) => "CreateDeployment",
+        ("GET", ["restapis", _, "deployments"]) => "GetDeployments",
+        ("GET", ["restapis", _, "deployments", _]) => "GetDeployment",
+        ("GET", ["restapis", _, "stages"]) => "GetStages",
+        ("GET", ["restapis", _, "stages", _]) => "GetStage",
+        ("PATCH", ["restapis", _, "stages", _]) => "UpdateStage",
+        ("DELETE", ["restapis", _, "stages", _]) => "DeleteStage",
         _ => return format!("{method} {path}"),
     };
     op.to_string()

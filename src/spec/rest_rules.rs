@@ -1,0 +1,110 @@
+//! The REST API's cross-field rules: a private API without a resource policy (AWS would
+//! refuse every call), the parts of `rest_api` and of `rest` events not built yet (refused
+//! by name, never ignored), `rest` routes' shape, and one function per route.
+
+use std::collections::BTreeMap;
+
+use super::diag::{Code, Diagnostic};
+use super::load::Project;
+use super::model::{Event, RestEndpoint};
+use super::rules::{check_route, events_path, route_shape, span};
+
+pub fn check(p: &Project, diags: &mut Vec<Diagnostic>) {
+    if let Some(api) = &p.rest_api {
+        if api.endpoint == Some(RestEndpoint::Private) && api.policy.is_none() {
+            diags.push(
+                Diagnostic::error(
+                    Code::MissingField,
+                    span(p, "rest_api.endpoint"),
+                    "a private REST API needs a resource `policy`: without one, AWS refuses every call to it",
+                )
+                .with_label("private without a policy")
+                .with_help("add `policy: [{principals: [\"*\"], actions: [execute-api:Invoke], conditions: {StringEquals: {aws:SourceVpce: vpce-...}}}]` to rest_api"),
+            );
+        }
+        if api.stage.as_ref().and_then(|s| s.access_log) == Some(true) {
+            diags.push(not_yet(p, "rest_api.stage.access_log"));
+        }
+        let later = [
+            ("api_keys", api.api_keys.is_some()),
+            ("usage_plans", api.usage_plans.is_some()),
+            ("authorizers", api.authorizers.is_some()),
+            ("cors", api.cors.is_some()),
+            ("domain", api.domain.is_some()),
+        ];
+        for (field, set) in later {
+            if set {
+                diags.push(not_yet(p, &format!("rest_api.{field}")));
+            }
+        }
+    }
+    let mut seen: BTreeMap<String, (String, String)> = BTreeMap::new();
+    let mut any_rest = false;
+    for (name, f) in &p.functions {
+        let base = events_path(p, name);
+        for (i, event) in f.events.iter().flatten().enumerate() {
+            let Event::Rest(rest) = event else { continue };
+            any_rest = true;
+            let (route, auth, _) = rest.parts();
+            let route_path = match rest {
+                super::model::RestEvent::Route(_) => format!("{base}[{i}].rest"),
+                super::model::RestEvent::Detailed(_) => format!("{base}[{i}].rest.route"),
+            };
+            if let Err(e) = check_route(route) {
+                diags.push(Diagnostic::error(Code::InvalidRoute, span(p, &route_path), format!("invalid route `{route}`: {e}"))
+                    .with_label("invalid route")
+                    .with_help("a route is `METHOD /path`, e.g. `GET /orders/{id}` or `ANY /{proxy+}`; METHOD is GET, POST, PUT, PATCH, DELETE, HEAD, OPTIONS or ANY"));
+                continue;
+            }
+            if auth != "none" && auth != "iam" {
+                diags.push(
+                    Diagnostic::error(
+                        Code::InvalidValue,
+                        span(p, &format!("{base}[{i}].rest.auth")),
+                        format!("`auth: {auth}` on a rest event is not supported yet: API keys and authorizers of REST APIs are not built"),
+                    )
+                    .with_label("not supported yet")
+                    .with_help("`auth` is `none` or `iam`"),
+                );
+            }
+            let shape = route_shape(route);
+            match seen.get(&shape) {
+                Some((first, first_route)) => diags.push(
+                    Diagnostic::error(
+                        Code::DuplicateRoute,
+                        span(p, &route_path),
+                        format!("rest route `{route}` is already served by function `{first}` (`{first_route}`)"),
+                    )
+                    .with_label("duplicate route")
+                    .with_help("one method goes to one function; API Gateway ignores parameter names"),
+                ),
+                None => {
+                    seen.insert(shape, (name.clone(), route.to_string()));
+                }
+            }
+        }
+    }
+    if p.rest_api.is_some() && !any_rest {
+        diags.push(
+            Diagnostic::warning(
+                Code::Conflict,
+                p.spans
+                    .key("rest_api")
+                    .unwrap_or(super::source::Span::point(1, 1)),
+                "`rest_api` is set but no function has a rest event, so no REST API is created",
+            )
+            .with_help("add a `rest: METHOD /path` event to a function, or remove rest_api"),
+        );
+    }
+}
+
+/// A part of the REST API that slsr does not make yet: refused, never silently ignored.
+fn not_yet(p: &Project, path: &str) -> Diagnostic {
+    Diagnostic::error(
+        Code::InvalidValue,
+        p.spans.key(path).unwrap_or_else(|| span(p, path)),
+        format!("`{path}` is not supported yet: slsr does not make it, and will not deploy a REST API without it"),
+    )
+    .with_label("not supported yet")
+    .with_help("remove it for now; REST APIs' access logs, API keys, usage plans, authorizers, CORS and domains come later")
+}

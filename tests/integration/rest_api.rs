@@ -1,0 +1,421 @@
+//! REST APIs (API Gateway v1) through the real binary against the emulator: resources,
+//! methods and Lambda proxy integrations as AWS's tree holds them, one deployment per
+//! change and none on a no-op, a route's removal, per-method permissions, `${rest_api.url}`,
+//! and a private API's policy read back, with hand edits shown as drift.
+
+use aws_sdk_apigateway::types::{Op, PatchOperation};
+
+use crate::support::{
+    Account, app, applied, applied_clean, assert_clean, destroyed, has_all, pages, planned_changes,
+    replan, slsr_on,
+};
+
+const SHOP: &str = "service: shop
+functions:
+  api:
+    handler: index.handler
+    runtime: python3.12
+    code: ./src
+    env:
+      URL: ${rest_api.url}
+    events:
+      - rest: GET /orders/{id}
+      - rest: {route: POST /orders, auth: iam}
+      - rest: ANY /{proxy+}
+      - rest: GET /
+outputs:
+  url: {value: '${rest_api.url}'}
+";
+
+/// Every page of a REST API listing (`position` in and out).
+macro_rules! rest_items {
+    ($request:expr) => {{
+        let mut all = Vec::new();
+        let mut position: Option<String> = None;
+        loop {
+            let out = $request.set_position(position).send().await.unwrap();
+            all.extend(out.items().iter().cloned());
+            position = out.position().map(str::to_string);
+            if position.is_none() {
+                break all;
+            }
+        }
+    }};
+}
+
+async fn the_api(rest: &aws_sdk_apigateway::Client) -> aws_sdk_apigateway::types::RestApi {
+    let apis = rest_items!(rest.get_rest_apis());
+    assert_eq!(apis.len(), 1, "{apis:?}");
+    apis[0].clone()
+}
+
+async fn deployments(rest: &aws_sdk_apigateway::Client, id: &str) -> usize {
+    rest_items!(rest.get_deployments().rest_api_id(id)).len()
+}
+
+/// The API's resources by path: path to id.
+async fn resources(
+    rest: &aws_sdk_apigateway::Client,
+    id: &str,
+) -> std::collections::BTreeMap<String, String> {
+    rest_items!(rest.get_resources().rest_api_id(id))
+        .iter()
+        .map(|r| (r.path().unwrap().to_string(), r.id().unwrap().to_string()))
+        .collect()
+}
+
+/// The SourceArn of each statement of the function's policy.
+async fn source_arns(lambda: &aws_sdk_lambda::Client, function: &str) -> Vec<String> {
+    let policy = lambda
+        .get_policy()
+        .function_name(function)
+        .send()
+        .await
+        .unwrap();
+    let doc: serde_json::Value = serde_json::from_str(policy.policy().unwrap()).unwrap();
+    let mut arns: Vec<String> = doc["Statement"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            s["Condition"]["ArnLike"]["AWS:SourceArn"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        })
+        .collect();
+    arns.sort();
+    arns
+}
+
+#[tokio::test]
+async fn methods_resources_and_one_deployment_per_change_follow_the_spec() {
+    let spec = app("rest-shop", SHOP);
+    let account = Account::new().await;
+    let first = planned_changes(&account, &spec, &[]);
+    let block = |text: &str, address: &str| -> String {
+        text.split(address)
+            .nth(1)
+            .and_then(|rest| rest.split("\n\n").next())
+            .unwrap_or_default()
+            .to_string()
+    };
+    assert!(
+        block(&first, "rest_method[\"GET /orders/{id}\"]").contains("# public"),
+        "{first}"
+    );
+    assert!(
+        !block(&first, "rest_method[\"POST /orders\"]").contains("# public"),
+        "{first}"
+    );
+    has_all(
+        &first,
+        &[
+            "rest_api.api",
+            "rest_resource[\"/orders/{id}\"]",
+            "rest_resource[\"/{proxy+}\"]",
+            "rest_deployment.api",
+            "+ env.URL = \"(known after apply: rest_api.url)\"",
+        ],
+    );
+    applied_clean(&account, &spec, &[]);
+
+    let config = account.config().await;
+    let rest = aws_sdk_apigateway::Client::new(&config);
+    let lambda = aws_sdk_lambda::Client::new(&config);
+    let api = the_api(&rest).await;
+    let id = api.id().unwrap().to_string();
+    assert_eq!(api.name(), Some("shop-dev"));
+    assert_eq!(
+        api.endpoint_configuration().unwrap().types()[0].as_str(),
+        "REGIONAL"
+    );
+    assert_eq!(
+        api.tags().unwrap().get("slsr:service").map(String::as_str),
+        Some("shop")
+    );
+    let paths = resources(&rest, &id).await;
+    assert_eq!(
+        paths.keys().collect::<Vec<_>>(),
+        ["/", "/orders", "/orders/{id}", "/{proxy+}"]
+    );
+    let acct = &account.id;
+    let uri = format!(
+        "arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/arn:aws:lambda:us-east-1:{acct}:function:shop-dev-api/invocations"
+    );
+    for (path, method, auth) in [
+        ("/orders/{id}", "GET", "NONE"),
+        ("/orders", "POST", "AWS_IAM"),
+        ("/{proxy+}", "ANY", "NONE"),
+        ("/", "GET", "NONE"),
+    ] {
+        let m = rest
+            .get_method()
+            .rest_api_id(&id)
+            .resource_id(&paths[path])
+            .http_method(method)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(m.authorization_type(), Some(auth), "{method} {path}");
+        let i = rest
+            .get_integration()
+            .rest_api_id(&id)
+            .resource_id(&paths[path])
+            .http_method(method)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(i.r#type().map(|t| t.as_str()), Some("AWS_PROXY"));
+        assert_eq!(i.http_method(), Some("POST"));
+        assert_eq!(i.uri(), Some(uri.as_str()));
+    }
+    let stage = rest
+        .get_stage()
+        .rest_api_id(&id)
+        .stage_name("dev")
+        .send()
+        .await
+        .unwrap();
+    assert!(stage.deployment_id().is_some());
+    assert_eq!(deployments(&rest, &id).await, 1);
+    // The read follows the emulator's pages of the API's four resources.
+    let clean = slsr_on(&account, "plan", &spec, &["--detailed-exitcode", "-v"]);
+    assert_eq!(clean.code, 0, "{}{}", clean.stdout, clean.stderr);
+    has_all(
+        &clean.stderr,
+        &[&format!("APIGateway.GetResources: {}", pages(4))],
+    );
+    // Each method's permission names its method and path.
+    let arn = |rest: &str| format!("arn:aws:execute-api:us-east-1:{acct}:{id}/*/{rest}");
+    let mut want = vec![
+        arn("GET/orders/*"),
+        arn("POST/orders"),
+        arn("*/*"),
+        arn("GET/"),
+    ];
+    want.sort();
+    assert_eq!(source_arns(&lambda, "shop-dev-api").await, want);
+    // `${rest_api.url}` in env and outputs: the stage's URL.
+    let url = format!("https://{id}.execute-api.us-east-1.amazonaws.com/dev");
+    let env = lambda
+        .get_function_configuration()
+        .function_name("shop-dev-api")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(env.environment().unwrap().variables().unwrap()["URL"], url);
+    let outputs = slsr_on(&account, "outputs", &spec, &[]);
+    assert!(
+        outputs.stdout.contains(&url),
+        "{}{}",
+        outputs.stdout,
+        outputs.stderr
+    );
+
+    // One method's change and a new route: one new deployment, saying why.
+    let changed = SHOP.replace(
+        "      - rest: {route: POST /orders, auth: iam}\n",
+        "      - rest: {route: POST /orders, auth: none}\n      - rest: GET /orders\n",
+    );
+    let plan = replan(&account, &spec, &changed, &[]);
+    let post = block(&plan, "rest_method[\"POST /orders\"]");
+    assert!(
+        post.contains("~ authorization: \"AWS_IAM\" -> \"NONE\"") && post.contains("# public"),
+        "{plan}"
+    );
+    has_all(
+        &plan,
+        &[
+            "+ rest_method[\"GET /orders\"]",
+            "~ rest_deployment.api",
+            "a new deployment of the REST API to stage dev",
+        ],
+    );
+    // The writers' calls, as a dry run lists them: one deployment, after the methods.
+    let dry = slsr_on(&account, "apply", &spec, &["--dry-run"]);
+    assert_eq!(dry.code, 0, "{}{}", dry.stdout, dry.stderr);
+    let listing = dry
+        .stdout
+        .split("Dry run:")
+        .nth(1)
+        .expect("a dry run listing");
+    let calls = crate::apply::dry_run_calls(listing);
+    assert_eq!(
+        calls["rest_method[\"POST /orders\"]"],
+        ["APIGateway.UpdateMethod"],
+        "{listing}"
+    );
+    assert_eq!(
+        calls["rest_method[\"GET /orders\"]"],
+        ["APIGateway.PutMethod", "APIGateway.PutIntegration"],
+        "{listing}"
+    );
+    assert_eq!(
+        calls["rest_deployment.api"],
+        ["APIGateway.CreateDeployment"],
+        "{listing}"
+    );
+    applied_clean(&account, &spec, &[]);
+    assert_eq!(deployments(&rest, &id).await, 2);
+
+    // A no-op apply deploys nothing.
+    let noop = applied(&account, &spec, &[]);
+    assert!(noop.stdout.contains("No changes."), "{}", noop.stdout);
+    assert_eq!(deployments(&rest, &id).await, 2);
+
+    // A route removed: its method and the resource no route uses go, and the API redeploys.
+    let removed = changed.replace("      - rest: GET /orders/{id}\n", "");
+    let plan = replan(&account, &spec, &removed, &[]);
+    has_all(
+        &plan,
+        &[
+            "- rest_method[\"GET /orders/{id}\"]",
+            "- rest_resource[\"/orders/{id}\"]",
+            "~ rest_deployment.api",
+        ],
+    );
+    assert!(!plan.contains("- rest_resource[\"/orders\"]"), "{plan}");
+    applied_clean(&account, &spec, &[]);
+    assert_eq!(deployments(&rest, &id).await, 3);
+    assert_eq!(
+        resources(&rest, &id).await.keys().collect::<Vec<_>>(),
+        ["/", "/orders", "/{proxy+}"]
+    );
+    assert!(
+        !source_arns(&lambda, "shop-dev-api")
+            .await
+            .contains(&arn("GET/orders/*"))
+    );
+}
+
+const PRIVATE: &str = "service: vault
+rest_api:
+  endpoint: private
+  policy:
+    - principals: ['*']
+      actions: [execute-api:Invoke]
+      conditions: {StringEquals: {aws:SourceVpce: vpce-0abc}}
+  stage: {tracing: active, throttle: {rate: 100, burst: 200}}
+functions:
+  api:
+    handler: index.handler
+    runtime: python3.12
+    code: ./src
+    events:
+      - rest: GET /secrets
+";
+
+#[tokio::test]
+async fn a_private_api_s_policy_is_read_back_and_hand_edits_are_drift_that_redeploys() {
+    let spec = app("rest-private", PRIVATE);
+    let account = Account::new().await;
+    applied_clean(&account, &spec, &[]);
+    let rest = aws_sdk_apigateway::Client::new(&account.config().await);
+    let api = the_api(&rest).await;
+    let id = api.id().unwrap().to_string();
+    assert_eq!(
+        api.endpoint_configuration().unwrap().types()[0].as_str(),
+        "PRIVATE"
+    );
+    let policy: serde_json::Value = serde_json::from_str(api.policy().unwrap()).unwrap();
+    assert_eq!(
+        policy["Statement"][0]["Condition"]["StringEquals"]["aws:SourceVpce"],
+        "vpce-0abc"
+    );
+    assert_eq!(policy["Statement"][0]["Action"], "execute-api:Invoke");
+    let stage = rest
+        .get_stage()
+        .rest_api_id(&id)
+        .stage_name("dev")
+        .send()
+        .await
+        .unwrap();
+    assert!(stage.tracing_enabled());
+    let every = &stage.method_settings().unwrap()["*/*"];
+    assert_eq!(
+        (
+            every.throttling_rate_limit(),
+            every.throttling_burst_limit()
+        ),
+        (100.0, 200)
+    );
+
+    // A stage setting changed: the stage updated in place, nothing redeployed.
+    let before = deployments(&rest, &id).await;
+    let slower = PRIVATE.replace("rate: 100", "rate: 50");
+    let plan = replan(&account, &spec, &slower, &[]);
+    has_all(
+        &plan,
+        &["~ rest_stage.api", "~ throttle.rate: 100.0 -> 50.0"],
+    );
+    assert!(!plan.contains("rest_deployment"), "{plan}");
+    applied_clean(&account, &spec, &[]);
+    assert_eq!(deployments(&rest, &id).await, before);
+    let stage = rest
+        .get_stage()
+        .rest_api_id(&id)
+        .stage_name("dev")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        stage.method_settings().unwrap()["*/*"].throttling_rate_limit(),
+        50.0
+    );
+
+    // The policy edited by hand: drift on the API, put back by apply.
+    let edited = api.policy().unwrap().replace("vpce-0abc", "vpce-0bad");
+    rest.update_rest_api()
+        .rest_api_id(&id)
+        .patch_operations(
+            PatchOperation::builder()
+                .op(Op::Replace)
+                .path("/policy")
+                .value(edited)
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let plan = planned_changes(&account, &spec, &[]);
+    has_all(&plan, &["~ rest_api.api", "vpce-0bad", "vpce-0abc"]);
+    assert!(!plan.contains("rest_deployment"), "{plan}");
+    applied_clean(&account, &spec, &[]);
+    let api = the_api(&rest).await;
+    assert!(api.policy().unwrap().contains("vpce-0abc"));
+
+    // A method edited by hand: drift on the method, and a deployment after it is put back.
+    let before = deployments(&rest, &id).await;
+    let paths = resources(&rest, &id).await;
+    rest.update_method()
+        .rest_api_id(&id)
+        .resource_id(&paths["/secrets"])
+        .http_method("GET")
+        .patch_operations(
+            PatchOperation::builder()
+                .op(Op::Replace)
+                .path("/authorizationType")
+                .value("AWS_IAM")
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let plan = planned_changes(&account, &spec, &[]);
+    has_all(
+        &plan,
+        &[
+            "~ rest_method[\"GET /secrets\"]",
+            "~ authorization: \"AWS_IAM\" -> \"NONE\"",
+            "~ rest_deployment.api",
+        ],
+    );
+    applied_clean(&account, &spec, &[]);
+    assert_eq!(deployments(&rest, &id).await, before + 1);
+    assert_clean(&account, &spec);
+
+    // Destroyed: the API and everything in it.
+    destroyed(&account, &spec, &[]);
+    assert!(rest_items!(rest.get_rest_apis()).is_empty());
+}

@@ -1990,5 +1990,37 @@ def _rest_apis_as_aws():
 
 _rest_apis_as_aws()
 
+
+# A REST API's authorizers, as AWS answers slsr's calls (kinds/rest_authorizer.rs):
+# - GetAuthorizers in pages (`position` and `limit` in, `position` out; AWS: 25 a page by
+#   default, 500 at most); moto answered everything at once;
+# - UpdateMethod's `/authorizerId` (the handler above took only authorizationType and
+#   apiKeyRequired), so a method moved onto or off an authorizer reads back as AWS has it.
+def _rest_authorizers_as_aws():
+    from moto.apigateway.responses import APIGatewayResponse
+
+    def get_authorizers(self):
+        api_id = self.path.replace("/restapis/", "", 1).split("/")[0]
+        items = [a.to_json() for a in self.backend.get_authorizers(api_id)]
+        page, token = _page(items, lambda a: a["id"], self._get_param("position"),
+                            self._get_param("limit"), 25, 500)
+        return 200, {}, json.dumps(_body("item", page, "position", token))
+
+    update_method = APIGatewayResponse.update_method
+
+    def update_method_with_authorizer(self):
+        parts = self.path.split("/")
+        method = self.backend.get_method(parts[2], parts[4], parts[6])
+        for op in self._get_param("patchOperations") or []:
+            if op.get("op") == "replace" and op.get("path") == "/authorizerId":
+                method.authorizer_id = op.get("value") or None
+        return update_method(self)
+
+    APIGatewayResponse.get_authorizers = get_authorizers
+    APIGatewayResponse.update_method = update_method_with_authorizer
+
+
+_rest_authorizers_as_aws()
+
 if __name__ == "__main__":
     sys.exit(main())

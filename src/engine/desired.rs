@@ -24,6 +24,8 @@ pub struct Target {
     pub api_id: Option<String>,
     /// The REST API's id once it exists; before, its permissions and URL are known after apply.
     pub rest_api_id: Option<String>,
+    /// The ids of the REST API's authorizers that exist, by key: their permissions name them.
+    pub rest_authorizer_ids: BTreeMap<String, String>,
     /// The URLs of the queues that exist, by key; a new queue's is known after apply.
     pub queue_urls: BTreeMap<String, String>,
     /// The function URLs that exist, by function key; a new one's is known after apply.

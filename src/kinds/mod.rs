@@ -23,6 +23,7 @@ pub mod parameter;
 pub mod permission;
 pub mod queue;
 pub mod rest_api;
+pub mod rest_authorizer;
 pub mod rest_deployment;
 pub mod rest_method;
 pub mod rest_resource;
@@ -84,6 +85,7 @@ pub enum Kind {
     RestResource,
     RestMethod,
     RestDeployment,
+    RestAuthorizer,
     StateMachine,
     Parameter,
     Alarm,
@@ -118,6 +120,8 @@ pub const ALL: &[Kind] = &[
     Kind::RestApi,
     Kind::RestResource,
     Kind::RestMethod,
+    // Before the deployment: its digest holds the authorizers.
+    Kind::RestAuthorizer,
     Kind::RestDeployment,
     Kind::StateMachine,
     Kind::Parameter,
@@ -223,6 +227,7 @@ impl Kind {
             Kind::RestResource => &rest_resource::INFO,
             Kind::RestMethod => &rest_method::INFO,
             Kind::RestDeployment => &rest_deployment::INFO,
+            Kind::RestAuthorizer => &rest_authorizer::INFO,
             Kind::StateMachine => &state_machine::INFO,
             Kind::Parameter => &parameter::INFO,
             Kind::Alarm => &alarm::INFO,

@@ -21,6 +21,8 @@ pub mod messaging_model;
 pub mod messaging_rules;
 pub mod model;
 pub mod names;
+pub mod rest_auth_model;
+pub mod rest_auth_rules;
 pub mod rest_model;
 mod rest_rules;
 pub mod rules;

@@ -25,8 +25,8 @@ pub struct RestApi {
     pub api_keys: Option<serde_json::Value>,
     /// Not built yet: usage plans.
     pub usage_plans: Option<serde_json::Value>,
-    /// Not built yet: Lambda and Cognito authorizers.
-    pub authorizers: Option<serde_json::Value>,
+    /// Lambda (request or token) and Cognito user-pool authorizers, by name; a `rest` event's `auth` names one.
+    pub authorizers: Option<BTreeMap<String, super::rest_auth_model::RestAuthorizer>>,
     /// Not built yet: CORS.
     pub cors: Option<serde_json::Value>,
     /// Not built yet: a custom domain name.
@@ -90,7 +90,7 @@ pub enum RestEvent {
 pub struct RestRoute {
     /// `METHOD /path`: METHOD is GET, POST, PUT, PATCH, DELETE, HEAD, OPTIONS or ANY; the path may use {param} and a final {proxy+}.
     pub route: String,
-    /// Who may call it: `none` (public, the default) or `iam` (requests signed by principals allowed execute-api:Invoke).
+    /// Who may call it: `none` (public, the default), `iam` (requests signed by principals allowed execute-api:Invoke) or the name of one of `rest_api.authorizers`.
     pub auth: Option<String>,
     /// Whether a caller must send an API key (`x-api-key`).
     pub api_key_required: Option<bool>,

@@ -10,6 +10,7 @@ use super::model::{Event, RestEndpoint};
 use super::rules::{check_route, events_path, route_shape, span};
 
 pub fn check(p: &Project, diags: &mut Vec<Diagnostic>) {
+    super::rest_auth_rules::check(p, diags);
     if let Some(api) = &p.rest_api {
         if api.endpoint == Some(RestEndpoint::Private) && api.policy.is_none() {
             diags.push(
@@ -26,7 +27,6 @@ pub fn check(p: &Project, diags: &mut Vec<Diagnostic>) {
             ("stage", api.stage.is_some()),
             ("api_keys", api.api_keys.is_some()),
             ("usage_plans", api.usage_plans.is_some()),
-            ("authorizers", api.authorizers.is_some()),
             ("cors", api.cors.is_some()),
             ("domain", api.domain.is_some()),
         ];
@@ -54,15 +54,15 @@ pub fn check(p: &Project, diags: &mut Vec<Diagnostic>) {
                     .with_help("a route is `METHOD /path`, e.g. `GET /orders/{id}` or `ANY /{proxy+}`; METHOD is GET, POST, PUT, PATCH, DELETE, HEAD, OPTIONS or ANY"));
                 continue;
             }
-            if auth != "none" && auth != "iam" {
+            if !super::rest_auth_rules::known_auth(p, auth) {
                 diags.push(
                     Diagnostic::error(
                         Code::InvalidValue,
                         span(p, &format!("{base}[{i}].rest.auth")),
-                        format!("`auth: {auth}` on a rest event is not supported yet: API keys and authorizers of REST APIs are not built"),
+                        format!("`auth: {auth}` on a rest event names no authorizer of rest_api.authorizers"),
                     )
-                    .with_label("not supported yet")
-                    .with_help("`auth` is `none` or `iam`"),
+                    .with_label("unknown authorizer")
+                    .with_help("`auth` is `none`, `iam` or the name of one of rest_api.authorizers"),
                 );
             }
             let shape = route_shape(route);

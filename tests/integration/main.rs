@@ -34,6 +34,7 @@ mod policy;
 mod proxy;
 mod reliability;
 mod rest_api;
+mod rest_auth;
 mod schema;
 mod secrets;
 mod state_machines;

@@ -253,6 +253,9 @@ secrets:
 http_api:
   authorizers:
     users: {jwt: {issuer: 'https://issuer.example.com', audience: [web]}}
+rest_api:
+  authorizers:
+    gate: {function: api, type: token}
 functions:
   api:
     handler: index.handler
@@ -264,6 +267,7 @@ functions:
     events:
       - http: {route: GET /me, auth: users}
       - rest: GET /orders/{id}
+      - rest: {route: GET /guarded, auth: gate}
 outputs:
   api_url: {value: '${http_api.url}', ssm: /every/dev/api_url}
   rest_url: {value: '${rest_api.url}'}
@@ -354,6 +358,7 @@ async fn a_user_holding_only_the_printed_policy_deploys_and_destroys_every_examp
         "permission",
         "queue",
         "rest_api",
+        "rest_authorizer",
         "rest_deployment",
         "rest_method",
         "rest_resource",

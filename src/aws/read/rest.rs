@@ -72,7 +72,15 @@ pub async fn read(r: &Reader, scope: &Scope, wanted: &State) -> Result<Live, Aws
         Ok((out.items.unwrap_or_default(), out.position))
     })
     .await?;
-    let tree = kinds::rest_deployment::tree(&resources);
+    let mut tree = kinds::rest_deployment::tree(&resources);
+    let authorizers = super::rest_authorizers::read(r, &id).await?;
+    kinds::rest_authorizer::name_methods(&mut tree, &authorizers);
+    live.rest_authorizer_ids = authorizers
+        .iter()
+        .map(|a| (a.key.clone(), a.name.clone()))
+        .collect();
+    // The deployment's digest covers the authorizers, as the desired one does.
+    tree.extend(authorizers);
     r.calls.count("APIGateway.GetStage");
     let stage = match r
         .rest

@@ -724,7 +724,7 @@ pub static GRANTS: &[Grant] = &[
         needed: |s| s.has(Kind::RestApi),
         // As for HTTP APIs: IAM is by HTTP method on the path, and REST APIs are named by
         // ids AWS gives, so any REST API of the region (its resources, methods,
-        // integrations, deployments and stages under it) and its tags; slsr changes only
+        // integrations, authorizers, deployments and stages under it) and its tags; slsr changes only
         // the one it owns (by its tags).
         actions: &[
             "apigateway:GET",

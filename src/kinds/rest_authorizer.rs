@@ -21,8 +21,9 @@ pub static INFO: KindInfo = KindInfo {
     prefix: "rest_authorizer",
     naming: "its key in rest_api.authorizers; AWS gives its id",
     tags: Tags::Untagged,
-    // AWS cannot change an authorizer's type; its pools are replaced whole by a new one.
-    replaced_by: &[TYPE, PROVIDER_ARNS],
+    // Its pools are replaced whole by a new authorizer (UpdateAuthorizer adds and removes
+    // them one by one, which the emulator cannot); a new type is a patch.
+    replaced_by: &[PROVIDER_ARNS],
     holds_data: false,
     desired,
     needs,
@@ -245,6 +246,9 @@ async fn apply(a: &Applier, step: &Step) -> Result<(), AwsError> {
                 .authorizer_id(&id)
                 .patch_operations(patch("/identitySource", attr_str(r, IDENTITY_SOURCE)))
                 .patch_operations(patch("/authorizerResultTtlInSeconds", ttl.to_string()));
+            if step.changes(TYPE) {
+                update = update.patch_operations(patch("/type", attr_str(r, TYPE)));
+            }
             if let Some(uri) = uri {
                 update = update.patch_operations(patch("/authorizerUri", uri));
             }

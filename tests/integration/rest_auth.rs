@@ -178,17 +178,24 @@ async fn authorizers_guard_methods_and_a_ttl_change_redeploys() {
     let deployments = rest_items!(rest.get_deployments().rest_api_id(&id)).len();
     assert_eq!(deployments, 1);
 
-    // A TTL change is shown as that field and makes one new deployment.
-    let changed = GUARDED.replace("ttl: 300", "ttl: 60");
+    // A TTL change and a new type are shown as those fields, changed in place, and make
+    // one new deployment.
+    let changed = GUARDED.replace("ttl: 300", "ttl: 60").replace(
+        "tokens: {function: gate, type: token}",
+        "tokens: {function: gate, type: request}",
+    );
     let plan = replan(&account, &spec, &changed, &[]);
     has_all(
         &plan,
         &[
             "~ rest_authorizer.check",
             "~ ttl: 300 -> 60",
+            "~ rest_authorizer.tokens",
+            "~ type: \"TOKEN\" -> \"REQUEST\"",
             "~ rest_deployment.api",
         ],
     );
+    assert!(!plan.contains("-/+ rest_authorizer"), "{plan}");
     applied_clean(&account, &spec, &[]);
     let check = rest
         .get_authorizer()
@@ -198,6 +205,14 @@ async fn authorizers_guard_methods_and_a_ttl_change_redeploys() {
         .await
         .unwrap();
     assert_eq!(check.authorizer_result_ttl_in_seconds(), Some(60));
+    let retyped = rest
+        .get_authorizer()
+        .rest_api_id(&id)
+        .authorizer_id(tokens.id().unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(retyped.r#type().unwrap().as_str(), "REQUEST");
     assert_eq!(
         rest_items!(rest.get_deployments().rest_api_id(&id)).len(),
         2
@@ -205,7 +220,7 @@ async fn authorizers_guard_methods_and_a_ttl_change_redeploys() {
 
     // A method moved off its authorizer, and the authorizer removed.
     let removed = changed
-        .replace("    tokens: {function: gate, type: token}\n", "")
+        .replace("    tokens: {function: gate, type: request}\n", "")
         .replace(
             "{route: GET /tokens, auth: tokens}",
             "{route: GET /tokens, auth: iam}",
@@ -216,6 +231,7 @@ async fn authorizers_guard_methods_and_a_ttl_change_redeploys() {
         &[
             "- rest_authorizer.tokens",
             "~ authorization: \"CUSTOM\" -> \"AWS_IAM\"",
+            "- authorizer: \"tokens\"",
         ],
     );
     applied_clean(&account, &spec, &[]);

@@ -23,10 +23,13 @@ pub mod parameter;
 pub mod permission;
 pub mod queue;
 pub mod rest_api;
+pub mod rest_api_key;
 pub mod rest_authorizer;
 pub mod rest_deployment;
 pub mod rest_method;
 pub mod rest_resource;
+pub mod rest_usage_plan;
+pub mod rest_usage_plan_key;
 pub mod role;
 pub mod route;
 pub mod rule;
@@ -86,6 +89,9 @@ pub enum Kind {
     RestMethod,
     RestDeployment,
     RestAuthorizer,
+    RestApiKey,
+    RestUsagePlan,
+    RestUsagePlanKey,
     StateMachine,
     Parameter,
     Alarm,
@@ -123,6 +129,9 @@ pub const ALL: &[Kind] = &[
     // Before the deployment: its digest holds the authorizers.
     Kind::RestAuthorizer,
     Kind::RestDeployment,
+    Kind::RestApiKey,
+    Kind::RestUsagePlan,
+    Kind::RestUsagePlanKey,
     Kind::StateMachine,
     Kind::Parameter,
     Kind::Alarm,
@@ -228,6 +237,9 @@ impl Kind {
             Kind::RestMethod => &rest_method::INFO,
             Kind::RestDeployment => &rest_deployment::INFO,
             Kind::RestAuthorizer => &rest_authorizer::INFO,
+            Kind::RestApiKey => &rest_api_key::INFO,
+            Kind::RestUsagePlan => &rest_usage_plan::INFO,
+            Kind::RestUsagePlanKey => &rest_usage_plan_key::INFO,
             Kind::StateMachine => &state_machine::INFO,
             Kind::Parameter => &parameter::INFO,
             Kind::Alarm => &alarm::INFO,

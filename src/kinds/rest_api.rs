@@ -218,6 +218,8 @@ pub(crate) fn known_ids(ids: &crate::apply::Ids, change: &crate::engine::plan::C
         super::Kind::RestResource,
         super::Kind::RestMethod,
         super::Kind::RestAuthorizer,
+        super::Kind::RestApiKey,
+        super::Kind::RestUsagePlan,
     ]
     .contains(&before.kind)
     {

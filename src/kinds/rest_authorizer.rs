@@ -63,7 +63,8 @@ pub fn declared<'a>(b: &'a Builder, name: &str) -> Option<&'a RestAuthorizer> {
 pub fn method_auth(b: &Builder, auth: &str) -> (&'static str, Option<String>) {
     match auth {
         "iam" => ("AWS_IAM", None),
-        "none" => ("NONE", None),
+        // `api_key`: the key is the method's `api_key_required` (`RestEvent::parts`).
+        "none" | crate::spec::model::API_KEY_AUTH => ("NONE", None),
         name => match declared(b, name) {
             Some(a) => (a.kind.method_authorization(), Some(name.to_string())),
             None => ("NONE", None),

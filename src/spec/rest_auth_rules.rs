@@ -11,6 +11,7 @@ use super::rules::span;
 pub fn known_auth(p: &Project, auth: &str) -> bool {
     auth == "none"
         || auth == "iam"
+        || auth == super::model::API_KEY_AUTH
         || p.rest_api
             .as_ref()
             .and_then(|a| a.authorizers.as_ref())

@@ -11,6 +11,7 @@ use super::rules::{check_route, events_path, route_shape, span};
 
 pub fn check(p: &Project, diags: &mut Vec<Diagnostic>) {
     super::rest_auth_rules::check(p, diags);
+    super::rest_key_rules::check(p, diags);
     if let Some(api) = &p.rest_api {
         if api.endpoint == Some(RestEndpoint::Private) && api.policy.is_none() {
             diags.push(
@@ -25,8 +26,6 @@ pub fn check(p: &Project, diags: &mut Vec<Diagnostic>) {
         }
         let later = [
             ("stage", api.stage.is_some()),
-            ("api_keys", api.api_keys.is_some()),
-            ("usage_plans", api.usage_plans.is_some()),
             ("cors", api.cors.is_some()),
             ("domain", api.domain.is_some()),
         ];
@@ -62,7 +61,7 @@ pub fn check(p: &Project, diags: &mut Vec<Diagnostic>) {
                         format!("`auth: {auth}` on a rest event names no authorizer of rest_api.authorizers"),
                     )
                     .with_label("unknown authorizer")
-                    .with_help("`auth` is `none`, `iam` or the name of one of rest_api.authorizers"),
+                    .with_help("`auth` is `none`, `iam`, `api_key` or the name of one of rest_api.authorizers"),
                 );
             }
             let shape = route_shape(route);
@@ -104,5 +103,5 @@ fn not_yet(p: &Project, path: &str) -> Diagnostic {
         format!("`{path}` is not supported yet: slsr does not make it, and will not deploy a REST API without it"),
     )
     .with_label("not supported yet")
-    .with_help("remove it for now; REST APIs' stage settings, API keys, usage plans, authorizers, CORS and domains come later")
+    .with_help("remove it for now; REST APIs' stage settings, CORS and domains come later")
 }

@@ -17,6 +17,7 @@ mod kinesis;
 mod lambda;
 mod rest;
 mod rest_authorizers;
+mod rest_keys;
 mod s3;
 mod scheduler;
 mod secretsmanager;

@@ -33,6 +33,10 @@ pub async fn read(r: &Reader, scope: &Scope, wanted: &State) -> Result<Live, Aws
         .partition(|a| scope.owns(&a.tags().cloned().unwrap_or_default()));
     let mut live = Live::default();
     let at = address(Kind::RestApi, "api");
+    // API keys and usage plans: read while the spec wants the API or slsr owns one.
+    if !owned.is_empty() || wanted.resources.contains_key(&at) {
+        live.merge(super::rest_keys::read(r, scope, wanted).await?);
+    }
     let mut owned = owned.into_iter();
     let Some(api) = owned.next() else {
         if !others.is_empty() && wanted.resources.contains_key(&at) {

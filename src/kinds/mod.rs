@@ -26,6 +26,7 @@ pub mod rest_api;
 pub mod rest_api_key;
 pub mod rest_authorizer;
 pub mod rest_deployment;
+mod rest_key_creates;
 pub mod rest_method;
 pub mod rest_resource;
 pub mod rest_usage_plan;

@@ -83,17 +83,23 @@ async fn apply(a: &Applier, step: &Step) -> Result<(), AwsError> {
         .unwrap_or_default();
     match step.action {
         Action::Create => {
-            let out = a
-                .rest
-                .create_api_key()
-                .name(attr_str(r, NAME))
-                .enabled(attr_bool(r, ENABLED))
-                .set_tags(Some(attr_map(r, TAGS)))
-                .send()
-                .await
-                .map_err(|e| AwsError::new("CreateApiKey", &target, e))?;
-            // The answer holds the key's value: only its id is kept.
-            let id = out.id.unwrap_or_default();
+            let name = attr_str(r, NAME);
+            let tags = attr_map(r, TAGS);
+            let create = || async {
+                a.rest
+                    .create_api_key()
+                    .name(&name)
+                    .enabled(attr_bool(r, ENABLED))
+                    .set_tags(Some(tags.clone()))
+                    .customize()
+                    .config_override(super::rest_key_creates::without_retries())
+                    .send()
+                    .await
+                    // The answer holds the key's value: only its id is kept.
+                    .map(|out| out.id.unwrap_or_default())
+            };
+            let find = || super::rest_key_creates::find_key(a, &name, &tags);
+            let id = super::http_api::create_once("CreateApiKey", &target, create, find).await?;
             a.ids.set(&format!("{target}.id"), id.clone());
             a.ids.set(&target, id);
         }

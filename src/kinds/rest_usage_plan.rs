@@ -205,18 +205,24 @@ async fn apply(a: &Applier, step: &Step) -> Result<(), AwsError> {
                     )
                     .build()
             });
-            let out = a
-                .rest
-                .create_usage_plan()
-                .name(attr_str(r, NAME))
-                .api_stages(ApiStage::builder().api_id(api_id).stage(stage).build())
-                .set_throttle(throttle)
-                .set_quota(quota)
-                .set_tags(Some(attr_map(r, TAGS)))
-                .send()
-                .await
-                .map_err(|e| AwsError::new("CreateUsagePlan", &target, e))?;
-            let id = out.id.unwrap_or_default();
+            let name = attr_str(r, NAME);
+            let tags = attr_map(r, TAGS);
+            let create = || async {
+                a.rest
+                    .create_usage_plan()
+                    .name(&name)
+                    .api_stages(ApiStage::builder().api_id(api_id).stage(stage).build())
+                    .set_throttle(throttle.clone())
+                    .set_quota(quota.clone())
+                    .set_tags(Some(tags.clone()))
+                    .customize()
+                    .config_override(super::rest_key_creates::without_retries())
+                    .send()
+                    .await
+                    .map(|out| out.id.unwrap_or_default())
+            };
+            let find = || super::rest_key_creates::find_plan(a, &name, &tags);
+            let id = super::http_api::create_once("CreateUsagePlan", &target, create, find).await?;
             a.ids.set(&target, id);
         }
         Action::Delete => {

@@ -267,3 +267,26 @@ async fn someone_elses_key_of_the_name_is_a_conflict_and_left_alone() {
     assert_eq!(keys.len(), 1);
     assert_eq!(keys[0].id(), theirs.id());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_lost_answer_to_a_key_s_or_a_plan_s_create_makes_neither_twice() {
+    // API Gateway makes a second key or plan of one name as readily as the first: with the
+    // first answer of each create lost after it took effect, slsr finds what it made.
+    const CREATES: &[&str] = &["ApiGateway.POST /apikeys", "ApiGateway.POST /usageplans"];
+    let spec = app("rest-keys-lost", KEYED);
+    let account = Account::new().await;
+    let (proxy, _) =
+        crate::reliability::losing_first(&account, &spec, CREATES, &["apply", "--auto-approve"])
+            .await;
+    drop(proxy);
+    assert_clean(&account, &spec);
+    let rest = aws_sdk_apigateway::Client::new(&account.config().await);
+    assert_eq!(rest_items!(rest.get_api_keys()).len(), 1);
+    let plans = rest_items!(rest.get_usage_plans());
+    assert_eq!(plans.len(), 1);
+    let plan_keys = rest_items!(
+        rest.get_usage_plan_keys()
+            .usage_plan_id(plans[0].id().unwrap())
+    );
+    assert_eq!(plan_keys.len(), 1);
+}

@@ -8,11 +8,16 @@ use std::collections::BTreeMap;
 
 use super::diag::{Code, Diagnostic};
 use super::load::Project;
-use super::rules::{span, undeclared};
+use super::rules::{reference_values, span, undeclared};
 
 pub fn check(p: &Project, diags: &mut Vec<Diagnostic>) {
+    let keys = p
+        .rest_api
+        .as_ref()
+        .and_then(|a| a.api_keys.clone())
+        .unwrap_or_default();
+    check_key_references(p, &keys, diags);
     let Some(api) = &p.rest_api else { return };
-    let keys = api.api_keys.clone().unwrap_or_default();
     for (i, key) in keys.iter().enumerate() {
         let at = span(p, &format!("rest_api.api_keys[{i}]"));
         if !super::names::valid_key(key) {
@@ -76,6 +81,27 @@ pub fn check(p: &Project, diags: &mut Vec<Diagnostic>) {
                 None => {
                     admitted.insert(key, plan);
                 }
+            }
+        }
+    }
+}
+
+/// `${rest_api.api_keys.NAME.id}` names a declared key.
+fn check_key_references(p: &Project, keys: &[String], diags: &mut Vec<Diagnostic>) {
+    let pattern = super::interpolate::reference_pattern();
+    for (path, value) in reference_values(p) {
+        for c in pattern.captures_iter(value) {
+            let Some(key) = c.get(4).map(|m| m.as_str()) else {
+                continue;
+            };
+            if !keys.iter().any(|k| k == key) {
+                diags.push(undeclared(
+                    span(p, &path),
+                    "API key",
+                    key,
+                    keys.iter(),
+                    "rest_api.api_keys",
+                ));
             }
         }
     }

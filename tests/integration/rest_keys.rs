@@ -25,6 +25,7 @@ functions:
       - rest: GET /open
 outputs:
   url: {value: '${rest_api.url}'}
+  partner_key: {value: '${rest_api.api_keys.partner-a.id}'}
 ";
 
 /// Every page of a REST API listing (`position` in and out).
@@ -182,6 +183,8 @@ async fn api_keys_and_usage_plans_are_made_changed_and_removed_and_the_key_value
     );
     let shown = slsr_on(&account, "outputs", &spec, &[]);
     assert_eq!(shown.code, 0, "{}", shown.stderr);
+    // The key's id, never its value.
+    assert!(shown.stdout.contains(key.id().unwrap()), "{}", shown.stdout);
     outputs.push(shown.stdout + &shown.stderr);
 
     // A method's api_key_required: that field, and exactly one new deployment.

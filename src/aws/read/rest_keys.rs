@@ -57,6 +57,8 @@ pub async fn read(r: &Reader, scope: &Scope, wanted: &State) -> Result<Live, Aws
         let at = kinds::rest_api_key::at(logical);
         if scope.owns(&k.tags().cloned().unwrap_or_default()) {
             owned_keys.insert(k.id().unwrap_or_default().to_string(), logical.to_string());
+            live.rest_api_key_ids
+                .insert(logical.to_string(), k.id().unwrap_or_default().to_string());
             let resource = kinds::rest_api_key::live(logical, k);
             live.add(vec![resource], vec![]);
         } else if wanted.resources.contains_key(&at) {

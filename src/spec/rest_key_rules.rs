@@ -18,6 +18,23 @@ pub fn check(p: &Project, diags: &mut Vec<Diagnostic>) {
         .unwrap_or_default();
     check_key_references(p, &keys, diags);
     let Some(api) = &p.rest_api else { return };
+    if api
+        .authorizers
+        .as_ref()
+        .is_some_and(|a| a.contains_key(super::model::API_KEY_AUTH))
+    {
+        diags.push(
+            Diagnostic::error(
+                Code::InvalidValue,
+                p.spans
+                    .key("rest_api.authorizers.api_key")
+                    .unwrap_or_else(|| span(p, "rest_api.authorizers")),
+                "an authorizer cannot be named `api_key`: `auth: api_key` means an API key and no authorizer",
+            )
+            .with_label("reserved name")
+            .with_help("rename the authorizer"),
+        );
+    }
     for (i, key) in keys.iter().enumerate() {
         let at = span(p, &format!("rest_api.api_keys[{i}]"));
         if !super::names::valid_key(key) {

@@ -208,6 +208,23 @@ async fn api_keys_and_usage_plans_are_made_changed_and_removed_and_the_key_value
         2
     );
 
+    // The throttle dropped: removed from the plan in place.
+    let unthrottled = keyed_open.replace(", throttle: {rate: 10, burst: 20}", "");
+    let plan_text = replan(&account, &spec, &unthrottled, &[]);
+    has_all(
+        &plan_text,
+        &["~ rest_usage_plan.basic", "throttle_rate", "throttle_burst"],
+    );
+    applied_clean(&account, &spec, &[]);
+    let plan = rest
+        .get_usage_plan()
+        .usage_plan_id(&plan_id)
+        .send()
+        .await
+        .unwrap();
+    assert!(plan.throttle().is_none(), "{plan:?}");
+    assert_eq!(plan.quota().unwrap().limit(), 20000);
+
     for (i, text) in outputs.iter().enumerate() {
         assert!(
             !text.contains(&value),

@@ -2006,5 +2006,113 @@ def _rest_apis_as_aws():
 
 _rest_apis_as_aws()
 
+
+# A REST API's authorizers, as AWS answers slsr's calls (kinds/rest_authorizer.rs):
+# - GetAuthorizers in pages (`position` and `limit` in, `position` out; AWS: 25 a page by
+#   default, 500 at most); moto answered everything at once;
+# - UpdateMethod's `/authorizerId` (the handler above took only authorizationType and
+#   apiKeyRequired), so a method moved onto or off an authorizer reads back as AWS has it.
+def _rest_authorizers_as_aws():
+    from moto.apigateway.responses import APIGatewayResponse
+
+    def get_authorizers(self):
+        api_id = self.path.replace("/restapis/", "", 1).split("/")[0]
+        items = [a.to_json() for a in self.backend.get_authorizers(api_id)]
+        page, token = _page(items, lambda a: a["id"], self._get_param("position"),
+                            self._get_param("limit"), 25, 500)
+        return 200, {}, json.dumps(_body("item", page, "position", token))
+
+    update_method = APIGatewayResponse.update_method
+
+    def update_method_with_authorizer(self):
+        parts = self.path.split("/")
+        method = self.backend.get_method(parts[2], parts[4], parts[6])
+        for op in self._get_param("patchOperations") or []:
+            if op.get("op") == "replace" and op.get("path") == "/authorizerId":
+                method.authorizer_id = op.get("value") or None
+        return update_method(self)
+
+    APIGatewayResponse.get_authorizers = get_authorizers
+    APIGatewayResponse.update_method = update_method_with_authorizer
+
+
+_rest_authorizers_as_aws()
+
+
+# A REST API's API keys and usage plans, as AWS answers slsr's calls (kinds/rest_api_key.rs,
+# rest_usage_plan.rs, rest_usage_plan_key.rs, aws/read/rest_keys.rs):
+# - GetApiKeys (with its `name` prefix), GetUsagePlans and GetUsagePlanKeys in pages
+#   (`position` and `limit` in, `position` out; AWS: 25 a page by default, 500 at most);
+#   moto answered everything at once;
+# - UpdateUsagePlan's `/quota/limit` and `/quota/offset` kept as numbers and
+#   `/throttle/rateLimit` as a double (moto kept the limit as the patch's string, which no
+#   SDK reads as AWS's integer, and failed on a rate of `10.0`);
+# - CreateUsagePlan refuses an API stage that does not exist, as AWS does ("Invalid stage
+#   identifier specified"), so a plan made before its stage fails the tests.
+def _rest_keys_as_aws():
+    from moto.apigateway.exceptions import BadRequestException
+    from moto.apigateway.models import UsagePlan
+    from moto.apigateway.responses import APIGatewayResponse
+
+    def rest_page(self, items, key):
+        page, token = _page(items, key, self._get_param("position"),
+                            self._get_param("limit"), 25, 500)
+        return 200, {}, json.dumps(_body("item", page, "position", token))
+
+    def get_api_keys(self):
+        keys = [k.to_json() for k in self.backend.get_api_keys(name=self._get_param("name"))]
+        if not self._get_bool_param("includeValues"):
+            for k in keys:
+                k.pop("value", None)
+        return rest_page(self, keys, lambda k: k["id"])
+
+    def get_usage_plans(self):
+        key_id = self.querystring.get("keyId", [None])[0]
+        plans = [u.to_json() for u in self.backend.get_usage_plans(api_key_id=key_id)]
+        return rest_page(self, plans, lambda u: u["id"])
+
+    def get_usage_plan_keys(self):
+        plan_id = self.path.split("/")[2]
+        keys = [k.to_json() for k in self.backend.get_usage_plan_keys(plan_id, name=self._get_param("name"))]
+        return rest_page(self, keys, lambda k: k["id"])
+
+    create_usage_plan = APIGatewayResponse.create_usage_plan
+
+    def create_usage_plan_on_a_stage(self):
+        for s in json.loads(self.body).get("apiStages") or []:
+            api = self.backend.apis.get(s.get("apiId"))
+            if api is None or s.get("stage") not in api.stages:
+                raise BadRequestException("Invalid stage identifier specified")
+        return create_usage_plan(self)
+
+    apply_patch_operations = UsagePlan.apply_patch_operations
+
+    def apply_patch_operations_as_numbers(self, patch_operations):
+        apply_patch_operations(self, patch_operations)
+        for field in ("limit", "offset"):
+            if isinstance(self.quota.get(field), str):
+                self.quota[field] = int(self.quota[field])
+
+    def int_rate(op):
+        # moto's own handler does int(value), which a rate like `10.0` fails.
+        if op.get("path") == "/throttle/rateLimit" and op.get("value") is not None:
+            return {**op, "value": str(int(float(op["value"])))}
+        return op
+
+    def apply_patches(self, patch_operations):
+        apply_patch_operations_as_numbers(self, [int_rate(op) for op in patch_operations])
+        for op in patch_operations:
+            if op.get("op") in ("add", "replace") and op.get("path") == "/throttle/rateLimit":
+                self.throttle["rateLimit"] = float(op["value"])
+
+    UsagePlan.apply_patch_operations = apply_patches
+    APIGatewayResponse.get_api_keys = get_api_keys
+    APIGatewayResponse.get_usage_plans = get_usage_plans
+    APIGatewayResponse.get_usage_plan_keys = get_usage_plan_keys
+    APIGatewayResponse.create_usage_plan = create_usage_plan_on_a_stage
+
+
+_rest_keys_as_aws()
+
 if __name__ == "__main__":
     sys.exit(main())

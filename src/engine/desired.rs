@@ -24,6 +24,10 @@ pub struct Target {
     pub api_id: Option<String>,
     /// The REST API's id once it exists; before, its permissions and URL are known after apply.
     pub rest_api_id: Option<String>,
+    /// The ids of the REST API's authorizers that exist, by key: their permissions name them.
+    pub rest_authorizer_ids: BTreeMap<String, String>,
+    /// The ids of the REST API's keys that exist, by name: `${rest_api.api_keys.NAME.id}`.
+    pub rest_api_key_ids: BTreeMap<String, String>,
     /// The URLs of the queues that exist, by key; a new queue's is known after apply.
     pub queue_urls: BTreeMap<String, String>,
     /// The function URLs that exist, by function key; a new one's is known after apply.
@@ -271,6 +275,19 @@ impl Builder<'_> {
                         (Some("secret"), _) => self.secret_arn(name),
                         // A form validation accepts but this does not know: left as written.
                         (Some(_), _) => c[0].to_string(),
+                        (None, _) if c.get(4).is_some() => {
+                            let key = &c[4];
+                            self.t
+                                .rest_api_key_ids
+                                .get(key)
+                                .cloned()
+                                .unwrap_or_else(|| {
+                                    known_after_apply(&format!(
+                                        "{}.id",
+                                        crate::kinds::rest_api_key::at(key)
+                                    ))
+                                })
+                        }
                         (None, _) if &c[0] == "${rest_api.url}" => match &self.t.rest_api_id {
                             Some(id) => {
                                 crate::kinds::rest_api::url(id, self.t.region(), &self.p.stage)

@@ -382,6 +382,8 @@ async fn live_with(
         // The API's id appears in permissions' source ARNs and `${http_api.url}`.
         api_id: live.api_id.clone(),
         rest_api_id: live.rest_api_id.clone(),
+        rest_authorizer_ids: live.rest_authorizer_ids.clone(),
+        rest_api_key_ids: live.rest_api_key_ids.clone(),
         queue_urls: live.queue_urls.clone(),
         function_urls: live.function_urls.clone(),
         table_streams: live.table_streams.clone(),

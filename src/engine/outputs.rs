@@ -46,6 +46,9 @@ pub fn names(value: &str) -> Vec<String> {
                     .iter()
                     .copied()
                     .find(|k| k.info().prefix == word),
+                (None, _) if c.get(4).is_some() => {
+                    return Some(crate::kinds::rest_api_key::at(&c[4]));
+                }
                 (None, _) if &c[0] == "${rest_api.url}" => Some(Kind::RestApi),
                 (None, _) => Some(Kind::HttpApi),
             };

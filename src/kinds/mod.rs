@@ -23,10 +23,15 @@ pub mod parameter;
 pub mod permission;
 pub mod queue;
 pub mod rest_api;
+pub mod rest_api_key;
+pub mod rest_authorizer;
 pub mod rest_deployment;
+mod rest_key_creates;
 pub mod rest_method;
 pub mod rest_resource;
 pub mod rest_stage;
+pub mod rest_usage_plan;
+pub mod rest_usage_plan_key;
 pub mod role;
 pub mod route;
 pub mod rule;
@@ -86,6 +91,10 @@ pub enum Kind {
     RestMethod,
     RestDeployment,
     RestStage,
+    RestAuthorizer,
+    RestApiKey,
+    RestUsagePlan,
+    RestUsagePlanKey,
     StateMachine,
     Parameter,
     Alarm,
@@ -120,8 +129,13 @@ pub const ALL: &[Kind] = &[
     Kind::RestApi,
     Kind::RestResource,
     Kind::RestMethod,
+    // Before the deployment: its digest holds the authorizers.
+    Kind::RestAuthorizer,
     Kind::RestDeployment,
     Kind::RestStage,
+    Kind::RestApiKey,
+    Kind::RestUsagePlan,
+    Kind::RestUsagePlanKey,
     Kind::StateMachine,
     Kind::Parameter,
     Kind::Alarm,
@@ -227,6 +241,10 @@ impl Kind {
             Kind::RestMethod => &rest_method::INFO,
             Kind::RestDeployment => &rest_deployment::INFO,
             Kind::RestStage => &rest_stage::INFO,
+            Kind::RestAuthorizer => &rest_authorizer::INFO,
+            Kind::RestApiKey => &rest_api_key::INFO,
+            Kind::RestUsagePlan => &rest_usage_plan::INFO,
+            Kind::RestUsagePlanKey => &rest_usage_plan_key::INFO,
             Kind::StateMachine => &state_machine::INFO,
             Kind::Parameter => &parameter::INFO,
             Kind::Alarm => &alarm::INFO,

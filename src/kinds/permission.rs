@@ -97,7 +97,7 @@ fn needs(r: &Resource, index: &Index) -> Vec<String> {
     if attr_str(r, SOURCE_ARN).starts_with("arn:aws:execute-api:") {
         needs.push(address(super::Kind::HttpApi, "api"));
     }
-    // A REST API's id, until it exists, is known after apply: the statement waits for it.
+    // What its source ARN learns at apply time (a REST API authorizer's id).
     needs.extend(super::referenced(r));
     needs
 }
@@ -116,6 +116,10 @@ fn about(r: &Resource) -> Option<String> {
         // arn:aws:execute-api:REGION:ACCOUNT:API/STAGE/METHOD/PATH
         "apigateway.amazonaws.com" => {
             let route = source.splitn(6, ':').nth(5)?;
+            // arn:aws:execute-api:REGION:ACCOUNT:API/authorizers/AUTHORIZER_ID
+            if let Some((_, authorizer)) = route.split_once("/authorizers/") {
+                return Some(format!("for REST API authorizer {authorizer}"));
+            }
             let mut parts = route.splitn(4, '/').skip(2);
             let method = parts.next()?;
             let path = parts.next().unwrap_or_default();

@@ -214,7 +214,15 @@ pub(crate) fn known_ids(ids: &crate::apply::Ids, change: &crate::engine::plan::C
     if before.kind == super::Kind::RestApi {
         ids.set(ID_KEY, attr_str(before, ID));
         ids.set(URL_KEY, attr_str(before, URL));
-    } else if [super::Kind::RestResource, super::Kind::RestMethod].contains(&before.kind) {
+    } else if [
+        super::Kind::RestResource,
+        super::Kind::RestMethod,
+        super::Kind::RestAuthorizer,
+        super::Kind::RestApiKey,
+        super::Kind::RestUsagePlan,
+    ]
+    .contains(&before.kind)
+    {
         ids.set(&change.address, before.name.clone());
     }
 }

@@ -53,7 +53,12 @@ pub const DESCRIPTION_PREFIX: &str = "slsr ";
 /// the plan compares (nulls left out, as the plan leaves them out).
 pub fn digest<'a>(resources: impl Iterator<Item = &'a Resource>) -> String {
     let mut tree: Vec<Value> = resources
-        .filter(|r| matches!(r.kind, Kind::RestResource | Kind::RestMethod))
+        .filter(|r| {
+            matches!(
+                r.kind,
+                Kind::RestResource | Kind::RestMethod | Kind::RestAuthorizer
+            )
+        })
         .map(|r| {
             let attrs: serde_json::Map<String, Value> = r
                 .attrs

@@ -36,6 +36,8 @@ pub const HTTP_METHOD: &str = "http_method";
 /// `NONE` or `AWS_IAM`.
 pub const AUTHORIZATION: &str = "authorization";
 pub const API_KEY_REQUIRED: &str = "api_key_required";
+/// The key of the authorizer it goes through (`CUSTOM` or `COGNITO_USER_POOLS`), or null.
+pub const AUTHORIZER: &str = "authorizer";
 /// `AWS_PROXY`.
 pub const INTEGRATION_TYPE: &str = "integration_type";
 /// `POST`: Lambda is invoked by a POST whatever the method.
@@ -74,14 +76,13 @@ fn desired(b: &Builder, state: &mut State) {
             let Event::Rest(rest) = event else { continue };
             let (route, auth, api_key_required) = rest.parts();
             let (method, path) = super::rest_resource::split_route(route);
+            let (authorization, authorizer) = super::rest_authorizer::method_auth(b, auth);
             state.insert(
                 Resource::new(super::Kind::RestMethod, route, KNOWN_AFTER_APPLY)
                     .with(RESOURCE, path)
                     .with(HTTP_METHOD, method)
-                    .with(
-                        AUTHORIZATION,
-                        if auth == "iam" { "AWS_IAM" } else { "NONE" },
-                    )
+                    .with(AUTHORIZATION, authorization)
+                    .with(AUTHORIZER, authorizer)
                     .with(API_KEY_REQUIRED, api_key_required)
                     .with(INTEGRATION_TYPE, "AWS_PROXY")
                     .with(INTEGRATION_METHOD, "POST")
@@ -112,6 +113,7 @@ fn needs(r: &Resource, index: &Index) -> Vec<String> {
         .nth(1)
         .and_then(|rest| rest.strip_suffix("/invocations"));
     needs.extend(function.and_then(|arn| index.arn(arn)));
+    needs.extend(super::attr_opt(r, AUTHORIZER).map(|a| super::rest_authorizer::at(&a)));
     needs
 }
 
@@ -133,6 +135,8 @@ pub fn live(path: &str, resource_id: &str, m: &Method) -> Resource {
     .with(HTTP_METHOD, method)
     .with(AUTHORIZATION, m.authorization_type().unwrap_or("NONE"))
     .with(API_KEY_REQUIRED, m.api_key_required().unwrap_or(false))
+    // The authorizer's id for now: the reader names it (`rest_authorizer::name_methods`).
+    .with(AUTHORIZER, m.authorizer_id().map(str::to_string))
     .with(
         INTEGRATION_TYPE,
         integration
@@ -179,6 +183,8 @@ async fn apply(a: &Applier, step: &Step) -> Result<(), AwsError> {
         message: format!("{resource} does not exist"),
     })?;
     let method = attr_str(r, HTTP_METHOD);
+    let authorizer_id = super::attr_opt(r, AUTHORIZER)
+        .and_then(|name| a.ids.get(&super::rest_authorizer::at(&name)));
     if step.action == Action::Create {
         a.rest
             .put_method()
@@ -187,10 +193,14 @@ async fn apply(a: &Applier, step: &Step) -> Result<(), AwsError> {
             .http_method(&method)
             .authorization_type(attr_str(r, AUTHORIZATION))
             .api_key_required(attr_bool(r, API_KEY_REQUIRED))
+            .set_authorizer_id(authorizer_id)
             .send()
             .await
             .or_exists("PutMethod", &target)?;
-    } else if step.changes(AUTHORIZATION) || step.changes(API_KEY_REQUIRED) {
+    } else if step.changes(AUTHORIZATION)
+        || step.changes(API_KEY_REQUIRED)
+        || step.changes(AUTHORIZER)
+    {
         let patch = |path: &str, value: String| {
             PatchOperation::builder()
                 .op(Op::Replace)
@@ -208,6 +218,7 @@ async fn apply(a: &Applier, step: &Step) -> Result<(), AwsError> {
                 "/apiKeyRequired",
                 attr_bool(r, API_KEY_REQUIRED).to_string(),
             ))
+            .patch_operations(patch("/authorizerId", authorizer_id.unwrap_or_default()))
             .send()
             .await
             .map_err(|e| AwsError::new("UpdateMethod", &target, e))?;

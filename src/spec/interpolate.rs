@@ -107,7 +107,8 @@ pub const RESOURCE_REFERENCES: &[(&str, &[&str])] = &[
 ];
 
 /// `${KIND:NAME.ATTRIBUTE}` for the kinds of `RESOURCE_REFERENCES` (captures: kind, name,
-/// attribute), or `${http_api.url}` or `${rest_api.url}` (no captures).
+/// attribute), or `${http_api.url}` or `${rest_api.url}` (no captures), or
+/// `${rest_api.api_keys.NAME.id}` (capture 4: the key's name).
 pub fn reference_pattern() -> &'static regex_lite::Regex {
     static PATTERN: std::sync::OnceLock<regex_lite::Regex> = std::sync::OnceLock::new();
     PATTERN.get_or_init(|| {
@@ -119,7 +120,7 @@ pub fn reference_pattern() -> &'static regex_lite::Regex {
         attributes.sort();
         attributes.dedup();
         regex_lite::Regex::new(&format!(
-            r"\$\{{({}):([A-Za-z0-9_.-]+?)\.({})\}}|\$\{{(?:http|rest)_api\.url\}}",
+            r"\$\{{({}):([A-Za-z0-9_.-]+?)\.({})\}}|\$\{{(?:http|rest)_api\.url\}}|\$\{{rest_api\.api_keys\.([A-Za-z0-9_-]+)\.id\}}",
             kinds.join("|"),
             attributes.join("|")
         ))
@@ -147,7 +148,7 @@ impl Declared {
     }
 }
 
-const FORMS: &str = "${service}, ${stage}, ${region}, ${account_id}, ${param:NAME}, ${env:NAME}, ${env:NAME, default}, ${queue:NAME.url|arn}, ${function:NAME.arn|name|url}, ${role:NAME.arn}, ${table:NAME.name|arn|stream_arn}, ${bucket:NAME.name|arn}, ${topic:NAME.arn}, ${stream:NAME.arn}, ${state_machine:NAME.arn|name}, ${secret:NAME.arn}, ${http_api.url}, ${rest_api.url}, ${ssm:/path}";
+const FORMS: &str = "${service}, ${stage}, ${region}, ${account_id}, ${param:NAME}, ${env:NAME}, ${env:NAME, default}, ${queue:NAME.url|arn}, ${function:NAME.arn|name|url}, ${role:NAME.arn}, ${table:NAME.name|arn|stream_arn}, ${bucket:NAME.name|arn}, ${topic:NAME.arn}, ${stream:NAME.arn}, ${state_machine:NAME.arn|name}, ${secret:NAME.arn}, ${http_api.url}, ${rest_api.url}, ${rest_api.api_keys.NAME.id}, ${ssm:/path}";
 
 /// What one reference stands for.
 enum Resolved {
@@ -295,6 +296,8 @@ fn resolve(inner: &str, ctx: &Context, span: Span) -> Result<Resolved, Diagnosti
                 .map_or(Resolved::Kept, |a| Resolved::Value(Value::Str(a))));
         }
         "http_api.url" | "rest_api.url" => return Ok(Resolved::Kept),
+        // A key's id (never its value); `rest_key_rules` checks the key is declared.
+        key if key_id_reference(key).is_some() => return Ok(Resolved::Kept),
         _ => {}
     }
     let Some((kind, arg)) = trimmed.split_once(':') else {
@@ -449,6 +452,14 @@ fn sub_span(node: &Node, text: &str, char_offset: usize, len: usize) -> Span {
         end_line: s.line,
         end_col: col + text[char_offset..char_offset + len].chars().count(),
     }
+}
+
+/// The key's name in `rest_api.api_keys.NAME.id`.
+pub fn key_id_reference(inner: &str) -> Option<&str> {
+    inner
+        .strip_prefix("rest_api.api_keys.")?
+        .strip_suffix(".id")
+        .filter(|k| super::names::valid_key(k))
 }
 
 #[cfg(test)]

@@ -15,6 +15,8 @@ use serde::{Deserialize, Serialize};
 pub use super::alarm_model::*;
 pub use super::data_model::*;
 pub use super::messaging_model::*;
+pub use super::rest_auth_model::*;
+pub use super::rest_key_model::*;
 pub use super::rest_model::*;
 pub use super::stream_model::*;
 pub use super::workflow_model::*;

@@ -10,6 +10,8 @@ use super::model::{Event, RestEndpoint};
 use super::rules::{check_route, events_path, route_shape, span};
 
 pub fn check(p: &Project, diags: &mut Vec<Diagnostic>) {
+    super::rest_auth_rules::check(p, diags);
+    super::rest_key_rules::check(p, diags);
     if let Some(api) = &p.rest_api {
         if api.endpoint == Some(RestEndpoint::Private) && api.policy.is_none() {
             diags.push(
@@ -26,9 +28,6 @@ pub fn check(p: &Project, diags: &mut Vec<Diagnostic>) {
             diags.push(not_yet(p, "rest_api.stage.access_log"));
         }
         let later = [
-            ("api_keys", api.api_keys.is_some()),
-            ("usage_plans", api.usage_plans.is_some()),
-            ("authorizers", api.authorizers.is_some()),
             ("cors", api.cors.is_some()),
             ("domain", api.domain.is_some()),
         ];
@@ -56,15 +55,15 @@ pub fn check(p: &Project, diags: &mut Vec<Diagnostic>) {
                     .with_help("a route is `METHOD /path`, e.g. `GET /orders/{id}` or `ANY /{proxy+}`; METHOD is GET, POST, PUT, PATCH, DELETE, HEAD, OPTIONS or ANY"));
                 continue;
             }
-            if auth != "none" && auth != "iam" {
+            if !super::rest_auth_rules::known_auth(p, auth) {
                 diags.push(
                     Diagnostic::error(
                         Code::InvalidValue,
                         span(p, &format!("{base}[{i}].rest.auth")),
-                        format!("`auth: {auth}` on a rest event is not supported yet: API keys and authorizers of REST APIs are not built"),
+                        format!("`auth: {auth}` on a rest event names no authorizer of rest_api.authorizers"),
                     )
-                    .with_label("not supported yet")
-                    .with_help("`auth` is `none` or `iam`"),
+                    .with_label("unknown authorizer")
+                    .with_help("`auth` is `none`, `iam`, `api_key` or the name of one of rest_api.authorizers"),
                 );
             }
             let shape = route_shape(route);
@@ -106,5 +105,5 @@ fn not_yet(p: &Project, path: &str) -> Diagnostic {
         format!("`{path}` is not supported yet: slsr does not make it, and will not deploy a REST API without it"),
     )
     .with_label("not supported yet")
-    .with_help("remove it for now; REST APIs' access logs, API keys, usage plans, authorizers, CORS and domains come later")
+    .with_help("remove it for now; REST APIs' access logs, CORS and domains come later")
 }

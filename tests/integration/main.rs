@@ -34,6 +34,8 @@ mod policy;
 mod proxy;
 mod reliability;
 mod rest_api;
+mod rest_auth;
+mod rest_keys;
 mod schema;
 mod secrets;
 mod state_machines;

@@ -254,6 +254,11 @@ secrets:
 http_api:
   authorizers:
     users: {jwt: {issuer: 'https://issuer.example.com', audience: [web]}}
+rest_api:
+  authorizers:
+    gate: {function: api, type: token}
+  api_keys: [partner]
+  usage_plans: {basic: {keys: [partner], throttle: {rate: 5, burst: 10}, quota: {limit: 100, period: day}}}
 functions:
   api:
     handler: index.handler
@@ -265,6 +270,8 @@ functions:
     events:
       - http: {route: GET /me, auth: users}
       - rest: GET /orders/{id}
+      - rest: {route: GET /guarded, auth: gate}
+      - rest: {route: GET /keyed, auth: api_key}
 outputs:
   api_url: {value: '${http_api.url}', ssm: /every/dev/api_url}
   rest_url: {value: '${rest_api.url}'}
@@ -333,10 +340,14 @@ async fn a_user_holding_only_the_printed_policy_deploys_and_destroys_every_examp
         "permission",
         "queue",
         "rest_api",
+        "rest_api_key",
+        "rest_authorizer",
         "rest_deployment",
         "rest_method",
         "rest_resource",
         "rest_stage",
+        "rest_usage_plan",
+        "rest_usage_plan_key",
         "role",
         "route",
         "rule",

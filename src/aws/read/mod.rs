@@ -16,6 +16,8 @@ pub mod iam;
 mod kinesis;
 mod lambda;
 mod rest;
+mod rest_authorizers;
+mod rest_keys;
 mod s3;
 mod scheduler;
 mod secretsmanager;
@@ -115,6 +117,10 @@ pub struct Live {
     pub api_id: Option<String>,
     /// The REST API's id, when slsr owns one.
     pub rest_api_id: Option<String>,
+    /// The ids of the REST API's authorizers, by key.
+    pub rest_authorizer_ids: BTreeMap<String, String>,
+    /// The ids of the REST API's owned keys, by name.
+    pub rest_api_key_ids: BTreeMap<String, String>,
     /// Each owned queue's URL by its key, for `${queue:NAME.url}`.
     pub queue_urls: BTreeMap<String, String>,
     /// Each owned function URL by its function's key, for `${function:NAME.url}`.
@@ -150,6 +156,8 @@ impl Live {
             state,
             api_id,
             rest_api_id,
+            rest_authorizer_ids,
+            rest_api_key_ids,
             queue_urls,
             function_urls,
             table_streams,
@@ -161,6 +169,8 @@ impl Live {
         self.state.kept.extend(state.kept);
         self.api_id = self.api_id.take().or(api_id);
         self.rest_api_id = self.rest_api_id.take().or(rest_api_id);
+        self.rest_authorizer_ids.extend(rest_authorizer_ids);
+        self.rest_api_key_ids.extend(rest_api_key_ids);
         self.queue_urls.extend(queue_urls);
         self.function_urls.extend(function_urls);
         self.table_streams.extend(table_streams);

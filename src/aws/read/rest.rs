@@ -33,6 +33,10 @@ pub async fn read(r: &Reader, scope: &Scope, wanted: &State) -> Result<Live, Aws
         .partition(|a| scope.owns(&a.tags().cloned().unwrap_or_default()));
     let mut live = Live::default();
     let at = address(Kind::RestApi, "api");
+    // API keys and usage plans: read while the spec wants the API or slsr owns one.
+    if !owned.is_empty() || wanted.resources.contains_key(&at) {
+        live.merge(super::rest_keys::read(r, scope, wanted).await?);
+    }
     let mut owned = owned.into_iter();
     let Some(api) = owned.next() else {
         if !others.is_empty() && wanted.resources.contains_key(&at) {
@@ -72,7 +76,15 @@ pub async fn read(r: &Reader, scope: &Scope, wanted: &State) -> Result<Live, Aws
         Ok((out.items.unwrap_or_default(), out.position))
     })
     .await?;
-    let tree = kinds::rest_deployment::tree(&resources);
+    let mut tree = kinds::rest_deployment::tree(&resources);
+    let authorizers = super::rest_authorizers::read(r, &id).await?;
+    kinds::rest_authorizer::name_methods(&mut tree, &authorizers);
+    live.rest_authorizer_ids = authorizers
+        .iter()
+        .map(|a| (a.key.clone(), a.name.clone()))
+        .collect();
+    // The deployment's digest covers the authorizers, as the desired one does.
+    tree.extend(authorizers);
     r.calls.count("APIGateway.GetStage");
     let stage = match r
         .rest

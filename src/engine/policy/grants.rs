@@ -724,8 +724,9 @@ pub static GRANTS: &[Grant] = &[
         needed: |s| s.has(Kind::RestApi),
         // As for HTTP APIs: IAM is by HTTP method on the path, and REST APIs are named by
         // ids AWS gives, so any REST API of the region (its resources, methods,
-        // integrations, deployments and stages under it) and its tags; slsr changes only
-        // the one it owns (by its tags).
+        // integrations, authorizers, deployments and stages under it) and its tags; slsr changes only
+        // the one it owns (by its tags). API keys and usage plans (`/apikeys`, `/usageplans`,
+        // their keys under them) are read with every REST API's plan, and are named by ids too.
         actions: &[
             "apigateway:GET",
             "apigateway:POST",
@@ -734,10 +735,18 @@ pub static GRANTS: &[Grant] = &[
             "apigateway:DELETE",
         ],
         resources: |s| {
-            ["/restapis", "/restapis/*", "/tags/*"]
-                .iter()
-                .map(|p| format!("arn:{}:apigateway:{}::{p}", s.partition, s.region))
-                .collect()
+            [
+                "/restapis",
+                "/restapis/*",
+                "/tags/*",
+                "/apikeys",
+                "/apikeys/*",
+                "/usageplans",
+                "/usageplans/*",
+            ]
+            .iter()
+            .map(|p| format!("arn:{}:apigateway:{}::{p}", s.partition, s.region))
+            .collect()
         },
         condition: unconditional,
     },

@@ -24,6 +24,7 @@ pub mod permission;
 pub mod queue;
 pub mod rest_api;
 pub mod rest_authorizer;
+pub mod rest_cors;
 pub mod rest_deployment;
 pub mod rest_method;
 pub mod rest_resource;
@@ -86,6 +87,7 @@ pub enum Kind {
     RestMethod,
     RestDeployment,
     RestAuthorizer,
+    RestCors,
     StateMachine,
     Parameter,
     Alarm,
@@ -122,6 +124,8 @@ pub const ALL: &[Kind] = &[
     Kind::RestMethod,
     // Before the deployment: its digest holds the authorizers.
     Kind::RestAuthorizer,
+    // Before the deployment: its digest holds the CORS methods.
+    Kind::RestCors,
     Kind::RestDeployment,
     Kind::StateMachine,
     Kind::Parameter,
@@ -228,6 +232,7 @@ impl Kind {
             Kind::RestMethod => &rest_method::INFO,
             Kind::RestDeployment => &rest_deployment::INFO,
             Kind::RestAuthorizer => &rest_authorizer::INFO,
+            Kind::RestCors => &rest_cors::INFO,
             Kind::StateMachine => &state_machine::INFO,
             Kind::Parameter => &parameter::INFO,
             Kind::Alarm => &alarm::INFO,

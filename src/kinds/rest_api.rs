@@ -218,6 +218,7 @@ pub(crate) fn known_ids(ids: &crate::apply::Ids, change: &crate::engine::plan::C
         super::Kind::RestResource,
         super::Kind::RestMethod,
         super::Kind::RestAuthorizer,
+        super::Kind::RestCors,
     ]
     .contains(&before.kind)
     {

@@ -11,6 +11,7 @@ use super::rules::{check_route, events_path, route_shape, span};
 
 pub fn check(p: &Project, diags: &mut Vec<Diagnostic>) {
     super::rest_auth_rules::check(p, diags);
+    super::rest_cors_rules::check(p, diags);
     if let Some(api) = &p.rest_api {
         if api.endpoint == Some(RestEndpoint::Private) && api.policy.is_none() {
             diags.push(
@@ -27,7 +28,6 @@ pub fn check(p: &Project, diags: &mut Vec<Diagnostic>) {
             ("stage", api.stage.is_some()),
             ("api_keys", api.api_keys.is_some()),
             ("usage_plans", api.usage_plans.is_some()),
-            ("cors", api.cors.is_some()),
             ("domain", api.domain.is_some()),
         ];
         for (field, set) in later {

@@ -241,7 +241,7 @@ fn example(name: &str) -> PathBuf {
 
 /// What the examples lack of the kinds: a function URL, a JWT authorizer, provisioned
 /// concurrency (its alias), a parameter read from SSM, an output published to SSM, and
-/// the deploy lock; a REST API with its resources, methods and deployment; and a table and
+/// the deploy lock; a REST API with its resources, methods, CORS and deployment; and a table and
 /// a secret of exact names, outside the prefix.
 const THE_REST: &str = "service: every
 region: us-east-1
@@ -256,6 +256,7 @@ http_api:
 rest_api:
   authorizers:
     gate: {function: api, type: token}
+  cors: {allow_origins: ['https://example.com'], allow_headers: [Content-Type]}
 functions:
   api:
     handler: index.handler
@@ -359,6 +360,7 @@ async fn a_user_holding_only_the_printed_policy_deploys_and_destroys_every_examp
         "queue",
         "rest_api",
         "rest_authorizer",
+        "rest_cors",
         "rest_deployment",
         "rest_method",
         "rest_resource",

@@ -1,7 +1,7 @@
 //! REST APIs' CORS through the real binary against the emulator: the OPTIONS method API
 //! Gateway answers itself (MOCK) on each resource with routes, its method and integration
 //! responses read back with GetMethod as literal header values, a resource whose function
-//! answers OPTIONS left alone, an allow_headers change shown as its field and redeploying
+//! answers OPTIONS left alone, an answer edited by hand put back, an allow_headers change shown as its field and redeploying
 //! once, `cors` removed deleting the OPTIONS methods, and an OPTIONS method added by hand
 //! where the spec has no CORS planned away.
 
@@ -179,6 +179,35 @@ async fn cors_answers_options_on_each_resource_with_routes_changes_redeploy_once
     assert_eq!(custom.integration, "AWS_PROXY");
     assert_eq!(deployments(&rest, &id).await, 1);
 
+    // The answer edited by hand: drift on that resource's CORS, put back and redeployed.
+    rest.put_integration_response()
+        .rest_api_id(&id)
+        .resource_id(&paths["/orders"])
+        .http_method("OPTIONS")
+        .status_code("200")
+        .response_parameters(header("Allow-Origin"), "'https://evil.example'")
+        .send()
+        .await
+        .unwrap();
+    let plan = planned_changes(&account, &spec, &[]);
+    has_all(
+        &plan,
+        &[
+            "~ rest_cors[\"/orders\"]",
+            "~ allow_origin: \"https://evil.example\" -> \"https://example.com\"",
+            "~ rest_deployment.api",
+        ],
+    );
+    assert!(!plan.contains("rest_cors[\"/orders/{id}\"]"), "{plan}");
+    applied_clean(&account, &spec, &[]);
+    let orders = options(&rest, &id, &paths["/orders"]).await.unwrap();
+    assert_eq!(
+        orders.answers[&header("Allow-Origin")],
+        "'https://example.com'"
+    );
+    assert_eq!(orders.declared, declared);
+    assert_eq!(deployments(&rest, &id).await, 2);
+
     // allow_headers changed: that field on each CORS method, and one new deployment.
     let changed = SHOP.replace(
         "allow_headers: [Content-Type, Authorization]",
@@ -195,7 +224,7 @@ async fn cors_answers_options_on_each_resource_with_routes_changes_redeploy_once
     );
     assert!(!plan.contains("rest_method"), "{plan}");
     applied_clean(&account, &spec, &[]);
-    assert_eq!(deployments(&rest, &id).await, 2);
+    assert_eq!(deployments(&rest, &id).await, 3);
     let orders = options(&rest, &id, &paths["/orders"]).await.unwrap();
     assert_eq!(
         orders.answers[&header("Allow-Headers")],
@@ -219,7 +248,7 @@ async fn cors_answers_options_on_each_resource_with_routes_changes_redeploy_once
         ],
     );
     applied_clean(&account, &spec, &[]);
-    assert_eq!(deployments(&rest, &id).await, 3);
+    assert_eq!(deployments(&rest, &id).await, 4);
     for path in ["/orders", "/orders/{id}", "/{proxy+}"] {
         assert!(options(&rest, &id, &paths[path]).await.is_none(), "{path}");
     }

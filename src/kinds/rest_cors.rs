@@ -315,10 +315,12 @@ async fn apply(a: &Applier, step: &Step) -> Result<(), AwsError> {
         answer =
             answer.response_parameters(format!("{PARAMETER_PREFIX}{header}"), format!("'{value}'"));
     }
+    // The method was made fresh above: a response there is this call's own, its first
+    // answer lost and the SDK's retry refused.
     declare
         .send()
         .await
-        .map_err(|e| AwsError::new("PutMethodResponse", &target, e))?;
+        .or_exists("PutMethodResponse", &target)?;
     answer
         .send()
         .await

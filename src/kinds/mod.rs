@@ -25,6 +25,7 @@ pub mod queue;
 pub mod rest_api;
 pub mod rest_api_key;
 pub mod rest_authorizer;
+pub mod rest_cors;
 pub mod rest_deployment;
 mod rest_key_creates;
 pub mod rest_method;
@@ -95,6 +96,7 @@ pub enum Kind {
     RestApiKey,
     RestUsagePlan,
     RestUsagePlanKey,
+    RestCors,
     StateMachine,
     Parameter,
     Alarm,
@@ -131,6 +133,8 @@ pub const ALL: &[Kind] = &[
     Kind::RestMethod,
     // Before the deployment: its digest holds the authorizers.
     Kind::RestAuthorizer,
+    // Before the deployment: its digest holds the CORS methods.
+    Kind::RestCors,
     Kind::RestDeployment,
     Kind::RestStage,
     Kind::RestApiKey,
@@ -245,6 +249,7 @@ impl Kind {
             Kind::RestApiKey => &rest_api_key::INFO,
             Kind::RestUsagePlan => &rest_usage_plan::INFO,
             Kind::RestUsagePlanKey => &rest_usage_plan_key::INFO,
+            Kind::RestCors => &rest_cors::INFO,
             Kind::StateMachine => &state_machine::INFO,
             Kind::Parameter => &parameter::INFO,
             Kind::Alarm => &alarm::INFO,

@@ -220,6 +220,7 @@ pub(crate) fn known_ids(ids: &crate::apply::Ids, change: &crate::engine::plan::C
         super::Kind::RestAuthorizer,
         super::Kind::RestApiKey,
         super::Kind::RestUsagePlan,
+        super::Kind::RestCors,
     ]
     .contains(&before.kind)
     {

@@ -56,7 +56,7 @@ pub fn digest<'a>(resources: impl Iterator<Item = &'a Resource>) -> String {
         .filter(|r| {
             matches!(
                 r.kind,
-                Kind::RestResource | Kind::RestMethod | Kind::RestAuthorizer
+                Kind::RestResource | Kind::RestMethod | Kind::RestAuthorizer | Kind::RestCors
             )
         })
         .map(|r| {
@@ -89,7 +89,11 @@ fn desired(b: &Builder, state: &mut State) {
     let deployment = Resource::new(Kind::RestDeployment, "api", b.p.stage.as_str())
         .with(STAGE, b.p.stage.as_str())
         .with(METHODS, methods(state.resources.values()))
-        .with(DIGEST, digest(state.resources.values()));
+        .with(DIGEST, digest(state.resources.values()))
+        .with(
+            super::rest_cors::DEPLOYMENT_PATHS,
+            super::rest_cors::paths(state.resources.values()),
+        );
     state.insert(deployment);
 }
 
@@ -106,6 +110,10 @@ pub fn live(stage: &str, recorded: Option<&str>, tree: &[Resource]) -> Resource 
         .with(STAGE, stage)
         .with(METHODS, methods(tree.iter()))
         .with(DIGEST, digest)
+        .with(
+            super::rest_cors::DEPLOYMENT_PATHS,
+            super::rest_cors::paths(tree.iter()),
+        )
 }
 
 /// The digest a deployment's description records.
@@ -120,6 +128,10 @@ pub fn tree(resources: &[AwsResource]) -> Vec<Resource> {
         let path = r.path().unwrap_or("/");
         out.push(super::rest_resource::live(r));
         for m in r.resource_methods().into_iter().flat_map(|m| m.values()) {
+            if let Some(cors) = super::rest_cors::live(path, r.id().unwrap_or_default(), m) {
+                out.push(cors);
+                continue;
+            }
             out.push(super::rest_method::live(
                 path,
                 r.id().unwrap_or_default(),
@@ -138,6 +150,7 @@ fn needs(r: &Resource, _: &Index) -> Vec<String> {
             .iter()
             .map(|m| address(Kind::RestMethod, m)),
     );
+    needs.extend(super::rest_cors::needed_by_deployment(r));
     needs
 }
 
@@ -180,6 +193,7 @@ async fn apply(a: &Applier, step: &Step) -> Result<(), AwsError> {
             .await
             .or_gone("DeleteMethod", &method)?;
     }
+    super::rest_cors::delete_removed(a, step, &api).await?;
     a.rest
         .create_deployment()
         .rest_api_id(&api)

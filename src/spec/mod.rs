@@ -23,6 +23,8 @@ pub mod model;
 pub mod names;
 pub mod rest_auth_model;
 pub mod rest_auth_rules;
+pub mod rest_cors_model;
+pub mod rest_cors_rules;
 pub mod rest_key_model;
 pub mod rest_key_rules;
 pub mod rest_model;

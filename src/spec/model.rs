@@ -16,6 +16,7 @@ pub use super::alarm_model::*;
 pub use super::data_model::*;
 pub use super::messaging_model::*;
 pub use super::rest_auth_model::*;
+pub use super::rest_cors_model::*;
 pub use super::rest_key_model::*;
 pub use super::rest_model::*;
 pub use super::stream_model::*;

@@ -1,5 +1,5 @@
 //! The spec's types of the REST API (API Gateway v1): `rest_api` and `rest` events.
-//! Re-exported by `model.rs`. What is not built yet (CORS, a domain, stage settings) is declared so that validation refuses it by name
+//! Re-exported by `model.rs`. What is not built yet (a domain, the stage's access log) is declared so that validation refuses it by name
 //! (`rest_rules.rs`) rather than as an unknown field, and slots in later.
 
 use std::collections::BTreeMap;
@@ -26,8 +26,8 @@ pub struct RestApi {
     pub usage_plans: Option<BTreeMap<String, super::rest_key_model::RestUsagePlan>>,
     /// Lambda (request or token) and Cognito user-pool authorizers, by name; a `rest` event's `auth` names one.
     pub authorizers: Option<BTreeMap<String, super::rest_auth_model::RestAuthorizer>>,
-    /// Not built yet: CORS.
-    pub cors: Option<serde_json::Value>,
+    /// CORS: an OPTIONS method answered by API Gateway on each resource with routes.
+    pub cors: Option<super::rest_cors_model::RestCors>,
     /// Not built yet: a custom domain name.
     pub domain: Option<serde_json::Value>,
 }

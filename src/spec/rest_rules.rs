@@ -12,6 +12,7 @@ use super::rules::{check_route, events_path, route_shape, span};
 pub fn check(p: &Project, diags: &mut Vec<Diagnostic>) {
     super::rest_auth_rules::check(p, diags);
     super::rest_key_rules::check(p, diags);
+    super::rest_cors_rules::check(p, diags);
     if let Some(api) = &p.rest_api {
         if api.endpoint == Some(RestEndpoint::Private) && api.policy.is_none() {
             diags.push(
@@ -27,10 +28,7 @@ pub fn check(p: &Project, diags: &mut Vec<Diagnostic>) {
         if api.stage.as_ref().and_then(|s| s.access_log) == Some(true) {
             diags.push(not_yet(p, "rest_api.stage.access_log"));
         }
-        let later = [
-            ("cors", api.cors.is_some()),
-            ("domain", api.domain.is_some()),
-        ];
+        let later = [("domain", api.domain.is_some())];
         for (field, set) in later {
             if set {
                 diags.push(not_yet(p, &format!("rest_api.{field}")));
@@ -105,5 +103,5 @@ fn not_yet(p: &Project, path: &str) -> Diagnostic {
         format!("`{path}` is not supported yet: slsr does not make it, and will not deploy a REST API without it"),
     )
     .with_label("not supported yet")
-    .with_help("remove it for now; REST APIs' access logs, CORS and domains come later")
+    .with_help("remove it for now; REST APIs' access logs and domains come later")
 }

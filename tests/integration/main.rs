@@ -35,6 +35,7 @@ mod proxy;
 mod reliability;
 mod rest_api;
 mod rest_auth;
+mod rest_cors;
 mod rest_keys;
 mod schema;
 mod secrets;

@@ -242,7 +242,7 @@ fn example(name: &str) -> PathBuf {
 
 /// What the examples lack of the kinds: a function URL, a JWT authorizer, provisioned
 /// concurrency (its alias), a parameter read from SSM, an output published to SSM, and
-/// the deploy lock; a REST API with its resources, methods and deployment; and a table and
+/// the deploy lock; a REST API with its resources, methods, CORS and deployment; and a table and
 /// a secret of exact names, outside the prefix.
 const THE_REST: &str = "service: every
 region: us-east-1
@@ -259,6 +259,7 @@ rest_api:
     gate: {function: api, type: token}
   api_keys: [partner]
   usage_plans: {basic: {keys: [partner], throttle: {rate: 5, burst: 10}, quota: {limit: 100, period: day}}}
+  cors: {allow_origins: ['https://example.com'], allow_headers: [Content-Type]}
 functions:
   api:
     handler: index.handler
@@ -342,6 +343,7 @@ async fn a_user_holding_only_the_printed_policy_deploys_and_destroys_every_examp
         "rest_api",
         "rest_api_key",
         "rest_authorizer",
+        "rest_cors",
         "rest_deployment",
         "rest_method",
         "rest_resource",

@@ -33,6 +33,9 @@ pub struct Target {
     /// The ARNs of the secrets that exist, by key: Secrets Manager ends each with a suffix
     /// of its own, so a new secret's is known after apply.
     pub secret_arns: BTreeMap<String, String>,
+    /// The live custom domains by the API they serve (`http_api`): their names and targets
+    /// for DNS, which a new domain's are known after apply.
+    pub domains: BTreeMap<String, crate::kinds::domain_name::DomainTarget>,
 }
 
 impl Target {
@@ -269,9 +272,21 @@ impl Builder<'_> {
                         (Some("secret"), _) => self.secret_arn(name),
                         // A form validation accepts but this does not know: left as written.
                         (Some(_), _) => c[0].to_string(),
-                        (None, _) => match &self.t.api_id {
-                            Some(id) => http_api_url(id, self.t.region()),
-                            None => known_after_apply("http_api.url"),
+                        (None, _) => match c.get(4).map(|m| m.as_str()) {
+                            Some("domain_target") => crate::kinds::domain_name::reference(
+                                self,
+                                "http_api",
+                                crate::kinds::domain_name::TARGET,
+                            ),
+                            Some("domain_zone_id") => crate::kinds::domain_name::reference(
+                                self,
+                                "http_api",
+                                crate::kinds::domain_name::HOSTED_ZONE_ID,
+                            ),
+                            _ => match &self.t.api_id {
+                                Some(id) => http_api_url(id, self.t.region()),
+                                None => known_after_apply("http_api.url"),
+                            },
                         },
                     }
                 });

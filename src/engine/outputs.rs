@@ -48,6 +48,9 @@ pub fn names(value: &str) -> Vec<String> {
                 (None, _) => Some(Kind::HttpApi),
             };
             match kind? {
+                Kind::HttpApi if c.get(4).is_some_and(|a| a.as_str().starts_with("domain_")) => {
+                    Some(crate::kinds::domain_name::of("http_api"))
+                }
                 Kind::HttpApi => Some(address(Kind::HttpApi, "api")),
                 kind => Some(address(kind, name)),
             }

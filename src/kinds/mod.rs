@@ -9,10 +9,12 @@
 
 pub mod alarm;
 pub mod alias;
+pub mod api_mapping;
 pub mod authorizer;
 pub mod bucket;
 pub mod bucket_notification;
 pub mod bus;
+pub mod domain_name;
 pub mod event_source_mapping;
 pub mod function;
 pub mod function_url;
@@ -76,6 +78,8 @@ pub enum Kind {
     Authorizer,
     Route,
     Stage,
+    DomainName,
+    ApiMapping,
     StateMachine,
     Parameter,
     Alarm,
@@ -107,6 +111,8 @@ pub const ALL: &[Kind] = &[
     Kind::Authorizer,
     Kind::Route,
     Kind::Stage,
+    Kind::DomainName,
+    Kind::ApiMapping,
     Kind::StateMachine,
     Kind::Parameter,
     Kind::Alarm,
@@ -207,6 +213,8 @@ impl Kind {
             Kind::Authorizer => &authorizer::INFO,
             Kind::Route => &route::INFO,
             Kind::Stage => &stage::INFO,
+            Kind::DomainName => &domain_name::INFO,
+            Kind::ApiMapping => &api_mapping::INFO,
             Kind::StateMachine => &state_machine::INFO,
             Kind::Parameter => &parameter::INFO,
             Kind::Alarm => &alarm::INFO,

@@ -88,6 +88,8 @@ pub struct Declared {
     pub topics: BTreeSet<String>,
     pub streams: BTreeSet<String>,
     pub secrets: BTreeSet<String>,
+    /// The APIs the spec gives a `domain` (`http_api`), for `${http_api.domain_target}`.
+    pub domains: BTreeSet<String>,
 }
 
 /// The references to what the spec declares, `${KIND:NAME.ATTRIBUTE}`: each kind's word and
@@ -107,7 +109,8 @@ pub const RESOURCE_REFERENCES: &[(&str, &[&str])] = &[
 ];
 
 /// `${KIND:NAME.ATTRIBUTE}` for the kinds of `RESOURCE_REFERENCES` (captures: kind, name,
-/// attribute), or `${http_api.url}` (no captures).
+/// attribute), or `${http_api.url}`, `${http_api.domain_target}` and
+/// `${http_api.domain_zone_id}` (capture 4: the attribute).
 pub fn reference_pattern() -> &'static regex_lite::Regex {
     static PATTERN: std::sync::OnceLock<regex_lite::Regex> = std::sync::OnceLock::new();
     PATTERN.get_or_init(|| {
@@ -119,7 +122,7 @@ pub fn reference_pattern() -> &'static regex_lite::Regex {
         attributes.sort();
         attributes.dedup();
         regex_lite::Regex::new(&format!(
-            r"\$\{{({}):([A-Za-z0-9_.-]+?)\.({})\}}|\$\{{http_api\.url\}}",
+            r"\$\{{({}):([A-Za-z0-9_.-]+?)\.({})\}}|\$\{{http_api\.(url|domain_target|domain_zone_id)\}}",
             kinds.join("|"),
             attributes.join("|")
         ))
@@ -147,7 +150,7 @@ impl Declared {
     }
 }
 
-const FORMS: &str = "${service}, ${stage}, ${region}, ${account_id}, ${param:NAME}, ${env:NAME}, ${env:NAME, default}, ${queue:NAME.url|arn}, ${function:NAME.arn|name|url}, ${role:NAME.arn}, ${table:NAME.name|arn|stream_arn}, ${bucket:NAME.name|arn}, ${topic:NAME.arn}, ${stream:NAME.arn}, ${state_machine:NAME.arn|name}, ${secret:NAME.arn}, ${http_api.url}, ${ssm:/path}";
+const FORMS: &str = "${service}, ${stage}, ${region}, ${account_id}, ${param:NAME}, ${env:NAME}, ${env:NAME, default}, ${queue:NAME.url|arn}, ${function:NAME.arn|name|url}, ${role:NAME.arn}, ${table:NAME.name|arn|stream_arn}, ${bucket:NAME.name|arn}, ${topic:NAME.arn}, ${stream:NAME.arn}, ${state_machine:NAME.arn|name}, ${secret:NAME.arn}, ${http_api.url}, ${http_api.domain_target|domain_zone_id}, ${ssm:/path}";
 
 /// What one reference stands for.
 enum Resolved {
@@ -295,10 +298,30 @@ fn resolve(inner: &str, ctx: &Context, span: Span) -> Result<Resolved, Diagnosti
                 .map_or(Resolved::Kept, |a| Resolved::Value(Value::Str(a))));
         }
         "http_api.url" => return Ok(Resolved::Kept),
+        "http_api.domain_target" | "http_api.domain_zone_id" => {
+            if ctx.declared.domains.contains("http_api") {
+                return Ok(Resolved::Kept);
+            }
+            return Err(Diagnostic::error(
+                Code::Undeclared,
+                span,
+                format!("`${{{trimmed}}}` refers to the HTTP API's custom domain, which the spec does not declare"),
+            )
+            .with_label("no domain")
+            .with_help("declare it under `http_api: {domain: {name: ..., certificate: ...}}`"));
+        }
         _ => {}
     }
     let Some((kind, arg)) = trimmed.split_once(':') else {
-        let bare = ["service", "stage", "region", "account_id", "http_api.url"];
+        let bare = [
+            "service",
+            "stage",
+            "region",
+            "account_id",
+            "http_api.url",
+            "http_api.domain_target",
+            "http_api.domain_zone_id",
+        ];
         let help = match super::structure::closest(trimmed, bare.iter().copied()) {
             Some(best) => format!("did you mean `${{{best}}}`?"),
             None => format!("references are written {FORMS}"),
@@ -462,6 +485,7 @@ mod tests {
             topics: one("topic"),
             streams: one("stream"),
             secrets: one("secret"),
+            domains: BTreeSet::new(),
         };
         for (kind, _) in RESOURCE_REFERENCES {
             assert_eq!(declared.of(kind), &one(kind), "{kind}");

@@ -38,6 +38,7 @@ pub fn check(p: &Project, diags: &mut Vec<Diagnostic>) {
     super::state_machines::check(p, diags);
     super::code_roots::check(p, diags);
     super::alarm_rules::check(p, diags);
+    super::domain_rules::check(p, diags);
     for (name, role) in &p.roles {
         check_statements(
             p,

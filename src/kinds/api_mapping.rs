@@ -17,7 +17,7 @@ use crate::engine::plan::Action;
 
 pub static INFO: KindInfo = KindInfo {
     prefix: "api_mapping",
-    naming: "an id AWS gives, one per API with a domain, keyed as its domain",
+    naming: "{domain}/{base_path}, one per API with a domain, keyed as its domain; AWS gives it an id",
     tags: Tags::Untagged,
     replaced_by: &[DOMAIN],
     holds_data: false,
@@ -39,19 +39,31 @@ pub const API_ID: &str = "api_id";
 pub const STAGE: &str = "stage";
 /// The path under the domain; null for the root.
 pub const BASE_PATH: &str = "base_path";
+/// The id AWS gives the mapping: known after apply for a new one.
+pub const ID: &str = "id";
+
+/// How plans name a mapping: its domain and base path.
+fn label(domain: &str, base: Option<&str>) -> String {
+    format!("{domain}/{}", base.unwrap_or_default())
+}
 
 fn desired(b: &Builder, state: &mut State) {
     for s in super::domain_name::served(b) {
         state.insert(
-            Resource::new(super::Kind::ApiMapping, s.key, KNOWN_AFTER_APPLY)
-                .with(DOMAIN, s.domain.name.as_str())
-                .with(API, s.api.as_str())
-                .with(API_ID, s.api_id.as_deref().unwrap_or(KNOWN_AFTER_APPLY))
-                .with(STAGE, s.stage.as_str())
-                .with(
-                    BASE_PATH,
-                    s.domain.base_path.clone().map_or(Value::Null, Value::from),
-                ),
+            Resource::new(
+                super::Kind::ApiMapping,
+                s.key,
+                label(&s.domain.name, s.domain.base_path.as_deref()),
+            )
+            .with(ID, KNOWN_AFTER_APPLY)
+            .with(DOMAIN, s.domain.name.as_str())
+            .with(API, s.api.as_str())
+            .with(API_ID, s.api_id.as_deref().unwrap_or(KNOWN_AFTER_APPLY))
+            .with(STAGE, s.stage.as_str())
+            .with(
+                BASE_PATH,
+                s.domain.base_path.clone().map_or(Value::Null, Value::from),
+            ),
         );
     }
 }
@@ -76,16 +88,13 @@ fn needs(r: &Resource, _: &Index) -> Vec<String> {
 /// API at address `api`.
 pub fn live(key: &str, domain: &str, api: &str, m: &ApiMapping) -> Resource {
     let base = m.api_mapping_key().filter(|k| !k.is_empty());
-    Resource::new(
-        super::Kind::ApiMapping,
-        key,
-        m.api_mapping_id().unwrap_or_default(),
-    )
-    .with(DOMAIN, domain)
-    .with(API, api)
-    .with(API_ID, m.api_id().unwrap_or_default())
-    .with(STAGE, m.stage().unwrap_or_default())
-    .with(BASE_PATH, base.map_or(Value::Null, Value::from))
+    Resource::new(super::Kind::ApiMapping, key, label(domain, base))
+        .with(ID, m.api_mapping_id().unwrap_or_default())
+        .with(DOMAIN, domain)
+        .with(API, api)
+        .with(API_ID, m.api_id().unwrap_or_default())
+        .with(STAGE, m.stage().unwrap_or_default())
+        .with(BASE_PATH, base.map_or(Value::Null, Value::from))
 }
 
 /// The id of the API a mapping maps: as the plan read it, else the one apply just made
@@ -140,13 +149,13 @@ async fn apply(a: &Applier, step: &Step) -> Result<(), AwsError> {
             a.apigw
                 .delete_api_mapping()
                 .domain_name(&domain)
-                .api_mapping_id(&r.name)
+                .api_mapping_id(attr_str(r, ID))
                 .send()
                 .await
                 .or_gone("DeleteApiMapping", &domain)?;
         }
         _ => {
-            let id = step.live().map(|l| l.name.clone()).unwrap_or_default();
+            let id = step.live().map(|l| attr_str(l, ID)).unwrap_or_default();
             a.apigw
                 .update_api_mapping()
                 .domain_name(&domain)
@@ -163,11 +172,7 @@ async fn apply(a: &Applier, step: &Step) -> Result<(), AwsError> {
 }
 
 /// The mapping at a base path of a domain, if any (every page).
-async fn mapping_at(
-    a: &Applier,
-    domain: &str,
-    base: &str,
-) -> Result<Option<ApiMapping>, AwsError> {
+async fn mapping_at(a: &Applier, domain: &str, base: &str) -> Result<Option<ApiMapping>, AwsError> {
     let mappings = crate::aws::pages::follow(
         &a.lookups,
         "ApiGatewayV2.GetApiMappings",

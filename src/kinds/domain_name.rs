@@ -135,11 +135,7 @@ fn desired(b: &Builder, state: &mut State) {
     for s in served(b) {
         let mut tags = b.tags.clone();
         tags.insert(API_TAG.into(), s.key.into());
-        let live = b
-            .t
-            .domains
-            .get(s.key)
-            .filter(|l| l.name == s.domain.name);
+        let live = b.t.domains.get(s.key).filter(|l| l.name == s.domain.name);
         state.insert(
             Resource::new(super::Kind::DomainName, s.key, s.domain.name.as_str())
                 .with(DOMAIN, s.domain.name.as_str())
@@ -152,9 +148,7 @@ fn desired(b: &Builder, state: &mut State) {
                 )
                 .with(
                     HOSTED_ZONE_ID,
-                    live.map_or(KNOWN_AFTER_APPLY.to_string(), |l| {
-                        l.hosted_zone_id.clone()
-                    }),
+                    live.map_or(KNOWN_AFTER_APPLY.to_string(), |l| l.hosted_zone_id.clone()),
                 )
                 .with_map(TAGS, &tags),
         );
@@ -172,10 +166,7 @@ pub fn live(key: &str, d: &DomainName) -> Resource {
         .map_or(key, String::as_str);
     Resource::new(super::Kind::DomainName, key, name)
         .with(DOMAIN, name)
-        .with(
-            CERTIFICATE,
-            text(config.and_then(|c| c.certificate_arn())),
-        )
+        .with(CERTIFICATE, text(config.and_then(|c| c.certificate_arn())))
         .with(
             ENDPOINT_TYPE,
             text(config.and_then(|c| c.endpoint_type()).map(|e| e.as_str())),
@@ -188,7 +179,10 @@ pub fn live(key: &str, d: &DomainName) -> Resource {
             TARGET,
             text(config.and_then(|c| c.api_gateway_domain_name())),
         )
-        .with(HOSTED_ZONE_ID, text(config.and_then(|c| c.hosted_zone_id())))
+        .with(
+            HOSTED_ZONE_ID,
+            text(config.and_then(|c| c.hosted_zone_id())),
+        )
         .with_map(TAGS, d.tags().into_iter().flatten())
 }
 
@@ -216,7 +210,8 @@ fn remember(a: &Applier, r: &Resource, config: Option<&DomainNameConfiguration>)
         a.ids.set(&format!("{at}.{TARGET}"), target.to_string());
     }
     if let Some(zone) = config.and_then(|c| c.hosted_zone_id()) {
-        a.ids.set(&format!("{at}.{HOSTED_ZONE_ID}"), zone.to_string());
+        a.ids
+            .set(&format!("{at}.{HOSTED_ZONE_ID}"), zone.to_string());
     }
 }
 

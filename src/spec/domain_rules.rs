@@ -188,7 +188,10 @@ mod tests {
             Some("eu-west-1")
         );
         assert_eq!(certificate_region("arn:aws:iam::123456789012:role/x"), None);
-        assert_eq!(certificate_region("arn:aws:acm:eu-west-1:1:certificate/"), None);
+        assert_eq!(
+            certificate_region("arn:aws:acm:eu-west-1:1:certificate/"),
+            None
+        );
         assert_eq!(certificate_region("abc"), None);
     }
 

@@ -105,9 +105,7 @@ pub fn classify(found: Domains, apis: &[(String, String)]) -> (Vec<Resource>, Ve
     let mut kept = Vec::new();
     for (domain, mappings) in found.owned {
         for m in &mappings {
-            let ours = apis
-                .iter()
-                .find(|(_, id)| m.api_id() == Some(id.as_str()));
+            let ours = apis.iter().find(|(_, id)| m.api_id() == Some(id.as_str()));
             match ours {
                 Some((api, _)) => resources.push(kinds::api_mapping::live(
                     &domain.key,

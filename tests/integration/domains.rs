@@ -381,3 +381,41 @@ async fn someone_elses_domain_is_a_conflict_and_their_mapping_on_slsrs_survives_
     assert_eq!(left, [("partner".to_string(), theirs)]);
     assert!(domain_tags(&apigw).await.is_empty());
 }
+
+/// The region the spec does not name comes from the profile: validation cannot know it,
+/// and the plan refuses the certificate of another region at its line.
+#[tokio::test]
+async fn a_certificate_of_another_region_than_the_profiles_is_a_located_plan_error() {
+    let spec = app("domains-region", SPEC);
+    let account = Account::new().await;
+    let profile = spec.with_file_name("aws-config");
+    std::fs::write(&profile, "[default]\nregion = eu-west-1\n").unwrap();
+    let mut validate = account.slsr();
+    validate
+        .env_remove("AWS_REGION")
+        .env_remove("AWS_DEFAULT_REGION")
+        .env("AWS_CONFIG_FILE", &profile)
+        .arg("validate")
+        .arg("-f")
+        .arg(&spec);
+    let out = crate::support::run(&mut validate);
+    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+    let mut plan = account.slsr();
+    plan.env_remove("AWS_REGION")
+        .env_remove("AWS_DEFAULT_REGION")
+        .env("AWS_CONFIG_FILE", &profile)
+        .arg("plan")
+        .arg("-f")
+        .arg(&spec);
+    let out = crate::support::run(&mut plan);
+    assert_eq!(out.code, 1, "{}{}", out.stdout, out.stderr);
+    has_all(
+        &out.stderr,
+        &[
+            "error[E106]: the certificate is in us-east-1, and the API is deployed to eu-west-1",
+            "slsr.yaml:12:18",
+            "request or import the certificate in ACM in eu-west-1",
+        ],
+    );
+    assert!(!out.stdout.contains("domain_name"), "{}", out.stdout);
+}

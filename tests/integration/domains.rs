@@ -275,13 +275,29 @@ async fn a_domain_and_its_mapping_are_planned_applied_changed_output_and_removed
         (CERT_TWO, target.as_str())
     );
 
+    // A new name: the domain and its mapping replaced, the old name gone.
+    let renamed = two.replace("api.dom-test.example.com", "www.dom-test.example.com");
+    apply_change(
+        &account,
+        &spec,
+        &renamed,
+        &[
+            "-/+ domain_name.http_api",
+            "~ domain: \"api.dom-test.example.com\" -> \"www.dom-test.example.com\"  # forces replacement",
+            "-/+ api_mapping.http_api",
+        ],
+    );
+    assert_eq!(domain_names(&apigw).await, ["www.dom-test.example.com"]);
+    let remapped = mappings(&apigw, "www.dom-test.example.com").await;
+    assert_eq!((remapped.len(), remapped[0].1.as_str()), (1, api.as_str()));
+
     // The domain removed: the mapping, then the domain, are deleted; the API stays.
     apply_change(
         &account,
         &spec,
         without_domain(),
         &[
-            &format!("- domain_name.http_api  {NAME}"),
+            "- domain_name.http_api  www.dom-test.example.com",
             "- api_mapping.http_api",
         ],
     );

@@ -1,8 +1,9 @@
 //! Custom domains of the HTTP API (`http_api.domain`) end to end through the real binary
 //! against the emulator: the regional domain name and its API mapping planned from empty,
 //! applied, read back with plain API Gateway v2 calls and planned clean; a base path's and a
-//! certificate's change, each shown as its field and applied in place; `slsr outputs`
-//! printing the target AWS gives for DNS; removal deleting the mapping and the domain.
+//! certificate's change, each shown as its field and applied in place, and a certificate
+//! changed by hand undone; a new name replacing both; `slsr outputs` printing the target AWS
+//! gives for DNS; removal deleting the mapping and the domain.
 //! Beside someone else's: a domain of the spec's name made by hand is a conflict, left
 //! untouched; someone else's mapping on slsr's domain is kept through apply and destroy
 //! (the domain handed over, not deleted).
@@ -274,6 +275,28 @@ async fn a_domain_and_its_mapping_are_planned_applied_changed_output_and_removed
         (certificate.as_str(), after.as_str()),
         (CERT_TWO, target.as_str())
     );
+
+    // The certificate changed back by hand: drift, which the next apply undoes.
+    apigw
+        .update_domain_name()
+        .domain_name(NAME)
+        .domain_name_configurations(
+            DomainNameConfiguration::builder()
+                .certificate_arn(CERT_ONE)
+                .endpoint_type(EndpointType::Regional)
+                .security_policy(SecurityPolicy::Tls12)
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let drift = planned_changes(&account, &spec, &[]);
+    has_all(
+        &drift,
+        &[&format!("~ certificate: \"{CERT_ONE}\" -> \"{CERT_TWO}\"")],
+    );
+    applied_clean(&account, &spec, &[]);
+    assert_eq!(configuration(&apigw).await.0, CERT_TWO);
 
     // A new name: the domain and its mapping replaced, the old name gone.
     let renamed = two.replace("api.dom-test.example.com", "www.dom-test.example.com");

@@ -458,3 +458,30 @@ async fn a_certificate_of_another_region_than_the_profiles_is_a_located_plan_err
     );
     assert!(!out.stdout.contains("domain_name"), "{}", out.stdout);
 }
+
+/// The first answer of each create and delete is lost after the call took effect: the
+/// SDK's repeat is refused (the name, the base path exist; they are gone), and slsr takes
+/// that as done once what exists is its own. One apply and one destroy, each without error.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_lost_answer_to_a_domains_calls_makes_nothing_twice() {
+    use crate::reliability::{losing_first, through};
+    const CREATES: &[&str] = &[
+        "ApiGatewayV2.CreateDomainName",
+        "ApiGatewayV2.CreateApiMapping",
+    ];
+    const DELETES: &[&str] = &[
+        "ApiGatewayV2.DeleteApiMapping",
+        "ApiGatewayV2.DeleteDomainName",
+    ];
+    let spec = app("domains-lost", SPEC);
+    let account = Account::new().await;
+    let apigw = client(&account).await;
+    let (proxy, _) = losing_first(&account, &spec, CREATES, &["apply", "--auto-approve"]).await;
+    let (out, _) = through(&proxy, &account, &["plan", "--detailed-exitcode"], &spec).await;
+    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+    assert_eq!(domain_names(&apigw).await, [NAME]);
+    assert_eq!(mappings(&apigw, NAME).await.len(), 1);
+
+    losing_first(&account, &spec, DELETES, &["destroy", "--auto-approve"]).await;
+    assert!(domain_names(&apigw).await.is_empty());
+}

@@ -195,6 +195,17 @@ async fn a_domain_and_its_mapping_are_planned_applied_changed_output_and_removed
             "(known after apply: domain_name.http_api.hosted_zone_id)",
         ],
     );
+    // The dry run runs the writers and makes nothing.
+    let dry = slsr(&account, "apply", &spec, &["--dry-run"]);
+    assert_eq!(dry.code, 0, "{}{}", dry.stdout, dry.stderr);
+    has_all(
+        &dry.stdout,
+        &[
+            "ApiGatewayV2.CreateDomainName",
+            "ApiGatewayV2.CreateApiMapping",
+        ],
+    );
+    assert!(domain_names(&apigw).await.is_empty());
     applied_clean(&account, &spec, &[]);
 
     let (certificate, endpoint, policy, target, zone) = configuration(&apigw).await;

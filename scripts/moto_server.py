@@ -16,6 +16,9 @@ Patches:
 - PutFunctionEventInvokeConfig replaces the function's config, as AWS does (moto keeps
   the first and adds the new one behind it, so a change never shows).
 - API Gateway v2 GetAuthorizers lists an API's authorizers (moto has no handler for it).
+- API Gateway v2 custom domains: AWS's ApiGatewayDomainName, HostedZoneId and status in
+  each configuration, tags by TagResource, UpdateDomainName and UpdateApiMapping (moto has
+  neither), CreateApiMapping refusing a key the domain maps (see `_apigw_domains`).
 - Lambda GetAccountSettings (moto answers 404): AWS's default limits, the unreserved pool
   less the functions' reserved concurrency, the functions' code as the usage; a test sets
   its own account's limits and usage with the `x-slsr-account-settings` header.
@@ -77,7 +80,7 @@ FilterLogEvents interleaved across streams in time order), IAM
 GetAccountAuthorizationDetails (Marker, MaxItems; IsTruncated, Marker), SQS ListQueues
 (NextToken, MaxResults; paged only when MaxResults is set, as on AWS), EventBridge ListRules
 and ListTargetsByRule (NextToken, Limit), API Gateway v2 GetApis, GetRoutes, GetIntegrations,
-GetStages and GetAuthorizers (nextToken, maxResults), SSM DescribeParameters (NextToken,
+GetStages, GetAuthorizers, GetDomainNames and GetApiMappings (nextToken, maxResults), SSM DescribeParameters (NextToken,
 MaxResults), S3 ListBuckets (continuation-token, max-buckets; with each bucket's
 BucketRegion), ListObjectVersions (moto's own markers, pages held to the size),
 ListMultipartUploads (key-marker and upload-id-marker), SNS ListTopics and
@@ -617,6 +620,117 @@ apigw_responses.ApiGatewayV2Response.get_stages = _api_items("stages", "stageNam
 # moto has no handler for GetAuthorizers at all.
 apigw_responses.ApiGatewayV2Response.get_authorizers = _api_items(
     "authorizers", "name", "authorizerId")
+
+# API Gateway v2 custom domain names and API mappings as AWS has them (moto's lacked most):
+# - each DomainNameConfiguration is answered with what AWS adds to it: ApiGatewayDomainName
+#   (`d-` and ten characters of the name's hash, `.execute-api.REGION.amazonaws.com`, as AWS
+#   gives one per domain), the regional HostedZoneId of API Gateway in the region,
+#   DomainNameStatus AVAILABLE, and AWS's REGIONAL and TLS_1_2 where the request left the
+#   endpoint type and policy out (moto echoed the request);
+# - a domain's tags are those TagResource and UntagResource write to its ARN (moto kept
+#   CreateDomainName's apart, so a tag change never showed, and routed no tag call for a
+#   domain's ARN);
+# - UpdateDomainName replaces the configuration and UpdateApiMapping the mapping's API,
+#   stage and key (moto had neither: both answered 404);
+# - CreateApiMapping refuses a key the domain maps already, with ConflictException (moto
+#   replaced the mapping of that key);
+# - GetDomainNames (by name) and GetApiMappings (by key) in pages (nextToken, maxResults).
+_APIGW_ZONES = {
+    "us-east-1": "Z1UJRXOUMOOFQ8", "us-east-2": "ZOJJZC49E0EPZ", "us-west-1": "Z2MUQ32089INYE",
+    "us-west-2": "Z2OJLYMUO9EFXC", "eu-west-1": "ZLY8HYME6SFDD", "eu-west-2": "ZJ5UAJN8Y3Z2Q",
+    "eu-central-1": "Z1U9ULNL0V5AJ3", "ap-northeast-1": "Z1YSHQZHG15GKL",
+}
+
+
+def _apigw_domains():
+    import hashlib
+
+    from moto.utilities.tagging_service import TaggingService
+
+    domain_init = apigw_models.DomainName.__init__
+
+    def init(self, domain_name, domain_name_configurations, mutual_tls_authentication, tags, backend):
+        domain_init(self, domain_name, domain_name_configurations, mutual_tls_authentication, tags, backend)
+        self._backend = backend
+        backend.tag_resource(self.domain_name_arn, tags or {})
+
+    def configured(self, configurations):
+        region = self._backend.region_name
+        suffix = hashlib.sha256(self.domain_name.encode()).hexdigest()[:10]
+        out = []
+        for c in configurations or [{}]:
+            c = dict(c)
+            c.setdefault("endpointType", "REGIONAL")
+            c.setdefault("securityPolicy", "TLS_1_2")
+            c["apiGatewayDomainName"] = f"d-{suffix}.execute-api.{region}.amazonaws.com"
+            c["hostedZoneId"] = _APIGW_ZONES.get(region, "Z1UJRXOUMOOFQ8")
+            c["domainNameStatus"] = "AVAILABLE"
+            out.append(c)
+        return out
+
+    domain_to_json = apigw_models.DomainName.to_json
+
+    def to_json(self):
+        out = domain_to_json(self)
+        out["domainNameConfigurations"] = configured(self, self.domain_name_configurations)
+        out["tags"] = self._backend.get_tags(self.domain_name_arn)
+        return out
+
+    apigw_models.DomainName.__init__ = init
+    apigw_models.DomainName.to_json = to_json
+
+    create_mapping = apigw_models.ApiGatewayV2Backend.create_api_mapping
+
+    def create_api_mapping(self, api_id, api_mapping_key, domain_name, stage):
+        if any(m.domain_name == domain_name and m.api_mapping_key == api_mapping_key
+               for m in self.api_mappings.values()):
+            raise Conflict(f"ApiMapping with key {api_mapping_key} already exists for domain {domain_name}")
+        return create_mapping(self, api_id, api_mapping_key, domain_name, stage)
+
+    apigw_models.ApiGatewayV2Backend.create_api_mapping = create_api_mapping
+
+    def update_domain_name(self):
+        name = unquote(self.path.split("/")[-1])
+        domain = self.apigatewayv2_backend.get_domain_name(name)
+        params = json.loads(self.body or "{}")
+        if "domainNameConfigurations" in params:
+            domain.domain_name_configurations = params["domainNameConfigurations"]
+        return 200, {}, json.dumps(domain.to_json())
+
+    def update_api_mapping(self):
+        parts = self.path.split("/")
+        domain, mapping_id = unquote(parts[-3]), parts[-1]
+        mapping = self.apigatewayv2_backend.get_api_mapping(mapping_id, domain)
+        params = json.loads(self.body or "{}")
+        mapping.api_id = params.get("apiId", mapping.api_id)
+        mapping.stage = params.get("stage", mapping.stage)
+        mapping.api_mapping_key = params.get("apiMappingKey", mapping.api_mapping_key)
+        return 200, {}, json.dumps(mapping.to_json())
+
+    def get_domain_names(self):
+        items = [d.to_json() for d in self.apigatewayv2_backend.get_domain_names()]
+        return _apigw_page(self, items, "domainName", "domainName")
+
+    def get_api_mappings(self):
+        domain = unquote(self.path.split("/")[-2])
+        self.apigatewayv2_backend.get_domain_name(domain)
+        items = [m.to_json() for m in self.apigatewayv2_backend.get_api_mappings(domain)]
+        return _apigw_page(self, items, "apiMappingKey", "apiMappingId")
+
+    # TagResource and UntagResource on a domain's ARN, whose path holds `/domainnames/`
+    # (moto routes only APIs' and VPC links' ARNs).
+    from moto.apigatewayv2 import urls as apigw_urls
+
+    apigw_urls.url_paths[
+        r"{0}/v2/tags/(?P<resource_arn_pt1>[^/]+)/domainnames/(?P<resource_arn_pt2>[^/]+)$"
+    ] = apigw_responses.ApiGatewayV2Response.dispatch
+    apigw_responses.ApiGatewayV2Response.update_domain_name = update_domain_name
+    apigw_responses.ApiGatewayV2Response.update_api_mapping = update_api_mapping
+    apigw_responses.ApiGatewayV2Response.get_domain_names = get_domain_names
+    apigw_responses.ApiGatewayV2Response.get_api_mappings = get_api_mappings
+
+
+_apigw_domains()
 
 # SSM (JSON): NextToken and MaxResults (10 by default, 50 at most).
 from moto.ssm import responses as ssm_responses

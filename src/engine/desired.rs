@@ -39,6 +39,9 @@ pub struct Target {
     /// The ARNs of the secrets that exist, by key: Secrets Manager ends each with a suffix
     /// of its own, so a new secret's is known after apply.
     pub secret_arns: BTreeMap<String, String>,
+    /// The live custom domains by the API they serve (`http_api`): their names and targets
+    /// for DNS, which a new domain's are known after apply.
+    pub domains: BTreeMap<String, crate::kinds::domain_name::DomainTarget>,
 }
 
 impl Target {
@@ -275,8 +278,8 @@ impl Builder<'_> {
                         (Some("secret"), _) => self.secret_arn(name),
                         // A form validation accepts but this does not know: left as written.
                         (Some(_), _) => c[0].to_string(),
-                        (None, _) if c.get(4).is_some() => {
-                            let key = &c[4];
+                        (None, _) if c.get(6).is_some() => {
+                            let key = &c[6];
                             self.t
                                 .rest_api_key_ids
                                 .get(key)
@@ -288,15 +291,27 @@ impl Builder<'_> {
                                     ))
                                 })
                         }
-                        (None, _) if &c[0] == "${rest_api.url}" => match &self.t.rest_api_id {
-                            Some(id) => {
-                                crate::kinds::rest_api::url(id, self.t.region(), &self.p.stage)
-                            }
-                            None => known_after_apply(crate::kinds::rest_api::URL_KEY),
-                        },
-                        (None, _) => match &self.t.api_id {
-                            Some(id) => http_api_url(id, self.t.region()),
-                            None => known_after_apply("http_api.url"),
+                        (None, _) => match (&c[4], &c[5]) {
+                            (api, "domain_target") => crate::kinds::domain_name::reference(
+                                self,
+                                api,
+                                crate::kinds::domain_name::TARGET,
+                            ),
+                            (api, "domain_zone_id") => crate::kinds::domain_name::reference(
+                                self,
+                                api,
+                                crate::kinds::domain_name::HOSTED_ZONE_ID,
+                            ),
+                            ("rest_api", _) => match &self.t.rest_api_id {
+                                Some(id) => {
+                                    crate::kinds::rest_api::url(id, self.t.region(), &self.p.stage)
+                                }
+                                None => known_after_apply(crate::kinds::rest_api::URL_KEY),
+                            },
+                            _ => match &self.t.api_id {
+                                Some(id) => http_api_url(id, self.t.region()),
+                                None => known_after_apply("http_api.url"),
+                            },
                         },
                     }
                 });

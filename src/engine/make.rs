@@ -388,6 +388,7 @@ async fn live_with(
         function_urls: live.function_urls.clone(),
         table_streams: live.table_streams.clone(),
         secret_arns: live.secret_arns.clone(),
+        domains: crate::kinds::domain_name::targets(&live.state),
     };
     let desired = if destroy {
         live = live.with_duplicates_apart();
@@ -404,6 +405,11 @@ async fn live_with(
             project,
             &identity.account,
         ));
+        // A custom domain's certificate against the region deployed to (the profile's,
+        // which validation could not know).
+        if let Some(region) = region.as_deref() {
+            problems.extend(crate::spec::domain_rules::check_region(project, region));
+        }
         if problems.is_empty() && !unresolved.is_empty() {
             // Every name was asked for; a value still unresolved is a bug, never written.
             return Err(AwsError {

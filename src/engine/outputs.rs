@@ -46,10 +46,14 @@ pub fn names(value: &str) -> Vec<String> {
                     .iter()
                     .copied()
                     .find(|k| k.info().prefix == word),
-                (None, _) if c.get(4).is_some() => {
-                    return Some(crate::kinds::rest_api_key::at(&c[4]));
+                (None, _) if c.get(6).is_some() => {
+                    return Some(crate::kinds::rest_api_key::at(&c[6]));
                 }
-                (None, _) if &c[0] == "${rest_api.url}" => Some(Kind::RestApi),
+                // `${http_api.domain_target}`: the API's domain name.
+                (None, _) if c[5].starts_with("domain_") => {
+                    return Some(crate::kinds::domain_name::of(&c[4]));
+                }
+                (None, _) if &c[4] == "rest_api" => Some(Kind::RestApi),
                 (None, _) => Some(Kind::HttpApi),
             };
             match kind? {

@@ -9,10 +9,12 @@
 
 pub mod alarm;
 pub mod alias;
+pub mod api_mapping;
 pub mod authorizer;
 pub mod bucket;
 pub mod bucket_notification;
 pub mod bus;
+pub mod domain_name;
 pub mod event_source_mapping;
 pub mod function;
 pub mod function_url;
@@ -97,6 +99,8 @@ pub enum Kind {
     RestUsagePlan,
     RestUsagePlanKey,
     RestCors,
+    DomainName,
+    ApiMapping,
     StateMachine,
     Parameter,
     Alarm,
@@ -140,6 +144,8 @@ pub const ALL: &[Kind] = &[
     Kind::RestApiKey,
     Kind::RestUsagePlan,
     Kind::RestUsagePlanKey,
+    Kind::DomainName,
+    Kind::ApiMapping,
     Kind::StateMachine,
     Kind::Parameter,
     Kind::Alarm,
@@ -250,6 +256,8 @@ impl Kind {
             Kind::RestUsagePlan => &rest_usage_plan::INFO,
             Kind::RestUsagePlanKey => &rest_usage_plan_key::INFO,
             Kind::RestCors => &rest_cors::INFO,
+            Kind::DomainName => &domain_name::INFO,
+            Kind::ApiMapping => &api_mapping::INFO,
             Kind::StateMachine => &state_machine::INFO,
             Kind::Parameter => &parameter::INFO,
             Kind::Alarm => &alarm::INFO,

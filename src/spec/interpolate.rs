@@ -88,6 +88,8 @@ pub struct Declared {
     pub topics: BTreeSet<String>,
     pub streams: BTreeSet<String>,
     pub secrets: BTreeSet<String>,
+    /// The APIs the spec gives a `domain` (`http_api`), for `${http_api.domain_target}`.
+    pub domains: BTreeSet<String>,
 }
 
 /// The references to what the spec declares, `${KIND:NAME.ATTRIBUTE}`: each kind's word and
@@ -107,8 +109,9 @@ pub const RESOURCE_REFERENCES: &[(&str, &[&str])] = &[
 ];
 
 /// `${KIND:NAME.ATTRIBUTE}` for the kinds of `RESOURCE_REFERENCES` (captures: kind, name,
-/// attribute), or `${http_api.url}` or `${rest_api.url}` (no captures), or
-/// `${rest_api.api_keys.NAME.id}` (capture 4: the key's name).
+/// attribute), or `${http_api.url}`, `${rest_api.url}`, `${http_api.domain_target}`,
+/// `${http_api.domain_zone_id}` and the same of `rest_api` (captures 4 and 5: the API and
+/// the attribute), or `${rest_api.api_keys.NAME.id}` (capture 6: the key's name).
 pub fn reference_pattern() -> &'static regex_lite::Regex {
     static PATTERN: std::sync::OnceLock<regex_lite::Regex> = std::sync::OnceLock::new();
     PATTERN.get_or_init(|| {
@@ -120,7 +123,7 @@ pub fn reference_pattern() -> &'static regex_lite::Regex {
         attributes.sort();
         attributes.dedup();
         regex_lite::Regex::new(&format!(
-            r"\$\{{({}):([A-Za-z0-9_.-]+?)\.({})\}}|\$\{{(?:http|rest)_api\.url\}}|\$\{{rest_api\.api_keys\.([A-Za-z0-9_-]+)\.id\}}",
+            r"\$\{{({}):([A-Za-z0-9_.-]+?)\.({})\}}|\$\{{(http_api|rest_api)\.(url|domain_target|domain_zone_id)\}}|\$\{{rest_api\.api_keys\.([A-Za-z0-9_-]+)\.id\}}",
             kinds.join("|"),
             attributes.join("|")
         ))
@@ -148,7 +151,7 @@ impl Declared {
     }
 }
 
-const FORMS: &str = "${service}, ${stage}, ${region}, ${account_id}, ${param:NAME}, ${env:NAME}, ${env:NAME, default}, ${queue:NAME.url|arn}, ${function:NAME.arn|name|url}, ${role:NAME.arn}, ${table:NAME.name|arn|stream_arn}, ${bucket:NAME.name|arn}, ${topic:NAME.arn}, ${stream:NAME.arn}, ${state_machine:NAME.arn|name}, ${secret:NAME.arn}, ${http_api.url}, ${rest_api.url}, ${rest_api.api_keys.NAME.id}, ${ssm:/path}";
+const FORMS: &str = "${service}, ${stage}, ${region}, ${account_id}, ${param:NAME}, ${env:NAME}, ${env:NAME, default}, ${queue:NAME.url|arn}, ${function:NAME.arn|name|url}, ${role:NAME.arn}, ${table:NAME.name|arn|stream_arn}, ${bucket:NAME.name|arn}, ${topic:NAME.arn}, ${stream:NAME.arn}, ${state_machine:NAME.arn|name}, ${secret:NAME.arn}, ${http_api.url|domain_target|domain_zone_id}, ${rest_api.url|domain_target|domain_zone_id}, ${rest_api.api_keys.NAME.id}, ${ssm:/path}";
 
 /// What one reference stands for.
 enum Resolved {
@@ -298,6 +301,23 @@ fn resolve(inner: &str, ctx: &Context, span: Span) -> Result<Resolved, Diagnosti
         "http_api.url" | "rest_api.url" => return Ok(Resolved::Kept),
         // A key's id (never its value); `rest_key_rules` checks the key is declared.
         key if key_id_reference(key).is_some() => return Ok(Resolved::Kept),
+        "http_api.domain_target"
+        | "http_api.domain_zone_id"
+        | "rest_api.domain_target"
+        | "rest_api.domain_zone_id" => {
+            let (api, _) = trimmed.split_once('.').unwrap_or_default();
+            if ctx.declared.domains.contains(api) {
+                return Ok(Resolved::Kept);
+            }
+            let which = if api == "rest_api" { "REST" } else { "HTTP" };
+            return Err(Diagnostic::error(
+                Code::Undeclared,
+                span,
+                format!("`${{{trimmed}}}` refers to the {which} API's custom domain, which the spec does not declare"),
+            )
+            .with_label("no domain")
+            .with_help(format!("declare it under `{api}: {{domain: {{name: ..., certificate: ...}}}}`")));
+        }
         _ => {}
     }
     let Some((kind, arg)) = trimmed.split_once(':') else {
@@ -308,6 +328,10 @@ fn resolve(inner: &str, ctx: &Context, span: Span) -> Result<Resolved, Diagnosti
             "account_id",
             "http_api.url",
             "rest_api.url",
+            "http_api.domain_target",
+            "http_api.domain_zone_id",
+            "rest_api.domain_target",
+            "rest_api.domain_zone_id",
         ];
         let help = match super::structure::closest(trimmed, bare.iter().copied()) {
             Some(best) => format!("did you mean `${{{best}}}`?"),
@@ -480,6 +504,7 @@ mod tests {
             topics: one("topic"),
             streams: one("stream"),
             secrets: one("secret"),
+            domains: BTreeSet::new(),
         };
         for (kind, _) in RESOURCE_REFERENCES {
             assert_eq!(declared.of(kind), &one(kind), "{kind}");

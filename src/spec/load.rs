@@ -377,6 +377,12 @@ fn context<'a>(
             names.extend(entries.iter().map(|(k, _)| yaml::key_text(k)));
         }
     }
+    // The APIs with a custom domain, for `${http_api.domain_target}`.
+    if let Some(api) = root.get("http_api")
+        && api.get("domain").is_some()
+    {
+        declared.domains.insert("http_api".into());
+    }
     let mut context = Context {
         service,
         stage,

@@ -13,6 +13,8 @@ pub mod code_roots;
 pub mod data_model;
 pub mod data_rules;
 pub mod diag;
+pub mod domain_model;
+pub mod domain_rules;
 pub mod escalation;
 mod event_names;
 pub mod interpolate;

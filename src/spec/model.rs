@@ -14,6 +14,7 @@ use serde::{Deserialize, Serialize};
 
 pub use super::alarm_model::*;
 pub use super::data_model::*;
+pub use super::domain_model::*;
 pub use super::messaging_model::*;
 pub use super::rest_auth_model::*;
 pub use super::rest_cors_model::*;
@@ -555,6 +556,8 @@ pub struct HttpApi {
     /// JWT authorizers that routes name in `auth`.
     #[serde(default)]
     pub authorizers: BTreeMap<String, Authorizer>,
+    /// A custom domain name for the API (regional, TLS 1.2), mapped to its `$default` stage at `base_path`.
+    pub domain: Option<Domain>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]

@@ -108,7 +108,7 @@ fn check_key_references(p: &Project, keys: &[String], diags: &mut Vec<Diagnostic
     let pattern = super::interpolate::reference_pattern();
     for (path, value) in reference_values(p) {
         for c in pattern.captures_iter(value) {
-            let Some(key) = c.get(4).map(|m| m.as_str()) else {
+            let Some(key) = c.get(6).map(|m| m.as_str()) else {
                 continue;
             };
             if !keys.iter().any(|k| k == key) {

@@ -39,6 +39,7 @@ pub fn check(p: &Project, diags: &mut Vec<Diagnostic>) {
     super::code_roots::check(p, diags);
     super::alarm_rules::check(p, diags);
     super::rest_rules::check(p, diags);
+    super::domain_rules::check(p, diags);
     for (name, role) in &p.roles {
         check_statements(
             p,

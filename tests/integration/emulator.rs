@@ -333,7 +333,55 @@ async fn every_listing_slsr_reads_answers_in_pages_with_the_services_own_token()
             .unwrap();
     }
 
+    // Custom domain names, and API mappings on the first of them.
+    let domains: Vec<String> = (0..n).map(|i| format!("paging-d{i}.example.com")).collect();
+    let keys: Vec<String> = (0..n).map(|i| format!("k{i}")).collect();
+    for domain in &domains {
+        apigw
+            .create_domain_name()
+            .domain_name(domain)
+            .domain_name_configurations(
+                aws_sdk_apigatewayv2::types::DomainNameConfiguration::builder()
+                    .certificate_arn("arn:aws:acm:us-east-1:123456789012:certificate/paging")
+                    .build(),
+            )
+            .send()
+            .await
+            .unwrap();
+    }
+    for key in &keys {
+        apigw
+            .create_api_mapping()
+            .domain_name(&domains[0])
+            .api_id(&api_ids[0])
+            .stage(&stages[0])
+            .api_mapping_key(key)
+            .send()
+            .await
+            .unwrap();
+    }
+
     let text = |s: Option<&str>| s.unwrap_or_default().to_string();
+    assert_pages!(
+        "ApiGatewayV2.GetDomainNames",
+        apigw.get_domain_names(),
+        max_results("1"),
+        set_next_token,
+        items,
+        next_token,
+        |d| text(d.domain_name()),
+        domains
+    );
+    assert_pages!(
+        "ApiGatewayV2.GetApiMappings",
+        apigw.get_api_mappings().domain_name(&domains[0]),
+        max_results("1"),
+        set_next_token,
+        items,
+        next_token,
+        |m| text(m.api_mapping_key()),
+        keys
+    );
     assert_pages!(
         "Lambda.ListFunctions",
         lambda.list_functions(),

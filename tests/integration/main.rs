@@ -14,6 +14,7 @@ mod console;
 mod cost;
 mod data_safety;
 mod docs;
+mod domains;
 mod emulator;
 mod enforcing;
 mod features;

@@ -240,10 +240,11 @@ fn example(name: &str) -> PathBuf {
         .join("slsr.yaml")
 }
 
-/// What the examples lack of the kinds: a function URL, a JWT authorizer, provisioned
-/// concurrency (its alias), a parameter read from SSM, an output published to SSM, and
-/// the deploy lock; a REST API with its resources, methods, CORS and deployment; and a table and
-/// a secret of exact names, outside the prefix.
+/// What the examples lack of the kinds: a function URL, a JWT authorizer, a custom domain
+/// (its domain name and API mapping), provisioned concurrency (its alias), a parameter read
+/// from SSM, an output published to SSM, and the deploy lock; a REST API with its resources,
+/// methods, authorizer, API key, usage plan, CORS and deployment; and a table and a secret of
+/// exact names, outside the prefix.
 const THE_REST: &str = "service: every
 region: us-east-1
 lock: {table: ci-locks}
@@ -254,6 +255,7 @@ secrets:
 http_api:
   authorizers:
     users: {jwt: {issuer: 'https://issuer.example.com', audience: [web]}}
+  domain: {name: api.every.example.com, certificate: 'arn:aws:acm:us-east-1:123456789012:certificate/every', base_path: v1}
 rest_api:
   authorizers:
     gate: {function: api, type: token}
@@ -327,10 +329,12 @@ async fn a_user_holding_only_the_printed_policy_deploys_and_destroys_every_examp
     let every_kind: BTreeSet<String> = [
         "alarm",
         "alias",
+        "api_mapping",
         "authorizer",
         "bucket",
         "bucket_notification",
         "bus",
+        "domain_name",
         "event_source_mapping",
         "function",
         "function_url",

@@ -10,6 +10,7 @@ pub mod account;
 mod apigw;
 mod buses;
 mod cloudwatch;
+mod domains;
 mod dynamodb;
 pub mod events;
 pub mod iam;
@@ -283,6 +284,7 @@ impl Reader {
                 secretsmanager::read(self, scope, wanted),
                 cloudwatch::read(self, scope, wanted),
                 rest::read(self, scope, wanted),
+                domains::read(self, scope, wanted),
             )
         };
         let rest = async {
@@ -300,7 +302,8 @@ impl Reader {
                 scheduler::read(self, scope, wanted),
             )
         };
-        let (rest, (streams, secrets, alarms, rest_api)) = tokio::try_join!(rest, messaging)?;
+        let (rest, (streams, secrets, alarms, rest_api, mut domains)) =
+            tokio::try_join!(rest, messaging)?;
         let (
             functions,
             roles,
@@ -338,6 +341,16 @@ impl Reader {
         live.merge(secrets);
         live.add(alarms.0, alarms.1);
         live.merge(rest_api);
+        // Custom domains and their mappings: slsr's mappings are those of its own APIs.
+        let apis: Vec<(String, String)> = live
+            .api_id
+            .iter()
+            .map(|id| (crate::kinds::http_api::the_api(), id.clone()))
+            .collect();
+        let domain_conflicts = std::mem::take(&mut domains.conflicts);
+        let (domains, domain_kept) = domains::classify(domains, &apis);
+        live.add(domains, domain_conflicts);
+        live.state.kept.extend(domain_kept);
         // The buckets' notification documents: after the rest, for the buckets slsr owns
         // and the statements of its functions name the buckets whose entries it must find.
         let notifications = s3::notifications(self, scope, wanted, &live.state).await?;

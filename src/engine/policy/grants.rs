@@ -222,13 +222,14 @@ pub static GRANTS: &[Grant] = &[
     Grant {
         sid: "HttpApiList",
         needed: always,
-        // API Gateway's IAM is by HTTP method and path; the listing of APIs is a path.
+        // API Gateway's IAM is by HTTP method and path; the listings of APIs and of custom
+        // domain names (read in every plan, to find slsr's) are paths.
         actions: &["apigateway:GET"],
         resources: |s| {
-            vec![format!(
-                "arn:{}:apigateway:{}::/apis",
-                s.partition, s.region
-            )]
+            ["/apis", "/domainnames"]
+                .iter()
+                .map(|p| format!("arn:{}:apigateway:{}::{p}", s.partition, s.region))
+                .collect()
         },
         condition: unconditional,
     },
@@ -747,6 +748,29 @@ pub static GRANTS: &[Grant] = &[
             .iter()
             .map(|p| format!("arn:{}:apigateway:{}::{p}", s.partition, s.region))
             .collect()
+        },
+        condition: unconditional,
+    },
+    Grant {
+        sid: "CustomDomains",
+        needed: |s| s.has(Kind::DomainName),
+        // A domain is made on the collection's path (POST /domainnames), changed and
+        // deleted on its own, and its API mappings are paths under it; its tags are
+        // written through /tags/ARN.
+        actions: &[
+            "apigateway:GET",
+            "apigateway:POST",
+            "apigateway:PATCH",
+            "apigateway:DELETE",
+        ],
+        resources: |s| {
+            let at = |p: &str| format!("arn:{}:apigateway:{}::{p}", s.partition, s.region);
+            let mut out = vec![at("/domainnames"), at("/tags/*")];
+            for name in s.of(Kind::DomainName).map(|r| r.name.clone()) {
+                out.push(at(&format!("/domainnames/{name}")));
+                out.push(at(&format!("/domainnames/{name}/*")));
+            }
+            out
         },
         condition: unconditional,
     },

@@ -356,7 +356,12 @@ fn apigateway(method: &str, path: &str) -> String {
         n if n % 2 == 1 => (segments[n - 1], false),
         n => (segments[n - 2], true),
     };
-    let mut singular: String = collection.trim_end_matches('s').to_string();
+    let mut singular: String = match collection {
+        // Custom domains' collections, whose SDK names are two words.
+        "domainnames" => "DomainName".into(),
+        "apimappings" => "ApiMapping".into(),
+        other => other.trim_end_matches('s').to_string(),
+    };
     if let Some(first) = singular.get_mut(0..1) {
         first.make_ascii_uppercase();
     }
@@ -428,6 +433,19 @@ mod tests {
             (
                 name("GET /v2/apis", "apigateway", "", ""),
                 "ApiGatewayV2.GetApis",
+            ),
+            (
+                name("GET /v2/domainnames", "apigateway", "", ""),
+                "ApiGatewayV2.GetDomainNames",
+            ),
+            (
+                name(
+                    "PATCH /v2/domainnames/api.example.com/apimappings/m1",
+                    "apigateway",
+                    "",
+                    "",
+                ),
+                "ApiGatewayV2.UpdateApiMapping",
             ),
             (
                 name("GET /v2/apis/a1/routes", "apigateway", "", ""),

@@ -685,6 +685,24 @@ def _apigw_domains():
         if any(m.domain_name == domain_name and m.api_mapping_key == api_mapping_key
                for m in self.api_mappings.values()):
             raise Conflict(f"ApiMapping with key {api_mapping_key} already exists for domain {domain_name}")
+        # AWS maps a REST API's stage through API Gateway v2's CreateApiMapping too; moto
+        # knows only v2 APIs here, so a REST API of the account and region is let through,
+        # and its stage must exist, as AWS requires.
+        rest = apigw_v1_models.apigateway_backends[self.account_id][self.region_name].apis
+        if api_id not in self.apis and api_id in rest:
+            if domain_name not in self.domain_names:
+                raise apigw_models.DomainNameNotFound()
+            if stage not in rest[api_id].stages:
+                raise apigw_models.BadRequestException(f"Invalid stage identifier specified: {stage}")
+            mapping_id = self._generate_api_maping_id(
+                api_mapping_key=api_mapping_key, stage=stage, domain_name=domain_name
+            )
+            mapping = apigw_models.ApiMapping(
+                domain_name=domain_name, api_id=api_id, api_mapping_key=api_mapping_key,
+                api_mapping_id=mapping_id, stage=stage,
+            )
+            self.api_mappings[mapping_id] = mapping
+            return mapping
         return create_mapping(self, api_id, api_mapping_key, domain_name, stage)
 
     apigw_models.ApiGatewayV2Backend.create_api_mapping = create_api_mapping

@@ -72,6 +72,8 @@ fn desired(b: &Builder, state: &mut State) {
 fn stage_address(api: &str, stage: &str) -> Option<String> {
     match api.split('.').next() {
         Some("http_api") => Some(address(super::Kind::Stage, stage)),
+        // The REST API's one stage, made by its first deployment.
+        Some("rest_api") => Some(address(super::Kind::RestStage, "api")),
         _ => None,
     }
 }
@@ -98,7 +100,7 @@ pub fn live(key: &str, domain: &str, api: &str, m: &ApiMapping) -> Resource {
 }
 
 /// The id of the API a mapping maps: as the plan read it, else the one apply just made
-/// (the HTTP API's writer keeps it as `http_api`; another kind's under its address).
+/// (each API's writer keeps it under its own key).
 fn api_id(a: &Applier, r: &Resource) -> Result<String, AwsError> {
     let id = attr_str(r, API_ID);
     if !id.is_empty() && !still_unknown(&id) {
@@ -107,6 +109,9 @@ fn api_id(a: &Applier, r: &Resource) -> Result<String, AwsError> {
     let api = attr_str(r, API);
     if api == super::http_api::the_api() {
         return super::http_api::api_id(a);
+    }
+    if api == super::rest_api::the_api() {
+        return super::rest_api::api_id(a);
     }
     a.ids.get(&api).ok_or_else(|| AwsError {
         operation: "CreateApiMapping",

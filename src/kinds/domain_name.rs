@@ -24,7 +24,7 @@ use crate::spec::model::Domain;
 
 pub static INFO: KindInfo = KindInfo {
     prefix: "domain_name",
-    naming: "the spec's `domain.name`, keyed by the API it serves (`http_api`)",
+    naming: "the spec's `domain.name`, keyed by the API it serves (`http_api`, `rest_api`)",
     tags: Tags::Compared,
     replaced_by: &[DOMAIN],
     holds_data: false,
@@ -63,7 +63,7 @@ pub struct DomainTarget {
 
 /// An API of the service that the spec gives a domain: the key its domain and mapping
 /// take (the API's address word), the API's address and id (when it exists), the stage
-/// mapped (its name in AWS and its address), and the domain. A REST API adds its own here.
+/// mapped (its name in AWS and its address), and the domain.
 pub struct Served<'a> {
     pub key: &'static str,
     pub api: String,
@@ -85,6 +85,19 @@ pub fn served<'a>(b: &Builder<'a>) -> Vec<Served<'a>> {
             api_id: b.t.api_id.clone(),
             stage: "$default".into(),
             stage_address: address(super::Kind::Stage, "$default"),
+            domain,
+        });
+    }
+    // A REST API's stage is named after slsr's stage, and made by its first deployment.
+    if super::rest_api::wanted(b)
+        && let Some(domain) = b.p.rest_api.as_ref().and_then(|a| a.domain.as_ref())
+    {
+        out.push(Served {
+            key: "rest_api",
+            api: super::rest_api::the_api(),
+            api_id: b.t.rest_api_id.clone(),
+            stage: b.p.stage.clone(),
+            stage_address: address(super::Kind::RestStage, "api"),
             domain,
         });
     }

@@ -1,4 +1,4 @@
-//! The rules of an API's custom domain (`http_api.domain`): the name's form (DNS labels and
+//! The rules of an API's custom domain (`http_api.domain`, `rest_api.domain`): the name's form (DNS labels and
 //! length), the certificate's ARN, the base path's form, and the certificate's region: a
 //! regional domain takes only an ACM certificate of the API's own region, and the ARN names
 //! its region (`arn:aws:acm:REGION:ACCOUNT:certificate/ID`). Validation checks the region
@@ -15,6 +15,9 @@ pub fn domains(p: &Project) -> Vec<(&'static str, &Domain)> {
     let mut out = Vec::new();
     if let Some(d) = p.http_api.as_ref().and_then(|a| a.domain.as_ref()) {
         out.push(("http_api", d));
+    }
+    if let Some(d) = p.rest_api.as_ref().and_then(|a| a.domain.as_ref()) {
+        out.push(("rest_api", d));
     }
     out
 }

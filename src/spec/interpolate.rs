@@ -88,7 +88,7 @@ pub struct Declared {
     pub topics: BTreeSet<String>,
     pub streams: BTreeSet<String>,
     pub secrets: BTreeSet<String>,
-    /// The APIs the spec gives a `domain` (`http_api`), for `${http_api.domain_target}`.
+    /// The APIs the spec gives a `domain` (`http_api`, `rest_api`), for `${http_api.domain_target}`.
     pub domains: BTreeSet<String>,
 }
 

@@ -378,10 +378,12 @@ fn context<'a>(
         }
     }
     // The APIs with a custom domain, for `${http_api.domain_target}`.
-    if let Some(api) = root.get("http_api")
-        && api.get("domain").is_some()
-    {
-        declared.domains.insert("http_api".into());
+    for section in ["http_api", "rest_api"] {
+        if let Some(api) = root.get(section)
+            && api.get("domain").is_some()
+        {
+            declared.domains.insert(section.into());
+        }
     }
     let mut context = Context {
         service,

@@ -1,5 +1,5 @@
 //! The spec's types of the REST API (API Gateway v1): `rest_api` and `rest` events.
-//! Re-exported by `model.rs`. What is not built yet (a domain, the stage's access log) is declared so that validation refuses it by name
+//! Re-exported by `model.rs`. What is not built yet (the stage's access log) is declared so that validation refuses it by name
 //! (`rest_rules.rs`) rather than as an unknown field, and slots in later.
 
 use std::collections::BTreeMap;
@@ -28,8 +28,8 @@ pub struct RestApi {
     pub authorizers: Option<BTreeMap<String, super::rest_auth_model::RestAuthorizer>>,
     /// CORS: an OPTIONS method answered by API Gateway on each resource with routes.
     pub cors: Option<super::rest_cors_model::RestCors>,
-    /// Not built yet: a custom domain name.
-    pub domain: Option<serde_json::Value>,
+    /// A custom domain name for the API (regional, TLS 1.2), mapped to its stage at `base_path`.
+    pub domain: Option<super::model::Domain>,
 }
 
 /// Settings of the REST API's stage.

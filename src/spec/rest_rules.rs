@@ -28,11 +28,18 @@ pub fn check(p: &Project, diags: &mut Vec<Diagnostic>) {
         if api.stage.as_ref().and_then(|s| s.access_log) == Some(true) {
             diags.push(not_yet(p, "rest_api.stage.access_log"));
         }
-        let later = [("domain", api.domain.is_some())];
-        for (field, set) in later {
-            if set {
-                diags.push(not_yet(p, &format!("rest_api.{field}")));
-            }
+        // AWS serves a private API at no custom domain of this kind: a regional domain
+        // maps only regional and edge-optimized APIs.
+        if api.endpoint == Some(RestEndpoint::Private) && api.domain.is_some() {
+            diags.push(
+                Diagnostic::error(
+                    Code::InvalidValue,
+                    span(p, "rest_api.domain"),
+                    "a private REST API cannot be served on a regional custom domain: AWS maps only regional and edge-optimized APIs to one",
+                )
+                .with_label("domain on a private API")
+                .with_help("remove `domain`, or make the API `endpoint: regional`; a private API is reached through its VPC endpoint's own DNS names"),
+            );
         }
     }
     let mut seen: BTreeMap<String, (String, String)> = BTreeMap::new();
@@ -103,5 +110,5 @@ fn not_yet(p: &Project, path: &str) -> Diagnostic {
         format!("`{path}` is not supported yet: slsr does not make it, and will not deploy a REST API without it"),
     )
     .with_label("not supported yet")
-    .with_help("remove it for now; REST APIs' access logs and domains come later")
+    .with_help("remove it for now; REST APIs' access logs come later")
 }

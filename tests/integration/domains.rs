@@ -496,3 +496,113 @@ async fn a_lost_answer_to_a_domains_calls_makes_nothing_twice() {
     losing_first(&account, &spec, DELETES, &["destroy", "--auto-approve"]).await;
     assert!(domain_names(&apigw).await.is_empty());
 }
+
+const REST_SPEC: &str = "service: rdom
+functions:
+  api:
+    handler: index.handler
+    runtime: python3.12
+    code: ./src
+    events:
+      - rest: GET /hello
+rest_api:
+  domain:
+    name: api.rdom-test.example.com
+    certificate: arn:aws:acm:us-east-1:123456789012:certificate/one
+    base_path: v1
+outputs:
+  dns_target: {value: '${rest_api.domain_target}'}
+";
+
+/// The id of the one REST API of the account, as GetRestApis lists it.
+async fn rest_api_id(account: &Account) -> String {
+    let rest = aws_sdk_apigateway::Client::new(&account.config().await);
+    let out = rest.get_rest_apis().send().await.unwrap();
+    assert_eq!(out.items().len(), 1, "{:?}", out.items());
+    assert_eq!(out.items()[0].name(), Some("rdom-dev"));
+    out.items()[0].id().unwrap().to_string()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_rest_apis_domain_maps_its_stage_and_is_output_changed_and_removed() {
+    let spec = app("domains-rest", REST_SPEC);
+    let account = Account::new().await;
+    let apigw = client(&account).await;
+    let name = "api.rdom-test.example.com";
+
+    let plan = planned_changes(&account, &spec, &[]);
+    has_all(
+        &plan,
+        &[
+            &format!("+ domain_name.rest_api  {name}"),
+            &format!("+ certificate = \"{CERT_ONE}\""),
+            "+ endpoint_type = \"REGIONAL\"",
+            "+ api_mapping.rest_api",
+            "+ api = \"rest_api.api\"",
+            "+ base_path = \"v1\"",
+            "+ stage = \"dev\"",
+            "(known after apply: domain_name.rest_api.target)",
+        ],
+    );
+    applied_clean(&account, &spec, &[]);
+
+    // The domain is tagged as the REST API's, and maps the REST API's stage `dev` at v1.
+    let id = rest_api_id(&account).await;
+    let out = apigw
+        .get_domain_name()
+        .domain_name(name)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        out.tags()
+            .and_then(|t| t.get("slsr:api"))
+            .map(String::as_str),
+        Some("rest_api")
+    );
+    let target = out.domain_name_configurations()[0]
+        .api_gateway_domain_name()
+        .unwrap()
+        .to_string();
+    let first = mappings(&apigw, name).await;
+    assert_eq!(first.len(), 1, "{first:?}");
+    assert_eq!(
+        (
+            first[0].0.as_str(),
+            first[0].1.as_str(),
+            first[0].2.as_str()
+        ),
+        ("v1", id.as_str(), "dev")
+    );
+    let out = slsr(&account, "outputs", &spec, &["--format", "json"]);
+    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+    let values: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    assert_eq!(values["dns_target"], target.as_str(), "{values}");
+
+    // A new base path: that field, the same mapping updated; no new REST API.
+    apply_change(
+        &account,
+        &spec,
+        REST_SPEC.replace("base_path: v1", "base_path: v2"),
+        &["~ api_mapping.rest_api", "~ base_path: \"v1\" -> \"v2\""],
+    );
+    let moved = mappings(&apigw, name).await;
+    assert_eq!(
+        (moved.len(), moved[0].0.as_str(), moved[0].3.as_str()),
+        (1, "v2", first[0].3.as_str())
+    );
+
+    // The domain removed: its mapping and the domain deleted; the REST API stays.
+    apply_change(
+        &account,
+        &spec,
+        REST_SPEC.split("rest_api:").next().unwrap(),
+        &[
+            &format!("- domain_name.rest_api  {name}"),
+            "- api_mapping.rest_api",
+        ],
+    );
+    assert!(domain_names(&apigw).await.is_empty());
+    assert_eq!(rest_api_id(&account).await, id);
+    destroyed(&account, &spec, &[]);
+}

@@ -3,6 +3,23 @@
 //! Modules by subject; `support` holds the emulator and binary helpers they share,
 //! `console` makes resources with plain SDK calls and `ground_truth` reads them back so.
 
+/// Every page of an API Gateway v1 (REST API) listing, `position` in and out: the REST API
+/// modules' ground truth. Defined before the modules so that each can use it.
+macro_rules! rest_items {
+    ($request:expr) => {{
+        let mut all = Vec::new();
+        let mut position: Option<String> = None;
+        loop {
+            let out = $request.set_position(position).send().await.unwrap();
+            all.extend(out.items().iter().cloned());
+            position = out.position().map(str::to_string);
+            if position.is_none() {
+                break all;
+            }
+        }
+    }};
+}
+
 mod alarms;
 mod apply;
 mod buckets;

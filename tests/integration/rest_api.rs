@@ -27,22 +27,6 @@ outputs:
   url: {value: '${rest_api.url}'}
 ";
 
-/// Every page of a REST API listing (`position` in and out).
-macro_rules! rest_items {
-    ($request:expr) => {{
-        let mut all = Vec::new();
-        let mut position: Option<String> = None;
-        loop {
-            let out = $request.set_position(position).send().await.unwrap();
-            all.extend(out.items().iter().cloned());
-            position = out.position().map(str::to_string);
-            if position.is_none() {
-                break all;
-            }
-        }
-    }};
-}
-
 async fn the_api(rest: &aws_sdk_apigateway::Client) -> aws_sdk_apigateway::types::RestApi {
     let apis = rest_items!(rest.get_rest_apis());
     assert_eq!(apis.len(), 1, "{apis:?}");
@@ -418,4 +402,128 @@ async fn a_private_api_s_policy_is_read_back_and_hand_edits_are_drift_that_redep
     // Destroyed: the API and everything in it.
     destroyed(&account, &spec, &[]);
     assert!(rest_items!(rest.get_rest_apis()).is_empty());
+}
+
+/// Each example's HTTP routes written as `rest` events instead: the spec's text with `http:`
+/// events as `rest:` ones, `${http_api.url}` as `${rest_api.url}`, and (orders) the HTTP API's JWT authorizer of the Cognito pool and
+/// its CORS as the REST API's Cognito authorizer of that pool and CORS of one origin.
+fn as_rest(example: &str) -> (String, Vec<(String, String)>) {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("examples")
+        .join(example);
+    let text = std::fs::read_to_string(dir.join("slsr.yaml")).unwrap();
+    let mut routes = Vec::new();
+    let mut out = String::new();
+    let mut in_http_api = false;
+    for line in text.lines() {
+        // The top-level `http_api:` section goes (REST APIs are configured under `rest_api`).
+        if line.starts_with("http_api:") {
+            in_http_api = true;
+            continue;
+        }
+        if in_http_api {
+            if line.is_empty() || line.starts_with([' ', '#']) {
+                continue;
+            }
+            in_http_api = false;
+        }
+        let line = line
+            .replace("- http: ", "- rest: ")
+            .replace("${http_api.url}", "${rest_api.url}");
+        if let Some(route) = line.trim().strip_prefix("- rest: ") {
+            let route = route.split(" #").next().unwrap().trim();
+            let route = match route.strip_prefix("{route: ") {
+                Some(r) => r
+                    .split_once(", ")
+                    .map_or_else(|| r.strip_suffix('}').unwrap(), |(r, _)| r),
+                None => route,
+            };
+            let (method, path) = route.split_once(' ').unwrap();
+            routes.push((method.to_string(), path.to_string()));
+        }
+        out.push_str(&line);
+        out.push('\n');
+    }
+    if example == "orders" {
+        out.push_str(
+            "rest_api:
+  cors: {allow_origins: ['https://shop.example.com'], allow_headers: [content-type, authorization, idempotency-key], max_age: 3600}
+  authorizers:
+    customers: {type: cognito, user_pools: ['arn:aws:cognito-idp:us-east-1:123456789012:userpool/us-east-1_Sh0pCust']}
+",
+        );
+    }
+    assert!(!routes.is_empty(), "{example} has no HTTP routes");
+    (out, routes)
+}
+
+fn copy_tree(from: &std::path::Path, to: &std::path::Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_tree(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).unwrap();
+        }
+    }
+}
+
+#[tokio::test]
+async fn the_examples_http_routes_written_as_rest_events_deploy_and_plan_clean() {
+    for example in ["hello-http", "notes", "orders"] {
+        let (text, routes) = as_rest(example);
+        // A copy of the example, its code beside the rewritten spec.
+        let copy = crate::support::scratch(&format!("rest-example-{example}"));
+        copy_tree(
+            &std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("examples")
+                .join(example),
+            &copy,
+        );
+        let spec = copy.join("slsr.yaml");
+        std::fs::write(&spec, &text).unwrap();
+        let account = Account::new().await;
+        applied_clean(&account, &spec, &[]);
+
+        // Every route is a method of AWS's tree with a Lambda proxy integration; nothing
+        // else is (besides CORS's OPTIONS), and the stage serves a deployment.
+        let rest = aws_sdk_apigateway::Client::new(&account.config().await);
+        let api = the_api(&rest).await;
+        let id = api.id().unwrap();
+        let mut served: Vec<(String, String)> = Vec::new();
+        for r in rest_items!(rest.get_resources().rest_api_id(id).embed("methods")) {
+            for method in r.resource_methods().into_iter().flatten().map(|(m, _)| m) {
+                let integration = rest
+                    .get_integration()
+                    .rest_api_id(id)
+                    .resource_id(r.id().unwrap())
+                    .http_method(method)
+                    .send()
+                    .await
+                    .unwrap();
+                let kind = integration.r#type().unwrap().as_str().to_string();
+                if method == "OPTIONS" && kind == "MOCK" {
+                    continue;
+                }
+                assert_eq!(kind, "AWS_PROXY", "{example}: {method} {:?}", r.path());
+                served.push((method.clone(), r.path().unwrap().to_string()));
+            }
+        }
+        let mut want = routes.clone();
+        want.sort();
+        served.sort();
+        assert_eq!(served, want, "{example}:\n{text}");
+        let stage = rest
+            .get_stage()
+            .rest_api_id(id)
+            .stage_name("dev")
+            .send()
+            .await
+            .unwrap();
+        assert!(stage.deployment_id().is_some(), "{example}");
+        destroyed(&account, &spec, &[]);
+        assert!(rest_items!(rest.get_rest_apis()).is_empty(), "{example}");
+    }
 }

@@ -27,22 +27,6 @@ functions:
       - rest: GET /open
 ";
 
-/// Every page of a REST API listing (`position` in and out).
-macro_rules! rest_items {
-    ($request:expr) => {{
-        let mut all = Vec::new();
-        let mut position: Option<String> = None;
-        loop {
-            let out = $request.set_position(position).send().await.unwrap();
-            all.extend(out.items().iter().cloned());
-            position = out.position().map(str::to_string);
-            if position.is_none() {
-                break all;
-            }
-        }
-    }};
-}
-
 /// The one REST API's id.
 async fn api_id(rest: &aws_sdk_apigateway::Client) -> String {
     let apis = rest_items!(rest.get_rest_apis());

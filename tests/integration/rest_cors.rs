@@ -26,22 +26,6 @@ functions:
       - rest: OPTIONS /custom
 ";
 
-/// Every page of a REST API listing (`position` in and out).
-macro_rules! rest_items {
-    ($request:expr) => {{
-        let mut all = Vec::new();
-        let mut position: Option<String> = None;
-        loop {
-            let out = $request.set_position(position).send().await.unwrap();
-            all.extend(out.items().iter().cloned());
-            position = out.position().map(str::to_string);
-            if position.is_none() {
-                break all;
-            }
-        }
-    }};
-}
-
 /// The one REST API's id and its resources' ids by path.
 async fn api(rest: &aws_sdk_apigateway::Client) -> (String, BTreeMap<String, String>) {
     let apis = rest_items!(rest.get_rest_apis());

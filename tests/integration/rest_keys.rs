@@ -28,22 +28,6 @@ outputs:
   partner_key: {value: '${rest_api.api_keys.partner-a.id}'}
 ";
 
-/// Every page of a REST API listing (`position` in and out).
-macro_rules! rest_items {
-    ($request:expr) => {{
-        let mut all = Vec::new();
-        let mut position: Option<String> = None;
-        loop {
-            let out = $request.set_position(position).send().await.unwrap();
-            all.extend(out.items().iter().cloned());
-            position = out.position().map(str::to_string);
-            if position.is_none() {
-                break all;
-            }
-        }
-    }};
-}
-
 /// Whether the method `method` at `path` requires an API key, by GetMethod.
 async fn key_required(
     rest: &aws_sdk_apigateway::Client,

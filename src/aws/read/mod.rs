@@ -346,6 +346,11 @@ impl Reader {
             .api_id
             .iter()
             .map(|id| (crate::kinds::http_api::the_api(), id.clone()))
+            .chain(
+                live.rest_api_id
+                    .iter()
+                    .map(|id| (crate::kinds::rest_api::the_api(), id.clone())),
+            )
             .collect();
         let domain_conflicts = std::mem::take(&mut domains.conflicts);
         let (domains, domain_kept) = domains::classify(domains, &apis);

@@ -2246,5 +2246,33 @@ def _rest_keys_as_aws():
 
 _rest_keys_as_aws()
 
+
+def _rest_authorizer_pools_as_aws():
+    """UpdateAuthorizer's `/providerARNs` patches as AWS takes them (moto raises on any):
+    `add /providerARNs` with one pool's ARN as the value, `remove /providerARNs/ARN`."""
+    from moto.apigateway import models as rest_models
+
+    apply = rest_models.Authorizer.apply_operations
+
+    def apply_operations(self, patch_operations):
+        others = []
+        for op in patch_operations:
+            path = op["path"]
+            if path == "/providerARNs" and op["op"] == "add":
+                self.provider_arns = list(self.provider_arns or [])
+                if op["value"] not in self.provider_arns:
+                    self.provider_arns.append(op["value"])
+            elif path.startswith("/providerARNs/") and op["op"] == "remove":
+                arn = path[len("/providerARNs/"):]
+                self.provider_arns = [a for a in self.provider_arns or [] if a != arn]
+            else:
+                others.append(op)
+        return apply(self, others)
+
+    rest_models.Authorizer.apply_operations = apply_operations
+
+
+_rest_authorizer_pools_as_aws()
+
 if __name__ == "__main__":
     sys.exit(main())

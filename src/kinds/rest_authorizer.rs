@@ -21,9 +21,9 @@ pub static INFO: KindInfo = KindInfo {
     prefix: "rest_authorizer",
     naming: "its key in rest_api.authorizers; AWS gives its id",
     tags: Tags::Untagged,
-    // Its pools are replaced whole by a new authorizer (UpdateAuthorizer adds and removes
-    // them one by one, which the emulator cannot); a new type is a patch.
-    replaced_by: &[PROVIDER_ARNS],
+    // Nothing replaces it: methods name it by id, and AWS refuses to delete an authorizer
+    // a method uses. Its pools are added and removed one by one, its type replaced.
+    replaced_by: &[],
     holds_data: false,
     desired,
     needs,
@@ -252,6 +252,32 @@ async fn apply(a: &Applier, step: &Step) -> Result<(), AwsError> {
             }
             if let Some(uri) = uri {
                 update = update.patch_operations(patch("/authorizerUri", uri));
+            }
+            if step.changes(PROVIDER_ARNS) {
+                // New pools first, so that the authorizer never has none (AWS's
+                // `/providerARNs` takes one ARN per add, and a remove names it).
+                let live = step
+                    .live()
+                    .map(|l| attr_list(l, PROVIDER_ARNS))
+                    .unwrap_or_default();
+                let wanted = attr_list(r, PROVIDER_ARNS);
+                for arn in wanted.iter().filter(|a| !live.contains(a)) {
+                    update = update.patch_operations(
+                        PatchOperation::builder()
+                            .op(Op::Add)
+                            .path("/providerARNs")
+                            .value(arn)
+                            .build(),
+                    );
+                }
+                for arn in live.iter().filter(|a| !wanted.contains(a)) {
+                    update = update.patch_operations(
+                        PatchOperation::builder()
+                            .op(Op::Remove)
+                            .path(format!("/providerARNs/{arn}"))
+                            .build(),
+                    );
+                }
             }
             update
                 .send()

@@ -162,12 +162,15 @@ async fn authorizers_guard_methods_and_a_ttl_change_redeploys() {
     let deployments = rest_items!(rest.get_deployments().rest_api_id(&id)).len();
     assert_eq!(deployments, 1);
 
-    // A TTL change and a new type are shown as those fields, changed in place, and make
-    // one new deployment.
-    let changed = GUARDED.replace("ttl: 300", "ttl: 60").replace(
-        "tokens: {function: gate, type: token}",
-        "tokens: {function: gate, type: request}",
-    );
+    // A TTL change, a new type and a new user pool are shown as those fields, changed in
+    // place (the methods keep their authorizers' ids), and make one new deployment.
+    let changed = GUARDED
+        .replace("ttl: 300", "ttl: 60")
+        .replace(
+            "tokens: {function: gate, type: token}",
+            "tokens: {function: gate, type: request}",
+        )
+        .replace("userpool/us-east-1_abc", "userpool/us-east-1_xyz");
     let plan = replan(&account, &spec, &changed, &[]);
     has_all(
         &plan,
@@ -176,6 +179,8 @@ async fn authorizers_guard_methods_and_a_ttl_change_redeploys() {
             "~ ttl: 300 -> 60",
             "~ rest_authorizer.tokens",
             "~ type: \"TOKEN\" -> \"REQUEST\"",
+            "~ rest_authorizer.pool",
+            "~ provider_arns: [\"arn:aws:cognito-idp:us-east-1:123456789012:userpool/us-east-1_abc\"] -> [\"arn:aws:cognito-idp:us-east-1:123456789012:userpool/us-east-1_xyz\"]",
             "~ rest_deployment.api",
         ],
     );
@@ -197,6 +202,21 @@ async fn authorizers_guard_methods_and_a_ttl_change_redeploys() {
         .await
         .unwrap();
     assert_eq!(retyped.r#type().unwrap().as_str(), "REQUEST");
+    let repooled = rest
+        .get_authorizer()
+        .rest_api_id(&id)
+        .authorizer_id(pool.id().unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        repooled.provider_arns(),
+        ["arn:aws:cognito-idp:us-east-1:123456789012:userpool/us-east-1_xyz"]
+    );
+    assert_eq!(
+        method_auth(&rest, &id, "/orders", "POST").await,
+        ("COGNITO_USER_POOLS".into(), pool.id().map(str::to_string))
+    );
     assert_eq!(
         rest_items!(rest.get_deployments().rest_api_id(&id)).len(),
         2

@@ -18,18 +18,30 @@ pub fn check(p: &Project, diags: &mut Vec<Diagnostic>) {
         .unwrap_or_default();
     check_key_references(p, &keys, diags);
     let Some(api) = &p.rest_api else { return };
-    if api
-        .authorizers
-        .as_ref()
-        .is_some_and(|a| a.contains_key(super::model::API_KEY_AUTH))
-    {
+    // `auth` says `none`, `iam` and `api_key` itself: an authorizer of those names could
+    // never be chosen.
+    for reserved in ["none", "iam", super::model::API_KEY_AUTH] {
+        if !api
+            .authorizers
+            .as_ref()
+            .is_some_and(|a| a.contains_key(reserved))
+        {
+            continue;
+        }
+        let meaning = match reserved {
+            "none" => "no authorization",
+            "iam" => "IAM (SigV4) authorization",
+            _ => "an API key and no authorizer",
+        };
         diags.push(
             Diagnostic::error(
                 Code::InvalidValue,
                 p.spans
-                    .key("rest_api.authorizers.api_key")
+                    .key(&format!("rest_api.authorizers.{reserved}"))
                     .unwrap_or_else(|| span(p, "rest_api.authorizers")),
-                "an authorizer cannot be named `api_key`: `auth: api_key` means an API key and no authorizer",
+                format!(
+                    "an authorizer cannot be named `{reserved}`: `auth: {reserved}` means {meaning}"
+                ),
             )
             .with_label("reserved name")
             .with_help("rename the authorizer"),

@@ -271,6 +271,21 @@ async fn methods_resources_and_one_deployment_per_change_follow_the_spec() {
             .await
             .contains(&arn("GET/orders/*"))
     );
+
+    // A new endpoint type: that field, changed in place on the same API.
+    let edge = format!("{removed}rest_api: {{endpoint: edge}}\n");
+    let plan = replan(&account, &spec, &edge, &[]);
+    has_all(
+        &plan,
+        &["~ rest_api.api", "~ endpoint: \"REGIONAL\" -> \"EDGE\""],
+    );
+    applied_clean(&account, &spec, &[]);
+    let api = the_api(&rest).await;
+    assert_eq!(api.id(), Some(id.as_str()));
+    assert_eq!(
+        api.endpoint_configuration().unwrap().types()[0].as_str(),
+        "EDGE"
+    );
 }
 
 const PRIVATE: &str = "service: vault

@@ -105,6 +105,22 @@ pub async fn statements(lambda: &aws_sdk_lambda::Client, function: &str) -> Vec<
     }
 }
 
+/// The SourceArn each statement of a function's resource policy is scoped to, sorted.
+pub async fn source_arns(lambda: &aws_sdk_lambda::Client, function: &str) -> Vec<String> {
+    let mut arns: Vec<String> = statements(lambda, function)
+        .await
+        .iter()
+        .map(|s| {
+            s["Condition"]["ArnLike"]["AWS:SourceArn"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        })
+        .collect();
+    arns.sort();
+    arns
+}
+
 /// A function's environment variables, as Lambda has them.
 pub async fn env_of(
     lambda: &aws_sdk_lambda::Client,

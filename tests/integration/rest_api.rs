@@ -48,30 +48,6 @@ async fn resources(
         .collect()
 }
 
-/// The SourceArn of each statement of the function's policy.
-async fn source_arns(lambda: &aws_sdk_lambda::Client, function: &str) -> Vec<String> {
-    let policy = lambda
-        .get_policy()
-        .function_name(function)
-        .send()
-        .await
-        .unwrap();
-    let doc: serde_json::Value = serde_json::from_str(policy.policy().unwrap()).unwrap();
-    let mut arns: Vec<String> = doc["Statement"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|s| {
-            s["Condition"]["ArnLike"]["AWS:SourceArn"]
-                .as_str()
-                .unwrap()
-                .to_string()
-        })
-        .collect();
-    arns.sort();
-    arns
-}
-
 #[tokio::test]
 async fn methods_resources_and_one_deployment_per_change_follow_the_spec() {
     let spec = app("rest-shop", SHOP);
@@ -179,7 +155,10 @@ async fn methods_resources_and_one_deployment_per_change_follow_the_spec() {
         arn("GET/"),
     ];
     want.sort();
-    assert_eq!(source_arns(&lambda, "shop-dev-api").await, want);
+    assert_eq!(
+        crate::ground_truth::source_arns(&lambda, "shop-dev-api").await,
+        want
+    );
     // `${rest_api.url}` in env and outputs: the stage's URL.
     let url = format!("https://{id}.execute-api.us-east-1.amazonaws.com/dev");
     let env = lambda
@@ -267,7 +246,7 @@ async fn methods_resources_and_one_deployment_per_change_follow_the_spec() {
         ["/", "/orders", "/{proxy+}"]
     );
     assert!(
-        !source_arns(&lambda, "shop-dev-api")
+        !crate::ground_truth::source_arns(&lambda, "shop-dev-api")
             .await
             .contains(&arn("GET/orders/*"))
     );

@@ -60,30 +60,6 @@ async fn method_auth(
     )
 }
 
-/// The SourceArns of the function's policy statements.
-async fn source_arns(lambda: &aws_sdk_lambda::Client, function: &str) -> Vec<String> {
-    let policy = lambda
-        .get_policy()
-        .function_name(function)
-        .send()
-        .await
-        .unwrap();
-    let doc: serde_json::Value = serde_json::from_str(policy.policy().unwrap()).unwrap();
-    let mut arns: Vec<String> = doc["Statement"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|s| {
-            s["Condition"]["ArnLike"]["AWS:SourceArn"]
-                .as_str()
-                .unwrap()
-                .to_string()
-        })
-        .collect();
-    arns.sort();
-    arns
-}
-
 #[tokio::test]
 async fn authorizers_guard_methods_and_a_ttl_change_redeploys() {
     let spec = app("rest-guarded", GUARDED);
@@ -158,7 +134,10 @@ async fn authorizers_guard_methods_and_a_ttl_change_redeploys() {
     };
     let mut want = vec![scoped(&check), scoped(&tokens)];
     want.sort();
-    assert_eq!(source_arns(&lambda, "guarded-dev-gate").await, want);
+    assert_eq!(
+        crate::ground_truth::source_arns(&lambda, "guarded-dev-gate").await,
+        want
+    );
     let deployments = rest_items!(rest.get_deployments().rest_api_id(&id)).len();
     assert_eq!(deployments, 1);
 
@@ -250,7 +229,7 @@ async fn authorizers_guard_methods_and_a_ttl_change_redeploys() {
         ("AWS_IAM".into(), None)
     );
     assert_eq!(
-        source_arns(&lambda, "guarded-dev-gate").await,
+        crate::ground_truth::source_arns(&lambda, "guarded-dev-gate").await,
         [scoped(&by_name("check"))]
     );
     destroyed(&account, &spec, &[]);

@@ -13,6 +13,7 @@ pub fn check(p: &Project, diags: &mut Vec<Diagnostic>) {
     super::rest_auth_rules::check(p, diags);
     super::rest_key_rules::check(p, diags);
     super::rest_cors_rules::check(p, diags);
+    super::rest_stage_rules::check(p, diags);
     if let Some(api) = &p.rest_api {
         if api.endpoint == Some(RestEndpoint::Private) && api.policy.is_none() {
             diags.push(
@@ -24,9 +25,6 @@ pub fn check(p: &Project, diags: &mut Vec<Diagnostic>) {
                 .with_label("private without a policy")
                 .with_help("add `policy: [{principals: [\"*\"], actions: [execute-api:Invoke], conditions: {StringEquals: {aws:SourceVpce: vpce-...}}}]` to rest_api"),
             );
-        }
-        if api.stage.as_ref().and_then(|s| s.access_log) == Some(true) {
-            diags.push(not_yet(p, "rest_api.stage.access_log"));
         }
         let later = [("domain", api.domain.is_some())];
         for (field, set) in later {

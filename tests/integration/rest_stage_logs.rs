@@ -1,14 +1,16 @@
 //! The REST API stage's access log through the real binary against the emulator: slsr's log
 //! group `/aws/api-gateway/{service}-{stage}` (tagged, with its retention) and the stage's
 //! access log settings naming it, read back with plain SDK calls; a hand removal shown as
-//! drift on `rest_stage.api` and put back without a new deployment; `access_log` dropped
-//! removing the settings and deleting the group; an account whose API Gateway settings name
-//! no CloudWatch Logs role refused at plan time at the spec's line, with nothing written.
+//! drift on `rest_stage.api` and put back without a new deployment, as is a hand edit of the
+//! format; `access_log` dropped removing the settings and deleting the group; an account
+//! whose API Gateway settings name no CloudWatch Logs role refused at plan time at the
+//! spec's line, with nothing written; someone else's group of the name a conflict; destroy
+//! deleting the group with the API.
 
 use aws_sdk_apigateway::types::{Op, PatchOperation};
 
 use crate::support::{
-    Account, REGION, app, applied_clean, has_all, planned_changes, replan, slsr_on,
+    Account, REGION, app, applied_clean, destroyed, has_all, planned_changes, replan, slsr_on,
 };
 
 const LOGGED: &str = "service: logged
@@ -150,6 +152,13 @@ async fn the_access_log_goes_into_slsr_s_group_drift_comes_back_without_a_deploy
         ],
     );
     applied_clean(&account, &spec, &[]);
+    // The account's settings are read once a plan, beside the rest.
+    let read = slsr_on(&account, "plan", &spec, &["-v"]);
+    assert!(
+        read.stderr.contains("APIGateway.GetAccount: 1"),
+        "{}",
+        read.stderr
+    );
     let ids = api_ids(&rest).await;
     assert_eq!(ids.len(), 1, "{ids:?}");
     let id = &ids[0];
@@ -204,6 +213,35 @@ async fn the_access_log_goes_into_slsr_s_group_drift_comes_back_without_a_deploy
         Some((group_arn.clone(), FORMAT.to_string()))
     );
 
+    // The format edited by hand: drift of that field alone, put back.
+    rest.update_stage()
+        .rest_api_id(id)
+        .stage_name("dev")
+        .patch_operations(
+            PatchOperation::builder()
+                .op(Op::Replace)
+                .path("/accessLogSettings/format")
+                .value("$context.requestId")
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let edited = planned_changes(&account, &spec, &[]);
+    has_all(
+        &edited,
+        &[
+            "~ rest_stage.api",
+            "~ access_log.format: \"$context.requestId\" -> ",
+        ],
+    );
+    assert!(!edited.contains("access_log.destination"), "{edited}");
+    applied_clean(&account, &spec, &[]);
+    assert_eq!(
+        access_log(&rest, id).await,
+        Some((group_arn.clone(), FORMAT.to_string()))
+    );
+
     // `access_log` dropped: the settings removed and the group deleted, still no deployment.
     let unlogged = LOGGED.replace("    access_log: true\n    log_retention_days: 14\n", "");
     let dropped = replan(&account, &spec, &unlogged, &[]);
@@ -219,6 +257,14 @@ async fn the_access_log_goes_into_slsr_s_group_drift_comes_back_without_a_deploy
     assert_eq!(access_log(&rest, id).await, None);
     assert_eq!(api_gateway_groups(&logs).await, []);
     assert_eq!(deployments(&rest, id).await, before);
+    // Without the access log, the account's API Gateway settings are not read.
+    let quiet = slsr_on(&account, "plan", &spec, &["-v"]);
+    assert_eq!(quiet.code, 0, "{}{}", quiet.stdout, quiet.stderr);
+    assert!(
+        !quiet.stderr.contains("APIGateway.GetAccount"),
+        "{}",
+        quiet.stderr
+    );
 }
 
 #[tokio::test]
@@ -268,7 +314,35 @@ async fn an_account_without_a_cloudwatch_logs_role_is_refused_at_the_access_log_
     let offline = slsr_on(&account, "plan", &spec, &["--offline"]);
     assert_eq!(offline.code, 0, "{}{}", offline.stdout, offline.stderr);
     set_cloudwatch_role(&rest, &account.id).await;
-    planned_changes(&account, &spec, &[]);
+
+    // Someone else's group of the name (no slsr tags): a conflict, never written to.
+    logs.create_log_group()
+        .log_group_name("/aws/api-gateway/logged-dev")
+        .send()
+        .await
+        .unwrap();
+    let out = slsr_on(&account, "plan", &spec, &[]);
+    assert_eq!(out.code, 1, "{}{}", out.stdout, out.stderr);
+    assert!(
+        out.stdout.contains("! log_group.rest_api.access"),
+        "{}",
+        out.stdout
+    );
+    logs.delete_log_group()
+        .log_group_name("/aws/api-gateway/logged-dev")
+        .send()
+        .await
+        .unwrap();
+
+    // Deployed, then destroyed: the group goes with the API.
+    applied_clean(&account, &spec, &[]);
+    assert_eq!(
+        api_gateway_groups(&logs).await,
+        [("/aws/api-gateway/logged-dev".to_string(), Some(14))]
+    );
+    destroyed(&account, &spec, &[]);
+    assert_eq!(api_gateway_groups(&logs).await, []);
+    assert_eq!(api_ids(&rest).await, Vec::<String>::new());
 }
 
 #[test]

@@ -61,12 +61,6 @@ pub fn log_group(b: &Builder) -> Option<Resource> {
     )
 }
 
-/// The destination API Gateway takes: a log group's ARN without the `:*` that
-/// DescribeLogGroups' `arn` ends in.
-pub fn destination(group_arn: &str) -> String {
-    group_arn.trim_end_matches(":*").to_string()
-}
-
 #[cfg(test)]
 mod tests {
     use crate::engine::desired::testing::desired;

@@ -60,11 +60,9 @@ fn desired(b: &Builder, state: &mut State) {
             .unwrap_or_default();
     let throttle = stage.throttle.as_ref();
     let group = super::rest_access_log::log_group(b);
+    // The group's ARN, which slsr builds without the `:*` API Gateway refuses.
     let destination = group.as_ref().map_or(Value::Null, |g| {
-        Value::from(super::rest_access_log::destination(&attr_str(
-            g,
-            super::log_group::ARN,
-        )))
+        Value::from(attr_str(g, super::log_group::ARN))
     });
     let format = match group.is_some() {
         true => Value::from(super::rest_access_log::FORMAT),

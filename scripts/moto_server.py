@@ -59,6 +59,9 @@ Patches:
   PutMetricAlarm's Tags count only when it makes the alarm (moto applied them to an existing
   one too), as on AWS.
 
+- API Gateway v1 UpdateStage refuses an access log destination while the account names no
+  CloudWatch Logs role (GetAccount's cloudwatchRoleArn), as AWS does (moto stored it).
+
 - EventBridge Scheduler CreateScheduleGroup refuses a group that exists (ConflictException;
   moto replaced it, losing its schedules) and DeleteScheduleGroup one that does not
   (ResourceNotFoundException; moto answered 500).
@@ -2273,6 +2276,35 @@ def _rest_authorizer_pools_as_aws():
 
 
 _rest_authorizer_pools_as_aws()
+
+
+# A REST API stage's access log, as AWS answers slsr's calls (kinds/rest_stage.rs): UpdateStage
+# setting `/accessLogSettings/destinationArn` is refused while the account's API Gateway
+# settings name no CloudWatch Logs role (GetAccount's cloudwatchRoleArn), with AWS's
+# BadRequestException; moto stored the settings whatever the account had. A test sets the
+# role with a plain UpdateAccount, which moto answers as AWS does.
+def _rest_access_logs_as_aws():
+    from moto.apigateway.exceptions import BadRequestException
+    from moto.apigateway.models import APIGatewayBackend
+
+    update_stage = APIGatewayBackend.update_stage
+
+    def update_stage_with_the_account_s_role(self, function_id, stage_name, patch_operations):
+        logs = any(
+            op.get("op") in ("add", "replace")
+            and op.get("path") == "/accessLogSettings/destinationArn"
+            for op in patch_operations or []
+        )
+        if logs and not self.account.cloudwatch_role_arn:
+            raise BadRequestException(
+                "CloudWatch Logs role ARN must be set in account settings to enable logging"
+            )
+        return update_stage(self, function_id, stage_name, patch_operations)
+
+    APIGatewayBackend.update_stage = update_stage_with_the_account_s_role
+
+
+_rest_access_logs_as_aws()
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -365,16 +365,26 @@ async fn live_with(
             false => Ok(None),
         }
     };
-    let (identity, live, parameters, settings, used) = tokio::join!(
+    // The account's API Gateway settings, for the role a REST API's access log needs.
+    let logging_role = async {
+        match crate::kinds::rest_access_log::wanted(&wanted) {
+            true => aws::read::rest_logs::cloudwatch_role(&reader)
+                .await
+                .map(Some),
+            false => Ok(None),
+        }
+    };
+    let (identity, live, parameters, settings, used, logging_role) = tokio::join!(
         aws::whoami(&config),
         reader.read(&scope, &wanted),
         parameters,
         settings,
-        used
+        used,
+        logging_role
     );
     // When all fail (no network, a wrong endpoint), the first call's error says it best.
     let (identity, mut live, (parameters, missing)) = (identity?, live?, parameters?);
-    let (settings, used) = (settings?, used?);
+    let (settings, used, logging_role) = (settings?, used?, logging_role?);
     let region = identity.region.clone();
     let target = Target {
         account_id: Some(identity.account.clone()),
@@ -410,6 +420,11 @@ async fn live_with(
         if let Some(region) = region.as_deref() {
             problems.extend(crate::spec::domain_rules::check_region(project, region));
         }
+        problems.extend(crate::spec::rest_stage_rules::check_cloudwatch_role(
+            project,
+            logging_role.as_deref(),
+            &identity.account,
+        ));
         if problems.is_empty() && !unresolved.is_empty() {
             // Every name was asked for; a value still unresolved is a bug, never written.
             return Err(AwsError {

@@ -24,6 +24,7 @@ pub mod log_group;
 pub mod parameter;
 pub mod permission;
 pub mod queue;
+pub mod rest_access_log;
 pub mod rest_api;
 pub mod rest_api_key;
 pub mod rest_authorizer;

@@ -31,6 +31,7 @@ pub mod rest_key_model;
 pub mod rest_key_rules;
 pub mod rest_model;
 mod rest_rules;
+pub mod rest_stage_rules;
 pub mod rules;
 pub mod runtime;
 pub mod schedule;

@@ -13,6 +13,7 @@ pub fn check(p: &Project, diags: &mut Vec<Diagnostic>) {
     super::rest_auth_rules::check(p, diags);
     super::rest_key_rules::check(p, diags);
     super::rest_cors_rules::check(p, diags);
+    super::rest_stage_rules::check(p, diags);
     if let Some(api) = &p.rest_api {
         if api.endpoint == Some(RestEndpoint::Private) && api.policy.is_none() {
             diags.push(
@@ -24,9 +25,6 @@ pub fn check(p: &Project, diags: &mut Vec<Diagnostic>) {
                 .with_label("private without a policy")
                 .with_help("add `policy: [{principals: [\"*\"], actions: [execute-api:Invoke], conditions: {StringEquals: {aws:SourceVpce: vpce-...}}}]` to rest_api"),
             );
-        }
-        if api.stage.as_ref().and_then(|s| s.access_log) == Some(true) {
-            diags.push(not_yet(p, "rest_api.stage.access_log"));
         }
         // AWS serves a private API at no custom domain of this kind: a regional domain
         // maps only regional and edge-optimized APIs.
@@ -100,15 +98,4 @@ pub fn check(p: &Project, diags: &mut Vec<Diagnostic>) {
             .with_help("add a `rest: METHOD /path` event to a function, or remove rest_api"),
         );
     }
-}
-
-/// A part of the REST API that slsr does not make yet: refused, never silently ignored.
-fn not_yet(p: &Project, path: &str) -> Diagnostic {
-    Diagnostic::error(
-        Code::InvalidValue,
-        p.spans.key(path).unwrap_or_else(|| span(p, path)),
-        format!("`{path}` is not supported yet: slsr does not make it, and will not deploy a REST API without it"),
-    )
-    .with_label("not supported yet")
-    .with_help("remove it for now; REST APIs' access logs come later")
 }

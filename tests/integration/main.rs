@@ -55,6 +55,7 @@ mod rest_api;
 mod rest_auth;
 mod rest_cors;
 mod rest_keys;
+mod rest_stage_logs;
 mod schema;
 mod secrets;
 mod state_machines;

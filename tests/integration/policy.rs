@@ -243,7 +243,7 @@ fn example(name: &str) -> PathBuf {
 /// What the examples lack of the kinds: a function URL, a JWT authorizer, a custom domain
 /// (its domain name and API mapping), provisioned concurrency (its alias), a parameter read
 /// from SSM, an output published to SSM, and the deploy lock; a REST API with its resources,
-/// methods, authorizer, API key, usage plan, CORS and deployment; and a table and a secret of
+/// methods, authorizer, API key, usage plan, CORS, access log and deployment; and a table and a secret of
 /// exact names, outside the prefix.
 const THE_REST: &str = "service: every
 region: us-east-1
@@ -262,6 +262,7 @@ rest_api:
   api_keys: [partner]
   usage_plans: {basic: {keys: [partner], throttle: {rate: 5, burst: 10}, quota: {limit: 100, period: day}}}
   cors: {allow_origins: ['https://example.com'], allow_headers: [Content-Type]}
+  stage: {access_log: true}
 functions:
   api:
     handler: index.handler
@@ -293,6 +294,20 @@ async fn a_user_holding_only_the_printed_policy_deploys_and_destroys_every_examp
         .name("/every/db-url")
         .value("postgres://db.internal/every")
         .r#type(aws_sdk_ssm::types::ParameterType::String)
+        .send()
+        .await
+        .unwrap();
+    // The account's CloudWatch Logs role for API Gateway, which the access log needs and
+    // slsr never sets.
+    aws_sdk_apigateway::Client::new(&admin)
+        .update_account()
+        .patch_operations(
+            aws_sdk_apigateway::types::PatchOperation::builder()
+                .op(aws_sdk_apigateway::types::Op::Replace)
+                .path("/cloudwatchRoleArn")
+                .value("arn:aws:iam::123456789012:role/apigw-logs")
+                .build(),
+        )
         .send()
         .await
         .unwrap();

@@ -19,6 +19,7 @@ mod lambda;
 mod rest;
 mod rest_authorizers;
 mod rest_keys;
+pub mod rest_logs;
 mod s3;
 mod scheduler;
 mod secretsmanager;

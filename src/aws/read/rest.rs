@@ -1,7 +1,8 @@
 //! The REST API (API Gateway v1): GetRestApis (tags included) to find `{service}-{stage}`,
 //! then its resources with their methods and integrations embedded (GetResources), and the
-//! stage's settings and deployment (GetStage, GetDeployment: the digest it records). Each listing is
-//! followed page by page.
+//! stage's settings and deployment (GetStage, GetDeployment: the digest it records), with
+//! API keys, usage plans (`rest_keys.rs`) and the access log's group (`rest_logs.rs`). Each
+//! listing is followed page by page.
 
 use super::{Live, Reader, Scope, conflict};
 use crate::aws::AwsError;
@@ -33,9 +34,15 @@ pub async fn read(r: &Reader, scope: &Scope, wanted: &State) -> Result<Live, Aws
         .partition(|a| scope.owns(&a.tags().cloned().unwrap_or_default()));
     let mut live = Live::default();
     let at = address(Kind::RestApi, "api");
-    // API keys and usage plans: read while the spec wants the API or slsr owns one.
+    // API keys, usage plans and the access log's group: read while the spec wants the API
+    // or slsr owns one.
     if !owned.is_empty() || wanted.resources.contains_key(&at) {
-        live.merge(super::rest_keys::read(r, scope, wanted).await?);
+        let (keys, logs) = tokio::try_join!(
+            super::rest_keys::read(r, scope, wanted),
+            super::rest_logs::read(r, scope, wanted),
+        )?;
+        live.merge(keys);
+        live.merge(logs);
     }
     let mut owned = owned.into_iter();
     let Some(api) = owned.next() else {

@@ -157,6 +157,14 @@ fn log_groups(s: &Scope) -> Vec<String> {
                 .map(|n| s.arn("logs", &format!("log-group:/aws/vendedlogs/states/{n}*"))),
         );
     }
+    if s.has(Kind::RestApi) {
+        // The REST API's access log group, exactly (its name has no trailing `-`), with
+        // and without the `:*` of its streams; granted with the API, so that dropping
+        // `access_log` may delete it.
+        let group = kinds::rest_access_log::group_name(&s.service, &s.stage);
+        out.push(s.arn("logs", &format!("log-group:{group}")));
+        out.push(s.arn("logs", &format!("log-group:{group}:*")));
+    }
     out
 }
 
@@ -748,6 +756,20 @@ pub static GRANTS: &[Grant] = &[
             .iter()
             .map(|p| format!("arn:{}:apigateway:{}::{p}", s.partition, s.region))
             .collect()
+        },
+        condition: unconditional,
+    },
+    Grant {
+        sid: "RestApiAccount",
+        needed: |s| kinds::rest_access_log::wanted(&s.state),
+        // A plan of a REST API with an access log reads the account's API Gateway settings
+        // (GetAccount) for the CloudWatch Logs role AWS needs; slsr never changes them.
+        actions: &["apigateway:GET"],
+        resources: |s| {
+            vec![format!(
+                "arn:{}:apigateway:{}::/account",
+                s.partition, s.region
+            )]
         },
         condition: unconditional,
     },

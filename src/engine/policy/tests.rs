@@ -182,3 +182,41 @@ functions:
         "arn:aws:ssm:us-east-1:123456789012:parameter/shop/other"
     ));
 }
+
+#[test]
+fn a_rest_api_s_access_log_grants_its_group_exactly_and_reads_the_account_settings_only() {
+    let spec = "
+service: shop
+region: eu-west-1
+rest_api: {stage: {access_log: true}}
+functions:
+  api:
+    image: 123456789012.dkr.ecr.eu-west-1.amazonaws.com/shop:1.2
+    events:
+      - rest: GET /items
+";
+    let options = Options {
+        account: Some("123456789012".into()),
+        ..Options::default()
+    };
+    let doc = document(&project(spec), &options);
+    let group = "arn:aws:logs:eu-west-1:123456789012:log-group:/aws/api-gateway/shop-dev";
+    for action in [
+        "logs:CreateLogGroup",
+        "logs:DeleteLogGroup",
+        "logs:TagResource",
+    ] {
+        assert!(allows(&doc, action, group), "{action}");
+    }
+    let other = "arn:aws:logs:eu-west-1:123456789012:log-group:/aws/api-gateway/shop-devx";
+    assert!(!allows(&doc, "logs:CreateLogGroup", other));
+    let account = "arn:aws:apigateway:eu-west-1::/account";
+    assert!(allows(&doc, "apigateway:GET", account));
+    assert!(!allows(&doc, "apigateway:PATCH", account));
+    // Without the access log, the account's settings are not read.
+    let plain = document(
+        &project(&spec.replace("rest_api: {stage: {access_log: true}}\n", "")),
+        &options,
+    );
+    assert!(!allows(&plain, "apigateway:GET", account));
+}

@@ -1,6 +1,7 @@
 //! The REST API's cross-field rules: a private API without a resource policy (AWS would
-//! refuse every call), the parts of `rest_api` and of `rest` events not built yet (refused
-//! by name, never ignored), `rest` routes' shape, and one function per route.
+//! refuse every call), a private API with a custom domain (AWS maps none), `rest` routes'
+//! shape, and one function per route; the authorizers', keys', CORS' and stage's rules are
+//! in the `rest_*_rules.rs` beside it.
 
 use std::collections::BTreeMap;
 

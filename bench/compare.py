@@ -4,7 +4,9 @@ slsr, installs the peers and enters a loopback-only network namespace first. Par
 (SLSR_BENCH_PARTS): offline, live and small (the default), and data (bench/apps/data).
 
 Every tool talks to a fresh moto through the test proxy (bench/proxy.rs), which adds the
-same latency to every call and logs each one, so calls are counted alike for all tools.
+same latency to every call and logs each one with its arrival, so calls, and the waves they
+come in (a call arriving more than the latency after the one before starts a wave), are
+counted alike for all tools.
 Prints Markdown tables and writes target/bench/compare.json.
 """
 import json
@@ -44,6 +46,7 @@ class Emulator:
     """A fresh moto behind the proxy; `calls()` reads the proxy's log so far."""
 
     def __init__(self, latency_ms, server=TEST_EMULATOR):
+        self.latency_ms = latency_ms
         self.port = free_port()
         self.log = WORK / f"calls-{self.port}.tsv"
         self.log.unlink(missing_ok=True)
@@ -122,8 +125,19 @@ def tool_env(emulator):
     return env
 
 
+def waves(calls, gap_s):
+    """How many waves of requests the calls came in: a call that arrives more than `gap_s`
+    after the call before it starts a new one (the proxy's `waves`, tests/integration/proxy),
+    so each wave is a round trip the tool could not overlap with another."""
+    arrivals = sorted(float(c[5]) for c in calls if len(c) > 5)
+    if not arrivals:
+        return 0
+    return 1 + sum(1 for a, b in zip(arrivals, arrivals[1:]) if b - a > gap_s)
+
+
 def measure(emulator, argv, cwd=ROOT, env=None, keep_stdout=False):
-    """Runs argv; returns wall seconds, peak RSS in MB, calls by operation, reads, writes."""
+    """Runs argv; returns wall seconds, peak RSS in MB, calls by operation, reads, writes,
+    and the waves its calls came in."""
     before = len(emulator.calls()) if emulator else 0
     stats = WORK / "time.txt"
     started = time.monotonic()
@@ -140,6 +154,7 @@ def measure(emulator, argv, cwd=ROOT, env=None, keep_stdout=False):
         "ok": proc.returncode == 0, "seconds": round(wall, 3), "peak_mb": round(peak_mb, 1),
         "reads": sum(1 for c in calls if c[4] == "read"),
         "writes": sum(1 for c in calls if c[4] == "write"),
+        "waves": waves(calls, emulator.latency_ms / 1000) if emulator else 0,
         "calls": by_op,
     }
     if proc.returncode != 0:
@@ -181,7 +196,7 @@ def summary(results):
         "ok": len(ok) == len(results), "runs": len(results),
         "seconds": median(ok, "seconds"), "peak_mb": median(ok, "peak_mb"),
         "reads": median(ok, "reads"), "writes": median(ok, "writes"),
-        "calls": ok[len(ok) // 2]["calls"],
+        "waves": median(ok, "waves"), "calls": ok[len(ok) // 2]["calls"],
     }
     failed = [r for r in results if not r["ok"]]
     if failed:
@@ -242,7 +257,8 @@ def slsr_deploy(emulator, env, app, name, phase, r, first_failed):
             f.write(f"# change {r}\n")
     if first_failed:
         # Nothing to compare a no-op or a change with: record the phase as failed, not run.
-        return {"ok": False, "seconds": None, "reads": None, "writes": None, "calls": {},
+        return {"ok": False, "seconds": None, "reads": None, "writes": None, "waves": None,
+                "calls": {},
                 "error": "not run: this round's first deploy failed"}
     argv = [SLSR, "apply", "--auto-approve", "-f", app / "slsr.yaml", "--stage", f"r{r}"]
     return measure(emulator, argv, env=env)
@@ -295,7 +311,7 @@ def compare_app(name, runs, latency_ms, peers, server=TEST_EMULATOR, check=None)
                         res = peer_deploy(emulator, env, tool, phase, r)
                     results[tool][phase].append(res)
                     print(f"round {r} {tool} {phase}: {res['seconds']} s, "
-                          f"{res['reads']} reads, {res['writes']} writes"
+                          f"{res['reads']} reads, {res['writes']} writes in {res.get('waves')} waves"
                           + ("" if res["ok"] else f" FAILED: {error_line(res)}"), file=sys.stderr)
             if check:
                 checks.append(check(emulator, r, tools))
@@ -363,7 +379,10 @@ def seconds(v):
 
 
 def calls(v):
-    return f"{v['reads']:g}+{v['writes']:g}" if v.get("reads") is not None else "-"
+    """Reads+writes, and the waves they came in."""
+    if v.get("reads") is None:
+        return "-"
+    return f"{v['reads']:g}+{v['writes']:g} in {v['waves']:g}"
 
 
 def ratio_of(results, tool, phase):
@@ -391,7 +410,7 @@ def app_report(results):
     if peers:
         rows.append(["slsr / fastest peer"] + best + [""])
     print(table(rows, ["tool", "first deploy", "no-op deploy", "code change",
-                       "calls first / no-op / change (reads+writes)"]))
+                       "calls first / no-op / change (reads+writes in waves)"]))
     for tool, phases in results.items():
         for phase in PHASES:
             v = phases[phase]
@@ -413,8 +432,9 @@ def report(data):
         for n, phases in data["live"].items():
             for phase, v in phases.items():
                 rows.append([n, phase, v.get("seconds"), v.get("reads"), v.get("writes"),
-                             v.get("peak_mb")])
-        print(table(rows, ["functions", "phase", "wall (s)", "reads", "writes", "peak memory (MB)"]))
+                             v.get("waves"), v.get("peak_mb")])
+        print(table(rows, ["functions", "phase", "wall (s)", "reads", "writes", "waves",
+                           "peak memory (MB)"]))
         print()
     small = data["small_app"]
     if small:
@@ -422,8 +442,9 @@ def report(data):
         for tool, phases in small.items():
             for phase, v in phases.items():
                 rows.append([tool, phase, v.get("seconds"), v.get("reads"), v.get("writes"),
-                             "yes" if v.get("ok") else "FAILED"])
-        print(table(rows, ["tool", "deploy", "wall (s)", "reads", "writes", "all runs ok"]))
+                             v.get("waves"), "yes" if v.get("ok") else "FAILED"])
+        print(table(rows, ["tool", "deploy", "wall (s)", "reads", "writes", "waves",
+                           "all runs ok"]))
         print()
         peers = [t for t in small if t != "slsr" and all(p.get("ok") for p in small[t].values())]
         for phase in PHASES if peers else ():

@@ -62,4 +62,5 @@ mod state_machines;
 mod streams;
 mod support;
 mod tables;
+mod waves;
 mod widening;

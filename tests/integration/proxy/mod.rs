@@ -5,8 +5,8 @@
 //! something done before one chosen call (another writer between two of slsr's calls); one
 //! operation answered by the proxy itself with a given status, headers and body (Lambda's
 //! Invoke, which moto cannot run without Docker), keeping what each such call sent. It
-//! logs every call (service, operation, status), so tests count calls by operation and tell
-//! reads from writes.
+//! logs every call (service, operation, status, arrival), so tests count calls by operation,
+//! tell reads from writes and count the waves calls came in.
 
 pub mod answer;
 pub mod operation;
@@ -140,6 +140,20 @@ pub struct Call {
     pub outcome: Outcome,
     /// The HTTP status the caller got; 0 for a dropped connection.
     pub status: u16,
+    /// When its request arrived: what `waves` groups calls by.
+    pub arrived: Instant,
+}
+
+/// How many waves of requests `calls` came in: a call that arrives more than `gap` after
+/// the call before it starts a new wave. With the proxy's added latency as `gap`, calls the
+/// caller sends at once (or as fast as its bound on concurrent calls lets it) are one wave,
+/// and a call that had to wait for an answer starts the next: each wave is a round trip the
+/// caller could not overlap.
+pub fn waves(calls: &[Call], gap: Duration) -> usize {
+    let mut arrivals: Vec<Instant> = calls.iter().map(|c| c.arrived).collect();
+    arrivals.sort();
+    let quiet = arrivals.windows(2).filter(|w| w[1] - w[0] > gap).count();
+    if arrivals.is_empty() { 0 } else { quiet + 1 }
 }
 
 /// What became of a call.
@@ -178,6 +192,8 @@ struct Shared {
     reached: Mutex<usize>,
     /// The requests answered with `reply`, in arrival order.
     replied: Mutex<Vec<Request>>,
+    /// When the proxy started: the log file's times count from it.
+    started: Instant,
 }
 
 struct Bucket {
@@ -209,6 +225,7 @@ impl Proxy {
             throttled_first: Mutex::new(std::collections::HashMap::new()),
             reached: Mutex::new(0),
             replied: Mutex::new(Vec::new()),
+            started: now,
             config,
         });
         let server = shared.clone();
@@ -251,6 +268,12 @@ impl Proxy {
         self.shared.replied.lock().unwrap().clone()
     }
 
+    /// How many waves of requests the calls so far came in, with the added latency as the
+    /// quiet gap between waves (`waves`).
+    pub fn waves(&self) -> usize {
+        waves(&self.calls(), self.shared.config.latency)
+    }
+
     /// Forgets the calls so far (between the phases of a measurement).
     pub fn clear(&self) {
         self.shared.log.lock().unwrap().clear();
@@ -258,14 +281,17 @@ impl Proxy {
 }
 
 impl Shared {
-    fn record(&self, operation: Operation, outcome: Outcome, status: u16) {
+    fn record(&self, operation: Operation, outcome: Outcome, status: u16, arrived: Instant) {
         if let Some(path) = &self.config.log_file {
             use std::io::Write;
+            // The arrival in seconds since the proxy started, for the benchmark's waves
+            // (bench/compare.py counts them as `waves` does).
             let line = format!(
-                "{}\t{}\t{outcome:?}\t{status}\t{}\n",
+                "{}\t{}\t{outcome:?}\t{status}\t{}\t{:.6}\n",
                 operation.service,
                 operation.name,
-                if operation.is_read() { "read" } else { "write" }
+                if operation.is_read() { "read" } else { "write" },
+                arrived.duration_since(self.started).as_secs_f64(),
             );
             let mut log = self.log.lock().unwrap();
             let written = std::fs::OpenOptions::new()
@@ -280,6 +306,7 @@ impl Shared {
                 operation,
                 outcome,
                 status,
+                arrived,
             });
             return;
         }
@@ -287,6 +314,7 @@ impl Shared {
             operation,
             outcome,
             status,
+            arrived,
         });
     }
 
@@ -348,6 +376,7 @@ impl Shared {
 
     async fn serve(&self, mut client: TcpStream) -> std::io::Result<()> {
         while let Some((head_text, body)) = read_request(&mut client).await? {
+            let arrived = Instant::now();
             let head = Head::parse(&head_text);
             let op = operation::of(&head, &body);
             tokio::time::sleep(self.config.latency).await;
@@ -370,7 +399,7 @@ impl Shared {
             };
             if let Some(kind) = refusal {
                 let (response, status) = answer::error(&op.service, op.short(), kind);
-                self.record(op, outcome, status);
+                self.record(op, outcome, status, arrived);
                 client.write_all(&response).await?;
                 continue;
             }
@@ -383,7 +412,7 @@ impl Shared {
                     headers: head.headers.clone(),
                     body: body.clone(),
                 });
-                self.record(op, Outcome::Replied, reply.status);
+                self.record(op, Outcome::Replied, reply.status, arrived);
                 client
                     .write_all(&answer::reply(reply.status, &reply.headers, &reply.body))
                     .await?;
@@ -404,7 +433,7 @@ impl Shared {
             let response = forward(&self.upstream, &head_text, &body).await?;
             if outcome == Outcome::Dropped {
                 // The call took effect; the caller never hears so, as when a connection dies.
-                self.record(op, outcome, 0);
+                self.record(op, outcome, 0, arrived);
                 return Ok(());
             }
             let status = std::str::from_utf8(&response[..response.len().min(12)])
@@ -412,7 +441,7 @@ impl Shared {
                 .and_then(|l| l.get(9..12))
                 .and_then(|s| s.parse().ok())
                 .unwrap_or(0);
-            self.record(op, Outcome::Answered, status);
+            self.record(op, Outcome::Answered, status, arrived);
             client.write_all(&response).await?;
             // The emulator closed its side; close ours too rather than keep a connection
             // whose next request would need a new upstream one anyway.
@@ -502,4 +531,39 @@ pub async fn slow(upstream: &str, latency: Duration) -> String {
         ..Config::default()
     };
     Proxy::start(upstream, config).await.endpoint
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Calls arriving at these milliseconds after a start.
+    fn arriving(at: &[u64]) -> Vec<Call> {
+        let start = Instant::now();
+        at.iter()
+            .map(|ms| Call {
+                operation: Operation {
+                    service: "Lambda".into(),
+                    name: "Lambda.GetFunction".into(),
+                },
+                outcome: Outcome::Answered,
+                status: 200,
+                arrived: start + Duration::from_millis(*ms),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_wave_is_calls_without_a_gap_longer_than_the_latency() {
+        let gap = Duration::from_millis(30);
+        assert_eq!(waves(&[], gap), 0);
+        assert_eq!(waves(&arriving(&[0]), gap), 1);
+        // Eight at once, then a slot-bound train 5 ms apart: one wave.
+        assert_eq!(waves(&arriving(&[0, 0, 1, 1, 2, 7, 12, 17, 22]), gap), 1);
+        // A call after its answer (30 ms and the emulator's time) starts the next, and
+        // arrival order does not matter.
+        assert_eq!(waves(&arriving(&[70, 0, 35, 2, 36]), gap), 3);
+        // Exactly the gap is still the same wave.
+        assert_eq!(waves(&arriving(&[0, 30]), gap), 1);
+    }
 }

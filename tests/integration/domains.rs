@@ -514,13 +514,12 @@ outputs:
   dns_target: {value: '${rest_api.domain_target}'}
 ";
 
-/// The id of the one REST API of the account, as GetRestApis lists it.
+/// The id of the one REST API of the account, which is the service's.
 async fn rest_api_id(account: &Account) -> String {
     let rest = aws_sdk_apigateway::Client::new(&account.config().await);
-    let out = rest.get_rest_apis().send().await.unwrap();
-    assert_eq!(out.items().len(), 1, "{:?}", out.items());
-    assert_eq!(out.items()[0].name(), Some("rdom-dev"));
-    out.items()[0].id().unwrap().to_string()
+    let api = crate::ground_truth::the_rest_api(&rest).await;
+    assert_eq!(api.name(), Some("rdom-dev"));
+    api.id().unwrap().to_string()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -195,3 +195,26 @@ macro_rules! walk {
     }};
 }
 pub(crate) use walk;
+
+/// The account's one REST API, every page of GetRestApis.
+pub async fn the_rest_api(rest: &aws_sdk_apigateway::Client) -> aws_sdk_apigateway::types::RestApi {
+    let apis = rest_items!(rest.get_rest_apis());
+    assert_eq!(apis.len(), 1, "{apis:?}");
+    apis[0].clone()
+}
+
+/// A REST API's resources by path: path to id, every page.
+pub async fn rest_resources(
+    rest: &aws_sdk_apigateway::Client,
+    id: &str,
+) -> std::collections::BTreeMap<String, String> {
+    rest_items!(rest.get_resources().rest_api_id(id))
+        .iter()
+        .map(|r| (r.path().unwrap().to_string(), r.id().unwrap().to_string()))
+        .collect()
+}
+
+/// How many deployments a REST API has, every page.
+pub async fn rest_deployments(rest: &aws_sdk_apigateway::Client, id: &str) -> usize {
+    rest_items!(rest.get_deployments().rest_api_id(id)).len()
+}

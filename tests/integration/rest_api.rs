@@ -27,27 +27,6 @@ outputs:
   url: {value: '${rest_api.url}'}
 ";
 
-async fn the_api(rest: &aws_sdk_apigateway::Client) -> aws_sdk_apigateway::types::RestApi {
-    let apis = rest_items!(rest.get_rest_apis());
-    assert_eq!(apis.len(), 1, "{apis:?}");
-    apis[0].clone()
-}
-
-async fn deployments(rest: &aws_sdk_apigateway::Client, id: &str) -> usize {
-    rest_items!(rest.get_deployments().rest_api_id(id)).len()
-}
-
-/// The API's resources by path: path to id.
-async fn resources(
-    rest: &aws_sdk_apigateway::Client,
-    id: &str,
-) -> std::collections::BTreeMap<String, String> {
-    rest_items!(rest.get_resources().rest_api_id(id))
-        .iter()
-        .map(|r| (r.path().unwrap().to_string(), r.id().unwrap().to_string()))
-        .collect()
-}
-
 #[tokio::test]
 async fn methods_resources_and_one_deployment_per_change_follow_the_spec() {
     let spec = app("rest-shop", SHOP);
@@ -83,7 +62,7 @@ async fn methods_resources_and_one_deployment_per_change_follow_the_spec() {
     let config = account.config().await;
     let rest = aws_sdk_apigateway::Client::new(&config);
     let lambda = aws_sdk_lambda::Client::new(&config);
-    let api = the_api(&rest).await;
+    let api = crate::ground_truth::the_rest_api(&rest).await;
     let id = api.id().unwrap().to_string();
     assert_eq!(api.name(), Some("shop-dev"));
     assert_eq!(
@@ -94,7 +73,7 @@ async fn methods_resources_and_one_deployment_per_change_follow_the_spec() {
         api.tags().unwrap().get("slsr:service").map(String::as_str),
         Some("shop")
     );
-    let paths = resources(&rest, &id).await;
+    let paths = crate::ground_truth::rest_resources(&rest, &id).await;
     assert_eq!(
         paths.keys().collect::<Vec<_>>(),
         ["/", "/orders", "/orders/{id}", "/{proxy+}"]
@@ -138,7 +117,7 @@ async fn methods_resources_and_one_deployment_per_change_follow_the_spec() {
         .await
         .unwrap();
     assert!(stage.deployment_id().is_some());
-    assert_eq!(deployments(&rest, &id).await, 1);
+    assert_eq!(crate::ground_truth::rest_deployments(&rest, &id).await, 1);
     // The read follows the emulator's pages of the API's four resources.
     let clean = slsr_on(&account, "plan", &spec, &["--detailed-exitcode", "-v"]);
     assert_eq!(clean.code, 0, "{}{}", clean.stdout, clean.stderr);
@@ -220,12 +199,12 @@ async fn methods_resources_and_one_deployment_per_change_follow_the_spec() {
         "{listing}"
     );
     applied_clean(&account, &spec, &[]);
-    assert_eq!(deployments(&rest, &id).await, 2);
+    assert_eq!(crate::ground_truth::rest_deployments(&rest, &id).await, 2);
 
     // A no-op apply deploys nothing.
     let noop = applied(&account, &spec, &[]);
     assert!(noop.stdout.contains("No changes."), "{}", noop.stdout);
-    assert_eq!(deployments(&rest, &id).await, 2);
+    assert_eq!(crate::ground_truth::rest_deployments(&rest, &id).await, 2);
 
     // A route removed: its method and the resource no route uses go, and the API redeploys.
     let removed = changed.replace("      - rest: GET /orders/{id}\n", "");
@@ -240,9 +219,12 @@ async fn methods_resources_and_one_deployment_per_change_follow_the_spec() {
     );
     assert!(!plan.contains("- rest_resource[\"/orders\"]"), "{plan}");
     applied_clean(&account, &spec, &[]);
-    assert_eq!(deployments(&rest, &id).await, 3);
+    assert_eq!(crate::ground_truth::rest_deployments(&rest, &id).await, 3);
     assert_eq!(
-        resources(&rest, &id).await.keys().collect::<Vec<_>>(),
+        crate::ground_truth::rest_resources(&rest, &id)
+            .await
+            .keys()
+            .collect::<Vec<_>>(),
         ["/", "/orders", "/{proxy+}"]
     );
     assert!(
@@ -259,7 +241,7 @@ async fn methods_resources_and_one_deployment_per_change_follow_the_spec() {
         &["~ rest_api.api", "~ endpoint: \"REGIONAL\" -> \"EDGE\""],
     );
     applied_clean(&account, &spec, &[]);
-    let api = the_api(&rest).await;
+    let api = crate::ground_truth::the_rest_api(&rest).await;
     assert_eq!(api.id(), Some(id.as_str()));
     assert_eq!(
         api.endpoint_configuration().unwrap().types()[0].as_str(),
@@ -290,7 +272,7 @@ async fn a_private_api_s_policy_is_read_back_and_hand_edits_are_drift_that_redep
     let account = Account::new().await;
     applied_clean(&account, &spec, &[]);
     let rest = aws_sdk_apigateway::Client::new(&account.config().await);
-    let api = the_api(&rest).await;
+    let api = crate::ground_truth::the_rest_api(&rest).await;
     let id = api.id().unwrap().to_string();
     assert_eq!(
         api.endpoint_configuration().unwrap().types()[0].as_str(),
@@ -320,7 +302,7 @@ async fn a_private_api_s_policy_is_read_back_and_hand_edits_are_drift_that_redep
     );
 
     // A stage setting changed: the stage updated in place, nothing redeployed.
-    let before = deployments(&rest, &id).await;
+    let before = crate::ground_truth::rest_deployments(&rest, &id).await;
     let slower = PRIVATE.replace("rate: 100", "rate: 50");
     let plan = replan(&account, &spec, &slower, &[]);
     has_all(
@@ -329,7 +311,10 @@ async fn a_private_api_s_policy_is_read_back_and_hand_edits_are_drift_that_redep
     );
     assert!(!plan.contains("rest_deployment"), "{plan}");
     applied_clean(&account, &spec, &[]);
-    assert_eq!(deployments(&rest, &id).await, before);
+    assert_eq!(
+        crate::ground_truth::rest_deployments(&rest, &id).await,
+        before
+    );
     let stage = rest
         .get_stage()
         .rest_api_id(&id)
@@ -360,12 +345,12 @@ async fn a_private_api_s_policy_is_read_back_and_hand_edits_are_drift_that_redep
     has_all(&plan, &["~ rest_api.api", "vpce-0bad", "vpce-0abc"]);
     assert!(!plan.contains("rest_deployment"), "{plan}");
     applied_clean(&account, &spec, &[]);
-    let api = the_api(&rest).await;
+    let api = crate::ground_truth::the_rest_api(&rest).await;
     assert!(api.policy().unwrap().contains("vpce-0abc"));
 
     // A method edited by hand: drift on the method, and a deployment after it is put back.
-    let before = deployments(&rest, &id).await;
-    let paths = resources(&rest, &id).await;
+    let before = crate::ground_truth::rest_deployments(&rest, &id).await;
+    let paths = crate::ground_truth::rest_resources(&rest, &id).await;
     rest.update_method()
         .rest_api_id(&id)
         .resource_id(&paths["/secrets"])
@@ -390,7 +375,10 @@ async fn a_private_api_s_policy_is_read_back_and_hand_edits_are_drift_that_redep
         ],
     );
     applied_clean(&account, &spec, &[]);
-    assert_eq!(deployments(&rest, &id).await, before + 1);
+    assert_eq!(
+        crate::ground_truth::rest_deployments(&rest, &id).await,
+        before + 1
+    );
     assert_clean(&account, &spec);
 
     // Destroyed: the API and everything in it.
@@ -484,7 +472,7 @@ async fn the_examples_http_routes_written_as_rest_events_deploy_and_plan_clean()
         // Every route is a method of AWS's tree with a Lambda proxy integration; nothing
         // else is (besides CORS's OPTIONS), and the stage serves a deployment.
         let rest = aws_sdk_apigateway::Client::new(&account.config().await);
-        let api = the_api(&rest).await;
+        let api = crate::ground_truth::the_rest_api(&rest).await;
         let id = api.id().unwrap();
         let mut served: Vec<(String, String)> = Vec::new();
         for r in rest_items!(rest.get_resources().rest_api_id(id).embed("methods")) {

@@ -27,13 +27,6 @@ functions:
       - rest: GET /open
 ";
 
-/// The one REST API's id.
-async fn api_id(rest: &aws_sdk_apigateway::Client) -> String {
-    let apis = rest_items!(rest.get_rest_apis());
-    assert_eq!(apis.len(), 1, "{apis:?}");
-    apis[0].id().unwrap().to_string()
-}
-
 /// The method `method` at `path`: its authorization type and authorizer id.
 async fn method_auth(
     rest: &aws_sdk_apigateway::Client,
@@ -82,7 +75,11 @@ async fn authorizers_guard_methods_and_a_ttl_change_redeploys() {
     let config = account.config().await;
     let rest = aws_sdk_apigateway::Client::new(&config);
     let lambda = aws_sdk_lambda::Client::new(&config);
-    let id = api_id(&rest).await;
+    let id = crate::ground_truth::the_rest_api(&rest)
+        .await
+        .id()
+        .unwrap()
+        .to_string();
     let acct = &account.id;
     let uri = format!(
         "arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/arn:aws:lambda:us-east-1:{acct}:function:guarded-dev-gate/invocations"
@@ -138,7 +135,7 @@ async fn authorizers_guard_methods_and_a_ttl_change_redeploys() {
         crate::ground_truth::source_arns(&lambda, "guarded-dev-gate").await,
         want
     );
-    let deployments = rest_items!(rest.get_deployments().rest_api_id(&id)).len();
+    let deployments = crate::ground_truth::rest_deployments(&rest, &id).await;
     assert_eq!(deployments, 1);
 
     // A TTL change, a new type and a new user pool are shown as those fields, changed in
@@ -196,10 +193,7 @@ async fn authorizers_guard_methods_and_a_ttl_change_redeploys() {
         method_auth(&rest, &id, "/orders", "POST").await,
         ("COGNITO_USER_POOLS".into(), pool.id().map(str::to_string))
     );
-    assert_eq!(
-        rest_items!(rest.get_deployments().rest_api_id(&id)).len(),
-        2
-    );
+    assert_eq!(crate::ground_truth::rest_deployments(&rest, &id).await, 2);
 
     // A method moved off its authorizer, and the authorizer removed.
     let removed = changed

@@ -28,13 +28,12 @@ functions:
 
 /// The one REST API's id and its resources' ids by path.
 async fn api(rest: &aws_sdk_apigateway::Client) -> (String, BTreeMap<String, String>) {
-    let apis = rest_items!(rest.get_rest_apis());
-    assert_eq!(apis.len(), 1, "{apis:?}");
-    let id = apis[0].id().unwrap().to_string();
-    let paths = rest_items!(rest.get_resources().rest_api_id(&id))
-        .iter()
-        .map(|r| (r.path().unwrap().to_string(), r.id().unwrap().to_string()))
-        .collect();
+    let id = crate::ground_truth::the_rest_api(rest)
+        .await
+        .id()
+        .unwrap()
+        .to_string();
+    let paths = crate::ground_truth::rest_resources(rest, &id).await;
     (id, paths)
 }
 

@@ -75,8 +75,11 @@ async fn api_keys_and_usage_plans_are_made_changed_and_removed_and_the_key_value
 
     let config = account.config().await;
     let rest = aws_sdk_apigateway::Client::new(&config);
-    let apis = rest_items!(rest.get_rest_apis());
-    let id = apis[0].id().unwrap().to_string();
+    let id = crate::ground_truth::the_rest_api(&rest)
+        .await
+        .id()
+        .unwrap()
+        .to_string();
     // The test, not slsr, reads the key's value: to look for it in slsr's outputs.
     let keys = rest_items!(rest.get_api_keys().include_values(true));
     assert_eq!(keys.len(), 1, "{keys:?}");

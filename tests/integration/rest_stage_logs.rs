@@ -47,42 +47,12 @@ async fn set_cloudwatch_role(rest: &aws_sdk_apigateway::Client, account: &str) {
         .unwrap();
 }
 
-/// The one REST API's id (every page of GetRestApis).
+/// The REST APIs' ids, every page of GetRestApis.
 async fn api_ids(rest: &aws_sdk_apigateway::Client) -> Vec<String> {
-    let mut ids = Vec::new();
-    let mut position: Option<String> = None;
-    loop {
-        let out = rest
-            .get_rest_apis()
-            .set_position(position)
-            .send()
-            .await
-            .unwrap();
-        ids.extend(out.items().iter().map(|a| a.id().unwrap().to_string()));
-        position = out.position().map(str::to_string);
-        if position.is_none() {
-            return ids;
-        }
-    }
-}
-
-async fn deployments(rest: &aws_sdk_apigateway::Client, id: &str) -> usize {
-    let mut count = 0;
-    let mut position: Option<String> = None;
-    loop {
-        let out = rest
-            .get_deployments()
-            .rest_api_id(id)
-            .set_position(position)
-            .send()
-            .await
-            .unwrap();
-        count += out.items().len();
-        position = out.position().map(str::to_string);
-        if position.is_none() {
-            return count;
-        }
-    }
+    rest_items!(rest.get_rest_apis())
+        .iter()
+        .map(|a| a.id().unwrap().to_string())
+        .collect()
 }
 
 /// The stage's access log settings (destination, format), None when it has none.
@@ -182,7 +152,7 @@ async fn the_access_log_goes_into_slsr_s_group_drift_comes_back_without_a_deploy
     assert_eq!(tags.get("slsr:stage").map(String::as_str), Some("dev"));
 
     // The access log removed by hand: drift on the stage, put back without a deployment.
-    let before = deployments(&rest, id).await;
+    let before = crate::ground_truth::rest_deployments(&rest, id).await;
     rest.update_stage()
         .rest_api_id(id)
         .stage_name("dev")
@@ -207,7 +177,10 @@ async fn the_access_log_goes_into_slsr_s_group_drift_comes_back_without_a_deploy
     assert!(!drift.contains("rest_deployment"), "{drift}");
     assert!(!drift.contains("log_group"), "{drift}");
     applied_clean(&account, &spec, &[]);
-    assert_eq!(deployments(&rest, id).await, before);
+    assert_eq!(
+        crate::ground_truth::rest_deployments(&rest, id).await,
+        before
+    );
     assert_eq!(
         access_log(&rest, id).await,
         Some((group_arn.clone(), FORMAT.to_string()))
@@ -256,7 +229,10 @@ async fn the_access_log_goes_into_slsr_s_group_drift_comes_back_without_a_deploy
     applied_clean(&account, &spec, &[]);
     assert_eq!(access_log(&rest, id).await, None);
     assert_eq!(api_gateway_groups(&logs).await, []);
-    assert_eq!(deployments(&rest, id).await, before);
+    assert_eq!(
+        crate::ground_truth::rest_deployments(&rest, id).await,
+        before
+    );
     // Without the access log, the account's API Gateway settings are not read.
     let quiet = slsr_on(&account, "plan", &spec, &["-v"]);
     assert_eq!(quiet.code, 0, "{}{}", quiet.stdout, quiet.stderr);
